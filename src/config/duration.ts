@@ -1,0 +1,24 @@
+/** Durations in config: a number of milliseconds or a string like `500ms`, `30s`, `5m`, `2h`, `90d`. */
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
+
+/** Milliseconds for a duration, or null when it is not one. */
+export function parseDuration(value: string | number): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : null;
+  const match = DURATION_PATTERN.exec(value.trim());
+  return match ? Math.round(Number(match[1]) * UNITS[match[2]!]!) : null;
+}
+
+/** A duration the way an operator writes it: 90000 → `1m30s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const parts: string[] = [];
+  let rest = Math.round(ms / 1000);
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('');
+}

@@ -1,0 +1,160 @@
+/**
+ * Loading the configuration: read YAML, interpolate `${ENV}`, validate with the one
+ * schema (and each job's params with its job type's schema), freeze. Every problem is
+ * reported at once, each naming the path, the value and what is allowed.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { jobTypes } from '../jobs/index.js';
+import { registerSecrets } from '../observability/redact.js';
+import { interpolate } from './interpolate.js';
+import { configSchema, type OpscronConfig } from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/opscron.yaml';
+
+/** `jobs[2].schedule` from `['jobs', 2, 'schedule']`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  return out || '(root)';
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const part of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  return node;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? 'nothing' : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** The keys an object schema allows at `path` (through defaults, optionals, pipes and arrays). */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | undefined {
+  type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType };
+  const defOf = (node: z.ZodType | undefined) => node?._zod.def as unknown as Def | undefined;
+  const unwrap = (node: z.ZodType | undefined): z.ZodType | undefined => {
+    for (let def = defOf(node); def; def = defOf(node)) {
+      if (def.innerType) node = def.innerType;
+      else if (def.type === 'pipe') node = def.in;
+      else break;
+    }
+    return node;
+  };
+  let node = unwrap(schema);
+  for (const part of path) {
+    const def = defOf(node);
+    node = unwrap(def?.type === 'object' ? def.shape?.[String(part)] : def?.type === 'array' ? def.element : undefined);
+  }
+  const def = defOf(node);
+  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
+}
+
+/** One line per zod issue: `path: value — what is allowed`. */
+export function formatIssues(schema: z.ZodType, error: z.ZodError, input: unknown, prefix: readonly PropertyKey[] = []): string[] {
+  return error.issues.map((issue) => {
+    const path = [...prefix, ...issue.path];
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        return issue.keys
+          .map((key) => `${formatPath([...path, key])}: unknown key — check the spelling; allowed here: ${keysAt(schema, issue.path)?.join(', ') ?? 'none'}`)
+          .join('\n  ');
+      case 'invalid_value':
+        return `${formatPath(path)}: ${show(valueAt(input, issue.path))} — allowed: ${issue.values.map(String).join(', ')}`;
+      case 'invalid_type':
+        if (valueAt(input, issue.path) === undefined) return `${formatPath(path)}: missing — required (${issue.expected})`;
+        return `${formatPath(path)}: ${show(valueAt(input, issue.path))} — ${issue.message.replace(/^Invalid input: /, '')}`;
+      default:
+        return `${formatPath(path)}: ${show(valueAt(input, issue.path))} — ${issue.message}`;
+    }
+  });
+}
+
+/** Validates a parsed (and interpolated) document. Throws ConfigError listing every problem. */
+export function parseConfig(input: unknown, source = 'config'): OpscronConfig {
+  const result = configSchema.safeParse(input ?? {});
+  if (!result.success) throw new ConfigError(formatIssues(configSchema, result.error, input), source);
+  const config = result.data;
+  const issues: string[] = [];
+  const seen = new Set<string>();
+  config.jobs.forEach((job, i) => {
+    if (seen.has(job.id)) issues.push(`jobs[${i}].id: ${show(job.id)} — already used by another job; ids must be unique`);
+    seen.add(job.id);
+    const type = jobTypes.get(job.type);
+    if (!type) {
+      issues.push(`jobs[${i}].type: ${show(job.type)} — unknown job type; allowed: ${[...jobTypes.keys()].join(', ')}`);
+      return;
+    }
+    const params = type.params.safeParse(job.params);
+    if (!params.success) issues.push(...formatIssues(type.params, params.error, job.params, ['jobs', i, 'params']));
+    else job.params = params.data as Record<string, unknown>;
+  });
+  if (issues.length) throw new ConfigError(issues, source);
+  return deepFreeze(config);
+}
+
+export interface LoadOptions {
+  path?: string;
+  env?: Record<string, string | undefined>;
+}
+
+/** Reads, interpolates and validates the configuration file. */
+export async function loadConfig(options: LoadOptions = {}): Promise<OpscronConfig> {
+  const env = options.env ?? process.env;
+  const path = resolve(options.path ?? env.OPSCRON_CONFIG ?? DEFAULT_CONFIG_PATH);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`], path);
+  }
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new ConfigError(doc.errors.map((e) => `line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`), path);
+  }
+  const { value, issues, secrets } = interpolate(doc.toJS(), env);
+  registerSecrets(secrets);
+  if (issues.length) throw new ConfigError(issues, path);
+  return parseConfig(withEnvironment(value, env), path);
+}
+
+/** REDIS_URL, DATABASE_URL and PORT apply when the file does not set them. */
+function withEnvironment(doc: unknown, env: Record<string, string | undefined>): unknown {
+  const root = (doc && typeof doc === 'object' ? { ...doc } : {}) as Record<string, Record<string, unknown> | undefined>;
+  const fill = (section: string, key: string, value: string | number | undefined) => {
+    if (value === undefined || value === '') return;
+    const current = root[section];
+    if (current !== undefined && (typeof current !== 'object' || current === null)) return;
+    if (current?.[key] !== undefined) return;
+    root[section] = { ...current, [key]: value };
+  };
+  fill('queue', 'redisUrl', env.REDIS_URL);
+  fill('store', 'databaseUrl', env.DATABASE_URL);
+  if (env.PORT && /^\d+$/.test(env.PORT)) fill('http', 'port', Number(env.PORT));
+  for (const url of [env.REDIS_URL, env.DATABASE_URL]) if (url) registerSecrets(credentialsIn(url));
+  return root;
+}
+
+function credentialsIn(url: string): string[] {
+  try {
+    const u = new URL(url);
+    return u.password ? [decodeURIComponent(u.password), u.password] : [];
+  } catch {
+    return [];
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

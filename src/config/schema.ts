@@ -1,0 +1,102 @@
+/**
+ * The one schema of opscron's configuration. Defaults live here and nowhere else;
+ * unknown keys are rejected everywhere so a typo is an error, not a silent default.
+ * `config/opscron.schema.json` is generated from it (`npm run schema`).
+ */
+import { z } from 'zod';
+import { parseCron } from '../cron/expression.js';
+import { isValidTimeZone } from '../cron/timezone.js';
+import { DURATION_PATTERN, parseDuration } from './duration.js';
+
+/** A duration: milliseconds as a number, or `30s`, `5m`, `2h`, `7d`. Parsed to milliseconds. */
+export const duration = z
+  .union([z.number().int().nonnegative(), z.string().regex(DURATION_PATTERN)], {
+    error: 'must be a duration: milliseconds, or a number with ms, s, m, h or d (e.g. 30s, 5m)',
+  })
+  .transform((value) => parseDuration(value)!);
+
+const timeZone = z.string().refine(isValidTimeZone, { error: 'must be an IANA time zone such as UTC or Europe/Berlin' });
+
+const cronSchedule = z.string().superRefine((value, ctx) => {
+  try {
+    parseCron(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error & { reason?: string }).reason ?? (error as Error).message });
+  }
+});
+
+/** Empty strings (an unset `${VAR:-}`) mean "not set". */
+const optionalUrl = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().optional());
+
+const JOB_ID = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+
+export const jobSchema = z.strictObject({
+  id: z.string().regex(JOB_ID, { error: 'must be 1-100 characters of a-z, 0-9, - and _, starting with a letter or digit' }),
+  type: z.string(),
+  summary: z.string().optional(),
+  schedule: cronSchedule.optional(),
+  timezone: timeZone.optional(),
+  params: z.record(z.string(), z.unknown()).default({}),
+  timeout: duration.default(300_000),
+  retries: z
+    .strictObject({
+      attempts: z.number().int().min(1).max(20).default(1),
+      backoff: duration.default(10_000),
+      maxBackoff: duration.default(600_000),
+    })
+    .default({ attempts: 1, backoff: 10_000, maxBackoff: 600_000 }),
+  concurrency: z.enum(['forbid', 'allow', 'replace']).default('forbid'),
+  catchUp: z.strictObject({ deadline: duration.default(3_600_000) }).default({ deadline: 3_600_000 }),
+  jitter: duration.default(0),
+  enabled: z.boolean().default(true),
+});
+
+export const serviceSchema = z.strictObject({
+  name: z.string().regex(JOB_ID, { error: 'must be a-z, 0-9, - and _' }),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  healthPath: z.string().startsWith('/').default('/health'),
+  metricsPath: z.string().startsWith('/').default('/metrics'),
+  namespace: z.string().optional(),
+  deployment: z.string().optional(),
+  dependencies: z.array(z.string()).default([]),
+  breakerResetPath: z.string().startsWith('/').optional(),
+});
+
+export const configSchema = z.strictObject({
+  timezone: timeZone.default('UTC'),
+  store: z
+    .strictObject({
+      databaseUrl: optionalUrl,
+      path: z.string().default('./var/db'),
+      retention: duration.default(90 * 86_400_000),
+    })
+    .default({ path: './var/db', retention: 90 * 86_400_000 }),
+  queue: z
+    .strictObject({
+      redisUrl: optionalUrl,
+      name: z.string().regex(/^[A-Za-z0-9_-]+$/).default('opscron'),
+      prefix: z.string().regex(/^[A-Za-z0-9_-]+$/).default('bull'),
+      concurrency: z.number().int().min(1).max(1000).default(10),
+      lockDuration: duration.default(30_000),
+      keepCompleted: duration.default(86_400_000),
+    })
+    .default({ name: 'opscron', prefix: 'bull', concurrency: 10, lockDuration: 30_000, keepCompleted: 86_400_000 }),
+  scheduler: z
+    .strictObject({
+      maxMissedRecords: z.number().int().min(1).default(1000),
+      shutdownGrace: duration.default(30_000),
+    })
+    .default({ maxMissedRecords: 1000, shutdownGrace: 30_000 }),
+  http: z
+    .strictObject({ port: z.number().int().min(0).max(65535).default(8080), host: z.string().optional() })
+    .default({ port: 8080 }),
+  services: z.array(serviceSchema).default([]),
+  jobs: z.array(jobSchema).default([]),
+});
+
+/** The configuration as written (before defaults). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The configuration after validation: defaults filled, durations in ms. */
+export type OpscronConfig = z.output<typeof configSchema>;
+export type JobConfig = z.output<typeof jobSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;

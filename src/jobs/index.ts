@@ -1,0 +1,8 @@
+/** The registry: every job type opscron knows, by type name. */
+import { healthCheck } from './health-check.js';
+import type { JobDefinition } from './types.js';
+
+const all: JobDefinition<any>[] = [healthCheck];
+
+export const jobTypes: ReadonlyMap<string, JobDefinition<unknown>> = new Map(all.map((job) => [job.type, job]));
+export type { JobDefinition, JobContext, JobOutcome, Finding } from './types.js';
