@@ -1,0 +1,61 @@
+/**
+ * The store: run history, schedule state and the audit log, on PostgreSQL (DATABASE_URL)
+ * or PGlite under ./var/db. Same SQL either way; migrations run at open.
+ */
+import { migrations } from './migrations.js';
+import { RunLog } from './runs.js';
+import { connectPostgres, openPglite, type Sql } from './sql.js';
+
+export interface Store {
+  sql: Sql;
+  runLog: RunLog;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MIGRATION_LOCK = 7_465_823_101;
+
+export async function migrate(sql: Sql): Promise<number[]> {
+  return sql.withConnection(async (conn) => {
+    await conn.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await conn.exec('create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())');
+      const { rows } = await conn.query<{ version: number }>('select version from schema_migrations');
+      const applied = new Set(rows.map((r) => r.version));
+      const done: number[] = [];
+      for (const m of migrations) {
+        if (applied.has(m.version)) continue;
+        await conn.exec(`begin;\n${m.sql}\ninsert into schema_migrations (version, name) values (${m.version}, '${m.name.replace(/'/g, "''")}');\ncommit;`);
+        done.push(m.version);
+      }
+      return done;
+    } catch (error) {
+      await conn.exec('rollback').catch(() => {});
+      throw error;
+    } finally {
+      await conn.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  });
+}
+
+export async function openStore(options: { databaseUrl?: string; path: string }): Promise<Store> {
+  const sql = options.databaseUrl ? connectPostgres(options.databaseUrl) : await openPglite(options.path);
+  try {
+    await migrate(sql);
+  } catch (error) {
+    await sql.close().catch(() => {});
+    throw error;
+  }
+  const runLog = new RunLog(sql);
+  return {
+    sql,
+    runLog,
+    ping: async () => {
+      await sql.query('select 1');
+    },
+    close: async () => {
+      await runLog.drain();
+      await sql.close();
+    },
+  };
+}

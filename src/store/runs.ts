@@ -1,0 +1,185 @@
+/**
+ * Run history. A run row is written when an attempt starts (status running) and again
+ * when it ends; writes are batched into one statement per flush (group commit), and
+ * each `write` resolves once its row is durable.
+ *
+ *   running ──► ok | warning | critical | failed | timeout | cancelled | skipped
+ *   missed: a slot that never ran (written once, by the scheduler)
+ */
+import type { Finding } from '../jobs/types.js';
+import type { Sql } from './sql.js';
+
+export type RunStatus = 'running' | 'ok' | 'warning' | 'critical' | 'failed' | 'timeout' | 'missed' | 'cancelled' | 'skipped';
+export type Trigger = 'schedule' | 'manual' | 'catch-up' | 'retry';
+
+export interface RunRow {
+  id: string;
+  queueId: string | null;
+  jobId: string;
+  jobType: string;
+  trigger: Trigger;
+  scheduledFor: Date | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  attempt: number;
+  status: RunStatus;
+  summary: string | null;
+  findings: Finding[];
+  metrics: Record<string, number> | null;
+  error: string | null;
+  params: unknown;
+  requestedBy: string | null;
+  reason: string | null;
+  worker: string | null;
+}
+
+const COLUMNS = [
+  ['id', 'text'], ['queue_id', 'text'], ['job_id', 'text'], ['job_type', 'text'], ['trigger', 'text'],
+  ['scheduled_for', 'timestamptz'], ['created_at', 'timestamptz'], ['started_at', 'timestamptz'], ['finished_at', 'timestamptz'],
+  ['attempt', 'int'], ['status', 'text'], ['summary', 'text'], ['findings', 'jsonb'], ['metrics', 'jsonb'], ['error', 'text'],
+  ['params', 'jsonb'], ['requested_by', 'text'], ['reason', 'text'], ['worker', 'text'],
+] as const;
+
+const toColumns = (r: RunRow): unknown[] => [
+  r.id, r.queueId, r.jobId, r.jobType, r.trigger, r.scheduledFor?.toISOString() ?? null, r.createdAt.toISOString(),
+  r.startedAt?.toISOString() ?? null, r.finishedAt?.toISOString() ?? null, r.attempt, r.status, r.summary,
+  JSON.stringify(r.findings), r.metrics ? JSON.stringify(r.metrics) : null, r.error,
+  r.params === undefined ? null : JSON.stringify(r.params), r.requestedBy, r.reason, r.worker,
+];
+
+// unnest() takes one array per column, so a batch of any size is one statement with 19 parameters.
+const select = COLUMNS.map(([, type], i) => (type === 'jsonb' ? `c${i}::jsonb` : `c${i}`)).join(', ');
+const arrays = COLUMNS.map(([, type], i) => `$${i + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ');
+const aliases = COLUMNS.map((_, i) => `c${i}`).join(', ');
+const UPSERT = `insert into runs (${COLUMNS.map(([c]) => c).join(', ')})
+  select ${select} from unnest(${arrays}) as t(${aliases})
+  on conflict (id) do update set ${COLUMNS.slice(1).map(([c]) => `${c} = excluded.${c}`).join(', ')}`;
+const INSERT_NEW = `insert into runs (${COLUMNS.map(([c]) => c).join(', ')})
+  select ${select} from unnest(${arrays}) as t(${aliases})
+  on conflict (id) do nothing returning id`;
+
+function columnArrays(rows: RunRow[]): unknown[][] {
+  const out: unknown[][] = COLUMNS.map(() => []);
+  for (const row of rows) toColumns(row).forEach((v, i) => out[i]!.push(v));
+  return out;
+}
+
+export function fromDb(r: Record<string, unknown>): RunRow {
+  return {
+    id: r.id as string, queueId: (r.queue_id as string) ?? null, jobId: r.job_id as string, jobType: r.job_type as string,
+    trigger: r.trigger as Trigger, scheduledFor: (r.scheduled_for as Date) ?? null, createdAt: r.created_at as Date,
+    startedAt: (r.started_at as Date) ?? null, finishedAt: (r.finished_at as Date) ?? null, attempt: r.attempt as number,
+    status: r.status as RunStatus, summary: (r.summary as string) ?? null, findings: (r.findings as Finding[]) ?? [],
+    metrics: (r.metrics as Record<string, number>) ?? null, error: (r.error as string) ?? null, params: r.params ?? null,
+    requestedBy: (r.requested_by as string) ?? null, reason: (r.reason as string) ?? null, worker: (r.worker as string) ?? null,
+  };
+}
+
+interface Pending {
+  rows: Map<string, RunRow>;
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+function pending(): Pending {
+  let resolve!: () => void, reject!: (e: unknown) => void;
+  const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  done.catch(() => {});
+  return { rows: new Map(), done, resolve, reject };
+}
+
+/** Batched writer of run rows: at most one statement in flight; rows that arrive meanwhile ride the next. */
+export class RunLog {
+  private next = pending();
+  private flushing: Promise<void> | null = null;
+
+  constructor(private readonly sql: Sql) {}
+
+  /** Queues the row's latest state; resolves when it is in the database. */
+  write(row: RunRow): Promise<void> {
+    const batch = this.next;
+    batch.rows.set(row.id, row);
+    if (!this.flushing) this.flushing = this.flushLoop();
+    return batch.done;
+  }
+
+  /** Inserts rows that are not there yet (missed slots, seen by several schedulers); returns how many were new. */
+  async insertNew(rows: RunRow[]): Promise<number> {
+    if (!rows.length) return 0;
+    const result = await this.sql.query(INSERT_NEW, columnArrays(rows));
+    return result.rows.length;
+  }
+
+  /** Waits for everything written so far. */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing.catch(() => {});
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.next.rows.size) {
+      const batch = this.next;
+      this.next = pending();
+      try {
+        await this.sql.query(UPSERT, columnArrays([...batch.rows.values()]));
+        batch.resolve();
+      } catch (error) {
+        batch.reject(error);
+      }
+    }
+    this.flushing = null;
+  }
+}
+
+export interface RunFilter {
+  job?: string;
+  status?: RunStatus;
+  trigger?: Trigger;
+  from?: Date;
+  to?: Date;
+  limit?: number;
+  offset?: number;
+}
+
+export async function listRuns(sql: Sql, filter: RunFilter = {}): Promise<RunRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    where.push(clause.replace('?', `$${params.length}`));
+  };
+  if (filter.job) add('job_id = ?', filter.job);
+  if (filter.status) add('status = ?', filter.status);
+  if (filter.trigger) add('trigger = ?', filter.trigger);
+  if (filter.from) add('created_at >= ?', filter.from.toISOString());
+  if (filter.to) add('created_at < ?', filter.to.toISOString());
+  params.push(Math.min(filter.limit ?? 50, 1000), filter.offset ?? 0);
+  const { rows } = await sql.query(
+    `select * from runs ${where.length ? `where ${where.join(' and ')}` : ''} order by created_at desc, attempt desc limit $${params.length - 1} offset $${params.length}`,
+    params,
+  );
+  return rows.map(fromDb);
+}
+
+export async function runsOfQueueJob(sql: Sql, queueId: string): Promise<RunRow[]> {
+  const { rows } = await sql.query('select * from runs where queue_id = $1 order by attempt', [queueId]);
+  return rows.map(fromDb);
+}
+
+/** The latest run of each job, for `opscron list`. */
+export async function latestRuns(sql: Sql): Promise<Map<string, RunRow>> {
+  const { rows } = await sql.query(
+    `select distinct on (job_id) * from runs where status <> 'missed' order by job_id, created_at desc, attempt desc`,
+  );
+  return new Map(rows.map((r) => [r.job_id as string, fromDb(r)]));
+}
+
+/** Deletes run rows older than `before`; returns how many. */
+export async function pruneRuns(sql: Sql, before: Date): Promise<number> {
+  const { rows } = await sql.query<{ n: number }>(
+    'with gone as (delete from runs where created_at < $1 and status <> \'running\' returning 1) select count(*)::int as n from gone',
+    [before.toISOString()],
+  );
+  return rows[0]?.n ?? 0;
+}

@@ -1,0 +1,34 @@
+/** Per-schedule state that must survive a restart: the last slot fired and whether the job is paused. */
+import type { Sql } from './sql.js';
+
+export interface ScheduleState {
+  jobId: string;
+  lastSlot: Date | null;
+  paused: boolean;
+  pausedBy: string | null;
+}
+
+export async function loadScheduleStates(sql: Sql): Promise<Map<string, ScheduleState>> {
+  const { rows } = await sql.query('select job_id, last_slot, paused, paused_by from schedule_state');
+  return new Map(rows.map((r) => [r.job_id as string, { jobId: r.job_id as string, lastSlot: (r.last_slot as Date) ?? null, paused: r.paused as boolean, pausedBy: (r.paused_by as string) ?? null }]));
+}
+
+/** Moves each job's last fired slot forward (never back: several schedulers may race). */
+export async function advanceSlots(sql: Sql, jobIds: string[], slots: Date[]): Promise<void> {
+  if (!jobIds.length) return;
+  await sql.query(
+    `insert into schedule_state (job_id, last_slot)
+       select * from unnest($1::text[], $2::timestamptz[])
+     on conflict (job_id) do update
+       set last_slot = greatest(schedule_state.last_slot, excluded.last_slot), updated_at = now()`,
+    [jobIds, slots.map((s) => s.toISOString())],
+  );
+}
+
+export async function setPaused(sql: Sql, jobId: string, paused: boolean, actor: string): Promise<void> {
+  await sql.query(
+    `insert into schedule_state (job_id, paused, paused_by, paused_at) values ($1, $2, $3, case when $2 then now() end)
+     on conflict (job_id) do update set paused = $2, paused_by = $3, paused_at = case when $2 then now() end, updated_at = now()`,
+    [jobId, paused, paused ? actor : null],
+  );
+}

@@ -1,0 +1,90 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate, openStore, type Store } from '../../src/store/index.js';
+import { latestRuns, listRuns, pruneRuns, type RunRow } from '../../src/store/runs.js';
+import { advanceSlots, loadScheduleStates, setPaused } from '../../src/store/schedule-state.js';
+import { listAudit, writeAudit } from '../../src/store/audit.js';
+import { createDatabase } from '../support/services.mjs';
+
+function run(over: Partial<RunRow>): RunRow {
+  return {
+    id: 'r1', queueId: 'q1', jobId: 'web', jobType: 'health-check', trigger: 'schedule', scheduledFor: null,
+    createdAt: new Date('2026-11-26T10:00:00Z'), startedAt: null, finishedAt: null, attempt: 1, status: 'running',
+    summary: null, findings: [], metrics: null, error: null, params: {}, requestedBy: null, reason: null, worker: null, ...over,
+  };
+}
+
+describe.each([
+  ['PostgreSQL', async () => openStore({ databaseUrl: await createDatabase('store'), path: '' })],
+  ['PGlite', async () => openStore({ path: join(mkdtempSync(join(tmpdir(), 'opscron-pglite-')), 'db') })],
+])('store on %s', (_name, open) => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await open();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('applies migrations once, even when asked again', async () => {
+    expect(await migrate(store.sql)).toEqual([]);
+    const { rows } = await store.sql.query('select version from schema_migrations');
+    expect(rows).toEqual([{ version: 1 }]);
+  });
+
+  it('writes a run when it starts and updates it when it ends, batching concurrent writes', async () => {
+    const writes = Array.from({ length: 300 }, (_, i) => store.runLog.write(run({ id: `b${i}`, queueId: `bq${i}`, jobId: 'batch', createdAt: new Date(Date.UTC(2026, 10, 26, 10, 0, i % 60)) })));
+    await Promise.all(writes);
+    await store.runLog.write(run({ id: 'b7', queueId: 'bq7', jobId: 'batch', status: 'critical', summary: 'down', findings: [{ severity: 'critical', check: 'http.status', resource: 'service/web', message: 'status 503' }], metrics: { responseTimeMs: 12 } }));
+    const runs = await listRuns(store.sql, { job: 'batch', limit: 1000 });
+    expect(runs).toHaveLength(300);
+    const b7 = runs.find((r) => r.id === 'b7')!;
+    expect(b7).toMatchObject({ status: 'critical', summary: 'down', metrics: { responseTimeMs: 12 } });
+    expect(b7.findings[0]!.message).toBe('status 503');
+  });
+
+  it('filters runs by job, status, trigger and period, newest first, paged', async () => {
+    await Promise.all([
+      store.runLog.write(run({ id: 'f1', jobId: 'f', status: 'ok', createdAt: new Date('2026-11-20T00:00:00Z') })),
+      store.runLog.write(run({ id: 'f2', jobId: 'f', status: 'failed', trigger: 'manual', createdAt: new Date('2026-11-21T00:00:00Z') })),
+      store.runLog.write(run({ id: 'f3', jobId: 'f', status: 'ok', createdAt: new Date('2026-11-22T00:00:00Z') })),
+    ]);
+    expect((await listRuns(store.sql, { job: 'f' })).map((r) => r.id)).toEqual(['f3', 'f2', 'f1']);
+    expect((await listRuns(store.sql, { job: 'f', status: 'ok' })).map((r) => r.id)).toEqual(['f3', 'f1']);
+    expect((await listRuns(store.sql, { job: 'f', trigger: 'manual' })).map((r) => r.id)).toEqual(['f2']);
+    expect((await listRuns(store.sql, { job: 'f', from: new Date('2026-11-21T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') })).map((r) => r.id)).toEqual(['f2']);
+    expect((await listRuns(store.sql, { job: 'f', limit: 1, offset: 1 })).map((r) => r.id)).toEqual(['f2']);
+    expect((await latestRuns(store.sql)).get('f')?.id).toBe('f3');
+  });
+
+  it('inserts missed slots once however many schedulers report them', async () => {
+    const missed = run({ id: 'missed-m-1', jobId: 'm', status: 'missed', queueId: null });
+    expect(await store.runLog.insertNew([missed])).toBe(1);
+    expect(await store.runLog.insertNew([missed])).toBe(0);
+  });
+
+  it('keeps the newest last slot when schedulers race, and keeps pause across reopen', async () => {
+    await advanceSlots(store.sql, ['s1', 's2'], [new Date('2026-11-26T10:00:00Z'), new Date('2026-11-26T10:00:00Z')]);
+    await advanceSlots(store.sql, ['s1'], [new Date('2026-11-26T09:00:00Z')]);
+    await setPaused(store.sql, 's2', true, 'alice');
+    const states = await loadScheduleStates(store.sql);
+    expect(states.get('s1')).toMatchObject({ lastSlot: new Date('2026-11-26T10:00:00Z'), paused: false });
+    expect(states.get('s2')).toMatchObject({ paused: true, pausedBy: 'alice' });
+  });
+
+  it('records the audit trail with secrets redacted', async () => {
+    await writeAudit(store.sql, { actor: 'alice', source: 'cli', action: 'trigger', jobId: 'web', params: { url: 'http://u:hunter2@x/' }, reason: 'checking' });
+    const [row] = await listAudit(store.sql);
+    expect(row).toMatchObject({ actor: 'alice', source: 'cli', action: 'trigger', jobId: 'web', reason: 'checking', params: { url: 'http://u:***@x/' } });
+  });
+
+  it('prunes old rows but never a running one', async () => {
+    await Promise.all([
+      store.runLog.write(run({ id: 'old-done', jobId: 'p', status: 'ok', createdAt: new Date('2020-01-01T00:00:00Z') })),
+      store.runLog.write(run({ id: 'old-running', jobId: 'p', status: 'running', createdAt: new Date('2020-01-01T00:00:00Z') })),
+    ]);
+    expect(await pruneRuns(store.sql, new Date('2021-01-01T00:00:00Z'))).toBe(1);
+    expect((await listRuns(store.sql, { job: 'p' })).map((r) => r.id)).toEqual(['old-running']);
+  });
+});
