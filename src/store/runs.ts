@@ -105,11 +105,11 @@ export class RunLog {
     return batch.done;
   }
 
-  /** Inserts rows that are not there yet (missed slots, seen by several schedulers); returns how many were new. */
-  async insertNew(rows: RunRow[]): Promise<number> {
-    if (!rows.length) return 0;
-    const result = await this.sql.query(INSERT_NEW, columnArrays(rows));
-    return result.rows.length;
+  /** Inserts rows that are not there yet (missed slots, seen by several schedulers); returns the ids that were new. */
+  async insertNew(rows: RunRow[]): Promise<string[]> {
+    if (!rows.length) return [];
+    const result = await this.sql.query<{ id: string }>(INSERT_NEW, columnArrays(rows));
+    return result.rows.map((r) => r.id);
   }
 
   /** Waits for everything written so far. */

@@ -2,8 +2,10 @@
  * The one SQL surface both back ends offer: PostgreSQL through a pg Pool when
  * DATABASE_URL is set, PGlite (WASM Postgres in a directory) otherwise.
  */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import pg from 'pg';
+import { OpscronError } from '../errors.js';
 
 export interface Sql {
   readonly kind: 'postgres' | 'pglite';
@@ -45,10 +47,47 @@ export function connectPostgres(url: string): Sql {
   };
 }
 
+/**
+ * PGlite is one process's database: a second process opening the same directory would
+ * corrupt it, so the directory is claimed with a pid file while open.
+ */
+function claim(dataDir: string): () => void {
+  const lock = `${dataDir}.pid`;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number(readFileSync(lock, 'utf8'));
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new OpscronError('OPSCRON_STORE_IN_USE', `the embedded store ${dataDir} is in use by opscron (pid ${pid}); stop it first, or set DATABASE_URL to share a PostgreSQL`);
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function openPglite(dataDir: string): Promise<Sql> {
   const { PGlite } = await import('@electric-sql/pglite');
-  if (dataDir !== 'memory://') await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const release = claim(dataDir);
+  let db;
+  try {
+    db = await PGlite.create(dataDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
   const sql: Sql = {
     kind: 'pglite',
     query: async (text, params) => db.query(text, params) as never,
@@ -56,7 +95,10 @@ export async function openPglite(dataDir: string): Promise<Sql> {
       await db.exec(text);
     },
     withConnection: async (fn) => fn(sql),
-    close: () => db.close(),
+    close: async () => {
+      await db.close();
+      release();
+    },
   };
   return sql;
 }

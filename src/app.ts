@@ -1,0 +1,106 @@
+/**
+ * Wiring: config → store → queue → worker and scheduler → HTTP. `startOpscron` returns a
+ * handle whose `stop()` drains in order: stop firing, let running jobs finish within the
+ * grace period (then cancel them), close HTTP, queue and store.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from './clock.js';
+import type { OpscronConfig } from './config/schema.js';
+import { OpscronError } from './errors.js';
+import { buildServer } from './http/server.js';
+import type { Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { BullQueue } from './queue/bullmq.js';
+import { InlineQueue } from './queue/inline.js';
+import { MemoryLocks, RedisLocks, type RunLocks } from './queue/locks.js';
+import type { RunQueue } from './queue/types.js';
+import { Scheduler } from './scheduler.js';
+import { openStore, type Store } from './store/index.js';
+import { pruneRuns } from './store/runs.js';
+import { RunWorker } from './worker.js';
+
+export type Role = 'all' | 'scheduler' | 'worker';
+
+export interface Opscron {
+  config: OpscronConfig;
+  store: Store;
+  queue: RunQueue;
+  metrics: Metrics;
+  scheduler: Scheduler | null;
+  worker: RunWorker | null;
+  http: FastifyInstance | null;
+  /** Where the HTTP server listens, e.g. http://127.0.0.1:8080. */
+  address: string | null;
+  stop(): Promise<void>;
+}
+
+export interface Backends {
+  store: Store;
+  queue: RunQueue;
+  locks: RunLocks;
+}
+
+/** Opens the store and the queue the configuration asks for: PostgreSQL/PGlite, BullMQ/in-process. */
+export async function openBackends(config: OpscronConfig): Promise<Backends> {
+  const store = await openStore({ databaseUrl: config.store.databaseUrl, path: config.store.path });
+  if (!config.queue.redisUrl) return { store, queue: new InlineQueue(config.queue.keepCompleted), locks: new MemoryLocks() };
+  const queue = new BullQueue({ url: config.queue.redisUrl, name: config.queue.name, prefix: config.queue.prefix, lockDurationMs: config.queue.lockDuration, keepCompletedMs: config.queue.keepCompleted });
+  return { store, queue, locks: new RedisLocks(config.queue.redisUrl, `${config.queue.prefix}:${config.queue.name}`) };
+}
+
+export interface StartOptions {
+  config: OpscronConfig;
+  logger: Logger;
+  role?: Role;
+  /** false: no HTTP server (tests, benchmarks). */
+  http?: boolean;
+  clock?: Clock;
+  metrics?: Metrics;
+}
+
+export async function startOpscron(options: StartOptions): Promise<Opscron> {
+  const { config, logger } = options;
+  const role = options.role ?? 'all';
+  if (role !== 'all' && !config.queue.redisUrl) {
+    throw new OpscronError('OPSCRON_ROLE_NEEDS_REDIS', `--role ${role} needs a shared queue: set REDIS_URL (the embedded queue lives inside one process, so use --role all)`);
+  }
+  const metrics = options.metrics ?? new Metrics({ defaultMetrics: true });
+  const { store, queue, locks } = await openBackends(config);
+  const worker = role === 'scheduler' ? null : new RunWorker({ config, store, queue, locks, logger, metrics });
+  const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock: options.clock });
+  worker?.start();
+  scheduler?.on('error', () => {}); // logged by the scheduler; the loop goes on
+  await scheduler?.start();
+
+  let http: FastifyInstance | null = null;
+  let address: string | null = null;
+  if (options.http !== false) {
+    http = buildServer({ store, queue, metrics, scheduler });
+    const host = config.http.host ?? '127.0.0.1';
+    address = await http.listen({ port: config.http.port, host });
+  }
+
+  const retention = role === 'worker' ? null : setInterval(() => {
+    pruneRuns(store.sql, new Date(Date.now() - config.store.retention))
+      .then((n) => n && logger.info({ deleted: n }, 'pruned run history past retention'))
+      .catch((error) => logger.warn({ err: error }, 'could not prune run history'));
+  }, 3_600_000);
+  retention?.unref();
+
+  logger.info({ role, queue: queue.kind, store: store.sql.kind, jobs: config.jobs.length, http: address }, 'opscron started');
+  let stopping: Promise<void> | null = null;
+  return {
+    config, store, queue, metrics, scheduler, worker, http, address,
+    stop: () =>
+      (stopping ??= (async () => {
+        if (retention) clearInterval(retention);
+        await scheduler?.stop();
+        await worker?.stop(config.scheduler.shutdownGrace);
+        await http?.close();
+        await queue.close();
+        await locks.close();
+        await store.close();
+        logger.info('opscron stopped');
+      })()),
+  };
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+/** The `opscron` command. Exit codes: 0 ok, 1 warning, 2 critical, 3 error or unknown. */
+import { Command, Option } from 'commander';
+import { userInfo } from 'node:os';
+import { startOpscron, openBackends, type Role } from './app.js';
+import { format, table, time, duration, exitCodeOf } from './cli/format.js';
+import { parseSets } from './cli/params.js';
+import { loadConfig } from './config/load.js';
+import type { OpscronConfig } from './config/schema.js';
+import { parseCron } from './cron/expression.js';
+import { nextSlot } from './cron/slots.js';
+import { OpscronError } from './errors.js';
+import { createLogger, silentLogger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { redact } from './observability/redact.js';
+import { writeAudit } from './store/audit.js';
+import { latestRuns, listRuns } from './store/runs.js';
+import { loadScheduleStates } from './store/schedule-state.js';
+import { manualRunId, resolveParams, runRequestSchema, RunWorker } from './worker.js';
+
+const program = new Command('opscron')
+  .description('Runs a service-operations runbook on cron schedules')
+  .option('-c, --config <file>', 'configuration file (default: $OPSCRON_CONFIG or config/opscron.yaml)')
+  .showHelpAfterError();
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const config = (): Promise<OpscronConfig> => loadConfig({ path: program.opts().config });
+const actor = () => process.env.OPSCRON_ACTOR ?? `${userInfo().username}@cli`;
+
+function jobOf(cfg: OpscronConfig, id: string) {
+  const job = cfg.jobs.find((j) => j.id === id);
+  if (!job) throw new OpscronError('OPSCRON_UNKNOWN_JOB', `unknown job "${id}"; configured jobs: ${cfg.jobs.map((j) => j.id).join(', ') || 'none'}`);
+  return job;
+}
+
+program
+  .command('start')
+  .description('run the scheduler, the worker and the HTTP server until SIGTERM/SIGINT')
+  .addOption(new Option('--role <role>', 'which part to run').choices(['all', 'scheduler', 'worker']).default('all'))
+  .action(async (opts: { role: Role }) => {
+    const logger = createLogger();
+    const app = await startOpscron({ config: await config(), logger, role: opts.role });
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, 'stopping: no new fires, running jobs get the grace period');
+        app.stop().then(resolve, (error) => {
+          logger.error({ err: error }, 'stop failed');
+          resolve();
+        });
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+  });
+
+program
+  .command('run <job>')
+  .description('run a configured job now, in this process, and exit with its status')
+  .option('--set <key=value>', 'override a param (repeatable)', collect, [])
+  .option('--reason <text>', 'why (recorded with the run)')
+  .option('--json', 'print the run as JSON')
+  .action(async (id: string, opts: { set: string[]; reason?: string; json?: boolean }) => {
+    const cfg = await config();
+    jobOf(cfg, id);
+    const params = parseSets(opts.set);
+    const logger = opts.json ? silentLogger : createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr, pretty: process.stderr.isTTY === true });
+    const { store, queue, locks } = await openBackends({ ...cfg, queue: { ...cfg.queue, redisUrl: undefined } });
+    try {
+      const worker = new RunWorker({ config: cfg, store, queue, locks, logger, metrics: new Metrics() });
+      const run = await worker.handle({ queueId: manualRunId(id), name: id, data: { params, trigger: 'manual', requestedBy: actor(), reason: opts.reason }, deliveries: 1, enqueuedAt: Date.now() });
+      await store.runLog.drain();
+      if (opts.json) console.log(JSON.stringify(run, null, 2));
+      else console.log(format(run));
+      process.exitCode = exitCodeOf(run.status);
+    } finally {
+      await queue.close();
+      await store.close();
+    }
+  });
+
+program
+  .command('trigger <job>')
+  .description('put a one-off run on the queue of a running opscron (needs REDIS_URL)')
+  .option('--set <key=value>', 'override a param (repeatable)', collect, [])
+  .option('--reason <text>', 'why (recorded in the audit log)')
+  .action(async (id: string, opts: { set: string[]; reason?: string }) => {
+    const cfg = await config();
+    jobOf(cfg, id);
+    if (!cfg.queue.redisUrl) throw new OpscronError('OPSCRON_NO_QUEUE', 'trigger puts the run on the shared queue: set REDIS_URL (or run it here with `opscron run`)');
+    const data = runRequestSchema.parse({ params: parseSets(opts.set), trigger: 'manual', requestedBy: actor(), reason: opts.reason });
+    resolveParams(jobOf(cfg, id), data.params); // refuse here what the worker would refuse
+    const { store, queue, locks } = await openBackends(cfg);
+    try {
+      const queueId = manualRunId(id);
+      await queue.enqueue([{ id: queueId, name: id, data }]);
+      await writeAudit(store.sql, { actor: data.requestedBy, source: 'cli', action: 'trigger', jobId: id, params: data.params, reason: data.reason });
+      console.log(`queued ${id} as run ${queueId}`);
+    } finally {
+      await queue.close();
+      await locks.close();
+      await store.close();
+    }
+  });
+
+program
+  .command('list')
+  .description('configured jobs with schedule, time zone, next run and last status')
+  .action(async () => {
+    const cfg = await config();
+    const { store, queue, locks } = await openBackends({ ...cfg, queue: { ...cfg.queue, redisUrl: undefined } });
+    try {
+      const [latest, states] = await Promise.all([latestRuns(store.sql), loadScheduleStates(store.sql)]);
+      const rows = cfg.jobs.map((job) => {
+        const tz = job.timezone ?? cfg.timezone;
+        const next = job.schedule && job.enabled ? nextSlot(parseCron(job.schedule), tz, Date.now()) : null;
+        const last = latest.get(job.id);
+        const state = !job.enabled ? 'disabled' : states.get(job.id)?.paused ? 'paused' : '';
+        return [job.id, job.type, job.schedule ?? '(manual)', tz, next ? time(new Date(next)) : '-', last ? `${last.status} ${time(last.createdAt)}` : '-', state];
+      });
+      console.log(table(rows, ['JOB', 'TYPE', 'SCHEDULE', 'TIMEZONE', 'NEXT RUN', 'LAST RUN', '']));
+    } finally {
+      await queue.close();
+      await locks.close();
+      await store.close();
+    }
+  });
+
+program
+  .command('history [job]')
+  .description('recent runs, newest first')
+  .option('--limit <n>', 'how many', (v) => {
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000) throw new OpscronError('OPSCRON_BAD_ARGUMENT', `--limit "${v}": must be a whole number from 1 to 1000`);
+    return Number(v);
+  }, 20)
+  .option('--json', 'print as JSON')
+  .action(async (job: string | undefined, opts: { limit: number; json?: boolean }) => {
+    const cfg = await config();
+    const { store, queue, locks } = await openBackends({ ...cfg, queue: { ...cfg.queue, redisUrl: undefined } });
+    try {
+      const runs = await listRuns(store.sql, { job, limit: opts.limit });
+      if (opts.json) return console.log(JSON.stringify(runs, null, 2));
+      console.log(table(runs.map((r) => [time(r.createdAt), r.jobId, r.trigger, String(r.attempt), r.status, duration(r), (r.summary ?? '').slice(0, 100)]), ['WHEN', 'JOB', 'TRIGGER', 'TRY', 'STATUS', 'TOOK', 'SUMMARY']));
+    } finally {
+      await queue.close();
+      await locks.close();
+      await store.close();
+    }
+  });
+
+program
+  .command('validate')
+  .description('check the configuration and exit 0 if it can be used')
+  .action(async () => {
+    const cfg = await config();
+    const scheduled = cfg.jobs.filter((j) => j.schedule && j.enabled).length;
+    console.log(`configuration OK: ${cfg.jobs.length} jobs (${scheduled} scheduled), ${cfg.services.length} services, time zone ${cfg.timezone}, queue ${cfg.queue.redisUrl ? 'BullMQ on Redis' : 'embedded'}, store ${cfg.store.databaseUrl ? 'PostgreSQL' : `PGlite in ${cfg.store.path}`}`);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`opscron: ${redact(message)}\n`);
+  process.exitCode = 3;
+});

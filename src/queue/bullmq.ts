@@ -1,0 +1,94 @@
+/**
+ * BullMQ on Redis: one queue (default name `opscron`), job name = configured job id,
+ * data = `{params, trigger, requestedBy, reason, scheduledFor}`. Completed ids are kept
+ * (`keepCompleted`) so a late scheduler replica adding the same slot is ignored.
+ * Retries are the worker's (the same in both queue kinds), so BullMQ attempts stay 1;
+ * a worker that dies mid-run is handled by BullMQ's stalled-job recovery.
+ */
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Consumer, EnqueueItem, Processor, RunQueue } from './types.js';
+
+export interface BullOptions {
+  url: string;
+  name: string;
+  prefix: string;
+  lockDurationMs: number;
+  keepCompletedMs: number;
+}
+
+export function redisConnection(url: string, worker: boolean): ConnectionOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+    // Workers block on Redis and must wait through an outage; producers fail fast so the
+    // scheduler keeps its cursor and catches the slot up instead of hanging.
+    maxRetriesPerRequest: worker ? null : 1,
+    enableOfflineQueue: worker,
+    retryStrategy: (times: number) => Math.min(200 * times, 2000),
+  };
+}
+
+export class BullQueue implements RunQueue {
+  readonly kind = 'bullmq' as const;
+  readonly queue: Queue;
+  private readonly workers = new Set<Worker>();
+
+  constructor(private readonly options: BullOptions) {
+    this.queue = new Queue(options.name, { connection: redisConnection(options.url, false), prefix: options.prefix });
+    this.queue.on('error', () => {}); // reconnects by itself; failures surface on enqueue
+  }
+
+  async enqueue(items: EnqueueItem[]): Promise<void> {
+    if (!items.length) return;
+    const keep = { age: Math.ceil(this.options.keepCompletedMs / 1000) };
+    await this.queue.addBulk(items.map((item) => ({
+      name: item.name,
+      data: item.data,
+      opts: { jobId: item.id, delay: item.delayMs, removeOnComplete: keep, removeOnFail: { age: 7 * 86_400 } },
+    })));
+  }
+
+  process(processor: Processor, concurrency: number): Consumer {
+    const worker = new Worker(
+      this.options.name,
+      async (job) => {
+        await processor({ queueId: job.id!, name: job.name, data: job.data, deliveries: Math.max(1, job.attemptsStarted ?? 1), enqueuedAt: job.timestamp });
+      },
+      {
+        connection: redisConnection(this.options.url, true),
+        prefix: this.options.prefix,
+        concurrency,
+        lockDuration: this.options.lockDurationMs,
+        stalledInterval: Math.max(1000, Math.floor(this.options.lockDurationMs / 2)),
+        maxStalledCount: 3,
+      },
+    );
+    worker.on('error', () => {}); // connection errors: BullMQ reconnects and resumes
+    this.workers.add(worker);
+    return {
+      close: async () => {
+        await worker.close();
+        this.workers.delete(worker);
+      },
+    };
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+  }
+
+  async ping(): Promise<void> {
+    const client = (await this.queue.client) as unknown as { ping(): Promise<string> };
+    await client.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => w.close()));
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * The scheduler: turns cron slots into queue jobs. One timer for the whole process,
+ * armed for the earliest next slot of any schedule (at most a second away, which is also
+ * the heartbeat); every schedule due at that instant is enqueued in one bulk call. Queue
+ * ids are `<job id>__<slot ms>`, so any number of replicas fire each slot once.
+ *
+ * For each schedule the last handled slot (the cursor) is persisted. On every tick, and
+ * after a restart, the slots between the cursor and now are:
+ *   - the newest: fired (trigger `schedule` if on time, `catch-up` if late but within
+ *     `catchUp.deadline`), otherwise recorded as missed;
+ *   - all older ones: recorded as runs with status `missed` and counted. Never dropped
+ *     silently. A paused schedule moves its cursor without firing or recording.
+ */
+import { EventEmitter } from 'node:events';
+import { systemClock, type Clock } from './clock.js';
+import type { JobConfig, OpscronConfig } from './config/schema.js';
+import { parseCron, type CronExpression } from './cron/expression.js';
+import { nextSlot, slotsBetween } from './cron/slots.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+import type { EnqueueItem, RunQueue } from './queue/types.js';
+import type { Store } from './store/index.js';
+import type { RunRow } from './store/runs.js';
+import { writeAudit, type AuditSource } from './store/audit.js';
+import { advanceSlots, loadScheduleStates, setPaused } from './store/schedule-state.js';
+
+/** A slot fired later than this (event loop stall, suspend) counts as late: catch-up rules apply. */
+const ON_TIME_MS = 30_000;
+const MAX_SLEEP_MS = 1000;
+const PAUSE_REFRESH_MS = 5000;
+
+export interface Fire {
+  jobId: string;
+  slot: number;
+  trigger: 'schedule' | 'catch-up';
+  queueId: string;
+  lagMs: number;
+}
+
+export interface SchedulerEvents {
+  fired: [fires: Fire[]];
+  missed: [jobId: string, slots: number[], truncated: number];
+  error: [error: unknown];
+}
+
+interface Entry {
+  job: JobConfig;
+  expr: CronExpression;
+  timeZone: string;
+  cursor: number;
+  next: number | null;
+}
+
+/** Queue id of a scheduled slot; BullMQ forbids ':' in ids. */
+export const slotQueueId = (jobId: string, slot: number) => `${jobId}__${slot}`;
+
+/** Deterministic jitter in [0, jitter): every replica delays the same slot the same way. */
+export function jitterFor(jobId: string, slot: number, jitterMs: number): number {
+  if (jitterMs <= 0) return 0;
+  let h = 2166136261;
+  for (const ch of `${jobId}@${slot}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return h % jitterMs;
+}
+
+export class Scheduler extends EventEmitter<SchedulerEvents> {
+  private readonly entries = new Map<string, Entry>();
+  private readonly paused = new Set<string>();
+  private readonly clock: Clock;
+  private timer: unknown = null;
+  private running = false;
+  private ticking: Promise<void> | null = null;
+  private retryAt = 0;
+  private pausesLoadedAt = 0;
+  /** Last time the loop ran (ms); /health turns red when it goes stale. */
+  heartbeat = 0;
+
+  constructor(private readonly o: { config: OpscronConfig; store: Store; queue: RunQueue; logger: Logger; metrics: Metrics; clock?: Clock }) {
+    super();
+    this.clock = o.clock ?? systemClock;
+    for (const job of o.config.jobs) {
+      if (!job.schedule || !job.enabled) continue;
+      this.entries.set(job.id, { job, expr: parseCron(job.schedule), timeZone: job.timezone ?? o.config.timezone, cursor: 0, next: null });
+    }
+  }
+
+  /** Loads cursors and pauses, handles the slots missed while down, and starts the timer. */
+  async start(): Promise<void> {
+    const now = this.clock.now();
+    const states = await loadScheduleStates(this.o.store.sql);
+    const fresh: string[] = [];
+    for (const [id, entry] of this.entries) {
+      const state = states.get(id);
+      entry.cursor = state?.lastSlot ? state.lastSlot.getTime() : now;
+      if (!state?.lastSlot) fresh.push(id);
+      entry.next = nextSlot(entry.expr, entry.timeZone, entry.cursor);
+    }
+    for (const [id, state] of states) if (state.paused) this.paused.add(id);
+    this.pausesLoadedAt = now;
+    // A schedule seen for the first time starts from now: nothing before it was ever due.
+    await advanceSlots(this.o.store.sql, fresh, fresh.map(() => new Date(now)));
+    this.running = true;
+    await this.tick(false);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking;
+  }
+
+  /** Next slot per scheduled job (null when none within 8 years). */
+  nextRuns(): Map<string, Date | null> {
+    return new Map([...this.entries].map(([id, e]) => [id, e.next === null ? null : new Date(e.next)]));
+  }
+
+  isPaused(jobId: string): boolean {
+    return this.paused.has(jobId);
+  }
+
+  async pause(jobId: string, actor: string, source: AuditSource, reason?: string): Promise<void> {
+    await setPaused(this.o.store.sql, jobId, true, actor);
+    await writeAudit(this.o.store.sql, { actor, source, action: 'pause', jobId, reason });
+    this.paused.add(jobId);
+  }
+
+  async resume(jobId: string, actor: string, source: AuditSource, reason?: string): Promise<void> {
+    await setPaused(this.o.store.sql, jobId, false, actor);
+    await writeAudit(this.o.store.sql, { actor, source, action: 'resume', jobId, reason });
+    this.paused.delete(jobId);
+  }
+
+  private arm(): void {
+    if (!this.running) return;
+    const now = this.clock.now();
+    let earliest = now + MAX_SLEEP_MS;
+    for (const e of this.entries.values()) if (e.next !== null && e.next < earliest) earliest = e.next;
+    if (this.retryAt > earliest) earliest = Math.min(this.retryAt, now + MAX_SLEEP_MS);
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      this.ticking = this.tick(true).finally(() => {
+        this.ticking = null;
+      });
+    }, Math.max(0, earliest - now));
+  }
+
+  private async tick(onTimeAllowed: boolean): Promise<void> {
+    try {
+      const now = this.clock.now();
+      this.heartbeat = now;
+      this.o.metrics.schedulerHeartbeat.set(now / 1000);
+      if (now - this.pausesLoadedAt > PAUSE_REFRESH_MS) void this.refreshPauses(now);
+      if (now >= this.retryAt) await this.fireDue(now, onTimeAllowed);
+    } catch (error) {
+      this.emit('error', error);
+      this.o.logger.error({ err: error }, 'scheduler tick failed; retrying');
+      this.retryAt = this.clock.now() + 1000;
+    } finally {
+      this.arm();
+    }
+  }
+
+  private async refreshPauses(now: number): Promise<void> {
+    this.pausesLoadedAt = now;
+    try {
+      const states = await loadScheduleStates(this.o.store.sql);
+      this.paused.clear();
+      for (const [id, s] of states) if (s.paused) this.paused.add(id);
+    } catch (error) {
+      this.o.logger.warn({ err: error }, 'could not refresh paused schedules');
+    }
+  }
+
+  private async fireDue(now: number, onTimeAllowed: boolean): Promise<void> {
+    const fires: Fire[] = [];
+    const items: EnqueueItem[] = [];
+    const missed: RunRow[] = [];
+    const handled: { entry: Entry; slot: number }[] = [];
+    const memo = new Map<string, { slots: number[]; truncated: boolean }>();
+    const limit = this.o.config.scheduler.maxMissedRecords + 1;
+    const missedByJob = new Map<string, { slots: number[]; truncated: number }>();
+
+    for (const entry of this.entries.values()) {
+      if (entry.next === null || entry.next > now) continue;
+      const key = `${entry.job.schedule}|${entry.timeZone}|${entry.cursor}`;
+      let due = memo.get(key);
+      if (!due) memo.set(key, (due = slotsBetween(entry.expr, entry.timeZone, entry.cursor, now, limit)));
+      if (!due.slots.length) continue;
+      const newest = due.slots[due.slots.length - 1]!;
+      handled.push({ entry, slot: newest });
+      if (this.paused.has(entry.job.id)) continue;
+
+      const lag = now - newest;
+      const trigger = onTimeAllowed && lag <= ON_TIME_MS ? 'schedule' : lag <= entry.job.catchUp.deadline ? 'catch-up' : null;
+      const older = trigger ? due.slots.slice(0, -1) : due.slots;
+      if (trigger) {
+        const queueId = slotQueueId(entry.job.id, newest);
+        fires.push({ jobId: entry.job.id, slot: newest, trigger, queueId, lagMs: lag });
+        items.push({
+          id: queueId, name: entry.job.id, delayMs: jitterFor(entry.job.id, newest, entry.job.jitter),
+          data: { params: {}, trigger, requestedBy: 'scheduler', scheduledFor: new Date(newest).toISOString() },
+        });
+      }
+      if (older.length) {
+        // Slots past the record cap are still counted and named in the last row's summary.
+        const truncated = due.truncated ? 1 : 0;
+        missedByJob.set(entry.job.id, { slots: older, truncated });
+        older.forEach((slot, i) => missed.push(missedRow(entry.job, slot, i === older.length - 1 && truncated ? ` (and more after ${new Date(slot).toISOString()}: the record cap of ${limit - 1} per schedule was reached)` : '')));
+      }
+    }
+    if (!handled.length) return;
+
+    await this.o.queue.enqueue(items);
+    const enqueuedAt = this.clock.now();
+    for (const fire of fires) {
+      fire.lagMs = enqueuedAt - fire.slot;
+      this.o.metrics.scheduleLag.observe(fire.lagMs / 1000);
+    }
+    for (const { entry, slot } of handled) {
+      entry.cursor = slot;
+      entry.next = nextSlot(entry.expr, entry.timeZone, slot);
+    }
+    if (fires.length) this.emit('fired', fires);
+
+    try {
+      const inserted = new Set(await this.o.store.runLog.insertNew(missed));
+      for (const [jobId, m] of missedByJob) {
+        const fresh = m.slots.filter((s) => inserted.has(slotQueueId(jobId, s)));
+        if (!fresh.length) continue;
+        this.o.metrics.missedSlots.inc({ job: jobId }, fresh.length);
+        this.o.logger.warn({ job: jobId, missed: fresh.length, first: new Date(fresh[0]!).toISOString() }, 'schedule slots missed');
+        this.emit('missed', jobId, fresh, m.truncated);
+      }
+      await advanceSlots(this.o.store.sql, handled.map((h) => h.entry.job.id), handled.map((h) => new Date(h.slot)));
+    } catch (error) {
+      // The fires are queued; the cursor in memory moved on. A restart before the store is
+      // back may re-fire these slots, which the queue ids turn into no-ops.
+      this.emit('error', error);
+      this.o.logger.error({ err: error }, 'could not record schedule state');
+    }
+  }
+}
+
+function missedRow(job: JobConfig, slot: number, note: string): RunRow {
+  const at = new Date(slot);
+  return {
+    id: slotQueueId(job.id, slot), queueId: null, jobId: job.id, jobType: job.type, trigger: 'schedule', scheduledFor: at,
+    createdAt: at, startedAt: null, finishedAt: null, attempt: 1, status: 'missed',
+    summary: `slot ${at.toISOString()} missed: opscron was down or could not enqueue, and it is older than the catch-up deadline or a newer slot ran instead${note}`,
+    findings: [], metrics: null, error: null, params: null, requestedBy: 'scheduler', reason: null, worker: null,
+  };
+}

@@ -1,0 +1,277 @@
+/**
+ * The worker: takes a queue job, trusts nothing in it, runs the job type with a timeout
+ * and a cancel signal, records every attempt, and schedules a retry with exponential
+ * backoff and jitter when one can help. It never throws out: a bad request or a crashing
+ * job ends as a failed run, not a dead worker.
+ *
+ *   received ─ invalid ──────────────────────────────► failed (no retry)
+ *      │ ─ overlap (forbid, or replace not freed) ───► skipped
+ *      ▼
+ *   running ─► ok | warning | critical
+ *           ─► failed | timeout ─► (attempts left) retry enqueued as a new queue job
+ *           ─► cancelled (replaced, or shutdown past the grace period)
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { formatIssues } from './config/load.js';
+import type { JobConfig, OpscronConfig } from './config/schema.js';
+import { InvalidRunError, RunCancelledError, RunTimeoutError } from './errors.js';
+import { jobTypes } from './jobs/index.js';
+import type { JobOutcome } from './jobs/types.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+import { redact, redactValue } from './observability/redact.js';
+import type { RunLocks } from './queue/locks.js';
+import type { Consumer, QueuedJob, RunQueue } from './queue/types.js';
+import type { Store } from './store/index.js';
+import { runsOfQueueJob, type RunRow, type RunStatus } from './store/runs.js';
+
+/** What a queue job's data must look like; anything else is refused with a clear error. */
+export const runRequestSchema = z.strictObject({
+  params: z.record(z.string(), z.unknown()).default({}),
+  trigger: z.enum(['schedule', 'manual', 'catch-up', 'retry']).default('manual'),
+  requestedBy: z.string().min(1).max(200).default('queue'),
+  reason: z.string().max(2000).optional(),
+  scheduledFor: z.iso.datetime({ offset: true }).optional(),
+  attempt: z.number().int().min(1).max(100).default(1),
+});
+export type RunRequest = z.input<typeof runRequestSchema>;
+
+export interface WorkerOptions {
+  config: OpscronConfig;
+  store: Store;
+  queue: RunQueue;
+  locks: RunLocks;
+  logger: Logger;
+  metrics: Metrics;
+  /** Shown in run rows: which process ran it. */
+  name?: string;
+}
+
+export interface RunProgress {
+  fraction: number;
+  note?: string;
+}
+
+interface ActiveRun {
+  jobId: string;
+  controller: AbortController;
+  progress?: RunProgress;
+}
+
+/**
+ * The params a run gets: the job's configured params overridden by the request's, checked
+ * against the job type's schema. Destructive types also need `confirm: true`.
+ * Throws InvalidRunError naming each bad field.
+ */
+export function resolveParams(config: JobConfig, requested: Record<string, unknown>): unknown {
+  const definition = jobTypes.get(config.type);
+  if (!definition) throw new InvalidRunError(`job type "${config.type}" is not known to this opscron`);
+  const { confirm, ...overrides } = requested;
+  const merged = { ...config.params, ...overrides };
+  const parsed = definition.params.safeParse(merged);
+  if (!parsed.success) throw new InvalidRunError(`bad params: ${formatIssues(definition.params, parsed.error, merged, ['params']).join('; ')}`);
+  if (definition.destructive && confirm !== true) throw new InvalidRunError(`${config.type} is destructive: add confirm: true to the params to run it`);
+  return parsed.data;
+}
+
+/** Delay before retry `attempt` (2 = first retry): base·2^(n-2), capped, with jitter in [½, 1]. */
+export function retryDelay(job: Pick<JobConfig, 'retries'>, nextAttempt: number, random = Math.random): number {
+  const exponential = Math.min(job.retries.maxBackoff, job.retries.backoff * 2 ** Math.max(0, nextAttempt - 2));
+  return Math.round(exponential * (0.5 + random() / 2));
+}
+
+export class RunWorker {
+  readonly name: string;
+  private readonly active = new Map<string, ActiveRun>();
+  private consumer: Consumer | null = null;
+  private readonly lockTtl: number;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.name = o.name ?? `${hostname()}:${process.pid}`;
+    this.lockTtl = Math.max(5_000, o.config.queue.lockDuration);
+    o.locks.onCancel((jobId) => {
+      for (const run of this.active.values()) if (run.jobId === jobId) run.controller.abort(new RunCancelledError('replaced by a newer run (concurrency: replace)'));
+    });
+  }
+
+  start(concurrency = this.o.config.queue.concurrency): void {
+    this.consumer = this.o.queue.process((job) => this.handle(job).then(() => undefined), concurrency);
+  }
+
+  /** Progress of the runs in this process, by run id. */
+  progress(): Map<string, RunProgress | undefined> {
+    return new Map([...this.active].map(([id, run]) => [id, run.progress]));
+  }
+
+  /** Stops taking work; running jobs get `graceMs` to finish, then are cancelled through their signal. */
+  async stop(graceMs: number): Promise<void> {
+    if (!this.consumer) return;
+    const closing = this.consumer.close();
+    const timer = setTimeout(() => {
+      for (const run of this.active.values()) run.controller.abort(new RunCancelledError('opscron is shutting down'));
+    }, graceMs);
+    await closing;
+    clearTimeout(timer);
+    this.consumer = null;
+    await this.o.store.runLog.drain();
+  }
+
+  /** Runs one queue job to its end and returns the final row of this attempt. Never throws. */
+  async handle(job: QueuedJob): Promise<RunRow> {
+    const runId = job.deliveries > 1 ? `${job.queueId}.${job.deliveries}` : job.queueId;
+    const config = this.o.config.jobs.find((j) => j.id === job.name);
+    const row: RunRow = {
+      id: runId, queueId: job.queueId, jobId: job.name, jobType: config?.type ?? 'unknown', trigger: 'manual',
+      scheduledFor: null, createdAt: new Date(), startedAt: null, finishedAt: null, attempt: job.deliveries,
+      status: 'running', summary: null, findings: [], metrics: null, error: null, params: null,
+      requestedBy: null, reason: null, worker: this.name,
+    };
+    try {
+      if (!config) {
+        const known = this.o.config.jobs.map((j) => j.id).join(', ') || 'none';
+        throw new InvalidRunError(`unknown job "${job.name}"; configured jobs: ${known}`);
+      }
+      const parsed = runRequestSchema.safeParse(job.data ?? {});
+      if (!parsed.success) throw new InvalidRunError(`bad queue data: ${formatIssues(runRequestSchema, parsed.error, job.data, ['data']).join('; ')}`);
+      const request = parsed.data;
+      Object.assign(row, {
+        trigger: request.attempt > 1 ? 'retry' : request.trigger,
+        scheduledFor: request.scheduledFor ? new Date(request.scheduledFor) : null,
+        attempt: request.attempt + job.deliveries - 1,
+        requestedBy: request.requestedBy,
+        reason: request.reason ?? null,
+        params: redactValue(request.params),
+      });
+      return await this.execute(job, config, request, row);
+    } catch (error) {
+      return this.finish(row, 'failed', error, config);
+    }
+  }
+
+  private async execute(job: QueuedJob, config: JobConfig, request: z.output<typeof runRequestSchema>, row: RunRow): Promise<RunRow> {
+    const definition = jobTypes.get(config.type)!;
+    const params = resolveParams(config, request.params);
+
+    if (job.deliveries > 1) await this.recordLostDeliveries(job, row);
+
+    if (config.concurrency !== 'allow' && !(await this.takeLock(config, row.id))) {
+      row.summary = `skipped: run ${'of ' + config.id} already running (concurrency: ${config.concurrency})`;
+      return this.finish(row, 'skipped', null, config);
+    }
+
+    const controller = new AbortController();
+    const timeout = setTimeout(() => controller.abort(new RunTimeoutError(config.timeout)), config.timeout);
+    const renew = config.concurrency === 'allow' ? null : setInterval(() => void this.o.locks.renew(config.id, row.id, this.lockTtl).catch(() => {}), this.lockTtl / 3);
+    const active: ActiveRun = { jobId: config.id, controller };
+    this.active.set(row.id, active);
+    row.startedAt = new Date();
+    void this.o.store.runLog.write({ ...row }).catch((e) => this.o.logger.warn({ err: e, run: row.id }, 'could not record run start'));
+    const logger = this.o.logger.child({ run: row.id, job: config.id });
+    logger.info({ trigger: row.trigger, attempt: row.attempt }, 'run started');
+
+    let outcome: JobOutcome | undefined;
+    let failure: unknown = null;
+    try {
+      outcome = await Promise.race([
+        definition.run({
+          runId: row.id, jobId: config.id, attempt: row.attempt, logger, signal: controller.signal, config: this.o.config,
+          progress: (fraction, note) => {
+            active.progress = { fraction: Math.max(0, Math.min(1, fraction)), note };
+            logger.info({ progress: active.progress }, 'progress');
+          },
+          now: () => new Date(),
+        }, params),
+        new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true })),
+      ]);
+    } catch (error) {
+      failure = controller.signal.aborted ? controller.signal.reason : error;
+    } finally {
+      clearTimeout(timeout);
+      if (renew) clearInterval(renew);
+      // Whatever the job still holds is told to let go, even when it ended on its own.
+      if (!controller.signal.aborted) controller.abort(new RunCancelledError('run finished'));
+      this.active.delete(row.id);
+      if (config.concurrency !== 'allow') await this.o.locks.release(config.id, row.id).catch(() => {});
+    }
+
+    if (outcome) {
+      Object.assign(row, { summary: outcome.summary, findings: outcome.findings, metrics: outcome.metrics ?? null });
+      return this.finish(row, outcome.status, null, config);
+    }
+    const status: RunStatus = failure instanceof RunTimeoutError ? 'timeout' : failure instanceof RunCancelledError ? 'cancelled' : 'failed';
+    const final = await this.finish(row, status, failure, config);
+    await this.maybeRetry(job, config, request, row, failure);
+    return final;
+  }
+
+  private async takeLock(config: JobConfig, owner: string): Promise<boolean> {
+    if (await this.o.locks.acquire(config.id, owner, this.lockTtl)) return true;
+    if (config.concurrency !== 'replace') return false;
+    await this.o.locks.cancel(config.id);
+    const deadline = Date.now() + Math.min(config.timeout, 30_000);
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (await this.o.locks.acquire(config.id, owner, this.lockTtl)) return true;
+    }
+    return false;
+  }
+
+  /** A delivery above 1 means a worker died mid-run: its attempt is closed as failed so history shows it. */
+  private async recordLostDeliveries(job: QueuedJob, row: RunRow): Promise<void> {
+    const prior = await runsOfQueueJob(this.o.store.sql, job.queueId);
+    const lost: RunRow[] = [];
+    for (let d = 1; d < job.deliveries; d++) {
+      const id = d === 1 ? job.queueId : `${job.queueId}.${d}`;
+      const seen = prior.find((r) => r.id === id);
+      if (seen && seen.status !== 'running') continue;
+      lost.push({
+        ...row, ...(seen ?? {}), id, attempt: row.attempt - (job.deliveries - d), status: 'failed', finishedAt: new Date(),
+        error: `worker ${seen?.worker ?? '(unknown)'} stopped mid-run (no lock renewal); taken up again by ${this.name}`,
+        summary: 'worker lost mid-run', createdAt: seen?.createdAt ?? row.createdAt,
+      });
+    }
+    await Promise.all(lost.map((r) => this.o.store.runLog.write(r)));
+  }
+
+  private async finish(row: RunRow, status: RunStatus, error: unknown, config: JobConfig | undefined): Promise<RunRow> {
+    row.status = status;
+    row.finishedAt = new Date();
+    if (error) row.error = redact(error instanceof Error ? error.message : String(error));
+    if (!row.summary) row.summary = row.error ?? status;
+    row.summary = redact(row.summary);
+    row.findings = redactValue(row.findings);
+    const level = status === 'failed' || status === 'timeout' ? 'warn' : 'info';
+    this.o.logger[level]({ run: row.id, job: row.jobId, status, error: row.error ?? undefined }, `run ${status}: ${row.summary}`);
+    const labels = { job: row.jobId, type: row.jobType, status, trigger: row.trigger };
+    this.o.metrics.jobRuns.inc(labels);
+    if (row.startedAt) this.o.metrics.jobDuration.observe({ job: row.jobId, type: row.jobType }, (row.finishedAt.getTime() - row.startedAt.getTime()) / 1000);
+    if (status === 'ok' || status === 'warning') this.o.metrics.lastSuccess.set({ job: row.jobId }, row.finishedAt.getTime() / 1000);
+    try {
+      await this.o.store.runLog.write({ ...row });
+    } catch (e) {
+      this.o.logger.error({ err: e, run: row.id, status, job: config?.id }, 'could not record run end');
+    }
+    return row;
+  }
+
+  private async maybeRetry(job: QueuedJob, config: JobConfig, request: z.output<typeof runRequestSchema>, row: RunRow, failure: unknown): Promise<void> {
+    const retryable = row.status === 'timeout' || (row.status === 'failed' && !(failure instanceof InvalidRunError));
+    if (!retryable || row.attempt >= config.retries.attempts) return;
+    const next = row.attempt + 1;
+    const delayMs = retryDelay(config, next);
+    const id = `${job.queueId.replace(/-r\d+$/, '')}-r${next}`;
+    try {
+      await this.o.queue.enqueue([{ id, name: config.id, data: { ...request, attempt: next }, delayMs }]);
+      this.o.logger.info({ run: row.id, job: config.id, next: id, delayMs }, 'retry scheduled');
+    } catch (e) {
+      this.o.logger.error({ err: e, run: row.id }, 'could not schedule retry');
+    }
+  }
+}
+
+/** A queue id for a manual run: unique, and free of ':' (BullMQ reserves it). */
+export function manualRunId(jobId: string): string {
+  return `${jobId}__m${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+}
