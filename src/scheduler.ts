@@ -1,6 +1,6 @@
 /**
  * The scheduler: turns cron slots into queue jobs. One timer for the whole process,
- * armed for the earliest next slot of any schedule (at most a second away, which is also
+ * armed for the earliest next slot of any schedule (at most five seconds away, which is also
  * the heartbeat); every schedule due at that instant is enqueued in one bulk call. Queue
  * ids are `<job id>__<slot ms>`, so any number of replicas fire each slot once.
  *
@@ -26,7 +26,7 @@ import { advanceSlots, loadScheduleStates, setPaused } from './store/schedule-st
 
 /** A slot fired later than this (event loop stall, suspend) counts as late: catch-up rules apply. */
 const ON_TIME_MS = 30_000;
-const MAX_SLEEP_MS = 1000;
+const MAX_SLEEP_MS = 5000;
 const PAUSE_REFRESH_MS = 5000;
 
 export interface Fire {
@@ -109,6 +109,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     await this.ticking;
   }
 
+  /** Resolves when the tick in progress (if any) has finished; tests with a fake clock wait on it. */
+  async whenIdle(): Promise<void> {
+    while (this.ticking) await this.ticking;
+  }
+
   /** Next slot per scheduled job (null when none within 8 years). */
   nextRuns(): Map<string, Date | null> {
     return new Map([...this.entries].map(([id, e]) => [id, e.next === null ? null : new Date(e.next)]));
@@ -149,7 +154,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const now = this.clock.now();
       this.heartbeat = now;
       this.o.metrics.schedulerHeartbeat.set(now / 1000);
-      if (now - this.pausesLoadedAt > PAUSE_REFRESH_MS) void this.refreshPauses(now);
       if (now >= this.retryAt) await this.fireDue(now, onTimeAllowed);
     } catch (error) {
       this.emit('error', error);
@@ -172,6 +176,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private async fireDue(now: number, onTimeAllowed: boolean): Promise<void> {
+    let anyDue = false;
+    for (const e of this.entries.values()) if (e.next !== null && e.next <= now) anyDue = true;
+    if (!anyDue) return;
+    // Another replica (or the API) may have paused a job: look again before firing.
+    if (now - this.pausesLoadedAt > PAUSE_REFRESH_MS) await this.refreshPauses(now);
     const fires: Fire[] = [];
     const items: EnqueueItem[] = [];
     const missed: RunRow[] = [];

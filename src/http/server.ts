@@ -8,7 +8,7 @@ import type { RunQueue } from '../queue/types.js';
 import type { Scheduler } from '../scheduler.js';
 import type { Store } from '../store/index.js';
 
-const HEARTBEAT_STALE_MS = 10_000;
+const HEARTBEAT_STALE_MS = 30_000;
 
 export interface HttpDeps {
   store: Store;

@@ -79,8 +79,9 @@ function isAlive(pid: number): boolean {
 
 export async function openPglite(dataDir: string): Promise<Sql> {
   const { PGlite } = await import('@electric-sql/pglite');
-  await mkdir(dataDir, { recursive: true });
-  const release = claim(dataDir);
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) await mkdir(dataDir, { recursive: true });
+  const release = inMemory ? () => {} : claim(dataDir);
   let db;
   try {
     db = await PGlite.create(dataDir);

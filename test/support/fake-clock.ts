@@ -1,0 +1,34 @@
+/** A clock the test moves by hand. Timers fire in time order as the clock passes them. */
+import type { Clock } from '../../src/clock.js';
+
+export class FakeClock implements Clock {
+  private timers: { at: number; fn: () => void; id: number }[] = [];
+  private ids = 0;
+  constructor(private time: number) {}
+  now = () => this.time;
+  setTimeout = (fn: () => void, ms: number) => {
+    const id = ++this.ids;
+    this.timers.push({ at: this.time + Math.max(0, ms), fn, id });
+    return id;
+  };
+  clearTimeout = (id: unknown) => {
+    this.timers = this.timers.filter((t) => t.id !== id);
+  };
+  /** Jumps without firing timers (the process was down or suspended). */
+  jump(to: number): void {
+    this.time = to;
+  }
+  /** Moves to `to`, firing each due timer at its own time and awaiting `settle` after each. */
+  async advanceTo(to: number, settle: () => Promise<void>): Promise<void> {
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at);
+      const next = this.timers[0];
+      if (!next || next.at > to) break;
+      this.timers.shift();
+      this.time = Math.max(this.time, next.at);
+      next.fn();
+      await settle();
+    }
+    this.time = to;
+  }
+}
