@@ -156,14 +156,17 @@ export class RunWorker {
 
     if (job.deliveries > 1) await this.recordLostDeliveries(job, row);
 
-    if (config.concurrency !== 'allow' && !(await this.takeLock(config, row.id))) {
+    // The lock belongs to the queue job, not the delivery: a job redelivered after its worker
+    // died takes its own lock over instead of waiting for it to expire.
+    const owner = job.queueId;
+    if (config.concurrency !== 'allow' && !(await this.takeLock(config, owner))) {
       row.summary = `skipped: run ${'of ' + config.id} already running (concurrency: ${config.concurrency})`;
       return this.finish(row, 'skipped', null, config);
     }
 
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(new RunTimeoutError(config.timeout)), config.timeout);
-    const renew = config.concurrency === 'allow' ? null : setInterval(() => void this.o.locks.renew(config.id, row.id, this.lockTtl).catch(() => {}), this.lockTtl / 3);
+    const renew = config.concurrency === 'allow' ? null : setInterval(() => void this.o.locks.renew(config.id, owner, this.lockTtl).catch(() => {}), this.lockTtl / 3);
     const active: ActiveRun = { jobId: config.id, controller };
     this.active.set(row.id, active);
     row.startedAt = new Date();
@@ -193,7 +196,7 @@ export class RunWorker {
       // Whatever the job still holds is told to let go, even when it ended on its own.
       if (!controller.signal.aborted) controller.abort(new RunCancelledError('run finished'));
       this.active.delete(row.id);
-      if (config.concurrency !== 'allow') await this.o.locks.release(config.id, row.id).catch(() => {});
+      if (config.concurrency !== 'allow') await this.o.locks.release(config.id, owner).catch(() => {});
     }
 
     if (outcome) {

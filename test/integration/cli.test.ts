@@ -1,0 +1,95 @@
+/** The `opscron` command as an operator meets it: exit codes, and bad input that starts nothing. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runOpscron, spawnOpscron, tempDir, writeConfig } from '../support/cli.js';
+import { freePort } from '../support/services.mjs';
+import { eventually, Target } from '../support/target.js';
+
+describe('opscron CLI', () => {
+  let target: Target;
+  beforeAll(async () => {
+    target = await new Target().start();
+  });
+  afterAll(async () => {
+    await target.stop();
+  });
+
+  const good = () => ({ jobs: [{ id: 'web', type: 'health-check', schedule: '*/5 * * * *', params: { url: target.url('cli') } }] });
+
+  it.each([
+    ['malformed YAML', 'jobs:\n  - id: web\n   type: [oops\n', /line \d+, column \d+/],
+    ['an unknown job type', { jobs: [{ id: 'web', type: 'db-bakup', schedule: '@daily' }] }, /jobs\[0\]\.type: "db-bakup" — unknown job type; allowed: health-check/],
+    ['a bad cron expression', { jobs: [{ id: 'web', type: 'health-check', schedule: '61 * * * *', params: { url: 'http://x/' } }] }, /jobs\[0\]\.schedule: "61 \* \* \* \*" — minute must be 0-59/],
+    ['an unknown time zone', { timezone: 'Europe/Atlantis', jobs: [] }, /timezone: "Europe\/Atlantis" — must be an IANA time zone/],
+    ['params that fail the schema', { jobs: [{ id: 'web', type: 'health-check', params: { url: 'ftp://x/' } }] }, /jobs\[0\]\.params\.url: "ftp:\/\/x\/" — must be an http\(s\) URL/],
+  ])('validate and start refuse %s, naming the cause, and start nothing', async (_what, config, message) => {
+    const dir = tempDir();
+    const file = writeConfig(dir, config);
+    const validate = await runOpscron(['validate', '--config', file], { cwd: dir });
+    expect(validate.code).toBe(3);
+    expect(validate.stderr).toMatch(message);
+    const port = await freePort();
+    const start = await runOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
+    expect(start.code).toBe(3);
+    expect(start.stderr).toMatch(message);
+    expect(existsSync(join(dir, 'var'))).toBe(false); // no store was created: nothing started
+  });
+
+  it('validate says what it found in a good file', async () => {
+    const dir = tempDir();
+    const result = await runOpscron(['validate', '--config', writeConfig(dir, good())], { cwd: dir });
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toMatch(/configuration OK: 1 jobs \(1 scheduled\), 0 services, time zone UTC, queue embedded, store PGlite in \.\/var\/db/);
+  });
+
+  it('run exits with the Nagios code of the outcome and records it in history', async () => {
+    const dir = tempDir();
+    const file = writeConfig(dir, good());
+    target.behaviour = {};
+    expect((await runOpscron(['run', 'web', '--config', file], { cwd: dir })).code).toBe(0);
+    target.behaviour = { delayMs: 300 };
+    const slow = await runOpscron(['run', 'web', '--config', file, '--set', 'maxResponseTime=100ms', '--json'], { cwd: dir });
+    expect(slow.code).toBe(1);
+    expect(JSON.parse(slow.stdout)).toMatchObject({ status: 'warning', findings: [{ check: 'http.response-time' }] });
+    target.behaviour = { status: 500 };
+    expect((await runOpscron(['run', 'web', '--config', file], { cwd: dir })).code).toBe(2);
+    const bad = await runOpscron(['run', 'web', '--config', file, '--set', 'expectStatus=abc'], { cwd: dir });
+    expect(bad.code).toBe(3);
+    expect(bad.stdout).toMatch(/FAILED .*params\.expectStatus: "abc"/);
+    const unknown = await runOpscron(['run', 'nope', '--config', file], { cwd: dir });
+    expect(unknown).toMatchObject({ code: 3 });
+    expect(unknown.stderr).toMatch(/unknown job "nope"; configured jobs: web/);
+    const history = await runOpscron(['history', 'web', '--config', file], { cwd: dir });
+    expect(history.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[4])).toEqual(['failed', 'critical', 'warning', 'ok']);
+    const badLimit = await runOpscron(['history', '--limit', 'lots', '--config', file], { cwd: dir });
+    expect(badLimit.code).toBe(3);
+    expect(badLimit.stderr).toMatch(/--limit "lots": must be a whole number from 1 to 1000/);
+    target.behaviour = {};
+  });
+
+  it('start runs on the embedded default and stops cleanly on SIGTERM', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const file = writeConfig(dir, { jobs: [{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('start') } }] });
+    const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
+    await eventually(async () => target.count('start') >= 2, 'two scheduled runs', 15_000);
+    const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+    expect(health).toMatchObject({ status: 'ok' });
+    expect(await app.stop()).toBe(0);
+    expect(app.output()).toMatch(/opscron stopped/);
+    const list = await runOpscron(['list', '--config', file], { cwd: dir });
+    expect(list.stdout).toMatch(/^tick\s+health-check\s+\* \* \* \* \* \*\s+UTC\s+\S+\s+ok /m);
+  });
+
+  it('refuses a second process on the same embedded store instead of corrupting it', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const file = writeConfig(dir, good());
+    const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
+    await eventually(async () => app.output().includes('opscron started'), 'start');
+    const second = await runOpscron(['history', '--config', file], { cwd: dir });
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/the embedded store .* is in use by opscron \(pid \d+\)/);
+    await app.stop();
+  });
+});
