@@ -82,6 +82,9 @@ export function retryDelay(job: Pick<JobConfig, 'retries'>, nextAttempt: number,
   return Math.round(exponential * (0.5 + random() / 2));
 }
 
+const START_ROW_DELAY_MS = 250;
+const MAX_BACKLOG = 5000;
+
 export class RunWorker {
   readonly name: string;
   private readonly active = new Map<string, ActiveRun>();
@@ -89,6 +92,7 @@ export class RunWorker {
   private readonly lockTtl: number;
 
   constructor(private readonly o: WorkerOptions) {
+    o.store.runLog.onError = (error, rows) => o.logger.error({ err: error, rows }, 'could not write run history; keeping the rows and retrying');
     this.name = o.name ?? `${hostname()}:${process.pid}`;
     this.lockTtl = Math.max(5_000, o.config.queue.lockDuration);
     o.locks.onCancel((jobId) => {
@@ -146,7 +150,7 @@ export class RunWorker {
       });
       return await this.execute(job, config, request, row);
     } catch (error) {
-      return this.finish(row, 'failed', error, config);
+      return this.finish(row, 'failed', error);
     }
   }
 
@@ -161,7 +165,7 @@ export class RunWorker {
     const owner = job.queueId;
     if (config.concurrency !== 'allow' && !(await this.takeLock(config, owner))) {
       row.summary = `skipped: run ${'of ' + config.id} already running (concurrency: ${config.concurrency})`;
-      return this.finish(row, 'skipped', null, config);
+      return this.finish(row, 'skipped', null);
     }
 
     const controller = new AbortController();
@@ -170,19 +174,27 @@ export class RunWorker {
     const active: ActiveRun = { jobId: config.id, controller };
     this.active.set(row.id, active);
     row.startedAt = new Date();
-    void this.o.store.runLog.write({ ...row }).catch((e) => this.o.logger.warn({ err: e, run: row.id }, 'could not record run start'));
-    const logger = this.o.logger.child({ run: row.id, job: config.id });
-    logger.info({ trigger: row.trigger, attempt: row.attempt }, 'run started');
+    // Most runs end within milliseconds: writing their row once, at the end, halves the
+    // database work. A run still going after START_ROW_DELAY_MS shows up as running.
+    const startRow = setTimeout(() => {
+      void this.o.store.runLog.write({ ...row }).catch((e) => this.o.logger.warn({ err: e, run: row.id }, 'could not record run start'));
+    }, START_ROW_DELAY_MS);
+    this.o.logger.info({ run: row.id, job: config.id, trigger: row.trigger, attempt: row.attempt }, 'run started');
+    let childLogger: Logger | undefined;
+    const logger = () => (childLogger ??= this.o.logger.child({ run: row.id, job: config.id }));
 
     let outcome: JobOutcome | undefined;
     let failure: unknown = null;
     try {
       outcome = await Promise.race([
         definition.run({
-          runId: row.id, jobId: config.id, attempt: row.attempt, logger, signal: controller.signal, config: this.o.config,
+          runId: row.id, jobId: config.id, attempt: row.attempt, signal: controller.signal, config: this.o.config,
+          get logger() {
+            return logger();
+          },
           progress: (fraction, note) => {
             active.progress = { fraction: Math.max(0, Math.min(1, fraction)), note };
-            logger.info({ progress: active.progress }, 'progress');
+            logger().info({ progress: active.progress }, 'progress');
           },
           now: () => new Date(),
         }, params),
@@ -192,19 +204,18 @@ export class RunWorker {
       failure = controller.signal.aborted ? controller.signal.reason : error;
     } finally {
       clearTimeout(timeout);
+      clearTimeout(startRow);
       if (renew) clearInterval(renew);
-      // Whatever the job still holds is told to let go, even when it ended on its own.
-      if (!controller.signal.aborted) controller.abort(new RunCancelledError('run finished'));
       this.active.delete(row.id);
       if (config.concurrency !== 'allow') await this.o.locks.release(config.id, owner).catch(() => {});
     }
 
     if (outcome) {
       Object.assign(row, { summary: outcome.summary, findings: outcome.findings, metrics: outcome.metrics ?? null });
-      return this.finish(row, outcome.status, null, config);
+      return this.finish(row, outcome.status, null);
     }
     const status: RunStatus = failure instanceof RunTimeoutError ? 'timeout' : failure instanceof RunCancelledError ? 'cancelled' : 'failed';
-    const final = await this.finish(row, status, failure, config);
+    const final = await this.finish(row, status, failure);
     await this.maybeRetry(job, config, request, row, failure);
     return final;
   }
@@ -238,7 +249,7 @@ export class RunWorker {
     await Promise.all(lost.map((r) => this.o.store.runLog.write(r)));
   }
 
-  private async finish(row: RunRow, status: RunStatus, error: unknown, config: JobConfig | undefined): Promise<RunRow> {
+  private async finish(row: RunRow, status: RunStatus, error: unknown): Promise<RunRow> {
     row.status = status;
     row.finishedAt = new Date();
     if (error) row.error = redact(error instanceof Error ? error.message : String(error));
@@ -251,11 +262,11 @@ export class RunWorker {
     this.o.metrics.jobRuns.inc(labels);
     if (row.startedAt) this.o.metrics.jobDuration.observe({ job: row.jobId, type: row.jobType }, (row.finishedAt.getTime() - row.startedAt.getTime()) / 1000);
     if (status === 'ok' || status === 'warning') this.o.metrics.lastSuccess.set({ job: row.jobId }, row.finishedAt.getTime() / 1000);
-    try {
-      await this.o.store.runLog.write({ ...row });
-    } catch (e) {
-      this.o.logger.error({ err: e, run: row.id, status, job: config?.id }, 'could not record run end');
-    }
+    // Written behind: the run is over whether or not its row is in yet. Past a backlog
+    // (the database is slow or down) the worker waits, so memory stays bounded.
+    const written = this.o.store.runLog.write({ ...row });
+    written.catch(() => {});
+    if (this.o.store.runLog.backlog > MAX_BACKLOG) await written.catch(() => {});
     return row;
   }
 

@@ -1,8 +1,9 @@
 /** The registry: every job type opscron knows, by type name. */
 import { healthCheck } from './health-check.js';
+import { noop } from './noop.js';
 import type { JobDefinition } from './types.js';
 
-const all: JobDefinition<any>[] = [healthCheck];
+const all: JobDefinition<any>[] = [healthCheck, noop];
 
 export const jobTypes: ReadonlyMap<string, JobDefinition<unknown>> = new Map(all.map((job) => [job.type, job]));
 export type { JobDefinition, JobContext, JobOutcome, Finding } from './types.js';

@@ -12,7 +12,7 @@ export function registerSecrets(values: Iterable<string>): void {
 
 /** The text with every registered secret and every password in a URL replaced by `***`. */
 export function redact(text: string): string {
-  let out = text.replace(CREDENTIALS_IN_URL, '$1***$3');
+  let out = text.includes('://') ? text.replace(CREDENTIALS_IN_URL, '$1***$3') : text;
   for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join('***');
   return out;
 }

@@ -55,6 +55,7 @@ export async function openStore(options: { databaseUrl?: string; path: string })
     },
     close: async () => {
       await runLog.drain();
+      runLog.close();
       await sql.close();
     },
   };

@@ -90,12 +90,24 @@ function pending(): Pending {
   return { rows: new Map(), done, resolve, reject };
 }
 
-/** Batched writer of run rows: at most one statement in flight; rows that arrive meanwhile ride the next. */
+/**
+ * Write-behind log of run rows: at most one statement in flight, and every row that
+ * arrives meanwhile rides the next one (a later state of the same run replaces the
+ * earlier). A failed statement is retried, its rows kept, until the database is back.
+ */
 export class RunLog {
   private next = pending();
   private flushing: Promise<void> | null = null;
+  private closed = false;
+  /** Told about each failed statement (the rows are kept and retried). */
+  onError: (error: unknown, rows: number) => void = () => {};
 
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly sql: Sql, private readonly retryMs = 1000) {}
+
+  /** Rows waiting to be written. */
+  get backlog(): number {
+    return this.next.rows.size;
+  }
 
   /** Queues the row's latest state; resolves when it is in the database. */
   write(row: RunRow): Promise<void> {
@@ -112,20 +124,33 @@ export class RunLog {
     return result.rows.map((r) => r.id);
   }
 
-  /** Waits for everything written so far. */
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing.catch(() => {});
+  /** Waits for everything written so far, at most `timeoutMs`; resolves false if rows are left. */
+  async drain(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.flushing && Date.now() < deadline) {
+      await Promise.race([this.flushing, new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())).unref())]);
+    }
+    return !this.flushing;
+  }
+
+  /** Stops retrying; what is still unwritten stays unwritten. */
+  close(): void {
+    this.closed = true;
   }
 
   private async flushLoop(): Promise<void> {
-    while (this.next.rows.size) {
+    while (this.next.rows.size && !this.closed) {
       const batch = this.next;
       this.next = pending();
       try {
         await this.sql.query(UPSERT, columnArrays([...batch.rows.values()]));
         batch.resolve();
       } catch (error) {
-        batch.reject(error);
+        this.onError(error, batch.rows.size);
+        for (const [id, row] of batch.rows) if (!this.next.rows.has(id)) this.next.rows.set(id, row);
+        this.next.done.then(batch.resolve, batch.reject);
+        if (this.closed) this.next.reject(error);
+        else await new Promise((r) => setTimeout(r, this.retryMs));
       }
     }
     this.flushing = null;

@@ -1,0 +1,12 @@
+import { startRedis, startPostgres } from './services.js';
+import pg from 'pg';
+import { opscron } from './throughput.js';
+const redis = await startRedis(); const cluster = await startPostgres();
+const c = new pg.Client({ connectionString: cluster.url('postgres') }); await c.connect(); await c.query('create database bench'); await c.end();
+await opscron(redis.url, cluster.url('bench'), 5000, 0);
+const { Session } = await import('node:inspector/promises');
+const s = new Session(); s.connect(); await s.post('Profiler.enable'); await s.post('Profiler.start');
+console.log(await opscron(redis.url, cluster.url('bench'), 20000, 1));
+const { profile } = await s.post('Profiler.stop');
+const fs = await import('node:fs'); fs.writeFileSync('/tmp/ops.cpuprofile', JSON.stringify(profile));
+await redis.stop(); cluster.stop();

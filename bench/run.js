@@ -1,0 +1,39 @@
+/**
+ * `npm run bench [-- throughput|lag] [--quick]`: starts private Redis and PostgreSQL,
+ * runs the benchmarks and prints medians with their targets. Not a test; CI skips it.
+ */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import pg from 'pg';
+import { startPostgres, startRedis } from './services.js';
+import { throughput } from './throughput.js';
+import { scheduleLag } from './lag.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.find((a) => !a.startsWith('--'));
+
+const redis = await startRedis();
+const cluster = await startPostgres();
+const admin = new pg.Client({ connectionString: cluster.url('postgres') });
+await admin.connect();
+await admin.query('create database bench');
+await admin.end();
+const databaseUrl = cluster.url('bench');
+
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, redis ${execFileSync('redis-server', ['--version']).toString().match(/v=(\S+)/)?.[1]}`);
+try {
+  if (!only || only === 'throughput') {
+    console.log('throughput: no-op jobs, concurrency 50');
+    const r = await throughput({ redisUrl: redis.url, databaseUrl, jobs: quick ? 5000 : 20_000, rounds: quick ? 3 : 5 });
+    console.log(`throughput median: raw BullMQ ${Math.round(r.raw)} jobs/s, opscron ${Math.round(r.opscron)} jobs/s, ratio ${r.ratio.toFixed(2)} (target ≥ 0.80) ${r.ratio >= 0.8 ? 'MET' : 'NOT MET'}`);
+  }
+  if (!only || only === 'lag') {
+    console.log('schedule lag: 1,000 schedules firing every second');
+    const r = await scheduleLag({ redisUrl: redis.url, databaseUrl, seconds: quick ? 15 : 60, rounds: quick ? 1 : 3 });
+    console.log(`lag median of rounds: opscron p99 ${r.p99.toFixed(1)} ms (target ≤ 50), p50 ${r.p50.toFixed(1)} ms, missed ${r.missed}, duplicates ${r.duplicates}, scheduler RSS ${r.rssMiB} MiB; plain node-cron p99 ${r.baselineP99.toFixed(1)} ms, ratio ${(r.p99 / r.baselineP99).toFixed(2)}`);
+  }
+} finally {
+  await redis.stop();
+  cluster.stop();
+}

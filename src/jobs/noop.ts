@@ -1,0 +1,26 @@
+/**
+ * noop: does nothing but succeed (after an optional pause). Proves the path from schedule
+ * or trigger through the queue to the history works — `opscron trigger noop` is the
+ * quickest smoke test of a deployment — and is what the throughput benchmark runs.
+ */
+import { z } from 'zod';
+import { duration } from '../config/schema.js';
+import { defineJob } from './types.js';
+
+export const noop = defineJob({
+  type: 'noop',
+  summary: 'Does nothing and succeeds: a smoke test of scheduling, queue and history',
+  params: z.strictObject({ sleep: duration.default(0) }),
+  async run(ctx, params) {
+    if (params.sleep > 0) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, params.sleep);
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(ctx.signal.reason);
+        }, { once: true });
+      });
+    }
+    return { status: 'ok', summary: params.sleep ? `slept ${params.sleep} ms` : 'nothing to do', findings: [] };
+  },
+});
