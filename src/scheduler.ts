@@ -27,6 +27,8 @@ import { advanceSlots, loadScheduleStates, setPaused } from './store/schedule-st
 /** A slot fired later than this (event loop stall, suspend) counts as late: catch-up rules apply. */
 const ON_TIME_MS = 30_000;
 const MAX_SLEEP_MS = 5000;
+/** How early the loop wakes before a slot to prepare its fires (never to enqueue them). */
+const LEAD_MS = 30;
 const PAUSE_REFRESH_MS = 5000;
 
 export interface Fire {
@@ -114,6 +116,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     while (this.ticking) await this.ticking;
   }
 
+  /** True while a tick is in progress. */
+  get busy(): boolean {
+    return this.ticking !== null;
+  }
+
   /** Next slot per scheduled job (null when none within 8 years). */
   nextRuns(): Map<string, Date | null> {
     return new Map([...this.entries].map(([id, e]) => [id, e.next === null ? null : new Date(e.next)]));
@@ -138,15 +145,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private arm(): void {
     if (!this.running) return;
     const now = this.clock.now();
-    let earliest = now + MAX_SLEEP_MS;
-    for (const e of this.entries.values()) if (e.next !== null && e.next < earliest) earliest = e.next;
-    if (this.retryAt > earliest) earliest = Math.min(this.retryAt, now + MAX_SLEEP_MS);
+    let wake = now + MAX_SLEEP_MS;
+    for (const e of this.entries.values()) if (e.next !== null && e.next - LEAD_MS < wake) wake = e.next - LEAD_MS;
+    wake = Math.max(wake, this.retryAt); // after a failure nothing is tried before retryAt
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       this.ticking = this.tick(true).finally(() => {
         this.ticking = null;
       });
-    }, Math.max(0, earliest - now));
+    }, Math.max(0, wake - now));
   }
 
   private async tick(onTimeAllowed: boolean): Promise<void> {
@@ -154,7 +161,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const now = this.clock.now();
       this.heartbeat = now;
       this.o.metrics.schedulerHeartbeat.set(now / 1000);
-      if (now >= this.retryAt) await this.fireDue(now, onTimeAllowed);
+      if (now < this.retryAt) return;
+      // Woken up to LEAD_MS early: prepare the slot's fires now, enqueue them at the slot.
+      let at = now;
+      for (const e of this.entries.values()) if (e.next !== null && e.next > now && e.next - now <= LEAD_MS && (at === now || e.next < at)) at = e.next;
+      await this.fireDue(at, onTimeAllowed);
     } catch (error) {
       this.emit('error', error);
       this.o.logger.error({ err: error }, 'scheduler tick failed; retrying');
@@ -162,6 +173,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     } finally {
       this.arm();
     }
+  }
+
+  /** Resolves once the clock has reached `at`: nothing is ever enqueued before its slot. */
+  private async until(at: number): Promise<void> {
+    while (this.clock.now() < at) await new Promise<void>((r) => this.clock.setTimeout(r, at - this.clock.now()));
   }
 
   private async refreshPauses(now: number): Promise<void> {
@@ -179,8 +195,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     let anyDue = false;
     for (const e of this.entries.values()) if (e.next !== null && e.next <= now) anyDue = true;
     if (!anyDue) return;
-    // Another replica (or the API) may have paused a job: look again before firing.
-    if (now - this.pausesLoadedAt > PAUSE_REFRESH_MS) await this.refreshPauses(now);
+    // Another replica (or the API) may have paused a job: pauses are re-read every few
+    // seconds while schedules fire, in the background so a slot never waits on the store.
+    if (now - this.pausesLoadedAt > PAUSE_REFRESH_MS) void this.refreshPauses(now);
     const fires: Fire[] = [];
     const items: EnqueueItem[] = [];
     const missed: RunRow[] = [];
@@ -219,15 +236,24 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }
     if (!handled.length) return;
 
-    await this.o.queue.enqueue(items);
-    const enqueuedAt = this.clock.now();
-    for (const fire of fires) {
-      fire.lagMs = enqueuedAt - fire.slot;
-      this.o.metrics.scheduleLag.observe(fire.lagMs / 1000);
-    }
+    await this.until(now);
+    // Lag is timed per fire: from its slot to the moment its part of the batch is queued.
+    const byId = new Map(fires.map((f) => [f.queueId, f]));
+    await this.o.queue.enqueue(items, (added) => {
+      const at = this.clock.now();
+      for (const item of added) {
+        const fire = byId.get(item.id)!;
+        fire.lagMs = at - fire.slot;
+        this.o.metrics.scheduleLag.observe(fire.lagMs / 1000);
+      }
+    });
+    const nextMemo = new Map<string, number | null>();
     for (const { entry, slot } of handled) {
       entry.cursor = slot;
-      entry.next = nextSlot(entry.expr, entry.timeZone, slot);
+      const key = `${entry.job.schedule}|${entry.timeZone}`;
+      let next = nextMemo.get(key);
+      if (next === undefined) nextMemo.set(key, (next = nextSlot(entry.expr, entry.timeZone, slot)));
+      entry.next = next;
     }
     if (fires.length) this.emit('fired', fires);
 

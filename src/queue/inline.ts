@@ -18,7 +18,7 @@ export class InlineQueue implements RunQueue {
 
   constructor(private readonly keepMs = 86_400_000) {}
 
-  async enqueue(items: EnqueueItem[]): Promise<void> {
+  async enqueue(items: EnqueueItem[], onAdded?: (added: EnqueueItem[]) => void): Promise<void> {
     const now = Date.now();
     this.forget(now);
     for (const item of items) {
@@ -36,6 +36,7 @@ export class InlineQueue implements RunQueue {
         this.waiting.push(job);
       }
     }
+    onAdded?.(items);
     this.pump();
   }
 

@@ -31,8 +31,11 @@ export interface Consumer {
 
 export interface RunQueue {
   readonly kind: 'bullmq' | 'inline';
-  /** Adds all items (one round trip for BullMQ); ids already known are ignored. */
-  enqueue(items: EnqueueItem[]): Promise<void>;
+  /**
+   * Adds all items; ids already known are ignored. `onAdded` is told as each part is in
+   * the queue (BullMQ sends large batches in concurrent chunks), so callers can time each.
+   */
+  enqueue(items: EnqueueItem[], onAdded?: (added: EnqueueItem[]) => void): Promise<void>;
   process(processor: Processor, concurrency: number): Consumer;
   counts(): Promise<Record<string, number>>;
   ping(): Promise<void>;

@@ -1,7 +1,7 @@
 /**
  * Run history. A run row is written when an attempt starts (status running) and again
- * when it ends; writes are batched into one statement per flush (group commit), and
- * each `write` resolves once its row is durable.
+ * when it ends; writes are batched into one statement per flush, and each `write`
+ * resolves once its row is durable.
  *
  *   running ──► ok | warning | critical | failed | timeout | cancelled | skipped
  *   missed: a slot that never ran (written once, by the scheduler)
@@ -35,35 +35,26 @@ export interface RunRow {
 }
 
 const COLUMNS = [
-  ['id', 'text'], ['queue_id', 'text'], ['job_id', 'text'], ['job_type', 'text'], ['trigger', 'text'],
-  ['scheduled_for', 'timestamptz'], ['created_at', 'timestamptz'], ['started_at', 'timestamptz'], ['finished_at', 'timestamptz'],
-  ['attempt', 'int'], ['status', 'text'], ['summary', 'text'], ['findings', 'jsonb'], ['metrics', 'jsonb'], ['error', 'text'],
-  ['params', 'jsonb'], ['requested_by', 'text'], ['reason', 'text'], ['worker', 'text'],
+  'id', 'queue_id', 'job_id', 'job_type', 'trigger', 'scheduled_for', 'created_at', 'started_at', 'finished_at',
+  'attempt', 'status', 'summary', 'findings', 'metrics', 'error', 'params', 'requested_by', 'reason', 'worker',
 ] as const;
 
-const toColumns = (r: RunRow): unknown[] => [
-  r.id, r.queueId, r.jobId, r.jobType, r.trigger, r.scheduledFor?.toISOString() ?? null, r.createdAt.toISOString(),
-  r.startedAt?.toISOString() ?? null, r.finishedAt?.toISOString() ?? null, r.attempt, r.status, r.summary,
-  JSON.stringify(r.findings), r.metrics ? JSON.stringify(r.metrics) : null, r.error,
-  r.params === undefined ? null : JSON.stringify(r.params), r.requestedBy, r.reason, r.worker,
-];
+/** A row as the JSON object jsonb_populate_recordset reads (dates serialise as ISO strings). */
+const toRecord = (r: RunRow) => ({
+  id: r.id, queue_id: r.queueId, job_id: r.jobId, job_type: r.jobType, trigger: r.trigger, scheduled_for: r.scheduledFor,
+  created_at: r.createdAt, started_at: r.startedAt, finished_at: r.finishedAt, attempt: r.attempt, status: r.status,
+  summary: r.summary, findings: r.findings, metrics: r.metrics, error: r.error, params: r.params ?? null,
+  requested_by: r.requestedBy, reason: r.reason, worker: r.worker,
+});
 
-// unnest() takes one array per column, so a batch of any size is one statement with 19 parameters.
-const select = COLUMNS.map(([, type], i) => (type === 'jsonb' ? `c${i}::jsonb` : `c${i}`)).join(', ');
-const arrays = COLUMNS.map(([, type], i) => `$${i + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ');
-const aliases = COLUMNS.map((_, i) => `c${i}`).join(', ');
-const UPSERT = `insert into runs (${COLUMNS.map(([c]) => c).join(', ')})
-  select ${select} from unnest(${arrays}) as t(${aliases})
-  on conflict (id) do update set ${COLUMNS.slice(1).map(([c]) => `${c} = excluded.${c}`).join(', ')}`;
-const INSERT_NEW = `insert into runs (${COLUMNS.map(([c]) => c).join(', ')})
-  select ${select} from unnest(${arrays}) as t(${aliases})
+// A whole batch is one JSON parameter: one JSON.stringify in Node, one statement in PostgreSQL.
+const FROM_JSON = `select ${COLUMNS.join(', ')} from jsonb_populate_recordset(null::runs, $1::jsonb)`;
+const UPSERT = `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON}
+  on conflict (id) do update set ${COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`;
+const INSERT_NEW = `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON}
   on conflict (id) do nothing returning id`;
 
-function columnArrays(rows: RunRow[]): unknown[][] {
-  const out: unknown[][] = COLUMNS.map(() => []);
-  for (const row of rows) toColumns(row).forEach((v, i) => out[i]!.push(v));
-  return out;
-}
+const batchJson = (rows: Iterable<RunRow>): string[] => [JSON.stringify(Array.from(rows, toRecord))];
 
 export function fromDb(r: Record<string, unknown>): RunRow {
   return {
@@ -120,7 +111,7 @@ export class RunLog {
   /** Inserts rows that are not there yet (missed slots, seen by several schedulers); returns the ids that were new. */
   async insertNew(rows: RunRow[]): Promise<string[]> {
     if (!rows.length) return [];
-    const result = await this.sql.query<{ id: string }>(INSERT_NEW, columnArrays(rows));
+    const result = await this.sql.query<{ id: string }>(INSERT_NEW, batchJson(rows));
     return result.rows.map((r) => r.id);
   }
 
@@ -143,7 +134,7 @@ export class RunLog {
       const batch = this.next;
       this.next = pending();
       try {
-        await this.sql.query(UPSERT, columnArrays([...batch.rows.values()]));
+        await this.sql.query(UPSERT, batchJson(batch.rows.values()));
         batch.resolve();
       } catch (error) {
         this.onError(error, batch.rows.size);

@@ -16,13 +16,17 @@ import { FakeClock } from '../support/fake-clock.js';
 /** The real in-process queue, remembering what it was given. */
 class RecordingQueue extends InlineQueue {
   items: EnqueueItem[] = [];
+  /** Clock time of each enqueue, per item. */
+  at: number[] = [];
   failNext = 0;
+  clock: FakeClock | null = null;
   override async enqueue(items: EnqueueItem[]): Promise<void> {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('queue unreachable');
     }
     this.items.push(...items);
+    for (const _ of items) this.at.push(this.clock?.now() ?? Date.now());
     await super.enqueue(items);
   }
 }
@@ -34,6 +38,7 @@ function setup(jobs: unknown[], timezone = 'UTC') {
 }
 
 async function scheduler(config: OpscronConfig, store: Store, clock: FakeClock, queue = new RecordingQueue()) {
+  queue.clock = clock;
   const metrics = new Metrics();
   const s = new Scheduler({ config, store, queue, logger: silentLogger, metrics, clock });
   s.on('error', () => {});
@@ -43,7 +48,7 @@ async function scheduler(config: OpscronConfig, store: Store, clock: FakeClock, 
     await queue.close();
   };
   await s.start();
-  return { s, queue, metrics, advanceTo: (iso: string) => clock.advanceTo(Date.parse(iso), () => s.whenIdle()) };
+  return { s, queue, metrics, advanceTo: (iso: string) => clock.advanceTo(Date.parse(iso), () => !s.busy) };
 }
 
 const fired = (q: RecordingQueue, jobId: string) => q.items.filter((i) => i.name === jobId).map((i) => `${i.data.scheduledFor} ${i.data.trigger}`);
@@ -155,6 +160,8 @@ describe('scheduler', () => {
     expect(queue.items.map((i) => i.id)).toEqual([5, 10, 15, 20].map((sec) => `j__${Date.parse(`2026-11-26T10:00:${String(sec).padStart(2, '0')}Z`)}`));
     expect(queue.items.every((i) => i.delayMs! >= 0 && i.delayMs! < 3000)).toBe(true);
     expect(new Set(queue.items.map((i) => i.delayMs)).size).toBeGreaterThan(1);
+    // The loop wakes early to prepare, but nothing reaches the queue before its slot.
+    queue.items.forEach((item, i) => expect(queue.at[i]).toBeGreaterThanOrEqual(Date.parse(item.data.scheduledFor as string)));
     await s.stop();
   });
 });

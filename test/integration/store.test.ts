@@ -1,10 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, openStore, type Store } from '../../src/store/index.js';
 import { latestRuns, listRuns, pruneRuns, type RunRow } from '../../src/store/runs.js';
 import { advanceSlots, loadScheduleStates, setPaused } from '../../src/store/schedule-state.js';
 import { listAudit, writeAudit } from '../../src/store/audit.js';
+import { tempDir } from '../support/cli.js';
 import { createDatabase } from '../support/services.mjs';
 
 function run(over: Partial<RunRow>): RunRow {
@@ -17,7 +16,7 @@ function run(over: Partial<RunRow>): RunRow {
 
 describe.each([
   ['PostgreSQL', async () => openStore({ databaseUrl: await createDatabase('store'), path: '' })],
-  ['PGlite', async () => openStore({ path: join(mkdtempSync(join(tmpdir(), 'opscron-pglite-')), 'db') })],
+  ['PGlite', async () => openStore({ path: join(tempDir('opscron-pglite-'), 'db') })],
 ])('store on %s', (_name, open) => {
   let store: Store;
   beforeAll(async () => {

@@ -1,14 +1,24 @@
 /** Runs the built `opscron` command as a child process, as an operator would. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 
 export const BIN = resolve('bin/opscron.js');
 
+const made: string[] = [];
+
+/** Removes the temp directories this test file made (called after each file, see cleanup.ts). */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A temp directory, removed after the test file. */
 export function tempDir(prefix = 'opscron-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function writeConfig(dir: string, config: unknown, name = 'opscron.yaml'): string {

@@ -18,16 +18,21 @@ export class FakeClock implements Clock {
   jump(to: number): void {
     this.time = to;
   }
-  /** Moves to `to`, firing each due timer at its own time and awaiting `settle` after each. */
-  async advanceTo(to: number, settle: () => Promise<void>): Promise<void> {
+  /**
+   * Moves to `to`, firing each due timer at its own time. After each, waits (in real time)
+   * until `idle()` says the code under test is done, or it has set a timer of its own.
+   */
+  async advanceTo(to: number, idle: () => boolean): Promise<void> {
     for (;;) {
       this.timers.sort((a, b) => a.at - b.at);
       const next = this.timers[0];
       if (!next || next.at > to) break;
       this.timers.shift();
       this.time = Math.max(this.time, next.at);
+      const pending = this.timers.length;
       next.fn();
-      await settle();
+      const deadline = Date.now() + 10_000;
+      while (!idle() && this.timers.length <= pending && Date.now() < deadline) await new Promise((r) => setImmediate(r));
     }
     this.time = to;
   }

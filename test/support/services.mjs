@@ -5,7 +5,7 @@
  * cluster runs as the `postgres` user.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,13 +58,17 @@ export async function startRedis(port) {
     url: `redis://127.0.0.1:${p}`,
     process: launch(),
     async stop() {
-      if (server.process.exitCode !== null) return;
+      if (server.process.exitCode === null && server.process.signalCode === null) {
+        const exited = new Promise((r) => server.process.once('exit', r));
+        server.process.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async restart(downForMs = 0) {
       const exited = new Promise((r) => server.process.once('exit', r));
       server.process.kill('SIGKILL');
       await exited;
-    },
-    async restart(downForMs = 0) {
-      await server.stop();
       await new Promise((r) => setTimeout(r, downForMs));
       server.process = launch();
       await waitFor(ping, `redis on ${p}`);
@@ -100,6 +104,7 @@ export async function startPostgres() {
       } catch {
         /* already stopped */
       }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   return cluster;

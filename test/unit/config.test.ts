@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { redact } from '../../src/observability/redact.js';
+import { tempDir } from '../support/cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'opscron-config-'));
+const dir = tempDir('opscron-config-');
 let n = 0;
 function file(yaml: string): string {
   const path = join(dir, `c${n++}.yaml`);

@@ -1,0 +1,3 @@
+import { removeTempDirs } from './cli.js';
+
+afterAll(() => removeTempDirs());
