@@ -16,7 +16,7 @@ import { MemoryLocks, RedisLocks, type RunLocks } from './queue/locks.js';
 import type { RunQueue } from './queue/types.js';
 import { Scheduler } from './scheduler.js';
 import { openStore, type Store } from './store/index.js';
-import { pruneRuns } from './store/runs.js';
+import { failOrphanedRuns, pruneRuns } from './store/runs.js';
 import { RunWorker } from './worker.js';
 
 export type Role = 'all' | 'scheduler' | 'worker';
@@ -61,11 +61,17 @@ export interface StartOptions {
 export async function startOpscron(options: StartOptions): Promise<Opscron> {
   const { config, logger } = options;
   const role = options.role ?? 'all';
-  if (role !== 'all' && !config.queue.redisUrl) {
-    throw new OpscronError('OPSCRON_ROLE_NEEDS_REDIS', `--role ${role} needs a shared queue: set REDIS_URL (the embedded queue lives inside one process, so use --role all)`);
+  if (role !== 'all' && (!config.queue.redisUrl || !config.store.databaseUrl)) {
+    throw new OpscronError('OPSCRON_ROLE_NEEDS_SHARED', `--role ${role} needs a shared queue and store: set REDIS_URL and DATABASE_URL (the embedded ones live inside one process, so use --role all)`);
   }
   const metrics = options.metrics ?? new Metrics({ defaultMetrics: true });
   const { store, queue, locks } = await openBackends(config);
+  if (store.sql.kind === 'pglite') {
+    // The embedded store has one user: a run still marked running was cut off when this
+    // process last stopped, and nobody else will finish it.
+    const orphans = await failOrphanedRuns(store.sql, 'opscron stopped while this run was in progress');
+    if (orphans) logger.warn({ runs: orphans }, 'closed runs left running by a previous stop');
+  }
   const worker = role === 'scheduler' ? null : new RunWorker({ config, store, queue, locks, logger, metrics });
   const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock: options.clock });
   worker?.start();

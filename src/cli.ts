@@ -13,6 +13,8 @@ import { OpscronError } from './errors.js';
 import { createLogger, silentLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { redact } from './observability/redact.js';
+import { BullQueue } from './queue/bullmq.js';
+import { openStore } from './store/index.js';
 import { writeAudit } from './store/audit.js';
 import { latestRuns, listRuns } from './store/runs.js';
 import { loadScheduleStates } from './store/schedule-state.js';
@@ -89,16 +91,22 @@ program
     if (!cfg.queue.redisUrl) throw new OpscronError('OPSCRON_NO_QUEUE', 'trigger puts the run on the shared queue: set REDIS_URL (or run it here with `opscron run`)');
     const data = runRequestSchema.parse({ params: parseSets(opts.set), trigger: 'manual', requestedBy: actor(), reason: opts.reason });
     resolveParams(jobOf(cfg, id), data.params); // refuse here what the worker would refuse
-    const { store, queue, locks } = await openBackends(cfg);
+    const queue = new BullQueue({ url: cfg.queue.redisUrl, name: cfg.queue.name, prefix: cfg.queue.prefix, lockDurationMs: cfg.queue.lockDuration, keepCompletedMs: cfg.queue.keepCompleted });
     try {
       const queueId = manualRunId(id);
       await queue.enqueue([{ id: queueId, name: id, data }]);
-      await writeAudit(store.sql, { actor: data.requestedBy, source: 'cli', action: 'trigger', jobId: id, params: data.params, reason: data.reason });
+      // The audit row needs the shared store; without one the run row still carries who and why.
+      if (cfg.store.databaseUrl) {
+        const store = await openStore({ databaseUrl: cfg.store.databaseUrl, path: cfg.store.path });
+        try {
+          await writeAudit(store.sql, { actor: data.requestedBy, source: 'cli', action: 'trigger', jobId: id, params: data.params, reason: data.reason });
+        } finally {
+          await store.close();
+        }
+      }
       console.log(`queued ${id} as run ${queueId}`);
     } finally {
       await queue.close();
-      await locks.close();
-      await store.close();
     }
   });
 

@@ -199,3 +199,13 @@ export async function pruneRuns(sql: Sql, before: Date): Promise<number> {
   );
   return rows[0]?.n ?? 0;
 }
+
+/** Marks every run still `running` as failed with `reason`; returns how many. For a store only one process uses. */
+export async function failOrphanedRuns(sql: Sql, reason: string): Promise<number> {
+  const { rows } = await sql.query<{ n: number }>(
+    `with closed as (update runs set status = 'failed', error = $1, summary = $1, finished_at = now() where status = 'running' returning 1)
+     select count(*)::int as n from closed`,
+    [reason],
+  );
+  return rows[0]?.n ?? 0;
+}

@@ -9,7 +9,8 @@ import { Metrics } from '../../src/observability/metrics.js';
 import { BullQueue } from '../../src/queue/bullmq.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { listRuns } from '../../src/store/runs.js';
-import { spawnOpscron, tempDir, writeConfig, type Running } from '../support/cli.js';
+import { runOpscron, spawnOpscron, tempDir, writeConfig, type Running } from '../support/cli.js';
+import { listAudit } from '../../src/store/audit.js';
 import { createDatabase, startRedis, type RedisServer } from '../support/services.mjs';
 import { eventually, Target } from '../support/target.js';
 
@@ -89,6 +90,24 @@ describe('distributed opscron', () => {
     expect(runs[0]!.error).toMatch(/stopped mid-run .*taken up again by/);
     expect(runs[1]).toMatchObject({ reason: 'sigkill test', requestedBy: 'test' });
     expect(target.count('slow')).toBe(2);
+  }, 60_000);
+
+  it('opscron trigger puts a one-off run on the queue, audited; bad params are refused before anything is queued', async () => {
+    const dir = tempDir();
+    const file = writeConfig(dir, { queue: { name: isolated() }, jobs: [{ id: 'web', type: 'health-check', params: { url: target.url('trigger') } }] });
+    const worker = spawnOpscron(['start', '--role', 'worker', '--config', file], { cwd: dir, env: env() });
+    children.push(worker);
+    const bad = await runOpscron(['trigger', 'web', '--set', 'expectStatus=lots', '--config', file], { cwd: dir, env: env() });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/bad params: params\.expectStatus: "lots"/);
+    const ok = await runOpscron(['trigger', 'web', '--set', 'maxResponseTime=5s', '--reason', 'checking after deploy', '--config', file], { cwd: dir, env: env({ OPSCRON_ACTOR: 'alice' }) });
+    expect(ok.code).toBe(0);
+    const queued = /queued web as run (\S+)/.exec(ok.stdout)![1];
+    const run = await eventually(async () => (await listRuns(store.sql, { job: 'web' })).find((r) => r.id === queued && r.status !== 'running'), 'the triggered run');
+    expect(run).toMatchObject({ status: 'ok', trigger: 'manual', requestedBy: 'alice', reason: 'checking after deploy', params: { maxResponseTime: '5s' } }); // the overrides as asked
+    expect(target.count('trigger')).toBe(1);
+    const [audit] = await listAudit(store.sql);
+    expect(audit).toMatchObject({ actor: 'alice', source: 'cli', action: 'trigger', jobId: 'web', reason: 'checking after deploy' });
   }, 60_000);
 
   describe('Redis restarted mid-stream', () => {

@@ -8,6 +8,9 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { listRuns, type RunRow } from '../../src/store/runs.js';
 import { manualRunId } from '../../src/worker.js';
+import { openStore } from '../../src/store/index.js';
+import { join } from 'node:path';
+import { tempDir } from '../support/cli.js';
 import { createDatabase } from '../support/services.mjs';
 import { eventually, Target } from '../support/target.js';
 
@@ -134,5 +137,25 @@ describe.each<Mode>(['embedded', 'distributed'])('engine, %s', (mode) => {
     expect(target.count('good')).toBe(0); // nothing half-ran
     await trigger(app, 'good');
     await eventually(async () => (await listRuns(app!.store.sql, { job: 'good', status: 'ok' })).length === 1, 'a good run after the bad ones');
+  });
+});
+
+describe('embedded restart', () => {
+  it('closes runs a previous stop left marked running, since no one else will', async () => {
+    const path = join(tempDir(), 'db');
+    const store = await openStore({ path });
+    await store.runLog.write({
+      id: 'cut-off', queueId: 'cut-off', jobId: 'web', jobType: 'health-check', trigger: 'manual', scheduledFor: null,
+      createdAt: new Date(), startedAt: new Date(), finishedAt: null, attempt: 1, status: 'running', summary: null,
+      findings: [], metrics: null, error: null, params: {}, requestedBy: 'test', reason: null, worker: 'gone',
+    });
+    await store.close();
+    const app = await startOpscron({ config: parseConfig({ store: { path } }), logger: silentLogger, http: false, metrics: new Metrics() });
+    try {
+      const [run] = await listRuns(app.store.sql, { job: 'web' });
+      expect(run).toMatchObject({ id: 'cut-off', status: 'failed', error: 'opscron stopped while this run was in progress' });
+    } finally {
+      await app.stop();
+    }
   });
 });
