@@ -73,6 +73,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private ticking: Promise<void> | null = null;
   private retryAt = 0;
   private pausesLoadedAt = 0;
+  private startedAt = 0;
   /** Last time the loop ran (ms); /health turns red when it goes stale. */
   heartbeat = 0;
 
@@ -101,7 +102,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     // A schedule seen for the first time starts from now: nothing before it was ever due.
     await advanceSlots(this.o.store.sql, fresh, fresh.map(() => new Date(now)));
     this.running = true;
-    await this.tick(false);
+    this.startedAt = now;
+    await this.tick();
   }
 
   async stop(): Promise<void> {
@@ -150,13 +152,13 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     wake = Math.max(wake, this.retryAt); // after a failure nothing is tried before retryAt
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
-      this.ticking = this.tick(true).finally(() => {
+      this.ticking = this.tick().finally(() => {
         this.ticking = null;
       });
     }, Math.max(0, wake - now));
   }
 
-  private async tick(onTimeAllowed: boolean): Promise<void> {
+  private async tick(): Promise<void> {
     try {
       const now = this.clock.now();
       this.heartbeat = now;
@@ -165,7 +167,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       // Woken up to LEAD_MS early: prepare the slot's fires now, enqueue them at the slot.
       let at = now;
       for (const e of this.entries.values()) if (e.next !== null && e.next > now && e.next - now <= LEAD_MS && (at === now || e.next < at)) at = e.next;
-      await this.fireDue(at, onTimeAllowed);
+      await this.fireDue(at);
     } catch (error) {
       this.emit('error', error);
       this.o.logger.error({ err: error }, 'scheduler tick failed; retrying');
@@ -191,7 +193,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }
   }
 
-  private async fireDue(now: number, onTimeAllowed: boolean): Promise<void> {
+  private async fireDue(now: number): Promise<void> {
     let anyDue = false;
     for (const e of this.entries.values()) if (e.next !== null && e.next <= now) anyDue = true;
     if (!anyDue) return;
@@ -217,7 +219,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (this.paused.has(entry.job.id)) continue;
 
       const lag = now - newest;
-      const trigger = onTimeAllowed && lag <= ON_TIME_MS ? 'schedule' : lag <= entry.job.catchUp.deadline ? 'catch-up' : null;
+      // Slots from before this process started were missed while it was down: catch-ups.
+      const trigger = newest > this.startedAt && lag <= ON_TIME_MS ? 'schedule' : lag <= entry.job.catchUp.deadline ? 'catch-up' : null;
       const older = trigger ? due.slots.slice(0, -1) : due.slots;
       if (trigger) {
         const queueId = slotQueueId(entry.job.id, newest);

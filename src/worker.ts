@@ -18,7 +18,7 @@ import { formatIssues } from './config/load.js';
 import type { JobConfig, OpscronConfig } from './config/schema.js';
 import { InvalidRunError, RunCancelledError, RunTimeoutError } from './errors.js';
 import { jobTypes } from './jobs/index.js';
-import type { JobOutcome } from './jobs/types.js';
+import type { JobContext, JobOutcome } from './jobs/types.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { redact, redactValue } from './observability/redact.js';
@@ -54,11 +54,6 @@ export interface RunProgress {
   note?: string;
 }
 
-interface ActiveRun {
-  jobId: string;
-  controller: AbortController;
-  progress?: RunProgress;
-}
 
 /**
  * The params a run gets: the job's configured params overridden by the request's, checked
@@ -87,7 +82,7 @@ const MAX_BACKLOG = 5000;
 
 export class RunWorker {
   readonly name: string;
-  private readonly active = new Map<string, ActiveRun>();
+  private readonly active = new Map<string, RunContext>();
   private consumer: Consumer | null = null;
   private readonly lockTtl: number;
 
@@ -96,7 +91,7 @@ export class RunWorker {
     this.name = o.name ?? `${hostname()}:${process.pid}`;
     this.lockTtl = Math.max(5_000, o.config.queue.lockDuration);
     o.locks.onCancel((jobId) => {
-      for (const run of this.active.values()) if (run.jobId === jobId) run.controller.abort(new RunCancelledError('replaced by a newer run (concurrency: replace)'));
+      for (const run of this.active.values()) if (run.jobId === jobId) run.abort(new RunCancelledError('replaced by a newer run (concurrency: replace)'));
     });
   }
 
@@ -106,7 +101,7 @@ export class RunWorker {
 
   /** Progress of the runs in this process, by run id. */
   progress(): Map<string, RunProgress | undefined> {
-    return new Map([...this.active].map(([id, run]) => [id, run.progress]));
+    return new Map([...this.active].map(([id, run]) => [id, run.progressState]));
   }
 
   /** Stops taking work; running jobs get `graceMs` to finish, then are cancelled through their signal. */
@@ -114,7 +109,7 @@ export class RunWorker {
     if (!this.consumer) return;
     const closing = this.consumer.close();
     const timer = setTimeout(() => {
-      for (const run of this.active.values()) run.controller.abort(new RunCancelledError('opscron is shutting down'));
+      for (const run of this.active.values()) run.abort(new RunCancelledError('opscron is shutting down'));
     }, graceMs);
     await closing;
     clearTimeout(timer);
@@ -164,47 +159,38 @@ export class RunWorker {
     // died takes its own lock over instead of waiting for it to expire.
     const owner = job.queueId;
     if (config.concurrency !== 'allow' && !(await this.takeLock(config, owner))) {
-      row.summary = `skipped: run ${'of ' + config.id} already running (concurrency: ${config.concurrency})`;
+      row.summary = `skipped: a run of ${config.id} is already running (concurrency: ${config.concurrency})`;
       return this.finish(row, 'skipped', null);
     }
 
-    const controller = new AbortController();
-    const timeout = setTimeout(() => controller.abort(new RunTimeoutError(config.timeout)), config.timeout);
+    const ctx = new RunContext(row, config, this.o.config, this.o.logger);
     const renew = config.concurrency === 'allow' ? null : setInterval(() => void this.o.locks.renew(config.id, owner, this.lockTtl).catch(() => {}), this.lockTtl / 3);
-    const active: ActiveRun = { jobId: config.id, controller };
-    this.active.set(row.id, active);
+    this.active.set(row.id, ctx);
     row.startedAt = new Date();
-    // Most runs end within milliseconds: writing their row once, at the end, halves the
-    // database work. A run still going after START_ROW_DELAY_MS shows up as running.
-    const startRow = setTimeout(() => {
-      void this.o.store.runLog.write({ ...row }).catch((e) => this.o.logger.warn({ err: e, run: row.id }, 'could not record run start'));
-    }, START_ROW_DELAY_MS);
+    // One timer per run: most runs end within milliseconds and get their row written once,
+    // at the end; one still going after START_ROW_DELAY_MS is written as running, then
+    // the same timer is re-armed for the timeout.
+    const timeout = () => ctx.abort(new RunTimeoutError(config.timeout));
+    let timer = config.timeout <= START_ROW_DELAY_MS
+      ? setTimeout(timeout, config.timeout)
+      : setTimeout(() => {
+        void this.o.store.runLog.write({ ...row }).catch((e) => this.o.logger.warn({ err: e, run: row.id }, 'could not record run start'));
+        timer = setTimeout(timeout, config.timeout - START_ROW_DELAY_MS);
+      }, START_ROW_DELAY_MS);
     this.o.logger.info({ run: row.id, job: config.id, trigger: row.trigger, attempt: row.attempt }, 'run started');
-    let childLogger: Logger | undefined;
-    const logger = () => (childLogger ??= this.o.logger.child({ run: row.id, job: config.id }));
 
     let outcome: JobOutcome | undefined;
     let failure: unknown = null;
     try {
-      outcome = await Promise.race([
-        definition.run({
-          runId: row.id, jobId: config.id, attempt: row.attempt, signal: controller.signal, config: this.o.config,
-          get logger() {
-            return logger();
-          },
-          progress: (fraction, note) => {
-            active.progress = { fraction: Math.max(0, Math.min(1, fraction)), note };
-            logger().info({ progress: active.progress }, 'progress');
-          },
-          now: () => new Date(),
-        }, params),
-        new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true })),
-      ]);
+      // The job gets its signal; if it does not stop when told, the run ends without it.
+      outcome = await new Promise<JobOutcome>((resolve, reject) => {
+        ctx.onAbort = reject;
+        definition.run(ctx, params).then(resolve, reject);
+      });
     } catch (error) {
-      failure = controller.signal.aborted ? controller.signal.reason : error;
+      failure = ctx.abortReason ?? error;
     } finally {
-      clearTimeout(timeout);
-      clearTimeout(startRow);
+      clearTimeout(timer);
       if (renew) clearInterval(renew);
       this.active.delete(row.id);
       if (config.concurrency !== 'allow') await this.o.locks.release(config.id, owner).catch(() => {});
@@ -258,10 +244,8 @@ export class RunWorker {
     row.findings = redactValue(row.findings);
     const level = status === 'failed' || status === 'timeout' ? 'warn' : 'info';
     this.o.logger[level]({ run: row.id, job: row.jobId, status, error: row.error ?? undefined }, `run ${status}: ${row.summary}`);
-    const labels = { job: row.jobId, type: row.jobType, status, trigger: row.trigger };
-    this.o.metrics.jobRuns.inc(labels);
-    if (row.startedAt) this.o.metrics.jobDuration.observe({ job: row.jobId, type: row.jobType }, (row.finishedAt.getTime() - row.startedAt.getTime()) / 1000);
-    if (status === 'ok' || status === 'warning') this.o.metrics.lastSuccess.set({ job: row.jobId }, row.finishedAt.getTime() / 1000);
+    const finishedAt = row.finishedAt.getTime();
+    this.o.metrics.recordRun(row.jobId, row.jobType, status, row.trigger, row.startedAt ? (finishedAt - row.startedAt.getTime()) / 1000 : null, finishedAt);
     // Written behind: the run is over whether or not its row is in yet. Past a backlog
     // (the database is slow or down) the worker waits, so memory stays bounded.
     const written = this.o.store.runLog.write({ ...row });
@@ -282,6 +266,56 @@ export class RunWorker {
     } catch (e) {
       this.o.logger.error({ err: e, run: row.id }, 'could not schedule retry');
     }
+  }
+}
+
+/**
+ * What a job sees of its run (DESIGN.md's JobContext), and the worker's handle on it.
+ * The AbortController and the logger are made on first use: a run that never asks for
+ * them (most short ones) costs neither.
+ */
+class RunContext implements JobContext {
+  readonly runId: string;
+  readonly jobId: string;
+  readonly attempt: number;
+  progressState: RunProgress | undefined;
+  /** Why the run was aborted (timeout, replaced, shutdown), once it was. */
+  abortReason: unknown;
+  /** Called on abort so the worker stops waiting even for a job that ignores its signal. */
+  onAbort: ((reason: unknown) => void) | undefined;
+  private controller: AbortController | undefined;
+  private childLogger: Logger | undefined;
+
+  constructor(row: RunRow, job: JobConfig, readonly config: OpscronConfig, private readonly parentLogger: Logger) {
+    this.runId = row.id;
+    this.jobId = job.id;
+    this.attempt = row.attempt;
+  }
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.abortReason !== undefined && !this.controller.signal.aborted) this.controller.abort(this.abortReason);
+    return this.controller.signal;
+  }
+
+  get logger(): Logger {
+    return (this.childLogger ??= this.parentLogger.child({ run: this.runId, job: this.jobId }));
+  }
+
+  abort(reason: unknown): void {
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+    this.onAbort?.(reason);
+  }
+
+  progress(fraction: number, note?: string): void {
+    this.progressState = { fraction: Math.max(0, Math.min(1, fraction)), note };
+    this.logger.info({ progress: this.progressState }, 'progress');
+  }
+
+  now(): Date {
+    return new Date();
   }
 }
 

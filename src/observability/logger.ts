@@ -22,7 +22,7 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
     },
     serializers: { err: (e: Error) => ({ type: e.name, message: redact(e.message), code: (e as { code?: string }).code }) },
   };
-  const stream = usePretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: options.destination === process.stderr ? 2 : 1 }) : (options.destination ?? pino.destination({ sync: false }));
+  const stream = usePretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: options.destination === process.stderr ? 2 : 1 }) : (options.destination ?? pino.destination({ sync: true }));
   return pino(base, stream);
 }
 

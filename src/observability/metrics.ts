@@ -11,6 +11,26 @@ export class Metrics {
   readonly lastSuccess = new client.Gauge({ name: 'opscron_last_success_timestamp_seconds', help: 'End time of the last run with status ok or warning.', labelNames: ['job'] as const, registers: [this.registry] });
   readonly schedulerHeartbeat = new client.Gauge({ name: 'opscron_scheduler_heartbeat_timestamp_seconds', help: 'Last time the scheduler loop ran.', registers: [this.registry] });
 
+  // Label lookups hash their labels on every call; a run's handful of series are resolved once.
+  private readonly runSeries = new Map<string, { runs: client.Counter.Internal; duration: client.Histogram.Internal<'job' | 'type'>; success: client.Gauge.Internal<'job'> }>();
+
+  /** Counts one finished run: outcome, duration and, for ok or warning, the success time. */
+  recordRun(job: string, type: string, status: string, trigger: string, seconds: number | null, finishedAt: number): void {
+    const key = `${job}\u0000${type}\u0000${status}\u0000${trigger}`;
+    let series = this.runSeries.get(key);
+    if (!series) {
+      series = {
+        runs: this.jobRuns.labels({ job, type, status, trigger }),
+        duration: this.jobDuration.labels({ job, type }),
+        success: this.lastSuccess.labels({ job }),
+      };
+      this.runSeries.set(key, series);
+    }
+    series.runs.inc();
+    if (seconds !== null) series.duration.observe(seconds);
+    if (status === 'ok' || status === 'warning') series.success.set(finishedAt / 1000);
+  }
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) client.collectDefaultMetrics({ register: this.registry, prefix: '' });
   }
