@@ -93,7 +93,11 @@ export class RunLog {
   /** Told about each failed statement (the rows are kept and retried). */
   onError: (error: unknown, rows: number) => void = () => {};
 
-  constructor(private readonly sql: Sql, private readonly retryMs = 1000) {}
+  /**
+   * `lingerMs`: how long rows gather before a statement goes (one 2,000-row statement
+   * costs PostgreSQL far less than 40 of 50 rows; nobody waits on these writes).
+   */
+  constructor(private readonly sql: Sql, private readonly options: { retryMs?: number; lingerMs?: number; maxBatch?: number } = {}) {}
 
   /** Rows waiting to be written. */
   get backlog(): number {
@@ -130,18 +134,20 @@ export class RunLog {
   }
 
   private async flushLoop(): Promise<void> {
+    const { retryMs = 1000, lingerMs = 20, maxBatch = 2000 } = this.options;
     while (this.next.rows.size && !this.closed) {
+      if (lingerMs > 0 && this.next.rows.size < maxBatch) await new Promise((r) => setTimeout(r, lingerMs));
       const batch = this.next;
       this.next = pending();
       try {
-        await this.sql.query(UPSERT, batchJson(batch.rows.values()));
+        await this.sql.query(UPSERT, batchJson(batch.rows.values()), 'opscron_runs_upsert');
         batch.resolve();
       } catch (error) {
         this.onError(error, batch.rows.size);
         for (const [id, row] of batch.rows) if (!this.next.rows.has(id)) this.next.rows.set(id, row);
         this.next.done.then(batch.resolve, batch.reject);
         if (this.closed) this.next.reject(error);
-        else await new Promise((r) => setTimeout(r, this.retryMs));
+        else await new Promise((r) => setTimeout(r, retryMs));
       }
     }
     this.flushing = null;

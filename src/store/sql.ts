@@ -9,7 +9,8 @@ import { OpscronError } from '../errors.js';
 
 export interface Sql {
   readonly kind: 'postgres' | 'pglite';
-  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** `name` makes it a prepared statement where the back end has them (hot statements). */
+  query<R = Record<string, unknown>>(text: string, params?: unknown[], name?: string): Promise<{ rows: R[] }>;
   /** Several statements in one go (migrations); no parameters. */
   exec(text: string): Promise<void>;
   /** Runs `fn` on one connection (advisory locks, transactions). */
@@ -26,7 +27,7 @@ export function connectPostgres(url: string): Sql {
   pool.on('error', () => {});
   return {
     kind: 'postgres',
-    query: async (text, params) => pool.query(text, params as unknown[]) as never,
+    query: async (text, params, name) => (name ? pool.query({ name, text, values: params as unknown[] }) : pool.query(text, params as unknown[])) as never,
     exec: async (text) => {
       await pool.query(text);
     },
