@@ -54,7 +54,6 @@ export interface RunProgress {
   note?: string;
 }
 
-
 /**
  * The params a run gets: the job's configured params overridden by the request's, checked
  * against the job type's schema. Destructive types also need `confirm: true`.
@@ -83,12 +82,14 @@ const MAX_BACKLOG = 5000;
 export class RunWorker {
   readonly name: string;
   private readonly active = new Map<string, RunContext>();
+  private readonly jobs: Map<string, JobConfig>;
   private consumer: Consumer | null = null;
   private readonly lockTtl: number;
 
   constructor(private readonly o: WorkerOptions) {
     o.store.runLog.onError = (error, rows) => o.logger.error({ err: error, rows }, 'could not write run history; keeping the rows and retrying');
     this.name = o.name ?? `${hostname()}:${process.pid}`;
+    this.jobs = new Map(o.config.jobs.map((j) => [j.id, j]));
     this.lockTtl = Math.max(5_000, o.config.queue.lockDuration);
     o.locks.onCancel((jobId) => {
       for (const run of this.active.values()) if (run.jobId === jobId) run.abort(new RunCancelledError('replaced by a newer run (concurrency: replace)'));
@@ -120,7 +121,7 @@ export class RunWorker {
   /** Runs one queue job to its end and returns the final row of this attempt. Never throws. */
   async handle(job: QueuedJob): Promise<RunRow> {
     const runId = job.deliveries > 1 ? `${job.queueId}.${job.deliveries}` : job.queueId;
-    const config = this.o.config.jobs.find((j) => j.id === job.name);
+    const config = this.jobs.get(job.name);
     const row: RunRow = {
       id: runId, queueId: job.queueId, jobId: job.name, jobType: config?.type ?? 'unknown', trigger: 'manual',
       scheduledFor: null, createdAt: new Date(), startedAt: null, finishedAt: null, attempt: job.deliveries,
