@@ -2,7 +2,9 @@
 /** The `opscron` command. Exit codes: 0 ok, 1 warning, 2 critical, 3 error or unknown. */
 import { Command, Option } from 'commander';
 import { userInfo } from 'node:os';
-import { startOpscron, openBackends, type Role } from './app.js';
+import { startOpscron, type Role } from './app.js';
+import { InlineQueue } from './queue/inline.js';
+import { MemoryLocks } from './queue/locks.js';
 import { format, table, time, duration, exitCodeOf } from './cli/format.js';
 import { parseSets } from './cli/params.js';
 import { loadConfig } from './config/load.js';
@@ -14,7 +16,7 @@ import { createLogger, silentLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { redact } from './observability/redact.js';
 import { BullQueue } from './queue/bullmq.js';
-import { openStore } from './store/index.js';
+import { openStore, type Store } from './store/index.js';
 import { writeAudit } from './store/audit.js';
 import { latestRuns, listRuns } from './store/runs.js';
 import { loadScheduleStates } from './store/schedule-state.js';
@@ -28,6 +30,16 @@ const program = new Command('opscron')
 const collect = (value: string, previous: string[]) => [...previous, value];
 const config = (): Promise<OpscronConfig> => loadConfig({ path: program.opts().config });
 const actor = () => process.env.OPSCRON_ACTOR ?? `${userInfo().username}@cli`;
+
+/** Opens the configured store for one command and closes it after, whatever happens. */
+async function withStore<T>(cfg: OpscronConfig, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore({ databaseUrl: cfg.store.databaseUrl, path: cfg.store.path });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
 
 function jobOf(cfg: OpscronConfig, id: string) {
   const job = cfg.jobs.find((j) => j.id === id);
@@ -66,18 +78,15 @@ program
     jobOf(cfg, id);
     const params = parseSets(opts.set);
     const logger = opts.json ? silentLogger : createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr, pretty: process.stderr.isTTY === true });
-    const { store, queue, locks } = await openBackends({ ...cfg, queue: { ...cfg.queue, redisUrl: undefined } });
-    try {
-      const worker = new RunWorker({ config: cfg, store, queue, locks, logger, metrics: new Metrics() });
+    await withStore(cfg, async (store) => {
+      // One attempt, here and now: retries belong to queued runs.
+      const worker = new RunWorker({ config: cfg, store, queue: new InlineQueue(), locks: new MemoryLocks(), logger, metrics: new Metrics(), retries: false });
       const run = await worker.handle({ queueId: manualRunId(id), name: id, data: { params, trigger: 'manual', requestedBy: actor(), reason: opts.reason }, deliveries: 1, enqueuedAt: Date.now() });
       await store.runLog.drain();
       if (opts.json) console.log(JSON.stringify(run, null, 2));
       else console.log(format(run));
       process.exitCode = exitCodeOf(run.status);
-    } finally {
-      await queue.close();
-      await store.close();
-    }
+    });
   });
 
 program
@@ -97,12 +106,7 @@ program
       await queue.enqueue([{ id: queueId, name: id, data }]);
       // The audit row needs the shared store; without one the run row still carries who and why.
       if (cfg.store.databaseUrl) {
-        const store = await openStore({ databaseUrl: cfg.store.databaseUrl, path: cfg.store.path });
-        try {
-          await writeAudit(store.sql, { actor: data.requestedBy, source: 'cli', action: 'trigger', jobId: id, params: data.params, reason: data.reason });
-        } finally {
-          await store.close();
-        }
+        await withStore(cfg, (store) => writeAudit(store.sql, { actor: data.requestedBy, source: 'cli', action: 'trigger', jobId: id, params: data.params, reason: data.reason }));
       }
       console.log(`queued ${id} as run ${queueId}`);
     } finally {
@@ -115,8 +119,7 @@ program
   .description('configured jobs with schedule, time zone, next run and last status')
   .action(async () => {
     const cfg = await config();
-    const { store, queue, locks } = await openBackends({ ...cfg, queue: { ...cfg.queue, redisUrl: undefined } });
-    try {
+    await withStore(cfg, async (store) => {
       const [latest, states] = await Promise.all([latestRuns(store.sql), loadScheduleStates(store.sql)]);
       const rows = cfg.jobs.map((job) => {
         const tz = job.timezone ?? cfg.timezone;
@@ -126,11 +129,7 @@ program
         return [job.id, job.type, job.schedule ?? '(manual)', tz, next ? time(new Date(next)) : '-', last ? `${last.status} ${time(last.createdAt)}` : '-', state];
       });
       console.log(table(rows, ['JOB', 'TYPE', 'SCHEDULE', 'TIMEZONE', 'NEXT RUN', 'LAST RUN', '']));
-    } finally {
-      await queue.close();
-      await locks.close();
-      await store.close();
-    }
+    });
   });
 
 program
@@ -142,17 +141,11 @@ program
   }, 20)
   .option('--json', 'print as JSON')
   .action(async (job: string | undefined, opts: { limit: number; json?: boolean }) => {
-    const cfg = await config();
-    const { store, queue, locks } = await openBackends({ ...cfg, queue: { ...cfg.queue, redisUrl: undefined } });
-    try {
+    await withStore(await config(), async (store) => {
       const runs = await listRuns(store.sql, { job, limit: opts.limit });
       if (opts.json) return console.log(JSON.stringify(runs, null, 2));
       console.log(table(runs.map((r) => [time(r.createdAt), r.jobId, r.trigger, String(r.attempt), r.status, duration(r), (r.summary ?? '').slice(0, 100)]), ['WHEN', 'JOB', 'TRIGGER', 'TRY', 'STATUS', 'TOOK', 'SUMMARY']));
-    } finally {
-      await queue.close();
-      await locks.close();
-      await store.close();
-    }
+    });
   });
 
 program

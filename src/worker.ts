@@ -47,6 +47,8 @@ export interface WorkerOptions {
   metrics: Metrics;
   /** Shown in run rows: which process ran it. */
   name?: string;
+  /** false: one attempt only (`opscron run`), whatever the job's retries say. */
+  retries?: boolean;
 }
 
 export interface RunProgress {
@@ -257,7 +259,7 @@ export class RunWorker {
 
   private async maybeRetry(job: QueuedJob, config: JobConfig, request: z.output<typeof runRequestSchema>, row: RunRow, failure: unknown): Promise<void> {
     const retryable = row.status === 'timeout' || (row.status === 'failed' && !(failure instanceof InvalidRunError));
-    if (!retryable || row.attempt >= config.retries.attempts) return;
+    if (!retryable || this.o.retries === false || row.attempt >= config.retries.attempts) return;
     const next = row.attempt + 1;
     const delayMs = retryDelay(config, next);
     const id = `${job.queueId.replace(/-r\d+$/, '')}-r${next}`;
