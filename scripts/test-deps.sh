@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# What the test suite needs besides npm packages: the redis-server and PostgreSQL binaries.
+# What the test suite needs besides npm packages: the redis-server, PostgreSQL and
+# Prometheus (prometheus, promtool) binaries.
 # The tests start their own private instances from them (free ports, temp dirs); nothing
 # needs to be running. Installs from Debian's packages when missing and we are root.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
   missing+=(postgresql postgresql-contrib)
 fi

@@ -66,6 +66,11 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
   }
   const metrics = options.metrics ?? new Metrics({ defaultMetrics: true });
   const { store, queue, locks } = await openBackends(config);
+  metrics.queueJobs.collect = async function collect() {
+    // Read at scrape time; a queue that does not answer leaves the last values.
+    const counts = await queue.counts().catch(() => null);
+    if (counts) for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+  };
   if (store.sql.kind === 'pglite') {
     // The embedded store has one user: a run still marked running was cut off when this
     // process last stopped, and nobody else will finish it.
@@ -81,8 +86,10 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
   let http: FastifyInstance | null = null;
   let address: string | null = null;
   if (options.http !== false) {
-    http = buildServer({ store, queue, metrics, scheduler });
-    const host = config.http.host ?? '127.0.0.1';
+    http = buildServer({ config, store, queue, metrics, scheduler, worker, logger });
+    const secured = config.http.tokens.length > 0;
+    const host = secured ? (config.http.host ?? '0.0.0.0') : '127.0.0.1';
+    if (!secured) logger.warn({ host }, 'no API token configured (http.tokens or OPSCRON_API_TOKEN): the HTTP server listens on loopback only and /api is open to local callers');
     address = await http.listen({ port: config.http.port, host });
   }
 

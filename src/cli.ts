@@ -17,10 +17,10 @@ import { Metrics } from './observability/metrics.js';
 import { redact } from './observability/redact.js';
 import { BullQueue } from './queue/bullmq.js';
 import { openStore, type Store } from './store/index.js';
-import { writeAudit } from './store/audit.js';
 import { latestRuns, listRuns } from './store/runs.js';
 import { loadScheduleStates } from './store/schedule-state.js';
-import { manualRunId, resolveParams, runRequestSchema, RunWorker } from './worker.js';
+import { manualRunId, RunWorker } from './worker.js';
+import { findJob, triggerRun } from './actions.js';
 
 const program = new Command('opscron')
   .description('Runs a service-operations runbook on cron schedules')
@@ -41,11 +41,6 @@ async function withStore<T>(cfg: OpscronConfig, fn: (store: Store) => Promise<T>
   }
 }
 
-function jobOf(cfg: OpscronConfig, id: string) {
-  const job = cfg.jobs.find((j) => j.id === id);
-  if (!job) throw new OpscronError('OPSCRON_UNKNOWN_JOB', `unknown job "${id}"; configured jobs: ${cfg.jobs.map((j) => j.id).join(', ') || 'none'}`);
-  return job;
-}
 
 program
   .command('start')
@@ -75,7 +70,7 @@ program
   .option('--json', 'print the run as JSON')
   .action(async (id: string, opts: { set: string[]; reason?: string; json?: boolean }) => {
     const cfg = await config();
-    jobOf(cfg, id);
+    findJob(cfg, id);
     const params = parseSets(opts.set);
     const logger = opts.json ? silentLogger : createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr, pretty: process.stderr.isTTY === true });
     await withStore(cfg, async (store) => {
@@ -96,18 +91,13 @@ program
   .option('--reason <text>', 'why (recorded in the audit log)')
   .action(async (id: string, opts: { set: string[]; reason?: string }) => {
     const cfg = await config();
-    jobOf(cfg, id);
+    findJob(cfg, id);
     if (!cfg.queue.redisUrl) throw new OpscronError('OPSCRON_NO_QUEUE', 'trigger puts the run on the shared queue: set REDIS_URL (or run it here with `opscron run`)');
-    const data = runRequestSchema.parse({ params: parseSets(opts.set), trigger: 'manual', requestedBy: actor(), reason: opts.reason });
-    resolveParams(jobOf(cfg, id), data.params); // refuse here what the worker would refuse
     const queue = new BullQueue({ url: cfg.queue.redisUrl, name: cfg.queue.name, prefix: cfg.queue.prefix, lockDurationMs: cfg.queue.lockDuration, keepCompletedMs: cfg.queue.keepCompleted });
     try {
-      const queueId = manualRunId(id);
-      await queue.enqueue([{ id: queueId, name: id, data }]);
       // The audit row needs the shared store; without one the run row still carries who and why.
-      if (cfg.store.databaseUrl) {
-        await withStore(cfg, (store) => writeAudit(store.sql, { actor: data.requestedBy, source: 'cli', action: 'trigger', jobId: id, params: data.params, reason: data.reason }));
-      }
+      const run = (store: Store | null) => triggerRun({ config: cfg, queue, store }, { jobId: id, params: parseSets(opts.set), reason: opts.reason, actor: actor(), source: 'cli' });
+      const queueId = cfg.store.databaseUrl ? await withStore(cfg, run) : await run(null);
       console.log(`queued ${id} as run ${queueId}`);
     } finally {
       await queue.close();

@@ -24,6 +24,7 @@ import type { Metrics } from './observability/metrics.js';
 import { redact, redactValue } from './observability/redact.js';
 import type { RunLocks } from './queue/locks.js';
 import type { Consumer, QueuedJob, RunQueue } from './queue/types.js';
+import { writeAudit } from './store/audit.js';
 import type { Store } from './store/index.js';
 import { runsOfQueueJob, type RunRow, type RunStatus } from './store/runs.js';
 
@@ -35,6 +36,8 @@ export const runRequestSchema = z.strictObject({
   reason: z.string().max(2000).optional(),
   scheduledFor: z.iso.datetime({ offset: true }).optional(),
   attempt: z.number().int().min(1).max(100).default(1),
+  /** Set by opscron's own CLI and API, which audit the trigger themselves; absent from other producers. */
+  source: z.enum(['cli', 'api']).optional(),
 });
 export type RunRequest = z.input<typeof runRequestSchema>;
 
@@ -68,7 +71,7 @@ export function resolveParams(config: JobConfig, requested: Record<string, unkno
   const merged = { ...config.params, ...overrides };
   const parsed = definition.params.safeParse(merged);
   if (!parsed.success) throw new InvalidRunError(`bad params: ${formatIssues(definition.params, parsed.error, merged, ['params']).join('; ')}`);
-  if (definition.destructive && confirm !== true) throw new InvalidRunError(`${config.type} is destructive: add confirm: true to the params to run it`);
+  if ((definition.destructive || config.destructive) && confirm !== true) throw new InvalidRunError(`${config.id} is destructive: add confirm: true to the params to run it`);
   return parsed.data;
 }
 
@@ -142,8 +145,8 @@ export class RunWorker {
         trigger: request.attempt > 1 ? 'retry' : request.trigger,
         scheduledFor: request.scheduledFor ? new Date(request.scheduledFor) : null,
         attempt: request.attempt + job.deliveries - 1,
-        requestedBy: request.requestedBy,
-        reason: request.reason ?? null,
+        requestedBy: redact(request.requestedBy),
+        reason: request.reason ? redact(request.reason) : null,
         params: redactValue(request.params),
       });
       return await this.execute(job, config, request, row);
@@ -155,6 +158,11 @@ export class RunWorker {
   private async execute(job: QueuedJob, config: JobConfig, request: z.output<typeof runRequestSchema>, row: RunRow): Promise<RunRow> {
     const definition = jobTypes.get(config.type)!;
     const params = resolveParams(config, request.params);
+    if (request.trigger === 'manual' && !request.source && request.attempt === 1 && job.deliveries === 1) {
+      // From a producer other than opscron's CLI or API: the worker is the first to see it.
+      const entry = { actor: request.requestedBy, source: 'queue' as const, action: definition.destructive || config.destructive ? 'trigger-destructive' : 'trigger', jobId: config.id, params: request.params, reason: request.reason };
+      await writeAudit(this.o.store.sql, entry).catch((e) => this.o.logger.error({ err: e, run: row.id }, 'could not write the audit row'));
+    }
 
     if (job.deliveries > 1) await this.recordLostDeliveries(job, row);
 

@@ -136,6 +136,13 @@ function withEnvironment(doc: unknown, env: Record<string, string | undefined>):
     root[section] = { ...current, [key]: value };
   };
   fill('queue', 'redisUrl', env.REDIS_URL);
+  if (env.OPSCRON_API_TOKEN) {
+    // The environment's token is an admin token named "env", beside any in the file.
+    registerSecrets([env.OPSCRON_API_TOKEN]);
+    const http = (root.http ?? {}) as Record<string, unknown>;
+    const tokens = Array.isArray(http.tokens) ? http.tokens : [];
+    root.http = { ...http, tokens: [...tokens, { name: 'env', token: env.OPSCRON_API_TOKEN, scope: 'admin' }] };
+  }
   fill('store', 'databaseUrl', env.DATABASE_URL);
   if (env.PORT && /^\d+$/.test(env.PORT)) fill('http', 'port', Number(env.PORT));
   for (const url of [env.REDIS_URL, env.DATABASE_URL]) if (url) registerSecrets(credentialsIn(url));

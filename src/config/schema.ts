@@ -49,6 +49,8 @@ export const jobSchema = z.strictObject({
   catchUp: z.strictObject({ deadline: duration.default(3_600_000) }).default({ deadline: 3_600_000 }),
   jitter: duration.default(0),
   enabled: z.boolean().default(true),
+  /** Treat this job as destructive even if its type is not: confirm: true and admin scope to trigger. */
+  destructive: z.boolean().default(false),
 });
 
 export const serviceSchema = z.strictObject({
@@ -88,8 +90,21 @@ export const configSchema = z.strictObject({
     })
     .default({ maxMissedRecords: 1000, shutdownGrace: 30_000 }),
   http: z
-    .strictObject({ port: z.number().int().min(0).max(65535).default(8080), host: z.string().optional() })
-    .default({ port: 8080 }),
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Where to listen; without API tokens opscron listens on loopback whatever this says. */
+      host: z.string().optional(),
+      /** API tokens: the name is the actor in the audit log; scope read < trigger < admin. */
+      tokens: z
+        .array(z.strictObject({
+          name: z.string().regex(/^[A-Za-z0-9@._-]{1,100}$/, { error: 'must be 1-100 characters of letters, digits, @ . _ -' }),
+          token: z.string().min(16, { error: 'must be at least 16 characters' }),
+          scope: z.enum(['read', 'trigger', 'admin']),
+        }))
+        .default([]),
+      bodyLimit: z.number().int().min(1024).max(10 * 1024 * 1024).default(65_536),
+    })
+    .default({ port: 8080, tokens: [], bodyLimit: 65_536 }),
   services: z.array(serviceSchema).default([]),
   jobs: z.array(jobSchema).default([]),
 });

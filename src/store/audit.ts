@@ -1,5 +1,5 @@
 /** The audit trail: who triggered, paused, resumed or destroyed what, from where, and why. */
-import { redactValue } from '../observability/redact.js';
+import { redact, redactValue } from '../observability/redact.js';
 import type { Sql } from './sql.js';
 
 export type AuditSource = 'cli' | 'api' | 'queue' | 'scheduler';
@@ -20,8 +20,8 @@ export interface AuditRow extends Required<AuditEntry> {
 
 export async function writeAudit(sql: Sql, entry: AuditEntry): Promise<void> {
   await sql.query('insert into audit_log (actor, source, action, job_id, params, reason) values ($1, $2, $3, $4, $5, $6)', [
-    entry.actor, entry.source, entry.action, entry.jobId ?? null,
-    entry.params === undefined ? null : JSON.stringify(redactValue(entry.params)), entry.reason ?? null,
+    redact(entry.actor), entry.source, entry.action, entry.jobId ?? null,
+    entry.params === undefined ? null : JSON.stringify(redactValue(entry.params)), entry.reason ? redact(entry.reason) : null,
   ]);
 }
 

@@ -215,3 +215,16 @@ export async function failOrphanedRuns(sql: Sql, reason: string): Promise<number
   );
   return rows[0]?.n ?? 0;
 }
+
+export async function getRun(sql: Sql, id: string): Promise<RunRow | null> {
+  const { rows } = await sql.query('select * from runs where id = $1', [id]);
+  return rows[0] ? fromDb(rows[0]) : null;
+}
+
+/** Every attempt of a run: its deliveries and its retries (`<id>-r2`, `-r3`, ...), oldest first. */
+export async function attemptsOf(sql: Sql, queueId: string): Promise<RunRow[]> {
+  const root = queueId.replace(/-r\d+$/, '');
+  const ids = [root, ...Array.from({ length: 20 }, (_, i) => `${root}-r${i + 2}`)];
+  const { rows } = await sql.query('select * from runs where queue_id = any($1::text[]) order by attempt, created_at', [ids]);
+  return rows.map(fromDb);
+}

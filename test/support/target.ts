@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 export interface Behaviour {
   status?: number;
   body?: unknown;
+  /** Answer with the request's headers as the body. */
+  echoHeaders?: boolean;
   delayMs?: number;
   hang?: boolean;
 }
@@ -16,6 +18,7 @@ export class Target {
   /** Requests whose connection the client closed before an answer was sent. */
   abandoned = 0;
   behaviour: Behaviour = {};
+  lastHeaders: Record<string, string | string[] | undefined> = {};
   private readonly server: Server;
   private readonly waiting = new Set<ServerResponse>();
   port = 0;
@@ -42,6 +45,7 @@ export class Target {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const job = new URL(req.url ?? '/', 'http://x').searchParams.get('job') ?? '';
     this.hits.set(job, this.count(job) + 1);
+    this.lastHeaders = req.headers;
     this.onRequest?.(job);
     const b = this.behaviour;
     this.waiting.add(res);
@@ -53,7 +57,7 @@ export class Target {
     setTimeout(() => {
       if (res.destroyed) return;
       res.writeHead(b.status ?? 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(b.body ?? { status: 'ok' }));
+      res.end(JSON.stringify(b.echoHeaders ? req.headers : (b.body ?? { status: 'ok' })));
     }, b.delayMs ?? 0);
   }
 

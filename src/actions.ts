@@ -1,0 +1,72 @@
+/**
+ * What operators do by hand, the same from the CLI and the HTTP API: trigger a one-off
+ * run through the queue, pause or resume a schedule. Each is checked before it happens
+ * and written to the audit log with who asked, from where and why.
+ */
+import type { JobConfig, OpscronConfig } from './config/schema.js';
+import { InvalidRunError, OpscronError } from './errors.js';
+import { jobTypes } from './jobs/index.js';
+import type { RunQueue } from './queue/types.js';
+import type { Scheduler } from './scheduler.js';
+import { writeAudit, type AuditSource } from './store/audit.js';
+import type { Store } from './store/index.js';
+import { setPaused } from './store/schedule-state.js';
+import { manualRunId, resolveParams, runRequestSchema } from './worker.js';
+
+export interface ActionDeps {
+  config: OpscronConfig;
+  queue: RunQueue;
+  /** null: no shared store here (CLI without DATABASE_URL); the run row still names the actor. */
+  store: Store | null;
+  scheduler?: Scheduler | null;
+}
+
+export interface TriggerRequest {
+  jobId: string;
+  params?: Record<string, unknown>;
+  reason?: string;
+  actor: string;
+  source: Exclude<AuditSource, 'scheduler' | 'queue'>;
+}
+
+export class UnknownJobError extends OpscronError {
+  constructor(jobId: string, config: OpscronConfig) {
+    super('OPSCRON_UNKNOWN_JOB', `unknown job "${jobId}"; configured jobs: ${config.jobs.map((j) => j.id).join(', ') || 'none'}`);
+  }
+}
+
+export function findJob(config: OpscronConfig, jobId: string): JobConfig {
+  const job = config.jobs.find((j) => j.id === jobId);
+  if (!job) throw new UnknownJobError(jobId, config);
+  return job;
+}
+
+export function isDestructive(job: JobConfig): boolean {
+  return job.destructive || jobTypes.get(job.type)?.destructive === true;
+}
+
+/** Checks and enqueues a manual run; returns its queue id (also the id of its first run row). */
+export async function triggerRun(deps: ActionDeps, request: TriggerRequest): Promise<string> {
+  const job = findJob(deps.config, request.jobId);
+  const parsed = runRequestSchema.safeParse({ params: request.params ?? {}, trigger: 'manual', requestedBy: request.actor, reason: request.reason, source: request.source });
+  if (!parsed.success) throw new InvalidRunError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  resolveParams(job, parsed.data.params); // refuse here whatever the worker would refuse
+  const queueId = manualRunId(job.id);
+  await deps.queue.enqueue([{ id: queueId, name: job.id, data: parsed.data }]);
+  if (deps.store) {
+    await writeAudit(deps.store.sql, { actor: request.actor, source: request.source, action: isDestructive(job) ? 'trigger-destructive' : 'trigger', jobId: job.id, params: parsed.data.params, reason: request.reason });
+  }
+  return queueId;
+}
+
+/** Pauses or resumes a job's schedule; stored, so it holds across restarts and replicas. */
+export async function setJobPaused(deps: ActionDeps & { store: Store }, jobId: string, paused: boolean, actor: string, source: AuditSource, reason?: string): Promise<void> {
+  findJob(deps.config, jobId);
+  if (deps.scheduler) {
+    await (paused ? deps.scheduler.pause(jobId, actor, source, reason) : deps.scheduler.resume(jobId, actor, source, reason));
+    return;
+  }
+  // A worker-only process: the schedulers pick the change up within seconds.
+  await setPaused(deps.store.sql, jobId, paused, actor);
+  await writeAudit(deps.store.sql, { actor, source, action: paused ? 'pause' : 'resume', jobId, reason });
+}

@@ -1,0 +1,127 @@
+/**
+ * /api: jobs, runs, manual triggers, pause/resume and the audit trail. Every route names
+ * the scope it needs; bodies and queries are parsed with zod and refused with 400 naming
+ * the field. Nothing here runs a job: triggers go through the queue like any other.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { findJob, isDestructive, setJobPaused, triggerRun, type ActionDeps } from '../actions.js';
+import { formatIssues } from '../config/load.js';
+import { parseCron } from '../cron/expression.js';
+import { nextSlot } from '../cron/slots.js';
+import { jobTypes } from '../jobs/index.js';
+import { redactValue } from '../observability/redact.js';
+import { listAudit } from '../store/audit.js';
+import type { Store } from '../store/index.js';
+import { attemptsOf, getRun, latestRuns, listRuns } from '../store/runs.js';
+import { loadScheduleStates } from '../store/schedule-state.js';
+import type { RunWorker } from '../worker.js';
+import { allows, type Principal, type Scope } from './auth.js';
+
+export interface ApiDeps extends ActionDeps {
+  store: Store;
+  worker: RunWorker | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** A 400 whose message names each bad field. */
+export class BadRequest extends Error {
+  readonly statusCode = 400;
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new BadRequest(formatIssues(schema, result.error, value, [where]).join('; '));
+  return result.data;
+}
+
+function need(request: FastifyRequest, reply: FastifyReply, scope: Scope): boolean {
+  if (request.principal && allows(request.principal, scope)) return true;
+  void reply.code(403).send({ error: 'forbidden', message: `this needs the ${scope} scope; token "${request.principal?.name}" has ${request.principal?.scope}` });
+  return false;
+}
+
+const triggerBody = z.strictObject({
+  params: z.record(z.string(), z.unknown()).default({}),
+  reason: z.string().max(2000).optional(),
+});
+const pauseBody = z.strictObject({ reason: z.string().max(2000).optional() });
+const runsQuery = z.strictObject({
+  job: z.string().max(100).optional(),
+  status: z.enum(['running', 'ok', 'warning', 'critical', 'failed', 'timeout', 'missed', 'cancelled', 'skipped']).optional(),
+  trigger: z.enum(['schedule', 'manual', 'catch-up', 'retry']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+const auditQuery = z.strictObject({
+  since: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
+  const { config, store } = deps;
+
+  app.get('/api/jobs', async (request, reply) => {
+    if (!need(request, reply, 'read')) return;
+    const [latest, states] = await Promise.all([latestRuns(store.sql), loadScheduleStates(store.sql)]);
+    const now = Date.now();
+    return config.jobs.map((job) => {
+      const timezone = job.timezone ?? config.timezone;
+      const next = job.schedule && job.enabled ? nextSlot(parseCron(job.schedule), timezone, now) : null;
+      const last = latest.get(job.id);
+      return {
+        id: job.id, type: job.type, summary: job.summary ?? jobTypes.get(job.type)?.summary, schedule: job.schedule ?? null, timezone,
+        enabled: job.enabled, paused: states.get(job.id)?.paused ?? false, destructive: isDestructive(job),
+        nextRun: next === null ? null : new Date(next).toISOString(),
+        lastRun: last ? { id: last.id, status: last.status, at: last.createdAt.toISOString(), summary: last.summary } : null,
+        params: redactValue(job.params),
+      };
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/api/jobs/:id/runs', async (request, reply) => {
+    const job = findJob(config, request.params.id);
+    if (!need(request, reply, isDestructive(job) ? 'admin' : 'trigger')) return;
+    const body = parse(triggerBody, request.body, 'body');
+    const queueId = await triggerRun(deps, { jobId: job.id, params: body.params, reason: body.reason, actor: request.principal!.name, source: 'api' });
+    return reply.code(202).send({ runId: queueId, job: job.id, status: 'queued' });
+  });
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post<{ Params: { id: string } }>(`/api/jobs/:id/${action}`, async (request, reply) => {
+      const job = findJob(config, request.params.id);
+      if (!need(request, reply, 'admin')) return;
+      const body = parse(pauseBody, request.body, 'body');
+      await setJobPaused(deps, job.id, action === 'pause', request.principal!.name, 'api', body.reason);
+      return { job: job.id, paused: action === 'pause' };
+    });
+  }
+
+  app.get('/api/runs', async (request, reply) => {
+    if (!need(request, reply, 'read')) return;
+    const q = parse(runsQuery, request.query, 'query');
+    const runs = await listRuns(store.sql, { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
+    return { runs, limit: q.limit, offset: q.offset };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/runs/:id', async (request, reply) => {
+    if (!need(request, reply, 'read')) return;
+    const run = await getRun(store.sql, request.params.id);
+    if (!run) return reply.code(404).send({ error: 'not found', message: `no run "${request.params.id}"` });
+    const attempts = run.queueId ? await attemptsOf(store.sql, run.queueId) : [run];
+    return { ...run, progress: deps.worker?.progress().get(run.id) ?? null, attempts: attempts.map((a) => ({ id: a.id, attempt: a.attempt, status: a.status, error: a.error })) };
+  });
+
+  app.get('/api/audit', async (request, reply) => {
+    if (!need(request, reply, 'read')) return;
+    const q = parse(auditQuery, request.query, 'query');
+    return { entries: await listAudit(store.sql, q.since ? new Date(q.since) : undefined, q.limit) };
+  });
+}
