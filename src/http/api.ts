@@ -13,7 +13,7 @@ import { jobTypes } from '../jobs/index.js';
 import { redactValue } from '../observability/redact.js';
 import { listAudit } from '../store/audit.js';
 import type { Store } from '../store/index.js';
-import { attemptsOf, getRun, latestRuns, listRuns } from '../store/runs.js';
+import { attemptsOf, getRun, latestRuns, listRunSummariesJson } from '../store/runs.js';
 import { loadScheduleStates } from '../store/schedule-state.js';
 import type { RunWorker } from '../worker.js';
 import { allows, type Principal, type Scope } from './auth.js';
@@ -107,8 +107,8 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/runs', async (request, reply) => {
     if (!need(request, reply, 'read')) return;
     const q = parse(runsQuery, request.query, 'query');
-    const runs = await listRuns(store.sql, { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
-    return { runs, limit: q.limit, offset: q.offset };
+    const runs = await listRunSummariesJson(store.sql, { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
+    return reply.type('application/json; charset=utf-8').send(`{"runs":${runs},"limit":${q.limit},"offset":${q.offset}}`);
   });
 
   app.get<{ Params: { id: string } }>('/api/runs/:id', async (request, reply) => {

@@ -35,8 +35,9 @@ create table runs (
   reason        text,
   worker        text
 );
-create index runs_job_latest on runs (job_id, created_at desc);
-create index runs_period on runs (created_at);
+-- Both serve "newest first" (order by created_at desc, attempt desc) by a backward scan.
+create index runs_job_latest on runs (job_id, created_at, attempt);
+create index runs_period on runs (created_at, attempt);
 create index runs_queue_id on runs (queue_id) where queue_id is not null;
 create index runs_running on runs (status) where status = 'running';
 

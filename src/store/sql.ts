@@ -22,7 +22,8 @@ export interface Sql {
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
 export function connectPostgres(url: string): Sql {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  // Sessions in UTC, so timestamps PostgreSQL renders itself (JSON pages) read the same everywhere.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, options: '-c TimeZone=UTC' });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   return {

@@ -120,6 +120,12 @@ describe('HTTP API', () => {
     expect(audit.map((a) => [a.source, a.actor, a.reason]).sort()).toEqual([
       ['api', 'otto', 'from the api'], ['cli', 'carla', 'from the cli'], ['queue', 'deploy-bot', 'from a producer'],
     ]);
+    const page = await call('/api/runs?job=web&limit=2', { token: TOKENS.reader });
+    expect(page.json).toMatchObject({ limit: 2, offset: 0 });
+    expect(page.json.runs).toHaveLength(2);
+    expect(page.json.runs[0]).toMatchObject({ jobId: 'web', jobType: 'health-check', trigger: 'manual', status: 'ok', attempt: 1, findingCount: 0 });
+    expect(Date.parse(page.json.runs[0].createdAt)).toBeGreaterThanOrEqual(Date.parse(page.json.runs[1].createdAt)); // newest first
+    expect((await call('/api/runs?status=critical', { token: TOKENS.reader })).json.runs).toEqual([]);
     const detail = await call(`/api/runs/${viaApi.json.runId}`, { token: TOKENS.reader });
     expect(detail.json).toMatchObject({ id: viaApi.json.runId, status: 'ok', requestedBy: 'otto', attempts: [{ attempt: 1, status: 'ok' }] });
   });

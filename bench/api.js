@@ -1,0 +1,62 @@
+/**
+ * GET /api/runs?job=X&limit=100 with 1,000,000 run rows in PostgreSQL, 50 concurrent
+ * clients (autocannon), against the same query with the job index dropped (the baseline
+ * that shows what the index does). Target: p99 ≤ 20 ms.
+ */
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { startOpscron } from '../dist/app.js';
+import { parseConfig } from '../dist/config/load.js';
+import { silentLogger } from '../dist/observability/logger.js';
+import { Metrics } from '../dist/observability/metrics.js';
+import { median } from './stats.js';
+
+const TOKEN = 'bench-read-token-0123456789';
+
+// autocannon runs in its own process, so the load generator does not share opscron's event loop.
+const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+
+async function load(address, seconds) {
+  const { stdout } = await promisify(execFile)(process.execPath, [AUTOCANNON, '-c', '50', '-d', String(seconds), '-j', '-H', `authorization=Bearer ${TOKEN}`, `${address}/api/runs?job=job-42&limit=100`], { maxBuffer: 1 << 24 });
+  const result = JSON.parse(stdout);
+  if (result.non2xx || result.errors) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average };
+}
+
+export async function apiRuns({ databaseUrl, rows = 1_000_000, seconds = 10, rounds = 3, log = console.log }) {
+  const config = parseConfig({ store: { databaseUrl }, http: { port: 0, host: '127.0.0.1', tokens: [{ name: 'bench', token: TOKEN, scope: 'read' }] } });
+  const app = await startOpscron({ config, logger: silentLogger, metrics: new Metrics() });
+  try {
+    // 1,000 jobs × 1,000 runs each, spread over 90 days.
+    await app.store.sql.query('delete from runs');
+    await app.store.sql.query(`
+      insert into runs (id, queue_id, job_id, job_type, trigger, scheduled_for, created_at, started_at, finished_at, attempt, status, summary, findings, metrics)
+      select 'r' || g, 'r' || g, 'job-' || (g % 1000), 'health-check', 'schedule', t, t, t, t + interval '40 ms', 1,
+             (array['ok','ok','ok','warning','critical'])[1 + g % 5], 'service/x healthy: 200 in 12 ms',
+             '[{"severity":"warning","check":"http.response-time","resource":"service/x","message":"slow"}]'::jsonb, '{"responseTimeMs": 12}'::jsonb
+      from generate_series(1, $1::int) g, lateral (select now() - (g * interval '7.776 seconds') as t) s`, [rows]);
+    await app.store.sql.query('analyze runs');
+    const results = { indexed: [], unindexed: [] };
+    for (let round = 0; round < rounds; round++) {
+      const indexed = await load(app.address, seconds);
+      results.indexed.push(indexed);
+      log(`  round ${round + 1} with index:    p50 ${indexed.p50} ms, p99 ${indexed.p99} ms, ${Math.round(indexed.rps)} req/s`);
+    }
+    await app.store.sql.query('drop index runs_job_latest');
+    for (let round = 0; round < rounds; round++) {
+      const bare = await load(app.address, seconds);
+      results.unindexed.push(bare);
+      log(`  round ${round + 1} without index: p50 ${bare.p50} ms, p99 ${bare.p99} ms, ${Math.round(bare.rps)} req/s`);
+    }
+    await app.store.sql.query('create index runs_job_latest on runs (job_id, created_at, attempt)');
+    return {
+      p99: median(results.indexed.map((r) => r.p99)),
+      rps: median(results.indexed.map((r) => r.rps)),
+      baselineP99: median(results.unindexed.map((r) => r.p99)),
+      baselineRps: median(results.unindexed.map((r) => r.rps)),
+    };
+  } finally {
+    await app.stop();
+  }
+}
