@@ -17,6 +17,8 @@ import { Metrics } from './observability/metrics.js';
 import { redact } from './observability/redact.js';
 import { BullQueue } from './queue/bullmq.js';
 import { openStore, type Store } from './store/index.js';
+import { listAudit } from './store/audit.js';
+import { parseDuration } from './config/duration.js';
 import { latestRuns, listRuns } from './store/runs.js';
 import { loadScheduleStates } from './store/schedule-state.js';
 import { manualRunId, RunWorker } from './worker.js';
@@ -86,22 +88,67 @@ program
 
 program
   .command('trigger <job>')
-  .description('put a one-off run on the queue of a running opscron (needs REDIS_URL)')
+  .description('put a one-off run on the queue of a running opscron: through its API (--server) or straight onto the queue (REDIS_URL)')
   .option('--set <key=value>', 'override a param (repeatable)', collect, [])
   .option('--reason <text>', 'why (recorded in the audit log)')
-  .action(async (id: string, opts: { set: string[]; reason?: string }) => {
+  .option('--server <url>', 'a running opscron, e.g. http://opscron:8080 (token from $OPSCRON_API_TOKEN)')
+  .action(async (id: string, opts: { set: string[]; reason?: string; server?: string }) => {
+    const params = parseSets(opts.set);
+    if (opts.server) {
+      const runId = await triggerThroughApi(opts.server, id, params, opts.reason);
+      console.log(`queued ${id} as run ${runId}`);
+      return;
+    }
     const cfg = await config();
     findJob(cfg, id);
-    if (!cfg.queue.redisUrl) throw new OpscronError('OPSCRON_NO_QUEUE', 'trigger puts the run on the shared queue: set REDIS_URL (or run it here with `opscron run`)');
+    if (!cfg.queue.redisUrl) throw new OpscronError('OPSCRON_NO_QUEUE', 'trigger needs a running opscron: pass --server URL, or set REDIS_URL to put the run on the shared queue (or run it here with `opscron run`)');
     const queue = new BullQueue({ url: cfg.queue.redisUrl, name: cfg.queue.name, prefix: cfg.queue.prefix, lockDurationMs: cfg.queue.lockDuration, keepCompletedMs: cfg.queue.keepCompleted });
     try {
       // The audit row needs the shared store; without one the run row still carries who and why.
-      const run = (store: Store | null) => triggerRun({ config: cfg, queue, store }, { jobId: id, params: parseSets(opts.set), reason: opts.reason, actor: actor(), source: 'cli' });
+      const run = (store: Store | null) => triggerRun({ config: cfg, queue, store }, { jobId: id, params, reason: opts.reason, actor: actor(), source: 'cli' });
       const queueId = cfg.store.databaseUrl ? await withStore(cfg, run) : await run(null);
       console.log(`queued ${id} as run ${queueId}`);
     } finally {
       await queue.close();
     }
+  });
+
+/** POST /api/jobs/:id/runs on a running opscron; the token's name is the actor it records. */
+async function triggerThroughApi(server: string, id: string, params: Record<string, unknown>, reason?: string): Promise<string> {
+  const token = process.env.OPSCRON_API_TOKEN;
+  const url = new URL(`/api/jobs/${encodeURIComponent(id)}/runs`, server);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ params, reason }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new OpscronError('OPSCRON_SERVER_UNREACHABLE', `cannot reach ${url.origin}: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
+  }
+  const body = (await response.json().catch(() => ({}))) as { runId?: string; message?: string };
+  if (response.status !== 202 || !body.runId) throw new OpscronError('OPSCRON_TRIGGER_REFUSED', `${url.origin} answered ${response.status}: ${body.message ?? response.statusText}`);
+  return body.runId;
+}
+
+program
+  .command('audit')
+  .description('the audit trail: manual triggers, pauses, resumes and destructive runs, newest first')
+  .option('--since <when>', 'RFC 3339 time, or a duration back from now (24h, 7d)', '7d')
+  .option('--limit <n>', 'how many', '200')
+  .option('--json', 'print as JSON')
+  .action(async (opts: { since: string; limit: string; json?: boolean }) => {
+    const ago = parseDuration(opts.since);
+    const since = ago !== null ? new Date(Date.now() - ago) : new Date(opts.since);
+    if (Number.isNaN(since.getTime())) throw new OpscronError('OPSCRON_BAD_ARGUMENT', `--since "${opts.since}": must be an RFC 3339 time or a duration such as 24h or 7d`);
+    if (!/^\d+$/.test(opts.limit) || Number(opts.limit) < 1 || Number(opts.limit) > 10_000) throw new OpscronError('OPSCRON_BAD_ARGUMENT', `--limit "${opts.limit}": must be a whole number from 1 to 10000`);
+    await withStore(await config(), async (store) => {
+      const entries = await listAudit(store.sql, since, Number(opts.limit));
+      if (opts.json) return console.log(JSON.stringify(entries, null, 2));
+      console.log(table(entries.map((e) => [time(e.at), e.actor, e.source, e.action, e.jobId ?? '-', e.reason ?? '', e.params ? JSON.stringify(e.params).slice(0, 60) : '']), ['WHEN', 'WHO', 'FROM', 'ACTION', 'JOB', 'REASON', 'PARAMS']));
+    });
   });
 
 program

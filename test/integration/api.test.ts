@@ -130,6 +130,26 @@ describe('HTTP API', () => {
     expect(detail.json).toMatchObject({ id: viaApi.json.runId, status: 'ok', requestedBy: 'otto', attempts: [{ attempt: 1, status: 'ok' }] });
   });
 
+  it('opscron trigger --server goes through the API as its token; opscron audit prints the trail', async () => {
+    const config = raw(jobs());
+    await start(config);
+    const dir = tempDir();
+    const file = writeConfig(dir, config);
+    const refused = await runOpscron(['trigger', 'web', '--server', app!.address!], { cwd: dir, env: { OPSCRON_API_TOKEN: TOKENS.reader } });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/answered 403: this needs the trigger scope; token "rita" has read/);
+    const ok = await runOpscron(['trigger', 'web', '--server', app!.address!, '--reason', 'via the server'], { cwd: dir, env: { OPSCRON_API_TOKEN: TOKENS.operator } });
+    expect(ok.code).toBe(0);
+    const runId = /queued web as run (\S+)/.exec(ok.stdout)![1];
+    await eventually(async () => (await listRuns(app!.store.sql, { job: 'web', status: 'ok' })).find((r) => r.id === runId && r.requestedBy === 'otto'), 'the run');
+    const audit = await runOpscron(['audit', '--since', '1h', '--config', file], { cwd: dir });
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toMatch(/^\S+\s+otto\s+api\s+trigger\s+web\s+via the server/m);
+    const badSince = await runOpscron(['audit', '--since', 'yesterday-ish', '--config', file], { cwd: dir });
+    expect(badSince).toMatchObject({ code: 3 });
+    expect(badSince.stderr).toMatch(/--since "yesterday-ish": must be an RFC 3339 time or a duration/);
+  });
+
   it('keeps a pause across a restart', async () => {
     await start(raw([{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('tick') } }]));
     await eventually(async () => target.count('tick') >= 1, 'a first fire');
