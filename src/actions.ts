@@ -3,6 +3,7 @@
  * run through the queue, pause or resume a schedule. Each is checked before it happens
  * and written to the audit log with who asked, from where and why.
  */
+import type { z } from 'zod';
 import type { JobConfig, OpscronConfig } from './config/schema.js';
 import { InvalidRunError, OpscronError } from './errors.js';
 import { jobTypes } from './jobs/index.js';
@@ -45,16 +46,22 @@ export function isDestructive(job: JobConfig): boolean {
   return job.destructive || jobTypes.get(job.type)?.destructive === true;
 }
 
-/** Checks and enqueues a manual run; returns its queue id (also the id of its first run row). */
-export async function triggerRun(deps: ActionDeps, request: TriggerRequest): Promise<string> {
-  const job = findJob(deps.config, request.jobId);
+/** Checks a manual trigger as the worker will (job, queue data, params); throws naming the problem. */
+export function checkTrigger(config: OpscronConfig, request: TriggerRequest): { job: JobConfig; data: z.output<typeof runRequestSchema> } {
+  const job = findJob(config, request.jobId);
   const parsed = runRequestSchema.safeParse({ params: request.params ?? {}, trigger: 'manual', requestedBy: request.actor, reason: request.reason, source: request.source });
   if (!parsed.success) throw new InvalidRunError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  resolveParams(job, parsed.data.params); // refuse here whatever the worker would refuse
+  resolveParams(job, parsed.data.params);
+  return { job, data: parsed.data };
+}
+
+/** Checks and enqueues a manual run; returns its queue id (also the id of its first run row). */
+export async function triggerRun(deps: ActionDeps, request: TriggerRequest): Promise<string> {
+  const { job, data } = checkTrigger(deps.config, request);
   const queueId = manualRunId(job.id);
-  await deps.queue.enqueue([{ id: queueId, name: job.id, data: parsed.data }]);
+  await deps.queue.enqueue([{ id: queueId, name: job.id, data }]);
   if (deps.store) {
-    await writeAudit(deps.store.sql, { actor: request.actor, source: request.source, action: isDestructive(job) ? 'trigger-destructive' : 'trigger', jobId: job.id, params: parsed.data.params, reason: request.reason });
+    await writeAudit(deps.store.sql, { actor: request.actor, source: request.source, action: isDestructive(job) ? 'trigger-destructive' : 'trigger', jobId: job.id, params: data.params, reason: request.reason });
   }
   return queueId;
 }

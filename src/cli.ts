@@ -22,7 +22,7 @@ import { parseDuration } from './config/duration.js';
 import { latestRuns, listRuns } from './store/runs.js';
 import { loadScheduleStates } from './store/schedule-state.js';
 import { manualRunId, RunWorker } from './worker.js';
-import { findJob, triggerRun } from './actions.js';
+import { checkTrigger, findJob, triggerRun } from './actions.js';
 
 const program = new Command('opscron')
   .description('Runs a service-operations runbook on cron schedules')
@@ -100,12 +100,13 @@ program
       return;
     }
     const cfg = await config();
-    findJob(cfg, id);
+    const request = { jobId: id, params, reason: opts.reason, actor: actor(), source: 'cli' as const };
+    checkTrigger(cfg, request); // before any connection: a bad request touches nothing
     if (!cfg.queue.redisUrl) throw new OpscronError('OPSCRON_NO_QUEUE', 'trigger needs a running opscron: pass --server URL, or set REDIS_URL to put the run on the shared queue (or run it here with `opscron run`)');
     const queue = new BullQueue({ url: cfg.queue.redisUrl, name: cfg.queue.name, prefix: cfg.queue.prefix, lockDurationMs: cfg.queue.lockDuration, keepCompletedMs: cfg.queue.keepCompleted });
     try {
       // The audit row needs the shared store; without one the run row still carries who and why.
-      const run = (store: Store | null) => triggerRun({ config: cfg, queue, store }, { jobId: id, params, reason: opts.reason, actor: actor(), source: 'cli' });
+      const run = (store: Store | null) => triggerRun({ config: cfg, queue, store }, request);
       const queueId = cfg.store.databaseUrl ? await withStore(cfg, run) : await run(null);
       console.log(`queued ${id} as run ${queueId}`);
     } finally {
@@ -193,6 +194,13 @@ program
     const scheduled = cfg.jobs.filter((j) => j.schedule && j.enabled).length;
     console.log(`configuration OK: ${cfg.jobs.length} jobs (${scheduled} scheduled), ${cfg.services.length} services, time zone ${cfg.timezone}, queue ${cfg.queue.redisUrl ? 'BullMQ on Redis' : 'embedded'}, store ${cfg.store.databaseUrl ? 'PostgreSQL' : `PGlite in ${cfg.store.path}`}`);
   });
+
+// A library failing outside the command's own flow (a connection closing late) is reported
+// like any other error, redacted, with exit code 3 — never a raw stack and exit 1.
+process.on('unhandledRejection', (error) => {
+  process.stderr.write(`opscron: ${redact(error instanceof Error ? error.message : String(error))}\n`);
+  process.exitCode = 3;
+});
 
 program.parseAsync().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
