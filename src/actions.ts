@@ -11,7 +11,10 @@ import type { RunQueue } from './queue/types.js';
 import type { Scheduler } from './scheduler.js';
 import { writeAudit, type AuditSource } from './store/audit.js';
 import type { Store } from './store/index.js';
-import { setPaused } from './store/schedule-state.js';
+import { loadScheduleStates, setPaused } from './store/schedule-state.js';
+import { latestRuns, type RunRow } from './store/runs.js';
+import { parseCron } from './cron/expression.js';
+import { nextSlot } from './cron/slots.js';
 import { manualRunId, resolveParams, runRequestSchema } from './worker.js';
 
 export interface ActionDeps {
@@ -64,6 +67,28 @@ export async function triggerRun(deps: ActionDeps, request: TriggerRequest): Pro
     await writeAudit(deps.store.sql, { actor: request.actor, source: request.source, action: isDestructive(job) ? 'trigger-destructive' : 'trigger', jobId: job.id, params: data.params, reason: request.reason });
   }
   return queueId;
+}
+
+export interface JobOverview {
+  job: JobConfig;
+  timezone: string;
+  nextRun: Date | null;
+  lastRun: RunRow | null;
+  paused: boolean;
+  destructive: boolean;
+}
+
+/** Each configured job with its next slot, last run and pause state: `opscron list` and GET /api/jobs. */
+export async function jobsOverview(config: OpscronConfig, store: Store, now = Date.now()): Promise<JobOverview[]> {
+  const [latest, states] = await Promise.all([latestRuns(store.sql), loadScheduleStates(store.sql)]);
+  return config.jobs.map((job) => {
+    const timezone = job.timezone ?? config.timezone;
+    const next = job.schedule && job.enabled ? nextSlot(parseCron(job.schedule), timezone, now) : null;
+    return {
+      job, timezone, nextRun: next === null ? null : new Date(next), lastRun: latest.get(job.id) ?? null,
+      paused: states.get(job.id)?.paused ?? false, destructive: isDestructive(job),
+    };
+  });
 }
 
 /** Pauses or resumes a job's schedule; stored, so it holds across restarts and replicas. */

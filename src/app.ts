@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from './clock.js';
 import type { OpscronConfig } from './config/schema.js';
 import { OpscronError } from './errors.js';
-import { buildServer } from './http/server.js';
+import { buildServer, type HttpDeps } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { BullQueue } from './queue/bullmq.js';
@@ -21,13 +21,8 @@ import { RunWorker } from './worker.js';
 
 export type Role = 'all' | 'scheduler' | 'worker';
 
-export interface Opscron {
-  config: OpscronConfig;
-  store: Store;
-  queue: RunQueue;
-  metrics: Metrics;
-  scheduler: Scheduler | null;
-  worker: RunWorker | null;
+/** A running opscron: what the HTTP server is built from, and the server itself. */
+export interface Opscron extends Omit<HttpDeps, 'logger' | 'now'> {
   http: FastifyInstance | null;
   /** Where the HTTP server listens, e.g. http://127.0.0.1:8080. */
   address: string | null;

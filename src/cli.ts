@@ -9,8 +9,6 @@ import { format, table, time, duration, exitCodeOf } from './cli/format.js';
 import { parseSets } from './cli/params.js';
 import { loadConfig } from './config/load.js';
 import type { OpscronConfig } from './config/schema.js';
-import { parseCron } from './cron/expression.js';
-import { nextSlot } from './cron/slots.js';
 import { OpscronError } from './errors.js';
 import { createLogger, silentLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -19,10 +17,9 @@ import { BullQueue } from './queue/bullmq.js';
 import { openStore, type Store } from './store/index.js';
 import { listAudit } from './store/audit.js';
 import { parseDuration } from './config/duration.js';
-import { latestRuns, listRuns } from './store/runs.js';
-import { loadScheduleStates } from './store/schedule-state.js';
+import { listRuns } from './store/runs.js';
 import { manualRunId, RunWorker } from './worker.js';
-import { checkTrigger, findJob, triggerRun } from './actions.js';
+import { checkTrigger, findJob, jobsOverview, triggerRun } from './actions.js';
 
 const program = new Command('opscron')
   .description('Runs a service-operations runbook on cron schedules')
@@ -158,14 +155,10 @@ program
   .action(async () => {
     const cfg = await config();
     await withStore(cfg, async (store) => {
-      const [latest, states] = await Promise.all([latestRuns(store.sql), loadScheduleStates(store.sql)]);
-      const rows = cfg.jobs.map((job) => {
-        const tz = job.timezone ?? cfg.timezone;
-        const next = job.schedule && job.enabled ? nextSlot(parseCron(job.schedule), tz, Date.now()) : null;
-        const last = latest.get(job.id);
-        const state = !job.enabled ? 'disabled' : states.get(job.id)?.paused ? 'paused' : '';
-        return [job.id, job.type, job.schedule ?? '(manual)', tz, next ? time(new Date(next)) : '-', last ? `${last.status} ${time(last.createdAt)}` : '-', state];
-      });
+      const rows = (await jobsOverview(cfg, store)).map(({ job, timezone, nextRun, lastRun, paused }) => [
+        job.id, job.type, job.schedule ?? '(manual)', timezone, time(nextRun), lastRun ? `${lastRun.status} ${time(lastRun.createdAt)}` : '-',
+        !job.enabled ? 'disabled' : paused ? 'paused' : '',
+      ]);
       console.log(table(rows, ['JOB', 'TYPE', 'SCHEDULE', 'TIMEZONE', 'NEXT RUN', 'LAST RUN', '']));
     });
   });

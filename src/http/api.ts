@@ -5,16 +5,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { findJob, isDestructive, setJobPaused, triggerRun, type ActionDeps } from '../actions.js';
+import { findJob, isDestructive, jobsOverview, setJobPaused, triggerRun, type ActionDeps } from '../actions.js';
 import { formatIssues } from '../config/load.js';
-import { parseCron } from '../cron/expression.js';
-import { nextSlot } from '../cron/slots.js';
 import { jobTypes } from '../jobs/index.js';
 import { redactValue } from '../observability/redact.js';
 import { listAudit } from '../store/audit.js';
 import type { Store } from '../store/index.js';
-import { attemptsOf, getRun, latestRuns, listRunSummariesJson } from '../store/runs.js';
-import { loadScheduleStates } from '../store/schedule-state.js';
+import { attemptsOf, getRun, listRunSummariesJson } from '../store/runs.js';
 import type { RunWorker } from '../worker.js';
 import { allows, type Principal, type Scope } from './auth.js';
 
@@ -70,20 +67,12 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/api/jobs', async (request, reply) => {
     if (!need(request, reply, 'read')) return;
-    const [latest, states] = await Promise.all([latestRuns(store.sql), loadScheduleStates(store.sql)]);
-    const now = Date.now();
-    return config.jobs.map((job) => {
-      const timezone = job.timezone ?? config.timezone;
-      const next = job.schedule && job.enabled ? nextSlot(parseCron(job.schedule), timezone, now) : null;
-      const last = latest.get(job.id);
-      return {
-        id: job.id, type: job.type, summary: job.summary ?? jobTypes.get(job.type)?.summary, schedule: job.schedule ?? null, timezone,
-        enabled: job.enabled, paused: states.get(job.id)?.paused ?? false, destructive: isDestructive(job),
-        nextRun: next === null ? null : new Date(next).toISOString(),
-        lastRun: last ? { id: last.id, status: last.status, at: last.createdAt.toISOString(), summary: last.summary } : null,
-        params: redactValue(job.params),
-      };
-    });
+    return (await jobsOverview(config, store)).map(({ job, timezone, nextRun, lastRun, paused, destructive }) => ({
+      id: job.id, type: job.type, summary: job.summary ?? jobTypes.get(job.type)?.summary, schedule: job.schedule ?? null, timezone,
+      enabled: job.enabled, paused, destructive, nextRun: nextRun?.toISOString() ?? null,
+      lastRun: lastRun ? { id: lastRun.id, status: lastRun.status, at: lastRun.createdAt.toISOString(), summary: lastRun.summary } : null,
+      params: redactValue(job.params),
+    }));
   });
 
   app.post<{ Params: { id: string } }>('/api/jobs/:id/runs', async (request, reply) => {

@@ -25,6 +25,7 @@ export interface HttpDeps {
   scheduler: Scheduler | null;
   worker: RunWorker | null;
   logger: Logger;
+  /** The clock /health judges the heartbeat by (tests move it). */
   now?: () => number;
 }
 
