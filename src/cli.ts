@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { startOpscron, type Role } from './app.js';
 import { InlineQueue } from './queue/inline.js';
 import { MemoryLocks } from './queue/locks.js';
-import { format, table, time, duration, exitCodeOf } from './cli/format.js';
+import { format, table, time, duration, exitCodeOf, progressBar } from './cli/format.js';
 import { parseSets } from './cli/params.js';
 import { loadConfig } from './config/load.js';
 import type { OpscronConfig } from './config/schema.js';
@@ -74,9 +74,16 @@ program
     const logger = opts.json ? silentLogger : createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr, pretty: process.stderr.isTTY === true });
     await withStore(cfg, async (store) => {
       // One attempt, here and now: retries belong to queued runs.
-      const worker = new RunWorker({ config: cfg, store, queue: new InlineQueue(), locks: new MemoryLocks(), logger, metrics: new Metrics(), retries: false });
+      // Progress goes to stderr: redrawn in place on a terminal, a line each otherwise.
+      let drew = false;
+      const onProgress = (_run: string, p: { fraction: number; note?: string }) => {
+        drew = true;
+        process.stderr.write(process.stderr.isTTY ? `\r${progressBar(p.fraction, p.note)}\x1b[K` : `${progressBar(p.fraction, p.note)}\n`);
+      };
+      const worker = new RunWorker({ config: cfg, store, queue: new InlineQueue(), locks: new MemoryLocks(), logger, metrics: new Metrics(), retries: false, onProgress });
       const run = await worker.handle({ queueId: manualRunId(id), name: id, data: { params, trigger: 'manual', requestedBy: actor(), reason: opts.reason }, deliveries: 1, enqueuedAt: Date.now() });
       await store.runLog.drain();
+      if (process.stderr.isTTY && drew) process.stderr.write('\n');
       if (opts.json) console.log(JSON.stringify(run, null, 2));
       else console.log(format(run));
       process.exitCode = exitCodeOf(run.status);

@@ -52,6 +52,8 @@ export interface WorkerOptions {
   name?: string;
   /** false: one attempt only (`opscron run`), whatever the job's retries say. */
   retries?: boolean;
+  /** Told whenever a running job reports progress (the CLI draws it). */
+  onProgress?: (runId: string, progress: RunProgress) => void;
 }
 
 export interface RunProgress {
@@ -174,7 +176,7 @@ export class RunWorker {
       return this.finish(row, 'skipped', null);
     }
 
-    const ctx = new RunContext(row, config, this.o.config, this.o.logger);
+    const ctx = new RunContext(row, config, this.o.config, this.o.logger, this.o.onProgress);
     const renew = config.concurrency === 'allow' ? null : setInterval(() => void this.o.locks.renew(config.id, owner, this.lockTtl).catch(() => {}), this.lockTtl / 3);
     this.active.set(row.id, ctx);
     row.startedAt = new Date();
@@ -297,7 +299,7 @@ class RunContext implements JobContext {
   private controller: AbortController | undefined;
   private childLogger: Logger | undefined;
 
-  constructor(row: RunRow, job: JobConfig, readonly config: OpscronConfig, private readonly parentLogger: Logger) {
+  constructor(row: RunRow, job: JobConfig, readonly config: OpscronConfig, private readonly parentLogger: Logger, private readonly onProgress?: (runId: string, progress: RunProgress) => void) {
     this.runId = row.id;
     this.jobId = job.id;
     this.attempt = row.attempt;
@@ -323,6 +325,7 @@ class RunContext implements JobContext {
   progress(fraction: number, note?: string): void {
     this.progressState = { fraction: Math.max(0, Math.min(1, fraction)), note };
     this.logger.info({ progress: this.progressState }, 'progress');
+    this.onProgress?.(this.runId, this.progressState);
   }
 
   now(): Date {

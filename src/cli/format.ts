@@ -32,3 +32,9 @@ export function format(run: RunRow): string {
   if (run.error && run.error !== run.summary) lines.push(`  error: ${run.error}`);
   return lines.join('\n');
 }
+
+/** A progress line: `[######------] 50% note`. */
+export function progressBar(fraction: number, note?: string, width = 24): string {
+  const filled = Math.round(fraction * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%${note ? ` ${note}` : ''}`;
+}

@@ -12,14 +12,18 @@ export const noop = defineJob({
   summary: 'Does nothing and succeeds: a smoke test of scheduling, queue and history',
   params: z.strictObject({ sleep: duration.default(0) }),
   async run(ctx, params) {
-    if (params.sleep > 0) {
+    // Sleeps in steps of at most a second, reporting progress, so long no-ops show it too.
+    for (let slept = 0; slept < params.sleep; ) {
+      const step = Math.min(1000, params.sleep - slept);
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, params.sleep);
+        const timer = setTimeout(resolve, step);
         ctx.signal.addEventListener('abort', () => {
           clearTimeout(timer);
           reject(ctx.signal.reason);
         }, { once: true });
       });
+      slept += step;
+      ctx.progress(slept / params.sleep, `slept ${slept} of ${params.sleep} ms`);
     }
     return { status: 'ok', summary: params.sleep ? `slept ${params.sleep} ms` : 'nothing to do', findings: [] };
   },

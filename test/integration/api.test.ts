@@ -150,6 +150,17 @@ describe('HTTP API', () => {
     expect(badSince.stderr).toMatch(/--since "yesterday-ish": must be an RFC 3339 time or a duration/);
   });
 
+  it('shows the progress of a long run while it runs', async () => {
+    await start(raw([{ id: 'slow', type: 'noop', params: { sleep: '3s' } }]));
+    const { json } = await call('/api/jobs/slow/runs', { token: TOKENS.operator, body: {} });
+    const running = await eventually(async () => {
+      const detail = await call(`/api/runs/${json.runId}`, { token: TOKENS.reader });
+      return detail.status === 200 && detail.json.progress ? detail.json : null;
+    }, 'a progress report', 10_000);
+    expect(running).toMatchObject({ status: 'running', progress: { fraction: expect.any(Number), note: expect.stringMatching(/^slept \d+ of 3000 ms$/) } });
+    expect(running.progress.fraction).toBeGreaterThan(0);
+  });
+
   it('keeps a pause across a restart', async () => {
     await start(raw([{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('tick') } }]));
     await eventually(async () => target.count('tick') >= 1, 'a first fire');

@@ -67,6 +67,19 @@ describe('opscron CLI', () => {
     target.behaviour = {};
   });
 
+  it('run shows the progress a long job reports', async () => {
+    const dir = tempDir();
+    const file = writeConfig(dir, { jobs: [{ id: 'wait', type: 'noop', params: { sleep: '2500ms' } }] });
+    const result = await runOpscron(['run', 'wait', '--config', file], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      '[##########--------------]  40% slept 1000 of 2500 ms',
+      '[###################-----]  80% slept 2000 of 2500 ms',
+      '[########################] 100% slept 2500 of 2500 ms',
+    ]);
+    expect(result.stdout).toMatch(/^wait OK \(manual, attempt 1, 2\.\ds\): slept 2500 ms/);
+  });
+
   it('start runs on the embedded default and stops cleanly on SIGTERM', async () => {
     const dir = tempDir();
     const port = await freePort();
