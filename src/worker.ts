@@ -18,7 +18,7 @@ import { formatIssues } from './config/load.js';
 import type { JobConfig, OpscronConfig } from './config/schema.js';
 import { InvalidRunError, RunCancelledError, RunTimeoutError } from './errors.js';
 import { jobTypes } from './jobs/index.js';
-import type { JobContext, JobOutcome } from './jobs/types.js';
+import type { JobOutcome } from './jobs/types.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { redact, redactValue } from './observability/redact.js';
@@ -27,6 +27,9 @@ import type { Consumer, QueuedJob, RunQueue } from './queue/types.js';
 import { writeAudit } from './store/audit.js';
 import type { Store } from './store/index.js';
 import { runsOfQueueJob, type RunRow, type RunStatus } from './store/runs.js';
+import { RunContext, type RunProgress } from './run-context.js';
+
+export type { RunProgress } from './run-context.js';
 
 /** What a queue job's data must look like; anything else is refused with a clear error. */
 export const runRequestSchema = z.strictObject({
@@ -54,11 +57,6 @@ export interface WorkerOptions {
   retries?: boolean;
   /** Told whenever a running job reports progress (the CLI draws it). */
   onProgress?: (runId: string, progress: RunProgress) => void;
-}
-
-export interface RunProgress {
-  fraction: number;
-  note?: string;
 }
 
 /**
@@ -279,57 +277,6 @@ export class RunWorker {
     } catch (e) {
       this.o.logger.error({ err: e, run: row.id }, 'could not schedule retry');
     }
-  }
-}
-
-/**
- * What a job sees of its run (DESIGN.md's JobContext), and the worker's handle on it.
- * The AbortController and the logger are made on first use: a run that never asks for
- * them (most short ones) costs neither.
- */
-class RunContext implements JobContext {
-  readonly runId: string;
-  readonly jobId: string;
-  readonly attempt: number;
-  progressState: RunProgress | undefined;
-  /** Why the run was aborted (timeout, replaced, shutdown), once it was. */
-  abortReason: unknown;
-  /** Called on abort so the worker stops waiting even for a job that ignores its signal. */
-  onAbort: ((reason: unknown) => void) | undefined;
-  private controller: AbortController | undefined;
-  private childLogger: Logger | undefined;
-
-  constructor(row: RunRow, job: JobConfig, readonly config: OpscronConfig, private readonly parentLogger: Logger, private readonly onProgress?: (runId: string, progress: RunProgress) => void) {
-    this.runId = row.id;
-    this.jobId = job.id;
-    this.attempt = row.attempt;
-  }
-
-  get signal(): AbortSignal {
-    this.controller ??= new AbortController();
-    if (this.abortReason !== undefined && !this.controller.signal.aborted) this.controller.abort(this.abortReason);
-    return this.controller.signal;
-  }
-
-  get logger(): Logger {
-    return (this.childLogger ??= this.parentLogger.child({ run: this.runId, job: this.jobId }));
-  }
-
-  abort(reason: unknown): void {
-    if (this.abortReason !== undefined) return;
-    this.abortReason = reason;
-    this.controller?.abort(reason);
-    this.onAbort?.(reason);
-  }
-
-  progress(fraction: number, note?: string): void {
-    this.progressState = { fraction: Math.max(0, Math.min(1, fraction)), note };
-    this.logger.info({ progress: this.progressState }, 'progress');
-    this.onProgress?.(this.runId, this.progressState);
-  }
-
-  now(): Date {
-    return new Date();
   }
 }
 
