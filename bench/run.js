@@ -8,7 +8,7 @@ import pg from 'pg';
 import { startPostgres, startRedis } from './services.js';
 import { throughput } from './throughput.js';
 import { scheduleLag } from './lag.js';
-import { apiRuns } from './api.js';
+import { apiRuns, loadGenerator } from './api.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -35,7 +35,7 @@ try {
     console.log(`lag median of rounds: opscron p99 ${r.p99.toFixed(1)} ms (target ≤ 50), p50 ${r.p50.toFixed(1)} ms, missed ${r.missed}, duplicates ${r.duplicates}, scheduler RSS ${r.rssMiB} MiB; plain node-cron p99 ${r.baselineP99.toFixed(1)} ms, ratio ${(r.p99 / r.baselineP99).toFixed(2)}`);
   }
   if (!only || only === 'api') {
-    console.log('API: GET /api/runs?job=X&limit=100, 1,000,000 rows, 50 connections');
+    console.log(`API: GET /api/runs?job=X&limit=100, 1,000,000 rows, 50 connections (${loadGenerator})`);
     const r = await apiRuns({ databaseUrl, seconds: quick ? 5 : 10, rounds: quick ? 1 : 3 });
     console.log(`api median: p99 ${r.p99} ms at ${Math.round(r.rps)} req/s (target ≤ 20 ms) ${r.p99 <= 20 ? 'MET' : 'NOT MET'}; without the job index p99 ${r.baselineP99} ms at ${Math.round(r.baselineRps)} req/s`);
   }
