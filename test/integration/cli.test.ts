@@ -35,6 +35,16 @@ describe('opscron CLI', () => {
     expect(existsSync(join(dir, 'var'))).toBe(false); // no store was created: nothing started
   });
 
+  it('refuses --role scheduler or worker without a shared queue and store', async () => {
+    const dir = tempDir();
+    const result = await runOpscron(['start', '--role', 'worker', '--config', writeConfig(dir, good())], { cwd: dir, env: { PORT: String(await freePort()) } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/--role worker needs a shared queue and store: set REDIS_URL and DATABASE_URL/);
+    const badRole = await runOpscron(['start', '--role', 'boss', '--config', writeConfig(dir, good())], { cwd: dir });
+    expect(badRole.code).not.toBe(0);
+    expect(badRole.stderr).toMatch(/argument 'boss' is invalid. Allowed choices are all, scheduler, worker/);
+  });
+
   it('validate says what it found in a good file', async () => {
     const dir = tempDir();
     const result = await runOpscron(['validate', '--config', writeConfig(dir, good())], { cwd: dir });

@@ -141,6 +141,27 @@ describe.each<Mode>(['embedded', 'distributed'])('engine, %s', (mode) => {
   });
 });
 
+describe('shutdown', () => {
+  it('lets running jobs finish within the grace period, then cancels the rest through their signal', async () => {
+    const path = join(tempDir(), 'db');
+    const config = parseConfig({ store: { path }, scheduler: { shutdownGrace: '800ms' }, jobs: [{ id: 'long', type: 'noop', params: { sleep: '10s' } }, { id: 'short', type: 'noop', params: { sleep: '300ms' } }] });
+    const app = await startOpscron({ config, logger: silentLogger, http: false, metrics: new Metrics() });
+    await app.queue.enqueue([{ id: 'long__1', name: 'long', data: {} }, { id: 'short__1', name: 'short', data: {} }]);
+    await eventually(async () => app.worker!.progress().size === 2, 'both runs to start');
+    const stopping = Date.now();
+    await app.stop();
+    expect(Date.now() - stopping).toBeLessThan(3000);
+    const store = await openStore({ path });
+    try {
+      const runs = await listRuns(store.sql, {});
+      expect(runs.find((r) => r.jobId === 'short')).toMatchObject({ status: 'ok' });
+      expect(runs.find((r) => r.jobId === 'long')).toMatchObject({ status: 'cancelled', error: 'run cancelled: opscron is shutting down' });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('embedded restart', () => {
   it('closes runs a previous stop left marked running, since no one else will', async () => {
     const path = join(tempDir(), 'db');
