@@ -95,6 +95,10 @@ export function parseConfig(input: unknown, source = 'config'): OpscronConfig {
     const params = type.params.safeParse(job.params);
     if (!params.success) issues.push(...formatIssues(type.params, params.error, job.params, ['jobs', i, 'params']));
     else job.params = params.data as Record<string, unknown>;
+    const service = job.params.service;
+    if (typeof service === 'string' && !config.services.some((s) => s.name === service)) {
+      issues.push(`jobs[${i}].params.service: ${show(service)} — not in services; configured: ${config.services.map((s) => s.name).join(', ') || 'none'}`);
+    }
   });
   if (issues.length) throw new ConfigError(issues, source);
   return deepFreeze(config);

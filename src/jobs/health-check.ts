@@ -1,10 +1,13 @@
 /**
  * health-check: GET a service's health endpoint and judge it by status code, response
- * time and fields of its JSON body. A failed condition is a finding; a slow answer is a
- * warning, a wrong one or none at all is critical.
+ * time, response headers and fields of its JSON body; optionally fetch and parse the
+ * service's /metrics. A failed condition is a finding; a slow answer is a warning, a
+ * wrong one or none at all is critical; /metrics that cannot be read or parsed is a warning.
  */
 import { z } from 'zod';
 import { duration } from '../config/schema.js';
+import { InvalidRunError } from '../errors.js';
+import { parseExposition } from '../analysis/prometheus-text.js';
 import { probe } from '../integrations/http.js';
 import { defineJob, statusOf, type Finding } from './types.js';
 
@@ -12,6 +15,14 @@ const jsonCondition = z.strictObject({
   /** Dot path into the JSON body: `status`, `checks.db.status`, `items.0.id`. */
   path: z.string().min(1),
   equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+});
+
+const headerCondition = z.strictObject({
+  name: z.string().min(1),
+  /** Exact value; without it (and without `matches`) the header only has to be present. */
+  equals: z.string().optional(),
+  /** A regular expression the value must match. */
+  matches: z.string().refine((r) => { try { new RegExp(r); return true; } catch { return false; } }, { error: 'must be a valid regular expression' }).optional(),
 });
 
 export const healthCheckParams = z
@@ -24,8 +35,12 @@ export const healthCheckParams = z
     maxResponseTime: duration.default(2000),
     requestTimeout: duration.default(10_000),
     json: z.array(jsonCondition).default([]),
+    expectHeaders: z.array(headerCondition).default([]),
+    /** Also GET the service's metrics path and check it parses as Prometheus text (needs `service`). */
+    scrapeMetrics: z.boolean().default(false),
   })
-  .refine((p) => (p.service === undefined) !== (p.url === undefined), { error: 'set exactly one of service or url' });
+  .refine((p) => (p.service === undefined) !== (p.url === undefined), { error: 'set exactly one of service or url' })
+  .refine((p) => !p.scrapeMetrics || p.service !== undefined, { error: 'scrapeMetrics needs service (its metricsPath says where)' });
 
 export type HealthCheckParams = z.output<typeof healthCheckParams>;
 
@@ -45,9 +60,9 @@ export const healthCheck = defineJob({
   async run(ctx, params) {
     let url = params.url;
     let resource = url ? `url/${url}` : '';
+    const service = params.service === undefined ? undefined : ctx.config.services.find((s) => s.name === params.service);
     if (params.service !== undefined) {
-      const service = ctx.config.services.find((s) => s.name === params.service);
-      if (!service) throw new Error(`service "${params.service}" is not in config.services (have: ${ctx.config.services.map((s) => s.name).join(', ') || 'none'})`);
+      if (!service) throw new InvalidRunError(`service "${params.service}" is not in config.services (have: ${ctx.config.services.map((s) => s.name).join(', ') || 'none'})`);
       url = new URL(service.healthPath, service.url).toString();
       resource = `service/${service.name}`;
     }
@@ -65,6 +80,14 @@ export const healthCheck = defineJob({
     if (result.totalMs > params.maxResponseTime) {
       findings.push({ severity: 'warning', check: 'http.response-time', resource, message: `answered in ${Math.round(result.totalMs)} ms, above ${params.maxResponseTime} ms`, evidence: { ms: result.totalMs, limit: params.maxResponseTime } });
     }
+    for (const condition of params.expectHeaders) {
+      const value = result.headers[condition.name.toLowerCase()];
+      const wrong = value === undefined ? 'is missing'
+        : condition.equals !== undefined && value !== condition.equals ? `is ${JSON.stringify(value)}, expected ${JSON.stringify(condition.equals)}`
+          : condition.matches !== undefined && !new RegExp(condition.matches).test(value) ? `is ${JSON.stringify(value)}, expected to match /${condition.matches}/`
+            : null;
+      if (wrong) findings.push({ severity: 'critical', check: 'http.header', resource, message: `header ${condition.name} ${wrong}` });
+    }
     if (params.json.length) {
       let body: unknown;
       try {
@@ -80,6 +103,19 @@ export const healthCheck = defineJob({
           } else if (condition.equals !== undefined && field.value !== condition.equals) {
             findings.push({ severity: 'critical', check: 'http.body-field', resource, message: `${condition.path} is ${JSON.stringify(field.value)}, expected ${JSON.stringify(condition.equals)}` });
           }
+        }
+      }
+    }
+    if (params.scrapeMetrics && service) {
+      const metricsUrl = new URL(service.metricsPath, service.url).toString();
+      const scrape = await probe(metricsUrl, { timeoutMs: params.requestTimeout, signal: ctx.signal });
+      if (scrape.error !== undefined || scrape.status !== 200) {
+        findings.push({ severity: 'warning', check: 'metrics.reachable', resource, message: `GET ${metricsUrl}: ${scrape.error ?? `status ${scrape.status}`}`, remedy: `Check that ${service.name} exposes Prometheus metrics at ${service.metricsPath} (services[].metricsPath).` });
+      } else {
+        const exposition = parseExposition(scrape.body);
+        metrics.metricSamples = exposition.samples.length;
+        if (exposition.errors.length) {
+          findings.push({ severity: 'warning', check: 'metrics.parse', resource, message: `${metricsUrl} is not valid Prometheus text: ${exposition.errors.slice(0, 3).join('; ')}${exposition.errors.length > 3 ? ` (and ${exposition.errors.length - 3} more)` : ''}`, evidence: { errors: exposition.errors.slice(0, 20) }, remedy: 'Fix the exporter: Prometheus will drop this scrape (promtool check metrics shows the same lines).' });
         }
       }
     }

@@ -9,6 +9,10 @@ export interface Behaviour {
   body?: unknown;
   /** Answer with the request's headers as the body. */
   echoHeaders?: boolean;
+  /** Extra response headers. */
+  headers?: Record<string, string>;
+  /** Served as text at /metrics (any other path answers as above). */
+  metrics?: string;
   delayMs?: number;
   hang?: boolean;
 }
@@ -56,7 +60,12 @@ export class Target {
     if (b.hang) return;
     setTimeout(() => {
       if (res.destroyed) return;
-      res.writeHead(b.status ?? 200, { 'content-type': 'application/json' });
+      if (b.metrics !== undefined && req.url?.startsWith('/metrics')) {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(b.metrics);
+        return;
+      }
+      res.writeHead(b.status ?? 200, { 'content-type': 'application/json', ...b.headers });
       res.end(JSON.stringify(b.echoHeaders ? req.headers : (b.body ?? { status: 'ok' })));
     }, b.delayMs ?? 0);
   }
