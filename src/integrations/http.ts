@@ -1,41 +1,121 @@
-/** HTTP probes: one request, timed, bounded in size, cancelled through the caller's signal. */
+/**
+ * HTTP probes: one request on a fresh connection, timed phase by phase (DNS, connect,
+ * TLS, first byte, total) the way blackbox exporter reports them, with the server's TLS
+ * certificate, a bounded body, and cancellation through the caller's signal.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+
+export interface Timings {
+  /** Milliseconds from the start of the probe; each phase's own length is the difference. */
+  dns: number;
+  connect: number;
+  tls: number;
+  firstByte: number;
+  total: number;
+}
+
+export interface Certificate {
+  subject: string;
+  issuer: string;
+  validTo: Date;
+}
+
 export interface ProbeResult {
   url: string;
   status?: number;
   headers: Record<string, string>;
   body: string;
-  /** Milliseconds until the whole body arrived. */
+  /** Milliseconds until the whole body arrived (same as timings.total). */
   totalMs: number;
+  timings: Timings;
+  certificate?: Certificate;
   error?: string;
+}
+
+export interface ProbeOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** Extra CA certificates (PEM) to trust, e.g. a private CA. */
+  ca?: string;
+  /** Accept any certificate (the expiry is still read and judged). */
+  insecure?: boolean;
 }
 
 const MAX_BODY = 1024 * 1024;
 
-export async function probe(url: string, options: { method?: string; headers?: Record<string, string>; timeoutMs: number; signal: AbortSignal }): Promise<ProbeResult> {
+export function probe(url: string, options: ProbeOptions): Promise<ProbeResult> {
   const started = performance.now();
-  const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
-  try {
-    const response = await fetch(url, { method: options.method ?? 'GET', headers: options.headers, signal, redirect: 'manual' });
-    let body = '';
-    if (response.body) {
-      const reader = response.body.getReader();
-      const decoder = new TextDecoder();
-      for (let read = await reader.read(); !read.done; read = await reader.read()) {
-        body += decoder.decode(read.value, { stream: true });
-        if (body.length > MAX_BODY) {
-          await reader.cancel();
-          break;
-        }
-      }
+  const since = () => performance.now() - started;
+  const timings: Timings = { dns: 0, connect: 0, tls: 0, firstByte: 0, total: 0 };
+  const result: ProbeResult = { url, headers: {}, body: '', totalMs: 0, timings };
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (error?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', onAbort);
+      timings.total = since();
+      result.totalMs = timings.total;
+      if (error !== undefined) result.error = error;
+      resolve(result);
+    };
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return finish('not a valid URL');
     }
-    return { url, status: response.status, headers: Object.fromEntries(response.headers), body, totalMs: performance.now() - started };
-  } catch (error) {
-    const err = error as Error & { cause?: { code?: string; message?: string } };
-    const reason = options.signal.aborted
-      ? 'aborted'
-      : err.name === 'TimeoutError'
-        ? `no response within ${options.timeoutMs} ms`
-        : (err.cause?.code ?? err.cause?.message ?? err.message);
-    return { url, headers: {}, body: '', totalMs: performance.now() - started, error: reason };
-  }
+    const secure = target.protocol === 'https:';
+    const request = (secure ? https : http).request(target, {
+      method: options.method ?? 'GET',
+      headers: options.headers,
+      agent: false, // a fresh connection, so every phase is measured
+      ...(secure ? { ca: options.ca, rejectUnauthorized: !options.insecure, servername: target.hostname } : {}),
+    });
+    const onAbort = () => {
+      request.destroy();
+      finish('aborted');
+    };
+    const timer = setTimeout(() => {
+      request.destroy();
+      finish(`no response within ${options.timeoutMs} ms`);
+    }, options.timeoutMs);
+    if (options.signal.aborted) return onAbort();
+    options.signal.addEventListener('abort', onAbort, { once: true });
+
+    request.on('socket', (socket: Socket) => {
+      socket.once('lookup', () => (timings.dns = since()));
+      socket.once('connect', () => (timings.connect = since()));
+      socket.once('secureConnect', () => {
+        timings.tls = since();
+        const cert = (socket as TLSSocket).getPeerCertificate();
+        if (cert && cert.valid_to) {
+          const cn = (name: string | string[] | undefined) => (Array.isArray(name) ? name.join(', ') : (name ?? ''));
+          result.certificate = { subject: cn(cert.subject?.CN), issuer: cn(cert.issuer?.CN), validTo: new Date(cert.valid_to) };
+        }
+      });
+    });
+    request.on('response', (response) => {
+      timings.firstByte = since();
+      result.status = response.statusCode;
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) result.headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        if (result.body.length < MAX_BODY) result.body += chunk;
+        if (result.body.length >= MAX_BODY) response.destroy();
+      });
+      response.on('end', () => finish());
+      response.on('close', () => finish());
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => finish(error.code ?? error.message));
+    request.end();
+  });
 }

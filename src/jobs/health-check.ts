@@ -4,11 +4,12 @@
  * service's /metrics. A failed condition is a finding; a slow answer is a warning, a
  * wrong one or none at all is critical; /metrics that cannot be read or parsed is a warning.
  */
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
 import { parseExposition } from '../analysis/prometheus-text.js';
-import { probe } from '../integrations/http.js';
+import { probe, type Certificate, type ProbeResult } from '../integrations/http.js';
 import { defineJob, statusOf, type Finding } from './types.js';
 
 const jsonCondition = z.strictObject({
@@ -38,6 +39,12 @@ export const healthCheckParams = z
     expectHeaders: z.array(headerCondition).default([]),
     /** Also GET the service's metrics path and check it parses as Prometheus text (needs `service`). */
     scrapeMetrics: z.boolean().default(false),
+    /** HTTPS: days before the certificate's expiry that make a warning and a critical finding. */
+    tls: z.strictObject({ warnDays: z.number().min(0).default(14), criticalDays: z.number().min(0).default(3) }).default({ warnDays: 14, criticalDays: 3 }),
+    /** HTTPS: a PEM file of extra CA certificates to trust (a private CA). */
+    caFile: z.string().optional(),
+    /** HTTPS: accept any certificate (its expiry is still judged). */
+    insecureSkipVerify: z.boolean().default(false),
   })
   .refine((p) => (p.service === undefined) !== (p.url === undefined), { error: 'set exactly one of service or url' })
   .refine((p) => !p.scrapeMetrics || p.service !== undefined, { error: 'scrapeMetrics needs service (its metricsPath says where)' });
@@ -53,6 +60,33 @@ function fieldAt(body: unknown, path: string): { found: boolean; value?: unknown
   return { found: true, value: node };
 }
 
+/** Phase lengths in ms, as blackbox exporter splits them (a phase that did not happen is 0). */
+function phaseMetrics(result: ProbeResult): Record<string, number> {
+  const t = result.timings;
+  const connected = t.tls || t.connect;
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return {
+    dnsMs: round(t.dns),
+    connectMs: round(t.connect ? t.connect - t.dns : 0),
+    tlsMs: round(t.tls ? t.tls - t.connect : 0),
+    firstByteMs: round(t.firstByte ? t.firstByte - connected : 0),
+    responseTimeMs: Math.round(result.totalMs),
+  };
+}
+
+function certificateFindings(cert: Certificate, limits: { warnDays: number; criticalDays: number }, resource: string, now: Date): Finding[] {
+  const daysLeft = (cert.validTo.getTime() - now.getTime()) / 86_400_000;
+  const severity = daysLeft < limits.criticalDays ? 'critical' : daysLeft < limits.warnDays ? 'warning' : null;
+  if (!severity) return [];
+  const when = daysLeft < 0 ? `expired ${(-daysLeft).toFixed(1)} days ago` : `expires in ${daysLeft.toFixed(1)} days`;
+  return [{
+    severity, check: 'tls.expiry', resource,
+    message: `TLS certificate for ${cert.subject || 'the service'} ${when} (${cert.validTo.toISOString()})`,
+    evidence: { daysLeft, validTo: cert.validTo.toISOString(), issuer: cert.issuer },
+    remedy: `Renew the certificate for ${cert.subject || 'the service'} (issued by ${cert.issuer || 'unknown'}) and reload the service before ${cert.validTo.toISOString()}.`,
+  }];
+}
+
 export const healthCheck = defineJob({
   type: 'health-check',
   summary: 'HTTP health endpoint: status code, response time and JSON body conditions',
@@ -66,14 +100,21 @@ export const healthCheck = defineJob({
       url = new URL(service.healthPath, service.url).toString();
       resource = `service/${service.name}`;
     }
-    const result = await probe(url!, { method: params.method, headers: params.headers, timeoutMs: params.requestTimeout, signal: ctx.signal });
+    const ca = params.caFile ? await readFile(params.caFile, 'utf8') : undefined;
+    const result = await probe(url!, { method: params.method, headers: params.headers, timeoutMs: params.requestTimeout, signal: ctx.signal, ca, insecure: params.insecureSkipVerify });
     const findings: Finding[] = [];
-    const metrics: Record<string, number> = { responseTimeMs: Math.round(result.totalMs) };
+    const metrics = phaseMetrics(result);
+    if (result.certificate) findings.push(...certificateFindings(result.certificate, params.tls, resource, ctx.now()));
     if (result.error !== undefined) {
-      findings.push({ severity: 'critical', check: 'http.reachable', resource, message: `GET ${url} failed: ${result.error}`, remedy: 'Check that the service is running and reachable from opscron.' });
+      const certificateProblem = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(result.error);
+      findings.push({
+        severity: 'critical', check: 'http.reachable', resource, message: `GET ${url} failed: ${result.error}`,
+        remedy: certificateProblem ? 'The TLS certificate is not trusted: fix the chain, or give its CA in caFile.' : 'Check that the service is running and reachable from opscron.',
+      });
       return { status: 'critical', summary: `${resource} unreachable: ${result.error}`, findings, metrics };
     }
     metrics.statusCode = result.status!;
+    if (result.certificate) metrics.tlsDaysLeft = Math.round(((result.certificate.validTo.getTime() - ctx.now().getTime()) / 86_400_000) * 10) / 10;
     if (!params.expectStatus.includes(result.status!)) {
       findings.push({ severity: 'critical', check: 'http.status', resource, message: `status ${result.status}, expected ${params.expectStatus.join(' or ')}`, evidence: { status: result.status, body: result.body.slice(0, 500) } });
     }

@@ -1,4 +1,9 @@
 /** The health-check job against a real HTTP service whose answers the test sets. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import { join } from 'node:path';
+import { tempDir } from '../support/cli.js';
 import { parseConfig } from '../../src/config/load.js';
 import { healthCheck, healthCheckParams } from '../../src/jobs/health-check.js';
 import type { JobContext } from '../../src/jobs/types.js';
@@ -50,5 +55,57 @@ describe('health-check', () => {
   it('refuses at config load a service that is not configured, and scrapeMetrics without a service', () => {
     expect(() => parseConfig({ jobs: [{ id: 'h', type: 'health-check', params: { service: 'nope' } }] })).toThrow('jobs[0].params.service: "nope" — not in services; configured: none');
     expect(() => parseConfig({ jobs: [{ id: 'h', type: 'health-check', params: { url: 'http://x/', scrapeMetrics: true } }] })).toThrow(/scrapeMetrics needs service/);
+  });
+
+  it('splits the latency into phases', async () => {
+    target.behaviour = { delayMs: 50 };
+    const result = await run({ url: target.url('phases') });
+    expect(result.metrics).toMatchObject({ dnsMs: 0, statusCode: 200 }); // an IP literal needs no lookup
+    expect(result.metrics!.connectMs).toBeGreaterThan(0);
+    expect(result.metrics!.firstByteMs).toBeGreaterThanOrEqual(45);
+    expect(result.metrics!.responseTimeMs).toBeGreaterThanOrEqual(result.metrics!.firstByteMs!);
+    target.behaviour = {};
+  });
+
+  describe('TLS certificate expiry (a real TLS server, self-signed certificates made by openssl)', () => {
+    const dir = tempDir('opscron-tls-');
+    const serve = async (days: number) => {
+      const key = join(dir, `key-${days}.pem`);
+      const cert = join(dir, `cert-${days}.pem`);
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(days), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.end('{"status":"ok"}'));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return { url: `https://127.0.0.1:${(server.address() as { port: number }).port}/health`, ca: cert, close: () => new Promise((r) => server.close(r)) };
+    };
+
+    it.each([
+      [60, 'ok', []],
+      [10, 'warning', ['warning']],
+      [2, 'critical', ['critical']],
+    ])('a certificate valid for %i more days gives %s', async (days, status, severities) => {
+      const server = await serve(days);
+      try {
+        const result = await run({ url: server.url, caFile: server.ca });
+        expect(result.status).toBe(status);
+        expect(result.findings.map((f) => f.severity)).toEqual(severities);
+        if (severities.length) expect(result.findings[0]).toMatchObject({ check: 'tls.expiry', remedy: expect.stringMatching(/^Renew the certificate for 127\.0\.0\.1/) });
+        expect(result.metrics!.tlsDaysLeft).toBeCloseTo(days, 0);
+        expect(result.metrics!.tlsMs).toBeGreaterThan(0);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('an untrusted certificate is critical with a remedy; insecureSkipVerify still judges its expiry', async () => {
+      const server = await serve(2);
+      try {
+        const untrusted = await run({ url: server.url });
+        expect(untrusted.findings).toEqual([expect.objectContaining({ check: 'http.reachable', message: expect.stringContaining('DEPTH_ZERO_SELF_SIGNED_CERT'), remedy: expect.stringContaining('caFile') })]);
+        const skipped = await run({ url: server.url, insecureSkipVerify: true });
+        expect(skipped.findings.map((f) => f.check)).toEqual(['tls.expiry']);
+      } finally {
+        await server.close();
+      }
+    });
   });
 });
