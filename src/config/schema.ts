@@ -60,7 +60,8 @@ export const serviceSchema = z.strictObject({
   metricsPath: z.string().startsWith('/').default('/metrics'),
   namespace: z.string().optional(),
   deployment: z.string().optional(),
-  dependencies: z.array(z.string()).default([]),
+  /** What the service needs, probed by health-check: tcp://, postgres://, redis://, http(s):// URLs. */
+  dependencies: z.array(z.string().regex(/^(tcp|postgres|postgresql|redis|rediss|http|https):\/\/[^\s]+$/, { error: 'must be a tcp://, postgres://, redis:// or http(s):// URL' })).default([]),
   breakerResetPath: z.string().startsWith('/').optional(),
 });
 

@@ -6,10 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { duration } from '../config/schema.js';
+import { duration, type ServiceConfig } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
 import { parseExposition } from '../analysis/prometheus-text.js';
+import { probeDependency } from '../integrations/dependencies.js';
 import { probe, type Certificate, type ProbeResult } from '../integrations/http.js';
+import { redact } from '../observability/redact.js';
 import { defineJob, statusOf, type Finding } from './types.js';
 
 const jsonCondition = z.strictObject({
@@ -45,6 +47,8 @@ export const healthCheckParams = z
     caFile: z.string().optional(),
     /** HTTPS: accept any certificate (its expiry is still judged). */
     insecureSkipVerify: z.boolean().default(false),
+    /** Probe the service's dependencies (services[].dependencies). */
+    checkDependencies: z.boolean().default(true),
   })
   .refine((p) => (p.service === undefined) !== (p.url === undefined), { error: 'set exactly one of service or url' })
   .refine((p) => !p.scrapeMetrics || p.service !== undefined, { error: 'scrapeMetrics needs service (its metricsPath says where)' });
@@ -87,6 +91,15 @@ function certificateFindings(cert: Certificate, limits: { warnDays: number; crit
   }];
 }
 
+async function dependencyFindings(service: ServiceConfig, resource: string, timeoutMs: number, signal: AbortSignal): Promise<Finding[]> {
+  const results = await Promise.all(service.dependencies.map((dep) => probeDependency(dep, timeoutMs, signal)));
+  return results.filter((dep) => !dep.ok).map((dep) => ({
+    severity: 'critical' as const, check: `dependency.${dep.kind}`, resource: `${resource}/dependency/${redact(dep.url)}`,
+    message: `${service.name} depends on ${redact(dep.url)}, which does not answer: ${dep.error}`, evidence: { ms: Math.round(dep.ms) },
+    remedy: `Restore ${redact(dep.url)} (or fix ${service.name}'s connection to it) before restarting ${service.name}.`,
+  }));
+}
+
 export const healthCheck = defineJob({
   type: 'health-check',
   summary: 'HTTP health endpoint: status code, response time and JSON body conditions',
@@ -100,6 +113,8 @@ export const healthCheck = defineJob({
       url = new URL(service.healthPath, service.url).toString();
       resource = `service/${service.name}`;
     }
+    // Dependencies are probed alongside, and reported even when the service itself is down.
+    const dependencies = params.checkDependencies && service?.dependencies.length ? dependencyFindings(service, resource, params.requestTimeout, ctx.signal) : Promise.resolve([]);
     const ca = params.caFile ? await readFile(params.caFile, 'utf8') : undefined;
     const result = await probe(url!, { method: params.method, headers: params.headers, timeoutMs: params.requestTimeout, signal: ctx.signal, ca, insecure: params.insecureSkipVerify });
     const findings: Finding[] = [];
@@ -111,6 +126,7 @@ export const healthCheck = defineJob({
         severity: 'critical', check: 'http.reachable', resource, message: `GET ${url} failed: ${result.error}`,
         remedy: certificateProblem ? 'The TLS certificate is not trusted: fix the chain, or give its CA in caFile.' : 'Check that the service is running and reachable from opscron.',
       });
+      findings.push(...(await dependencies));
       return { status: 'critical', summary: `${resource} unreachable: ${result.error}`, findings, metrics };
     }
     metrics.statusCode = result.status!;
@@ -160,6 +176,7 @@ export const healthCheck = defineJob({
         }
       }
     }
+    findings.push(...(await dependencies));
     const status = statusOf(findings);
     const summary = status === 'ok' ? `${resource} healthy: ${result.status} in ${metrics.responseTimeMs} ms` : `${resource}: ${findings.map((f) => f.message).join('; ')}`;
     return { status, summary, findings, metrics };

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
 import { tempDir } from '../support/cli.js';
+import { freePort } from '../support/services.mjs';
 import { parseConfig } from '../../src/config/load.js';
 import { healthCheck, healthCheckParams } from '../../src/jobs/health-check.js';
 import type { JobContext } from '../../src/jobs/types.js';
@@ -19,8 +20,8 @@ describe('health-check', () => {
     await target.stop();
   });
 
-  const run = (params: Record<string, unknown>) => {
-    const config = parseConfig({ services: [{ name: 'shop', url: `http://127.0.0.1:${target.port}`, healthPath: '/health', metricsPath: '/metrics' }] });
+  const run = (params: Record<string, unknown>, dependencies: string[] = []) => {
+    const config = parseConfig({ services: [{ name: 'shop', url: `http://127.0.0.1:${target.port}`, healthPath: '/health', metricsPath: '/metrics', dependencies }] });
     const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: () => {}, now: () => new Date() };
     return healthCheck.run(ctx, healthCheckParams.parse(params));
   };
@@ -107,5 +108,28 @@ describe('health-check', () => {
         await server.close();
       }
     });
+  });
+
+  it('probes dependencies: PostgreSQL select 1, Redis PING, TCP and HTTP; a dead one is critical, its password redacted', async () => {
+    const closed = await freePort();
+    const pgUrl = process.env.OPSCRON_TEST_PG_URL!;
+    const live = [pgUrl, process.env.OPSCRON_TEST_REDIS_URL!, `tcp://127.0.0.1:${target.port}`, target.url('dep')];
+    const healthy = await run({ service: 'shop' }, live);
+    expect(healthy.findings).toEqual([]);
+    expect(healthy.metrics).toMatchObject({ statusCode: 200 });
+    const dead = [`postgres://app:s3cret-pw@127.0.0.1:${closed}/orders`, `redis://127.0.0.1:${closed}`, `tcp://127.0.0.1:${closed}`];
+    const broken = await run({ service: 'shop' }, [...live, ...dead]);
+    expect(broken.status).toBe('critical');
+    expect(broken.findings.map((f) => [f.check, f.message])).toEqual([
+      ['dependency.postgres', `shop depends on postgres://app:***@127.0.0.1:${closed}/orders, which does not answer: ECONNREFUSED`],
+      ['dependency.redis', `shop depends on redis://127.0.0.1:${closed}, which does not answer: ECONNREFUSED`],
+      ['dependency.tcp', `shop depends on tcp://127.0.0.1:${closed}, which does not answer: ECONNREFUSED`],
+    ]);
+    expect(JSON.stringify(broken)).not.toContain('s3cret-pw');
+    expect(broken.findings[0]!.remedy).toMatch(/^Restore postgres:\/\/app:\*\*\*@/);
+  });
+
+  it('refuses a dependency that is not a probe-able URL', () => {
+    expect(() => parseConfig({ services: [{ name: 's', url: 'http://x/', dependencies: ['mysql://db'] }] })).toThrow('services[0].dependencies[0]: "mysql://db" — must be a tcp://, postgres://, redis:// or http(s):// URL');
   });
 });
