@@ -12,7 +12,7 @@ export interface Behaviour {
   /** Extra response headers. */
   headers?: Record<string, string>;
   /** Served as text at /metrics (any other path answers as above). */
-  metrics?: string;
+  metrics?: string | (() => string);
   delayMs?: number;
   hang?: boolean;
 }
@@ -62,7 +62,7 @@ export class Target {
       if (res.destroyed) return;
       if (b.metrics !== undefined && req.url?.startsWith('/metrics')) {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(b.metrics);
+        res.end(typeof b.metrics === 'function' ? b.metrics() : b.metrics);
         return;
       }
       res.writeHead(b.status ?? 200, { 'content-type': 'application/json', ...b.headers });

@@ -1,0 +1,76 @@
+/**
+ * error-rate: the runbook's "check error rates --threshold=1%". The 5xx share of a
+ * service's requests over a window, from two scrapes of its /metrics request counter
+ * (PromQL, when Prometheus is configured, comes with the Prometheus integration).
+ * Below the minimum traffic there is no verdict: three requests prove nothing.
+ */
+import { z } from 'zod';
+import { errorRate } from '../analysis/error-rate.js';
+import { parseExposition } from '../analysis/prometheus-text.js';
+import { duration } from '../config/schema.js';
+import { InvalidRunError } from '../errors.js';
+import { probe } from '../integrations/http.js';
+import { defineJob, type Finding } from './types.js';
+
+export const errorRateParams = z.strictObject({
+  service: z.string(),
+  /** Error share that is critical, as a fraction (0.01 = 1 %). */
+  threshold: z.number().gt(0).lt(1).default(0.01),
+  /** Share that is a warning (default: half the threshold). */
+  warnThreshold: z.number().gt(0).lt(1).optional(),
+  /** Time between the two scrapes. */
+  window: duration.default(60_000),
+  /** Fewer requests than this in the window: no verdict. */
+  minRequests: z.number().int().min(1).default(100),
+  metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_requests_total'),
+  statusLabels: z.array(z.string()).min(1).default(['status', 'code']),
+  requestTimeout: duration.default(10_000),
+});
+
+const percent = (x: number) => `${(x * 100).toFixed(2)} %`;
+
+export const errorRateJob = defineJob({
+  type: 'error-rate',
+  summary: "5xx share of a service's requests over a window against a threshold (two /metrics scrapes)",
+  params: errorRateParams,
+  async run(ctx, params) {
+    const service = ctx.config.services.find((s) => s.name === params.service);
+    if (!service) throw new InvalidRunError(`service "${params.service}" is not in config.services`);
+    const url = new URL(service.metricsPath, service.url).toString();
+    const resource = `service/${service.name}`;
+    const scrape = async () => {
+      const answer = await probe(url, { timeoutMs: params.requestTimeout, signal: ctx.signal });
+      if (answer.error !== undefined || answer.status !== 200) throw new Error(`GET ${url}: ${answer.error ?? `status ${answer.status}`}`);
+      const exposition = parseExposition(answer.body);
+      if (!exposition.samples.some((s) => s.name === params.metric)) throw new Error(`${url} has no ${params.metric} (set params.metric to the service's request counter)`);
+      return exposition.samples;
+    };
+    const before = await scrape();
+    ctx.progress(0, `waiting ${params.window} ms for the second scrape`);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, params.window);
+      ctx.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(ctx.signal.reason);
+      }, { once: true });
+    });
+    const rate = errorRate(before, await scrape(), { metric: params.metric, statusLabels: params.statusLabels }, params.minRequests);
+    const metrics: Record<string, number> = { requests: rate.requests, errors: rate.errors, windowMs: params.window };
+    if (rate.ratio === null) {
+      return { status: 'ok', summary: `${resource}: ${rate.requests} requests in ${params.window} ms, under the ${params.minRequests} needed for a verdict`, findings: [{ severity: 'info', check: 'error-rate.traffic', resource, message: `too little traffic for a verdict (${rate.requests} < ${params.minRequests} requests)`, evidence: rate }], metrics };
+    }
+    metrics.errorRatio = rate.ratio;
+    const warn = params.warnThreshold ?? params.threshold / 2;
+    const findings: Finding[] = [];
+    const severity = rate.ratio >= params.threshold ? 'critical' : rate.ratio >= warn ? 'warning' : null;
+    if (severity) {
+      findings.push({
+        severity, check: 'error-rate', resource,
+        message: `${percent(rate.ratio)} of requests failed with 5xx (${rate.errors} of ${rate.requests}), ${severity === 'critical' ? 'at or above' : 'approaching'} the ${percent(params.threshold)} threshold`,
+        evidence: { ...rate, threshold: params.threshold, windowMs: params.window },
+        remedy: `Look at ${service.name}'s logs and recent deploys (rollout verify / undo); if a dependency is failing, its health-check says which; reset-breakers once it is back.`,
+      });
+    }
+    return { status: severity ?? 'ok', summary: `${resource}: ${percent(rate.ratio)} 5xx over ${params.window} ms (${rate.requests} requests)`, findings, metrics };
+  },
+});

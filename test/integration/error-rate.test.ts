@@ -1,0 +1,62 @@
+/** The error-rate job against a real HTTP service whose request counters the test moves between scrapes. */
+import { parseConfig } from '../../src/config/load.js';
+import { errorRateJob, errorRateParams } from '../../src/jobs/error-rate.js';
+import type { JobContext } from '../../src/jobs/types.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { Target } from '../support/target.js';
+
+describe('error-rate', () => {
+  let target: Target;
+  beforeAll(async () => {
+    target = await new Target().start();
+  });
+  afterAll(async () => {
+    await target.stop();
+  });
+
+  /** Serves counters that grow by `ok` 200s and `failed` 503s between the first scrape and the second. */
+  const traffic = (ok: number, failed: number, metric = 'http_requests_total') => {
+    let scrapes = 0;
+    target.behaviour = {
+      metrics: () => {
+        const n = scrapes++;
+        return `# TYPE ${metric} counter\n${metric}{code="200",route="/"} ${5000 + n * ok}\n${metric}{code="503",route="/"} ${40 + n * failed}\n${metric}{code="404",route="/"} 7\n`;
+      },
+    };
+  };
+  const run = (params: Record<string, unknown> = {}) => {
+    const config = parseConfig({ services: [{ name: 'checkout', url: `http://127.0.0.1:${target.port}` }] });
+    const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: () => {}, now: () => new Date() };
+    return errorRateJob.run(ctx, errorRateParams.parse({ service: 'checkout', window: '100ms', ...params }));
+  };
+
+  it('is critical at or above the threshold (the runbook default 1 %), with the numbers and a remedy', async () => {
+    traffic(970, 30);
+    const outcome = await run();
+    expect(outcome).toMatchObject({ status: 'critical', metrics: { requests: 1000, errors: 30, errorRatio: 0.03 } });
+    expect(outcome.findings[0]).toMatchObject({ check: 'error-rate', message: '3.00 % of requests failed with 5xx (30 of 1000), at or above the 1.00 % threshold', remedy: expect.stringContaining('rollout') });
+  });
+
+  it('warns when approaching it and is ok well below', async () => {
+    traffic(994, 6);
+    expect((await run()).status).toBe('warning');
+    traffic(998, 2);
+    expect(await run()).toMatchObject({ status: 'ok', findings: [] });
+    traffic(980, 20);
+    expect((await run({ threshold: 0.05 })).status).toBe('ok');
+  });
+
+  it('gives no verdict on too little traffic', async () => {
+    traffic(1, 2);
+    const outcome = await run();
+    expect(outcome).toMatchObject({ status: 'ok', findings: [{ severity: 'info', check: 'error-rate.traffic' }] });
+    expect(outcome.summary).toMatch(/3 requests in 100 ms, under the 100 needed for a verdict/);
+  });
+
+  it('fails clearly when the counter is not there', async () => {
+    traffic(100, 1, 'requests_served');
+    await expect(run()).rejects.toThrow(/has no http_requests_total \(set params\.metric to the service's request counter\)/);
+    traffic(990, 10, 'requests_served');
+    expect((await run({ metric: 'requests_served' })).status).toBe('critical');
+  });
+});
