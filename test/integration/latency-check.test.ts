@@ -1,0 +1,57 @@
+/** The latency-check job against a real HTTP service whose delay the test sets. */
+import { summarize, percentile } from '../../src/analysis/percentiles.js';
+import { parseConfig } from '../../src/config/load.js';
+import { latencyCheck, latencyCheckParams } from '../../src/jobs/latency-check.js';
+import type { JobContext } from '../../src/jobs/types.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { Target } from '../support/target.js';
+
+describe('percentiles', () => {
+  it('uses nearest rank', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect([percentile(values, 50), percentile(values, 95), percentile(values, 99), percentile(values, 100)]).toEqual([50, 95, 99, 100]);
+    expect(summarize([30, 10, 20])).toEqual({ p50: 20, p95: 30, p99: 30, max: 30, count: 3 });
+  });
+});
+
+describe('latency-check', () => {
+  let target: Target;
+  beforeAll(async () => {
+    target = await new Target().start();
+  });
+  afterAll(async () => {
+    await target.stop();
+  });
+  const run = (params: Record<string, unknown> = {}) => {
+    const config = parseConfig({ services: [{ name: 'api', url: `http://127.0.0.1:${target.port}` }] });
+    const progress: number[] = [];
+    const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: (f) => progress.push(f), now: () => new Date() };
+    return latencyCheck.run(ctx, latencyCheckParams.parse({ service: 'api', probes: 5, ...params })).then((o) => ({ ...o, progress }));
+  };
+
+  it('measures percentiles over the probes and reports progress', async () => {
+    target.behaviour = {};
+    const outcome = await run();
+    expect(outcome.status).toBe('ok');
+    expect(outcome.metrics).toMatchObject({ probes: 5, failedProbes: 0 });
+    expect(outcome.progress).toEqual([0.2, 0.4, 0.6, 0.8, 1]);
+  });
+
+  it('warns and pages on the thresholds it crosses', async () => {
+    target.behaviour = { delayMs: 120 };
+    const slow = await run({ warn: { p95: '100ms' }, critical: { p99: '1s' } });
+    expect(slow.status).toBe('warning');
+    expect(slow.findings.map((f) => f.check)).toEqual(['latency.p95']);
+    expect(slow.metrics!.p50Ms).toBeGreaterThanOrEqual(115);
+    const slower = await run({ warn: {}, critical: { p50: '100ms' } });
+    expect(slower.findings).toEqual([expect.objectContaining({ severity: 'critical', check: 'latency.p50', message: expect.stringMatching(/^p50 1\d\d ms over 5 probes, above 100 ms$/) })]);
+  });
+
+  it('counts failed probes as failures, not as fast answers', async () => {
+    target.behaviour = { status: 503 };
+    const down = await run();
+    expect(down).toMatchObject({ status: 'critical', summary: 'service/api: every probe failed' });
+    expect(down.findings[0]).toMatchObject({ check: 'latency.failed-probes', message: '5 of 5 probes failed (status 503)' });
+    target.behaviour = {};
+  });
+});
