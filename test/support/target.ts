@@ -23,6 +23,8 @@ export class Target {
   abandoned = 0;
   behaviour: Behaviour = {};
   lastHeaders: Record<string, string | string[] | undefined> = {};
+  /** Every request as `METHOD path`. */
+  readonly requests: string[] = [];
   private readonly server: Server;
   private readonly waiting = new Set<ServerResponse>();
   port = 0;
@@ -50,6 +52,7 @@ export class Target {
     const job = new URL(req.url ?? '/', 'http://x').searchParams.get('job') ?? '';
     this.hits.set(job, this.count(job) + 1);
     this.lastHeaders = req.headers;
+    this.requests.push(`${req.method} ${new URL(req.url ?? '/', 'http://x').pathname}`);
     this.onRequest?.(job);
     const b = this.behaviour;
     this.waiting.add(res);
