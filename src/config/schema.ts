@@ -106,6 +106,8 @@ export const configSchema = z.strictObject({
       bodyLimit: z.number().int().min(1024).max(10 * 1024 * 1024).default(65_536),
     })
     .default({ port: 8080, tokens: [], bodyLimit: 65_536 }),
+  /** A Prometheus server to query (latency and error-rate use PromQL when it is set). */
+  prometheus: z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }), timeout: duration.default(10_000) }).optional(),
   services: z.array(serviceSchema).default([]),
   jobs: z.array(jobSchema).default([]),
 });

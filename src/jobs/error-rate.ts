@@ -1,16 +1,17 @@
 /**
  * error-rate: the runbook's "check error rates --threshold=1%". The 5xx share of a
- * service's requests over a window, from two scrapes of its /metrics request counter
- * (PromQL, when Prometheus is configured, comes with the Prometheus integration).
+ * service's requests over a window: from PromQL (`increase()` over the window) when
+ * Prometheus is configured, otherwise from two scrapes of the service's /metrics counter.
  * Below the minimum traffic there is no verdict: three requests prove nothing.
  */
 import { z } from 'zod';
-import { errorRate } from '../analysis/error-rate.js';
+import { errorRate, type ErrorRate } from '../analysis/error-rate.js';
 import { parseExposition } from '../analysis/prometheus-text.js';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
 import { probe } from '../integrations/http.js';
-import { defineJob, type Finding } from './types.js';
+import { instantQuery } from '../integrations/prometheus.js';
+import { defineJob, type Finding, type JobContext } from './types.js';
 
 export const errorRateParams = z.strictObject({
   service: z.string(),
@@ -25,9 +26,53 @@ export const errorRateParams = z.strictObject({
   metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_requests_total'),
   statusLabels: z.array(z.string()).min(1).default(['status', 'code']),
   requestTimeout: duration.default(10_000),
+  /** Where the numbers come from: Prometheus when configured (auto), or always the service's /metrics. */
+  source: z.enum(['auto', 'prometheus', 'scrape']).default('auto'),
+  /** PromQL label matchers that pick the service's series (default: job="<service name>"). */
+  selector: z.string().optional(),
 });
 
 const percent = (x: number) => `${(x * 100).toFixed(2)} %`;
+
+type Params = z.output<typeof errorRateParams>;
+
+async function fromPrometheus(ctx: JobContext, params: Params, serviceName: string): Promise<ErrorRate> {
+  const { url, timeout } = ctx.config.prometheus!;
+  const selector = params.selector ?? `job="${serviceName}"`;
+  const range = `${Math.max(1, Math.round(params.window / 1000))}s`;
+  const sum = async (extra: string) => {
+    const result = await instantQuery(url, `sum(increase(${params.metric}{${[selector, extra].filter(Boolean).join(',')}}[${range}]))`, { timeoutMs: timeout, signal: ctx.signal });
+    return result[0]?.value ?? 0;
+  };
+  const requests = await sum('');
+  // The status may be in any of the labels; the first one that has 5xx series counts.
+  let errors = 0;
+  for (const label of params.statusLabels) {
+    errors = await sum(`${label}=~"5.."`);
+    if (errors > 0) break;
+  }
+  return { requests, errors, ratio: requests >= params.minRequests && requests > 0 ? errors / requests : null };
+}
+
+async function fromScrapes(ctx: JobContext, params: Params, url: string): Promise<ErrorRate> {
+  const scrape = async () => {
+    const answer = await probe(url, { timeoutMs: params.requestTimeout, signal: ctx.signal });
+    if (answer.error !== undefined || answer.status !== 200) throw new Error(`GET ${url}: ${answer.error ?? `status ${answer.status}`}`);
+    const exposition = parseExposition(answer.body);
+    if (!exposition.samples.some((s) => s.name === params.metric)) throw new Error(`${url} has no ${params.metric} (set params.metric to the service's request counter)`);
+    return exposition.samples;
+  };
+  const before = await scrape();
+  ctx.progress(0, `waiting ${params.window} ms for the second scrape`);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, params.window);
+    ctx.signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(ctx.signal.reason);
+    }, { once: true });
+  });
+  return errorRate(before, await scrape(), { metric: params.metric, statusLabels: params.statusLabels }, params.minRequests);
+}
 
 export const errorRateJob = defineJob({
   type: 'error-rate',
@@ -38,23 +83,9 @@ export const errorRateJob = defineJob({
     if (!service) throw new InvalidRunError(`service "${params.service}" is not in config.services`);
     const url = new URL(service.metricsPath, service.url).toString();
     const resource = `service/${service.name}`;
-    const scrape = async () => {
-      const answer = await probe(url, { timeoutMs: params.requestTimeout, signal: ctx.signal });
-      if (answer.error !== undefined || answer.status !== 200) throw new Error(`GET ${url}: ${answer.error ?? `status ${answer.status}`}`);
-      const exposition = parseExposition(answer.body);
-      if (!exposition.samples.some((s) => s.name === params.metric)) throw new Error(`${url} has no ${params.metric} (set params.metric to the service's request counter)`);
-      return exposition.samples;
-    };
-    const before = await scrape();
-    ctx.progress(0, `waiting ${params.window} ms for the second scrape`);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, params.window);
-      ctx.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(ctx.signal.reason);
-      }, { once: true });
-    });
-    const rate = errorRate(before, await scrape(), { metric: params.metric, statusLabels: params.statusLabels }, params.minRequests);
+    const usePrometheus = params.source === 'prometheus' || (params.source === 'auto' && ctx.config.prometheus !== undefined);
+    if (usePrometheus && !ctx.config.prometheus) throw new InvalidRunError('source: prometheus, but no prometheus.url is configured');
+    const rate = usePrometheus ? await fromPrometheus(ctx, params, service.name) : await fromScrapes(ctx, params, url);
     const metrics: Record<string, number> = { requests: rate.requests, errors: rate.errors, windowMs: params.window };
     if (rate.ratio === null) {
       return { status: 'ok', summary: `${resource}: ${rate.requests} requests in ${params.window} ms, under the ${params.minRequests} needed for a verdict`, findings: [{ severity: 'info', check: 'error-rate.traffic', resource, message: `too little traffic for a verdict (${rate.requests} < ${params.minRequests} requests)`, evidence: rate }], metrics };

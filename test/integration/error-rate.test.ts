@@ -1,4 +1,10 @@
 /** The error-rate job against a real HTTP service whose request counters the test moves between scrapes. */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../support/cli.js';
+import { freePort } from '../support/services.mjs';
+import { eventually } from '../support/target.js';
 import { parseConfig } from '../../src/config/load.js';
 import { errorRateJob, errorRateParams } from '../../src/jobs/error-rate.js';
 import type { JobContext } from '../../src/jobs/types.js';
@@ -59,4 +65,34 @@ describe('error-rate', () => {
     traffic(990, 10, 'requests_served');
     expect((await run({ metric: 'requests_served' })).status).toBe('critical');
   });
+
+  it('from PromQL when Prometheus is configured: a real Prometheus scraping the service', async () => {
+    // 100 requests/s, 5 of them 503s: 4.8 % errors.
+    const started = Date.now();
+    target.behaviour = {
+      metrics: () => {
+        const s = (Date.now() - started) / 1000;
+        return `# TYPE http_requests_total counter\nhttp_requests_total{code="200"} ${Math.floor(95 * s)}\nhttp_requests_total{code="503"} ${Math.floor(5 * s)}\n`;
+      },
+    };
+    const dir = tempDir();
+    const port = await freePort();
+    writeFileSync(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: checkout\n    static_configs: [{ targets: ['127.0.0.1:${target.port}'] }]\n`);
+    const prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    try {
+      const config = parseConfig({ prometheus: { url: `http://127.0.0.1:${port}` }, services: [{ name: 'checkout', url: `http://127.0.0.1:${target.port}` }] });
+      const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: () => {}, now: () => new Date() };
+      const outcome = await eventually(async () => {
+        const o = await errorRateJob.run(ctx, errorRateParams.parse({ service: 'checkout', window: '10s', minRequests: 300 })).catch(() => null);
+        return o && o.metrics?.errorRatio !== undefined ? o : null;
+      }, 'Prometheus to have 10 s of samples', 30_000);
+      expect(outcome.status).toBe('critical');
+      expect(outcome.metrics!.errorRatio).toBeGreaterThan(0.04);
+      expect(outcome.metrics!.errorRatio).toBeLessThan(0.06);
+      expect(outcome.findings[0]).toMatchObject({ check: 'error-rate' });
+    } finally {
+      prometheus.kill('SIGTERM');
+      await new Promise((r) => prometheus.once('exit', r));
+    }
+  }, 60_000);
 });
