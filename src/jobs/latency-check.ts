@@ -1,15 +1,16 @@
 /**
- * latency-check: response-time percentiles (p50/p95/p99) of a service's health endpoint
- * against thresholds, from N active probes (Prometheus histograms, when Prometheus is
- * configured, come with the Prometheus integration). Failed probes count as errors, not
- * as fast answers.
+ * latency-check: response-time percentiles (p50/p95/p99) of a service against thresholds:
+ * from its request-duration histogram in Prometheus (`histogram_quantile` over a window)
+ * when Prometheus is configured, otherwise from N active probes of its health endpoint.
+ * Failed probes count as errors, not as fast answers.
  */
 import { z } from 'zod';
 import { summarize } from '../analysis/percentiles.js';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
 import { probe } from '../integrations/http.js';
-import { defineJob, statusOf, type Finding } from './types.js';
+import { instantQuery } from '../integrations/prometheus.js';
+import { defineJob, statusOf, type Finding, type JobContext, type JobOutcome } from './types.js';
 
 const limits = z.strictObject({ p50: duration.optional(), p95: duration.optional(), p99: duration.optional() });
 
@@ -22,17 +23,64 @@ export const latencyCheckParams = z.strictObject({
   /** Above these: critical. */
   critical: limits.default({ p99: 2000 }),
   requestTimeout: duration.default(10_000),
+  /** Where the numbers come from: Prometheus when configured (auto), or always active probes. */
+  source: z.enum(['auto', 'prometheus', 'probe']).default('auto'),
+  /** Prometheus: the histogram (seconds), its label matchers (default job="<service>") and window. */
+  histogram: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_request_duration_seconds'),
+  selector: z.string().optional(),
+  window: duration.default(300_000),
 });
+
+type Params = z.output<typeof latencyCheckParams>;
+
+const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
+
+/** Percentiles in ms from Prometheus, or null when it has no samples in the window. */
+async function fromPrometheus(ctx: JobContext, params: Params, serviceName: string): Promise<Record<'p50' | 'p95' | 'p99', number> | null> {
+  const { url, timeout } = ctx.config.prometheus!;
+  const selector = params.selector ?? `job="${serviceName}"`;
+  const range = `${Math.max(1, Math.round(params.window / 1000))}s`;
+  const out = { p50: NaN, p95: NaN, p99: NaN };
+  for (const [name, q] of Object.entries(QUANTILES) as ['p50' | 'p95' | 'p99', number][]) {
+    const [sample] = await instantQuery(url, `histogram_quantile(${q}, sum by (le) (rate(${params.histogram}_bucket{${selector}}[${range}])))`, { timeoutMs: timeout, signal: ctx.signal });
+    out[name] = (sample?.value ?? NaN) * 1000;
+  }
+  return Number.isFinite(out.p50) ? out : null;
+}
+
+function thresholdFindings(values: Record<'p50' | 'p95' | 'p99', number>, params: Params, resource: string, serviceName: string, basis: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const q of ['p50', 'p95', 'p99'] as const) {
+    const value = values[q];
+    const level = params.critical[q] !== undefined && value > params.critical[q]! ? 'critical' : params.warn[q] !== undefined && value > params.warn[q]! ? 'warning' : null;
+    if (!level) continue;
+    const limit = level === 'critical' ? params.critical[q]! : params.warn[q]!;
+    findings.push({
+      severity: level, check: `latency.${q}`, resource, message: `${q} ${Math.round(value)} ms ${basis}, above ${limit} ms`,
+      evidence: { ...values, limit }, remedy: `Check ${serviceName}'s resource usage and its dependencies; compare with the last deploy (rollout verify).`,
+    });
+  }
+  return findings;
+}
 
 export const latencyCheck = defineJob({
   type: 'latency-check',
   summary: 'p50/p95/p99 response time of a service from active probes, against thresholds',
   params: latencyCheckParams,
-  async run(ctx, params) {
+  async run(ctx, params): Promise<JobOutcome> {
     const service = ctx.config.services.find((s) => s.name === params.service);
     if (!service) throw new InvalidRunError(`service "${params.service}" is not in config.services`);
     const url = new URL(service.healthPath, service.url).toString();
     const resource = `service/${service.name}`;
+    const usePrometheus = params.source === 'prometheus' || (params.source === 'auto' && ctx.config.prometheus !== undefined);
+    if (usePrometheus && !ctx.config.prometheus) throw new InvalidRunError('source: prometheus, but no prometheus.url is configured');
+    if (usePrometheus) {
+      const values = await fromPrometheus(ctx, params, service.name);
+      if (!values) return { status: 'ok', summary: `${resource}: no ${params.histogram} samples in Prometheus over ${params.window} ms`, findings: [{ severity: 'info', check: 'latency.no-data', resource, message: `Prometheus has no ${params.histogram}_bucket{${params.selector ?? `job="${service.name}"`}} samples in the window`, remedy: 'Set params.histogram and params.selector to the service\'s request-duration histogram.' }] };
+      const findings = thresholdFindings(values, params, resource, service.name, `over the last ${params.window} ms (Prometheus)`);
+      const round = (x: number) => Math.round(x * 10) / 10;
+      return { status: statusOf(findings), summary: `${resource}: p50 ${Math.round(values.p50)} ms, p95 ${Math.round(values.p95)} ms, p99 ${Math.round(values.p99)} ms (Prometheus)`, findings, metrics: { p50Ms: round(values.p50), p95Ms: round(values.p95), p99Ms: round(values.p99) } };
+    }
     const times: number[] = [];
     const failures: string[] = [];
     for (let i = 0; i < params.probes; i++) {
@@ -48,16 +96,7 @@ export const latencyCheck = defineJob({
     }
     if (!times.length) return { status: 'critical', summary: `${resource}: every probe failed`, findings };
     const summary = summarize(times);
-    for (const q of ['p50', 'p95', 'p99'] as const) {
-      const value = summary[q];
-      const level = params.critical[q] !== undefined && value > params.critical[q]! ? 'critical' : params.warn[q] !== undefined && value > params.warn[q]! ? 'warning' : null;
-      if (!level) continue;
-      const limit = level === 'critical' ? params.critical[q]! : params.warn[q]!;
-      findings.push({
-        severity: level, check: `latency.${q}`, resource, message: `${q} ${Math.round(value)} ms over ${summary.count} probes, above ${limit} ms`,
-        evidence: { ...summary, limit }, remedy: `Check ${service.name}'s resource usage and its dependencies; compare with the last deploy (rollout verify).`,
-      });
-    }
+    findings.push(...thresholdFindings(summary, params, resource, service.name, `over ${summary.count} probes`));
     const round = (x: number) => Math.round(x * 10) / 10;
     return {
       status: statusOf(findings),

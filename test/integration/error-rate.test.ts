@@ -1,9 +1,5 @@
 /** The error-rate job against a real HTTP service whose request counters the test moves between scrapes. */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { tempDir } from '../support/cli.js';
-import { freePort } from '../support/services.mjs';
+import { startPrometheus } from '../support/prometheus.js';
 import { eventually } from '../support/target.js';
 import { parseConfig } from '../../src/config/load.js';
 import { errorRateJob, errorRateParams } from '../../src/jobs/error-rate.js';
@@ -75,12 +71,9 @@ describe('error-rate', () => {
         return `# TYPE http_requests_total counter\nhttp_requests_total{code="200"} ${Math.floor(95 * s)}\nhttp_requests_total{code="503"} ${Math.floor(5 * s)}\n`;
       },
     };
-    const dir = tempDir();
-    const port = await freePort();
-    writeFileSync(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: checkout\n    static_configs: [{ targets: ['127.0.0.1:${target.port}'] }]\n`);
-    const prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    const prometheus = await startPrometheus('checkout', [`127.0.0.1:${target.port}`]);
     try {
-      const config = parseConfig({ prometheus: { url: `http://127.0.0.1:${port}` }, services: [{ name: 'checkout', url: `http://127.0.0.1:${target.port}` }] });
+      const config = parseConfig({ prometheus: { url: prometheus.url }, services: [{ name: 'checkout', url: `http://127.0.0.1:${target.port}` }] });
       const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: () => {}, now: () => new Date() };
       const outcome = await eventually(async () => {
         const o = await errorRateJob.run(ctx, errorRateParams.parse({ service: 'checkout', window: '10s', minRequests: 300 })).catch(() => null);
@@ -91,8 +84,7 @@ describe('error-rate', () => {
       expect(outcome.metrics!.errorRatio).toBeLessThan(0.06);
       expect(outcome.findings[0]).toMatchObject({ check: 'error-rate' });
     } finally {
-      prometheus.kill('SIGTERM');
-      await new Promise((r) => prometheus.once('exit', r));
+      await prometheus.stop();
     }
   }, 60_000);
 });

@@ -4,7 +4,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { latencyCheck, latencyCheckParams } from '../../src/jobs/latency-check.js';
 import type { JobContext } from '../../src/jobs/types.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { Target } from '../support/target.js';
+import { startPrometheus } from '../support/prometheus.js';
+import { eventually, Target } from '../support/target.js';
 
 describe('percentiles', () => {
   it('uses nearest rank', () => {
@@ -54,4 +55,35 @@ describe('latency-check', () => {
     expect(down.findings[0]).toMatchObject({ check: 'latency.failed-probes', message: '5 of 5 probes failed (status 503)' });
     target.behaviour = {};
   });
+
+  it('from Prometheus histograms when Prometheus is configured', async () => {
+    // 100 requests/s: 90 % within 250 ms, the rest within 1 s.
+    const started = Date.now();
+    target.behaviour = {
+      metrics: () => {
+        const n = Math.floor(((Date.now() - started) / 1000) * 100);
+        const fast = Math.floor(n * 0.9);
+        return ['# TYPE http_request_duration_seconds histogram', `http_request_duration_seconds_bucket{le="0.1"} 0`, `http_request_duration_seconds_bucket{le="0.25"} ${fast}`,
+          `http_request_duration_seconds_bucket{le="1"} ${n}`, `http_request_duration_seconds_bucket{le="+Inf"} ${n}`, `http_request_duration_seconds_count ${n}`, `http_request_duration_seconds_sum ${n * 0.2}`, ''].join('\n');
+      },
+    };
+    const prometheus = await startPrometheus('api', [`127.0.0.1:${target.port}`]);
+    try {
+      const config = parseConfig({ prometheus: { url: prometheus.url }, services: [{ name: 'api', url: `http://127.0.0.1:${target.port}` }] });
+      const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: () => {}, now: () => new Date() };
+      const outcome = await eventually(async () => {
+        const o = await latencyCheck.run(ctx, latencyCheckParams.parse({ service: 'api', window: '10s' })).catch(() => null);
+        return o?.metrics?.p50Ms !== undefined ? o : null;
+      }, 'Prometheus to have samples', 30_000);
+      // histogram_quantile interpolates inside buckets: p50 ≈ 183 ms, p95 ≈ 625 ms, p99 ≈ 925 ms.
+      expect(outcome.metrics!.p50Ms).toBeGreaterThan(150);
+      expect(outcome.metrics!.p50Ms).toBeLessThan(220);
+      expect(outcome.metrics!.p99Ms).toBeGreaterThan(850);
+      expect(outcome.status).toBe('warning'); // p95 above the default 500 ms, p99 under the critical 2 s
+      expect(outcome.findings.map((f) => f.check)).toEqual(['latency.p95']);
+      target.behaviour = {};
+    } finally {
+      await prometheus.stop();
+    }
+  }, 60_000);
 });

@@ -1,14 +1,11 @@
 /** /metrics as Prometheus sees it: promtool's lint, and a real Prometheus server scraping it. */
-import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { startOpscron, type Opscron } from '../../src/app.js';
 import { buildServer } from '../../src/http/server.js';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
-import { tempDir } from '../support/cli.js';
-import { freePort } from '../support/services.mjs';
+import { startPrometheus } from '../support/prometheus.js';
 import { eventually } from '../support/target.js';
 
 describe('/metrics', () => {
@@ -43,15 +40,11 @@ describe('/metrics', () => {
   });
 
   it('is scraped by a real Prometheus, which can query opscron_job_runs_total', async () => {
-    const dir = tempDir();
-    const port = await freePort();
-    const { host } = new URL(app.address!);
     // As README's scrape example: honor_labels, so `job` is opscron's job id.
-    writeFileSync(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: opscron\n    honor_labels: true\n    static_configs: [{ targets: ['${host}'] }]\n`);
-    const prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    const prometheus = await startPrometheus('opscron', [new URL(app.address!).host], { honorLabels: true });
     try {
       const result = await eventually(async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent('opscron_job_runs_total{job="tick"}')}`).catch(() => null);
+        const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('opscron_job_runs_total{job="tick"}')}`).catch(() => null);
         const body = (await response?.json()) as { data?: { result?: { metric: Record<string, string>; value: [number, string] }[] } } | undefined;
         return body?.data?.result?.length ? body.data.result : null;
       }, 'Prometheus to scrape and answer', 30_000);
@@ -59,8 +52,7 @@ describe('/metrics', () => {
       expect(result[0]!.metric).toMatchObject({ type: 'noop', status: 'ok' });
       expect(Number(result[0]!.value[1])).toBeGreaterThanOrEqual(1);
     } finally {
-      prometheus.kill('SIGTERM');
-      await new Promise((r) => prometheus.once('exit', r));
+      await prometheus.stop();
     }
   });
 });
