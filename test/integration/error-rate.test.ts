@@ -55,6 +55,11 @@ describe('error-rate', () => {
     expect(outcome.summary).toMatch(/3 requests in 100 ms, under the 100 needed for a verdict/);
   });
 
+  it('refuses SLO mode without Prometheus', async () => {
+    traffic(990, 10);
+    await expect(run({ slo: { target: 0.999 } })).rejects.toThrow('slo mode needs Prometheus (prometheus.url): burn rates span hours');
+  });
+
   it('fails clearly when the counter is not there', async () => {
     traffic(100, 1, 'requests_served');
     await expect(run()).rejects.toThrow(/has no http_requests_total \(set params\.metric to the service's request counter\)/);
@@ -83,6 +88,15 @@ describe('error-rate', () => {
       expect(outcome.metrics!.errorRatio).toBeGreaterThan(0.04);
       expect(outcome.metrics!.errorRatio).toBeLessThan(0.06);
       expect(outcome.findings[0]).toMatchObject({ check: 'error-rate' });
+
+      // SLO mode: 4.8 % errors burn a 99.9 % budget 48x (both alerts), a 90 % one 0.48x (none).
+      const strict = await errorRateJob.run(ctx, errorRateParams.parse({ service: 'checkout', window: '10s', minRequests: 300, slo: { target: 0.999 } }));
+      expect(strict.findings.filter((f) => f.check === 'slo.burn-rate').map((f) => f.severity)).toEqual(['critical', 'warning']);
+      expect(strict.findings.find((f) => f.severity === 'critical')!.remedy).toMatch(/act now/);
+      const loose = await errorRateJob.run(ctx, errorRateParams.parse({ service: 'checkout', window: '10s', minRequests: 300, slo: { target: 0.9 }, threshold: 0.2 }));
+      expect(loose.status).toBe('ok');
+      expect(loose.metrics!.errorBudgetRemaining).toBeGreaterThan(0.4);
+      expect(loose.metrics!.errorBudgetRemaining).toBeLessThan(0.6);
     } finally {
       await prometheus.stop();
     }
