@@ -11,6 +11,7 @@ import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
 import { probe } from '../integrations/http.js';
 import { instantQuery } from '../integrations/prometheus.js';
+import { promRange, serviceOf, usesPrometheus } from './service.js';
 import { defineJob, statusOf, type Finding, type JobContext } from './types.js';
 
 export const errorRateParams = z.strictObject({
@@ -44,7 +45,7 @@ type Params = z.output<typeof errorRateParams>;
 async function fromPrometheus(ctx: JobContext, params: Params, serviceName: string, windowMs = params.window): Promise<ErrorRate> {
   const { url, timeout } = ctx.config.prometheus!;
   const selector = params.selector ?? `job="${serviceName}"`;
-  const range = `${Math.max(1, Math.round(windowMs / 1000))}s`;
+  const range = promRange(windowMs);
   const sum = async (extra: string) => {
     const result = await instantQuery(url, `sum(increase(${params.metric}{${[selector, extra].filter(Boolean).join(',')}}[${range}]))`, { timeoutMs: timeout, signal: ctx.signal });
     return result[0]?.value ?? 0;
@@ -112,12 +113,10 @@ export const errorRateJob = defineJob({
   summary: "5xx share of a service's requests over a window against a threshold (two /metrics scrapes)",
   params: errorRateParams,
   async run(ctx, params) {
-    const service = ctx.config.services.find((s) => s.name === params.service);
-    if (!service) throw new InvalidRunError(`service "${params.service}" is not in config.services`);
+    const service = serviceOf(ctx, params.service);
     const url = new URL(service.metricsPath, service.url).toString();
     const resource = `service/${service.name}`;
-    const usePrometheus = params.source === 'prometheus' || (params.source === 'auto' && ctx.config.prometheus !== undefined);
-    if (usePrometheus && !ctx.config.prometheus) throw new InvalidRunError('source: prometheus, but no prometheus.url is configured');
+    const usePrometheus = usesPrometheus(ctx, params.source);
     if (params.slo && !usePrometheus) throw new InvalidRunError('slo mode needs Prometheus (prometheus.url): burn rates span hours');
     const rate = usePrometheus ? await fromPrometheus(ctx, params, service.name) : await fromScrapes(ctx, params, url);
     const metrics: Record<string, number> = { requests: rate.requests, errors: rate.errors, windowMs: params.window };

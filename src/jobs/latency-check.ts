@@ -7,9 +7,9 @@
 import { z } from 'zod';
 import { summarize } from '../analysis/percentiles.js';
 import { duration } from '../config/schema.js';
-import { InvalidRunError } from '../errors.js';
 import { probe } from '../integrations/http.js';
 import { instantQuery } from '../integrations/prometheus.js';
+import { promRange, serviceOf, usesPrometheus } from './service.js';
 import { defineJob, statusOf, type Finding, type JobContext, type JobOutcome } from './types.js';
 
 const limits = z.strictObject({ p50: duration.optional(), p95: duration.optional(), p99: duration.optional() });
@@ -39,7 +39,7 @@ const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
 async function fromPrometheus(ctx: JobContext, params: Params, serviceName: string): Promise<Record<'p50' | 'p95' | 'p99', number> | null> {
   const { url, timeout } = ctx.config.prometheus!;
   const selector = params.selector ?? `job="${serviceName}"`;
-  const range = `${Math.max(1, Math.round(params.window / 1000))}s`;
+  const range = promRange(params.window);
   const out = { p50: NaN, p95: NaN, p99: NaN };
   for (const [name, q] of Object.entries(QUANTILES) as ['p50' | 'p95' | 'p99', number][]) {
     const [sample] = await instantQuery(url, `histogram_quantile(${q}, sum by (le) (rate(${params.histogram}_bucket{${selector}}[${range}])))`, { timeoutMs: timeout, signal: ctx.signal });
@@ -68,12 +68,10 @@ export const latencyCheck = defineJob({
   summary: 'p50/p95/p99 response time of a service from active probes, against thresholds',
   params: latencyCheckParams,
   async run(ctx, params): Promise<JobOutcome> {
-    const service = ctx.config.services.find((s) => s.name === params.service);
-    if (!service) throw new InvalidRunError(`service "${params.service}" is not in config.services`);
+    const service = serviceOf(ctx, params.service);
     const url = new URL(service.healthPath, service.url).toString();
     const resource = `service/${service.name}`;
-    const usePrometheus = params.source === 'prometheus' || (params.source === 'auto' && ctx.config.prometheus !== undefined);
-    if (usePrometheus && !ctx.config.prometheus) throw new InvalidRunError('source: prometheus, but no prometheus.url is configured');
+    const usePrometheus = usesPrometheus(ctx, params.source);
     if (usePrometheus) {
       const values = await fromPrometheus(ctx, params, service.name);
       if (!values) return { status: 'ok', summary: `${resource}: no ${params.histogram} samples in Prometheus over ${params.window} ms`, findings: [{ severity: 'info', check: 'latency.no-data', resource, message: `Prometheus has no ${params.histogram}_bucket{${params.selector ?? `job="${service.name}"`}} samples in the window`, remedy: 'Set params.histogram and params.selector to the service\'s request-duration histogram.' }] };

@@ -2,9 +2,8 @@
 import { startPrometheus } from '../support/prometheus.js';
 import { eventually } from '../support/target.js';
 import { parseConfig } from '../../src/config/load.js';
+import { jobContext } from '../support/job-context.js';
 import { errorRateJob, errorRateParams } from '../../src/jobs/error-rate.js';
-import type { JobContext } from '../../src/jobs/types.js';
-import { silentLogger } from '../../src/observability/logger.js';
 import { Target } from '../support/target.js';
 
 describe('error-rate', () => {
@@ -28,7 +27,7 @@ describe('error-rate', () => {
   };
   const run = (params: Record<string, unknown> = {}) => {
     const config = parseConfig({ services: [{ name: 'checkout', url: `http://127.0.0.1:${target.port}` }] });
-    const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: () => {}, now: () => new Date() };
+    const ctx = jobContext(config);
     return errorRateJob.run(ctx, errorRateParams.parse({ service: 'checkout', window: '100ms', ...params }));
   };
 
@@ -79,7 +78,7 @@ describe('error-rate', () => {
     const prometheus = await startPrometheus('checkout', [`127.0.0.1:${target.port}`]);
     try {
       const config = parseConfig({ prometheus: { url: prometheus.url }, services: [{ name: 'checkout', url: `http://127.0.0.1:${target.port}` }] });
-      const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: () => {}, now: () => new Date() };
+      const ctx = jobContext(config);
       const outcome = await eventually(async () => {
         const o = await errorRateJob.run(ctx, errorRateParams.parse({ service: 'checkout', window: '10s', minRequests: 300 })).catch(() => null);
         return o && o.metrics?.errorRatio !== undefined ? o : null;

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { tempDir } from '../support/cli.js';
 import { freePort } from '../support/services.mjs';
 import { parseConfig } from '../../src/config/load.js';
+import { jobContext } from '../support/job-context.js';
 import { healthCheck, healthCheckParams } from '../../src/jobs/health-check.js';
-import type { JobContext } from '../../src/jobs/types.js';
-import { silentLogger } from '../../src/observability/logger.js';
 import { Target } from '../support/target.js';
 
 describe('health-check', () => {
@@ -22,7 +21,7 @@ describe('health-check', () => {
 
   const run = (params: Record<string, unknown>, dependencies: string[] = []) => {
     const config = parseConfig({ services: [{ name: 'shop', url: `http://127.0.0.1:${target.port}`, healthPath: '/health', metricsPath: '/metrics', dependencies }] });
-    const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: () => {}, now: () => new Date() };
+    const ctx = jobContext(config);
     return healthCheck.run(ctx, healthCheckParams.parse(params));
   };
 

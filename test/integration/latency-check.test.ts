@@ -1,9 +1,8 @@
 /** The latency-check job against a real HTTP service whose delay the test sets. */
 import { summarize, percentile } from '../../src/analysis/percentiles.js';
 import { parseConfig } from '../../src/config/load.js';
+import { jobContext } from '../support/job-context.js';
 import { latencyCheck, latencyCheckParams } from '../../src/jobs/latency-check.js';
-import type { JobContext } from '../../src/jobs/types.js';
-import { silentLogger } from '../../src/observability/logger.js';
 import { startPrometheus } from '../support/prometheus.js';
 import { eventually, Target } from '../support/target.js';
 
@@ -26,7 +25,7 @@ describe('latency-check', () => {
   const run = (params: Record<string, unknown> = {}) => {
     const config = parseConfig({ services: [{ name: 'api', url: `http://127.0.0.1:${target.port}` }] });
     const progress: number[] = [];
-    const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: (f) => progress.push(f), now: () => new Date() };
+    const ctx = jobContext(config, (f) => progress.push(f));
     return latencyCheck.run(ctx, latencyCheckParams.parse({ service: 'api', probes: 5, ...params })).then((o) => ({ ...o, progress }));
   };
 
@@ -70,7 +69,7 @@ describe('latency-check', () => {
     const prometheus = await startPrometheus('api', [`127.0.0.1:${target.port}`]);
     try {
       const config = parseConfig({ prometheus: { url: prometheus.url }, services: [{ name: 'api', url: `http://127.0.0.1:${target.port}` }] });
-      const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: () => {}, now: () => new Date() };
+      const ctx = jobContext(config);
       const outcome = await eventually(async () => {
         const o = await latencyCheck.run(ctx, latencyCheckParams.parse({ service: 'api', window: '10s' })).catch(() => null);
         return o?.metrics?.p50Ms !== undefined ? o : null;

@@ -1,8 +1,7 @@
 /** reset-breakers against real HTTP services: the POST, then the health probe after it. */
 import { parseConfig } from '../../src/config/load.js';
-import type { JobContext } from '../../src/jobs/types.js';
+import { jobContext } from '../support/job-context.js';
 import { resetBreakers, resetBreakersParams } from '../../src/jobs/reset-breakers.js';
-import { silentLogger } from '../../src/observability/logger.js';
 import { Target } from '../support/target.js';
 
 describe('reset-breakers', () => {
@@ -22,7 +21,7 @@ describe('reset-breakers', () => {
         { name: 'static', url: 'http://127.0.0.1:9' },
       ],
     });
-    const ctx: JobContext = { runId: 'r', jobId: 'j', attempt: 1, logger: silentLogger, signal: new AbortController().signal, config, progress: () => {}, now: () => new Date() };
+    const ctx = jobContext(config);
     return resetBreakers.run(ctx, resetBreakersParams.parse(params));
   };
 
