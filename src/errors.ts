@@ -43,10 +43,3 @@ export class RunCancelledError extends OpscronError {
     super('OPSCRON_RUN_CANCELLED', `run cancelled: ${reason}`);
   }
 }
-
-/** A job hit a transient failure (network, a server that is restarting). Retried with backoff. */
-export class TransientError extends OpscronError {
-  constructor(message: string, cause?: unknown) {
-    super('OPSCRON_TRANSIENT', message, { cause, retryable: true });
-  }
-}

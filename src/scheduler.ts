@@ -113,19 +113,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     await this.ticking;
   }
 
-  /** Resolves when the tick in progress (if any) has finished; tests with a fake clock wait on it. */
-  async whenIdle(): Promise<void> {
-    while (this.ticking) await this.ticking;
-  }
-
   /** True while a tick is in progress. */
   get busy(): boolean {
     return this.ticking !== null;
-  }
-
-  /** Next slot per scheduled job (null when none within 8 years). */
-  nextRuns(): Map<string, Date | null> {
-    return new Map([...this.entries].map(([id, e]) => [id, e.next === null ? null : new Date(e.next)]));
   }
 
   isPaused(jobId: string): boolean {

@@ -42,7 +42,6 @@ export const runRequestSchema = z.strictObject({
   /** Set by opscron's own CLI and API, which audit the trigger themselves; absent from other producers. */
   source: z.enum(['cli', 'api']).optional(),
 });
-export type RunRequest = z.input<typeof runRequestSchema>;
 
 export interface WorkerOptions {
   config: OpscronConfig;

@@ -8,17 +8,3 @@ export function parseDuration(value: string | number): number | null {
   const match = DURATION_PATTERN.exec(value.trim());
   return match ? Math.round(Number(match[1]) * UNITS[match[2]!]!) : null;
 }
-
-/** A duration the way an operator writes it: 90000 → `1m30s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const parts: string[] = [];
-  let rest = Math.round(ms / 1000);
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join('');
-}

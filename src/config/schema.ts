@@ -28,6 +28,9 @@ const cronSchedule = z.string().superRefine((value, ctx) => {
 /** Empty strings (an unset `${VAR:-}`) mean "not set". */
 const optionalUrl = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().optional());
 
+/** Dependency URLs health-check can probe (src/integrations/dependencies.ts). */
+const DEPENDENCY_URL = /^(tcp|postgres|postgresql|redis|rediss|http|https):\/\/\S+$/;
+
 const JOB_ID = /^[a-z0-9][a-z0-9_-]{0,99}$/;
 
 export const jobSchema = z.strictObject({
@@ -61,7 +64,7 @@ export const serviceSchema = z.strictObject({
   namespace: z.string().optional(),
   deployment: z.string().optional(),
   /** What the service needs, probed by health-check: tcp://, postgres://, redis://, http(s):// URLs. */
-  dependencies: z.array(z.string().regex(/^(tcp|postgres|postgresql|redis|rediss|http|https):\/\/[^\s]+$/, { error: 'must be a tcp://, postgres://, redis:// or http(s):// URL' })).default([]),
+  dependencies: z.array(z.string().regex(DEPENDENCY_URL, { error: 'must be a tcp://, postgres://, redis:// or http(s):// URL' })).default([]),
   breakerResetPath: z.string().startsWith('/').optional(),
 });
 
@@ -112,8 +115,6 @@ export const configSchema = z.strictObject({
   jobs: z.array(jobSchema).default([]),
 });
 
-/** The configuration as written (before defaults). */
-export type ConfigInput = z.input<typeof configSchema>;
 /** The configuration after validation: defaults filled, durations in ms. */
 export type OpscronConfig = z.output<typeof configSchema>;
 export type JobConfig = z.output<typeof jobSchema>;

@@ -16,8 +16,6 @@ export interface DependencyResult {
   error?: string;
 }
 
-export const DEPENDENCY_SCHEMES = /^(tcp|postgres|postgresql|redis|rediss|http|https):\/\//;
-
 function bounded<T>(work: (signal: AbortSignal) => Promise<T>, timeoutMs: number, outer: AbortSignal): Promise<T> {
   const signal = AbortSignal.any([outer, AbortSignal.timeout(timeoutMs)]);
   return new Promise<T>((resolve, reject) => {
