@@ -9,6 +9,7 @@ import { startPostgres, startRedis } from './services.js';
 import { throughput } from './throughput.js';
 import { scheduleLag } from './lag.js';
 import { apiRuns, loadGenerator } from './api.js';
+import { healthReportBench } from './report.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -38,6 +39,12 @@ try {
     console.log(`API: GET /api/runs?job=X&limit=100, 1,000,000 rows, 50 connections (${loadGenerator})`);
     const r = await apiRuns({ databaseUrl, seconds: quick ? 5 : 10, rounds: quick ? 1 : 3 });
     console.log(`api median: p99 ${r.p99} ms at ${Math.round(r.rps)} req/s (target ≤ 20 ms) ${r.p99 <= 20 ? 'MET' : 'NOT MET'}; without the job index p99 ${r.baselineP99} ms at ${Math.round(r.baselineRps)} req/s`);
+  }
+  if (!only || only === 'report') {
+    const services = quick ? 200 : 1000;
+    console.log(`health report: ${services} services × 30 days of hourly runs`);
+    const r = await healthReportBench({ databaseUrl, services, days: 30, rounds: quick ? 2 : 5 });
+    console.log(`report median: ${Math.round(r.totalMs)} ms (query ${Math.round(r.queryMs)}, model ${Math.round(r.modelMs)}, render ${Math.round(r.renderMs)}, store ${Math.round(r.storeMs)}) (target ≤ 3000) ${r.totalMs <= 3000 ? 'MET' : 'NOT MET'}; peak RSS ${Math.round(r.maxRssMiB)} MiB (target ≤ 300) ${r.maxRssMiB <= 300 ? 'MET' : 'NOT MET'}; ${Math.round(r.bytes / 1024)} KiB`);
   }
 } finally {
   await redis.stop();

@@ -14,6 +14,7 @@ import { BullQueue } from './queue/bullmq.js';
 import { InlineQueue } from './queue/inline.js';
 import { MemoryLocks, RedisLocks, type RunLocks } from './queue/locks.js';
 import type { RunQueue } from './queue/types.js';
+import { DeliveryWorker } from './reports/deliver/outbox.js';
 import { Scheduler } from './scheduler.js';
 import { openStore, type Store } from './store/index.js';
 import { failOrphanedRuns, pruneRuns } from './store/runs.js';
@@ -24,6 +25,7 @@ export type Role = 'all' | 'scheduler' | 'worker';
 /** A running opscron: what the HTTP server is built from, and the server itself. */
 export interface Opscron extends Omit<HttpDeps, 'logger' | 'now'> {
   http: FastifyInstance | null;
+  deliveries: DeliveryWorker | null;
   /** Where the HTTP server listens, e.g. http://127.0.0.1:8080. */
   address: string | null;
   stop(): Promise<void>;
@@ -74,7 +76,10 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
   }
   const worker = role === 'scheduler' ? null : new RunWorker({ config, store, queue, locks, logger, metrics });
   const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock: options.clock });
+  // Report emails go out from the processes that run jobs: they are queued steps too.
+  const deliveries = role === 'scheduler' ? null : new DeliveryWorker({ config, sql: store.sql, logger, metrics });
   worker?.start();
+  deliveries?.start();
   scheduler?.on('error', () => {}); // logged by the scheduler; the loop goes on
   await scheduler?.start();
 
@@ -98,12 +103,13 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
   logger.info({ role, queue: queue.kind, store: store.sql.kind, jobs: config.jobs.length, http: address }, 'opscron started');
   let stopping: Promise<void> | null = null;
   return {
-    config, store, queue, metrics, scheduler, worker, http, address,
+    config, store, queue, metrics, scheduler, worker, deliveries, http, address,
     stop: () =>
       (stopping ??= (async () => {
         if (retention) clearInterval(retention);
         await scheduler?.stop();
         await worker?.stop(config.scheduler.shutdownGrace);
+        await deliveries?.stop();
         await http?.close();
         await queue.close();
         await locks.close();

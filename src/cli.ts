@@ -20,6 +20,12 @@ import { parseDuration } from './config/duration.js';
 import { listRuns } from './store/runs.js';
 import { manualRunId, RunWorker } from './worker.js';
 import { checkTrigger, findJob, jobsOverview, triggerRun } from './actions.js';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { reportKinds, type ReportKind } from './config/schema.js';
+import { DeliveryWorker, deliveriesOf } from './reports/deliver/outbox.js';
+import { DEFAULT_LENGTH, produceReport } from './reports/publish.js';
+import { parseInstant } from './reports/period.js';
 
 const program = new Command('opscron')
   .description('Runs a service-operations runbook on cron schedules')
@@ -183,6 +189,48 @@ program
       const runs = await listRuns(store.sql, { job, limit: opts.limit });
       if (opts.json) return console.log(JSON.stringify(runs, null, 2));
       console.log(table(runs.map((r) => [time(r.createdAt), r.jobId, r.trigger, String(r.attempt), r.status, duration(r), (r.summary ?? '').slice(0, 100)]), ['WHEN', 'JOB', 'TRIGGER', 'TRY', 'STATUS', 'TOOK', 'SUMMARY']));
+    });
+  });
+
+program
+  .command('report <kind>')
+  .description(`build a report now (${reportKinds.join(', ')}), store it, optionally write it to a file and email it`)
+  .option('--from <date>', 'start of the period (2026-11-01 or 2026-11-01T08:00:00Z); default: --period before --to')
+  .option('--to <date>', 'end of the period (default: now)')
+  .option('--period <duration>', 'length of the period when --from is not given (default 1d for health, 7d for compliance and performance)')
+  .option('--incident <id>', 'the incident, for an incident report')
+  .option('--out <file>', 'also write the PDF to this file')
+  .option('--email', "email it to the kind's recipients (reports.recipients) now; if sending fails it stays queued for a running opscron to retry")
+  .action(async (kind: string, opts: { from?: string; to?: string; period?: string; incident?: string; out?: string; email?: boolean }) => {
+    if (!(reportKinds as readonly string[]).includes(kind)) throw new OpscronError('OPSCRON_BAD_ARGUMENT', `report kind "${kind}" — allowed: ${reportKinds.join(', ')}`);
+    if (kind === 'incident' && !opts.incident) throw new OpscronError('OPSCRON_BAD_ARGUMENT', 'an incident report needs --incident <id> (see GET /api/incidents)');
+    const lengthMs = opts.period === undefined ? DEFAULT_LENGTH[kind as ReportKind] : parseDuration(opts.period);
+    if (lengthMs === undefined || lengthMs === null || lengthMs <= 0) throw new OpscronError('OPSCRON_BAD_ARGUMENT', `--period "${opts.period}" — must be a duration such as 12h, 1d or 7d`);
+    const from = opts.from ? parseInstant(opts.from, '--from') : undefined;
+    const to = opts.to ? parseInstant(opts.to, '--to') : undefined;
+    const cfg = await config();
+    const out = opts.out ? resolvePath(opts.out) : undefined;
+    await withStore(cfg, async (store) => {
+      const progress = (fraction: number, note: string) => process.stderr.write(process.stderr.isTTY ? `\r${progressBar(fraction, note)}\x1b[K` : `${progressBar(fraction, note)}\n`);
+      const produced = await produceReport({ sql: store.sql, config: cfg, now: () => new Date(), progress }, { kind: kind as ReportKind, from, to, lengthMs, incidentId: opts.incident, email: opts.email === true });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      const { record, delivery } = produced;
+      if (out) {
+        await mkdir(dirname(out), { recursive: true });
+        await copyFile(resolvePath(cfg.reports.path, record.storageKey), out);
+      }
+      console.log(`${record.title} ${record.id}: ${record.status.toUpperCase()} — ${record.summary.headline}`);
+      console.log(`stored ${resolvePath(cfg.reports.path, record.storageKey)} (${record.bytes} bytes, sha256 ${record.sha256})${out ? `; written to ${out}` : ''}`);
+      if (opts.email && !delivery) console.log(`not emailed: no recipients for ${kind} reports (reports.recipients.${kind})`);
+      if (delivery) {
+        const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'error', destination: process.stderr });
+        const deliveries = new DeliveryWorker({ config: cfg, sql: store.sql, logger, metrics: new Metrics() });
+        await deliveries.runOnce();
+        await deliveries.stop();
+        const state = (await deliveriesOf(store.sql, record.id)).find((d) => d.id === delivery.id);
+        if (state?.status === 'sent') console.log(`${delivery.channel === 'email' ? 'emailed' : `written to ${cfg.email.outbox} for`} ${delivery.recipients.join(', ')}`);
+        else console.log(`not sent yet (${state?.lastError ?? 'pending'}): queued; a running opscron on this store retries it`);
+      }
     });
   });
 

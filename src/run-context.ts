@@ -3,6 +3,7 @@ import type { JobConfig, OpscronConfig } from './config/schema.js';
 import type { JobContext } from './jobs/types.js';
 import type { Logger } from './observability/logger.js';
 import type { RunRow } from './store/runs.js';
+import type { Sql } from './store/sql.js';
 
 export interface RunProgress {
   fraction: number;
@@ -26,7 +27,7 @@ export class RunContext implements JobContext {
   private controller: AbortController | undefined;
   private childLogger: Logger | undefined;
 
-  constructor(row: RunRow, job: JobConfig, readonly config: OpscronConfig, private readonly parentLogger: Logger, private readonly onProgress?: (runId: string, progress: RunProgress) => void) {
+  constructor(row: RunRow, job: JobConfig, readonly config: OpscronConfig, readonly sql: Sql, private readonly parentLogger: Logger, private readonly onProgress?: (runId: string, progress: RunProgress) => void) {
     this.runId = row.id;
     this.jobId = job.id;
     this.attempt = row.attempt;

@@ -173,7 +173,7 @@ export class RunWorker {
       return this.finish(row, 'skipped', null);
     }
 
-    const ctx = new RunContext(row, config, this.o.config, this.o.logger, this.o.onProgress);
+    const ctx = new RunContext(row, config, this.o.config, this.o.store.sql, this.o.logger, this.o.onProgress);
     const renew = config.concurrency === 'allow' ? null : setInterval(() => void this.o.locks.renew(config.id, owner, this.lockTtl).catch(() => {}), this.lockTtl / 3);
     this.active.set(row.id, ctx);
     row.startedAt = new Date();

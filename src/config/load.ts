@@ -148,8 +148,9 @@ function withEnvironment(doc: unknown, env: Record<string, string | undefined>):
     root.http = { ...http, tokens: [...tokens, { name: 'env', token: env.OPSCRON_API_TOKEN, scope: 'admin' }] };
   }
   fill('store', 'databaseUrl', env.DATABASE_URL);
+  fill('email', 'smtpUrl', env.SMTP_URL);
   if (env.PORT && /^\d+$/.test(env.PORT)) fill('http', 'port', Number(env.PORT));
-  for (const url of [env.REDIS_URL, env.DATABASE_URL]) if (url) registerSecrets(credentialsIn(url));
+  for (const url of [env.REDIS_URL, env.DATABASE_URL, env.SMTP_URL]) if (url) registerSecrets(credentialsIn(url));
   return root;
 }
 

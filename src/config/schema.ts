@@ -68,6 +68,39 @@ export const serviceSchema = z.strictObject({
   breakerResetPath: z.string().startsWith('/').optional(),
 });
 
+const REPORT_KINDS = ['health', 'incident', 'compliance', 'performance'] as const;
+const recipients = z.array(z.email({ error: 'must be an email address' })).default([]);
+
+export const reportsSchema = z
+  .strictObject({
+    /** Where PDFs are stored: <path>/<kind>/<yyyy>/<mm>/<id>.pdf. */
+    path: z.string().default('./var/reports'),
+    /** Stored reports older than this are deleted (with their index row). */
+    maxAge: duration.default(365 * 86_400_000),
+    /** At most this many stored reports per kind; the oldest go first. */
+    maxCount: z.number().int().min(1).default(500),
+    /** Who gets each kind by email; nobody means stored only. */
+    recipients: z
+      .strictObject(Object.fromEntries(REPORT_KINDS.map((k) => [k, recipients])) as Record<(typeof REPORT_KINDS)[number], typeof recipients>)
+      .default({ health: [], incident: [], compliance: [], performance: [] }),
+  })
+  .default({ path: './var/reports', maxAge: 365 * 86_400_000, maxCount: 500, recipients: { health: [], incident: [], compliance: [], performance: [] } });
+
+export const emailSchema = z
+  .strictObject({
+    /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465. Unset: mails are written to outbox as .eml files. */
+    smtpUrl: optionalUrl,
+    /** Refuse to send without STARTTLS (on by default outside loopback). */
+    requireTLS: z.boolean().optional(),
+    from: z.string().default('opscron <opscron@localhost>'),
+    outbox: z.string().default('./var/outbox'),
+    /** Sending is retried with exponential backoff until it works or attempts run out. */
+    retry: z
+      .strictObject({ attempts: z.number().int().min(1).max(1000).default(50), backoff: duration.default(30_000), maxBackoff: duration.default(3_600_000) })
+      .default({ attempts: 50, backoff: 30_000, maxBackoff: 3_600_000 }),
+  })
+  .default({ from: 'opscron <opscron@localhost>', outbox: './var/outbox', retry: { attempts: 50, backoff: 30_000, maxBackoff: 3_600_000 } });
+
 export const configSchema = z.strictObject({
   timezone: timeZone.default('UTC'),
   store: z
@@ -112,6 +145,8 @@ export const configSchema = z.strictObject({
   /** A Prometheus server to query (latency and error-rate use PromQL when it is set). */
   prometheus: z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }), timeout: duration.default(10_000) }).optional(),
   services: z.array(serviceSchema).default([]),
+  reports: reportsSchema,
+  email: emailSchema,
   jobs: z.array(jobSchema).default([]),
 });
 
@@ -119,3 +154,5 @@ export const configSchema = z.strictObject({
 export type OpscronConfig = z.output<typeof configSchema>;
 export type JobConfig = z.output<typeof jobSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+export const reportKinds: readonly ReportKind[] = REPORT_KINDS;

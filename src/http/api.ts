@@ -9,6 +9,10 @@ import { findJob, isDestructive, jobsOverview, setJobPaused, triggerRun, type Ac
 import { formatIssues } from '../config/load.js';
 import { jobTypes } from '../jobs/index.js';
 import { redactValue } from '../observability/redact.js';
+import { FileStorage } from '../integrations/storage.js';
+import { deliveriesOf } from '../reports/deliver/outbox.js';
+import { getReport, listReports, type ReportRecord } from '../reports/deliver/stored.js';
+import { reportKinds } from '../config/schema.js';
 import { listAudit } from '../store/audit.js';
 import type { Store } from '../store/index.js';
 import { attemptsOf, getRun, listRunSummariesJson } from '../store/runs.js';
@@ -62,6 +66,18 @@ const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
+const reportsQuery = z.strictObject({
+  kind: z.enum(reportKinds).optional(),
+  before: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+const reportJson = (r: ReportRecord) => ({
+  id: r.id, kind: r.kind, title: r.title, status: r.status, createdAt: r.createdAt.toISOString(),
+  period: { from: r.periodFrom.toISOString(), to: r.periodTo.toISOString(), timezone: r.timezone },
+  runId: r.runId, bytes: r.bytes, sha256: r.sha256, summary: r.summary, pdf: `/api/reports/${encodeURIComponent(r.id)}/pdf`,
+});
+
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   const { config, store } = deps;
 
@@ -106,6 +122,36 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
     if (!run) return reply.code(404).send({ error: 'not found', message: `no run "${request.params.id}"` });
     const attempts = run.queueId ? await attemptsOf(store.sql, run.queueId) : [run];
     return { ...run, progress: deps.worker?.progress().get(run.id) ?? null, attempts: attempts.map((a) => ({ id: a.id, attempt: a.attempt, status: a.status, error: a.error })) };
+  });
+
+  app.get('/api/reports', async (request, reply) => {
+    if (!need(request, reply, 'read')) return;
+    const q = parse(reportsQuery, request.query, 'query');
+    const reports = await listReports(store.sql, { kind: q.kind, limit: q.limit, before: q.before ? new Date(q.before) : undefined });
+    return { reports: reports.map(reportJson) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/reports/:id', async (request, reply) => {
+    if (!need(request, reply, 'read')) return;
+    const report = await getReport(store.sql, request.params.id);
+    if (!report) return reply.code(404).send({ error: 'not found', message: `no report "${request.params.id}"` });
+    const deliveries = await deliveriesOf(store.sql, report.id);
+    return { ...reportJson(report), deliveries: deliveries.map((d) => ({ ...d, sentAt: d.sentAt?.toISOString() ?? null })) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/reports/:id/pdf', async (request, reply) => {
+    if (!need(request, reply, 'read')) return;
+    const report = await getReport(store.sql, request.params.id);
+    if (!report) return reply.code(404).send({ error: 'not found', message: `no report "${request.params.id}"` });
+    const storage = new FileStorage(config.reports.path);
+    const size = await storage.size(report.storageKey);
+    if (size === null) return reply.code(410).send({ error: 'gone', message: `report ${report.id} is indexed but its file ${report.storageKey} is missing from ${config.reports.path}` });
+    return reply
+      .type('application/pdf')
+      .header('content-length', size)
+      .header('etag', `"${report.sha256}"`)
+      .header('content-disposition', `inline; filename="${report.id}.pdf"`)
+      .send(storage.read(report.storageKey));
   });
 
   app.get('/api/audit', async (request, reply) => {

@@ -3,10 +3,11 @@ import { errorRateJob } from './error-rate.js';
 import { healthCheck } from './health-check.js';
 import { latencyCheck } from './latency-check.js';
 import { noop } from './noop.js';
+import { complianceReport, healthReport, incidentReport, performanceReport } from './reports.js';
 import { resetBreakers } from './reset-breakers.js';
 import type { JobDefinition } from './types.js';
 
-const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resetBreakers, noop];
+const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resetBreakers, healthReport, performanceReport, complianceReport, incidentReport, noop];
 
 export const jobTypes: ReadonlyMap<string, JobDefinition<unknown>> = new Map(all.map((job) => [job.type, job]));
 export type { JobDefinition, JobContext, JobOutcome, Finding } from './types.js';

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { OpscronConfig } from '../config/schema.js';
+import type { Sql } from '../store/sql.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export type OutcomeStatus = 'ok' | 'warning' | 'critical';
@@ -48,6 +49,8 @@ export interface JobContext {
   signal: AbortSignal;
   /** The whole validated configuration (services, databases, ...), frozen. */
   config: OpscronConfig;
+  /** The store: what opscron recorded (runs, incidents, reports), for jobs that read it. */
+  sql: Sql;
   /** Long work reports how far it is (0..1) with a short note; the CLI and API show it. */
   progress(fraction: number, note?: string): void;
   now(): Date;

@@ -63,4 +63,86 @@ create table audit_log (
 create index audit_log_at on audit_log (at);
 `,
   },
+  {
+    version: 2,
+    name: 'reports, their deliveries, incidents',
+    sql: `
+create table reports (
+  id           text primary key,
+  kind         text not null check (kind in ('health', 'incident', 'compliance', 'performance')),
+  title        text not null,
+  period_from  timestamptz not null,
+  period_to    timestamptz not null,
+  timezone     text not null,
+  created_at   timestamptz not null,
+  run_id       text,
+  storage_key  text not null,
+  bytes        integer not null,
+  sha256       text not null,
+  status       text not null check (status in ('ok', 'warning', 'critical')),
+  summary      jsonb not null
+);
+create index reports_kind_created on reports (kind, created_at);
+create index reports_created on reports (created_at);
+
+-- The email outbox: a report is stored first, then each delivery is a row that is tried,
+-- retried with backoff and marked sent, so nothing is lost while SMTP is down.
+create table deliveries (
+  id              bigserial primary key,
+  report_id       text not null references reports (id) on delete cascade,
+  channel         text not null check (channel in ('email', 'outbox')),
+  recipients      jsonb not null,
+  status          text not null check (status in ('pending', 'sent', 'failed')),
+  attempts        integer not null default 0,
+  next_attempt_at timestamptz not null,
+  lease_until     timestamptz,
+  last_error      text,
+  created_at      timestamptz not null,
+  sent_at         timestamptz
+);
+create index deliveries_due on deliveries (next_attempt_at) where status = 'pending';
+
+-- Incidents (src/incidents/): one open incident per service at most; its signals and
+-- everything that happened to it are events.
+create table incidents (
+  id            text primary key,
+  service       text not null,
+  title         text not null,
+  status        text not null check (status in ('open', 'resolved')),
+  severity      text not null,
+  opened_at     timestamptz not null,
+  first_bad_at  timestamptz,
+  resolved_at   timestamptz,
+  signals       jsonb not null default '[]',
+  report_id     text
+);
+create unique index incidents_one_open on incidents (service) where status = 'open';
+create index incidents_opened on incidents (opened_at);
+
+create table incident_events (
+  id          bigserial primary key,
+  incident_id text not null references incidents (id) on delete cascade,
+  at          timestamptz not null,
+  kind        text not null,
+  signal      text,
+  run_id      text,
+  message     text not null,
+  data        jsonb
+);
+create index incident_events_incident on incident_events (incident_id, at);
+
+-- The streak of each (service, signal): N consecutive critical runs open, M healthy resolve.
+create table signal_states (
+  service      text not null,
+  signal       text not null,
+  state        text not null check (state in ('healthy', 'failing')),
+  bad_streak   integer not null default 0,
+  good_streak  integer not null default 0,
+  first_bad_at timestamptz,
+  last_run_id  text,
+  updated_at   timestamptz not null,
+  primary key (service, signal)
+);
+`,
+  },
 ];

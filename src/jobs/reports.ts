@@ -1,0 +1,53 @@
+/**
+ * health-report, performance-report, compliance-report and incident-report: build the
+ * report for the period that ends now, store it as a PDF and queue its email. The job's
+ * own status says whether the report was produced; what the report found is in the PDF,
+ * so a red report never makes the reporting job look broken.
+ */
+import { z } from 'zod';
+import { duration, type ReportKind } from '../config/schema.js';
+import { produceReport } from '../reports/publish.js';
+import { defineJob, type JobDefinition } from './types.js';
+
+const base = {
+  /** How far back the report looks from now. */
+  period: duration.optional(),
+  /** Email it to the kind's recipients (reports.recipients) or these. */
+  email: z.boolean().default(true),
+  recipients: z.array(z.email({ error: 'must be an email address' })).optional(),
+};
+
+function reportJob<S extends z.ZodRawShape>(kind: ReportKind, summary: string, extra: S): JobDefinition<z.output<z.ZodObject<typeof base & S>>> {
+  const params = z.strictObject({ ...base, ...extra }) as unknown as z.ZodType<z.output<z.ZodObject<typeof base & S>>>;
+  return defineJob({
+    type: `${kind}-report`,
+    summary,
+    params,
+    async run(ctx, p) {
+      const q = p as { period?: number; email: boolean; recipients?: string[]; backupTarget?: number; incident?: string };
+      const produced = await produceReport(
+        { sql: ctx.sql, config: ctx.config, now: () => ctx.now(), progress: (f, note) => ctx.progress(f, note) },
+        { kind, lengthMs: q.period, email: q.email, recipients: q.recipients, backupTargetMs: q.backupTarget, incidentId: q.incident, runId: ctx.runId },
+      );
+      const { record, delivery, timings } = produced;
+      const mailed = delivery ? `; queued for ${delivery.recipients.length} recipient${delivery.recipients.length === 1 ? '' : 's'} (${delivery.channel})` : '; not emailed (no recipients)';
+      return {
+        status: 'ok',
+        summary: `${record.title} ${record.id} (${record.status}) stored as ${record.storageKey}, ${record.bytes} bytes${mailed}`,
+        findings: [{ severity: 'info', check: 'report.stored', resource: `report/${record.id}`, message: record.summary.headline, evidence: { status: record.status, ...record.summary.figures } }],
+        metrics: { bytes: record.bytes, queryMs: Math.round(timings.queryMs), modelMs: Math.round(timings.modelMs), renderMs: Math.round(timings.renderMs) },
+        artifacts: [{ kind: 'report', key: record.storageKey, bytes: record.bytes, sha256: record.sha256 }],
+      };
+    },
+  });
+}
+
+export const healthReport = reportJob('health', 'Service health report PDF: availability, latency, error rate, incidents, job runs', {});
+export const performanceReport = reportJob('performance', 'Performance report PDF: latency and error-rate trends, resources, slow queries, cache', {});
+export const complianceReport = reportJob('compliance', 'Compliance report PDF: audit controls, backup freshness, destructive actions', {
+  /** A backup older than this fails its freshness control. */
+  backupTarget: duration.default(26 * 3_600_000),
+});
+export const incidentReport = reportJob('incident', 'Incident report PDF: timeline, actions, time to detect and recover (runs when an incident resolves)', {
+  incident: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, { error: 'must be an incident id' }),
+});

@@ -1,0 +1,296 @@
+/** Lays each report model out as pages: title page, summary table, charts, sections. */
+import type { ComplianceReport, Health, HealthReport, IncidentReport, JobRunSummary, Period, PerformanceReport, Report, Section } from '../types.js';
+import { availabilityGrid, barChart, legend } from './charts.js';
+import { COLORS, ReportDocument, type Cell } from './document.js';
+
+export async function renderReport(report: Report): Promise<Buffer> {
+  const pdf = new ReportDocument({ title: report.title, subject: `${report.kind} report, ${periodText(report.period)}`, generatedAt: report.generatedAt });
+  switch (report.kind) {
+    case 'health':
+      renderHealth(pdf, report);
+      break;
+    case 'performance':
+      renderPerformance(pdf, report);
+      break;
+    case 'compliance':
+      renderCompliance(pdf, report);
+      break;
+    case 'incident':
+      renderIncident(pdf, report);
+      break;
+  }
+  return pdf.finish(`opscron · ${report.title} · ${periodText(report.period)}`);
+}
+
+// ---- formatting ---------------------------------------------------------------------
+
+const stampFormats = new Map<string, Intl.DateTimeFormat>();
+export function stamp(at: Date, timeZone: string): string {
+  let f = stampFormats.get(timeZone);
+  if (!f) stampFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
+  return f.format(at).replace(',', '');
+}
+export const periodText = (p: Period) => `${stamp(p.from, p.timeZone)} – ${stamp(p.to, p.timeZone)} (${p.timeZone})`;
+export const pct = (v: number | null, digits = 2) => (v === null ? '—' : `${(v * 100).toFixed(digits)} %`);
+export const ms = (v: number | null) => (v === null ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
+export function span(msValue: number | null): string {
+  if (msValue === null) return '—';
+  const s = Math.round(msValue / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+const status = (s: Health): Cell => ({ text: s === 'nodata' ? 'no data' : s, status: s });
+
+function section<T>(pdf: ReportDocument, title: string, s: Section<T>, draw: (data: T) => void): void {
+  pdf.heading(title);
+  if (s.empty !== undefined) pdf.empty(s.empty);
+  else draw(s.data);
+}
+
+function titlePage(pdf: ReportDocument, report: Report, headline: string, figures: Array<[string, string]>): void {
+  pdf.titlePage({
+    product: 'opscron',
+    title: report.title,
+    period: `${periodText(report.period)}`,
+    generated: `Generated ${stamp(report.generatedAt, report.period.timeZone)} (${report.period.timeZone}) by opscron. Times in this report are in ${report.period.timeZone}.`,
+    status: report.status,
+    headline,
+    figures,
+  });
+}
+
+function jobsSection(pdf: ReportDocument, jobs: Section<JobRunSummary[]>): void {
+  section(pdf, 'Job runs', jobs, (data) => {
+    pdf.table(
+      [{ title: 'Job', width: 3 }, { title: 'Type', width: 2.2 }, { title: 'Runs', width: 1, align: 'right' }, { title: 'OK', width: 1, align: 'right' }, { title: 'Warn', width: 1, align: 'right' }, { title: 'Crit', width: 1, align: 'right' }, { title: 'Failed', width: 1.1, align: 'right' }, { title: 'Missed', width: 1.2, align: 'right' }, { title: 'Other', width: 1.1, align: 'right' }],
+      data.map((j) => [j.job, j.type, String(j.total), String(j.ok), String(j.warning), String(j.critical), String(j.failed), String(j.missed), String(j.other)]),
+    );
+    const chartRows = data.slice(0, 40);
+    pdf.ensure(chartRows.length * 15 + 60);
+    const top = pdf.doc.y;
+    const used = barChart(pdf.doc, pdf.left, top + 4, pdf.width, chartRows.map((j) => ({
+      label: j.job,
+      segments: [{ value: j.ok, color: COLORS.ok }, { value: j.warning, color: COLORS.warning }, { value: j.critical + j.failed, color: COLORS.critical }, { value: j.missed + j.other, color: COLORS.nodata }],
+    })), {
+      axisLabel: 'runs in the period',
+      legend: [{ label: 'ok', color: COLORS.ok }, { label: 'warning', color: COLORS.warning }, { label: 'critical or failed', color: COLORS.critical }, { label: 'missed, timed out, cancelled or skipped', color: COLORS.nodata }],
+    });
+    pdf.doc.y = top + used + 8;
+    if (data.length > chartRows.length) pdf.paragraph(`The chart shows the first ${chartRows.length} of ${data.length} jobs; the table lists all.`, { muted: true, size: 8 });
+  });
+}
+
+// ---- health -------------------------------------------------------------------------
+
+function availabilityColor(v: number | null): string {
+  if (v === null) return '#e6e8eb';
+  if (v >= 0.999) return COLORS.ok;
+  if (v >= 0.99) return '#8bc34a';
+  if (v >= 0.95) return COLORS.warning;
+  return COLORS.critical;
+}
+
+function renderHealth(pdf: ReportDocument, r: HealthReport): void {
+  const services = r.services.data ?? [];
+  const measured = services.filter((s) => s.availability !== null);
+  const worstService = [...measured].sort((a, b) => a.availability! - b.availability!)[0];
+  const failedRuns = (r.jobs.data ?? []).reduce((n, j) => n + j.failed + j.critical, 0);
+  const missed = (r.jobs.data ?? []).reduce((n, j) => n + j.missed, 0);
+  const incidents = r.incidents.data?.count ?? 0;
+  const headline = measured.length
+    ? `${services.filter((s) => s.status === 'ok').length} of ${services.length} services healthy; lowest availability ${worstService!.service} at ${pct(worstService!.availability)}; ${incidents} incident${incidents === 1 ? '' : 's'}.`
+    : 'No health check ran in this period: availability is unknown.';
+  titlePage(pdf, r, headline, [
+    ['Services', String(services.length)],
+    ['Mean availability', measured.length ? pct(measured.reduce((s, x) => s + x.availability!, 0) / measured.length) : '—'],
+    ['Incidents', String(incidents)],
+    ['Failed or critical runs', String(failedRuns)],
+    ['Missed runs', String(missed)],
+    ['Days', String(r.days.length)],
+  ]);
+
+  pdf.newPage();
+  section(pdf, 'Services', r.services, (data) => {
+    pdf.paragraph('Availability is the share of health checks that passed. p50/p95 are health-check response times over the period; the trend is the daily p95. Error rate is 5xx responses over all requests seen by error-rate runs.', { muted: true, size: 8.5 });
+    pdf.table(
+      [{ title: 'Service', width: 2.4 }, { title: 'Status', width: 1.7 }, { title: 'Avail.', width: 1.5, align: 'right' }, { title: 'Checks', width: 1.1, align: 'right' }, { title: 'p50', width: 1.1, align: 'right' }, { title: 'p95', width: 1.1, align: 'right' }, { title: '5xx', width: 1.2, align: 'right' }, { title: 'Budget', width: 1.2, align: 'right' }, { title: 'Inc.', width: 0.8, align: 'right' }, { title: 'p95 trend', width: 2 }],
+      data.map((s) => [s.service, status(s.status), pct(s.availability), String(s.checks), ms(s.p50Ms), ms(s.p95Ms), pct(s.errorRatio), pct(s.sloBudgetRemaining, 1), String(s.incidents), { spark: s.p95ByDay, min: 0 }]),
+      { rowHeight: 16 },
+    );
+  });
+
+  if (services.length) {
+    pdf.heading('Availability by day');
+    pdf.paragraph('Each cell is one service on one day; its colour is the share of that day\'s health checks that passed.', { muted: true, size: 8.5 });
+    const legendTop = pdf.doc.y;
+    pdf.doc.y = legendTop + legend(pdf.doc, pdf.left, legendTop, [{ label: '≥ 99.9 %', color: COLORS.ok }, { label: '≥ 99 %', color: '#8bc34a' }, { label: '≥ 95 %', color: COLORS.warning }, { label: '< 95 %', color: COLORS.critical }, { label: 'no checks', color: '#e6e8eb' }]);
+    let rows = services.map((s) => ({ service: s.service, values: s.availabilityByDay.map((d) => d.value) }));
+    while (rows.length) {
+      pdf.ensure(60);
+      const room = pdf.doc.page.height - 56 - pdf.doc.y;
+      const top = pdf.doc.y;
+      const { drawn, height } = availabilityGrid(pdf.doc, pdf.left, top + 4, pdf.width, room - 8, r.days, rows, availabilityColor);
+      pdf.doc.y = top + height + 8;
+      rows = rows.slice(drawn);
+      if (rows.length) pdf.newPage();
+    }
+  }
+
+  section(pdf, 'Failing checks', r.failingChecks, (data) => {
+    pdf.table(
+      [{ title: 'Resource', width: 2.4 }, { title: 'Check', width: 1.8 }, { title: 'Severity', width: 1.4 }, { title: 'Times', width: 1, align: 'right' }, { title: 'Last seen', width: 2.2 }, { title: 'Last message', width: 4 }],
+      data.map((f) => [f.resource, f.check, status(f.severity), String(f.count), stamp(f.lastAt, r.period.timeZone), f.lastMessage]),
+    );
+    // One line per distinct remedy, naming every resource it applies to.
+    const remedies = new Map<string, string[]>();
+    for (const f of data) if (f.remedy) remedies.set(`${f.check}: ${f.remedy}`, [...(remedies.get(`${f.check}: ${f.remedy}`) ?? []), f.resource]);
+    if (remedies.size) {
+      pdf.paragraph('What to do:', { size: 9 });
+      for (const [remedy, resources] of [...remedies].slice(0, 20)) pdf.paragraph(`• ${remedy} (${resources.slice(0, 8).join(', ')}${resources.length > 8 ? ` and ${resources.length - 8} more` : ''})`, { size: 8.5 });
+    }
+  });
+
+  section(pdf, 'Incidents', r.incidents, (data) => {
+    if (!data.count) {
+      pdf.empty('No incident was open in this period.');
+      return;
+    }
+    pdf.facts([['Incidents', String(data.count)], ['Mean time to detect', span(data.meanTimeToDetectMs)], ['Mean time to recover', span(data.meanTimeToRecoverMs)]]);
+    pdf.table(
+      [{ title: 'Incident', width: 1.6 }, { title: 'Service', width: 1.8 }, { title: 'Status', width: 1.2 }, { title: 'Opened', width: 1.7 }, { title: 'Resolved', width: 1.7 }, { title: 'Detect', width: 1.1, align: 'right' }, { title: 'Recover', width: 1.2, align: 'right' }, { title: 'Signals', width: 2.2 }],
+      data.list.map((i) => [i.id, i.service, status(i.status === 'open' ? 'critical' : 'ok'), stamp(i.openedAt, r.period.timeZone), i.resolvedAt ? stamp(i.resolvedAt, r.period.timeZone) : 'open', span(i.timeToDetectMs), span(i.timeToRecoverMs), i.signals.join(', ')]),
+    );
+  });
+
+  section(pdf, 'SLO error budget', r.slo, (data) => {
+    pdf.ensure(data.length * 15 + 60);
+    const top = pdf.doc.y;
+    const used = barChart(pdf.doc, pdf.left, top + 4, pdf.width, data.map((s) => ({ label: s.service, segments: [{ value: Math.max(0, s.budgetRemaining) * 100, color: s.budgetRemaining < 0.1 ? COLORS.critical : s.budgetRemaining < 0.5 ? COLORS.warning : COLORS.ok }] })), { axisLabel: 'error budget remaining (%)', max: 100, format: (v) => `${Math.round(v)} %` });
+    pdf.doc.y = top + used + 8;
+  });
+
+  jobsSection(pdf, r.jobs);
+}
+
+// ---- performance ----------------------------------------------------------------------
+
+function renderPerformance(pdf: ReportDocument, r: PerformanceReport): void {
+  const lat = r.latency.data ?? [];
+  const errs = r.errorRate.data ?? [];
+  const slowest = [...lat].filter((l) => l.p95Ms !== null).sort((a, b) => b.p95Ms! - a.p95Ms!)[0];
+  titlePage(pdf, r, slowest ? `Slowest service by p95: ${slowest.service} at ${ms(slowest.p95Ms)}.` : 'No latency was recorded in this period.', [
+    ['Services with latency data', String(lat.length)],
+    ['Services with error-rate data', String(errs.length)],
+    ['Resource findings', String(r.resources.data?.length ?? 0)],
+    ['Slow-query findings', String(r.slowQueries.data?.length ?? 0)],
+    ['Caches measured', String(r.cache.data?.length ?? 0)],
+    ['Days', String(r.days.length)],
+  ]);
+  pdf.newPage();
+  section(pdf, 'Latency', r.latency, (data) => {
+    pdf.table(
+      [{ title: 'Service', width: 3 }, { title: 'p50', width: 1.2, align: 'right' }, { title: 'p95', width: 1.2, align: 'right' }, { title: 'p99', width: 1.2, align: 'right' }, { title: 'p95 by day', width: 3 }],
+      data.map((l) => [l.service, ms(l.p50Ms), ms(l.p95Ms), ms(l.p99Ms), { spark: l.p95ByDay, min: 0 }]),
+      { rowHeight: 16 },
+    );
+  });
+  section(pdf, 'Error rate', r.errorRate, (data) => {
+    pdf.table(
+      [{ title: 'Service', width: 3 }, { title: 'Requests', width: 1.4, align: 'right' }, { title: '5xx', width: 1.2, align: 'right' }, { title: 'Ratio', width: 1.2, align: 'right' }, { title: 'Ratio by day', width: 3 }],
+      data.map((e) => [e.service, String(Math.round(e.requests)), String(Math.round(e.errors)), { text: pct(e.ratio, 3), status: e.ratio === null ? 'nodata' : e.ratio > 0.01 ? 'warning' : 'ok' }, { spark: e.byDay, min: 0 }]),
+      { rowHeight: 16 },
+    );
+  });
+  const findingsTable = (rows: NonNullable<PerformanceReport['resources']['data']>) =>
+    pdf.table(
+      [{ title: 'When', width: 1.6 }, { title: 'Resource', width: 2.4 }, { title: 'Check', width: 1.8 }, { title: 'Severity', width: 1.2 }, { title: 'Finding', width: 5 }],
+      rows.map((f) => [stamp(f.at, r.period.timeZone), f.resource, f.check, status(f.severity === 'info' ? 'ok' : (f.severity as Health)), f.message]),
+    );
+  section(pdf, 'Resource usage against limits', r.resources, findingsTable);
+  section(pdf, 'Slow queries', r.slowQueries, findingsTable);
+  section(pdf, 'Cache hit ratio', r.cache, (data) => {
+    pdf.table([{ title: 'Cache', width: 3 }, { title: 'Hit ratio', width: 1.5, align: 'right' }, { title: 'By day', width: 3 }], data.map((c) => [c.cache, pct(c.hitRatio), { spark: c.byDay, min: 0, max: 1 }]), { rowHeight: 16 });
+  });
+}
+
+// ---- compliance -----------------------------------------------------------------------
+
+function renderCompliance(pdf: ReportDocument, r: ComplianceReport): void {
+  const controls = r.controls.data ?? [];
+  const failed = controls.filter((c) => !c.passed);
+  const stale = (r.backups.data ?? []).filter((b) => !b.fresh);
+  titlePage(pdf, r, controls.length ? `${controls.length - failed.length} of ${controls.length} controls pass; ${stale.length} backup${stale.length === 1 ? ' is' : 's are'} older than target.` : 'No control was evaluated in this period.', [
+    ['Controls', String(controls.length)],
+    ['Failing', String(failed.length)],
+    ['Regressed', String(controls.filter((c) => c.change === 'regressed').length)],
+    ['Fixed', String(controls.filter((c) => c.change === 'fixed').length)],
+    ['Stale backups', String(stale.length)],
+    ['Destructive actions', String(r.destructiveActions.data?.length ?? 0)],
+  ]);
+  pdf.newPage();
+  section(pdf, 'Controls', r.controls, (data) => {
+    pdf.paragraph(r.previousReport ? `Change is against the previous compliance report ${r.previousReport.id} of ${stamp(r.previousReport.createdAt, r.period.timeZone)}.` : 'There is no earlier compliance report: every control is new.', { muted: true, size: 8.5 });
+    pdf.table(
+      [{ title: 'Control', width: 2.2 }, { title: 'Result', width: 1.1 }, { title: 'Resource', width: 2.2 }, { title: 'Finding', width: 4 }, { title: 'Change', width: 1.2 }],
+      data.map((c) => [c.id, c.passed ? { text: 'pass', status: 'ok' } : { text: 'fail', status: c.severity === 'critical' ? 'critical' : 'warning' }, c.resource, c.title, c.change]),
+    );
+    const remedies = data.filter((c) => !c.passed && c.remedy);
+    if (remedies.length) {
+      pdf.paragraph('Remedies for failing controls:', { size: 9 });
+      for (const c of remedies) pdf.paragraph(`• ${c.id} (${c.resource}): ${c.remedy}${c.evidence ? ` Evidence: ${c.evidence.slice(0, 300)}` : ''}`, { size: 8.5 });
+    }
+  });
+  section(pdf, 'Backup freshness', r.backups, (data) => {
+    pdf.table(
+      [{ title: 'Backup job', width: 3 }, { title: 'Last success', width: 2 }, { title: 'Age', width: 1.5, align: 'right' }, { title: 'Target', width: 1.5, align: 'right' }, { title: 'Fresh', width: 1.3 }],
+      data.map((b) => [b.job, b.lastSuccessAt ? stamp(b.lastSuccessAt, r.period.timeZone) : 'never', span(b.ageMs), span(b.targetMs), b.fresh ? { text: 'yes', status: 'ok' } : { text: 'no', status: 'critical' }]),
+    );
+  });
+  section(pdf, 'Destructive actions and schedule changes', r.destructiveActions, (data) => {
+    pdf.table(
+      [{ title: 'When', width: 1.7 }, { title: 'Who', width: 1.6 }, { title: 'Via', width: 0.9 }, { title: 'Action', width: 1.8 }, { title: 'Job', width: 1.8 }, { title: 'Reason', width: 3.2 }],
+      data.map((a) => [stamp(a.at, r.period.timeZone), a.actor, a.source, a.action, a.job ?? '—', a.reason ?? '—']),
+    );
+  });
+  jobsSection(pdf, r.jobs);
+}
+
+// ---- incident -------------------------------------------------------------------------
+
+function renderIncident(pdf: ReportDocument, r: IncidentReport): void {
+  const i = r.incident;
+  const tz = r.period.timeZone;
+  titlePage(pdf, r, i.status === 'resolved' ? `${i.service} recovered after ${span(i.timeToRecoverMs)}.` : `${i.service} is still failing.`, [
+    ['Service', i.service],
+    ['Status', i.status],
+    ['Signals', String(i.signals.length)],
+    ['Time to detect', span(i.timeToDetectMs)],
+    ['Time to recover', span(i.timeToRecoverMs)],
+    ['Actions', String(r.actions.data?.length ?? 0)],
+  ]);
+  pdf.newPage();
+  pdf.heading('Summary');
+  pdf.facts([
+    ['Incident', i.id],
+    ['Service', i.service],
+    ['Opened', stamp(i.openedAt, tz)],
+    ['Resolved', i.resolvedAt ? stamp(i.resolvedAt, tz) : 'not yet'],
+    ['Signals', i.signals.join(', ') || '—'],
+    ['Time to detect', span(i.timeToDetectMs)],
+    ['Time to recover', span(i.timeToRecoverMs)],
+  ]);
+  section(pdf, 'Timeline', r.timeline, (data) => {
+    pdf.table([{ title: 'When', width: 1.6 }, { title: 'Event', width: 1.8 }, { title: 'Signal', width: 1.6 }, { title: 'What happened', width: 6 }], data.map((e) => [stamp(e.at, tz), e.kind, e.signal ?? '—', e.message]));
+  });
+  section(pdf, 'Actions taken', r.actions, (data) => {
+    pdf.table([{ title: 'When', width: 1.6 }, { title: 'Who', width: 1.4 }, { title: 'Action', width: 2 }, { title: 'Job', width: 1.6 }, { title: 'Outcome / reason', width: 4.4 }], data.map((a) => [stamp(a.at, tz), a.actor, a.action, a.job ?? '—', [a.outcome, a.reason].filter(Boolean).join(' · ') || '—']));
+  });
+  section(pdf, 'Findings that explain it', r.findings, (data) => {
+    pdf.table(
+      [{ title: 'When', width: 1.6 }, { title: 'Job', width: 1.6 }, { title: 'Check', width: 1.6 }, { title: 'Severity', width: 1.2 }, { title: 'Finding', width: 5 }],
+      data.map((f) => [stamp(f.at, tz), f.job, f.check, status(f.severity === 'info' ? 'ok' : (f.severity as Health)), f.message]),
+    );
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * One path for every report, whoever asks (a scheduled job, an incident resolving, the
+ * CLI): read the store → compose the model → render the PDF → store and index it →
+ * queue its email. Reports the time each step took and progress as it goes.
+ */
+import type { OpscronConfig, ReportKind } from '../config/schema.js';
+import { FileStorage } from '../integrations/storage.js';
+import type { Sql } from '../store/sql.js';
+import { serviceOfJobs } from './data.js';
+import { applyRetention, newReportId, storeReport, type ReportRecord } from './deliver/stored.js';
+import { channelOf, queueDelivery, recipientsOf } from './deliver/outbox.js';
+import { BACKUP_JOB_TYPES, composeComplianceReport, loadComplianceInputs } from './model/compliance.js';
+import { composeHealthReport, loadHealthInputs } from './model/health.js';
+import { composeIncidentReport, loadIncidentInputs } from './model/incident.js';
+import { composePerformanceReport, loadPerformanceInputs } from './model/performance.js';
+import { renderReport, pct, span } from './pdf/render.js';
+import { periodOf } from './period.js';
+import type { Report, ReportSummary } from './types.js';
+
+export interface ReportRequest {
+  kind: ReportKind;
+  from?: Date;
+  to?: Date;
+  /** Length of the period ending at `to` (or now) when `from` is not given. */
+  lengthMs?: number;
+  /** incident reports: which incident. */
+  incidentId?: string;
+  /** compliance: how old the last backup may be. */
+  backupTargetMs?: number;
+  /** Queue the email to the kind's recipients (or these). Default: yes. */
+  email?: boolean;
+  recipients?: string[];
+  runId?: string;
+}
+
+export interface ReportDeps {
+  sql: Sql;
+  config: OpscronConfig;
+  now: () => Date;
+  progress?: (fraction: number, note: string) => void;
+}
+
+export interface Produced {
+  record: ReportRecord;
+  report: Report;
+  pdf: Buffer;
+  /** The delivery queued, if any. */
+  delivery: { id: number; recipients: string[]; channel: 'email' | 'outbox' } | null;
+  timings: { queryMs: number; modelMs: number; renderMs: number; storeMs: number };
+}
+
+export const DEFAULT_LENGTH: Record<ReportKind, number> = { health: 86_400_000, incident: 86_400_000, compliance: 7 * 86_400_000, performance: 7 * 86_400_000 };
+
+export async function buildReport(deps: ReportDeps, request: ReportRequest): Promise<{ report: Report; queryMs: number; modelMs: number }> {
+  const { sql, config } = deps;
+  const generatedAt = deps.now();
+  const period = periodOf({ from: request.from, to: request.to, lengthMs: request.lengthMs ?? DEFAULT_LENGTH[request.kind], timeZone: config.timezone, now: generatedAt });
+  const jobServices = serviceOfJobs(config);
+  const t0 = performance.now();
+  let compose: () => Report;
+  switch (request.kind) {
+    case 'health': {
+      const inputs = await loadHealthInputs(sql, period, config.services.map((s) => s.name), jobServices, generatedAt);
+      compose = () => composeHealthReport(inputs);
+      break;
+    }
+    case 'performance': {
+      const inputs = await loadPerformanceInputs(sql, period, jobServices, generatedAt);
+      compose = () => composePerformanceReport(inputs);
+      break;
+    }
+    case 'compliance': {
+      const backupJobs = config.jobs.filter((j) => BACKUP_JOB_TYPES.includes(j.type)).map((j) => j.id);
+      const inputs = await loadComplianceInputs(sql, period, backupJobs, request.backupTargetMs ?? 26 * 3_600_000, generatedAt);
+      compose = () => composeComplianceReport(inputs);
+      break;
+    }
+    case 'incident': {
+      if (!request.incidentId) throw new Error('an incident report needs the incident id');
+      const jobsOfService = async () => {
+        const { rows } = await sql.query<{ service: string }>('select service from incidents where id = $1', [request.incidentId]);
+        return Object.entries(jobServices).filter(([, s]) => s === rows[0]?.service).map(([job]) => job);
+      };
+      const inputs = await loadIncidentInputs(sql, request.incidentId, await jobsOfService(), config.timezone, generatedAt);
+      compose = () => composeIncidentReport(inputs);
+      break;
+    }
+  }
+  const t1 = performance.now();
+  const report = compose();
+  return { report, queryMs: t1 - t0, modelMs: performance.now() - t1 };
+}
+
+export async function produceReport(deps: ReportDeps, request: ReportRequest): Promise<Produced> {
+  const progress = deps.progress ?? (() => {});
+  progress(0.05, `reading the store for the ${request.kind} report`);
+  const { report, queryMs, modelMs } = await buildReport(deps, request);
+  progress(0.5, 'rendering the PDF');
+  const t2 = performance.now();
+  const pdf = await renderReport(report);
+  const renderMs = performance.now() - t2;
+  progress(0.85, `storing ${pdf.length} bytes`);
+  const t3 = performance.now();
+  const storage = new FileStorage(deps.config.reports.path);
+  const id = newReportId(request.kind, report.generatedAt);
+  const record = await storeReport(deps.sql, storage, { id, kind: request.kind, title: report.title, period: report.period, createdAt: report.generatedAt, runId: request.runId, status: report.status, summary: summarize(report), pdf });
+  let delivery: Produced['delivery'] = null;
+  const recipients = request.recipients ?? recipientsOf(deps.config, request.kind);
+  if (request.email !== false && recipients.length) {
+    const channel = channelOf(deps.config);
+    delivery = { id: await queueDelivery(deps.sql, record.id, channel, recipients, deps.now()), recipients, channel };
+  }
+  await applyRetention(deps.sql, storage, deps.config.reports, deps.now());
+  const storeMs = performance.now() - t3;
+  progress(1, `stored ${record.storageKey}`);
+  return { record, report, pdf, delivery, timings: { queryMs, modelMs, renderMs, storeMs } };
+}
+
+/** The figures kept in the index and shown in the email. */
+export function summarize(report: Report): ReportSummary {
+  switch (report.kind) {
+    case 'health': {
+      const services = report.services.data ?? [];
+      const measured = services.filter((s) => s.availability !== null);
+      const worst = [...measured].sort((a, b) => a.availability! - b.availability!)[0];
+      return {
+        headline: measured.length ? `${services.filter((s) => s.status === 'ok').length} of ${services.length} services healthy; lowest availability: ${worst!.service} ${pct(worst!.availability)}.` : 'No health check ran in this period.',
+        figures: {
+          services: services.length,
+          'mean availability': measured.length ? pct(measured.reduce((s, x) => s + x.availability!, 0) / measured.length) : 'no data',
+          incidents: report.incidents.data?.count ?? 0,
+          'failed runs': (report.jobs.data ?? []).reduce((n, j) => n + j.failed, 0),
+          'missed runs': (report.jobs.data ?? []).reduce((n, j) => n + j.missed, 0),
+        },
+      };
+    }
+    case 'performance':
+      return {
+        headline: `${report.latency.data?.length ?? 0} services with latency data, ${report.resources.data?.length ?? 0} resource findings, ${report.slowQueries.data?.length ?? 0} slow-query findings.`,
+        figures: { 'services measured': report.latency.data?.length ?? 0, 'resource findings': report.resources.data?.length ?? 0, 'slow-query findings': report.slowQueries.data?.length ?? 0 },
+      };
+    case 'compliance': {
+      const controls = report.controls.data ?? [];
+      return {
+        headline: controls.length ? `${controls.filter((c) => c.passed).length} of ${controls.length} controls pass.` : 'No control was evaluated in this period.',
+        figures: { controls: controls.length, failing: controls.filter((c) => !c.passed).length, 'stale backups': (report.backups.data ?? []).filter((b) => !b.fresh).length },
+        controls: Object.fromEntries(controls.map((c) => [c.id, c.passed])),
+      };
+    }
+    case 'incident':
+      return {
+        headline: `${report.incident.service}: ${report.incident.title} — ${report.incident.status}${report.incident.resolvedAt ? ` after ${span(report.incident.timeToRecoverMs)}` : ''}.`,
+        figures: { service: report.incident.service, status: report.incident.status, 'time to detect': span(report.incident.timeToDetectMs), 'time to recover': span(report.incident.timeToRecoverMs) },
+      };
+  }
+}
