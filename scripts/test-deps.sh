@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the test suite needs besides npm packages: the redis-server, PostgreSQL and
-# Prometheus (prometheus, promtool) binaries.
+# Prometheus (prometheus, promtool) binaries, poppler (pdftotext, pdfinfo, pdffonts read
+# the report PDFs back) and openssl (test certificates).
 # The tests start their own private instances from them (free ports, temp dirs); nothing
 # needs to be running. Installs from Debian's packages when missing and we are root.
 set -euo pipefail
@@ -8,6 +9,8 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
   missing+=(postgresql postgresql-contrib)
 fi

@@ -69,7 +69,9 @@ export const serviceSchema = z.strictObject({
 });
 
 const REPORT_KINDS = ['health', 'incident', 'compliance', 'performance'] as const;
-const recipients = z.array(z.email({ error: 'must be an email address' })).default([]);
+/** An email address as browsers accept it (ops@localhost included). */
+export const emailAddress = z.email({ pattern: z.regexes.html5Email, error: 'must be an email address such as ops@example.com' });
+const recipients = z.array(emailAddress).default([]);
 
 export const reportsSchema = z
   .strictObject({
@@ -92,6 +94,8 @@ export const emailSchema = z
     smtpUrl: optionalUrl,
     /** Refuse to send without STARTTLS (on by default outside loopback). */
     requireTLS: z.boolean().optional(),
+    /** PEM file of the CA that signed the SMTP server's certificate (a private CA). */
+    caFile: z.string().optional(),
     from: z.string().default('opscron <opscron@localhost>'),
     outbox: z.string().default('./var/outbox'),
     /** Sending is retried with exponential backoff until it works or attempts run out. */

@@ -5,7 +5,7 @@
  * so a red report never makes the reporting job look broken.
  */
 import { z } from 'zod';
-import { duration, type ReportKind } from '../config/schema.js';
+import { duration, emailAddress, type ReportKind } from '../config/schema.js';
 import { produceReport } from '../reports/publish.js';
 import { defineJob, type JobDefinition } from './types.js';
 
@@ -14,7 +14,7 @@ const base = {
   period: duration.optional(),
   /** Email it to the kind's recipients (reports.recipients) or these. */
   email: z.boolean().default(true),
-  recipients: z.array(z.email({ error: 'must be an email address' })).optional(),
+  recipients: z.array(emailAddress).optional(),
 };
 
 function reportJob<S extends z.ZodRawShape>(kind: ReportKind, summary: string, extra: S): JobDefinition<z.output<z.ZodObject<typeof base & S>>> {
@@ -34,7 +34,7 @@ function reportJob<S extends z.ZodRawShape>(kind: ReportKind, summary: string, e
       return {
         status: 'ok',
         summary: `${record.title} ${record.id} (${record.status}) stored as ${record.storageKey}, ${record.bytes} bytes${mailed}`,
-        findings: [{ severity: 'info', check: 'report.stored', resource: `report/${record.id}`, message: record.summary.headline, evidence: { status: record.status, ...record.summary.figures } }],
+        findings: [{ severity: 'info', check: 'report.stored', resource: `report/${record.id}`, message: record.summary.headline, evidence: { status: record.status, figures: Object.fromEntries(record.summary.figures) } }],
         metrics: { bytes: record.bytes, queryMs: Math.round(timings.queryMs), modelMs: Math.round(timings.modelMs), renderMs: Math.round(timings.renderMs) },
         artifacts: [{ kind: 'report', key: record.storageKey, bytes: record.bytes, sha256: record.sha256 }],
       };

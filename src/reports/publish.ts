@@ -13,9 +13,10 @@ import { BACKUP_JOB_TYPES, composeComplianceReport, loadComplianceInputs } from 
 import { composeHealthReport, loadHealthInputs } from './model/health.js';
 import { composeIncidentReport, loadIncidentInputs } from './model/incident.js';
 import { composePerformanceReport, loadPerformanceInputs } from './model/performance.js';
-import { renderReport, pct, span } from './pdf/render.js';
+import { renderReport } from './pdf/render.js';
+import { summarize } from './summary.js';
 import { periodOf } from './period.js';
-import type { Report, ReportSummary } from './types.js';
+import type { Report } from './types.js';
 
 export interface ReportRequest {
   kind: ReportKind;
@@ -114,43 +115,4 @@ export async function produceReport(deps: ReportDeps, request: ReportRequest): P
   const storeMs = performance.now() - t3;
   progress(1, `stored ${record.storageKey}`);
   return { record, report, pdf, delivery, timings: { queryMs, modelMs, renderMs, storeMs } };
-}
-
-/** The figures kept in the index and shown in the email. */
-export function summarize(report: Report): ReportSummary {
-  switch (report.kind) {
-    case 'health': {
-      const services = report.services.data ?? [];
-      const measured = services.filter((s) => s.availability !== null);
-      const worst = [...measured].sort((a, b) => a.availability! - b.availability!)[0];
-      return {
-        headline: measured.length ? `${services.filter((s) => s.status === 'ok').length} of ${services.length} services healthy; lowest availability: ${worst!.service} ${pct(worst!.availability)}.` : 'No health check ran in this period.',
-        figures: {
-          services: services.length,
-          'mean availability': measured.length ? pct(measured.reduce((s, x) => s + x.availability!, 0) / measured.length) : 'no data',
-          incidents: report.incidents.data?.count ?? 0,
-          'failed runs': (report.jobs.data ?? []).reduce((n, j) => n + j.failed, 0),
-          'missed runs': (report.jobs.data ?? []).reduce((n, j) => n + j.missed, 0),
-        },
-      };
-    }
-    case 'performance':
-      return {
-        headline: `${report.latency.data?.length ?? 0} services with latency data, ${report.resources.data?.length ?? 0} resource findings, ${report.slowQueries.data?.length ?? 0} slow-query findings.`,
-        figures: { 'services measured': report.latency.data?.length ?? 0, 'resource findings': report.resources.data?.length ?? 0, 'slow-query findings': report.slowQueries.data?.length ?? 0 },
-      };
-    case 'compliance': {
-      const controls = report.controls.data ?? [];
-      return {
-        headline: controls.length ? `${controls.filter((c) => c.passed).length} of ${controls.length} controls pass.` : 'No control was evaluated in this period.',
-        figures: { controls: controls.length, failing: controls.filter((c) => !c.passed).length, 'stale backups': (report.backups.data ?? []).filter((b) => !b.fresh).length },
-        controls: Object.fromEntries(controls.map((c) => [c.id, c.passed])),
-      };
-    }
-    case 'incident':
-      return {
-        headline: `${report.incident.service}: ${report.incident.title} — ${report.incident.status}${report.incident.resolvedAt ? ` after ${span(report.incident.timeToRecoverMs)}` : ''}.`,
-        figures: { service: report.incident.service, status: report.incident.status, 'time to detect': span(report.incident.timeToDetectMs), 'time to recover': span(report.incident.timeToRecoverMs) },
-      };
-  }
 }

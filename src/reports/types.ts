@@ -173,6 +173,6 @@ export type Report = HealthReport | PerformanceReport | ComplianceReport | Incid
 /** Compact figures kept in the reports index (and compared by the next report). */
 export interface ReportSummary {
   headline: string;
-  figures: Record<string, number | string>;
+  figures: Array<[string, string]>;
   controls?: Record<string, boolean>;
 }

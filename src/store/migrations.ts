@@ -85,11 +85,13 @@ create table reports (
 create index reports_kind_created on reports (kind, created_at);
 create index reports_created on reports (created_at);
 
--- The email outbox: a report is stored first, then each delivery is a row that is tried,
+-- The email outbox: a report is stored first (an alert is its own message), then each delivery is a row that is tried,
 -- retried with backoff and marked sent, so nothing is lost while SMTP is down.
 create table deliveries (
   id              bigserial primary key,
-  report_id       text not null references reports (id) on delete cascade,
+  report_id       text references reports (id) on delete cascade,
+  -- Mails that are not a report (incident alerts): {subject, text, html}.
+  message         jsonb,
   channel         text not null check (channel in ('email', 'outbox')),
   recipients      jsonb not null,
   status          text not null check (status in ('pending', 'sent', 'failed')),
@@ -98,7 +100,8 @@ create table deliveries (
   lease_until     timestamptz,
   last_error      text,
   created_at      timestamptz not null,
-  sent_at         timestamptz
+  sent_at         timestamptz,
+  check (report_id is not null or message is not null)
 );
 create index deliveries_due on deliveries (next_attempt_at) where status = 'pending';
 

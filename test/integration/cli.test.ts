@@ -1,5 +1,6 @@
 /** The `opscron` command as an operator meets it: exit codes, and bad input that starts nothing. */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runOpscron, spawnOpscron, tempDir, writeConfig } from '../support/cli.js';
 import { freePort } from '../support/services.mjs';
@@ -18,7 +19,7 @@ describe('opscron CLI', () => {
 
   it.each([
     ['malformed YAML', 'jobs:\n  - id: web\n   type: [oops\n', /line \d+, column \d+/],
-    ['an unknown job type', { jobs: [{ id: 'web', type: 'db-bakup', schedule: '@daily' }] }, /jobs\[0\]\.type: "db-bakup" — unknown job type; allowed: health-check, latency-check, error-rate, reset-breakers, noop/],
+    ['an unknown job type', { jobs: [{ id: 'web', type: 'db-bakup', schedule: '@daily' }] }, /jobs\[0\]\.type: "db-bakup" — unknown job type; allowed: health-check, latency-check, error-rate, reset-breakers, health-report, performance-report, compliance-report, incident-report, noop/],
     ['a bad cron expression', { jobs: [{ id: 'web', type: 'health-check', schedule: '61 * * * *', params: { url: 'http://x/' } }] }, /jobs\[0\]\.schedule: "61 \* \* \* \*" — minute must be 0-59/],
     ['an unknown time zone', { timezone: 'Europe/Atlantis', jobs: [] }, /timezone: "Europe\/Atlantis" — must be an IANA time zone/],
     ['params that fail the schema', { jobs: [{ id: 'web', type: 'health-check', params: { url: 'ftp://x/' } }] }, /jobs\[0\]\.params\.url: "ftp:\/\/x\/" — must be an http\(s\) URL/],
@@ -114,5 +115,35 @@ describe('opscron CLI', () => {
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(/the embedded store .* is in use by opscron \(pid \d+\)/);
     await app.stop();
+  });
+
+  it('report health --out writes the PDF from the embedded store and --email drops the mail in the outbox', async () => {
+    const dir = tempDir();
+    const file = writeConfig(dir, { ...good(), reports: { recipients: { health: ['lead@example.com'] } } });
+    target.behaviour = {};
+    expect((await runOpscron(['run', 'web', '--config', file], { cwd: dir })).code).toBe(0);
+    target.behaviour = { status: 503 };
+    expect((await runOpscron(['run', 'web', '--config', file], { cwd: dir })).code).toBe(2);
+    const result = await runOpscron(['report', 'health', '--out', 'r.pdf', '--email', '--config', file], { cwd: dir });
+    expect(result.stderr).toMatch(/100%.*stored health\//);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toMatch(/^Service health report health-\d{8}T\d{6}Z-[0-9a-f]{6}: CRITICAL — 0 of 1 services healthy; lowest availability: web 50\.00 %/);
+    expect(result.stdout).toMatch(/written to .*r\.pdf/);
+    expect(result.stdout).toMatch(/written to \.\/var\/outbox for lead@example\.com/);
+    const text = execFileSync('pdftotext', ['-layout', join(dir, 'r.pdf'), '-'], { encoding: 'utf8' });
+    expect(text).toMatch(/web\s+critical\s+50\.00 %\s+2/);
+    expect(readdirSync(join(dir, 'var', 'outbox'))).toHaveLength(1);
+  });
+
+  it.each([
+    [['report', 'weekly'], /report kind "weekly" — allowed: health, incident, compliance, performance/],
+    [['report', 'health', '--from', 'yesterday'], /--from "yesterday" — must be a date \(2026-11-01\) or a date-time/],
+    [['report', 'health', '--period', 'forever'], /--period "forever" — must be a duration such as 12h, 1d or 7d/],
+    [['report', 'incident'], /an incident report needs --incident <id>/],
+  ])('report %j is refused with a message naming the argument', async (args, message) => {
+    const dir = tempDir();
+    const result = await runOpscron([...args, '--config', writeConfig(dir, good())], { cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(message);
   });
 });

@@ -3,6 +3,7 @@
  * when email.requireTLS is set), or, with no SMTP configured, the same message written as
  * an .eml file to the outbox directory. Text and HTML summary, the PDF attached.
  */
+import { readFileSync } from 'node:fs';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { OpscronConfig } from '../../config/schema.js';
 import { FileStorage } from '../../integrations/storage.js';
@@ -17,11 +18,13 @@ export interface Mailer {
 export function createMailer(email: OpscronConfig['email']): Mailer {
   if (email.smtpUrl) {
     const loopback = /^smtps?:\/\/([^@/]*@)?(localhost|127\.|\[::1\])/.test(email.smtpUrl);
-    const transport = nodemailer.createTransport(email.smtpUrl, {
+    const transport = nodemailer.createTransport({
+      url: email.smtpUrl,
       requireTLS: email.requireTLS ?? !loopback,
       connectionTimeout: 15_000,
       greetingTimeout: 15_000,
       socketTimeout: 60_000,
+      ...(email.caFile ? { tls: { ca: readFileSync(email.caFile, 'utf8') } } : {}),
     } as never);
     return {
       channel: 'email',
@@ -48,7 +51,7 @@ const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': 
 export function reportMessage(from: string, to: string[], report: ReportRecord, pdf: Buffer, messageId: string): SendMailOptions & { messageId: string } {
   const period = `${report.periodFrom.toISOString().slice(0, 16).replace('T', ' ')} – ${report.periodTo.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const subject = `[opscron] ${report.title}: ${report.status.toUpperCase()} (${report.periodFrom.toISOString().slice(0, 10)} – ${report.periodTo.toISOString().slice(0, 10)})`;
-  const figures = Object.entries(report.summary.figures);
+  const figures = report.summary.figures;
   const text = [
     `${report.title} — ${report.status.toUpperCase()}`,
     `Period: ${period}`,

@@ -23,6 +23,21 @@ export async function queueDelivery(sql: Sql, reportId: string, channel: 'email'
   return rows[0]!.id;
 }
 
+/** An email that is not a report (an incident alert), queued like one. */
+export interface AlertMessage {
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export async function queueAlert(sql: Sql, message: AlertMessage, channel: 'email' | 'outbox', recipients: string[], now: Date): Promise<number> {
+  const { rows } = await sql.query<{ id: number }>(
+    `insert into deliveries (message, channel, recipients, status, next_attempt_at, created_at) values ($1, $2, $3, 'pending', $4, $4) returning id`,
+    [JSON.stringify(message), channel, JSON.stringify(recipients), now],
+  );
+  return rows[0]!.id;
+}
+
 export function channelOf(config: OpscronConfig): 'email' | 'outbox' {
   return config.email.smtpUrl ? 'email' : 'outbox';
 }
@@ -33,7 +48,8 @@ export function recipientsOf(config: OpscronConfig, kind: ReportKind): string[] 
 
 interface DeliveryRow {
   id: number;
-  report_id: string;
+  report_id: string | null;
+  message: AlertMessage | null;
   channel: 'email' | 'outbox';
   recipients: string[];
   attempts: number;
@@ -118,7 +134,7 @@ export class DeliveryWorker {
         where id in (select id from deliveries
                       where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1)
                       order by id limit 20 for update skip locked)
-        returning id, report_id, channel, recipients, attempts`,
+        returning id, report_id, message, channel, recipients, attempts`,
       [now, new Date(now.getTime() + 300_000)],
     );
     let sent = 0;
@@ -130,13 +146,21 @@ export class DeliveryWorker {
     const { sql, logger, metrics, config } = this.o;
     const channel = this.mailer.channel;
     try {
-      const report = await getReport(sql, row.report_id);
-      if (!report) throw new Error(`report ${row.report_id} is gone`);
-      const pdf = await streamToBuffer(this.storage.read(report.storageKey));
-      await this.mailer.send(reportMessage(config.email.from, row.recipients, report, pdf, `<${report.id}.${row.id}@opscron>`));
+      let what: string;
+      if (row.report_id) {
+        const report = await getReport(sql, row.report_id);
+        if (!report) throw new Error(`report ${row.report_id} is gone`);
+        const pdf = await streamToBuffer(this.storage.read(report.storageKey));
+        await this.mailer.send(reportMessage(config.email.from, row.recipients, report, pdf, `<${report.id}.${row.id}@opscron>`));
+        what = report.id;
+      } else {
+        const message = row.message!;
+        await this.mailer.send({ from: config.email.from, to: row.recipients, subject: message.subject, text: message.text, html: message.html, messageId: `<alert-${row.id}@opscron>` });
+        what = `alert ${row.id}`;
+      }
       await sql.query(`update deliveries set status = 'sent', sent_at = $2, lease_until = null, last_error = null where id = $1`, [row.id, this.o.now?.() ?? new Date()]);
       metrics.reportDeliveries.inc({ channel, status: 'sent' });
-      logger.info({ report: report.id, delivery: row.id, channel, recipients: row.recipients.length, attempt: row.attempts }, 'report delivered');
+      logger.info({ what, delivery: row.id, channel, recipients: row.recipients.length, attempt: row.attempts }, 'report delivered');
       return true;
     } catch (error) {
       const message = redact(error instanceof Error ? error.message : String(error));
@@ -149,7 +173,7 @@ export class DeliveryWorker {
         [row.id, giveUp ? 'failed' : 'pending', new Date(now.getTime() + delay), message],
       );
       metrics.reportDeliveries.inc({ channel, status: giveUp ? 'failed' : 'retry' });
-      logger.warn({ report: row.report_id, delivery: row.id, channel, attempt: row.attempts, error: message, retryInMs: giveUp ? null : delay }, giveUp ? 'report delivery failed for good' : 'report delivery failed; will retry');
+      logger.warn({ report: row.report_id ?? `alert`, delivery: row.id, channel, attempt: row.attempts, error: message, retryInMs: giveUp ? null : delay }, giveUp ? 'report delivery failed for good' : 'report delivery failed; will retry');
       return false;
     }
   }

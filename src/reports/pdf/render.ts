@@ -1,7 +1,9 @@
 /** Lays each report model out as pages: title page, summary table, charts, sections. */
-import type { ComplianceReport, Health, HealthReport, IncidentReport, JobRunSummary, Period, PerformanceReport, Report, Section } from '../types.js';
+import type { ComplianceReport, Health, HealthReport, IncidentReport, JobRunSummary, PerformanceReport, Report, Section } from '../types.js';
 import { availabilityGrid, barChart, legend } from './charts.js';
 import { COLORS, ReportDocument, type Cell } from './document.js';
+import { ms, pct, periodText, span, stamp } from '../format.js';
+import { summarize } from '../summary.js';
 
 export async function renderReport(report: Report): Promise<Buffer> {
   const pdf = new ReportDocument({ title: report.title, subject: `${report.kind} report, ${periodText(report.period)}`, generatedAt: report.generatedAt });
@@ -22,25 +24,6 @@ export async function renderReport(report: Report): Promise<Buffer> {
   return pdf.finish(`opscron · ${report.title} · ${periodText(report.period)}`);
 }
 
-// ---- formatting ---------------------------------------------------------------------
-
-const stampFormats = new Map<string, Intl.DateTimeFormat>();
-export function stamp(at: Date, timeZone: string): string {
-  let f = stampFormats.get(timeZone);
-  if (!f) stampFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
-  return f.format(at).replace(',', '');
-}
-export const periodText = (p: Period) => `${stamp(p.from, p.timeZone)} – ${stamp(p.to, p.timeZone)} (${p.timeZone})`;
-export const pct = (v: number | null, digits = 2) => (v === null ? '—' : `${(v * 100).toFixed(digits)} %`);
-export const ms = (v: number | null) => (v === null ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
-export function span(msValue: number | null): string {
-  if (msValue === null) return '—';
-  const s = Math.round(msValue / 1000);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
-}
 const status = (s: Health): Cell => ({ text: s === 'nodata' ? 'no data' : s, status: s });
 
 function section<T>(pdf: ReportDocument, title: string, s: Section<T>, draw: (data: T) => void): void {
@@ -49,7 +32,8 @@ function section<T>(pdf: ReportDocument, title: string, s: Section<T>, draw: (da
   else draw(s.data);
 }
 
-function titlePage(pdf: ReportDocument, report: Report, headline: string, figures: Array<[string, string]>): void {
+function titlePage(pdf: ReportDocument, report: Report): void {
+  const { headline, figures } = summarize(report);
   pdf.titlePage({
     product: 'opscron',
     title: report.title,
@@ -94,28 +78,13 @@ function availabilityColor(v: number | null): string {
 
 function renderHealth(pdf: ReportDocument, r: HealthReport): void {
   const services = r.services.data ?? [];
-  const measured = services.filter((s) => s.availability !== null);
-  const worstService = [...measured].sort((a, b) => a.availability! - b.availability!)[0];
-  const failedRuns = (r.jobs.data ?? []).reduce((n, j) => n + j.failed + j.critical, 0);
-  const missed = (r.jobs.data ?? []).reduce((n, j) => n + j.missed, 0);
-  const incidents = r.incidents.data?.count ?? 0;
-  const headline = measured.length
-    ? `${services.filter((s) => s.status === 'ok').length} of ${services.length} services healthy; lowest availability ${worstService!.service} at ${pct(worstService!.availability)}; ${incidents} incident${incidents === 1 ? '' : 's'}.`
-    : 'No health check ran in this period: availability is unknown.';
-  titlePage(pdf, r, headline, [
-    ['Services', String(services.length)],
-    ['Mean availability', measured.length ? pct(measured.reduce((s, x) => s + x.availability!, 0) / measured.length) : '—'],
-    ['Incidents', String(incidents)],
-    ['Failed or critical runs', String(failedRuns)],
-    ['Missed runs', String(missed)],
-    ['Days', String(r.days.length)],
-  ]);
+  titlePage(pdf, r);
 
   pdf.newPage();
   section(pdf, 'Services', r.services, (data) => {
     pdf.paragraph('Availability is the share of health checks that passed. p50/p95 are health-check response times over the period; the trend is the daily p95. Error rate is 5xx responses over all requests seen by error-rate runs.', { muted: true, size: 8.5 });
     pdf.table(
-      [{ title: 'Service', width: 2.4 }, { title: 'Status', width: 1.7 }, { title: 'Avail.', width: 1.5, align: 'right' }, { title: 'Checks', width: 1.1, align: 'right' }, { title: 'p50', width: 1.1, align: 'right' }, { title: 'p95', width: 1.1, align: 'right' }, { title: '5xx', width: 1.2, align: 'right' }, { title: 'Budget', width: 1.2, align: 'right' }, { title: 'Inc.', width: 0.8, align: 'right' }, { title: 'p95 trend', width: 2 }],
+      [{ title: 'Service', width: 2.2 }, { title: 'Status', width: 1.6 }, { title: 'Avail.', width: 1.45, align: 'right' }, { title: 'Checks', width: 1.1, align: 'right' }, { title: 'p50', width: 1.3, align: 'right' }, { title: 'p95', width: 1.3, align: 'right' }, { title: '5xx', width: 1.2, align: 'right' }, { title: 'Budget', width: 1.2, align: 'right' }, { title: 'Inc.', width: 0.7, align: 'right' }, { title: 'p95 trend', width: 1.8 }],
       data.map((s) => [s.service, status(s.status), pct(s.availability), String(s.checks), ms(s.p50Ms), ms(s.p95Ms), pct(s.errorRatio), pct(s.sloBudgetRemaining, 1), String(s.incidents), { spark: s.p95ByDay, min: 0 }]),
       { rowHeight: 16 },
     );
@@ -159,8 +128,9 @@ function renderHealth(pdf: ReportDocument, r: HealthReport): void {
     }
     pdf.facts([['Incidents', String(data.count)], ['Mean time to detect', span(data.meanTimeToDetectMs)], ['Mean time to recover', span(data.meanTimeToRecoverMs)]]);
     pdf.table(
-      [{ title: 'Incident', width: 1.6 }, { title: 'Service', width: 1.8 }, { title: 'Status', width: 1.2 }, { title: 'Opened', width: 1.7 }, { title: 'Resolved', width: 1.7 }, { title: 'Detect', width: 1.1, align: 'right' }, { title: 'Recover', width: 1.2, align: 'right' }, { title: 'Signals', width: 2.2 }],
-      data.list.map((i) => [i.id, i.service, status(i.status === 'open' ? 'critical' : 'ok'), stamp(i.openedAt, r.period.timeZone), i.resolvedAt ? stamp(i.resolvedAt, r.period.timeZone) : 'open', span(i.timeToDetectMs), span(i.timeToRecoverMs), i.signals.join(', ')]),
+      [{ title: 'Incident', width: 2.6 }, { title: 'Service', width: 1.5 }, { title: 'Opened', width: 2.1 }, { title: 'Resolved', width: 2.1 }, { title: 'Detect', width: 1.3, align: 'right' }, { title: 'Recover', width: 1.4, align: 'right' }, { title: 'Signals', width: 2 }],
+      data.list.map((i) => [i.id, i.service, stamp(i.openedAt, r.period.timeZone), i.resolvedAt ? stamp(i.resolvedAt, r.period.timeZone) : { text: 'still open', status: 'critical' }, span(i.timeToDetectMs), span(i.timeToRecoverMs), i.signals.join(', ')]),
+      { fontSize: 7.5 },
     );
   });
 
@@ -177,17 +147,7 @@ function renderHealth(pdf: ReportDocument, r: HealthReport): void {
 // ---- performance ----------------------------------------------------------------------
 
 function renderPerformance(pdf: ReportDocument, r: PerformanceReport): void {
-  const lat = r.latency.data ?? [];
-  const errs = r.errorRate.data ?? [];
-  const slowest = [...lat].filter((l) => l.p95Ms !== null).sort((a, b) => b.p95Ms! - a.p95Ms!)[0];
-  titlePage(pdf, r, slowest ? `Slowest service by p95: ${slowest.service} at ${ms(slowest.p95Ms)}.` : 'No latency was recorded in this period.', [
-    ['Services with latency data', String(lat.length)],
-    ['Services with error-rate data', String(errs.length)],
-    ['Resource findings', String(r.resources.data?.length ?? 0)],
-    ['Slow-query findings', String(r.slowQueries.data?.length ?? 0)],
-    ['Caches measured', String(r.cache.data?.length ?? 0)],
-    ['Days', String(r.days.length)],
-  ]);
+  titlePage(pdf, r);
   pdf.newPage();
   section(pdf, 'Latency', r.latency, (data) => {
     pdf.table(
@@ -218,17 +178,7 @@ function renderPerformance(pdf: ReportDocument, r: PerformanceReport): void {
 // ---- compliance -----------------------------------------------------------------------
 
 function renderCompliance(pdf: ReportDocument, r: ComplianceReport): void {
-  const controls = r.controls.data ?? [];
-  const failed = controls.filter((c) => !c.passed);
-  const stale = (r.backups.data ?? []).filter((b) => !b.fresh);
-  titlePage(pdf, r, controls.length ? `${controls.length - failed.length} of ${controls.length} controls pass; ${stale.length} backup${stale.length === 1 ? ' is' : 's are'} older than target.` : 'No control was evaluated in this period.', [
-    ['Controls', String(controls.length)],
-    ['Failing', String(failed.length)],
-    ['Regressed', String(controls.filter((c) => c.change === 'regressed').length)],
-    ['Fixed', String(controls.filter((c) => c.change === 'fixed').length)],
-    ['Stale backups', String(stale.length)],
-    ['Destructive actions', String(r.destructiveActions.data?.length ?? 0)],
-  ]);
+  titlePage(pdf, r);
   pdf.newPage();
   section(pdf, 'Controls', r.controls, (data) => {
     pdf.paragraph(r.previousReport ? `Change is against the previous compliance report ${r.previousReport.id} of ${stamp(r.previousReport.createdAt, r.period.timeZone)}.` : 'There is no earlier compliance report: every control is new.', { muted: true, size: 8.5 });
@@ -262,14 +212,7 @@ function renderCompliance(pdf: ReportDocument, r: ComplianceReport): void {
 function renderIncident(pdf: ReportDocument, r: IncidentReport): void {
   const i = r.incident;
   const tz = r.period.timeZone;
-  titlePage(pdf, r, i.status === 'resolved' ? `${i.service} recovered after ${span(i.timeToRecoverMs)}.` : `${i.service} is still failing.`, [
-    ['Service', i.service],
-    ['Status', i.status],
-    ['Signals', String(i.signals.length)],
-    ['Time to detect', span(i.timeToDetectMs)],
-    ['Time to recover', span(i.timeToRecoverMs)],
-    ['Actions', String(r.actions.data?.length ?? 0)],
-  ]);
+  titlePage(pdf, r);
   pdf.newPage();
   pdf.heading('Summary');
   pdf.facts([

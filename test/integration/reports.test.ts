@@ -1,0 +1,269 @@
+/**
+ * Reports end to end on real parts: PostgreSQL holds the runs, pdfkit renders, poppler's
+ * pdftotext/pdfinfo/pdffonts read the PDF back, a real SMTP server (smtp-server, with
+ * STARTTLS) receives the mail, the outbox writes .eml files, and the HTTP API serves the
+ * stored PDF. SMTP down then up: delivered once, not lost, not duplicated.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { startOpscron, type Opscron } from '../../src/app.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { OpscronConfig } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { DeliveryWorker, deliveriesOf } from '../../src/reports/deliver/outbox.js';
+import { listReports } from '../../src/reports/deliver/stored.js';
+import { renderReport } from '../../src/reports/pdf/render.js';
+import { buildReport, produceReport } from '../../src/reports/publish.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { tempDir } from '../support/cli.js';
+import { createDatabase, freePort } from '../support/services.mjs';
+import { startSmtp, testSmtpCa, type TestSmtp } from '../support/smtp.js';
+import { eventually } from '../support/target.js';
+
+const TO = new Date('2026-11-26T00:00:00Z');
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+function pdfText(pdf: Buffer): string {
+  const file = join(tempDir('pdf-'), 'r.pdf');
+  writeFileSync(file, pdf);
+  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+}
+function pdfTool(tool: string, pdf: Buffer): string {
+  const file = join(tempDir('pdf-'), 'r.pdf');
+  writeFileSync(file, pdf);
+  return execFileSync(tool, [file], { encoding: 'utf8' });
+}
+
+/** Two days of hourly checks: checkout always up; search down for 3 hours on the 25th. */
+async function seed(store: Store): Promise<void> {
+  await store.sql.query(
+    `insert into runs (id, job_id, job_type, trigger, created_at, started_at, finished_at, status, summary, findings, metrics)
+     select svc || '-' || h, 'hc-' || svc, 'health-check', 'schedule', t, t, t + interval '30 ms',
+            case when down then 'critical' else 'ok' end, 'x',
+            case when down then jsonb_build_array(jsonb_build_object('severity', 'critical', 'check', 'http.status', 'resource', 'service/' || svc, 'message', 'status 503, expected 200', 'remedy', 'Check search''s dependencies.')) else '[]'::jsonb end,
+            jsonb_build_object('responseTimeMs', case when svc = 'checkout' then 40 + h % 5 else 200 end)
+       from unnest(array['checkout', 'search']) svc, generate_series(0, 47) h,
+            lateral (select $1::timestamptz - (h + 1) * interval '1 hour' as t, svc = 'search' and h between 10 and 12 as down) x`,
+    [TO],
+  );
+  await store.sql.query(
+    `insert into runs (id, job_id, job_type, trigger, created_at, status, findings, metrics)
+     values ('er-1', 'er-checkout', 'error-rate', 'schedule', $1, 'warning', '[]', '{"requests": 20000, "errors": 300, "errorRatio": 0.015, "errorBudgetRemaining": 0.62}')`,
+    [new Date('2026-11-25T12:00:00Z')],
+  );
+  await store.sql.query(
+    `insert into incidents (id, service, title, status, severity, opened_at, first_bad_at, resolved_at, signals)
+     values ('inc-20261125-search', 'search', 'health-check critical', 'resolved', 'critical', $1, $2, $3, '["health"]')`,
+    [new Date('2026-11-25T11:10:00Z'), new Date('2026-11-25T11:00:00Z'), new Date('2026-11-25T14:05:00Z')],
+  );
+}
+
+describe('reports', () => {
+  let databaseUrl: string;
+  let store: Store;
+  let reportsDir: string;
+  const smtps: TestSmtp[] = [];
+
+  const config = (over: Record<string, unknown> = {}): OpscronConfig =>
+    parseConfig({
+      timezone: 'UTC',
+      store: { databaseUrl },
+      reports: { path: reportsDir, recipients: { health: ['lead@example.com', 'ops@example.com'] } },
+      services: [
+        { name: 'checkout', url: 'http://checkout.internal' },
+        { name: 'search', url: 'http://search.internal' },
+      ],
+      jobs: [
+        { id: 'hc-checkout', type: 'health-check', params: { service: 'checkout' } },
+        { id: 'hc-search', type: 'health-check', params: { service: 'search' } },
+        { id: 'er-checkout', type: 'error-rate', params: { service: 'checkout' } },
+      ],
+      ...over,
+    });
+
+  beforeAll(async () => {
+    databaseUrl = await createDatabase('reports');
+    store = await openStore({ databaseUrl, path: 'unused' });
+    await seed(store);
+  });
+  beforeEach(() => {
+    reportsDir = tempDir('reports-');
+  });
+  afterAll(async () => {
+    await store.close();
+    for (const s of smtps) await s.stop();
+  });
+
+  it('the health report PDF shows each service, its numbers, the incident and the period', async () => {
+    const produced = await produceReport({ sql: store.sql, config: config(), now: () => TO }, { kind: 'health', lengthMs: 2 * 86_400_000, email: false });
+    const text = pdfText(produced.pdf);
+    expect(text).toContain('Service health report');
+    expect(text).toContain('2026-11-24 00:00 – 2026-11-26 00:00 (UTC)');
+    expect(text).toMatch(/checkout\s+warning\s+100\.00 %\s+48\s+42 ms/); // 1.5 % 5xx makes it a warning
+    expect(text).toMatch(/search\s+critical\s+93\.75 %\s+48\s+200 ms/); // 45 of 48 checks passed
+    expect(text).toContain('1.50 %'); // checkout's error rate
+    expect(text).toContain('62.0 %'); // its SLO budget left
+    expect(text).toMatch(/inc-20261125-search\s+search\s+2026-11-25 11:10\s+2026-11-25 14:05\s+10 min 0 s\s+2 h 55 min/);
+    expect(text).toMatch(/service\/search\s+http\.status\s+critical\s+3/);
+    expect(text).toContain("Check search's dependencies.");
+    expect(text).toMatch(/hc-search\s+health-check\s+48\s+45\s+0\s+3/);
+    expect(text).toMatch(/Page 1 of \d/);
+    expect(text).toContain('Availability by day');
+
+    const info = pdfTool('pdfinfo', produced.pdf);
+    expect(info).toMatch(/Title:\s+Service health report/);
+    expect(info).toMatch(/Subject:\s+health report, 2026-11-24 00:00/);
+    expect(info).toMatch(/CreationDate:\s+Thu Nov 26 00:00:00 2026 UTC/);
+    const fonts = pdfTool('pdffonts', produced.pdf);
+    expect(fonts).toMatch(/DejaVuSans\s.*yes\s+yes/); // embedded, subset
+    expect(fonts).not.toMatch(/Helvetica/);
+  });
+
+  it('renders byte for byte the same under a fixed clock', async () => {
+    const { report } = await buildReport({ sql: store.sql, config: config(), now: () => TO }, { kind: 'health', lengthMs: 2 * 86_400_000 });
+    const [a, b] = [await renderReport(report), await renderReport(report)];
+    expect(a.length).toBeGreaterThan(5_000);
+    expect(sha256(a)).toBe(sha256(b));
+  });
+
+  it('a period with no data renders every section with its "no data" statement', async () => {
+    const now = new Date('2025-01-10T00:00:00Z');
+    for (const kind of ['health', 'performance', 'compliance'] as const) {
+      const produced = await produceReport({ sql: store.sql, config: config({ services: [], jobs: [] }), now: () => now }, { kind, email: false });
+      const text = pdfText(produced.pdf).replace(/\s+/g, ' ');
+      const expected = {
+        health: ['No services are configured and no health checks ran in this period.', 'No check failed or warned in this period.', 'No incident was open in this period.', 'No SLO is configured', 'No job ran in this period.'],
+        performance: ['No latency recorded in this period: no latency-check run reported it.', 'No error rate recorded', 'No resource usage finding recorded', 'No slow query recorded', 'No cache hit ratio recorded'],
+        compliance: ['No audit-review run ended in this period', 'No backup job (db-backup, config-backup) is configured or has run', 'Nobody ran a destructive action', 'No job ran in this period.'],
+      }[kind];
+      for (const sentence of expected) expect(text).toContain(sentence);
+    }
+  });
+
+  it('stores the PDF under <root>/<kind>/<yyyy>/<mm>/<id>.pdf, indexed with size and checksum, and keeps at most maxCount', async () => {
+    const cfg = config({ reports: { path: reportsDir, maxCount: 2 } });
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await produceReport({ sql: store.sql, config: cfg, now: () => new Date(TO.getTime() + i * 1000) }, { kind: 'performance', email: false }));
+    const first = made[0]!.record;
+    expect(first.storageKey).toMatch(/^performance\/2026\/11\/performance-20261126T000000Z-[0-9a-f]{6}\.pdf$/);
+    const kept = await listReports(store.sql, { kind: 'performance', limit: 10 });
+    expect(kept.map((r) => r.id)).toEqual([made[2]!.record.id, made[1]!.record.id]);
+    expect(existsSync(join(reportsDir, first.storageKey))).toBe(false);
+    const file = readFileSync(join(reportsDir, made[2]!.record.storageKey));
+    expect(file.length).toBe(kept[0]!.bytes);
+    expect(sha256(file)).toBe(kept[0]!.sha256);
+  });
+
+  it('emails the report over STARTTLS to its recipients with the PDF attached', async () => {
+    const smtp = await startSmtp();
+    smtps.push(smtp);
+    const cfg = config({ email: { smtpUrl: smtp.url, requireTLS: true, caFile: smtp.caFile, from: 'opscron <opscron@example.com>' } });
+    const produced = await produceReport({ sql: store.sql, config: cfg, now: () => TO }, { kind: 'health', lengthMs: 2 * 86_400_000 });
+    const metrics = new Metrics();
+    const worker = new DeliveryWorker({ config: cfg, sql: store.sql, logger: silentLogger, metrics });
+    expect(await worker.runOnce()).toBe(1);
+    await worker.stop();
+    expect(smtp.received).toHaveLength(1);
+    const [mail] = smtp.received;
+    expect(mail!.secure).toBe(true);
+    expect(mail!.to).toEqual(['lead@example.com', 'ops@example.com']);
+    expect(mail!.mail.subject).toBe('[opscron] Service health report: CRITICAL (2026-11-24 – 2026-11-26)');
+    expect(mail!.mail.text).toContain('0 of 2 services healthy; lowest availability: search 93.75 %; 1 incident.');
+    expect(mail!.mail.html).toContain('Service health report');
+    const [attachment] = mail!.mail.attachments;
+    expect(attachment).toMatchObject({ contentType: 'application/pdf', filename: `${produced.record.id}.pdf` });
+    expect(sha256(attachment!.content)).toBe(produced.record.sha256);
+    expect(await metrics.registry.getSingleMetricAsString('opscron_report_deliveries_total')).toContain('opscron_report_deliveries_total{channel="email",status="sent"} 1');
+    expect((await deliveriesOf(store.sql, produced.record.id))[0]).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('with SMTP down the report stays stored and is sent once when the server comes back', async () => {
+    const port = await freePort();
+    const cfg = config({ email: { smtpUrl: `smtp://127.0.0.1:${port}`, caFile: testSmtpCa(), retry: { attempts: 100, backoff: 100, maxBackoff: 300 } } });
+    const produced = await produceReport({ sql: store.sql, config: cfg, now: () => new Date() }, { kind: 'health' });
+    const metrics = new Metrics();
+    const worker = new DeliveryWorker({ config: cfg, sql: store.sql, logger: silentLogger, metrics });
+    worker.start();
+    try {
+      await eventually(async () => {
+        const [d] = await deliveriesOf(store.sql, produced.record.id);
+        expect(d!.attempts).toBeGreaterThanOrEqual(3);
+        expect(d!.status).toBe('pending');
+        expect(d!.lastError).toMatch(/ECONNREFUSED/);
+        return true;
+      }, 'three failed attempts', 15_000);
+      expect(existsSync(join(reportsDir, produced.record.storageKey))).toBe(true);
+      expect(await metrics.registry.getSingleMetricAsString('opscron_report_deliveries_total')).toMatch(/channel="email",status="retry"} [3-9]/);
+
+      const smtp = await startSmtp(port);
+      smtps.push(smtp);
+      await eventually(async () => (await deliveriesOf(store.sql, produced.record.id))[0]!.status === 'sent', 'the delivery to be sent', 15_000);
+      await new Promise((r) => setTimeout(r, 1_000)); // several more polls: nothing is sent twice
+      expect(smtp.received).toHaveLength(1);
+      expect(smtp.received[0]!.mail.attachments[0]!.filename).toBe(`${produced.record.id}.pdf`);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('without SMTP configured the mail is written to the outbox as an .eml file', async () => {
+    const outbox = tempDir('outbox-');
+    const cfg = config({ email: { outbox } });
+    const produced = await produceReport({ sql: store.sql, config: cfg, now: () => TO }, { kind: 'health', lengthMs: 2 * 86_400_000 });
+    expect(produced.delivery).toMatchObject({ channel: 'outbox', recipients: ['lead@example.com', 'ops@example.com'] });
+    const worker = new DeliveryWorker({ config: cfg, sql: store.sql, logger: silentLogger, metrics: new Metrics() });
+    expect(await worker.runOnce()).toBe(1);
+    await worker.stop();
+    const files = readdirSync(outbox);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(new RegExp(`^${produced.record.id}\\.\\d+_opscron\\.eml$`));
+    const mail = await simpleParser(readFileSync(join(outbox, files[0]!)));
+    expect(mail.subject).toContain('Service health report');
+    expect(sha256(mail.attachments[0]!.content)).toBe(produced.record.sha256);
+  });
+
+  describe('scheduled, through the engine and the API', () => {
+    let app: Opscron | null = null;
+    afterEach(async () => {
+      await app?.stop();
+      app = null;
+    });
+
+    it('the daily health report fires at its slot, is emailed, listed by the API and downloadable', async () => {
+      const smtp = await startSmtp();
+      smtps.push(smtp);
+      const cfg = config({
+        email: { smtpUrl: smtp.url, caFile: smtp.caFile },
+        http: { port: 0, host: '127.0.0.1', tokens: [{ name: 'lead', token: 'read-token-0123456789', scope: 'read' }] },
+        jobs: [{ id: 'daily-health', type: 'health-report', schedule: '0 7 * * *', params: { period: '2d' } }],
+      });
+      const clock = new FakeClock(Date.parse('2026-11-27T06:59:59Z'));
+      app = await startOpscron({ config: cfg, logger: silentLogger, metrics: new Metrics(), clock });
+      await clock.advanceTo(Date.parse('2026-11-27T07:00:01Z'), () => !app!.scheduler!.busy);
+      await eventually(async () => smtp.received.length === 1, 'the report email', 30_000);
+      const [mail] = smtp.received;
+      expect(mail!.to).toEqual(['lead@example.com', 'ops@example.com']);
+      expect(mail!.mail.subject).toMatch(/^\[opscron\] Service health report: /);
+
+      const auth = { authorization: 'Bearer read-token-0123456789' };
+      const list = await (await fetch(`${app.address}/api/reports?kind=health&limit=5`, { headers: auth })).json();
+      const report = list.reports.find((r: { runId: string | null }) => r.runId !== null);
+      expect(report).toMatchObject({ kind: 'health', title: 'Service health report' });
+      const pdf = await fetch(`${app.address}${report.pdf}`, { headers: auth });
+      expect(pdf.status).toBe(200);
+      expect(pdf.headers.get('content-type')).toBe('application/pdf');
+      const bytes = Buffer.from(await pdf.arrayBuffer());
+      expect(sha256(bytes)).toBe(report.sha256);
+      expect(sha256(mail!.mail.attachments[0]!.content)).toBe(report.sha256);
+      const detail = await (await fetch(`${app.address}/api/reports/${report.id}`, { headers: auth })).json();
+      expect(detail.deliveries).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
+      expect((await fetch(`${app.address}/api/reports/nope/pdf`, { headers: auth })).status).toBe(404);
+      expect((await fetch(`${app.address}/api/reports?kind=weekly`, { headers: auth })).status).toBe(400);
+    });
+  });
+});
