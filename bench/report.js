@@ -47,10 +47,11 @@ if (process.argv[2] === 'child') {
   const config = parseConfig({ ...reportConfig(Number(services), dir), store: { databaseUrl } }, 'bench');
   const store = await openStore({ databaseUrl, path: dir });
   const started = performance.now();
-  const produced = await produceReport({ sql: store.sql, config, now: () => new Date(to) }, { kind: 'health', email: false });
+  const produced = await produceReport({ sql: store.sql, config, now: () => new Date(to) }, { kind: 'health', lengthMs: 30 * 86_400_000, email: false });
   const totalMs = performance.now() - started;
   await store.close();
-  console.log(JSON.stringify({ totalMs, ...produced.timings, bytes: produced.record.bytes, maxRssMiB: process.resourceUsage().maxRSS / 1024, key: produced.record.storageKey }));
+  const services_ = produced.report.services.data ?? [];
+  console.log(JSON.stringify({ totalMs, ...produced.timings, services: services_.length, checks: services_.reduce((n, s) => n + s.checks, 0), pages: produced.pdf.toString('latin1').match(/\/Type \/Page\b/g)?.length, bytes: produced.record.bytes, maxRssMiB: process.resourceUsage().maxRSS / 1024, key: produced.record.storageKey }));
 }
 
 export async function healthReportBench({ databaseUrl, services = 1000, days = 30, rounds = 5 }) {
@@ -67,7 +68,7 @@ export async function healthReportBench({ databaseUrl, services = 1000, days = 3
       const out = execFileSync(process.execPath, [new URL(import.meta.url).pathname, 'child', databaseUrl, String(services), dir, to.toISOString()], { encoding: 'utf8' });
       const r = JSON.parse(out.trim().split('\n').pop());
       results.push(r);
-      console.log(`  round ${i + 1}: total ${Math.round(r.totalMs)} ms (query ${Math.round(r.queryMs)}, model ${Math.round(r.modelMs)}, render ${Math.round(r.renderMs)}, store ${Math.round(r.storeMs)}), ${Math.round(r.bytes / 1024)} KiB, peak RSS ${Math.round(r.maxRssMiB)} MiB`);
+      console.log(`  round ${i + 1}: ${r.services} services, ${r.checks} checks, ${r.pages} pages; total ${Math.round(r.totalMs)} ms (query ${Math.round(r.queryMs)}, model ${Math.round(r.modelMs)}, render ${Math.round(r.renderMs)}, store ${Math.round(r.storeMs)}), ${Math.round(r.bytes / 1024)} KiB, peak RSS ${Math.round(r.maxRssMiB)} MiB`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { BullQueue } from './queue/bullmq.js';
 import { InlineQueue } from './queue/inline.js';
 import { MemoryLocks, RedisLocks, type RunLocks } from './queue/locks.js';
 import type { RunQueue } from './queue/types.js';
+import { IncidentManager } from './incidents/manager.js';
 import { DeliveryWorker } from './reports/deliver/outbox.js';
 import { Scheduler } from './scheduler.js';
 import { openStore, type Store } from './store/index.js';
@@ -26,6 +27,7 @@ export type Role = 'all' | 'scheduler' | 'worker';
 export interface Opscron extends Omit<HttpDeps, 'logger' | 'now'> {
   http: FastifyInstance | null;
   deliveries: DeliveryWorker | null;
+  incidents: IncidentManager | null;
   /** Where the HTTP server listens, e.g. http://127.0.0.1:8080. */
   address: string | null;
   stop(): Promise<void>;
@@ -74,10 +76,18 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
     const orphans = await failOrphanedRuns(store.sql, 'opscron stopped while this run was in progress');
     if (orphans) logger.warn({ runs: orphans }, 'closed runs left running by a previous stop');
   }
-  const worker = role === 'scheduler' ? null : new RunWorker({ config, store, queue, locks, logger, metrics });
-  const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock: options.clock });
-  // Report emails go out from the processes that run jobs: they are queued steps too.
+  metrics.incidentsOpen.collect = async function collect() {
+    const { rows } = await store.sql.query<{ service: string; signal: string }>(`select service, jsonb_array_elements_text(signals) as signal from incidents where status = 'open'`).catch(() => ({ rows: null }));
+    if (!rows) return;
+    this.reset();
+    for (const r of rows) this.set({ service: r.service, signal: r.signal }, 1);
+  };
+  // Report emails and incident alerts go out from the processes that run jobs; incidents
+  // follow the outcomes those processes see.
   const deliveries = role === 'scheduler' ? null : new DeliveryWorker({ config, sql: store.sql, logger, metrics });
+  const incidents = role === 'scheduler' ? null : new IncidentManager({ config, store, queue, logger, metrics, onMailQueued: () => deliveries?.kick() });
+  const worker = role === 'scheduler' ? null : new RunWorker({ config, store, queue, locks, logger, metrics, onRunFinished: (row, job) => incidents?.observe(row, job) });
+  const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock: options.clock });
   worker?.start();
   deliveries?.start();
   scheduler?.on('error', () => {}); // logged by the scheduler; the loop goes on
@@ -103,12 +113,13 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
   logger.info({ role, queue: queue.kind, store: store.sql.kind, jobs: config.jobs.length, http: address }, 'opscron started');
   let stopping: Promise<void> | null = null;
   return {
-    config, store, queue, metrics, scheduler, worker, deliveries, http, address,
+    config, store, queue, metrics, scheduler, worker, deliveries, incidents, http, address,
     stop: () =>
       (stopping ??= (async () => {
         if (retention) clearInterval(retention);
         await scheduler?.stop();
         await worker?.stop(config.scheduler.shutdownGrace);
+        await incidents?.stop();
         await deliveries?.stop();
         await http?.close();
         await queue.close();

@@ -40,7 +40,7 @@ export const runRequestSchema = z.strictObject({
   scheduledFor: z.iso.datetime({ offset: true }).optional(),
   attempt: z.number().int().min(1).max(100).default(1),
   /** Set by opscron's own CLI and API, which audit the trigger themselves; absent from other producers. */
-  source: z.enum(['cli', 'api']).optional(),
+  source: z.enum(['cli', 'api', 'incident']).optional(),
 });
 
 export interface WorkerOptions {
@@ -56,6 +56,8 @@ export interface WorkerOptions {
   retries?: boolean;
   /** Told whenever a running job reports progress (the CLI draws it). */
   onProgress?: (runId: string, progress: RunProgress) => void;
+  /** Told of every run that ended (incidents watch the checks' outcomes). */
+  onRunFinished?: (row: RunRow, job: JobConfig | undefined) => void;
 }
 
 /**
@@ -260,6 +262,7 @@ export class RunWorker {
     // (the database is slow or down) the worker waits, so memory stays bounded.
     const written = this.o.store.runLog.write({ ...row });
     written.catch(() => {});
+    this.o.onRunFinished?.({ ...row }, this.jobs.get(row.jobId));
     if (this.o.store.runLog.backlog > MAX_BACKLOG) await written.catch(() => {});
     return row;
   }

@@ -100,6 +100,14 @@ export function parseConfig(input: unknown, source = 'config'): OpscronConfig {
       issues.push(`jobs[${i}].params.service: ${show(service)} — not in services; configured: ${config.services.map((s) => s.name).join(', ') || 'none'}`);
     }
   });
+  for (const [service, steps] of Object.entries(config.incidents.remediation)) {
+    if (service !== '*' && !config.services.some((s) => s.name === service)) {
+      issues.push(`incidents.remediation.${service}: ${show(service)} — not in services; use a service name or "*"`);
+    }
+    steps.forEach((step, i) => {
+      if (!config.jobs.some((j) => j.id === step.job)) issues.push(`incidents.remediation.${service}[${i}].job: ${show(step.job)} — not a configured job; configured: ${config.jobs.map((j) => j.id).join(', ') || 'none'}`);
+    });
+  }
   if (issues.length) throw new ConfigError(issues, source);
   return deepFreeze(config);
 }

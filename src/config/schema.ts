@@ -105,6 +105,22 @@ export const emailSchema = z
   })
   .default({ from: 'opscron <opscron@localhost>', outbox: './var/outbox', retry: { attempts: 50, backoff: 30_000, maxBackoff: 3_600_000 } });
 
+export const incidentsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** A signal opens an incident after this many consecutive critical runs... */
+    openAfter: z.number().int().min(1).max(100).default(2),
+    /** ...and recovers after this many consecutive healthy (ok or warning) runs. */
+    resolveAfter: z.number().int().min(1).max(100).default(2),
+    /** Steps run in order when an incident opens, per service name (or "*" for any): configured job ids. */
+    remediation: z
+      .record(z.string(), z.array(z.strictObject({ job: z.string(), params: z.record(z.string(), z.unknown()).default({}), timeout: duration.default(600_000) })))
+      .default({}),
+    /** After each step, run the failing check again and stop once the signal is healthy. */
+    verify: z.boolean().default(true),
+  })
+  .default({ enabled: true, openAfter: 2, resolveAfter: 2, remediation: {}, verify: true });
+
 export const configSchema = z.strictObject({
   timezone: timeZone.default('UTC'),
   store: z
@@ -151,6 +167,7 @@ export const configSchema = z.strictObject({
   services: z.array(serviceSchema).default([]),
   reports: reportsSchema,
   email: emailSchema,
+  incidents: incidentsSchema,
   jobs: z.array(jobSchema).default([]),
 });
 

@@ -11,6 +11,7 @@ import { jobTypes } from '../jobs/index.js';
 import { redactValue } from '../observability/redact.js';
 import { FileStorage } from '../integrations/storage.js';
 import { deliveriesOf } from '../reports/deliver/outbox.js';
+import { getIncident, incidentEventsOf, listIncidents } from '../incidents/manager.js';
 import { getReport, listReports, type ReportRecord } from '../reports/deliver/stored.js';
 import { reportKinds } from '../config/schema.js';
 import { listAudit } from '../store/audit.js';
@@ -72,6 +73,11 @@ const reportsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
+const incidentsQuery = z.strictObject({
+  status: z.enum(['open', 'resolved']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
 const reportJson = (r: ReportRecord) => ({
   id: r.id, kind: r.kind, title: r.title, status: r.status, createdAt: r.createdAt.toISOString(),
   period: { from: r.periodFrom.toISOString(), to: r.periodTo.toISOString(), timezone: r.timezone },
@@ -122,6 +128,19 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
     if (!run) return reply.code(404).send({ error: 'not found', message: `no run "${request.params.id}"` });
     const attempts = run.queueId ? await attemptsOf(store.sql, run.queueId) : [run];
     return { ...run, progress: deps.worker?.progress().get(run.id) ?? null, attempts: attempts.map((a) => ({ id: a.id, attempt: a.attempt, status: a.status, error: a.error })) };
+  });
+
+  app.get('/api/incidents', async (request, reply) => {
+    if (!need(request, reply, 'read')) return;
+    const q = parse(incidentsQuery, request.query, 'query');
+    return { incidents: await listIncidents(store.sql, q) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/incidents/:id', async (request, reply) => {
+    if (!need(request, reply, 'read')) return;
+    const incident = await getIncident(store.sql, request.params.id);
+    if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident "${request.params.id}"` });
+    return { ...incident, events: await incidentEventsOf(store.sql, request.params.id) };
   });
 
   app.get('/api/reports', async (request, reply) => {

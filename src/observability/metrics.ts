@@ -10,7 +10,7 @@ export class Metrics {
   readonly queueJobs: client.Gauge<'state'> & { collect?: (this: client.Gauge<'state'>) => Promise<void> } = new client.Gauge({ name: 'opscron_queue_jobs', help: 'Queue jobs by state (read at scrape time).', labelNames: ['state'] as const, registers: [this.registry] });
   readonly lastSuccess = new client.Gauge({ name: 'opscron_last_success_timestamp_seconds', help: 'End time of the last run with status ok or warning.', labelNames: ['job'] as const, registers: [this.registry] });
   readonly reportDeliveries = new client.Counter({ name: 'opscron_report_deliveries_total', help: 'Report delivery attempts by channel (storage, email, outbox) and status (sent, retry, failed).', labelNames: ['channel', 'status'] as const, registers: [this.registry] });
-  readonly incidentsOpen = new client.Gauge({ name: 'opscron_incidents_open', help: 'Open incidents by service and signal.', labelNames: ['service', 'signal'] as const, registers: [this.registry] });
+  readonly incidentsOpen: client.Gauge<'service' | 'signal'> & { collect?: (this: client.Gauge<'service' | 'signal'>) => Promise<void> } = new client.Gauge({ name: 'opscron_incidents_open', help: 'Open incidents by service and signal.', labelNames: ['service', 'signal'] as const, registers: [this.registry] });
   readonly schedulerHeartbeat = new client.Gauge({ name: 'opscron_scheduler_heartbeat_timestamp_seconds', help: 'Last time the scheduler loop ran.', registers: [this.registry] });
 
   // Label lookups hash their labels on every call; a run's handful of series are resolved once.

@@ -2,7 +2,7 @@
 import { redact, redactValue } from '../observability/redact.js';
 import type { Sql } from './sql.js';
 
-export type AuditSource = 'cli' | 'api' | 'queue' | 'scheduler';
+export type AuditSource = 'cli' | 'api' | 'queue' | 'scheduler' | 'incident';
 
 export interface AuditEntry {
   actor: string;

@@ -134,6 +134,10 @@ create table incident_events (
 );
 create index incident_events_incident on incident_events (incident_id, at);
 
+-- Remediation steps are triggered by incidents and audited as such.
+alter table audit_log drop constraint audit_log_source_check;
+alter table audit_log add constraint audit_log_source_check check (source in ('cli', 'api', 'queue', 'scheduler', 'incident'));
+
 -- The streak of each (service, signal): N consecutive critical runs open, M healthy resolve.
 create table signal_states (
   service      text not null,

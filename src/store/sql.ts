@@ -15,6 +15,8 @@ export interface Sql {
   exec(text: string): Promise<void>;
   /** Runs `fn` on one connection (advisory locks, transactions). */
   withConnection<T>(fn: (sql: Pick<Sql, 'query' | 'exec'>) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one transaction: committed if it returns, rolled back if it throws. */
+  transaction<T>(fn: (sql: Pick<Sql, 'query'>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,20 @@ export function connectPostgres(url: string): Sql {
             await client.query(text);
           },
         });
+      } finally {
+        client.release();
+      }
+    },
+    transaction: async (fn) => {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await fn({ query: async (text, params) => client.query(text, params as unknown[]) as never });
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => {});
+        throw error;
       } finally {
         client.release();
       }
@@ -98,6 +114,8 @@ export async function openPglite(dataDir: string): Promise<Sql> {
       await db.exec(text);
     },
     withConnection: async (fn) => fn(sql),
+    // PGlite runs a transaction exclusively: other queries wait until it ends.
+    transaction: async (fn) => db.transaction(async (tx) => fn({ query: async (text, params) => tx.query(text, params) as never })),
     close: async () => {
       await db.close();
       release();
