@@ -18,3 +18,11 @@ export function span(msValue: number | null): string {
   if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+/** Month-day and time to the second: for incident timelines, which span minutes. */
+export function instant(at: Date, timeZone: string): string {
+  let f = timeFormats.get(timeZone);
+  if (!f) timeFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })));
+  return f.format(at).replace(',', '');
+}

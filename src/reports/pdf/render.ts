@@ -2,7 +2,7 @@
 import type { ComplianceReport, Health, HealthReport, IncidentReport, JobRunSummary, PerformanceReport, Report, Section } from '../types.js';
 import { availabilityGrid, barChart, legend } from './charts.js';
 import { COLORS, ReportDocument, type Cell } from './document.js';
-import { ms, pct, periodText, span, stamp } from '../format.js';
+import { instant, ms, pct, periodText, span, stamp } from '../format.js';
 import { summarize } from '../summary.js';
 
 export async function renderReport(report: Report): Promise<Buffer> {
@@ -225,15 +225,17 @@ function renderIncident(pdf: ReportDocument, r: IncidentReport): void {
     ['Time to recover', span(i.timeToRecoverMs)],
   ]);
   section(pdf, 'Timeline', r.timeline, (data) => {
-    pdf.table([{ title: 'When', width: 1.6 }, { title: 'Event', width: 1.8 }, { title: 'Signal', width: 1.6 }, { title: 'What happened', width: 6 }], data.map((e) => [stamp(e.at, tz), e.kind, e.signal ?? '—', e.message]));
+    pdf.paragraph(`Times are ${tz}, month-day hh:mm:ss.`, { muted: true, size: 8 });
+    pdf.table([{ title: 'When', width: 1.7 }, { title: 'Event', width: 2.3 }, { title: 'Signal', width: 1.5 }, { title: 'What happened', width: 6.5 }], data.map((e) => [instant(e.at, tz), e.kind, e.signal ?? '—', e.message]), { fontSize: 7.5 });
   });
   section(pdf, 'Actions taken', r.actions, (data) => {
-    pdf.table([{ title: 'When', width: 1.6 }, { title: 'Who', width: 1.4 }, { title: 'Action', width: 2 }, { title: 'Job', width: 1.6 }, { title: 'Outcome / reason', width: 4.4 }], data.map((a) => [stamp(a.at, tz), a.actor, a.action, a.job ?? '—', [a.outcome, a.reason].filter(Boolean).join(' · ') || '—']));
+    pdf.table([{ title: 'When', width: 1.7 }, { title: 'Who', width: 2 }, { title: 'Action', width: 2.3 }, { title: 'Job', width: 1.5 }, { title: 'Outcome / reason', width: 4.5 }], data.map((a) => [instant(a.at, tz), a.actor, a.action, a.job ?? '—', [a.outcome, a.reason].filter(Boolean).join(' · ') || '—']), { fontSize: 7.5 });
   });
   section(pdf, 'Findings that explain it', r.findings, (data) => {
     pdf.table(
-      [{ title: 'When', width: 1.6 }, { title: 'Job', width: 1.6 }, { title: 'Check', width: 1.6 }, { title: 'Severity', width: 1.2 }, { title: 'Finding', width: 5 }],
-      data.map((f) => [stamp(f.at, tz), f.job, f.check, status(f.severity === 'info' ? 'ok' : (f.severity as Health)), f.message]),
+      [{ title: 'When', width: 1.7 }, { title: 'Job', width: 1.8 }, { title: 'Check', width: 1.8 }, { title: 'Severity', width: 1.4 }, { title: 'Finding', width: 5.3 }],
+      data.map((f) => [instant(f.at, tz), f.job, f.check, status(f.severity === 'info' ? 'ok' : (f.severity as Health)), f.message]),
+      { fontSize: 7.5 },
     );
   });
 }
