@@ -45,8 +45,18 @@ export function findJob(config: OpscronConfig, jobId: string): JobConfig {
   return job;
 }
 
-export function isDestructive(job: JobConfig): boolean {
-  return job.destructive || jobTypes.get(job.type)?.destructive === true;
+/**
+ * Whether running the job (with these param overrides) is destructive. For types that are
+ * destructive only for some params, params that do not validate count as destructive:
+ * the worker refuses them anyway, and they must not slip past the admin check.
+ */
+export function isDestructive(job: JobConfig, overrides: Record<string, unknown> = {}): boolean {
+  if (job.destructive) return true;
+  const definition = jobTypes.get(job.type);
+  if (typeof definition?.destructive !== 'function') return definition?.destructive === true;
+  const { confirm: _confirm, ...rest } = overrides;
+  const parsed = definition.params.safeParse({ ...job.params, ...rest });
+  return parsed.success ? definition.destructive(parsed.data) : true;
 }
 
 /** Checks a manual trigger as the worker will (job, queue data, params); throws naming the problem. */
@@ -64,7 +74,7 @@ export async function triggerRun(deps: ActionDeps, request: TriggerRequest): Pro
   const queueId = manualRunId(job.id);
   await deps.queue.enqueue([{ id: queueId, name: job.id, data }]);
   if (deps.store) {
-    await writeAudit(deps.store.sql, { actor: request.actor, source: request.source, action: isDestructive(job) ? 'trigger-destructive' : 'trigger', jobId: job.id, params: data.params, reason: request.reason });
+    await writeAudit(deps.store.sql, { actor: request.actor, source: request.source, action: isDestructive(job, data.params) ? 'trigger-destructive' : 'trigger', jobId: job.id, params: data.params, reason: request.reason });
   }
   return queueId;
 }

@@ -18,7 +18,7 @@ import { formatIssues } from './config/load.js';
 import type { JobConfig, OpscronConfig } from './config/schema.js';
 import { InvalidRunError, RunCancelledError, RunTimeoutError } from './errors.js';
 import { jobTypes } from './jobs/index.js';
-import type { JobOutcome } from './jobs/types.js';
+import { destructiveFor, type JobOutcome } from './jobs/types.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { redact, redactValue } from './observability/redact.js';
@@ -72,7 +72,7 @@ export function resolveParams(config: JobConfig, requested: Record<string, unkno
   const merged = { ...config.params, ...overrides };
   const parsed = definition.params.safeParse(merged);
   if (!parsed.success) throw new InvalidRunError(`bad params: ${formatIssues(definition.params, parsed.error, merged, ['params']).join('; ')}`);
-  if ((definition.destructive || config.destructive) && confirm !== true) throw new InvalidRunError(`${config.id} is destructive: add confirm: true to the params to run it`);
+  if ((destructiveFor(definition, parsed.data) || config.destructive) && confirm !== true) throw new InvalidRunError(`${config.id} is destructive: add confirm: true to the params to run it`);
   return parsed.data;
 }
 
@@ -161,7 +161,7 @@ export class RunWorker {
     const params = resolveParams(config, request.params);
     if (request.trigger === 'manual' && !request.source && request.attempt === 1 && job.deliveries === 1) {
       // From a producer other than opscron's CLI or API: the worker is the first to see it.
-      const entry = { actor: request.requestedBy, source: 'queue' as const, action: definition.destructive || config.destructive ? 'trigger-destructive' : 'trigger', jobId: config.id, params: request.params, reason: request.reason };
+      const entry = { actor: request.requestedBy, source: 'queue' as const, action: destructiveFor(definition, params) || config.destructive ? 'trigger-destructive' : 'trigger', jobId: config.id, params: request.params, reason: request.reason };
       await writeAudit(this.o.store.sql, entry).catch((e) => this.o.logger.error({ err: e, run: row.id }, 'could not write the audit row'));
     }
 

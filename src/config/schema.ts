@@ -164,6 +164,18 @@ export const configSchema = z.strictObject({
     .default({ port: 8080, tokens: [], bodyLimit: 65_536 }),
   /** A Prometheus server to query (latency and error-rate use PromQL when it is set). */
   prometheus: z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }), timeout: duration.default(10_000) }).optional(),
+  /** The cluster the Kubernetes jobs (resource-usage, rollout) talk to. */
+  kubernetes: z
+    .strictObject({
+      /** Use the pod's service account (default when running in a pod and no kubeconfig is given). */
+      inCluster: z.boolean().optional(),
+      /** Kubeconfig file (default $KUBECONFIG, then ~/.kube/config). */
+      kubeconfig: z.string().optional(),
+      context: z.string().optional(),
+      /** Namespaces jobs look at when neither the job nor the service names one. */
+      namespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a Kubernetes namespace name' })).default(['default']),
+    })
+    .optional(),
   services: z.array(serviceSchema).default([]),
   reports: reportsSchema,
   email: emailSchema,

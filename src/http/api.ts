@@ -99,7 +99,8 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post<{ Params: { id: string } }>('/api/jobs/:id/runs', async (request, reply) => {
     const job = findJob(config, request.params.id);
-    if (!need(request, reply, isDestructive(job) ? 'admin' : 'trigger')) return;
+    const asked = (request.body as { params?: unknown } | null)?.params;
+    if (!need(request, reply, isDestructive(job, asked && typeof asked === 'object' ? (asked as Record<string, unknown>) : {}) ? 'admin' : 'trigger')) return;
     const body = parse(triggerBody, request.body, 'body');
     const queueId = await triggerRun(deps, { jobId: job.id, params: body.params, reason: body.reason, actor: request.principal!.name, source: 'api' });
     return reply.code(202).send({ runId: queueId, job: job.id, status: 'queued' });

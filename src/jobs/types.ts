@@ -61,14 +61,19 @@ export interface JobDefinition<P = unknown> {
   summary: string;
   /** Validated at config load, at enqueue and again in the worker. */
   params: z.ZodType<P>;
-  /** Needs `confirm: true` in params; always written to the audit log. */
-  destructive?: boolean;
+  /** Needs `confirm: true` in params; always written to the audit log. A function: destructive for these params only (rollout restart, not rollout verify). */
+  destructive?: boolean | ((params: P) => boolean);
   run(ctx: JobContext, params: P): Promise<JobOutcome>;
 }
 
 /** Helper that keeps the param type of a definition while it is stored as `JobDefinition<unknown>`. */
 export function defineJob<P>(definition: JobDefinition<P>): JobDefinition<P> {
   return definition;
+}
+
+/** Whether a run of this type with these (validated) params is destructive. */
+export function destructiveFor<P>(definition: JobDefinition<P>, params: P): boolean {
+  return typeof definition.destructive === 'function' ? definition.destructive(params) : definition.destructive === true;
 }
 
 const RANK: Record<OutcomeStatus, number> = { ok: 0, warning: 1, critical: 2 };

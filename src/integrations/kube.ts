@@ -1,0 +1,70 @@
+/**
+ * The Kubernetes API through @kubernetes/client-node (1.x; 2.x does not run on Node 20):
+ * in-cluster service account, or a kubeconfig and context. Errors come back as one line
+ * naming the call, the HTTP status and the API's own message.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import type { OpscronConfig } from '../config/schema.js';
+import { OpscronError } from '../errors.js';
+
+export interface Kube {
+  core: k8s.CoreV1Api;
+  apps: k8s.AppsV1Api;
+  metrics: k8s.Metrics;
+  /** Where the connection points, for messages (never credentials). */
+  server: string;
+}
+
+const clients = new WeakMap<object, Kube>();
+
+export function kubeFor(config: OpscronConfig, env: NodeJS.ProcessEnv = process.env): Kube {
+  const section = config.kubernetes;
+  if (!section) throw new OpscronError('OPSCRON_NO_KUBERNETES', 'this job needs the kubernetes section of the configuration (kubeconfig and context, or inCluster: true)');
+  const cached = clients.get(section);
+  if (cached) return cached;
+  const kc = new k8s.KubeConfig();
+  const inCluster = section.inCluster ?? (!section.kubeconfig && !env.KUBECONFIG && Boolean(env.KUBERNETES_SERVICE_HOST));
+  try {
+    if (inCluster) kc.loadFromCluster();
+    else kc.loadFromFile(section.kubeconfig ?? env.KUBECONFIG ?? join(homedir(), '.kube', 'config'));
+    if (section.context) kc.setCurrentContext(section.context);
+  } catch (error) {
+    throw new OpscronError('OPSCRON_KUBECONFIG', `cannot load the Kubernetes configuration: ${(error as Error).message}`);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new OpscronError('OPSCRON_KUBECONFIG', `kubeconfig context "${kc.getCurrentContext()}" has no cluster`);
+  const kube = { core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), metrics: new k8s.Metrics(kc), server: cluster.server };
+  clients.set(section, kube);
+  return kube;
+}
+
+/** Calls the API and turns its failures into one clear line. */
+export async function kubeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const e = error as { code?: number; body?: unknown; message?: string };
+    let detail = e.message ?? String(error);
+    if (typeof e.code === 'number') {
+      let body: { message?: string; reason?: string } | undefined;
+      try {
+        body = typeof e.body === 'string' ? JSON.parse(e.body) : (e.body as typeof body);
+      } catch {
+        body = undefined;
+      }
+      detail = `${e.code}${body?.reason ? ` ${body.reason}` : ''}${body?.message ? `: ${body.message}` : ''}`;
+    }
+    throw new KubeError(`kubernetes ${what}: ${detail}`, typeof e.code === 'number' ? e.code : null);
+  }
+}
+
+export class KubeError extends OpscronError {
+  constructor(message: string, readonly status: number | null) {
+    super('OPSCRON_KUBE', message);
+  }
+}
+
+export const patchAs = (strategy: (typeof k8s.PatchStrategy)[keyof typeof k8s.PatchStrategy]) => k8s.setHeaderOptions('Content-Type', strategy);
+export const PatchStrategy = k8s.PatchStrategy;
