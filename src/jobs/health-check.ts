@@ -12,7 +12,7 @@ import { parseExposition } from '../analysis/prometheus-text.js';
 import { probeDependency } from '../integrations/dependencies.js';
 import { probe, type Certificate, type ProbeResult } from '../integrations/http.js';
 import { redact } from '../observability/redact.js';
-import { defineJob, statusOf, type Finding } from './types.js';
+import { defineJob, statusOf, type Finding, type JobContext, type JobOutcome } from './types.js';
 
 const jsonCondition = z.strictObject({
   /** Dot path into the JSON body: `status`, `checks.db.status`, `items.0.id`. */
@@ -31,6 +31,10 @@ const headerCondition = z.strictObject({
 export const healthCheckParams = z
   .strictObject({
     service: z.string().optional(),
+    /** Fan-out: check each of these services (`["*"]`: every configured service) in one run. */
+    services: z.array(z.string()).min(1).optional(),
+    /** Fan-out: checks in flight at once. */
+    concurrency: z.number().int().min(1).max(1000).default(50),
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     method: z.enum(['GET', 'HEAD']).default('GET'),
     headers: z.record(z.string(), z.string()).default({}),
@@ -50,8 +54,8 @@ export const healthCheckParams = z
     /** Probe the service's dependencies (services[].dependencies). */
     checkDependencies: z.boolean().default(true),
   })
-  .refine((p) => (p.service === undefined) !== (p.url === undefined), { error: 'set exactly one of service or url' })
-  .refine((p) => !p.scrapeMetrics || p.service !== undefined, { error: 'scrapeMetrics needs service (its metricsPath says where)' });
+  .refine((p) => [p.service, p.url, p.services].filter((v) => v !== undefined).length === 1, { error: 'set exactly one of service, services or url' })
+  .refine((p) => !p.scrapeMetrics || p.url === undefined, { error: 'scrapeMetrics needs service (its metricsPath says where)' });
 
 export type HealthCheckParams = z.output<typeof healthCheckParams>;
 
@@ -105,80 +109,114 @@ export const healthCheck = defineJob({
   summary: 'HTTP health endpoint: status code, response time and JSON body conditions',
   params: healthCheckParams,
   async run(ctx, params) {
-    let url = params.url;
-    let resource = url ? `url/${url}` : '';
-    const service = params.service === undefined ? undefined : ctx.config.services.find((s) => s.name === params.service);
-    if (params.service !== undefined) {
-      if (!service) throw new InvalidRunError(`service "${params.service}" is not in config.services (have: ${ctx.config.services.map((s) => s.name).join(', ') || 'none'})`);
-      url = new URL(service.healthPath, service.url).toString();
-      resource = `service/${service.name}`;
-    }
-    // Dependencies are probed alongside, and reported even when the service itself is down.
-    const dependencies = params.checkDependencies && service?.dependencies.length ? dependencyFindings(service, resource, params.requestTimeout, ctx.signal) : Promise.resolve([]);
     const ca = params.caFile ? await readFile(params.caFile, 'utf8') : undefined;
-    const result = await probe(url!, { method: params.method, headers: params.headers, timeoutMs: params.requestTimeout, signal: ctx.signal, ca, insecure: params.insecureSkipVerify });
-    const findings: Finding[] = [];
-    const metrics = phaseMetrics(result);
-    if (result.certificate) findings.push(...certificateFindings(result.certificate, params.tls, resource, ctx.now()));
-    if (result.error !== undefined) {
-      const certificateProblem = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(result.error);
-      findings.push({
-        severity: 'critical', check: 'http.reachable', resource, message: `GET ${url} failed: ${result.error}`,
-        remedy: certificateProblem ? 'The TLS certificate is not trusted: fix the chain, or give its CA in caFile.' : 'Check that the service is running and reachable from opscron.',
-      });
-      findings.push(...(await dependencies));
-      return { status: 'critical', summary: `${resource} unreachable: ${result.error}`, findings, metrics };
-    }
-    metrics.statusCode = result.status!;
-    if (result.certificate) metrics.tlsDaysLeft = Math.round(((result.certificate.validTo.getTime() - ctx.now().getTime()) / 86_400_000) * 10) / 10;
-    if (!params.expectStatus.includes(result.status!)) {
-      findings.push({ severity: 'critical', check: 'http.status', resource, message: `status ${result.status}, expected ${params.expectStatus.join(' or ')}`, evidence: { status: result.status, body: result.body.slice(0, 500) } });
-    }
-    if (result.totalMs > params.maxResponseTime) {
-      findings.push({ severity: 'warning', check: 'http.response-time', resource, message: `answered in ${Math.round(result.totalMs)} ms, above ${params.maxResponseTime} ms`, evidence: { ms: result.totalMs, limit: params.maxResponseTime } });
-    }
-    for (const condition of params.expectHeaders) {
-      const value = result.headers[condition.name.toLowerCase()];
-      const wrong = value === undefined ? 'is missing'
-        : condition.equals !== undefined && value !== condition.equals ? `is ${JSON.stringify(value)}, expected ${JSON.stringify(condition.equals)}`
-          : condition.matches !== undefined && !new RegExp(condition.matches).test(value) ? `is ${JSON.stringify(value)}, expected to match /${condition.matches}/`
-            : null;
-      if (wrong) findings.push({ severity: 'critical', check: 'http.header', resource, message: `header ${condition.name} ${wrong}` });
-    }
-    if (params.json.length) {
-      let body: unknown;
-      try {
-        body = JSON.parse(result.body);
-      } catch {
-        findings.push({ severity: 'critical', check: 'http.body-json', resource, message: 'body is not JSON', evidence: { body: result.body.slice(0, 200) } });
-      }
-      if (body !== undefined) {
-        for (const condition of params.json) {
-          const field = fieldAt(body, condition.path);
-          if (!field.found) {
-            findings.push({ severity: 'critical', check: 'http.body-field', resource, message: `body has no field ${condition.path}` });
-          } else if (condition.equals !== undefined && field.value !== condition.equals) {
-            findings.push({ severity: 'critical', check: 'http.body-field', resource, message: `${condition.path} is ${JSON.stringify(field.value)}, expected ${JSON.stringify(condition.equals)}` });
-          }
-        }
-      }
-    }
-    if (params.scrapeMetrics && service) {
-      const metricsUrl = new URL(service.metricsPath, service.url).toString();
-      const scrape = await probe(metricsUrl, { timeoutMs: params.requestTimeout, signal: ctx.signal });
-      if (scrape.error !== undefined || scrape.status !== 200) {
-        findings.push({ severity: 'warning', check: 'metrics.reachable', resource, message: `GET ${metricsUrl}: ${scrape.error ?? `status ${scrape.status}`}`, remedy: `Check that ${service.name} exposes Prometheus metrics at ${service.metricsPath} (services[].metricsPath).` });
-      } else {
-        const exposition = parseExposition(scrape.body);
-        metrics.metricSamples = exposition.samples.length;
-        if (exposition.errors.length) {
-          findings.push({ severity: 'warning', check: 'metrics.parse', resource, message: `${metricsUrl} is not valid Prometheus text: ${exposition.errors.slice(0, 3).join('; ')}${exposition.errors.length > 3 ? ` (and ${exposition.errors.length - 3} more)` : ''}`, evidence: { errors: exposition.errors.slice(0, 20) }, remedy: 'Fix the exporter: Prometheus will drop this scrape (promtool check metrics shows the same lines).' });
-        }
-      }
-    }
-    findings.push(...(await dependencies));
-    const status = statusOf(findings);
-    const summary = status === 'ok' ? `${resource} healthy: ${result.status} in ${metrics.responseTimeMs} ms` : `${resource}: ${findings.map((f) => f.message).join('; ')}`;
-    return { status, summary, findings, metrics };
+    if (params.services) return fanOut(ctx, params, ca);
+    const service = params.service === undefined ? undefined : findService(ctx, params.service);
+    return checkOne(ctx, params, service, ca);
   },
 });
+
+function findService(ctx: JobContext, name: string): ServiceConfig {
+  const service = ctx.config.services.find((s) => s.name === name);
+  if (!service) throw new InvalidRunError(`service "${name}" is not in config.services (have: ${ctx.config.services.map((s) => s.name).join(', ') || 'none'})`);
+  return service;
+}
+
+/** Many services in one run, `concurrency` at a time: one finding list, one verdict, the latency spread. */
+async function fanOut(ctx: JobContext, params: HealthCheckParams, ca: string | undefined): Promise<JobOutcome> {
+  const services = params.services!.includes('*') ? ctx.config.services : params.services!.map((name) => findService(ctx, name));
+  const outcomes: JobOutcome[] = new Array(services.length);
+  let next = 0;
+  let done = 0;
+  const step = Math.max(1, Math.floor(services.length / 20));
+  const worker = async () => {
+    while (next < services.length && !ctx.signal.aborted) {
+      const i = next++;
+      outcomes[i] = await checkOne(ctx, params, services[i]!, ca);
+      if (++done % step === 0) ctx.progress(done / services.length, `${done} of ${services.length} checked`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(params.concurrency, services.length) }, worker));
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  const findings = outcomes.flatMap((o) => o.findings);
+  const failing = services.filter((_, i) => outcomes[i]!.status !== 'ok').map((s) => s.name);
+  const times = outcomes.map((o) => o.metrics?.responseTimeMs).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
+  return {
+    status: statusOf(findings),
+    summary: failing.length ? `${services.length - failing.length} of ${services.length} services healthy; not: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? ` and ${failing.length - 10} more` : ''}` : `all ${services.length} services healthy (p50 ${at(0.5)} ms, p95 ${at(0.95)} ms)`,
+    findings,
+    metrics: { targets: services.length, healthy: services.length - failing.length, failing: failing.length, p50Ms: at(0.5), p95Ms: at(0.95), maxMs: times[times.length - 1] ?? 0 },
+  };
+}
+
+async function checkOne(ctx: JobContext, params: HealthCheckParams, service: ServiceConfig | undefined, ca: string | undefined): Promise<JobOutcome> {
+  const url = service ? new URL(service.healthPath, service.url).toString() : params.url!;
+  const resource = service ? `service/${service.name}` : `url/${url}`;
+  // Dependencies are probed alongside, and reported even when the service itself is down.
+  const dependencies = params.checkDependencies && service?.dependencies.length ? dependencyFindings(service, resource, params.requestTimeout, ctx.signal) : Promise.resolve([]);
+  const result = await probe(url, { method: params.method, headers: params.headers, timeoutMs: params.requestTimeout, signal: ctx.signal, ca, insecure: params.insecureSkipVerify });
+  const findings: Finding[] = [];
+  const metrics = phaseMetrics(result);
+  if (result.certificate) findings.push(...certificateFindings(result.certificate, params.tls, resource, ctx.now()));
+  if (result.error !== undefined) {
+    const certificateProblem = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(result.error);
+    findings.push({
+      severity: 'critical', check: 'http.reachable', resource, message: `GET ${url} failed: ${result.error}`,
+      remedy: certificateProblem ? 'The TLS certificate is not trusted: fix the chain, or give its CA in caFile.' : 'Check that the service is running and reachable from opscron.',
+    });
+    findings.push(...(await dependencies));
+    return { status: 'critical', summary: `${resource} unreachable: ${result.error}`, findings, metrics };
+  }
+  metrics.statusCode = result.status!;
+  if (result.certificate) metrics.tlsDaysLeft = Math.round(((result.certificate.validTo.getTime() - ctx.now().getTime()) / 86_400_000) * 10) / 10;
+  if (!params.expectStatus.includes(result.status!)) {
+    findings.push({ severity: 'critical', check: 'http.status', resource, message: `status ${result.status}, expected ${params.expectStatus.join(' or ')}`, evidence: { status: result.status, body: result.body.slice(0, 500) } });
+  }
+  if (result.totalMs > params.maxResponseTime) {
+    findings.push({ severity: 'warning', check: 'http.response-time', resource, message: `answered in ${Math.round(result.totalMs)} ms, above ${params.maxResponseTime} ms`, evidence: { ms: result.totalMs, limit: params.maxResponseTime } });
+  }
+  for (const condition of params.expectHeaders) {
+    const value = result.headers[condition.name.toLowerCase()];
+    const wrong = value === undefined ? 'is missing'
+      : condition.equals !== undefined && value !== condition.equals ? `is ${JSON.stringify(value)}, expected ${JSON.stringify(condition.equals)}`
+        : condition.matches !== undefined && !new RegExp(condition.matches).test(value) ? `is ${JSON.stringify(value)}, expected to match /${condition.matches}/`
+          : null;
+    if (wrong) findings.push({ severity: 'critical', check: 'http.header', resource, message: `header ${condition.name} ${wrong}` });
+  }
+  if (params.json.length) {
+    let body: unknown;
+    try {
+      body = JSON.parse(result.body);
+    } catch {
+      findings.push({ severity: 'critical', check: 'http.body-json', resource, message: 'body is not JSON', evidence: { body: result.body.slice(0, 200) } });
+    }
+    if (body !== undefined) {
+      for (const condition of params.json) {
+        const field = fieldAt(body, condition.path);
+        if (!field.found) {
+          findings.push({ severity: 'critical', check: 'http.body-field', resource, message: `body has no field ${condition.path}` });
+        } else if (condition.equals !== undefined && field.value !== condition.equals) {
+          findings.push({ severity: 'critical', check: 'http.body-field', resource, message: `${condition.path} is ${JSON.stringify(field.value)}, expected ${JSON.stringify(condition.equals)}` });
+        }
+      }
+    }
+  }
+  if (params.scrapeMetrics && service) {
+    const metricsUrl = new URL(service.metricsPath, service.url).toString();
+    const scrape = await probe(metricsUrl, { timeoutMs: params.requestTimeout, signal: ctx.signal });
+    if (scrape.error !== undefined || scrape.status !== 200) {
+      findings.push({ severity: 'warning', check: 'metrics.reachable', resource, message: `GET ${metricsUrl}: ${scrape.error ?? `status ${scrape.status}`}`, remedy: `Check that ${service.name} exposes Prometheus metrics at ${service.metricsPath} (services[].metricsPath).` });
+    } else {
+      const exposition = parseExposition(scrape.body);
+      metrics.metricSamples = exposition.samples.length;
+      if (exposition.errors.length) {
+        findings.push({ severity: 'warning', check: 'metrics.parse', resource, message: `${metricsUrl} is not valid Prometheus text: ${exposition.errors.slice(0, 3).join('; ')}${exposition.errors.length > 3 ? ` (and ${exposition.errors.length - 3} more)` : ''}`, evidence: { errors: exposition.errors.slice(0, 20) }, remedy: 'Fix the exporter: Prometheus will drop this scrape (promtool check metrics shows the same lines).' });
+      }
+    }
+  }
+  findings.push(...(await dependencies));
+  const status = statusOf(findings);
+  const summary = status === 'ok' ? `${resource} healthy: ${result.status} in ${metrics.responseTimeMs} ms` : `${resource}: ${findings.map((f) => f.message).join('; ')}`;
+  return { status, summary, findings, metrics };
+}

@@ -25,6 +25,36 @@ describe('health-check', () => {
     return healthCheck.run(ctx, healthCheckParams.parse(params));
   };
 
+  it('fans out over many services in one run, `concurrency` at a time, and names the failing ones', async () => {
+    const down = await new Target().start();
+    down.behaviour = { status: 503 };
+    try {
+      const config = parseConfig({
+        services: [
+          ...Array.from({ length: 30 }, (_, i) => ({ name: `svc-${i}`, url: `http://127.0.0.1:${target.port}`, healthPath: `/health?job=fan${i}` })),
+          { name: 'broken', url: `http://127.0.0.1:${down.port}` },
+        ],
+      });
+      target.behaviour = { delayMs: 20 };
+      const notes: string[] = [];
+      const started = Date.now();
+      const outcome = await healthCheck.run(jobContext(config, (_f, note) => notes.push(note ?? '')), healthCheckParams.parse({ services: ['*'], concurrency: 10 }));
+      expect(Date.now() - started).toBeLessThan(30 * 20); // 10 at a time, not one after another
+      expect(outcome.status).toBe('critical');
+      expect(outcome.summary).toBe('30 of 31 services healthy; not: broken');
+      expect(outcome.findings).toEqual([expect.objectContaining({ check: 'http.status', resource: 'service/broken', message: 'status 503, expected 200' })]);
+      expect(outcome.metrics).toMatchObject({ targets: 31, healthy: 30, failing: 1 });
+      expect(outcome.metrics!.p50Ms).toBeGreaterThanOrEqual(20);
+      for (let i = 0; i < 30; i++) expect(target.count(`fan${i}`)).toBe(1);
+      expect(notes.at(-1)).toBe('31 of 31 checked');
+      expect(() => healthCheckParams.parse({ service: 'svc-1', services: ['svc-2'] })).toThrow('set exactly one of service, services or url');
+      await expect(healthCheck.run(jobContext(config), healthCheckParams.parse({ services: ['svc-1', 'nope'] }))).rejects.toThrow('service "nope" is not in config.services');
+    } finally {
+      target.behaviour = {};
+      await down.stop();
+    }
+  });
+
   it('checks response headers: presence, exact value, pattern', async () => {
     target.behaviour = { headers: { 'cache-control': 'no-store', 'x-version': '2.4.1' } };
     const ok = await run({ service: 'shop', expectHeaders: [{ name: 'Cache-Control', equals: 'no-store' }, { name: 'x-version', matches: '^2\\.' }] });
