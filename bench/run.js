@@ -10,6 +10,7 @@ import { throughput } from './throughput.js';
 import { scheduleLag } from './lag.js';
 import { apiRuns, loadGenerator } from './api.js';
 import { healthReportBench } from './report.js';
+import { fanoutBench } from './fanout.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -45,6 +46,12 @@ try {
     console.log(`health report: ${services} services × 30 days of hourly runs`);
     const r = await healthReportBench({ databaseUrl, services, days: 30, rounds: quick ? 2 : 5 });
     console.log(`report median: ${Math.round(r.totalMs)} ms (query ${Math.round(r.queryMs)}, model ${Math.round(r.modelMs)}, render ${Math.round(r.renderMs)}, store ${Math.round(r.storeMs)}) (target ≤ 3000) ${r.totalMs <= 3000 ? 'MET' : 'NOT MET'}; peak RSS ${Math.round(r.maxRssMiB)} MiB (target ≤ 300) ${r.maxRssMiB <= 300 ? 'MET' : 'NOT MET'}; ${Math.round(r.bytes / 1024)} KiB`);
+  }
+  if (!only || only === 'fanout') {
+    const targets = quick ? 2000 : 10_000;
+    console.log(`health-check fan-out: ${targets} loopback targets, concurrency 50, against raw undici request()`);
+    const r = await fanoutBench({ targets, rounds: quick ? 2 : 5 });
+    console.log(`fanout median: raw undici ${Math.round(r.raw)} req/s, opscron ${Math.round(r.opscron)} checks/s, ratio ${r.ratio.toFixed(2)} (target ≥ 0.5) ${r.ratio >= 0.5 ? 'MET' : 'NOT MET'}; p99 added ${r.addedP99.toFixed(1)} ms (target ≤ 10) ${r.addedP99 <= 10 ? 'MET' : 'NOT MET'}; mean added per check ${r.addedMean.toFixed(2)} ms; peak RSS ${Math.round(r.rssMiB)} MiB (target ≤ 300) ${r.rssMiB <= 300 ? 'MET' : 'NOT MET'}; with a fresh connection per check (reuseConnections: false) ratio ${r.freshRatio.toFixed(2)}`);
   }
 } finally {
   await redis.stop();

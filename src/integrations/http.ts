@@ -1,11 +1,13 @@
 /**
  * HTTP probes: one request on a fresh connection, timed phase by phase (DNS, connect,
  * TLS, first byte, total) the way blackbox exporter reports them, with the server's TLS
- * certificate, a bounded body, and cancellation through the caller's signal.
+ * certificate, a bounded body, and cancellation through the caller's signal. Given a
+ * keep-alive agent (fan-out over many targets) a probe may reuse a connection: its DNS,
+ * connect and TLS phases are then 0, and the certificate is read from the open connection.
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 
 export interface Timings {
@@ -44,6 +46,8 @@ export interface ProbeOptions {
   ca?: string;
   /** Accept any certificate (the expiry is still read and judged). */
   insecure?: boolean;
+  /** A keep-alive agent to reuse connections; default: a fresh connection per probe. */
+  agent?: http.Agent;
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -75,7 +79,7 @@ export function probe(url: string, options: ProbeOptions): Promise<ProbeResult> 
     const request = (secure ? https : http).request(target, {
       method: options.method ?? 'GET',
       headers: options.headers,
-      agent: false, // a fresh connection, so every phase is measured
+      agent: options.agent ?? false, // a fresh connection unless asked, so every phase is measured
       ...(secure ? { ca: options.ca, rejectUnauthorized: !options.insecure, servername: target.hostname } : {}),
     });
     const onAbort = () => {
@@ -89,17 +93,27 @@ export function probe(url: string, options: ProbeOptions): Promise<ProbeResult> 
     if (options.signal.aborted) return onAbort();
     options.signal.addEventListener('abort', onAbort, { once: true });
 
+    const readCertificate = (socket: TLSSocket) => {
+      const cert = socket.getPeerCertificate();
+      if (cert && cert.valid_to) {
+        const cn = (name: string | string[] | undefined) => (Array.isArray(name) ? name.join(', ') : (name ?? ''));
+        result.certificate = { subject: cn(cert.subject?.CN), issuer: cn(cert.issuer?.CN), validTo: new Date(cert.valid_to) };
+      }
+    };
     request.on('socket', (socket: Socket) => {
-      socket.once('lookup', () => (timings.dns = since()));
+      if (!socket.connecting) {
+        // A kept-alive connection: no phases to time; the certificate is the open connection's.
+        if (secure) readCertificate(socket as TLSSocket);
+        return;
+      }
+      if (!isIP(target.hostname.replace(/^\[|\]$/g, ''))) socket.once('lookup', () => (timings.dns = since()));
       socket.once('connect', () => (timings.connect = since()));
-      socket.once('secureConnect', () => {
-        timings.tls = since();
-        const cert = (socket as TLSSocket).getPeerCertificate();
-        if (cert && cert.valid_to) {
-          const cn = (name: string | string[] | undefined) => (Array.isArray(name) ? name.join(', ') : (name ?? ''));
-          result.certificate = { subject: cn(cert.subject?.CN), issuer: cn(cert.issuer?.CN), validTo: new Date(cert.valid_to) };
-        }
-      });
+      if (secure) {
+        socket.once('secureConnect', () => {
+          timings.tls = since();
+          readCertificate(socket as TLSSocket);
+        });
+      }
     });
     request.on('response', (response) => {
       timings.firstByte = since();

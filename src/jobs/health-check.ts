@@ -4,7 +4,10 @@
  * service's /metrics. A failed condition is a finding; a slow answer is a warning, a
  * wrong one or none at all is critical; /metrics that cannot be read or parsed is a warning.
  */
+import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
 import { z } from 'zod';
 import { duration, type ServiceConfig } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
@@ -35,6 +38,12 @@ export const healthCheckParams = z
     services: z.array(z.string()).min(1).optional(),
     /** Fan-out: checks in flight at once. */
     concurrency: z.number().int().min(1).max(1000).default(50),
+    /**
+     * Fan-out: keep connections open between the run's checks (default yes). Thousands of
+     * fresh connections cost time and ephemeral ports; a reused one has no DNS, connect or
+     * TLS phase to measure. A single-target check always uses a fresh connection.
+     */
+    reuseConnections: z.boolean().optional(),
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     method: z.enum(['GET', 'HEAD']).default('GET'),
     headers: z.record(z.string(), z.string()).default({}),
@@ -126,17 +135,25 @@ function findService(ctx: JobContext, name: string): ServiceConfig {
 async function fanOut(ctx: JobContext, params: HealthCheckParams, ca: string | undefined): Promise<JobOutcome> {
   const services = params.services!.includes('*') ? ctx.config.services : params.services!.map((name) => findService(ctx, name));
   const outcomes: JobOutcome[] = new Array(services.length);
+  // Each check in flight listens on the run's signal (and removes its listener when done).
+  setMaxListeners(params.concurrency * 4 + 10, ctx.signal);
+  const agents = params.reuseConnections === false ? undefined : { http: new http.Agent({ keepAlive: true, maxSockets: params.concurrency }), https: new https.Agent({ keepAlive: true, maxSockets: params.concurrency }) };
   let next = 0;
   let done = 0;
   const step = Math.max(1, Math.floor(services.length / 20));
   const worker = async () => {
     while (next < services.length && !ctx.signal.aborted) {
       const i = next++;
-      outcomes[i] = await checkOne(ctx, params, services[i]!, ca);
+      outcomes[i] = await checkOne(ctx, params, services[i]!, ca, agents);
       if (++done % step === 0) ctx.progress(done / services.length, `${done} of ${services.length} checked`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(params.concurrency, services.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(params.concurrency, services.length) }, worker));
+  } finally {
+    agents?.http.destroy();
+    agents?.https.destroy();
+  }
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const findings = outcomes.flatMap((o) => o.findings);
   const failing = services.filter((_, i) => outcomes[i]!.status !== 'ok').map((s) => s.name);
@@ -146,16 +163,17 @@ async function fanOut(ctx: JobContext, params: HealthCheckParams, ca: string | u
     status: statusOf(findings),
     summary: failing.length ? `${services.length - failing.length} of ${services.length} services healthy; not: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? ` and ${failing.length - 10} more` : ''}` : `all ${services.length} services healthy (p50 ${at(0.5)} ms, p95 ${at(0.95)} ms)`,
     findings,
-    metrics: { targets: services.length, healthy: services.length - failing.length, failing: failing.length, p50Ms: at(0.5), p95Ms: at(0.95), maxMs: times[times.length - 1] ?? 0 },
+    metrics: { targets: services.length, healthy: services.length - failing.length, failing: failing.length, p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: times[times.length - 1] ?? 0 },
   };
 }
 
-async function checkOne(ctx: JobContext, params: HealthCheckParams, service: ServiceConfig | undefined, ca: string | undefined): Promise<JobOutcome> {
+async function checkOne(ctx: JobContext, params: HealthCheckParams, service: ServiceConfig | undefined, ca: string | undefined, agents?: { http: http.Agent; https: https.Agent }): Promise<JobOutcome> {
   const url = service ? new URL(service.healthPath, service.url).toString() : params.url!;
   const resource = service ? `service/${service.name}` : `url/${url}`;
   // Dependencies are probed alongside, and reported even when the service itself is down.
   const dependencies = params.checkDependencies && service?.dependencies.length ? dependencyFindings(service, resource, params.requestTimeout, ctx.signal) : Promise.resolve([]);
-  const result = await probe(url, { method: params.method, headers: params.headers, timeoutMs: params.requestTimeout, signal: ctx.signal, ca, insecure: params.insecureSkipVerify });
+  const agent = agents ? (url.startsWith('https:') ? agents.https : agents.http) : undefined;
+  const result = await probe(url, { method: params.method, headers: params.headers, timeoutMs: params.requestTimeout, signal: ctx.signal, ca, insecure: params.insecureSkipVerify, agent });
   const findings: Finding[] = [];
   const metrics = phaseMetrics(result);
   if (result.certificate) findings.push(...certificateFindings(result.certificate, params.tls, resource, ctx.now()));
@@ -171,10 +189,10 @@ async function checkOne(ctx: JobContext, params: HealthCheckParams, service: Ser
   metrics.statusCode = result.status!;
   if (result.certificate) metrics.tlsDaysLeft = Math.round(((result.certificate.validTo.getTime() - ctx.now().getTime()) / 86_400_000) * 10) / 10;
   if (!params.expectStatus.includes(result.status!)) {
-    findings.push({ severity: 'critical', check: 'http.status', resource, message: `status ${result.status}, expected ${params.expectStatus.join(' or ')}`, evidence: { status: result.status, body: result.body.slice(0, 500) } });
+    findings.push({ severity: 'critical', check: 'http.status', resource, message: `status ${result.status}, expected ${params.expectStatus.join(' or ')}`, evidence: { status: result.status, body: result.body.slice(0, 500) }, remedy: result.status! >= 500 ? `The service answers but reports itself broken: its logs and its dependencies say why; if a deploy just happened, rollout undo.` : `Check the health path (services[].healthPath) and expectStatus: ${result.status} is not what this check expects.` });
   }
   if (result.totalMs > params.maxResponseTime) {
-    findings.push({ severity: 'warning', check: 'http.response-time', resource, message: `answered in ${Math.round(result.totalMs)} ms, above ${params.maxResponseTime} ms`, evidence: { ms: result.totalMs, limit: params.maxResponseTime } });
+    findings.push({ severity: 'warning', check: 'http.response-time', resource, message: `answered in ${Math.round(result.totalMs)} ms, above ${params.maxResponseTime} ms`, evidence: { ms: result.totalMs, limit: params.maxResponseTime }, remedy: 'Slow health answers come before outages: check latency-check and resource-usage (CPU throttling, memory pressure) for this service.' });
   }
   for (const condition of params.expectHeaders) {
     const value = result.headers[condition.name.toLowerCase()];
@@ -182,22 +200,22 @@ async function checkOne(ctx: JobContext, params: HealthCheckParams, service: Ser
       : condition.equals !== undefined && value !== condition.equals ? `is ${JSON.stringify(value)}, expected ${JSON.stringify(condition.equals)}`
         : condition.matches !== undefined && !new RegExp(condition.matches).test(value) ? `is ${JSON.stringify(value)}, expected to match /${condition.matches}/`
           : null;
-    if (wrong) findings.push({ severity: 'critical', check: 'http.header', resource, message: `header ${condition.name} ${wrong}` });
+    if (wrong) findings.push({ severity: 'critical', check: 'http.header', resource, message: `header ${condition.name} ${wrong}`, remedy: `A wrong or missing ${condition.name} header usually means a different version or a proxy answered: check what is deployed and the route to it.` });
   }
   if (params.json.length) {
     let body: unknown;
     try {
       body = JSON.parse(result.body);
     } catch {
-      findings.push({ severity: 'critical', check: 'http.body-json', resource, message: 'body is not JSON', evidence: { body: result.body.slice(0, 200) } });
+      findings.push({ severity: 'critical', check: 'http.body-json', resource, message: 'body is not JSON', evidence: { body: result.body.slice(0, 200) }, remedy: 'Something other than the service answered (an error page, a proxy): check the route and the health path.' });
     }
     if (body !== undefined) {
       for (const condition of params.json) {
         const field = fieldAt(body, condition.path);
         if (!field.found) {
-          findings.push({ severity: 'critical', check: 'http.body-field', resource, message: `body has no field ${condition.path}` });
+          findings.push({ severity: 'critical', check: 'http.body-field', resource, message: `body has no field ${condition.path}`, remedy: `The health answer changed shape: check the deployed version, or update the json condition on ${condition.path}.` });
         } else if (condition.equals !== undefined && field.value !== condition.equals) {
-          findings.push({ severity: 'critical', check: 'http.body-field', resource, message: `${condition.path} is ${JSON.stringify(field.value)}, expected ${JSON.stringify(condition.equals)}` });
+          findings.push({ severity: 'critical', check: 'http.body-field', resource, message: `${condition.path} is ${JSON.stringify(field.value)}, expected ${JSON.stringify(condition.equals)}`, remedy: `The service reports ${condition.path} = ${JSON.stringify(field.value)}: the part it names is degraded; check it (and its dependency probes) first.` });
         }
       }
     }

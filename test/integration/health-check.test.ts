@@ -105,7 +105,9 @@ describe('health-check', () => {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(days), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
       const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.end('{"status":"ok"}'));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      return { url: `https://127.0.0.1:${(server.address() as { port: number }).port}/health`, ca: cert, close: () => new Promise((r) => server.close(r)) };
+      let connections = 0;
+      server.on('secureConnection', () => connections++);
+      return { url: `https://127.0.0.1:${(server.address() as { port: number }).port}/health`, ca: cert, connections: () => connections, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
     };
 
     it.each([
@@ -121,6 +123,22 @@ describe('health-check', () => {
         if (severities.length) expect(result.findings[0]).toMatchObject({ check: 'tls.expiry', remedy: expect.stringMatching(/^Renew the certificate for 127\.0\.0\.1/) });
         expect(result.metrics!.tlsDaysLeft).toBeCloseTo(days, 0);
         expect(result.metrics!.tlsMs).toBeGreaterThan(0);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('fan-out over one TLS server reuses connections and still judges every check\'s certificate', async () => {
+      const server = await serve(10);
+      try {
+        const config = parseConfig({ services: Array.from({ length: 12 }, (_, i) => ({ name: `s${i}`, url: new URL(server.url).origin })) });
+        const outcome = await healthCheck.run(jobContext(config), healthCheckParams.parse({ services: ['*'], concurrency: 3, caFile: server.ca }));
+        expect(outcome.findings.map((f) => `${f.resource} ${f.check} ${f.severity}`)).toEqual(Array.from({ length: 12 }, (_, i) => `service/s${i} tls.expiry warning`));
+        expect(server.connections()).toBeLessThanOrEqual(3); // 12 checks over at most `concurrency` connections
+        const fresh = await healthCheck.run(jobContext(config), healthCheckParams.parse({ services: ['*'], concurrency: 3, caFile: server.ca, reuseConnections: false }));
+        expect(fresh.findings).toHaveLength(12);
+        expect(server.connections()).toBeLessThanOrEqual(3 + 12);
+        expect(server.connections()).toBeGreaterThanOrEqual(12);
       } finally {
         await server.close();
       }
