@@ -129,7 +129,7 @@ describe.each<Mode>(['embedded', 'distributed'])('engine, %s', (mode) => {
     const errors = bad.map((r) => r.error).sort();
     expect(errors).toEqual([
       'bad params: params.expectStatus: "two hundred" — expected array, received string',
-      'bad params: params.extra: unknown key — check the spelling; allowed here: service, services, concurrency, url, method, headers, expectStatus, maxResponseTime, requestTimeout, json, expectHeaders, scrapeMetrics, tls, caFile, insecureSkipVerify, checkDependencies',
+      'bad params: params.extra: unknown key — check the spelling; allowed here: service, services, concurrency, reuseConnections, url, method, headers, expectStatus, maxResponseTime, requestTimeout, json, expectHeaders, scrapeMetrics, tls, caFile, insecureSkipVerify, checkDependencies',
       'bad queue data: data.trigger: "sometimes" — allowed: schedule, manual, catch-up, retry',
     ]);
     expect(bad.every((r) => r.status === 'failed')).toBe(true);
