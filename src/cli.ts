@@ -15,7 +15,10 @@ import { Metrics } from './observability/metrics.js';
 import { redact } from './observability/redact.js';
 import { BullQueue } from './queue/bullmq.js';
 import { openStore, type Store } from './store/index.js';
-import { listAudit } from './store/audit.js';
+import { listAudit, writeAudit } from './store/audit.js';
+import { FileStorage } from './integrations/storage.js';
+import { readManifest, restoreBackup } from './backup/restore.js';
+import { encryptionKey } from './backup/crypto.js';
 import { parseDuration } from './config/duration.js';
 import { listRuns } from './store/runs.js';
 import { manualRunId, RunWorker } from './worker.js';
@@ -232,6 +235,29 @@ program
         else console.log(`not sent yet (${state?.lastError ?? 'pending'}): queued; a running opscron on this store retries it`);
       }
     });
+  });
+
+program
+  .command('restore <backup>')
+  .description('restore a backup (its storage key under backups.path, or its manifest) into a database — destructive: needs --confirm, and is audited')
+  .requiredOption('--to <url>', 'the target database, postgres://user@host:5432/name (password from the URL or PGPASSWORD)')
+  .option('--clean', 'drop the objects the backup recreates first (restore over an existing database)')
+  .option('--confirm', 'yes, overwrite what is in the target database')
+  .option('--reason <text>', 'why (recorded in the audit log)')
+  .action(async (key: string, opts: { to: string; clean?: boolean; confirm?: boolean; reason?: string }) => {
+    if (!/^postgres(ql)?:\/\/\S+$/.test(opts.to)) throw new OpscronError('OPSCRON_BAD_ARGUMENT', `--to "${redact(opts.to)}" — must be a postgres:// URL`);
+    const cfg = await config();
+    const storage = new FileStorage(cfg.backups.path);
+    const manifest = await readManifest(storage, key.replace(/\.json$/, ''));
+    const target = new URL(opts.to);
+    if (!opts.confirm) throw new OpscronError('OPSCRON_CONFIRM', `restore is destructive: it writes ${manifest.database} of ${manifest.createdAt} into ${target.host}${target.pathname}${opts.clean ? ', dropping what it recreates' : ''}. Add --confirm to do it.`);
+    const progress = (fraction: number, note: string) => process.stderr.write(process.stderr.isTTY ? `\r${progressBar(fraction, note)}\x1b[K` : `${progressBar(fraction, note)}\n`);
+    await withStore(cfg, async (store) => {
+      await writeAudit(store.sql, { actor: actor(), source: 'cli', action: 'restore', jobId: null, params: { backup: manifest.key, to: redact(opts.to), clean: Boolean(opts.clean) }, reason: opts.reason });
+    });
+    await restoreBackup({ storage, manifest, passphrase: encryptionKey(), url: opts.to, clean: Boolean(opts.clean), progress });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    console.log(`restored ${manifest.key} (${manifest.tables.length} tables, ${manifest.tables.reduce((n, t) => n + t.rows, 0)} rows at backup time) into ${target.host}${target.pathname}`);
   });
 
 program

@@ -100,6 +100,7 @@ export function parseConfig(input: unknown, source = 'config'): OpscronConfig {
       issues.push(`jobs[${i}].params.service: ${show(service)} — not in services; configured: ${config.services.map((s) => s.name).join(', ') || 'none'}`);
     }
   });
+  for (const db of config.databases) registerSecrets(credentialsIn(db.url));
   for (const [service, steps] of Object.entries(config.incidents.remediation)) {
     if (service !== '*' && !config.services.some((s) => s.name === service)) {
       issues.push(`incidents.remediation.${service}: ${show(service)} — not in services; use a service name or "*"`);
@@ -158,6 +159,7 @@ function withEnvironment(doc: unknown, env: Record<string, string | undefined>):
   fill('store', 'databaseUrl', env.DATABASE_URL);
   fill('email', 'smtpUrl', env.SMTP_URL);
   if (env.PORT && /^\d+$/.test(env.PORT)) fill('http', 'port', Number(env.PORT));
+  if (env.OPSCRON_ENCRYPTION_KEY) registerSecrets([env.OPSCRON_ENCRYPTION_KEY]);
   for (const url of [env.REDIS_URL, env.DATABASE_URL, env.SMTP_URL]) if (url) registerSecrets(credentialsIn(url));
   return root;
 }

@@ -177,6 +177,19 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   services: z.array(serviceSchema).default([]),
+  /** PostgreSQL databases the data jobs look after (db-health, query-analysis, db-backup, backup-verify). */
+  databases: z.array(z.strictObject({
+    name: z.string().regex(JOB_ID, { error: 'must be a-z, 0-9, - and _' }),
+    url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, { error: 'must be a postgres:// URL' }),
+  })).default([]),
+  /** Where database backups go, and how many are kept. */
+  backups: z
+    .strictObject({
+      path: z.string().default('./var/backups'),
+      /** Grandfather-father-son: the newest backup of each of the last N days, weeks and months is kept. */
+      keep: z.strictObject({ daily: z.number().int().min(1).default(7), weekly: z.number().int().min(0).default(4), monthly: z.number().int().min(0).default(6) }).default({ daily: 7, weekly: 4, monthly: 6 }),
+    })
+    .default({ path: './var/backups', keep: { daily: 7, weekly: 4, monthly: 6 } }),
   reports: reportsSchema,
   email: emailSchema,
   incidents: incidentsSchema,

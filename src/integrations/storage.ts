@@ -72,6 +72,16 @@ export class FileStorage {
     }
   }
 
+  /** Every key under a prefix (a directory), sorted; partial writes are not objects. */
+  async list(prefix: string): Promise<string[]> {
+    const root = prefix ? this.pathOf(prefix) : this.root;
+    const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries
+      .filter((e) => e.isFile() && !e.name.endsWith('.partial'))
+      .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(this.root.length + 1).split(sep).join('/'))
+      .sort();
+  }
+
   /** Deletes the object and any directories it leaves empty. */
   async remove(key: string): Promise<void> {
     const path = this.pathOf(key);

@@ -1,0 +1,95 @@
+/**
+ * Restoring a backup, checked before a byte reaches the database: the file's SHA-256 must
+ * match its manifest and, when encrypted, the whole file must authenticate with the key.
+ * Only then is it decrypted, gunzipped and streamed into pg_restore.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { OpscronError } from '../errors.js';
+import type { FileStorage } from '../integrations/storage.js';
+import { pgConnection, runTool } from '../integrations/pg-tools.js';
+import type { Manifest } from './backup.js';
+import { decryptedStream, verifyEncrypted } from './crypto.js';
+
+export class BackupCheckError extends OpscronError {
+  constructor(message: string) {
+    super('OPSCRON_BACKUP_CHECK', message);
+  }
+}
+
+export async function readManifest(storage: FileStorage, key: string): Promise<Manifest> {
+  const manifestKey = key.endsWith('.json') ? key : `${key}.json`;
+  const chunks: Buffer[] = [];
+  try {
+    for await (const c of storage.read(manifestKey)) chunks.push(c as Buffer);
+  } catch {
+    throw new BackupCheckError(`no manifest ${manifestKey} in ${storage.root}: not an opscron backup, or it was removed`);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Manifest;
+}
+
+/** Throws unless the stored file is the one the manifest describes and (if encrypted) the key opens it. */
+export async function checkBackup(storage: FileStorage, manifest: Manifest, passphrase: string | undefined, progress?: (note: string) => void): Promise<void> {
+  const path = storage.pathOf(manifest.key);
+  progress?.('checking the checksum');
+  const hash = createHash('sha256');
+  try {
+    await pipeline(createReadStream(path), hash);
+  } catch (error) {
+    throw new BackupCheckError(`cannot read ${manifest.key}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const sha256 = hash.digest('hex');
+  if (sha256 !== manifest.sha256) throw new BackupCheckError(`${manifest.key} is corrupted: its SHA-256 is ${sha256}, the manifest recorded ${manifest.sha256}`);
+  if (manifest.encrypted) {
+    progress?.('authenticating the encrypted file');
+    await verifyEncrypted(path, passphrase);
+  }
+}
+
+/** The pg_dump custom-format bytes of a (checked) backup. */
+export async function dumpStream(storage: FileStorage, manifest: Manifest, passphrase: string | undefined): Promise<Readable> {
+  const path = storage.pathOf(manifest.key);
+  const raw = manifest.encrypted ? await decryptedStream(path, passphrase) : createReadStream(path);
+  const gunzip = createGunzip();
+  raw.on('error', (e: Error) => gunzip.destroy(e));
+  return raw.pipe(gunzip);
+}
+
+export interface RestoreOptions {
+  storage: FileStorage;
+  manifest: Manifest;
+  passphrase?: string;
+  /** Target database URL. */
+  url: string;
+  /** Drop the objects the dump recreates first (a restore over an existing database). */
+  clean: boolean;
+  signal?: AbortSignal;
+  progress?: (fraction: number, note: string) => void;
+}
+
+export async function restoreBackup(o: RestoreOptions): Promise<void> {
+  await checkBackup(o.storage, o.manifest, o.passphrase, (note) => o.progress?.(0.05, note));
+  const conn = pgConnection(o.url);
+  const restore = runTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', ...(o.clean ? ['--clean', '--if-exists'] : []), '--no-password', ...conn.args], conn.env, o.signal);
+  let fed = 0;
+  let last = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _e, done) {
+      fed += chunk.length;
+      if (Date.now() - last > 500) {
+        last = Date.now();
+        o.progress?.(Math.min(0.95, 0.1 + (fed / Math.max(1, o.manifest.dumpBytes)) * 0.85), `${(fed / 2 ** 20).toFixed(0)} of ${(o.manifest.dumpBytes / 2 ** 20).toFixed(0)} MiB restored`);
+      }
+      done(null, chunk);
+    },
+  });
+  const feeding = pipeline(await dumpStream(o.storage, o.manifest, o.passphrase), meter, restore.child.stdin).catch((error: NodeJS.ErrnoException) => {
+    // pg_restore stopping early closes its stdin: its own error says why.
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+  });
+  await Promise.all([feeding, restore.done]);
+  o.progress?.(1, `restored into ${conn.database}`);
+}
