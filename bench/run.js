@@ -11,6 +11,7 @@ import { scheduleLag } from './lag.js';
 import { apiRuns, loadGenerator } from './api.js';
 import { healthReportBench } from './report.js';
 import { fanoutBench } from './fanout.js';
+import { backupBench } from './backup.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -52,6 +53,13 @@ try {
     console.log(`health-check fan-out: ${targets} loopback targets, concurrency 50, against raw undici request()`);
     const r = await fanoutBench({ targets, rounds: quick ? 2 : 5 });
     console.log(`fanout median: raw undici ${Math.round(r.raw)} req/s, opscron ${Math.round(r.opscron)} checks/s, ratio ${r.ratio.toFixed(2)} (target ≥ 0.5) ${r.ratio >= 0.5 ? 'MET' : 'NOT MET'}; p99 added ${r.addedP99.toFixed(1)} ms (target ≤ 10) ${r.addedP99 <= 10 ? 'MET' : 'NOT MET'}; mean added per check ${r.addedMean.toFixed(2)} ms; peak RSS ${Math.round(r.rssMiB)} MiB (target ≤ 300) ${r.rssMiB <= 300 ? 'MET' : 'NOT MET'}; with a fresh connection per check (reuseConnections: false) ratio ${r.freshRatio.toFixed(2)}`);
+  }
+  if (!only || only === 'backup') {
+    const sizes = quick ? [50, 200] : [100, 1000];
+    console.log(`db-backup against raw pg_dump -Fc, databases of ${sizes.join(' and ')} MB of poorly compressible data`);
+    const r = await backupBench({ adminUrl: cluster.url('postgres'), databaseUrlFor: (name) => cluster.url(name), sizes, rounds: quick ? 1 : 3 });
+    const [small, big] = sizes.map((s) => r[s]);
+    console.log(`backup median (${sizes[1]} MB): raw ${big.rawMBs.toFixed(1)} MB/s, opscron ${big.oursMBs.toFixed(1)} MB/s, ratio ${big.ratio.toFixed(2)} (target ≥ 0.9) ${big.ratio >= 0.9 ? 'MET' : 'NOT MET'}; peak RSS ${Math.round(small.rssMiB)} MiB at ${sizes[0]} MB vs ${Math.round(big.rssMiB)} MiB at ${sizes[1]} MB`);
   }
 } finally {
   await redis.stop();

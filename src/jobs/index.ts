@@ -6,12 +6,14 @@ import { noop } from './noop.js';
 import { complianceReport, healthReport, incidentReport, performanceReport } from './reports.js';
 import { backupVerify } from './backup-verify.js';
 import { dbBackup } from './db-backup.js';
+import { dbHealth } from './db-health.js';
+import { queryAnalysis } from './query-analysis.js';
 import { resetBreakers } from './reset-breakers.js';
 import { resourceUsage } from './resource-usage.js';
 import { rollout } from './rollout.js';
 import type { JobDefinition } from './types.js';
 
-const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbBackup, backupVerify, healthReport, performanceReport, complianceReport, incidentReport, noop];
+const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbHealth, queryAnalysis, dbBackup, backupVerify, healthReport, performanceReport, complianceReport, incidentReport, noop];
 
 export const jobTypes: ReadonlyMap<string, JobDefinition<unknown>> = new Map(all.map((job) => [job.type, job]));
 export type { JobDefinition, JobContext, JobOutcome, Finding } from './types.js';

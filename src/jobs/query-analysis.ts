@@ -1,0 +1,39 @@
+/**
+ * query-analysis: the runbook's "analyse queries" from pg_stat_statements — top N by
+ * total and by mean time, slow ones (mean ≥ 20 ms over ≥ 100 calls), rows per call —
+ * plus tables read mostly by sequential scans and indexes nobody uses. Without the
+ * extension: one finding saying how to enable it.
+ */
+import { z } from 'zod';
+import { judgeQueries } from '../analysis/pg-health.js';
+import { readQueryStats, withClient } from '../integrations/pg-stats.js';
+import { databaseOf } from './db-backup.js';
+import { defineJob, statusOf } from './types.js';
+
+export const queryAnalysisParams = z.strictObject({
+  database: z.string(),
+  top: z.number().int().min(1).max(100).default(10),
+  slowMeanMs: z.number().min(0).default(20),
+  slowCalls: z.number().int().min(1).default(100),
+  rowsPerCall: z.number().int().min(1).default(10_000),
+});
+
+export const queryAnalysis = defineJob({
+  type: 'query-analysis',
+  summary: 'pg_stat_statements: top queries by total and mean time, slow queries, sequential-scan tables, unused indexes',
+  params: queryAnalysisParams,
+  async run(ctx, params) {
+    const database = databaseOf(ctx, params.database);
+    const stats = await withClient(database.url, (client) => readQueryStats(client, params.top));
+    const findings = judgeQueries(database.name, stats, params);
+    const slow = findings.filter((f) => f.check === 'pg.slow-query').length;
+    return {
+      status: statusOf(findings),
+      summary: stats.statements === null
+        ? `${database.name}: no query statistics (${stats.missingReason})`
+        : `${database.name}: ${stats.statements.length} statements read, ${slow} slow, ${stats.seqScanTables.length} tables mostly sequentially scanned, ${stats.unusedIndexes.length} unused indexes`,
+      findings,
+      metrics: { slowQueries: slow, seqScanTables: stats.seqScanTables.length, unusedIndexes: stats.unusedIndexes.length, ...(stats.statements?.[0] ? { topTotalMs: Math.round(stats.statements[0].totalMs) } : {}) },
+    };
+  },
+});
