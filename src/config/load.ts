@@ -100,7 +100,7 @@ export function parseConfig(input: unknown, source = 'config'): OpscronConfig {
       issues.push(`jobs[${i}].params.service: ${show(service)} — not in services; configured: ${config.services.map((s) => s.name).join(', ') || 'none'}`);
     }
   });
-  for (const db of config.databases) registerSecrets(credentialsIn(db.url));
+  for (const target of [...config.databases, ...config.caches]) registerSecrets(credentialsIn(target.url));
   for (const [service, steps] of Object.entries(config.incidents.remediation)) {
     if (service !== '*' && !config.services.some((s) => s.name === service)) {
       issues.push(`incidents.remediation.${service}: ${show(service)} — not in services; use a service name or "*"`);

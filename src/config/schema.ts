@@ -182,6 +182,11 @@ export const configSchema = z.strictObject({
     name: z.string().regex(JOB_ID, { error: 'must be a-z, 0-9, - and _' }),
     url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, { error: 'must be a postgres:// URL' }),
   })).default([]),
+  /** Redis instances the cache jobs look after (cache-health, cache-optimize, cache-clear). */
+  caches: z.array(z.strictObject({
+    name: z.string().regex(JOB_ID, { error: 'must be a-z, 0-9, - and _' }),
+    url: z.string().regex(/^rediss?:\/\/\S+$/, { error: 'must be a redis:// or rediss:// URL' }),
+  })).default([]),
   /** Where database backups go, and how many are kept. */
   backups: z
     .strictObject({
