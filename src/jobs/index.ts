@@ -6,6 +6,7 @@ import { noop } from './noop.js';
 import { complianceReport, healthReport, incidentReport, performanceReport } from './reports.js';
 import { backupVerify } from './backup-verify.js';
 import { cacheClear, cacheHealth, cacheOptimize } from './cache.js';
+import { clearStuck } from './clear-stuck.js';
 import { dbBackup } from './db-backup.js';
 import { dbHealth } from './db-health.js';
 import { queryAnalysis } from './query-analysis.js';
@@ -14,7 +15,7 @@ import { resourceUsage } from './resource-usage.js';
 import { rollout } from './rollout.js';
 import type { JobDefinition } from './types.js';
 
-const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbHealth, queryAnalysis, dbBackup, backupVerify, cacheHealth, cacheOptimize, cacheClear, healthReport, performanceReport, complianceReport, incidentReport, noop];
+const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbHealth, queryAnalysis, dbBackup, backupVerify, cacheHealth, cacheOptimize, cacheClear, clearStuck, healthReport, performanceReport, complianceReport, incidentReport, noop];
 
 export const jobTypes: ReadonlyMap<string, JobDefinition<unknown>> = new Map(all.map((job) => [job.type, job]));
 export type { JobDefinition, JobContext, JobOutcome, Finding } from './types.js';
