@@ -12,6 +12,9 @@ import { OpscronError } from '../errors.js';
 export interface Kube {
   core: k8s.CoreV1Api;
   apps: k8s.AppsV1Api;
+  rbac: k8s.RbacAuthorizationV1Api;
+  autoscaling: k8s.AutoscalingV2Api;
+  policy: k8s.PolicyV1Api;
   metrics: k8s.Metrics;
   /** Where the connection points, for messages (never credentials). */
   server: string;
@@ -35,7 +38,10 @@ export function kubeFor(config: OpscronConfig, env: NodeJS.ProcessEnv = process.
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new OpscronError('OPSCRON_KUBECONFIG', `kubeconfig context "${kc.getCurrentContext()}" has no cluster`);
-  const kube = { core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), metrics: new k8s.Metrics(kc), server: cluster.server };
+  const kube = {
+    core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), rbac: kc.makeApiClient(k8s.RbacAuthorizationV1Api),
+    autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api), policy: kc.makeApiClient(k8s.PolicyV1Api), metrics: new k8s.Metrics(kc), server: cluster.server,
+  };
   clients.set(section, kube);
   return kube;
 }

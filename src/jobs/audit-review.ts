@@ -1,0 +1,85 @@
+/**
+ * audit-review: the runbook's audit procedures (access control, security compliance,
+ * performance audit, service logs review) as controls with ids, pass/fail, evidence and a
+ * remedy — read from the cluster and from opscron's own store — for the compliance report.
+ */
+import { z } from 'zod';
+import { accessControls, operationsControls, reliabilityControls, runbookPolicy, securityControls, type ClusterState } from '../analysis/audit.js';
+import { duration } from '../config/schema.js';
+import { kubeCall, kubeFor } from '../integrations/kube.js';
+import { destructiveActions, jobRunSummary, lastSuccessOf, metricByDay, serviceOfJobs } from '../reports/data.js';
+import { BACKUP_JOB_TYPES } from '../reports/model/compliance.js';
+import { defineJob, statusOf, type Finding } from './types.js';
+
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: 'must be a Kubernetes quantity such as 500m, 2, 1Gi' });
+
+export const auditReviewParams = z.strictObject({
+  /** Namespaces to audit (default kubernetes.namespaces); cluster-wide RBAC is always read. */
+  namespaces: z.array(z.string()).optional(),
+  sections: z.array(z.enum(['access', 'security', 'reliability', 'operations'])).default(['access', 'security', 'reliability', 'operations']),
+  policy: z.strictObject({
+    requests: z.strictObject({ cpu: quantity, memory: quantity }),
+    limits: z.strictObject({ cpu: quantity, memory: quantity }),
+  }).default(runbookPolicy),
+  /** The period the operations controls look back over. */
+  period: duration.default(7 * 86_400_000),
+  /** How old the last successful backup may be. */
+  backupTarget: duration.default(26 * 3_600_000),
+});
+
+export const auditReview = defineJob({
+  type: 'audit-review',
+  summary: 'Audit controls with ids and evidence: RBAC (CIS 5.1), pod security (Polaris), resources and availability, operations',
+  params: auditReviewParams,
+  async run(ctx, params) {
+    const findings: Finding[] = [];
+    const cluster = params.sections.some((s) => s !== 'operations');
+    if (cluster) {
+      const kube = kubeFor(ctx.config);
+      const namespaces = params.namespaces ?? ctx.config.kubernetes!.namespaces;
+      const state: ClusterState = { clusterRoleBindings: [], clusterRoles: [], roleBindings: [], roles: [], workloads: [], configMaps: [], hpas: [], pdbs: [] };
+      state.clusterRoleBindings = (await kubeCall('list clusterrolebindings', () => kube.rbac.listClusterRoleBinding())).items;
+      state.clusterRoles = (await kubeCall('list clusterroles', () => kube.rbac.listClusterRole())).items;
+      for (const [i, namespace] of namespaces.entries()) {
+        ctx.progress(i / namespaces.length, `reading ${namespace}`);
+        state.roleBindings.push(...(await kubeCall(`list rolebindings in ${namespace}`, () => kube.rbac.listNamespacedRoleBinding({ namespace }))).items);
+        state.roles.push(...(await kubeCall(`list roles in ${namespace}`, () => kube.rbac.listNamespacedRole({ namespace }))).items);
+        for (const [kind, list] of [
+          ['Deployment', () => kube.apps.listNamespacedDeployment({ namespace })],
+          ['StatefulSet', () => kube.apps.listNamespacedStatefulSet({ namespace })],
+          ['DaemonSet', () => kube.apps.listNamespacedDaemonSet({ namespace })],
+        ] as const) {
+          state.workloads.push(...(await kubeCall(`list ${kind.toLowerCase()}s in ${namespace}`, list as () => Promise<{ items: object[] }>)).items.map((w) => ({ ...w, kind })));
+        }
+        state.configMaps.push(...(await kubeCall(`list configmaps in ${namespace}`, () => kube.core.listNamespacedConfigMap({ namespace }))).items);
+        state.hpas.push(...(await kubeCall(`list horizontalpodautoscalers in ${namespace}`, () => kube.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }))).items);
+        state.pdbs.push(...(await kubeCall(`list poddisruptionbudgets in ${namespace}`, () => kube.policy.listNamespacedPodDisruptionBudget({ namespace }))).items);
+      }
+      const plain = JSON.parse(JSON.stringify(state)) as ClusterState; // the client's model classes as plain API objects
+      if (params.sections.includes('access')) findings.push(...accessControls(plain));
+      if (params.sections.includes('security')) findings.push(...securityControls(plain));
+      if (params.sections.includes('reliability')) findings.push(...reliabilityControls(plain, params.policy));
+    }
+    if (params.sections.includes('operations')) {
+      const now = ctx.now();
+      const period = { from: new Date(now.getTime() - params.period), to: now, timeZone: ctx.config.timezone };
+      const backupJobs = ctx.config.jobs.filter((j) => BACKUP_JOB_TYPES.includes(j.type)).map((j) => j.id);
+      const last = new Map((await lastSuccessOf(ctx.sql, BACKUP_JOB_TYPES, now)).map((b) => [b.job, b.at]));
+      const errorLogs = (await metricByDay(ctx.sql, period, 'log-analysis', 'errors', serviceOfJobs(ctx.config))).filter((r) => r.day === null).map((r) => ({ service: r.service, errors: Math.round(r.value ?? 0) }));
+      findings.push(...operationsControls({
+        backups: backupJobs.map((job) => ({ job, lastSuccess: last.get(job) ?? null, targetMs: params.backupTarget })),
+        failingJobs: (await jobRunSummary(ctx.sql, period)).filter((j) => j.job !== ctx.jobId).map((j) => ({ job: j.job, failed: j.failed + j.other, missed: j.missed })),
+        destructive: await destructiveActions(ctx.sql, period),
+        errorLogs,
+        now,
+      }));
+    }
+    const failed = findings.filter((f) => f.severity !== 'info');
+    return {
+      status: statusOf(findings),
+      summary: `${findings.length - failed.length} of ${findings.length} controls pass${failed.length ? `; failing: ${failed.map((f) => f.check).join(', ')}` : ''}`,
+      findings,
+      metrics: { controls: findings.length, passed: findings.length - failed.length, failed: failed.length },
+    };
+  },
+});
