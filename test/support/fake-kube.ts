@@ -4,7 +4,10 @@
  * would to a cluster. It follows the API's semantics for the endpoints opscron uses:
  *
  * - paths: /api/v1/namespaces/{ns}/pods, /apis/apps/v1/namespaces/{ns}/deployments/{name},
- *   /apis/apps/v1/namespaces/{ns}/replicasets, /apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods;
+ *   /apis/apps/v1/namespaces/{ns}/replicasets, /apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods,
+ *   and for any object given to `add()` its collection and item paths (RBAC, StatefulSets,
+ *   DaemonSets, ConfigMaps, Secrets, ServiceAccounts, HPAs, PDBs): list, get, create (POST,
+ *   409 if it exists), replace (PUT, 409 on a stale resourceVersion) and merge patch;
  *   list kinds (PodList, ...) with metadata.resourceVersion; `labelSelector` with equality terms;
  *   404 and 415 as `Status` objects; 401 without the token.
  * - resourceVersion: one counter for the whole store, bumped on every write; a patch that
@@ -42,6 +45,8 @@ export class FakeKube {
   private readonly podMetrics = new Map<string, Obj>();
   private readonly deployments = new Map<string, Obj>();
   private readonly replicaSets = new Map<string, Obj>();
+  /** Every other object, by collection path, then name. */
+  private readonly collections = new Map<string, Map<string, Obj>>();
   port = 0;
 
   async start(): Promise<this> {
@@ -78,6 +83,25 @@ current-context: ${context}
   }
 
   // ---- fixtures -----------------------------------------------------------------------
+
+  /** Adds any object of the kinds in COLLECTIONS (a Deployment goes where rollouts see it). */
+  add(obj: Obj): Obj {
+    const namespace = obj.metadata?.namespace;
+    if (obj.kind === 'Deployment') {
+      const d = { ...structuredClone(obj), metadata: { uid: `uid-deploy-${obj.metadata.name}`, generation: 1, annotations: {}, ...structuredClone(obj.metadata), resourceVersion: String(++this.rv) }, status: obj.status ?? {} };
+      this.deployments.set(`${namespace}/${obj.metadata.name}`, d);
+      return d;
+    }
+    const path = collectionPath(obj.kind, namespace);
+    const stored = { ...structuredClone(obj), metadata: { uid: `uid-${obj.kind}-${obj.metadata.name}`, ...structuredClone(obj.metadata), resourceVersion: String(++this.rv) } };
+    if (!this.collections.has(path)) this.collections.set(path, new Map());
+    this.collections.get(path)!.set(obj.metadata.name, stored);
+    return stored;
+  }
+
+  get(kind: string, namespace: string | undefined, name: string): Obj | undefined {
+    return this.collections.get(collectionPath(kind, namespace))?.get(name);
+  }
 
   addPod(namespace: string, pod: Obj, usage?: Record<string, { cpu: string; memory: string }>): void {
     const name = pod.metadata.name;
@@ -165,6 +189,11 @@ current-context: ${context}
     if (req.method === 'GET' && (m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets$/.exec(url.pathname))) {
       return this.list(res, 'ReplicaSetList', 'apps/v1', this.replicaSets, m[1]!, selector);
     }
+    if (req.method === 'GET' && (m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments$/.exec(url.pathname))) {
+      return this.list(res, 'DeploymentList', 'apps/v1', this.deployments, m[1]!, selector);
+    }
+    const generic = this.generic(req.method ?? 'GET', url.pathname, req.headers['content-type'] ?? '', body, selector, res);
+    if (generic) return;
     if ((m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/.exec(url.pathname))) {
       const d = this.deployments.get(`${m[1]}/${m[2]}`);
       if (!d) return this.status(res, 404, 'NotFound', `deployments.apps "${m[2]}" not found`);
@@ -172,6 +201,86 @@ current-context: ${context}
       if (req.method === 'PATCH') return this.patchDeployment(res, d, req.headers['content-type'] ?? '', body);
     }
     return this.status(res, 404, 'NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`);
+  }
+
+  /** Collections of add()ed objects: list, get, create, replace, merge patch. Returns false if the path is not one. */
+  private generic(method: string, path: string, contentType: string, body: string, selector: string | null, res: ServerResponse): boolean {
+    const known = [...COLLECTIONS.values()].find((c) => new RegExp(`^${c.base.replace('{ns}', '[^/]+')}(/[^/]+)?$`).test(path));
+    if (!known) return false;
+    const item = new RegExp(`^(${known.base.replace('{ns}', '[^/]+')})/([^/]+)$`).exec(path);
+    const collection = item ? item[1]! : path;
+    const items = this.collections.get(collection) ?? new Map<string, Obj>();
+    this.collections.set(collection, items);
+    const kind = [...COLLECTIONS.entries()].find(([, c]) => c === known)![0];
+    if (!item) {
+      if (method === 'GET') {
+        const terms = (selector ?? '').split(',').filter(Boolean).map((t) => t.split('=') as [string, string]);
+        this.json(res, 200, { apiVersion: known.apiVersion, kind: `${kind}List`, metadata: { resourceVersion: String(this.rv) }, items: [...items.values()].filter((o) => terms.every(([k, v]) => (o.metadata.labels ?? {})[k] === v)) });
+        return true;
+      }
+      if (method === 'POST') {
+        const obj = JSON.parse(body);
+        if (items.has(obj.metadata?.name)) {
+          this.status(res, 409, 'AlreadyExists', `${known.plural} "${obj.metadata?.name}" already exists`);
+          return true;
+        }
+        if (obj.metadata?.resourceVersion) {
+          this.status(res, 400, 'BadRequest', 'resourceVersion should not be set on objects to be created');
+          return true;
+        }
+        const created = { ...obj, apiVersion: known.apiVersion, kind, metadata: { ...obj.metadata, uid: `uid-${kind}-${obj.metadata.name}-${this.rv}`, creationTimestamp: new Date().toISOString(), resourceVersion: String(++this.rv) } };
+        items.set(obj.metadata.name, created);
+        this.json(res, 201, created);
+        return true;
+      }
+      this.status(res, 405, 'MethodNotAllowed', `${method} is not allowed on ${path}`);
+      return true;
+    }
+    const name = item[2]!;
+    const current = items.get(name);
+    if (!current) {
+      this.status(res, 404, 'NotFound', `${known.plural} "${name}" not found`);
+      return true;
+    }
+    if (method === 'GET') {
+      this.json(res, 200, current);
+      return true;
+    }
+    if (method === 'PUT') {
+      const obj = JSON.parse(body);
+      if (obj.metadata?.resourceVersion && obj.metadata.resourceVersion !== current.metadata.resourceVersion) {
+        this.status(res, 409, 'Conflict', `Operation cannot be fulfilled on ${known.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+        return true;
+      }
+      const replaced = { ...obj, apiVersion: known.apiVersion, kind, metadata: { ...obj.metadata, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp, resourceVersion: String(++this.rv) } };
+      items.set(name, replaced);
+      this.json(res, 200, replaced);
+      return true;
+    }
+    if (method === 'PATCH') {
+      const type = contentType.split(';')[0]!.trim();
+      if (type !== 'application/merge-patch+json' && type !== 'application/strategic-merge-patch+json') {
+        this.status(res, 415, 'UnsupportedMediaType', `${type} is not supported for ${known.plural} here`);
+        return true;
+      }
+      const patch = JSON.parse(body);
+      if (patch?.metadata?.resourceVersion && patch.metadata.resourceVersion !== current.metadata.resourceVersion) {
+        this.status(res, 409, 'Conflict', `Operation cannot be fulfilled on ${known.plural} "${name}": the object has been modified`);
+        return true;
+      }
+      const next = mergePatch(structuredClone(current), patch);
+      next.metadata.resourceVersion = String(++this.rv);
+      items.set(name, next);
+      this.json(res, 200, next);
+      return true;
+    }
+    if (method === 'DELETE') {
+      items.delete(name);
+      this.json(res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name, kind: known.plural } });
+      return true;
+    }
+    this.status(res, 405, 'MethodNotAllowed', `${method} is not allowed on ${path}`);
+    return true;
   }
 
   private patchDeployment(res: ServerResponse, d: Obj, contentType: string, body: string): void {
@@ -249,6 +358,29 @@ current-context: ${context}
   private status(res: ServerResponse, code: number, reason: string, message: string): void {
     this.json(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
   }
+}
+
+/** The collections `add()` and the generic routes know: kind → API path of its collection. */
+const COLLECTIONS = new Map<string, { base: string; apiVersion: string; plural: string }>([
+  ['ClusterRoleBinding', { base: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'clusterrolebindings.rbac.authorization.k8s.io' }],
+  ['ClusterRole', { base: '/apis/rbac.authorization.k8s.io/v1/clusterroles', apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'clusterroles.rbac.authorization.k8s.io' }],
+  ['RoleBinding', { base: '/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings', apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings.rbac.authorization.k8s.io' }],
+  ['Role', { base: '/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles', apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'roles.rbac.authorization.k8s.io' }],
+  ['StatefulSet', { base: '/apis/apps/v1/namespaces/{ns}/statefulsets', apiVersion: 'apps/v1', plural: 'statefulsets.apps' }],
+  ['DaemonSet', { base: '/apis/apps/v1/namespaces/{ns}/daemonsets', apiVersion: 'apps/v1', plural: 'daemonsets.apps' }],
+  ['ConfigMap', { base: '/api/v1/namespaces/{ns}/configmaps', apiVersion: 'v1', plural: 'configmaps' }],
+  ['Secret', { base: '/api/v1/namespaces/{ns}/secrets', apiVersion: 'v1', plural: 'secrets' }],
+  ['ServiceAccount', { base: '/api/v1/namespaces/{ns}/serviceaccounts', apiVersion: 'v1', plural: 'serviceaccounts' }],
+  ['Service', { base: '/api/v1/namespaces/{ns}/services', apiVersion: 'v1', plural: 'services' }],
+  ['PersistentVolumeClaim', { base: '/api/v1/namespaces/{ns}/persistentvolumeclaims', apiVersion: 'v1', plural: 'persistentvolumeclaims' }],
+  ['HorizontalPodAutoscaler', { base: '/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers', apiVersion: 'autoscaling/v2', plural: 'horizontalpodautoscalers.autoscaling' }],
+  ['PodDisruptionBudget', { base: '/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets', apiVersion: 'policy/v1', plural: 'poddisruptionbudgets.policy' }],
+]);
+
+function collectionPath(kind: string, namespace: string | undefined): string {
+  const c = COLLECTIONS.get(kind);
+  if (!c) throw new Error(`the fake API server does not know kind ${kind}`);
+  return c.base.replace('{ns}', namespace ?? 'default');
 }
 
 /** JSON with object keys sorted: equal objects compare equal whatever their key order, as the API server's semantic equality. */

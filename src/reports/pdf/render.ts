@@ -183,8 +183,9 @@ function renderCompliance(pdf: ReportDocument, r: ComplianceReport): void {
   section(pdf, 'Controls', r.controls, (data) => {
     pdf.paragraph(r.previousReport ? `Change is against the previous compliance report ${r.previousReport.id} of ${stamp(r.previousReport.createdAt, r.period.timeZone)}.` : 'There is no earlier compliance report: every control is new.', { muted: true, size: 8.5 });
     pdf.table(
-      [{ title: 'Control', width: 2.2 }, { title: 'Result', width: 1.1 }, { title: 'Resource', width: 2.2 }, { title: 'Finding', width: 4 }, { title: 'Change', width: 1.2 }],
+      [{ title: 'Control', width: 3.2 }, { title: 'Result', width: 0.9 }, { title: 'Resource', width: 3 }, { title: 'Finding', width: 3.2 }, { title: 'Change', width: 0.9 }],
       data.map((c) => [c.id, c.passed ? { text: 'pass', status: 'ok' } : { text: 'fail', status: c.severity === 'critical' ? 'critical' : 'warning' }, c.resource, c.title, c.change]),
+      { fontSize: 7.5 },
     );
     const remedies = data.filter((c) => !c.passed && c.remedy);
     if (remedies.length) {
