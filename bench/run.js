@@ -12,6 +12,7 @@ import { apiRuns, loadGenerator } from './api.js';
 import { healthReportBench } from './report.js';
 import { fanoutBench } from './fanout.js';
 import { backupBench } from './backup.js';
+import { logsBench } from './logs.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -60,6 +61,11 @@ try {
     const r = await backupBench({ adminUrl: cluster.url('postgres'), databaseUrlFor: (name) => cluster.url(name), sizes, rounds: quick ? 1 : 3 });
     const [small, big] = sizes.map((s) => r[s]);
     console.log(`backup median (${sizes[1]} MB): raw ${big.rawMBs.toFixed(1)} MB/s, opscron ${big.oursMBs.toFixed(1)} MB/s, ratio ${big.ratio.toFixed(2)} (target ≥ 0.9) ${big.ratio >= 0.9 ? 'MET' : 'NOT MET'}; peak RSS ${Math.round(small.rssMiB)} MiB at ${sizes[0]} MB vs ${Math.round(big.rssMiB)} MiB at ${sizes[1]} MB`);
+  }
+  if (!only || only === 'logs') {
+    console.log('log-analysis template mining (Drain), SSH log lines shaped like Loghub\'s, one core');
+    const r = await logsBench({ lines: quick ? 200_000 : 1_000_000, rounds: quick ? 1 : 5 });
+    console.log(`logs median: ${Math.round(r.masked)} lines/s with masking (target ≥ 200,000) ${r.masked >= 200_000 ? 'MET' : 'NOT MET'}, ${Math.round(r.unmasked)} without; ${r.templates} templates; kept after 100k and 1M lines: ${r.grow.map((g) => `${g.templates} templates`).join(', ')}`);
   }
 } finally {
   await redis.stop();

@@ -71,18 +71,31 @@ export class IncidentManager {
   /** Feeds one finished run to its signal. Returns at once; the work is chained per service. */
   observe(row: RunRow, job: JobConfig | undefined): void {
     if (!this.o.config.incidents.enabled || !job || this.stopping) return;
+    if (row.jobType === 'log-analysis') return this.chain(serviceOfRun(row, job), () => this.noteLogs(serviceOfRun(row, job), row));
     const signal = signalOf(row.jobType);
     const verdict = verdictOf(row.status);
     if (!signal || !verdict) return;
     const service = serviceOfRun(row, job);
+    this.chain(service, () => this.apply(service, signal, verdict, row));
+  }
+
+  /** Runs `work` after everything already queued for the service. */
+  private chain(service: string, work: () => Promise<void>): void {
     const previous = this.chains.get(service) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.apply(service, signal, verdict, row))
-      .catch((error) => this.o.logger.error({ err: error, service, signal, run: row.id }, 'could not update incident state'));
+    const next = previous.then(work).catch((error) => this.o.logger.error({ err: error, service }, 'could not update incident state'));
     this.chains.set(service, next);
     this.track(next.finally(() => {
       if (this.chains.get(service) === next) this.chains.delete(service);
     }));
+  }
+
+  /** New error templates on a service with an open incident join its timeline. */
+  private async noteLogs(service: string, row: RunRow): Promise<void> {
+    const fresh = row.findings.filter((f) => f.check === 'logs.new-template' || f.check === 'logs.template-spike');
+    if (!fresh.length) return;
+    const { rows } = await this.o.store.sql.query<{ id: string }>(`select id from incidents where service = $1 and status = 'open'`, [service]);
+    if (!rows[0]) return;
+    for (const f of fresh) await event(this.o.store.sql, rows[0].id, row.finishedAt ?? this.now(), 'log', 'logs', row.id, f.message);
   }
 
   /** Waits for what was observed to be applied (and remediation, reports and alerts started by it to end). */

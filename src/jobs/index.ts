@@ -2,6 +2,7 @@
 import { errorRateJob } from './error-rate.js';
 import { healthCheck } from './health-check.js';
 import { latencyCheck } from './latency-check.js';
+import { logAnalysis } from './log-analysis.js';
 import { noop } from './noop.js';
 import { complianceReport, healthReport, incidentReport, performanceReport } from './reports.js';
 import { auditReview } from './audit-review.js';
@@ -16,7 +17,7 @@ import { resourceUsage } from './resource-usage.js';
 import { rollout } from './rollout.js';
 import type { JobDefinition } from './types.js';
 
-const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbHealth, queryAnalysis, dbBackup, backupVerify, cacheHealth, cacheOptimize, cacheClear, clearStuck, auditReview, healthReport, performanceReport, complianceReport, incidentReport, noop];
+const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbHealth, queryAnalysis, dbBackup, backupVerify, cacheHealth, cacheOptimize, cacheClear, clearStuck, auditReview, logAnalysis, healthReport, performanceReport, complianceReport, incidentReport, noop];
 
 export const jobTypes: ReadonlyMap<string, JobDefinition<unknown>> = new Map(all.map((job) => [job.type, job]));
 export type { JobDefinition, JobContext, JobOutcome, Finding } from './types.js';

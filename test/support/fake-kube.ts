@@ -43,6 +43,7 @@ export class FakeKube {
   private rv = 1000;
   private readonly pods = new Map<string, Obj>();
   private readonly podMetrics = new Map<string, Obj>();
+  private readonly logs = new Map<string, string[]>();
   private readonly deployments = new Map<string, Obj>();
   private readonly replicaSets = new Map<string, Obj>();
   /** Every other object, by collection path, then name. */
@@ -115,6 +116,11 @@ current-context: ${context}
     }
   }
 
+  /** What `kubectl logs` returns for a pod's container (default: its first). */
+  setLogs(namespace: string, pod: string, lines: string[], container?: string): void {
+    this.logs.set(`${namespace}/${pod}/${container ?? ''}`, lines);
+  }
+
   /** A deployment at revision 1, rolled out, with its ReplicaSet. */
   addDeployment(namespace: string, name: string, options: { replicas?: number; image: string; labels?: Record<string, string> }): Obj {
     const labels = options.labels ?? { app: name };
@@ -182,6 +188,15 @@ current-context: ${context}
     let m: RegExpExecArray | null;
     if (req.method === 'GET' && (m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname))) {
       return this.list(res, 'PodList', 'v1', this.pods, m[1]!, selector);
+    }
+    if (req.method === 'GET' && (m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(url.pathname))) {
+      const pod = this.pods.get(`${m[1]}/${m[2]}`);
+      if (!pod) return this.status(res, 404, 'NotFound', `pods "${m[2]}" not found`);
+      const container = url.searchParams.get('container') ?? pod.spec?.containers?.[0]?.name ?? '';
+      const lines = this.logs.get(`${m[1]}/${m[2]}/${container}`) ?? this.logs.get(`${m[1]}/${m[2]}/`) ?? [];
+      const tail = url.searchParams.get('tailLines');
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return void res.end(`${(tail ? lines.slice(-Number(tail)) : lines).join('\n')}\n`);
     }
     if (req.method === 'GET' && (m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname))) {
       return this.list(res, 'PodMetricsList', 'metrics.k8s.io/v1beta1', this.podMetrics, m[1]!, selector);

@@ -1,0 +1,97 @@
+/**
+ * log-analysis: the runbook's "collect logs, analyse error patterns" — the last `tail`
+ * lines (the runbook's --tail=1000) of each container of a service's pods, error lines
+ * mined into templates with Drain, reported as the top templates with counts and an
+ * example, the templates new since the previous run, and the ones whose count jumped.
+ */
+import { z } from 'zod';
+import { Drain } from '../analysis/drain.js';
+import { InvalidRunError } from '../errors.js';
+import { kubeCall, kubeFor } from '../integrations/kube.js';
+import { serviceOf } from './service.js';
+import { defineJob, statusOf, type Finding } from './types.js';
+
+const regex = z.string().refine((r) => { try { new RegExp(r); return true; } catch { return false; } }, { error: 'must be a valid regular expression' });
+
+export const logAnalysisParams = z.strictObject({
+  service: z.string().optional(),
+  namespace: z.string().optional(),
+  labelSelector: z.string().optional(),
+  tail: z.number().int().min(1).max(100_000).default(1000),
+  /** Lines that count as errors (case-insensitive). */
+  errorPattern: regex.default('\\b(error|err|exception|fatal|fail(ed|ure)?|panic|critical|traceback|refused|timeout|denied)\\b'),
+  similarity: z.number().min(0).max(1).default(0.4),
+  depth: z.number().int().min(3).max(10).default(4),
+  top: z.number().int().min(1).max(100).default(10),
+  /** A template whose count grew this many times (and by at least minSpike) since the last run is a warning. */
+  spikeFactor: z.number().min(1).default(3),
+  minSpike: z.number().int().min(1).default(10),
+});
+
+interface Seen {
+  template: string;
+  count: number;
+  example: string;
+}
+
+export const logAnalysis = defineJob({
+  type: 'log-analysis',
+  summary: 'Tail the pods of a service, mine error templates (Drain), report new ones and spikes',
+  params: logAnalysisParams,
+  async run(ctx, params) {
+    const kube = kubeFor(ctx.config);
+    const service = params.service === undefined ? undefined : serviceOf(ctx, params.service);
+    const namespace = params.namespace ?? service?.namespace ?? ctx.config.kubernetes?.namespaces[0];
+    if (!namespace) throw new InvalidRunError('name a namespace: params.namespace, services[].namespace or kubernetes.namespaces');
+    const labelSelector = params.labelSelector ?? (service?.deployment ? `app=${service.deployment}` : undefined);
+    if (!labelSelector && !params.namespace) throw new InvalidRunError('name the pods: params.service (with services[].deployment), or namespace and labelSelector');
+    const resource = service ? `service/${service.name}` : `namespace/${namespace}`;
+    const pods = (await kubeCall(`list pods in ${namespace}`, () => kube.core.listNamespacedPod({ namespace, labelSelector }))).items.filter((p) => p.status?.phase !== 'Succeeded');
+    const errorLine = new RegExp(params.errorPattern, 'i');
+    const drain = new Drain({ similarity: params.similarity, depth: params.depth });
+    let lines = 0;
+    let errors = 0;
+    for (const [i, pod] of pods.entries()) {
+      for (const container of pod.spec?.containers ?? []) {
+        ctx.progress(i / Math.max(1, pods.length), `${pod.metadata?.name}/${container.name}`);
+        const text = await kubeCall(`logs of ${pod.metadata?.name}/${container.name}`, () => kube.core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace, container: container.name, tailLines: params.tail }));
+        for (const line of String(text).split('\n')) {
+          if (!line) continue;
+          lines++;
+          if (!errorLine.test(line)) continue;
+          errors++;
+          drain.add(line);
+        }
+      }
+    }
+    const current: Seen[] = drain.top(50).map((t) => ({ template: Drain.text(t), count: t.count, example: t.example }));
+    const previous = await previousTemplates(ctx.sql, ctx.jobId, ctx.runId);
+    const findings: Finding[] = [{ severity: 'info', check: 'logs.templates', resource, message: `${errors} error lines of ${lines} in ${pods.length} pods: ${drain.templates.length} templates${current[0] ? `; most frequent (${current[0].count}×): ${current[0].template}` : ''}`, evidence: current }];
+    if (previous) {
+      const before = new Map(previous.map((p) => [p.template, p.count]));
+      for (const t of current) {
+        const was = before.get(t.template);
+        if (was === undefined) {
+          findings.push({ severity: 'warning', check: 'logs.new-template', resource, message: `new error (${t.count}×): ${t.template}`, evidence: t, remedy: `New since the last run: look at the first occurrence (example: ${t.example.slice(0, 200)}) and what changed then (a deploy, a dependency).` });
+        } else if (t.count >= was * params.spikeFactor && t.count - was >= params.minSpike) {
+          findings.push({ severity: 'warning', check: 'logs.template-spike', resource, message: `${t.count}× (was ${was}×): ${t.template}`, evidence: { ...t, previous: was }, remedy: 'An error that grew this fast usually has one cause: check the newest deploy and the dependencies this error names.' });
+        }
+      }
+    }
+    return {
+      status: statusOf(findings),
+      summary: `${resource}: ${errors} error lines of ${lines}, ${drain.templates.length} templates${previous ? `, ${findings.filter((f) => f.check === 'logs.new-template').length} new, ${findings.filter((f) => f.check === 'logs.template-spike').length} spiking` : ' (first run: the baseline)'}`,
+      findings,
+      metrics: { pods: pods.length, lines, errors, templates: drain.templates.length },
+    };
+  },
+});
+
+async function previousTemplates(sql: import('../store/sql.js').Sql, jobId: string, runId: string): Promise<Seen[] | null> {
+  const { rows } = await sql.query<{ findings: Finding[] }>(
+    `select findings from runs where job_id = $1 and id <> $2 and status in ('ok', 'warning', 'critical') order by created_at desc limit 1`,
+    [jobId, runId],
+  );
+  const found = rows[0]?.findings.find((f) => f.check === 'logs.templates');
+  return found ? (found.evidence as Seen[]) : null;
+}
