@@ -19,6 +19,8 @@ import { listAudit, writeAudit } from './store/audit.js';
 import { FileStorage } from './integrations/storage.js';
 import { readManifest, restoreBackup } from './backup/restore.js';
 import { encryptionKey } from './backup/crypto.js';
+import { readConfigManifest, restoreConfig } from './backup/config-restore.js';
+import { kubeFor } from './integrations/kube.js';
 import { parseDuration } from './config/duration.js';
 import { listRuns } from './store/runs.js';
 import { manualRunId, RunWorker } from './worker.js';
@@ -239,21 +241,34 @@ program
 
 program
   .command('restore <backup>')
-  .description('restore a backup (its storage key under backups.path, or its manifest) into a database — destructive: needs --confirm, and is audited')
-  .requiredOption('--to <url>', 'the target database, postgres://user@host:5432/name (password from the URL or PGPASSWORD)')
-  .option('--clean', 'drop the objects the backup recreates first (restore over an existing database)')
-  .option('--confirm', 'yes, overwrite what is in the target database')
+  .description('restore a backup (its key under backups.path): a database dump into --to, or a config backup (config/...) into the cluster — destructive: needs --confirm, and is audited')
+  .option('--to <url>', 'database backups: the target database, postgres://user@host:5432/name (password from the URL or PGPASSWORD)')
+  .option('--clean', 'database backups: drop the objects the backup recreates first (restore over an existing database)')
+  .option('--object <kind/name>', 'config backups: only this one, e.g. configmap/checkout-config or secret/checkout-db')
+  .option('--confirm', 'yes, overwrite (without it a config restore shows what would change)')
   .option('--reason <text>', 'why (recorded in the audit log)')
-  .action(async (key: string, opts: { to: string; clean?: boolean; confirm?: boolean; reason?: string }) => {
-    if (!/^postgres(ql)?:\/\/\S+$/.test(opts.to)) throw new OpscronError('OPSCRON_BAD_ARGUMENT', `--to "${redact(opts.to)}" — must be a postgres:// URL`);
+  .action(async (key: string, opts: { to?: string; clean?: boolean; object?: string; confirm?: boolean; reason?: string }) => {
     const cfg = await config();
     const storage = new FileStorage(cfg.backups.path);
+    if (key.startsWith('config/')) {
+      const manifest = await readConfigManifest(storage, key);
+      const result = await restoreConfig({ storage, manifest, kube: kubeFor(cfg), passphrase: encryptionKey(), object: opts.object, apply: opts.confirm === true });
+      if (opts.confirm) {
+        await withStore(cfg, (store) => writeAudit(store.sql, { actor: actor(), source: 'cli', action: 'restore', jobId: null, params: { backup: manifest.prefix, namespace: manifest.namespace, object: opts.object ?? 'all', applied: result.applied }, reason: opts.reason }));
+      }
+      for (const line of result.changes) console.log(line);
+      if (!result.changes.length) console.log(`nothing to change: the cluster matches ${manifest.prefix}`);
+      else if (opts.confirm) console.log(`restored ${result.applied.length} object${result.applied.length === 1 ? '' : 's'} into namespace ${manifest.namespace}: ${result.applied.join(', ')}`);
+      else console.log('dry run: add --confirm to apply these changes');
+      return;
+    }
+    if (!opts.to || !/^postgres(ql)?:\/\/\S+$/.test(opts.to)) throw new OpscronError('OPSCRON_BAD_ARGUMENT', `--to "${redact(opts.to ?? '')}" — a database backup needs --to with a postgres:// URL`);
     const manifest = await readManifest(storage, key.replace(/\.json$/, ''));
     const target = new URL(opts.to);
     if (!opts.confirm) throw new OpscronError('OPSCRON_CONFIRM', `restore is destructive: it writes ${manifest.database} of ${manifest.createdAt} into ${target.host}${target.pathname}${opts.clean ? ', dropping what it recreates' : ''}. Add --confirm to do it.`);
     const progress = (fraction: number, note: string) => process.stderr.write(process.stderr.isTTY ? `\r${progressBar(fraction, note)}\x1b[K` : `${progressBar(fraction, note)}\n`);
     await withStore(cfg, async (store) => {
-      await writeAudit(store.sql, { actor: actor(), source: 'cli', action: 'restore', jobId: null, params: { backup: manifest.key, to: redact(opts.to), clean: Boolean(opts.clean) }, reason: opts.reason });
+      await writeAudit(store.sql, { actor: actor(), source: 'cli', action: 'restore', jobId: null, params: { backup: manifest.key, to: redact(opts.to!), clean: Boolean(opts.clean) }, reason: opts.reason });
     });
     await restoreBackup({ storage, manifest, passphrase: encryptionKey(), url: opts.to, clean: Boolean(opts.clean), progress });
     if (process.stderr.isTTY) process.stderr.write('\n');

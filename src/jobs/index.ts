@@ -9,6 +9,7 @@ import { auditReview } from './audit-review.js';
 import { backupVerify } from './backup-verify.js';
 import { cacheClear, cacheHealth, cacheOptimize } from './cache.js';
 import { clearStuck } from './clear-stuck.js';
+import { configBackup } from './config-backup.js';
 import { dbBackup } from './db-backup.js';
 import { dbHealth } from './db-health.js';
 import { queryAnalysis } from './query-analysis.js';
@@ -17,7 +18,7 @@ import { resourceUsage } from './resource-usage.js';
 import { rollout } from './rollout.js';
 import type { JobDefinition } from './types.js';
 
-const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbHealth, queryAnalysis, dbBackup, backupVerify, cacheHealth, cacheOptimize, cacheClear, clearStuck, auditReview, logAnalysis, healthReport, performanceReport, complianceReport, incidentReport, noop];
+const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbHealth, queryAnalysis, dbBackup, backupVerify, configBackup, cacheHealth, cacheOptimize, cacheClear, clearStuck, auditReview, logAnalysis, healthReport, performanceReport, complianceReport, incidentReport, noop];
 
 export const jobTypes: ReadonlyMap<string, JobDefinition<unknown>> = new Map(all.map((job) => [job.type, job]));
 export type { JobDefinition, JobContext, JobOutcome, Finding } from './types.js';

@@ -100,6 +100,10 @@ current-context: ${context}
     return stored;
   }
 
+  remove(kind: string, namespace: string | undefined, name: string): void {
+    this.collections.get(collectionPath(kind, namespace))?.delete(name);
+  }
+
   get(kind: string, namespace: string | undefined, name: string): Obj | undefined {
     return this.collections.get(collectionPath(kind, namespace))?.get(name);
   }

@@ -1,0 +1,71 @@
+/**
+ * config-backup: configmaps and secrets of the configured namespaces to storage, as
+ * `kubectl get -o yaml` would, minus server-side fields; secrets only encrypted — without
+ * OPSCRON_ENCRYPTION_KEY they are refused, not written in plaintext. A manifest with
+ * checksums beside them; grandfather-father-son retention per namespace.
+ */
+import { z } from 'zod';
+import { retain } from '../analysis/retention.js';
+import { strip, writeConfigFile, type ConfigManifest } from '../backup/config-backup.js';
+import { encryptionKey } from '../backup/crypto.js';
+import { kubeCall, kubeFor } from '../integrations/kube.js';
+import { FileStorage } from '../integrations/storage.js';
+import { defineJob, statusOf, type Finding } from './types.js';
+
+export const configBackupParams = z.strictObject({
+  namespaces: z.array(z.string()).optional(),
+  kinds: z.array(z.enum(['configmaps', 'secrets'])).min(1).default(['configmaps', 'secrets']),
+  labelSelector: z.string().optional(),
+});
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+export const configBackup = defineJob({
+  type: 'config-backup',
+  summary: 'ConfigMaps and Secrets to storage (secrets only encrypted), server fields stripped, with a manifest and retention',
+  params: configBackupParams,
+  async run(ctx, params) {
+    const kube = kubeFor(ctx.config);
+    const storage = new FileStorage(ctx.config.backups.path);
+    const passphrase = encryptionKey();
+    const namespaces = params.namespaces ?? ctx.config.kubernetes!.namespaces;
+    const at = ctx.now();
+    const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const findings: Finding[] = [];
+    let objects = 0;
+    let removed = 0;
+    for (const [i, namespace] of namespaces.entries()) {
+      ctx.progress(i / namespaces.length, `backing up ${namespace}`);
+      const prefix = `config/${namespace}/${at.getUTCFullYear()}/${pad(at.getUTCMonth() + 1)}/${pad(at.getUTCDate())}/${stamp}`;
+      const files: ConfigManifest['files'] = [];
+      if (params.kinds.includes('configmaps')) {
+        const items = (await kubeCall(`list configmaps in ${namespace}`, () => kube.core.listNamespacedConfigMap({ namespace, labelSelector: params.labelSelector }))).items;
+        files.push(await writeConfigFile(storage, `${prefix}/configmaps.yaml`, 'ConfigMap', items.map((o) => strip(JSON.parse(JSON.stringify(o)), 'ConfigMap'))));
+        objects += items.length;
+      }
+      if (params.kinds.includes('secrets')) {
+        if (!passphrase) {
+          findings.push({ severity: 'critical', check: 'config-backup.secrets-refused', resource: `namespace/${namespace}`, message: 'secrets not backed up: OPSCRON_ENCRYPTION_KEY is not set, and secrets are never written in plaintext', remedy: 'Set OPSCRON_ENCRYPTION_KEY (from a secret store, kept apart from the backups) and run config-backup again.' });
+        } else {
+          const items = (await kubeCall(`list secrets in ${namespace}`, () => kube.core.listNamespacedSecret({ namespace, labelSelector: params.labelSelector }))).items
+            .filter((s) => s.type !== 'kubernetes.io/service-account-token'); // recreated by the cluster, never restored
+          files.push(await writeConfigFile(storage, `${prefix}/secrets.yaml.enc`, 'Secret', items.map((o) => strip(JSON.parse(JSON.stringify(o)), 'Secret')), passphrase));
+          objects += items.length;
+        }
+      }
+      const manifest: ConfigManifest = { version: 1, kind: 'config', namespace, createdAt: at.toISOString(), prefix, files };
+      await storage.put(`${prefix}/manifest.json`, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+      findings.push({ severity: 'info', check: 'config-backup.created', resource: `namespace/${namespace}`, message: `${prefix}: ${files.map((f) => `${f.objects.length} ${f.kind}s${f.encrypted ? ' (encrypted)' : ''}`).join(', ')}`, evidence: manifest });
+      const runs = [...new Set((await storage.list(`config/${namespace}`)).filter((k) => k.endsWith('/manifest.json')).map((k) => k.slice(0, -'/manifest.json'.length)))];
+      const { remove } = retain(runs.map((key) => ({ key, at: new Date(key.split('/').pop()!.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z')) })), ctx.config.backups.keep);
+      for (const old of remove) for (const key of await storage.list(old.key)) await storage.remove(key);
+      removed += remove.length;
+    }
+    return {
+      status: statusOf(findings),
+      summary: `${objects} objects from ${namespaces.join(', ')} backed up${findings.some((f) => f.check === 'config-backup.secrets-refused') ? '; secrets refused: no OPSCRON_ENCRYPTION_KEY' : ''}${removed ? `; ${removed} old backups removed` : ''}`,
+      findings,
+      metrics: { objects, namespaces: namespaces.length, removed },
+    };
+  },
+});
