@@ -16,6 +16,7 @@ import { MemoryLocks, RedisLocks, type RunLocks } from './queue/locks.js';
 import type { RunQueue } from './queue/types.js';
 import { IncidentManager } from './incidents/manager.js';
 import { DeliveryWorker } from './reports/deliver/outbox.js';
+import { Reverter } from './reverts/reverter.js';
 import { Scheduler } from './scheduler.js';
 import { openStore, type Store } from './store/index.js';
 import { failOrphanedRuns, pruneRuns } from './store/runs.js';
@@ -88,8 +89,11 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
   const incidents = role === 'scheduler' ? null : new IncidentManager({ config, store, queue, logger, metrics, onMailQueued: () => deliveries?.kick() });
   const worker = role === 'scheduler' ? null : new RunWorker({ config, store, queue, locks, logger, metrics, onRunFinished: (row, job) => incidents?.observe(row, job) });
   const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock: options.clock });
+  // Temporary changes (debug-logging) are put back on time by the processes that run jobs.
+  const reverter = role === 'scheduler' || !config.kubernetes ? null : new Reverter({ config, sql: store.sql, logger });
   worker?.start();
   deliveries?.start();
+  reverter?.start();
   scheduler?.on('error', () => {}); // logged by the scheduler; the loop goes on
   await scheduler?.start();
 
@@ -120,6 +124,7 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
         await scheduler?.stop();
         await worker?.stop(config.scheduler.shutdownGrace);
         await incidents?.stop();
+        await reverter?.stop();
         await deliveries?.stop();
         await http?.close();
         await queue.close();

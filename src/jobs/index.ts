@@ -11,6 +11,7 @@ import { cacheClear, cacheHealth, cacheOptimize } from './cache.js';
 import { clearStuck } from './clear-stuck.js';
 import { configBackup } from './config-backup.js';
 import { dbBackup } from './db-backup.js';
+import { debugLogging } from './debug-logging.js';
 import { dbHealth } from './db-health.js';
 import { queryAnalysis } from './query-analysis.js';
 import { resetBreakers } from './reset-breakers.js';
@@ -18,7 +19,7 @@ import { resourceUsage } from './resource-usage.js';
 import { rollout } from './rollout.js';
 import type { JobDefinition } from './types.js';
 
-const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbHealth, queryAnalysis, dbBackup, backupVerify, configBackup, cacheHealth, cacheOptimize, cacheClear, clearStuck, auditReview, logAnalysis, healthReport, performanceReport, complianceReport, incidentReport, noop];
+const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbHealth, queryAnalysis, dbBackup, backupVerify, configBackup, cacheHealth, cacheOptimize, cacheClear, clearStuck, auditReview, logAnalysis, debugLogging, healthReport, performanceReport, complianceReport, incidentReport, noop];
 
 export const jobTypes: ReadonlyMap<string, JobDefinition<unknown>> = new Map(all.map((job) => [job.type, job]));
 export type { JobDefinition, JobContext, JobOutcome, Finding } from './types.js';

@@ -138,6 +138,22 @@ create index incident_events_incident on incident_events (incident_id, at);
 alter table audit_log drop constraint audit_log_source_check;
 alter table audit_log add constraint audit_log_source_check check (source in ('cli', 'api', 'queue', 'scheduler', 'incident'));
 
+-- Changes opscron made that it must undo later (debug-logging's LOG_LEVEL), kept here so
+-- the undo happens even if opscron restarts in between: one row per target.
+create table pending_reverts (
+  id                 text primary key,
+  namespace          text not null,
+  configmap          text not null,
+  key                text not null,
+  previous           text,
+  value              text not null,
+  revert_at          timestamptz not null,
+  restart_deployment text,
+  created_at         timestamptz not null,
+  run_id             text
+);
+create index pending_reverts_due on pending_reverts (revert_at);
+
 -- The streak of each (service, signal): N consecutive critical runs open, M healthy resolve.
 create table signal_states (
   service      text not null,

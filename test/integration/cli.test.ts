@@ -19,7 +19,7 @@ describe('opscron CLI', () => {
 
   it.each([
     ['malformed YAML', 'jobs:\n  - id: web\n   type: [oops\n', /line \d+, column \d+/],
-    ['an unknown job type', { jobs: [{ id: 'web', type: 'db-bakup', schedule: '@daily' }] }, /jobs\[0\]\.type: "db-bakup" — unknown job type; allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, health-report, performance-report, compliance-report, incident-report, noop/],
+    ['an unknown job type', { jobs: [{ id: 'web', type: 'db-bakup', schedule: '@daily' }] }, /jobs\[0\]\.type: "db-bakup" — unknown job type; allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, debug-logging, health-report, performance-report, compliance-report, incident-report, noop/],
     ['a bad cron expression', { jobs: [{ id: 'web', type: 'health-check', schedule: '61 * * * *', params: { url: 'http://x/' } }] }, /jobs\[0\]\.schedule: "61 \* \* \* \*" — minute must be 0-59/],
     ['an unknown time zone', { timezone: 'Europe/Atlantis', jobs: [] }, /timezone: "Europe\/Atlantis" — must be an IANA time zone/],
     ['params that fail the schema', { jobs: [{ id: 'web', type: 'health-check', params: { url: 'ftp://x/' } }] }, /jobs\[0\]\.params\.url: "ftp:\/\/x\/" — must be an http\(s\) URL/],

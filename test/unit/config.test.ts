@@ -45,7 +45,7 @@ describe('loadConfig', () => {
   });
 
   it('rejects an unknown job type, listing the known ones', async () => {
-    expect(await problems(job('').replace('health-check', 'health-chek'))).toEqual(['jobs[0].type: "health-chek" — unknown job type; allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, health-report, performance-report, compliance-report, incident-report, noop']);
+    expect(await problems(job('').replace('health-check', 'health-chek'))).toEqual(['jobs[0].type: "health-chek" — unknown job type; allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, debug-logging, health-report, performance-report, compliance-report, incident-report, noop']);
   });
 
   it('rejects an unknown time zone', async () => {
