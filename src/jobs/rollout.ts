@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { rolloutStatus, templateForUndo, undoTarget } from '../analysis/rollout.js';
 import { duration } from '../config/schema.js';
+import { InvalidRunError } from '../errors.js';
 import { kubeCall, kubeFor, patchAs, PatchStrategy, type Kube } from '../integrations/kube.js';
 import { deploymentOf } from './service.js';
 import { defineJob, type Finding, type JobContext, type JobOutcome } from './types.js';
@@ -53,7 +54,7 @@ async function undo(kube: Kube, target: { namespace: string; name: string; resou
   const selector = Object.entries(deployment.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
   const sets = await kubeCall(`list replicasets of ${target.resource}`, () => kube.apps.listNamespacedReplicaSet({ namespace: target.namespace, labelSelector: selector || undefined }));
   const chosen = undoTarget(deployment as never, sets.items as never, toRevision);
-  if ('error' in chosen) throw new Error(`cannot undo ${target.resource}: ${chosen.error}`);
+  if ('error' in chosen) throw new InvalidRunError(`cannot undo ${target.resource}: ${chosen.error}`);
   // kubectl's rollback: the old template, as a JSON patch guarded by the version we read.
   const body = [
     { op: 'test', path: '/metadata/resourceVersion', value: deployment.metadata?.resourceVersion },

@@ -4,6 +4,7 @@
  * queue its email. Reports the time each step took and progress as it goes.
  */
 import type { OpscronConfig, ReportKind } from '../config/schema.js';
+import { InvalidRunError } from '../errors.js';
 import { FileStorage } from '../integrations/storage.js';
 import type { Sql } from '../store/sql.js';
 import { serviceOfJobs } from './data.js';
@@ -77,7 +78,7 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
       break;
     }
     case 'incident': {
-      if (!request.incidentId) throw new Error('an incident report needs the incident id');
+      if (!request.incidentId) throw new InvalidRunError('an incident report needs the incident id (params.incident, or --incident)');
       const jobsOfService = async () => {
         const { rows } = await sql.query<{ service: string }>('select service from incidents where id = $1', [request.incidentId]);
         return Object.entries(jobServices).filter(([, s]) => s === rows[0]?.service).map(([job]) => job);
