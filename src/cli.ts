@@ -252,7 +252,7 @@ program
     const storage = new FileStorage(cfg.backups.path);
     if (key.startsWith('config/')) {
       const manifest = await readConfigManifest(storage, key);
-      const result = await restoreConfig({ storage, manifest, kube: kubeFor(cfg), passphrase: encryptionKey(), object: opts.object, apply: opts.confirm === true });
+      const result = await restoreConfig({ storage, manifest, kube: await kubeFor(cfg), passphrase: encryptionKey(), object: opts.object, apply: opts.confirm === true });
       if (opts.confirm) {
         await withStore(cfg, (store) => writeAudit(store.sql, { actor: actor(), source: 'cli', action: 'restore', jobId: null, params: { backup: manifest.prefix, namespace: manifest.namespace, object: opts.object ?? 'all', applied: result.applied }, reason: opts.reason }));
       }

@@ -1,32 +1,44 @@
 /**
  * The Kubernetes API through @kubernetes/client-node (1.x; 2.x does not run on Node 20):
  * in-cluster service account, or a kubeconfig and context. Errors come back as one line
- * naming the call, the HTTP status and the API's own message.
+ * naming the call, the HTTP status and the API's own message. The client is loaded on
+ * first use: it costs about 70 MiB, which an opscron without Kubernetes jobs never pays.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+import type * as K8s from '@kubernetes/client-node';
 import type { OpscronConfig } from '../config/schema.js';
 import { OpscronError } from '../errors.js';
 
 export interface Kube {
-  core: k8s.CoreV1Api;
-  apps: k8s.AppsV1Api;
-  rbac: k8s.RbacAuthorizationV1Api;
-  autoscaling: k8s.AutoscalingV2Api;
-  policy: k8s.PolicyV1Api;
-  metrics: k8s.Metrics;
+  core: K8s.CoreV1Api;
+  apps: K8s.AppsV1Api;
+  rbac: K8s.RbacAuthorizationV1Api;
+  autoscaling: K8s.AutoscalingV2Api;
+  policy: K8s.PolicyV1Api;
+  metrics: K8s.Metrics;
+  /** Request options that send a patch with this content type. */
+  patchAs(strategy: PatchType): K8s.ConfigurationOptions;
   /** Where the connection points, for messages (never credentials). */
   server: string;
 }
 
 const clients = new WeakMap<object, Kube>();
 
-export function kubeFor(config: OpscronConfig, env: NodeJS.ProcessEnv = process.env): Kube {
+/** The patch content types the API takes (client-node's PatchStrategy). */
+export const PatchStrategy = {
+  JsonPatch: 'application/json-patch+json',
+  MergePatch: 'application/merge-patch+json',
+  StrategicMergePatch: 'application/strategic-merge-patch+json',
+} as const;
+export type PatchType = (typeof PatchStrategy)[keyof typeof PatchStrategy];
+
+export async function kubeFor(config: OpscronConfig, env: NodeJS.ProcessEnv = process.env): Promise<Kube> {
   const section = config.kubernetes;
   if (!section) throw new OpscronError('OPSCRON_NO_KUBERNETES', 'this job needs the kubernetes section of the configuration (kubeconfig and context, or inCluster: true)');
   const cached = clients.get(section);
   if (cached) return cached;
+  const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   const inCluster = section.inCluster ?? (!section.kubeconfig && !env.KUBECONFIG && Boolean(env.KUBERNETES_SERVICE_HOST));
   try {
@@ -41,6 +53,7 @@ export function kubeFor(config: OpscronConfig, env: NodeJS.ProcessEnv = process.
   const kube = {
     core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), rbac: kc.makeApiClient(k8s.RbacAuthorizationV1Api),
     autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api), policy: kc.makeApiClient(k8s.PolicyV1Api), metrics: new k8s.Metrics(kc), server: cluster.server,
+    patchAs: (strategy: PatchType) => k8s.setHeaderOptions('Content-Type', strategy),
   };
   clients.set(section, kube);
   return kube;
@@ -72,5 +85,3 @@ export class KubeError extends OpscronError {
   }
 }
 
-export const patchAs = (strategy: (typeof k8s.PatchStrategy)[keyof typeof k8s.PatchStrategy]) => k8s.setHeaderOptions('Content-Type', strategy);
-export const PatchStrategy = k8s.PatchStrategy;

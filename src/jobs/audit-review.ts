@@ -35,7 +35,7 @@ export const auditReview = defineJob({
     const findings: Finding[] = [];
     const cluster = params.sections.some((s) => s !== 'operations');
     if (cluster) {
-      const kube = kubeFor(ctx.config);
+      const kube = await kubeFor(ctx.config);
       const namespaces = params.namespaces ?? ctx.config.kubernetes!.namespaces;
       const state: ClusterState = { clusterRoleBindings: [], clusterRoles: [], roleBindings: [], roles: [], workloads: [], configMaps: [], hpas: [], pdbs: [] };
       state.clusterRoleBindings = (await kubeCall('list clusterrolebindings', () => kube.rbac.listClusterRoleBinding())).items;

@@ -25,7 +25,7 @@ export const configBackup = defineJob({
   summary: 'ConfigMaps and Secrets to storage (secrets only encrypted), server fields stripped, with a manifest and retention',
   params: configBackupParams,
   async run(ctx, params) {
-    const kube = kubeFor(ctx.config);
+    const kube = await kubeFor(ctx.config);
     const storage = new FileStorage(ctx.config.backups.path);
     const passphrase = encryptionKey();
     const namespaces = params.namespaces ?? ctx.config.kubernetes!.namespaces;

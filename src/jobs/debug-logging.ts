@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
-import { kubeCall, kubeFor, patchAs, PatchStrategy } from '../integrations/kube.js';
+import { kubeCall, kubeFor, PatchStrategy } from '../integrations/kube.js';
 import { scheduleRevert } from '../reverts/reverter.js';
 import { serviceOf } from './service.js';
 import { defineJob } from './types.js';
@@ -29,7 +29,7 @@ export const debugLogging = defineJob({
   summary: 'Set LOG_LEVEL=debug in a service\'s ConfigMap and put it back automatically after a TTL (also across restarts)',
   params: debugLoggingParams,
   async run(ctx, params) {
-    const kube = kubeFor(ctx.config);
+    const kube = await kubeFor(ctx.config);
     const service = params.service === undefined ? undefined : serviceOf(ctx, params.service);
     const namespace = params.namespace ?? service?.namespace ?? ctx.config.kubernetes?.namespaces[0];
     if (!namespace) throw new InvalidRunError('name a namespace: params.namespace, services[].namespace or kubernetes.namespaces');
@@ -41,10 +41,10 @@ export const debugLogging = defineJob({
     const revertAt = new Date(now.getTime() + params.ttl);
     // Recorded before the change: if opscron dies right after patching, the revert still happens.
     const { previous, extended } = await scheduleRevert(ctx.sql, { namespace, configmap: params.configMap, key: params.key, previous: before, value: params.level, revertAt, restartDeployment: params.restart ? service!.deployment! : null, runId: ctx.runId, now });
-    await kubeCall(`patch ${resource}`, () => kube.core.patchNamespacedConfigMap({ name: params.configMap, namespace, body: { metadata: { resourceVersion: current.metadata?.resourceVersion }, data: { [params.key]: params.level } } }, patchAs(PatchStrategy.MergePatch)));
+    await kubeCall(`patch ${resource}`, () => kube.core.patchNamespacedConfigMap({ name: params.configMap, namespace, body: { metadata: { resourceVersion: current.metadata?.resourceVersion }, data: { [params.key]: params.level } } }, kube.patchAs(PatchStrategy.MergePatch)));
     if (params.restart) {
       const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now.toISOString() } } } } };
-      await kubeCall(`restart deployment/${namespace}/${service!.deployment}`, () => kube.apps.patchNamespacedDeployment({ name: service!.deployment!, namespace, body }, patchAs(PatchStrategy.StrategicMergePatch)));
+      await kubeCall(`restart deployment/${namespace}/${service!.deployment}`, () => kube.apps.patchNamespacedDeployment({ name: service!.deployment!, namespace, body }, kube.patchAs(PatchStrategy.StrategicMergePatch)));
     }
     const was = previous === null ? 'unset' : previous;
     return {

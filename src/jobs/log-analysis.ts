@@ -39,7 +39,7 @@ export const logAnalysis = defineJob({
   summary: 'Tail the pods of a service, mine error templates (Drain), report new ones and spikes',
   params: logAnalysisParams,
   async run(ctx, params) {
-    const kube = kubeFor(ctx.config);
+    const kube = await kubeFor(ctx.config);
     const service = params.service === undefined ? undefined : serviceOf(ctx, params.service);
     const namespace = params.namespace ?? service?.namespace ?? ctx.config.kubernetes?.namespaces[0];
     if (!namespace) throw new InvalidRunError('name a namespace: params.namespace, services[].namespace or kubernetes.namespaces');

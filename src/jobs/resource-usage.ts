@@ -25,7 +25,7 @@ export const resourceUsage = defineJob({
   summary: 'kubectl top pods, judged: usage against requests and limits, missing limits, restarts',
   params: resourceUsageParams,
   async run(ctx, params) {
-    const kube = kubeFor(ctx.config);
+    const kube = await kubeFor(ctx.config);
     const service = params.service === undefined ? undefined : serviceOf(ctx, params.service);
     const namespaces = params.namespace ? [params.namespace] : service?.namespace ? [service.namespace] : ctx.config.kubernetes!.namespaces;
     const labelSelector = params.labelSelector ?? (service?.deployment ? `app=${service.deployment}` : undefined);

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { rolloutStatus, templateForUndo, undoTarget } from '../analysis/rollout.js';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
-import { kubeCall, kubeFor, patchAs, PatchStrategy, type Kube } from '../integrations/kube.js';
+import { kubeCall, kubeFor, PatchStrategy, type Kube } from '../integrations/kube.js';
 import { deploymentOf } from './service.js';
 import { defineJob, type Finding, type JobContext, type JobOutcome } from './types.js';
 
@@ -33,7 +33,7 @@ export const rollout = defineJob({
   params: rolloutParams,
   destructive: (params) => params.action !== 'verify',
   async run(ctx, params) {
-    const kube = kubeFor(ctx.config);
+    const kube = await kubeFor(ctx.config);
     const target = deploymentOf(ctx, params);
     const read = () => kubeCall(`get ${target.resource}`, () => kube.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace }));
     const before = await read();
@@ -41,7 +41,7 @@ export const rollout = defineJob({
     if (params.action === 'restart') {
       const at = ctx.now().toISOString();
       const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } };
-      await kubeCall(`restart ${target.resource}`, () => kube.apps.patchNamespacedDeployment({ name: target.name, namespace: target.namespace, body }, patchAs(PatchStrategy.StrategicMergePatch)));
+      await kubeCall(`restart ${target.resource}`, () => kube.apps.patchNamespacedDeployment({ name: target.name, namespace: target.namespace, body }, kube.patchAs(PatchStrategy.StrategicMergePatch)));
       did = `restarted (restartedAt ${at}); `;
     } else if (params.action === 'undo') {
       did = await undo(kube, target, before, params.toRevision);
@@ -60,7 +60,7 @@ async function undo(kube: Kube, target: { namespace: string; name: string; resou
     { op: 'test', path: '/metadata/resourceVersion', value: deployment.metadata?.resourceVersion },
     { op: 'replace', path: '/spec/template', value: templateForUndo(chosen.replicaSet) },
   ];
-  await kubeCall(`undo ${target.resource}`, () => kube.apps.patchNamespacedDeployment({ name: target.name, namespace: target.namespace, body }, patchAs(PatchStrategy.JsonPatch)));
+  await kubeCall(`undo ${target.resource}`, () => kube.apps.patchNamespacedDeployment({ name: target.name, namespace: target.namespace, body }, kube.patchAs(PatchStrategy.JsonPatch)));
   return `rolled back to revision ${chosen.revision} (${chosen.replicaSet.metadata?.name}); `;
 }
 

@@ -14,7 +14,6 @@ import { BACKUP_JOB_TYPES, composeComplianceReport, loadComplianceInputs } from 
 import { composeHealthReport, loadHealthInputs } from './model/health.js';
 import { composeIncidentReport, loadIncidentInputs } from './model/incident.js';
 import { composePerformanceReport, loadPerformanceInputs } from './model/performance.js';
-import { renderReport } from './pdf/render.js';
 import { summarize } from './summary.js';
 import { periodOf } from './period.js';
 import type { Report } from './types.js';
@@ -99,6 +98,8 @@ export async function produceReport(deps: ReportDeps, request: ReportRequest): P
   const { report, queryMs, modelMs } = await buildReport(deps, request);
   progress(0.5, 'rendering the PDF');
   const t2 = performance.now();
+  // pdfkit and its fonts are loaded when the first report is rendered, not in every process.
+  const { renderReport } = await import('./pdf/render.js');
   const pdf = await renderReport(report);
   const renderMs = performance.now() - t2;
   progress(0.85, `storing ${pdf.length} bytes`);

@@ -5,7 +5,7 @@
  * because the record is in the store, not in memory. Each revert is audited.
  */
 import type { OpscronConfig } from '../config/schema.js';
-import { kubeCall, kubeFor, patchAs, PatchStrategy } from '../integrations/kube.js';
+import { kubeCall, kubeFor, PatchStrategy } from '../integrations/kube.js';
 import type { Logger } from '../observability/logger.js';
 import { writeAudit } from '../store/audit.js';
 import type { Sql } from '../store/sql.js';
@@ -74,12 +74,12 @@ export class Reverter {
         const { rows } = await q.query<{ namespace: string; configmap: string; key: string; previous: string | null; value: string; restart_deployment: string | null }>('select * from pending_reverts where id = $1 and revert_at <= $2 for update skip locked', [id, now]);
         const r = rows[0];
         if (!r) return null;
-        const kube = kubeFor(this.o.config);
+        const kube = await kubeFor(this.o.config);
         const body = { data: { [r.key]: r.previous } }; // null removes a key that did not exist before
-        await kubeCall(`revert configmap/${r.namespace}/${r.configmap}`, () => kube.core.patchNamespacedConfigMap({ name: r.configmap, namespace: r.namespace, body }, patchAs(PatchStrategy.MergePatch)));
+        await kubeCall(`revert configmap/${r.namespace}/${r.configmap}`, () => kube.core.patchNamespacedConfigMap({ name: r.configmap, namespace: r.namespace, body }, kube.patchAs(PatchStrategy.MergePatch)));
         if (r.restart_deployment) {
           const restart = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now.toISOString() } } } } };
-          await kubeCall(`restart deployment/${r.namespace}/${r.restart_deployment}`, () => kube.apps.patchNamespacedDeployment({ name: r.restart_deployment!, namespace: r.namespace, body: restart }, patchAs(PatchStrategy.StrategicMergePatch)));
+          await kubeCall(`restart deployment/${r.namespace}/${r.restart_deployment}`, () => kube.apps.patchNamespacedDeployment({ name: r.restart_deployment!, namespace: r.namespace, body: restart }, kube.patchAs(PatchStrategy.StrategicMergePatch)));
         }
         await q.query('delete from pending_reverts where id = $1', [id]);
         return r;
