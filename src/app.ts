@@ -100,7 +100,7 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
   let http: FastifyInstance | null = null;
   let address: string | null = null;
   if (options.http !== false) {
-    http = buildServer({ config, store, queue, metrics, scheduler, worker, logger });
+    http = buildServer({ config, store, queue, metrics, scheduler, worker, logger, onMailQueued: () => deliveries?.kick() });
     const secured = config.http.tokens.length > 0;
     const host = secured ? (config.http.host ?? '0.0.0.0') : '127.0.0.1';
     if (!secured) logger.warn({ host }, 'no API token configured (http.tokens or OPSCRON_API_TOKEN): the HTTP server listens on loopback only and /api is open to local callers');

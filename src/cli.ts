@@ -25,7 +25,7 @@ import { parseDuration } from './config/duration.js';
 import { listRuns } from './store/runs.js';
 import { manualRunId, RunWorker } from './worker.js';
 import { checkTrigger, findJob, jobsOverview, triggerRun } from './actions.js';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { reportKinds, type ReportKind } from './config/schema.js';
 import { DeliveryWorker, deliveriesOf } from './reports/deliver/outbox.js';
@@ -206,7 +206,8 @@ program
   .option('--incident <id>', 'the incident, for an incident report')
   .option('--out <file>', 'also write the PDF to this file')
   .option('--email', "email it to the kind's recipients (reports.recipients) now; if sending fails it stays queued for a running opscron to retry")
-  .action(async (kind: string, opts: { from?: string; to?: string; period?: string; incident?: string; out?: string; email?: boolean }) => {
+  .option('--server <url>', 'have a running opscron build it (POST /api/reports; token from $OPSCRON_API_TOKEN); used by itself when the embedded store is in use by the opscron running here')
+  .action(async (kind: string, opts: { from?: string; to?: string; period?: string; incident?: string; out?: string; email?: boolean; server?: string }) => {
     if (!(reportKinds as readonly string[]).includes(kind)) throw new OpscronError('OPSCRON_BAD_ARGUMENT', `report kind "${kind}" — allowed: ${reportKinds.join(', ')}`);
     if (kind === 'incident' && !opts.incident) throw new OpscronError('OPSCRON_BAD_ARGUMENT', 'an incident report needs --incident <id> (see GET /api/incidents)');
     const lengthMs = opts.period === undefined ? DEFAULT_LENGTH[kind as ReportKind] : parseDuration(opts.period);
@@ -215,29 +216,68 @@ program
     const to = opts.to ? parseInstant(opts.to, '--to') : undefined;
     const cfg = await config();
     const out = opts.out ? resolvePath(opts.out) : undefined;
-    await withStore(cfg, async (store) => {
-      const progress = (fraction: number, note: string) => process.stderr.write(process.stderr.isTTY ? `\r${progressBar(fraction, note)}\x1b[K` : `${progressBar(fraction, note)}\n`);
-      const produced = await produceReport({ sql: store.sql, config: cfg, now: () => new Date(), progress }, { kind: kind as ReportKind, from, to, lengthMs, incidentId: opts.incident, email: opts.email === true });
-      if (process.stderr.isTTY) process.stderr.write('\n');
-      const { record, delivery } = produced;
-      if (out) {
-        await mkdir(dirname(out), { recursive: true });
-        await copyFile(resolvePath(cfg.reports.path, record.storageKey), out);
-      }
-      console.log(`${record.title} ${record.id}: ${record.status.toUpperCase()} — ${record.summary.headline}`);
-      console.log(`stored ${resolvePath(cfg.reports.path, record.storageKey)} (${record.bytes} bytes, sha256 ${record.sha256})${out ? `; written to ${out}` : ''}`);
-      if (opts.email && !delivery) console.log(`not emailed: no recipients for ${kind} reports (reports.recipients.${kind})`);
-      if (delivery) {
-        const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'error', destination: process.stderr });
-        const deliveries = new DeliveryWorker({ config: cfg, sql: store.sql, logger, metrics: new Metrics() });
-        await deliveries.runOnce();
-        await deliveries.stop();
-        const state = (await deliveriesOf(store.sql, record.id)).find((d) => d.id === delivery.id);
-        if (state?.status === 'sent') console.log(`${delivery.channel === 'email' ? 'emailed' : `written to ${cfg.email.outbox} for`} ${delivery.recipients.join(', ')}`);
-        else console.log(`not sent yet (${state?.lastError ?? 'pending'}): queued; a running opscron on this store retries it`);
-      }
-    });
+    const request = { kind: kind as ReportKind, from, to, lengthMs, incidentId: opts.incident, email: opts.email === true };
+    if (opts.server) return reportThroughApi(opts.server, request, out);
+    try {
+      await withStore(cfg, async (store) => {
+        const progress = (fraction: number, note: string) => process.stderr.write(process.stderr.isTTY ? `\r${progressBar(fraction, note)}\x1b[K` : `${progressBar(fraction, note)}\n`);
+        const produced = await produceReport({ sql: store.sql, config: cfg, now: () => new Date(), progress }, request);
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        const { record, delivery } = produced;
+        if (out) {
+          await mkdir(dirname(out), { recursive: true });
+          await copyFile(resolvePath(cfg.reports.path, record.storageKey), out);
+        }
+        console.log(`${record.title} ${record.id}: ${record.status.toUpperCase()} — ${record.summary.headline}`);
+        console.log(`stored ${resolvePath(cfg.reports.path, record.storageKey)} (${record.bytes} bytes, sha256 ${record.sha256})${out ? `; written to ${out}` : ''}`);
+        if (opts.email && !delivery) console.log(`not emailed: no recipients for ${kind} reports (reports.recipients.${kind})`);
+        if (delivery) {
+          const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'error', destination: process.stderr });
+          const deliveries = new DeliveryWorker({ config: cfg, sql: store.sql, logger, metrics: new Metrics() });
+          await deliveries.runOnce();
+          await deliveries.stop();
+          const state = (await deliveriesOf(store.sql, record.id)).find((d) => d.id === delivery.id);
+          if (state?.status === 'sent') console.log(`${delivery.channel === 'email' ? 'emailed' : `written to ${cfg.email.outbox} for`} ${delivery.recipients.join(', ')}`);
+          else console.log(`not sent yet (${state?.lastError ?? 'pending'}): queued; a running opscron on this store retries it`);
+        }
+      });
+    } catch (error) {
+      // The embedded store belongs to the opscron running here: ask it instead.
+      if ((error as OpscronError).code !== 'OPSCRON_STORE_IN_USE') throw error;
+      const local = `http://127.0.0.1:${cfg.http.port}`;
+      process.stderr.write(`opscron: the embedded store is in use by the running opscron; building the report through its API at ${local}\n`);
+      await reportThroughApi(local, request, out);
+    }
   });
+
+/** The same report built by a running opscron (POST /api/reports), its PDF fetched to --out. */
+async function reportThroughApi(server: string, request: { kind: ReportKind; from?: Date; to?: Date; lengthMs?: number; incidentId?: string; email: boolean }, out: string | undefined): Promise<void> {
+  const token = process.env.OPSCRON_API_TOKEN;
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const call = async (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) => {
+    const url = new URL(path, server);
+    try {
+      return await fetch(url, { ...init, headers: { ...headers, ...(init.headers ?? {}) }, signal: AbortSignal.timeout(120_000) });
+    } catch (error) {
+      throw new OpscronError('OPSCRON_SERVER_UNREACHABLE', `cannot reach ${url.origin}: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
+    }
+  };
+  const response = await call('/api/reports', {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: request.kind, from: request.from?.toISOString(), to: request.to?.toISOString(), period: request.lengthMs, incident: request.incidentId, email: request.email }),
+  });
+  const body = (await response.json().catch(() => ({}))) as { id?: string; title?: string; status?: string; bytes?: number; sha256?: string; pdf?: string; summary?: { headline: string }; delivery?: { recipients: string[]; channel: string } | null; message?: string };
+  if (response.status !== 201 || !body.id) throw new OpscronError('OPSCRON_REPORT_REFUSED', `${new URL(server).origin} answered ${response.status}: ${body.message ?? response.statusText}`);
+  if (out) {
+    const pdf = await call(body.pdf!);
+    if (!pdf.ok) throw new OpscronError('OPSCRON_REPORT_REFUSED', `GET ${body.pdf} answered ${pdf.status}`);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, Buffer.from(await pdf.arrayBuffer()));
+  }
+  console.log(`${body.title} ${body.id}: ${String(body.status).toUpperCase()} — ${body.summary?.headline ?? ''}`);
+  console.log(`stored by ${new URL(server).origin} (${body.bytes} bytes, sha256 ${body.sha256})${out ? `; written to ${out}` : ''}`);
+  if (body.delivery) console.log(`queued for ${body.delivery.recipients.join(', ')} (${body.delivery.channel})`);
+}
 
 program
   .command('restore <backup>')

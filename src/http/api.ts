@@ -14,7 +14,8 @@ import { deliveriesOf } from '../reports/deliver/outbox.js';
 import { getIncident, incidentEventsOf, listIncidents } from '../incidents/manager.js';
 import { getReport, listReports, type ReportRecord } from '../reports/deliver/stored.js';
 import { reportKinds } from '../config/schema.js';
-import { listAudit } from '../store/audit.js';
+import { listAudit, writeAudit } from '../store/audit.js';
+import { produceReport } from '../reports/publish.js';
 import type { Store } from '../store/index.js';
 import { attemptsOf, getRun, listRunSummariesJson } from '../store/runs.js';
 import type { RunWorker } from '../worker.js';
@@ -23,6 +24,8 @@ import { allows, type Principal, type Scope } from './auth.js';
 export interface ApiDeps extends ActionDeps {
   store: Store;
   worker: RunWorker | null;
+  /** A mail was queued: send it now rather than at the next poll. */
+  onMailQueued?: () => void;
 }
 
 declare module 'fastify' {
@@ -76,6 +79,16 @@ const reportsQuery = z.strictObject({
 const incidentsQuery = z.strictObject({
   status: z.enum(['open', 'resolved']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+const reportBody = z.strictObject({
+  kind: z.enum(reportKinds),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  /** Length of the period in ms when from is not given. */
+  period: z.number().int().positive().optional(),
+  incident: z.string().max(100).optional(),
+  email: z.boolean().default(false),
 });
 
 const reportJson = (r: ReportRecord) => ({
@@ -149,6 +162,20 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
     const q = parse(reportsQuery, request.query, 'query');
     const reports = await listReports(store.sql, { kind: q.kind, limit: q.limit, before: q.before ? new Date(q.before) : undefined });
     return { reports: reports.map(reportJson) };
+  });
+
+  // Builds a report now (the same path as the report jobs): 201 with it, PDF at its pdf path.
+  app.post('/api/reports', async (request, reply) => {
+    if (!need(request, reply, 'trigger')) return;
+    const body = parse(reportBody, request.body, 'body');
+    if (body.kind === 'incident' && !body.incident) throw new BadRequest('body.incident: missing — an incident report needs the incident id');
+    const produced = await produceReport({ sql: store.sql, config, now: () => new Date() }, {
+      kind: body.kind, from: body.from ? new Date(body.from) : undefined, to: body.to ? new Date(body.to) : undefined,
+      lengthMs: body.period, incidentId: body.incident, email: body.email,
+    });
+    if (produced.delivery) deps.onMailQueued?.();
+    await writeAudit(store.sql, { actor: request.principal!.name, source: 'api', action: 'report', jobId: null, params: { kind: body.kind, from: body.from, to: body.to, email: body.email }, reason: undefined });
+    return reply.code(201).send({ ...reportJson(produced.record), delivery: produced.delivery });
   });
 
   app.get<{ Params: { id: string } }>('/api/reports/:id', async (request, reply) => {

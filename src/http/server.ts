@@ -27,9 +27,10 @@ export interface HttpDeps {
   logger: Logger;
   /** The clock /health judges the heartbeat by (tests move it). */
   now?: () => number;
+  onMailQueued?: () => void;
 }
 
-const STATUS_OF_CODE: Record<string, number> = { OPSCRON_UNKNOWN_JOB: 404, OPSCRON_INVALID_RUN: 400 };
+const STATUS_OF_CODE: Record<string, number> = { OPSCRON_UNKNOWN_JOB: 404, OPSCRON_INVALID_RUN: 400, OPSCRON_NOT_FOUND: 404, OPSCRON_BAD_PERIOD: 400 };
 
 export function buildServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: deps.config.http.bodyLimit });
@@ -56,7 +57,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     void reply.code(status).send({ error: label, message });
   });
 
-  registerApi(app, { config: deps.config, store: deps.store, queue: deps.queue, scheduler: deps.scheduler, worker: deps.worker });
+  registerApi(app, { config: deps.config, store: deps.store, queue: deps.queue, scheduler: deps.scheduler, worker: deps.worker, onMailQueued: deps.onMailQueued });
 
   app.get('/health', async (_req, reply) => {
     if (!deps.scheduler) return { status: 'ok', role: 'worker' };

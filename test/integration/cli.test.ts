@@ -105,6 +105,25 @@ describe('opscron CLI', () => {
     expect(list.stdout).toMatch(/^tick\s+health-check\s+\* \* \* \* \* \*\s+UTC\s+\S+\s+ok /m);
   });
 
+  it('report while the embedded opscron runs is built by that opscron, through its API', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const file = writeConfig(dir, { jobs: [{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('live-report') } }] });
+    target.behaviour = {};
+    const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
+    try {
+      await eventually(async () => target.count('live-report') >= 3, 'three scheduled runs', 15_000);
+      const result = await runOpscron(['report', 'health', '--out', 'live.pdf', '--config', file], { cwd: dir, env: { PORT: String(port) } });
+      expect(result.stderr).toContain(`the embedded store is in use by the running opscron; building the report through its API at http://127.0.0.1:${port}`);
+      expect(result).toMatchObject({ code: 0 });
+      expect(result.stdout).toMatch(/^Service health report health-\S+: OK — 1 of 1 services healthy/);
+      const text = execFileSync('pdftotext', ['-layout', join(dir, 'live.pdf'), '-'], { encoding: 'utf8' });
+      expect(text).toMatch(/tick\s+ok\s+100\.00 %/);
+    } finally {
+      expect(await app.stop()).toBe(0);
+    }
+  });
+
   it('refuses a second process on the same embedded store instead of corrupting it', async () => {
     const dir = tempDir();
     const port = await freePort();

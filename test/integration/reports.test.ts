@@ -261,6 +261,8 @@ describe('reports', () => {
       expect(detail.deliveries).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
       expect((await fetch(`${app.address}/api/reports/nope/pdf`, { headers: auth })).status).toBe(404);
       expect((await fetch(`${app.address}/api/reports?kind=weekly`, { headers: auth })).status).toBe(400);
+      const readOnly = await fetch(`${app.address}/api/reports`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'health' }) });
+      expect(readOnly.status).toBe(403); // building a report needs the trigger scope
     });
   });
 });
