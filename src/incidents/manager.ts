@@ -57,6 +57,13 @@ export function serviceOfRun(row: RunRow, job: JobConfig): string {
   return typeof job.params.service === 'string' ? job.params.service : job.id;
 }
 
+/** The services a fan-out health check (params.services) covered, or null for a one-target run. */
+function fanOutServices(row: RunRow, job: JobConfig, config: OpscronConfig): string[] | null {
+  const asked = ((row.params as Record<string, unknown> | null)?.services ?? job.params.services) as unknown;
+  if (row.jobType !== 'health-check' || !Array.isArray(asked)) return null;
+  return asked.includes('*') ? config.services.map((s) => s.name) : asked.filter((s): s is string => typeof s === 'string');
+}
+
 export class IncidentManager {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly work = new Set<Promise<unknown>>();
@@ -75,6 +82,15 @@ export class IncidentManager {
     const signal = signalOf(row.jobType);
     const verdict = verdictOf(row.status);
     if (!signal || !verdict) return;
+    const fannedOut = fanOutServices(row, job, this.o.config);
+    if (fannedOut) {
+      // One run checked many services: each gets its own verdict from its own findings.
+      for (const service of fannedOut) {
+        const own = row.findings.some((f) => f.severity === 'critical' && (f.resource === `service/${service}` || f.resource.startsWith(`service/${service}/`)));
+        this.chain(service, () => this.apply(service, signal, own ? 'bad' : 'good', { ...row, status: own ? 'critical' : 'ok' }));
+      }
+      return;
+    }
     const service = serviceOfRun(row, job);
     this.chain(service, () => this.apply(service, signal, verdict, row));
   }

@@ -82,6 +82,23 @@ describe('incidents', () => {
       expect(reports).toEqual([{ kind: 'incident' }]);
     });
 
+    it('a fan-out health check gives each service its own verdict', async () => {
+      const cfg = parseConfig({
+        reports: { path: tempDir('inc-fan-') },
+        services: [{ name: 'cart', url: 'http://cart.internal' }, { name: 'pay', url: 'http://pay.internal' }],
+        jobs: [{ id: 'all-health', type: 'health-check', params: { services: ['*'] } }],
+      });
+      const fan = new IncidentManager({ config: cfg, store, queue: new InlineQueue(), logger: silentLogger, metrics: new Metrics(), now: () => new Date(clock) });
+      for (let i = 0; i < 2; i++) {
+        clock += 60_000;
+        fan.observe({ id: `fan-${i}`, jobId: 'all-health', jobType: 'health-check', status: 'critical', summary: '1 of 2 services healthy; not: pay', params: null, finishedAt: new Date(clock), findings: [{ severity: 'critical', check: 'http.status', resource: 'service/pay', message: 'status 503, expected 200' }] } as unknown as RunRow, cfg.jobs[0]);
+        await fan.idle();
+      }
+      expect((await incidents()).map((i) => [i.id.startsWith('inc-'), i.status, i.signals])).toEqual([[true, 'open', ['health']]]);
+      const { rows } = await store.sql.query<{ service: string; state: string }>(`select service, state from signal_states where signal = 'health' order by service`);
+      expect(rows).toEqual([{ service: 'cart', state: 'healthy' }, { service: 'pay', state: 'failing' }]);
+    });
+
     it('a second signal on the same service joins the open incident, and both must recover', async () => {
       await feed('cart-errors', 'xx');
       await feed('cart-health', 'xx');
