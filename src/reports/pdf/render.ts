@@ -85,7 +85,7 @@ function renderHealth(pdf: ReportDocument, r: HealthReport): void {
     pdf.paragraph('Availability is the share of health checks that passed. p50/p95 are health-check response times over the period; the trend is the daily p95. Error rate is 5xx responses over all requests seen by error-rate runs.', { muted: true, size: 8.5 });
     pdf.table(
       [{ title: 'Service', width: 2.2 }, { title: 'Status', width: 1.6 }, { title: 'Avail.', width: 1.45, align: 'right' }, { title: 'Checks', width: 1.1, align: 'right' }, { title: 'p50', width: 1.3, align: 'right' }, { title: 'p95', width: 1.3, align: 'right' }, { title: '5xx', width: 1.2, align: 'right' }, { title: 'Budget', width: 1.2, align: 'right' }, { title: 'Inc.', width: 0.7, align: 'right' }, { title: 'p95 trend', width: 1.8 }],
-      data.map((s) => [s.service, status(s.status), pct(s.availability), String(s.checks), ms(s.p50Ms), ms(s.p95Ms), pct(s.errorRatio), pct(s.sloBudgetRemaining, 1), String(s.incidents), { spark: s.p95ByDay, min: 0 }]),
+      data.map((s) => [s.service, status(s.status), pct(s.availability), s.checks.toLocaleString('en'), ms(s.p50Ms), ms(s.p95Ms), pct(s.errorRatio), pct(s.sloBudgetRemaining, 1), String(s.incidents), { spark: s.p95ByDay }]),
       { rowHeight: 16 },
     );
   });
@@ -110,7 +110,7 @@ function renderHealth(pdf: ReportDocument, r: HealthReport): void {
   section(pdf, 'Failing checks', r.failingChecks, (data) => {
     pdf.table(
       [{ title: 'Resource', width: 2.4 }, { title: 'Check', width: 1.8 }, { title: 'Severity', width: 1.4 }, { title: 'Times', width: 1, align: 'right' }, { title: 'Last seen', width: 2.2 }, { title: 'Last message', width: 4 }],
-      data.map((f) => [f.resource, f.check, status(f.severity), String(f.count), stamp(f.lastAt, r.period.timeZone), f.lastMessage]),
+      data.map((f) => [f.resource, f.check, status(f.severity), f.count.toLocaleString('en'), stamp(f.lastAt, r.period.timeZone), f.lastMessage]),
     );
     // One line per distinct remedy, naming every resource it applies to.
     const remedies = new Map<string, string[]>();
@@ -152,26 +152,27 @@ function renderPerformance(pdf: ReportDocument, r: PerformanceReport): void {
   section(pdf, 'Latency', r.latency, (data) => {
     pdf.table(
       [{ title: 'Service', width: 3 }, { title: 'p50', width: 1.2, align: 'right' }, { title: 'p95', width: 1.2, align: 'right' }, { title: 'p99', width: 1.2, align: 'right' }, { title: 'p95 by day', width: 3 }],
-      data.map((l) => [l.service, ms(l.p50Ms), ms(l.p95Ms), ms(l.p99Ms), { spark: l.p95ByDay, min: 0 }]),
+      data.map((l) => [l.service, ms(l.p50Ms), ms(l.p95Ms), ms(l.p99Ms), { spark: l.p95ByDay }]),
       { rowHeight: 16 },
     );
   });
   section(pdf, 'Error rate', r.errorRate, (data) => {
     pdf.table(
       [{ title: 'Service', width: 3 }, { title: 'Requests', width: 1.4, align: 'right' }, { title: '5xx', width: 1.2, align: 'right' }, { title: 'Ratio', width: 1.2, align: 'right' }, { title: 'Ratio by day', width: 3 }],
-      data.map((e) => [e.service, String(Math.round(e.requests)), String(Math.round(e.errors)), { text: pct(e.ratio, 3), status: e.ratio === null ? 'nodata' : e.ratio > 0.01 ? 'warning' : 'ok' }, { spark: e.byDay, min: 0 }]),
+      data.map((e) => [e.service, Math.round(e.requests).toLocaleString('en'), Math.round(e.errors).toLocaleString('en'), { text: pct(e.ratio, 3), status: e.ratio === null ? 'nodata' : e.ratio > 0.01 ? 'warning' : 'ok' }, { spark: e.byDay, min: 0 }]),
       { rowHeight: 16 },
     );
   });
   const findingsTable = (rows: NonNullable<PerformanceReport['resources']['data']>) =>
     pdf.table(
-      [{ title: 'When', width: 1.6 }, { title: 'Resource', width: 2.4 }, { title: 'Check', width: 1.8 }, { title: 'Severity', width: 1.2 }, { title: 'Finding', width: 5 }],
-      rows.map((f) => [stamp(f.at, r.period.timeZone), f.resource, f.check, status(f.severity === 'info' ? 'ok' : (f.severity as Health)), f.message]),
+      [{ title: 'When', width: 2 }, { title: 'Resource', width: 3.2 }, { title: 'Check', width: 2.6 }, { title: 'Severity', width: 1.5 }, { title: 'Finding', width: 4.7 }],
+      rows.map((f) => [instant(f.at, r.period.timeZone), f.resource, f.check, status(f.severity === 'info' ? 'ok' : (f.severity as Health)), f.message]),
+      { fontSize: 7.5 },
     );
   section(pdf, 'Resource usage against limits', r.resources, findingsTable);
   section(pdf, 'Slow queries', r.slowQueries, findingsTable);
   section(pdf, 'Cache hit ratio', r.cache, (data) => {
-    pdf.table([{ title: 'Cache', width: 3 }, { title: 'Hit ratio', width: 1.5, align: 'right' }, { title: 'By day', width: 3 }], data.map((c) => [c.cache, pct(c.hitRatio), { spark: c.byDay, min: 0, max: 1 }]), { rowHeight: 16 });
+    pdf.table([{ title: 'Cache', width: 3 }, { title: 'Hit ratio', width: 1.5, align: 'right' }, { title: 'By day', width: 3 }], data.map((c) => [c.cache, pct(c.hitRatio), { spark: c.byDay }]), { rowHeight: 16 });
   });
 }
 
