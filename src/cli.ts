@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { startOpscron, type Role } from './app.js';
 import { InlineQueue } from './queue/inline.js';
 import { MemoryLocks } from './queue/locks.js';
-import { format, table, time, duration, exitCodeOf, progressBar } from './cli/format.js';
+import { format, table, time, duration, exitCodeOf, drawProgress } from './cli/format.js';
 import { parseSets } from './cli/params.js';
 import { loadConfig } from './config/load.js';
 import type { OpscronConfig } from './config/schema.js';
@@ -89,7 +89,7 @@ program
       let drew = false;
       const onProgress = (_run: string, p: { fraction: number; note?: string }) => {
         drew = true;
-        process.stderr.write(process.stderr.isTTY ? `\r${progressBar(p.fraction, p.note)}\x1b[K` : `${progressBar(p.fraction, p.note)}\n`);
+        drawProgress(p.fraction, p.note);
       };
       const worker = new RunWorker({ config: cfg, store, queue: new InlineQueue(), locks: new MemoryLocks(), logger, metrics: new Metrics(), retries: false, onProgress });
       const run = await worker.handle({ queueId: manualRunId(id), name: id, data: { params, trigger: 'manual', requestedBy: actor(), reason: opts.reason }, deliveries: 1, enqueuedAt: Date.now() });
@@ -220,8 +220,7 @@ program
     if (opts.server) return reportThroughApi(opts.server, request, out);
     try {
       await withStore(cfg, async (store) => {
-        const progress = (fraction: number, note: string) => process.stderr.write(process.stderr.isTTY ? `\r${progressBar(fraction, note)}\x1b[K` : `${progressBar(fraction, note)}\n`);
-        const produced = await produceReport({ sql: store.sql, config: cfg, now: () => new Date(), progress }, request);
+        const produced = await produceReport({ sql: store.sql, config: cfg, now: () => new Date(), progress: drawProgress }, request);
         if (process.stderr.isTTY) process.stderr.write('\n');
         const { record, delivery } = produced;
         if (out) {
@@ -306,11 +305,10 @@ program
     const manifest = await readManifest(storage, key.replace(/\.json$/, ''));
     const target = new URL(opts.to);
     if (!opts.confirm) throw new OpscronError('OPSCRON_CONFIRM', `restore is destructive: it writes ${manifest.database} of ${manifest.createdAt} into ${target.host}${target.pathname}${opts.clean ? ', dropping what it recreates' : ''}. Add --confirm to do it.`);
-    const progress = (fraction: number, note: string) => process.stderr.write(process.stderr.isTTY ? `\r${progressBar(fraction, note)}\x1b[K` : `${progressBar(fraction, note)}\n`);
     await withStore(cfg, async (store) => {
       await writeAudit(store.sql, { actor: actor(), source: 'cli', action: 'restore', jobId: null, params: { backup: manifest.key, to: redact(opts.to!), clean: Boolean(opts.clean) }, reason: opts.reason });
     });
-    await restoreBackup({ storage, manifest, passphrase: encryptionKey(), url: opts.to, clean: Boolean(opts.clean), progress });
+    await restoreBackup({ storage, manifest, passphrase: encryptionKey(), url: opts.to, clean: Boolean(opts.clean), progress: drawProgress });
     if (process.stderr.isTTY) process.stderr.write('\n');
     console.log(`restored ${manifest.key} (${manifest.tables.length} tables, ${manifest.tables.reduce((n, t) => n + t.rows, 0)} rows at backup time) into ${target.host}${target.pathname}`);
   });

@@ -56,7 +56,7 @@ export interface WorkerOptions {
   retries?: boolean;
   /** Told whenever a running job reports progress (the CLI draws it). */
   onProgress?: (runId: string, progress: RunProgress) => void;
-  /** Told of every run that ended (incidents watch the checks' outcomes). */
+  /** Told of every run that ended (incidents watch the checks' outcomes); the row is final, not to be changed. */
   onRunFinished?: (row: RunRow, job: JobConfig | undefined) => void;
 }
 
@@ -262,7 +262,7 @@ export class RunWorker {
     // (the database is slow or down) the worker waits, so memory stays bounded.
     const written = this.o.store.runLog.write({ ...row });
     written.catch(() => {});
-    this.o.onRunFinished?.({ ...row }, this.jobs.get(row.jobId));
+    this.o.onRunFinished?.(row, this.jobs.get(row.jobId));
     if (this.o.store.runLog.backlog > MAX_BACKLOG) await written.catch(() => {});
     return row;
   }

@@ -13,6 +13,8 @@ import pg from 'pg';
 import type { FileStorage } from '../integrations/storage.js';
 import { pgConnection, runTool } from '../integrations/pg-tools.js';
 import { encryptor } from './crypto.js';
+import { byteMeter } from './meter.js';
+import { compactUtc, utcDatePath } from '../clock.js';
 
 export interface TableSnapshot {
   table: string;
@@ -50,8 +52,6 @@ export interface BackupOptions {
   sampleRows?: number;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-const stampOf = (d: Date) => `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
 export const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** Row counts and sample checksums of every user table, in the client's current snapshot. */
@@ -98,25 +98,13 @@ export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
 
     const conn = pgConnection(o.database.url);
     const dump = runTool('pg_dump', ['--format=custom', '--compress=0', `--snapshot=${snapshot}`, '--no-password', ...conn.args], conn.env, o.signal);
-    let dumpBytes = 0;
-    let lastNote = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        dumpBytes += chunk.length;
-        if (Date.now() - lastNote > 500) {
-          lastNote = Date.now();
-          progress(Math.min(0.95, 0.02 + (dumpBytes / Math.max(1, databaseBytes)) * 0.93), `${(dumpBytes / 2 ** 20).toFixed(0)} MiB dumped of about ${(databaseBytes / 2 ** 20).toFixed(0)} MiB`);
-        }
-        done(null, chunk);
-      },
-      // The dump is only good if pg_dump says so: a failure fails the write, and storage drops the partial file.
-      flush(done) {
-        dump.done.then(() => done(), done);
-      },
-    });
+    // The dump is only good if pg_dump says so: its failure fails the write, and storage drops the partial file.
+    const meter = byteMeter((bytes) => {
+      progress(Math.min(0.95, 0.02 + (bytes / Math.max(1, databaseBytes)) * 0.93), `${(bytes / 2 ** 20).toFixed(0)} MiB dumped of about ${(databaseBytes / 2 ** 20).toFixed(0)} MiB`);
+    }, dump.done);
     dump.child.stdin.end();
     const ext = o.passphrase ? 'dump.gz.enc' : 'dump.gz';
-    const key = `${o.database.name}/${at.getUTCFullYear()}/${pad(at.getUTCMonth() + 1)}/${pad(at.getUTCDate())}/${o.database.name}-${stampOf(at)}.${ext}`;
+    const key = `${o.database.name}/${utcDatePath(at)}/${o.database.name}-${compactUtc(at)}.${ext}`;
     const out = new PassThrough();
     const stages: Transform[] = [meter, createGzip({ level: o.compressionLevel, chunkSize: 256 * 1024 })];
     if (o.passphrase) stages.push(encryptor(o.passphrase));
@@ -125,7 +113,7 @@ export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
     await client.query('commit');
     const manifest: Manifest = {
       version: 1, database: o.database.name, key, createdAt: at.toISOString(), durationMs: Date.now() - started,
-      serverVersion: info.rows[0]!.version, databaseBytes, dumpBytes, bytes: stored.bytes, sha256: stored.sha256,
+      serverVersion: info.rows[0]!.version, databaseBytes, dumpBytes: meter.bytes, bytes: stored.bytes, sha256: stored.sha256,
       compression: { kind: 'gzip', level: o.compressionLevel }, encrypted: Boolean(o.passphrase), format: 'pg_dump custom', tables,
     };
     await o.storage.put(`${key}.json`, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
@@ -139,15 +127,7 @@ export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
 /** Every manifest of a database's backups, newest first. */
 export async function listBackups(storage: FileStorage, database: string): Promise<Manifest[]> {
   const keys = (await storage.list(database)).filter((k) => k.endsWith('.json'));
-  const manifests: Manifest[] = [];
-  for (const key of keys) {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const c of storage.read(key)) chunks.push(c as Buffer);
-      manifests.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Manifest);
-    } catch {
-      // an unreadable manifest is not a backup we can trust; verify reports missing ones
-    }
-  }
+  // An unreadable manifest is not a backup we can trust: it is left out (verify then reports none).
+  const manifests = (await Promise.all(keys.map((key) => storage.readJson<Manifest>(key)))).filter((m): m is Manifest => m !== null);
   return manifests.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }

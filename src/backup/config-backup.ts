@@ -46,10 +46,8 @@ export async function writeConfigFile(storage: FileStorage, key: string, kind: '
 
 /** The objects of one backed-up file (decrypted with the key if it is encrypted). */
 export async function readConfigFile(storage: FileStorage, file: ConfigManifest['files'][number], passphrase?: string): Promise<Obj[]> {
-  const stream = file.encrypted ? await decryptedStream(storage.pathOf(file.key), passphrase) : storage.read(file.key);
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  const doc = YAML.parse(Buffer.concat(chunks).toString('utf8')) as { items?: Obj[] };
+  const text = file.encrypted ? Buffer.concat(await (await decryptedStream(storage.pathOf(file.key), passphrase)).toArray()) : await storage.readBuffer(file.key);
+  const doc = YAML.parse(text.toString('utf8')) as { items?: Obj[] };
   return doc.items ?? [];
 }
 

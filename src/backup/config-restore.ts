@@ -13,13 +13,9 @@ type Obj = Record<string, any>;
 
 export async function readConfigManifest(storage: FileStorage, key: string): Promise<ConfigManifest> {
   const manifestKey = key.endsWith('manifest.json') ? key : `${key.replace(/\/$/, '')}/manifest.json`;
-  const chunks: Buffer[] = [];
-  try {
-    for await (const c of storage.read(manifestKey)) chunks.push(c as Buffer);
-  } catch {
-    throw new OpscronError('OPSCRON_BACKUP_CHECK', `no config backup manifest ${manifestKey} in ${storage.root}`);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as ConfigManifest;
+  const manifest = await storage.readJson<ConfigManifest>(manifestKey);
+  if (!manifest) throw new OpscronError('OPSCRON_BACKUP_CHECK', `no config backup manifest ${manifestKey} in ${storage.root}`);
+  return manifest;
 }
 
 export async function restoreConfig(o: { storage: FileStorage; manifest: ConfigManifest; kube: Kube; passphrase?: string; object?: string; apply: boolean }): Promise<{ changes: string[]; applied: string[] }> {

@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { OpscronError } from '../errors.js';
 import type { FileStorage } from '../integrations/storage.js';
 import { pgConnection, runTool } from '../integrations/pg-tools.js';
 import type { Manifest } from './backup.js';
+import { byteMeter } from './meter.js';
 import { decryptedStream, verifyEncrypted } from './crypto.js';
 
 export class BackupCheckError extends OpscronError {
@@ -22,13 +23,9 @@ export class BackupCheckError extends OpscronError {
 
 export async function readManifest(storage: FileStorage, key: string): Promise<Manifest> {
   const manifestKey = key.endsWith('.json') ? key : `${key}.json`;
-  const chunks: Buffer[] = [];
-  try {
-    for await (const c of storage.read(manifestKey)) chunks.push(c as Buffer);
-  } catch {
-    throw new BackupCheckError(`no manifest ${manifestKey} in ${storage.root}: not an opscron backup, or it was removed`);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Manifest;
+  const manifest = await storage.readJson<Manifest>(manifestKey);
+  if (!manifest) throw new BackupCheckError(`no manifest ${manifestKey} in ${storage.root}: not an opscron backup, or it was removed`);
+  return manifest;
 }
 
 /** Throws unless the stored file is the one the manifest describes and (if encrypted) the key opens it. */
@@ -74,18 +71,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
   await checkBackup(o.storage, o.manifest, o.passphrase, (note) => o.progress?.(0.05, note));
   const conn = pgConnection(o.url);
   const restore = runTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', ...(o.clean ? ['--clean', '--if-exists'] : []), '--no-password', ...conn.args], conn.env, o.signal);
-  let fed = 0;
-  let last = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _e, done) {
-      fed += chunk.length;
-      if (Date.now() - last > 500) {
-        last = Date.now();
-        o.progress?.(Math.min(0.95, 0.1 + (fed / Math.max(1, o.manifest.dumpBytes)) * 0.85), `${(fed / 2 ** 20).toFixed(0)} of ${(o.manifest.dumpBytes / 2 ** 20).toFixed(0)} MiB restored`);
-      }
-      done(null, chunk);
-    },
-  });
+  const meter = byteMeter((fed) => o.progress?.(Math.min(0.95, 0.1 + (fed / Math.max(1, o.manifest.dumpBytes)) * 0.85), `${(fed / 2 ** 20).toFixed(0)} of ${(o.manifest.dumpBytes / 2 ** 20).toFixed(0)} MiB restored`));
   const feeding = pipeline(await dumpStream(o.storage, o.manifest, o.passphrase), meter, restore.child.stdin).catch((error: NodeJS.ErrnoException) => {
     // pg_restore stopping early closes its stdin: its own error says why.
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;

@@ -34,6 +34,11 @@ export function format(run: RunRow): string {
 }
 
 /** A progress line: `[######------] 50% note`. */
+/** Draws progress on stderr: redrawn in place on a terminal, a line each otherwise. */
+export function drawProgress(fraction: number, note?: string): void {
+  process.stderr.write(process.stderr.isTTY ? `\r${progressBar(fraction, note)}\x1b[K` : `${progressBar(fraction, note)}\n`);
+}
+
 export function progressBar(fraction: number, note?: string, width = 24): string {
   const filled = Math.round(fraction * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%${note ? ` ${note}` : ''}`;

@@ -25,6 +25,7 @@ import type { Store } from '../store/index.js';
 import { getRun, type RunRow } from '../store/runs.js';
 import type { Sql } from '../store/sql.js';
 import { initialSignal, signalOf, step, verdictOf, type SignalState } from './signal.js';
+import { compactUtc } from '../clock.js';
 
 export const INCIDENT_ACTOR = 'opscron/incidents';
 
@@ -78,7 +79,10 @@ export class IncidentManager {
   /** Feeds one finished run to its signal. Returns at once; the work is chained per service. */
   observe(row: RunRow, job: JobConfig | undefined): void {
     if (!this.o.config.incidents.enabled || !job || this.stopping) return;
-    if (row.jobType === 'log-analysis') return this.chain(serviceOfRun(row, job), () => this.noteLogs(serviceOfRun(row, job), row));
+    if (row.jobType === 'log-analysis') {
+      const service = serviceOfRun(row, job);
+      return this.chain(service, () => this.noteLogs(service, row));
+    }
     const signal = signalOf(row.jobType);
     const verdict = verdictOf(row.status);
     if (!signal || !verdict) return;
@@ -158,7 +162,7 @@ export class IncidentManager {
             }
             return;
           }
-          const id = `inc-${stampId(at)}-${randomBytes(2).toString('hex')}`;
+          const id = `inc-${compactUtc(at)}-${randomBytes(2).toString('hex')}`;
           const title = `${signal} critical on ${service}`;
           await q.query(
             `insert into incidents (id, service, title, status, severity, opened_at, first_bad_at, signals) values ($1, $2, $3, 'open', 'critical', $4, $5, $6)`,
@@ -298,10 +302,6 @@ export class IncidentManager {
 
 async function event(q: Query, incidentId: string, at: Date, kind: string, signal: string | null, runId: string | null, message: string): Promise<void> {
   await q.query('insert into incident_events (incident_id, at, kind, signal, run_id, message) values ($1, $2, $3, $4, $5, $6)', [incidentId, at, kind, signal, runId, redact(message).slice(0, 2000)]);
-}
-
-function stampId(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
 const INCIDENT_COLUMNS = `id, service, title, status, severity, opened_at as "openedAt", first_bad_at as "firstBadAt", resolved_at as "resolvedAt", signals, report_id as "reportId"`;

@@ -64,6 +64,20 @@ export class FileStorage {
     return createReadStream(this.pathOf(key));
   }
 
+  /** A whole (small) object: manifests, PDFs to attach. */
+  async readBuffer(key: string): Promise<Buffer> {
+    return Buffer.concat(await this.read(key).toArray());
+  }
+
+  /** A stored JSON document, or null if there is none (or it does not parse). */
+  async readJson<T>(key: string): Promise<T | null> {
+    try {
+      return JSON.parse((await this.readBuffer(key)).toString('utf8')) as T;
+    } catch {
+      return null;
+    }
+  }
+
   async size(key: string): Promise<number | null> {
     try {
       return (await stat(this.pathOf(key))).size;

@@ -11,6 +11,7 @@ import { encryptionKey } from '../backup/crypto.js';
 import { kubeCall, kubeFor } from '../integrations/kube.js';
 import { FileStorage } from '../integrations/storage.js';
 import { defineJob, statusOf, type Finding } from './types.js';
+import { compactUtc, utcDatePath } from '../clock.js';
 
 export const configBackupParams = z.strictObject({
   namespaces: z.array(z.string()).optional(),
@@ -18,7 +19,6 @@ export const configBackupParams = z.strictObject({
   labelSelector: z.string().optional(),
 });
 
-const pad = (n: number) => String(n).padStart(2, '0');
 
 export const configBackup = defineJob({
   type: 'config-backup',
@@ -30,13 +30,12 @@ export const configBackup = defineJob({
     const passphrase = encryptionKey();
     const namespaces = params.namespaces ?? ctx.config.kubernetes!.namespaces;
     const at = ctx.now();
-    const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const findings: Finding[] = [];
     let objects = 0;
     let removed = 0;
     for (const [i, namespace] of namespaces.entries()) {
       ctx.progress(i / namespaces.length, `backing up ${namespace}`);
-      const prefix = `config/${namespace}/${at.getUTCFullYear()}/${pad(at.getUTCMonth() + 1)}/${pad(at.getUTCDate())}/${stamp}`;
+      const prefix = `config/${namespace}/${utcDatePath(at)}/${compactUtc(at)}`;
       const files: ConfigManifest['files'] = [];
       if (params.kinds.includes('configmaps')) {
         const items = (await kubeCall(`list configmaps in ${namespace}`, () => kube.core.listNamespacedConfigMap({ namespace, labelSelector: params.labelSelector }))).items;

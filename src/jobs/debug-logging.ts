@@ -11,7 +11,7 @@ import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
 import { kubeCall, kubeFor, PatchStrategy } from '../integrations/kube.js';
 import { scheduleRevert } from '../reverts/reverter.js';
-import { serviceOf } from './service.js';
+import { kubeTarget } from './service.js';
 import { defineJob } from './types.js';
 
 export const debugLoggingParams = z.strictObject({
@@ -30,9 +30,7 @@ export const debugLogging = defineJob({
   params: debugLoggingParams,
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);
-    const service = params.service === undefined ? undefined : serviceOf(ctx, params.service);
-    const namespace = params.namespace ?? service?.namespace ?? ctx.config.kubernetes?.namespaces[0];
-    if (!namespace) throw new InvalidRunError('name a namespace: params.namespace, services[].namespace or kubernetes.namespaces');
+    const { namespace, service } = kubeTarget(ctx, params);
     if (params.restart && !service?.deployment) throw new InvalidRunError('restart: true needs params.service with services[].deployment');
     const resource = `configmap/${namespace}/${params.configMap}`;
     const current = await kubeCall(`get ${resource}`, () => kube.core.readNamespacedConfigMap({ name: params.configMap, namespace }));

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { Drain } from '../analysis/drain.js';
 import { InvalidRunError } from '../errors.js';
 import { kubeCall, kubeFor } from '../integrations/kube.js';
-import { serviceOf } from './service.js';
+import { kubeTarget } from './service.js';
 import { defineJob, statusOf, type Finding } from './types.js';
 
 const regex = z.string().refine((r) => { try { new RegExp(r); return true; } catch { return false; } }, { error: 'must be a valid regular expression' });
@@ -40,9 +40,7 @@ export const logAnalysis = defineJob({
   params: logAnalysisParams,
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);
-    const service = params.service === undefined ? undefined : serviceOf(ctx, params.service);
-    const namespace = params.namespace ?? service?.namespace ?? ctx.config.kubernetes?.namespaces[0];
-    if (!namespace) throw new InvalidRunError('name a namespace: params.namespace, services[].namespace or kubernetes.namespaces');
+    const { namespace, service } = kubeTarget(ctx, params);
     const labelSelector = params.labelSelector ?? (service?.deployment ? `app=${service.deployment}` : undefined);
     if (!labelSelector && !params.namespace) throw new InvalidRunError('name the pods: params.service (with services[].deployment), or namespace and labelSelector');
     const resource = service ? `service/${service.name}` : `namespace/${namespace}`;

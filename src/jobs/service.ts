@@ -19,12 +19,18 @@ export function usesPrometheus(ctx: JobContext, source: string): boolean {
 /** A PromQL range like `300s` for a window in ms. */
 export const promRange = (ms: number) => `${Math.max(1, Math.round(ms / 1000))}s`;
 
+/** Where a Kubernetes job acts: params.namespace, the service's, or the first configured one; and the service, if named. */
+export function kubeTarget(ctx: JobContext, params: { service?: string; namespace?: string }): { namespace: string; service: ServiceConfig | undefined } {
+  const service = params.service === undefined ? undefined : serviceOf(ctx, params.service);
+  const namespace = params.namespace ?? service?.namespace ?? ctx.config.kubernetes?.namespaces[0];
+  if (!namespace) throw new InvalidRunError('name a namespace: params.namespace, services[].namespace or kubernetes.namespaces');
+  return { namespace, service };
+}
+
 /** The deployment a Kubernetes job acts on: a service's namespace and deployment, or given directly. */
 export function deploymentOf(ctx: JobContext, params: { service?: string; namespace?: string; deployment?: string }): { namespace: string; name: string; resource: string } {
-  const service = params.service === undefined ? undefined : serviceOf(ctx, params.service);
+  const { namespace, service } = kubeTarget(ctx, params);
   const name = params.deployment ?? service?.deployment;
-  const namespace = params.namespace ?? service?.namespace ?? ctx.config.kubernetes?.namespaces[0];
   if (!name) throw new InvalidRunError(params.service ? `service "${params.service}" has no deployment (services[].deployment)` : 'name a deployment: params.deployment, or params.service with services[].deployment');
-  if (!namespace) throw new InvalidRunError('name a namespace: params.namespace, services[].namespace or kubernetes.namespaces');
   return { namespace, name, resource: `deployment/${namespace}/${name}` };
 }

@@ -150,7 +150,7 @@ export class DeliveryWorker {
       if (row.report_id) {
         const report = await getReport(sql, row.report_id);
         if (!report) throw new Error(`report ${row.report_id} is gone`);
-        const pdf = await streamToBuffer(this.storage.read(report.storageKey));
+        const pdf = await this.storage.readBuffer(report.storageKey);
         await this.mailer.send(reportMessage(config.email.from, row.recipients, report, pdf, `<${report.id}.${row.id}@opscron>`));
         what = report.id;
       } else {
@@ -177,10 +177,4 @@ export class DeliveryWorker {
       return false;
     }
   }
-}
-
-async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }

@@ -7,6 +7,7 @@ import type { ReportKind } from '../../config/schema.js';
 import type { FileStorage } from '../../integrations/storage.js';
 import type { Sql } from '../../store/sql.js';
 import type { Period, ReportSummary } from '../types.js';
+import { compactUtc, utcDatePath } from '../../clock.js';
 
 export interface ReportRecord {
   id: string;
@@ -24,16 +25,14 @@ export interface ReportRecord {
   summary: ReportSummary;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
 
 export function newReportId(kind: ReportKind, at: Date): string {
-  const t = `${at.getUTCFullYear()}${pad(at.getUTCMonth() + 1)}${pad(at.getUTCDate())}T${pad(at.getUTCHours())}${pad(at.getUTCMinutes())}${pad(at.getUTCSeconds())}Z`;
-  return `${kind}-${t}-${randomBytes(3).toString('hex')}`;
+  return `${kind}-${compactUtc(at)}-${randomBytes(3).toString('hex')}`;
 }
 
 export async function storeReport(sql: Sql, storage: FileStorage, input: { id: string; kind: ReportKind; title: string; period: Period; createdAt: Date; runId?: string; status: ReportRecord['status']; summary: ReportSummary; pdf: Buffer }): Promise<ReportRecord> {
   const at = input.createdAt;
-  const key = `${input.kind}/${at.getUTCFullYear()}/${pad(at.getUTCMonth() + 1)}/${input.id}.pdf`;
+  const key = `${input.kind}/${utcDatePath(at).slice(0, 7)}/${input.id}.pdf`;
   const stored = await storage.put(key, input.pdf);
   const record: ReportRecord = {
     id: input.id, kind: input.kind, title: input.title, periodFrom: input.period.from, periodTo: input.period.to, timezone: input.period.timeZone,

@@ -62,7 +62,7 @@ export function barChart(doc: PDFKit.PDFDocument, x: number, y: number, width: n
   let cy = y;
   doc.font('regular').fontSize(7.5);
   for (const bar of bars) {
-    doc.fillColor(INK).text(truncate(doc, bar.label, labelWidth), x, cy + 1.5, { width: labelWidth, align: 'right', lineBreak: false });
+    doc.fillColor(INK).text(fit(doc, bar.label, labelWidth, 'regular', 7.5), x, cy + 1.5, { width: labelWidth, align: 'right', lineBreak: false });
     let sx = plotX;
     for (const seg of bar.segments) {
       const w = (Math.max(0, seg.value) / max) * plotWidth;
@@ -115,12 +115,12 @@ export function availabilityGrid(doc: PDFKit.PDFDocument, x: number, y: number, 
     if (i % labelEvery === 0) doc.text(String(Number(dom)), gridX + i * cellWidth, y + 12, { width: cellWidth * labelEvery, lineBreak: false });
   });
   doc.text('day', gridX - 20, y + 12, { lineBreak: false });
-  const fit = Math.max(0, Math.floor((maxHeight - headerHeight) / (cellHeight + 1)));
-  const drawn = Math.min(fit, rows.length);
+  const rowsThatFit = Math.max(0, Math.floor((maxHeight - headerHeight) / (cellHeight + 1)));
+  const drawn = Math.min(rowsThatFit, rows.length);
   let cy = y + 24;
   for (let r = 0; r < drawn; r++) {
     const row = rows[r]!;
-    doc.fillColor(INK).fontSize(7).text(truncate(doc, row.service, labelWidth), x, cy + 1, { width: labelWidth, align: 'right', lineBreak: false });
+    doc.fillColor(INK).text(fit(doc, row.service, labelWidth, 'regular', 7), x, cy + 1, { width: labelWidth, align: 'right', lineBreak: false });
     row.values.forEach((v, i) => {
       doc.rect(gridX + i * cellWidth + 0.5, cy, cellWidth - 1, cellHeight).fill(colorOf(v));
     });
@@ -129,11 +129,18 @@ export function availabilityGrid(doc: PDFKit.PDFDocument, x: number, y: number, 
   return { drawn, height: cy - y + 4 };
 }
 
-function truncate(doc: PDFKit.PDFDocument, text: string, width: number): string {
+/** The text cut with an ellipsis to fit `width` points in the given font. */
+export function fit(doc: PDFKit.PDFDocument, text: string, width: number, font: string, size: number): string {
+  doc.font(font).fontSize(size);
   if (doc.widthOfString(text) <= width) return text;
-  let cut = text.length;
-  while (cut > 0 && doc.widthOfString(`${text.slice(0, cut)}…`) > width) cut--;
-  return `${text.slice(0, cut)}…`;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (doc.widthOfString(`${text.slice(0, mid)}…`) <= width) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo)}…`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import type { DayPoint, Health } from '../types.js';
-import { sparkline } from './charts.js';
+import { fit, sparkline } from './charts.js';
 
 const require = createRequire(import.meta.url);
 const FONTS = {
@@ -220,18 +220,4 @@ export class ReportDocument {
     await ended;
     return Buffer.concat(chunks);
   }
-}
-
-/** The text cut with an ellipsis to fit `width` points in the given font. */
-export function fit(doc: PDFKit.PDFDocument, text: string, width: number, font: string, size: number): string {
-  doc.font(font).fontSize(size);
-  if (doc.widthOfString(text) <= width) return text;
-  let lo = 0;
-  let hi = text.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (doc.widthOfString(`${text.slice(0, mid)}…`) <= width) lo = mid;
-    else hi = mid - 1;
-  }
-  return `${text.slice(0, lo)}…`;
 }
