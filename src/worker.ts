@@ -161,8 +161,12 @@ export class RunWorker {
     const params = resolveParams(config, request.params);
     if (request.trigger === 'manual' && !request.source && request.attempt === 1 && job.deliveries === 1) {
       // From a producer other than opscron's CLI or API: the worker is the first to see it.
-      const entry = { actor: request.requestedBy, source: 'queue' as const, action: destructiveFor(definition, params) || config.destructive ? 'trigger-destructive' : 'trigger', jobId: config.id, params: request.params, reason: request.reason };
-      await writeAudit(this.o.store.sql, entry).catch((e) => this.o.logger.error({ err: e, run: row.id }, 'could not write the audit row'));
+      const destructive = destructiveFor(definition, params) || config.destructive;
+      const entry = { actor: request.requestedBy, source: 'queue' as const, action: destructive ? 'trigger-destructive' : 'trigger', jobId: config.id, params: request.params, reason: request.reason };
+      const audited = writeAudit(this.o.store.sql, entry).catch((e) => this.o.logger.error({ err: e, run: row.id }, 'could not write the audit row'));
+      // A destructive action starts only once it is on the record; any other run's audit
+      // row is written beside it, as its history row is (batched with the others in flight).
+      if (destructive) await audited;
     }
 
     if (job.deliveries > 1) await this.recordLostDeliveries(job, row);
@@ -260,7 +264,7 @@ export class RunWorker {
     this.o.metrics.recordRun(row.jobId, row.jobType, status, row.trigger, row.startedAt ? (finishedAt - row.startedAt.getTime()) / 1000 : null, finishedAt);
     // Written behind: the run is over whether or not its row is in yet. Past a backlog
     // (the database is slow or down) the worker waits, so memory stays bounded.
-    const written = this.o.store.runLog.write({ ...row });
+    const written = this.o.store.runLog.write(row); // final: nothing changes it after this
     written.catch(() => {});
     this.o.onRunFinished?.(row, this.jobs.get(row.jobId));
     if (this.o.store.runLog.backlog > MAX_BACKLOG) await written.catch(() => {});

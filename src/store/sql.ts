@@ -4,7 +4,10 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { OpscronError } from '../errors.js';
 
 export interface Sql {
@@ -17,6 +20,11 @@ export interface Sql {
   withConnection<T>(fn: (sql: Pick<Sql, 'query' | 'exec'>) => Promise<T>): Promise<T>;
   /** Runs `fn` in one transaction: committed if it returns, rolled back if it throws. */
   transaction<T>(fn: (sql: Pick<Sql, 'query'>) => Promise<T>): Promise<T>;
+  /**
+   * `COPY ... FROM STDIN` with `data` in COPY's text format, all or nothing. PostgreSQL
+   * only (PGlite has no COPY from a client stream); the cheapest way to insert many rows.
+   */
+  copyIn?(statement: string, data: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,6 +67,19 @@ export function connectPostgres(url: string): Sql {
         throw error;
       } finally {
         client.release();
+      }
+    },
+    copyIn: async (statement, data) => {
+      const client = await pool.connect();
+      let failure: unknown;
+      try {
+        await pipeline(Readable.from([data]), client.query(copyFrom(statement)));
+      } catch (error) {
+        failure = error;
+        throw error;
+      } finally {
+        // A connection whose COPY broke off midway is not trusted again.
+        client.release(failure instanceof Error && !('code' in failure) ? failure : undefined);
       }
     },
     close: () => pool.end(),

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { migrations } from '../../src/store/migrations.js';
 import { migrate, openStore, type Store } from '../../src/store/index.js';
-import { latestRuns, listRuns, pruneRuns, type RunRow } from '../../src/store/runs.js';
+import { getRun, latestRuns, listRuns, pruneRuns, RunLog, type RunRow } from '../../src/store/runs.js';
 import { advanceSlots, loadScheduleStates, setPaused } from '../../src/store/schedule-state.js';
 import { listAudit, writeAudit } from '../../src/store/audit.js';
 import { tempDir } from '../support/cli.js';
@@ -58,6 +58,32 @@ describe.each([
     expect((await latestRuns(store.sql)).get('f')?.id).toBe('f3');
   });
 
+  it('stores any text as it was written; a NUL character becomes U+FFFD instead of failing the batch', async () => {
+    const nasty = 'tab\there\nnew line\r\\back\\slash "quoted" \\N é 🚀 \\u0000 \u0000end';
+    const stored = nasty.replace('\u0000end', '\ufffdend');
+    await Promise.all([
+      store.runLog.write(run({ id: 'text-1', jobId: 'text', status: 'warning', summary: nasty, error: nasty, reason: nasty, requestedBy: 'ops\tteam',
+        findings: [{ severity: 'warning', check: 'http.body', resource: 'service/web', message: nasty }], metrics: { 'a\tb': 1.5 }, params: { pattern: nasty, nested: [nasty, null] } })),
+      store.runLog.write(run({ id: 'text-2', jobId: 'text', status: 'ok', summary: 'fine' })),
+    ]);
+    const row = (await getRun(store.sql, 'text-1'))!;
+    expect(row).toMatchObject({ summary: stored, error: stored, reason: stored, requestedBy: 'ops\tteam', metrics: { 'a\tb': 1.5 }, params: { pattern: stored, nested: [stored, null] } });
+    expect(row.findings[0]!.message).toBe(stored);
+    expect((await getRun(store.sql, 'text-2'))?.summary).toBe('fine');
+  });
+
+  it('updates a row another process wrote first instead of losing the batch it is in', async () => {
+    // Another worker's log wrote it as running (a redelivered run's lost attempt, say).
+    const other = new RunLog(store.sql);
+    await other.write(run({ id: 'shared', jobId: 'shared', status: 'running' }));
+    await Promise.all([
+      store.runLog.write(run({ id: 'shared', jobId: 'shared', status: 'failed', summary: 'worker lost mid-run' })),
+      store.runLog.write(run({ id: 'shared-next', jobId: 'shared', status: 'ok' })),
+    ]);
+    const rows = await listRuns(store.sql, { job: 'shared' });
+    expect(rows.map((r) => [r.id, r.status, r.summary]).sort()).toEqual([['shared', 'failed', 'worker lost mid-run'], ['shared-next', 'ok', null]]);
+  });
+
   it('inserts missed slots once however many schedulers report them', async () => {
     const missed = run({ id: 'missed-m-1', jobId: 'm', status: 'missed', queueId: null });
     expect(await store.runLog.insertNew([missed])).toEqual(['missed-m-1']);
@@ -77,6 +103,16 @@ describe.each([
     await writeAudit(store.sql, { actor: 'alice', source: 'cli', action: 'trigger', jobId: 'web', params: { url: 'http://u:hunter2@x/' }, reason: 'checking' });
     const [row] = await listAudit(store.sql);
     expect(row).toMatchObject({ actor: 'alice', source: 'cli', action: 'trigger', jobId: 'web', reason: 'checking', params: { url: 'http://u:***@x/' } });
+  });
+
+  it('writes a burst of audit entries together, each resolved once it is stored', async () => {
+    await Promise.all(Array.from({ length: 40 }, (_, i) =>
+      writeAudit(store.sql, { actor: `producer\t${i}`, source: 'queue', action: 'trigger', jobId: 'burst', params: i % 2 ? { n: i } : undefined, reason: i ? `line\n${i}` : null })));
+    const rows = (await listAudit(store.sql, undefined, 500)).filter((r) => r.jobId === 'burst');
+    expect(rows).toHaveLength(40);
+    const seven = rows.find((r) => r.actor === 'producer\t7');
+    expect(seven).toMatchObject({ source: 'queue', reason: 'line\n7', params: { n: 7 } });
+    expect(rows.find((r) => r.actor === 'producer\t0')).toMatchObject({ reason: null, params: null });
   });
 
   it('prunes old rows but never a running one', async () => {
