@@ -17,7 +17,7 @@ import { reportKinds } from '../config/schema.js';
 import { listAudit, writeAudit } from '../store/audit.js';
 import { produceReport } from '../reports/publish.js';
 import type { Store } from '../store/index.js';
-import { attemptsOf, getRun, listRunSummariesJson } from '../store/runs.js';
+import { attemptsOf, getRun } from '../store/runs.js';
 import type { RunWorker } from '../worker.js';
 import { allows, type Principal, type Scope } from './auth.js';
 
@@ -132,7 +132,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/runs', async (request, reply) => {
     if (!need(request, reply, 'read')) return;
     const q = parse(runsQuery, request.query, 'query');
-    const runs = await listRunSummariesJson(store.sql, { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
+    const runs = await store.runPages.list({ ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
     return reply.type('application/json; charset=utf-8').send(`{"runs":${runs},"limit":${q.limit},"offset":${q.offset}}`);
   });
 

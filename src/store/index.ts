@@ -3,12 +3,15 @@
  * or PGlite under ./var/db. Same SQL either way; migrations run at open.
  */
 import { migrations } from './migrations.js';
+import { RunPages } from './run-pages.js';
 import { RunLog } from './runs.js';
 import { connectPostgres, openPglite, type Sql } from './sql.js';
 
 export interface Store {
   sql: Sql;
   runLog: RunLog;
+  /** API pages of runs, cached and revalidated per request. */
+  runPages: RunPages;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,6 +53,7 @@ export async function openStore(options: { databaseUrl?: string; path: string })
   return {
     sql,
     runLog,
+    runPages: new RunPages(sql),
     ping: async () => {
       await sql.query('select 1');
     },

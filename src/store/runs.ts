@@ -205,7 +205,7 @@ export interface RunFilter {
   offset?: number;
 }
 
-function filterSql(filter: RunFilter): { where: string; params: unknown[] } {
+export function filterSql(filter: RunFilter): { where: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (clause: string, value: unknown) => {
@@ -241,12 +241,10 @@ const SUMMARY_SELECT = `id, queue_id as "queueId", job_id as "jobId", job_type a
  * built by PostgreSQL: an API page of 100 runs costs Node a string copy instead of
  * parsing and re-serialising 100 rows (measured 1.3 ms of Node CPU per page that way).
  */
-export async function listRunSummariesJson(sql: Sql, filter: RunFilter = {}): Promise<string> {
+export async function listRunSummariesJson(sql: Sql, filter: RunFilter = {}, statementName?: (text: string) => string): Promise<string> {
   const { where, params } = filterSql(filter);
-  const { rows } = await sql.query<{ page: string }>(
-    `select coalesce(json_agg(r), '[]')::text as page from (select ${SUMMARY_SELECT} from runs ${where}) r`,
-    params,
-  );
+  const text = `select coalesce(json_agg(r), '[]')::text as page from (select ${SUMMARY_SELECT} from runs ${where}) r`;
+  const { rows } = await sql.query<{ page: string }>(text, params, statementName?.(text));
   return rows[0]!.page;
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { migrations } from '../../src/store/migrations.js';
 import { migrate, openStore, type Store } from '../../src/store/index.js';
+import { RunPages } from '../../src/store/run-pages.js';
 import { getRun, latestRuns, listRuns, pruneRuns, RunLog, type RunRow } from '../../src/store/runs.js';
 import { advanceSlots, loadScheduleStates, setPaused } from '../../src/store/schedule-state.js';
 import { listAudit, writeAudit } from '../../src/store/audit.js';
@@ -82,6 +83,22 @@ describe.each([
     ]);
     const rows = await listRuns(store.sql, { job: 'shared' });
     expect(rows.map((r) => [r.id, r.status, r.summary]).sort()).toEqual([['shared', 'failed', 'worker lost mid-run'], ['shared-next', 'ok', null]]);
+  });
+
+  it('serves API pages that follow every change to their runs, from whichever writer', async () => {
+    const pages = new RunPages(store.sql);
+    const ids = async () => (JSON.parse(await pages.list({ job: 'page', limit: 3 })) as { id: string; status: string }[]).map((r) => `${r.id}:${r.status}`);
+    await Promise.all([1, 2, 3, 4].map((i) => store.runLog.write(run({ id: `p${i}`, jobId: 'page', status: 'ok', createdAt: new Date(Date.UTC(2026, 10, 26, 10, i)) }))));
+    expect(await ids()).toEqual(['p4:ok', 'p3:ok', 'p2:ok']);
+    expect(await ids()).toEqual(['p4:ok', 'p3:ok', 'p2:ok']); // the cached page, revalidated
+    // Changed by another writer (not this process's log): the page follows.
+    await store.sql.query(`update runs set status = 'critical' where id = 'p3'`);
+    expect(await ids()).toEqual(['p4:ok', 'p3:critical', 'p2:ok']);
+    await store.runLog.write(run({ id: 'p5', jobId: 'page', status: 'running', createdAt: new Date(Date.UTC(2026, 10, 26, 10, 5)) }));
+    expect(await ids()).toEqual(['p5:running', 'p4:ok', 'p3:critical']);
+    await store.sql.query(`delete from runs where id = 'p5'`);
+    expect(await ids()).toEqual(['p4:ok', 'p3:critical', 'p2:ok']);
+    expect(JSON.parse(await pages.list({ job: 'page', status: 'critical' }))).toHaveLength(1);
   });
 
   it('inserts missed slots once however many schedulers report them', async () => {
