@@ -45,11 +45,15 @@ function batch(): Batch {
   return { rows: [], done, settle };
 }
 
-/** Per store connection: the rows gathering for the next statement, and whether one is in flight. */
-const pending = new WeakMap<Sql, { next: Batch; flushing: boolean }>();
+interface Pending {
+  /** Entries gathering for the next statement. */
+  next: Batch;
+  /** The loop writing statements, while there are entries. */
+  flushing: Promise<void> | null;
+}
 
-/** How long entries gather before a statement goes: a burst of triggers becomes one statement. */
-const LINGER_MS = 5;
+/** Per store: a store's audit entries go through one writer. */
+const pending = new WeakMap<Sql, Pending>();
 const COPY = 'copy audit_log (actor, source, action, job_id, params, reason) from stdin';
 const INSERT = `insert into audit_log (actor, source, action, job_id, params, reason)
   select actor, source, action, job_id, params, reason
@@ -62,20 +66,22 @@ const INSERT = `insert into audit_log (actor, source, action, job_id, params, re
  */
 export function writeAudit(sql: Sql, entry: AuditEntry): Promise<void> {
   let state = pending.get(sql);
-  if (!state) pending.set(sql, (state = { next: batch(), flushing: false }));
+  if (!state) pending.set(sql, (state = { next: batch(), flushing: null }));
   const target = state.next;
   target.rows.push({
     actor: redact(entry.actor), source: entry.source, action: entry.action, job_id: entry.jobId ?? null,
     params: entry.params === undefined ? null : redactValue(entry.params), reason: entry.reason ? redact(entry.reason) : null,
   });
-  if (!state.flushing) {
-    state.flushing = true;
-    setTimeout(() => void flush(sql, state), LINGER_MS);
-  }
+  state.flushing ??= flush(sql, state);
   return target.done;
 }
 
-async function flush(sql: Sql, state: { next: Batch; flushing: boolean }): Promise<void> {
+/** Waits until every entry written so far has been stored (or has failed). */
+export async function drainAudit(sql: Sql): Promise<void> {
+  while (pending.get(sql)?.flushing) await pending.get(sql)!.flushing;
+}
+
+async function flush(sql: Sql, state: Pending): Promise<void> {
   while (state.next.rows.length) {
     const current = state.next;
     state.next = batch();
@@ -87,7 +93,7 @@ async function flush(sql: Sql, state: { next: Batch; flushing: boolean }): Promi
       current.settle(error);
     }
   }
-  state.flushing = false;
+  state.flushing = null;
 }
 
 export async function listAudit(sql: Sql, since?: Date, limit = 200): Promise<AuditRow[]> {

@@ -2,6 +2,7 @@
  * The store: run history, schedule state and the audit log, on PostgreSQL (DATABASE_URL)
  * or PGlite under ./var/db. Same SQL either way; migrations run at open.
  */
+import { drainAudit } from './audit.js';
 import { migrations } from './migrations.js';
 import { RunPages } from './run-pages.js';
 import { RunLog } from './runs.js';
@@ -60,6 +61,7 @@ export async function openStore(options: { databaseUrl?: string; path: string })
     close: async () => {
       await runLog.drain();
       runLog.close();
+      await drainAudit(sql);
       await sql.close();
     },
   };
