@@ -1,7 +1,7 @@
 /**
  * Run history. A run row is written when an attempt starts (status running) and again
- * when it ends; writes are batched into one statement per flush, and each `write`
- * resolves once its row is durable.
+ * when it ends; writes are batched (COPY for new rows on PostgreSQL, an upsert for the
+ * rest), and each `write` resolves once its row is durable.
  *
  *   running ──► ok | warning | critical | failed | timeout | cancelled | skipped
  *   missed: a slot that never ran (written once, by the scheduler)

@@ -78,8 +78,9 @@ export function connectPostgres(url: string): Sql {
         failure = error;
         throw error;
       } finally {
-        // A connection whose COPY broke off midway is not trusted again.
-        client.release(failure instanceof Error && !('code' in failure) ? failure : undefined);
+        // PostgreSQL refusing the data (a duplicate key, say) leaves the connection usable;
+        // one whose COPY broke off any other way is not trusted again.
+        client.release(failure && !(failure instanceof pg.DatabaseError) ? (failure as Error) : undefined);
       }
     },
     close: () => pool.end(),
