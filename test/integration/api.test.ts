@@ -130,6 +130,25 @@ describe('HTTP API', () => {
     expect(detail.json).toMatchObject({ id: viaApi.json.runId, status: 'ok', requestedBy: 'otto', attempts: [{ attempt: 1, status: 'ok' }] });
   });
 
+  it('a destructive run from a raw producer is on the audit record before it starts; without confirm it never runs', async () => {
+    await start();
+    const producer = new Queue(queueName, { connection: redisConnection(process.env.OPSCRON_TEST_REDIS_URL!, false) });
+    await producer.add('purge', { params: { confirm: true }, requestedBy: 'cleanup-bot', reason: 'nightly purge' }, { jobId: 'purge__p1' });
+    await producer.add('purge', { params: {}, requestedBy: 'cleanup-bot', reason: 'forgot confirm' }, { jobId: 'purge__p2' });
+    await producer.close();
+    const runs = await eventually(async () => {
+      const r = await listRuns(app!.store.sql, { job: 'purge' });
+      return r.length === 2 && r.every((x) => x.status !== 'running') ? r : null;
+    }, 'two purge runs');
+    const confirmed = runs.find((r) => r.id === 'purge__p1')!;
+    const refused = runs.find((r) => r.id === 'purge__p2')!;
+    expect(confirmed.status).toBe('ok');
+    expect(refused).toMatchObject({ status: 'failed', startedAt: null, error: expect.stringContaining('confirm: true') });
+    const audit = (await listAudit(app!.store.sql)).filter((a) => a.jobId === 'purge');
+    expect(audit.map((a) => [a.source, a.action, a.actor, a.reason])).toEqual([['queue', 'trigger-destructive', 'cleanup-bot', 'nightly purge']]);
+    expect(audit[0]!.at.getTime()).toBeLessThanOrEqual(confirmed.startedAt!.getTime());
+  });
+
   it('opscron trigger --server goes through the API as its token; opscron audit prints the trail', async () => {
     const config = raw(jobs());
     await start(config);
