@@ -72,10 +72,21 @@ export function checkTrigger(config: OpscronConfig, request: TriggerRequest): { 
 export async function triggerRun(deps: ActionDeps, request: TriggerRequest): Promise<string> {
   const { job, data } = checkTrigger(deps.config, request);
   const queueId = manualRunId(job.id);
-  await deps.queue.enqueue([{ id: queueId, name: job.id, data }]);
-  if (deps.store) {
-    await writeAudit(deps.store.sql, { actor: request.actor, source: request.source, action: isDestructive(job, data.params) ? 'trigger-destructive' : 'trigger', jobId: job.id, params: data.params, reason: request.reason });
+  const enqueue = () => deps.queue.enqueue([{ id: queueId, name: job.id, data }]);
+  if (!deps.store) {
+    // Nowhere to write the entry from here: sent without a source, the worker that takes
+    // the run writes it (source queue), before a destructive run starts.
+    delete data.source;
+    await enqueue();
+    return queueId;
   }
+  const destructive = isDestructive(job, data.params);
+  const audit = () => writeAudit(deps.store!.sql, { actor: request.actor, source: request.source, action: destructive ? 'trigger-destructive' : 'trigger', jobId: job.id, params: data.params, reason: request.reason });
+  // A destructive run is on the record before it can start: if the entry cannot be
+  // written, nothing is queued. Any other is recorded once it is queued.
+  if (destructive) await audit();
+  await enqueue();
+  if (!destructive) await audit();
   return queueId;
 }
 

@@ -163,10 +163,15 @@ export class RunWorker {
       // From a producer other than opscron's CLI or API: the worker is the first to see it.
       const destructive = destructiveFor(definition, params) || config.destructive;
       const entry = { actor: request.requestedBy, source: 'queue' as const, action: destructive ? 'trigger-destructive' : 'trigger', jobId: config.id, params: request.params, reason: request.reason };
-      const audited = writeAudit(this.o.store.sql, entry).catch((e) => this.o.logger.error({ err: e, run: row.id }, 'could not write the audit row'));
-      // A destructive action starts only once it is on the record; any other run's audit
-      // row is written beside it, as its history row is (batched with the others in flight).
-      if (destructive) await audited;
+      // A destructive action starts only once it is on the record, and not at all if it
+      // cannot be recorded; any other run's entry is written beside it, as its history row is.
+      if (destructive) {
+        await writeAudit(this.o.store.sql, entry).catch((e: unknown) => {
+          throw new Error(`not started: the audit entry of this destructive run could not be written (${e instanceof Error ? e.message : String(e)})`);
+        });
+      } else {
+        void writeAudit(this.o.store.sql, entry).catch((e) => this.o.logger.error({ err: e, run: row.id }, 'could not write the audit row'));
+      }
     }
 
     if (job.deliveries > 1) await this.recordLostDeliveries(job, row);

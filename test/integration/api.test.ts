@@ -149,6 +149,36 @@ describe('HTTP API', () => {
     expect(audit[0]!.at.getTime()).toBeLessThanOrEqual(confirmed.startedAt!.getTime());
   });
 
+  it('a destructive run that cannot be put on the record is not queued (API) and not started (raw producer)', async () => {
+    await start();
+    await app!.store.sql.query('alter table audit_log rename to audit_log_away');
+    try {
+      const refused = await call('/api/jobs/purge/runs', { token: TOKENS.boss, body: { params: { confirm: true }, reason: 'purge' } });
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+      const producer = new Queue(queueName, { connection: redisConnection(process.env.OPSCRON_TEST_REDIS_URL!, false) });
+      await producer.add('purge', { params: { confirm: true }, requestedBy: 'cleanup-bot' }, { jobId: 'purge__unrecorded' });
+      await producer.close();
+      const run = await eventually(async () => (await listRuns(app!.store.sql, { job: 'purge' }))[0] ?? null, 'the producer-sent purge run');
+      expect(run).toMatchObject({ id: 'purge__unrecorded', status: 'failed', startedAt: null, error: expect.stringContaining('not started: the audit entry of this destructive run could not be written') });
+      // The API's attempt never reached the queue: the producer's is the only run.
+      expect(await listRuns(app!.store.sql, { job: 'purge' })).toHaveLength(1);
+    } finally {
+      await app!.store.sql.query('alter table audit_log_away rename to audit_log');
+    }
+  });
+
+  it('a trigger from a CLI without the shared store is written to the audit log by the worker that takes it', async () => {
+    const config = raw(jobs());
+    await start(config);
+    const dir = tempDir();
+    const { store: _store, ...withoutStore } = config;
+    const file = writeConfig(dir, { ...withoutStore, http: { ...config.http, port: 0 } });
+    const cli = await runOpscron(['trigger', 'web', '--reason', 'no store here', '--config', file], { cwd: dir, env: { OPSCRON_ACTOR: 'carla', DATABASE_URL: '' } });
+    expect(cli).toMatchObject({ code: 0 });
+    const entry = await eventually(async () => (await listAudit(app!.store.sql)).find((a) => a.reason === 'no store here') ?? null, 'the audit entry');
+    expect(entry).toMatchObject({ source: 'queue', actor: 'carla', action: 'trigger', jobId: 'web' });
+  });
+
   it('opscron trigger --server goes through the API as its token; opscron audit prints the trail', async () => {
     const config = raw(jobs());
     await start(config);
