@@ -6,7 +6,7 @@ import { getRun, latestRuns, listRuns, pruneRuns, RunLog, type RunRow } from '..
 import { advanceSlots, loadScheduleStates, setPaused } from '../../src/store/schedule-state.js';
 import { listAudit, writeAudit } from '../../src/store/audit.js';
 import { tempDir } from '../support/cli.js';
-import { createDatabase } from '../support/services.mjs';
+import { createDatabase, startPostgres } from '../support/services.mjs';
 
 function run(over: Partial<RunRow>): RunRow {
   return {
@@ -140,4 +140,33 @@ describe.each([
     expect(await pruneRuns(store.sql, new Date('2021-01-01T00:00:00Z'))).toBe(1);
     expect((await listRuns(store.sql, { job: 'p' })).map((r) => r.id)).toEqual(['old-running']);
   });
+});
+
+describe('run history across a PostgreSQL crash', () => {
+  it('keeps the rows written while the database is down and writes them, once each, when it is back', async () => {
+    const cluster = await startPostgres();
+    try {
+      const admin = await openStore({ databaseUrl: cluster.url('postgres'), path: '' });
+      await admin.sql.query('create database history');
+      await admin.close();
+      const store = await openStore({ databaseUrl: cluster.url('history'), path: '' });
+      const failures: number[] = [];
+      store.runLog.onError = (_error, rows) => failures.push(rows);
+      await store.runLog.write(run({ id: 'before', jobId: 'crash', status: 'ok' }));
+
+      cluster.crash();
+      const during = ['d1', 'd2', 'd3'].map((id, i) => store.runLog.write(run({ id, jobId: 'crash', status: 'ok', createdAt: new Date(Date.UTC(2026, 10, 26, 11, i)) })));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(failures.length).toBeGreaterThan(0); // tried, failed, kept the rows
+      cluster.start();
+      await Promise.all(during);
+      await store.runLog.write(run({ id: 'after', jobId: 'crash', status: 'ok', createdAt: new Date(Date.UTC(2026, 10, 26, 12)) }));
+
+      const rows = await listRuns(store.sql, { job: 'crash' });
+      expect(rows.map((r) => r.id).sort()).toEqual(['after', 'before', 'd1', 'd2', 'd3']);
+      await store.close();
+    } finally {
+      cluster.stop();
+    }
+  }, 30_000);
 });

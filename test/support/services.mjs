@@ -93,11 +93,15 @@ export async function startPostgres() {
     chmodSync(dir, 0o700);
   }
   run('initdb', ['-D', dir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  run('pg_ctl', ['-D', dir, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements`, 'start']);
+  const start = () => run('pg_ctl', ['-D', dir, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements`, 'start']);
+  start();
   const cluster = {
     port,
     dir,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    /** Stops the server as a crash would (immediate mode); `start()` brings it back on the same port and data. */
+    crash: () => run('pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop']),
+    start,
     stop: () => {
       try {
         run('pg_ctl', ['-D', dir, '-m', 'immediate', 'stop']);
