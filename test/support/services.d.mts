@@ -16,6 +16,10 @@ export interface PostgresCluster {
   port: number;
   dir: string;
   url(database: string): string;
+  /** Stops the server as a crash would (immediate mode). */
+  crash(): void;
+  /** Starts it again on the same port and data. */
+  start(): void;
   stop(): void;
 }
 export function startPostgres(): Promise<PostgresCluster>;
