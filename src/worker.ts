@@ -170,7 +170,7 @@ export class RunWorker {
           throw new Error(`not started: the audit entry of this destructive run could not be written (${e instanceof Error ? e.message : String(e)})`);
         });
       } else {
-        void writeAudit(this.o.store.sql, entry).catch((e) => this.o.logger.error({ err: e, run: row.id }, 'could not write the audit row'));
+        void writeAudit(this.o.store.sql, entry, { retain: true }).catch((e) => this.o.logger.error({ err: e, run: row.id }, 'could not write the audit row'));
       }
     }
 

@@ -36,27 +36,51 @@ export function connectPostgres(url: string): Sql {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, options: '-c TimeZone=UTC' });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  /**
+   * A client of our own for a while. pg emits 'error' on a checked-out client whose
+   * connection drops (a database restart mid-COPY, say), and nothing else listens then:
+   * unheard, it would end the process. The query in flight fails with it anyway; the
+   * client is then released as broken, so the pool drops it.
+   */
+  const checkout = async () => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
+    return {
+      client,
+      release: (failure?: unknown) => {
+        client.off('error', onError);
+        // PostgreSQL refusing a statement leaves the connection usable; any other failure does not.
+        client.release(broken ?? (failure && !(failure instanceof pg.DatabaseError) ? (failure as Error) : undefined));
+      },
+    };
+  };
+  const using = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const { client, release } = await checkout();
+    let failure: unknown;
+    try {
+      return await fn(client);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      release(failure);
+    }
+  };
   return {
     kind: 'postgres',
     query: async (text, params, name) => (name ? pool.query({ name, text, values: params as unknown[] }) : pool.query(text, params as unknown[])) as never,
     exec: async (text) => {
       await pool.query(text);
     },
-    withConnection: async (fn) => {
-      const client = await pool.connect();
-      try {
-        return await fn({
-          query: async (text, params) => client.query(text, params as unknown[]) as never,
-          exec: async (text) => {
-            await client.query(text);
-          },
-        });
-      } finally {
-        client.release();
-      }
-    },
-    transaction: async (fn) => {
-      const client = await pool.connect();
+    withConnection: (fn) => using((client) => fn({
+      query: async (text, params) => client.query(text, params as unknown[]) as never,
+      exec: async (text) => {
+        await client.query(text);
+      },
+    })),
+    transaction: (fn) => using(async (client) => {
       try {
         await client.query('begin');
         const result = await fn({ query: async (text, params) => client.query(text, params as unknown[]) as never });
@@ -65,24 +89,11 @@ export function connectPostgres(url: string): Sql {
       } catch (error) {
         await client.query('rollback').catch(() => {});
         throw error;
-      } finally {
-        client.release();
       }
-    },
-    copyIn: async (statement, data) => {
-      const client = await pool.connect();
-      let failure: unknown;
-      try {
-        await pipeline(Readable.from([data]), client.query(copyFrom(statement)));
-      } catch (error) {
-        failure = error;
-        throw error;
-      } finally {
-        // PostgreSQL refusing the data (a duplicate key, say) leaves the connection usable;
-        // one whose COPY broke off any other way is not trusted again.
-        client.release(failure && !(failure instanceof pg.DatabaseError) ? (failure as Error) : undefined);
-      }
-    },
+    }),
+    copyIn: (statement, data) => using(async (client) => {
+      await pipeline(Readable.from([data]), client.query(copyFrom(statement)));
+    }),
     close: () => pool.end(),
   };
 }

@@ -143,7 +143,7 @@ describe.each([
 });
 
 describe('run history across a PostgreSQL crash', () => {
-  it('keeps the rows written while the database is down and writes them, once each, when it is back', async () => {
+  it('keeps the run rows and run audit entries written while the database is down and writes them, once each, when it is back', async () => {
     const cluster = await startPostgres();
     try {
       const admin = await openStore({ databaseUrl: cluster.url('postgres'), path: '' });
@@ -156,10 +156,14 @@ describe('run history across a PostgreSQL crash', () => {
 
       cluster.crash();
       const during = ['d1', 'd2', 'd3'].map((id, i) => store.runLog.write(run({ id, jobId: 'crash', status: 'ok', createdAt: new Date(Date.UTC(2026, 10, 26, 11, i)) })));
+      // A run's audit entry written beside it is kept like its row; one someone waits for fails.
+      const kept = writeAudit(store.sql, { actor: 'deploy-bot', source: 'queue', action: 'trigger', jobId: 'crash', reason: 'during the outage' }, { retain: true });
+      await expect(writeAudit(store.sql, { actor: 'ada', source: 'api', action: 'pause', jobId: 'crash' })).rejects.toThrow();
       await new Promise((r) => setTimeout(r, 1500));
       expect(failures.length).toBeGreaterThan(0); // tried, failed, kept the rows
       cluster.start();
-      await Promise.all(during);
+      await Promise.all([...during, kept]);
+      expect((await listAudit(store.sql)).filter((a) => a.jobId === 'crash').map((a) => [a.actor, a.reason])).toEqual([['deploy-bot', 'during the outage']]);
       await store.runLog.write(run({ id: 'after', jobId: 'crash', status: 'ok', createdAt: new Date(Date.UTC(2026, 10, 26, 12)) }));
 
       const rows = await listRuns(store.sql, { job: 'crash' });
