@@ -37,35 +37,25 @@ export function connectPostgres(url: string): Sql {
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   /**
-   * A client of our own for a while. pg emits 'error' on a checked-out client whose
+   * Runs `fn` on a client of its own. pg emits 'error' on a checked-out client whose
    * connection drops (a database restart mid-COPY, say), and nothing else listens then:
-   * unheard, it would end the process. The query in flight fails with it anyway; the
-   * client is then released as broken, so the pool drops it.
+   * unheard, it would end the process. The query in flight fails with it anyway, and the
+   * client goes back as broken, so the pool drops it. PostgreSQL refusing a statement
+   * leaves the connection usable; any other failure does not.
    */
-  const checkout = async () => {
+  const using = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     let broken: Error | undefined;
     const onError = (error: Error) => (broken = error);
     client.on('error', onError);
-    return {
-      client,
-      release: (failure?: unknown) => {
-        client.off('error', onError);
-        // PostgreSQL refusing a statement leaves the connection usable; any other failure does not.
-        client.release(broken ?? (failure && !(failure instanceof pg.DatabaseError) ? (failure as Error) : undefined));
-      },
-    };
-  };
-  const using = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const { client, release } = await checkout();
-    let failure: unknown;
     try {
       return await fn(client);
     } catch (error) {
-      failure = error;
+      if (!(error instanceof pg.DatabaseError)) broken ??= error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
-      release(failure);
+      client.off('error', onError);
+      client.release(broken);
     }
   };
   return {
