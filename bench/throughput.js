@@ -7,7 +7,6 @@
  * the volume path) and manual triggers from a producer other than opscron (each one also
  * written to the audit log by the worker, the slower path).
  */
-import pg from 'pg';
 import { Queue, Worker } from 'bullmq';
 import { parseConfig } from '../dist/config/load.js';
 import { silentLogger } from '../dist/observability/logger.js';

@@ -60,7 +60,7 @@ const batchJson = (rows: Iterable<RunRow>): string[] => [pgJson(Array.from(rows,
 const COPY = `copy runs (${COLUMNS.join(', ')}) from stdin`;
 
 /** Rows as COPY text, columns in COLUMNS order. */
-export function runsCopyText(rows: Iterable<RunRow>): string {
+function runsCopyText(rows: Iterable<RunRow>): string {
   let out = '';
   for (const r of rows) {
     out += `${text(r.id)}\t${text(r.queueId)}\t${text(r.jobId)}\t${text(r.jobType)}\t${r.trigger}\t${time(r.scheduledFor)}\t${time(r.createdAt)}\t`
