@@ -14,6 +14,7 @@ import { Metrics } from '../dist/observability/metrics.js';
 import { BullQueue, redisConnection } from '../dist/queue/bullmq.js';
 import { MemoryLocks } from '../dist/queue/locks.js';
 import { openStore } from '../dist/store/index.js';
+import { fireData } from '../dist/scheduler.js';
 import { RunWorker } from '../dist/worker.js';
 import { median } from './stats.js';
 
@@ -47,7 +48,8 @@ export async function raw(redisUrl, n, round) {
 }
 
 export const PAYLOADS = {
-  scheduled: { trigger: 'schedule', requestedBy: 'scheduler' },
+  // Exactly what the scheduler enqueues for a fire.
+  scheduled: fireData('schedule', Date.parse('2026-11-26T12:00:00Z')),
   producer: { trigger: 'manual', requestedBy: 'bench' },
 };
 

@@ -56,6 +56,9 @@ interface Entry {
 /** Queue id of a scheduled slot; BullMQ forbids ':' in ids. */
 export const slotQueueId = (jobId: string, slot: number) => `${jobId}__${slot}`;
 
+/** The queue data of a fire: what the worker gets for every scheduled run. */
+export const fireData = (trigger: Fire['trigger'], slot: number) => ({ params: {}, trigger, requestedBy: 'scheduler', scheduledFor: new Date(slot).toISOString() });
+
 /** Deterministic jitter in [0, jitter): every replica delays the same slot the same way. */
 export function jitterFor(jobId: string, slot: number, jitterMs: number): number {
   if (jitterMs <= 0) return 0;
@@ -217,7 +220,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         fires.push({ jobId: entry.job.id, slot: newest, trigger, queueId, lagMs: lag });
         items.push({
           id: queueId, name: entry.job.id, delayMs: jitterFor(entry.job.id, newest, entry.job.jitter),
-          data: { params: {}, trigger, requestedBy: 'scheduler', scheduledFor: new Date(newest).toISOString() },
+          data: fireData(trigger, newest),
         });
       }
       if (older.length) {

@@ -26,7 +26,79 @@ const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r'
 export const copyText = (v: string | null | undefined): string =>
   v == null ? '\\N' : SPECIAL.test(v) ? v.replace(SPECIALS, (c) => ESCAPES[c]!) : v;
 
-export const copyTime = (d: Date | null | undefined): string => (d ? d.toISOString() : '\\N');
+/**
+ * A timestamp as ISO 8601 in UTC, like Date#toISOString. That one costs ~0.4 µs a call,
+ * and run rows carry three or four, nearly all within the same second: the part up to the
+ * second is made once per second and only the milliseconds are added.
+ */
+let cachedSecond = NaN;
+let cachedPrefix = '';
+export function isoTime(d: Date): string {
+  const ms = d.getTime();
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    const iso = d.toISOString();
+    // Years outside 0000-9999 print as ±YYYYYY: not worth a cache.
+    if (iso.length !== 24) return iso;
+    cachedSecond = second;
+    cachedPrefix = iso.slice(0, 20);
+  }
+  const milli = ms - second * 1000;
+  return `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
+export const copyTime = (d: Date | null | undefined): string => (d ? isoTime(d) : '\\N');
 
 /** A json/jsonb value; null and undefined are SQL NULL. */
 export const copyJson = (v: unknown): string => (v == null ? '\\N' : copyText(pgJson(v)));
+
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * COPY text gathered as bytes, in order. A row is encoded when it is written and its
+ * objects are free to go: rows waiting for their statement (20 ms and more) would
+ * otherwise live through young-generation collections and be copied and promoted,
+ * which measured as much of the worker's collection time as everything else it does.
+ */
+export class CopyBuffer {
+  private readonly chunks: Buffer[] = [];
+  private current: Buffer | null = null;
+  private used = 0;
+  /** Lines added. */
+  lines = 0;
+
+  add(line: string): void {
+    this.lines++;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    const worst = line.length * 3;
+    if (worst > CHUNK_BYTES) {
+      this.seal();
+      this.chunks.push(Buffer.from(line, 'utf8'));
+      return;
+    }
+    if (!this.current || this.current.length - this.used < worst) {
+      this.seal();
+      this.current = Buffer.allocUnsafe(CHUNK_BYTES);
+    }
+    this.used += this.current.write(line, this.used, 'utf8');
+  }
+
+  /** Puts `earlier`'s lines before this one's (a failed batch retried with the next). */
+  prepend(earlier: CopyBuffer): void {
+    this.seal();
+    this.chunks.unshift(...earlier.data());
+    this.lines += earlier.lines;
+  }
+
+  /** Everything added, in order. */
+  data(): Buffer[] {
+    this.seal();
+    return this.chunks;
+  }
+
+  private seal(): void {
+    if (this.current && this.used) this.chunks.push(this.current.subarray(0, this.used));
+    this.current = null;
+    this.used = 0;
+  }
+}

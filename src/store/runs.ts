@@ -7,7 +7,7 @@
  *   missed: a slot that never ran (written once, by the scheduler)
  */
 import type { Finding } from '../jobs/types.js';
-import { copyJson as json, copyText as text, copyTime as time, pgJson, UNIQUE_VIOLATION } from './copy.js';
+import { CopyBuffer, copyJson as json, copyText as text, copyTime as time, pgJson, UNIQUE_VIOLATION } from './copy.js';
 import type { Sql } from './sql.js';
 
 export type RunStatus = 'running' | 'ok' | 'warning' | 'critical' | 'failed' | 'timeout' | 'missed' | 'cancelled' | 'skipped';
@@ -50,8 +50,8 @@ const toRecord = (r: RunRow) => ({
 
 // A whole batch is one JSON parameter: one JSON.stringify in Node, one statement in PostgreSQL.
 const FROM_JSON = `select ${COLUMNS.join(', ')} from jsonb_populate_recordset(null::runs, $1::jsonb)`;
-const UPSERT = `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON}
-  on conflict (id) do update set ${COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`;
+const UPDATE_ALL = `on conflict (id) do update set ${COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`;
+const UPSERT = `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON} ${UPDATE_ALL}`;
 const INSERT_NEW = `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON}
   on conflict (id) do nothing returning id`;
 
@@ -59,15 +59,22 @@ const batchJson = (rows: Iterable<RunRow>): string[] => [pgJson(Array.from(rows,
 
 const COPY = `copy runs (${COLUMNS.join(', ')}) from stdin`;
 
-/** Rows as COPY text, columns in COLUMNS order. */
-function runsCopyText(rows: Iterable<RunRow>): string {
-  let out = '';
-  for (const r of rows) {
-    out += `${text(r.id)}\t${text(r.queueId)}\t${text(r.jobId)}\t${text(r.jobType)}\t${r.trigger}\t${time(r.scheduledFor)}\t${time(r.createdAt)}\t`
-      + `${time(r.startedAt)}\t${time(r.finishedAt)}\t${r.attempt}\t${r.status}\t${text(r.summary)}\t${json(r.findings ?? [])}\t${json(r.metrics)}\t`
-      + `${text(r.error)}\t${json(r.params)}\t${text(r.requestedBy)}\t${text(r.reason)}\t${text(r.worker)}\n`;
-  }
-  return out;
+/**
+ * Rows that may be in the table already go through a temporary table, merged by an
+ * upsert; `seq` keeps their order, so of two states of one run the later one wins.
+ */
+const MERGE = {
+  before: 'create temp table if not exists runs_incoming (like runs, seq bigserial) on commit delete rows',
+  copy: `copy runs_incoming (${COLUMNS.join(', ')}) from stdin`,
+  after: `insert into runs (${COLUMNS.join(', ')})
+    select distinct on (id) ${COLUMNS.join(', ')} from runs_incoming order by id, seq desc ${UPDATE_ALL}`,
+};
+
+/** A row as a line of COPY text, columns in COLUMNS order. */
+function copyLine(r: RunRow): string {
+  return `${text(r.id)}\t${text(r.queueId)}\t${text(r.jobId)}\t${text(r.jobType)}\t${r.trigger}\t${time(r.scheduledFor)}\t${time(r.createdAt)}\t`
+    + `${time(r.startedAt)}\t${time(r.finishedAt)}\t${r.attempt}\t${r.status}\t${text(r.summary)}\t${json(r.findings ?? [])}\t${json(r.metrics)}\t`
+    + `${text(r.error)}\t${json(r.params)}\t${text(r.requestedBy)}\t${text(r.reason)}\t${text(r.worker)}\n`;
 }
 
 export function fromDb(r: Record<string, unknown>): RunRow {
@@ -81,7 +88,15 @@ export function fromDb(r: Record<string, unknown>): RunRow {
   };
 }
 
+/**
+ * Rows waiting for the next statement. On PostgreSQL they are kept as COPY text (see
+ * CopyBuffer): `fresh` ones, new to the table, go in by COPY; `known` ones (a run written
+ * as running, now ending) are merged. PGlite, which has no COPY from a client, keeps the
+ * rows themselves, a later state of a run replacing an earlier one.
+ */
 interface Pending {
+  fresh: CopyBuffer;
+  known: CopyBuffer;
   rows: Map<string, RunRow>;
   done: Promise<void>;
   resolve: () => void;
@@ -92,13 +107,15 @@ function pending(): Pending {
   let resolve!: () => void, reject!: (e: unknown) => void;
   const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
   done.catch(() => {});
-  return { rows: new Map(), done, resolve, reject };
+  return { fresh: new CopyBuffer(), known: new CopyBuffer(), rows: new Map(), done, resolve, reject };
 }
+
+const size = (b: Pending) => b.fresh.lines + b.known.lines + b.rows.size;
 
 /**
  * Write-behind log of run rows: at most one statement in flight, and every row that
- * arrives meanwhile rides the next one (a later state of the same run replaces the
- * earlier). A failed statement is retried, its rows kept, until the database is back.
+ * arrives meanwhile rides the next one. A failed statement is retried, its rows kept,
+ * until the database is back.
  */
 export class RunLog {
   private next = pending();
@@ -117,14 +134,23 @@ export class RunLog {
 
   /** Rows waiting to be written. */
   get backlog(): number {
-    return this.next.rows.size;
+    return size(this.next);
   }
 
-  /** Queues the row's latest state; resolves when it is in the database. */
+  /**
+   * Queues the row's state as it is now (later changes to the object are not seen);
+   * resolves when it is in the database.
+   */
   write(row: RunRow): Promise<void> {
     const batch = this.next;
-    batch.rows.set(row.id, row);
-    if (!this.flushing) this.flushing = this.flushLoop();
+    if (this.sql.copyIn) {
+      (this.started.has(row.id) ? batch.known : batch.fresh).add(copyLine(row));
+      if (row.status === 'running') this.started.add(row.id);
+      else this.started.delete(row.id);
+    } else {
+      batch.rows.set(row.id, { ...row });
+    }
+    this.flushing ??= this.flushLoop();
     return batch.done;
   }
 
@@ -150,41 +176,43 @@ export class RunLog {
   }
 
   /**
-   * New rows go in by COPY (about half PostgreSQL's CPU per row of the upsert, measured);
-   * rows already written as running, and a batch that meets a row someone else wrote
-   * (a redelivered run's lost attempt), go through the upsert. COPY is all or nothing, so
-   * falling back never leaves a batch half written.
+   * Fresh rows go in by COPY (about half PostgreSQL's CPU per row of an upsert, measured);
+   * known rows, and a batch that meets a row someone else wrote (a redelivered run's lost
+   * attempt), are merged. COPY is all or nothing, so falling back never leaves a batch
+   * half written.
    */
-  private async writeRows(rows: RunRow[]): Promise<void> {
+  private async writeBatch(batch: Pending): Promise<void> {
     const copyIn = this.sql.copyIn;
-    const known = copyIn ? rows.filter((r) => this.started.has(r.id)) : rows;
-    const fresh = copyIn ? rows.filter((r) => !this.started.has(r.id)) : [];
-    if (fresh.length) {
+    if (!copyIn) {
+      if (batch.rows.size) await this.sql.query(UPSERT, batchJson(batch.rows.values()), 'opscron_runs_upsert');
+      return;
+    }
+    if (batch.fresh.lines) {
       try {
-        await copyIn!(COPY, runsCopyText(fresh));
+        await copyIn(COPY, batch.fresh.data());
       } catch (error) {
         if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-        known.push(...fresh);
+        batch.known.prepend(batch.fresh);
       }
+      batch.fresh = new CopyBuffer(); // written, or moved to be merged
     }
-    if (known.length) await this.sql.query(UPSERT, batchJson(known), 'opscron_runs_upsert');
-    for (const r of rows) {
-      if (r.status === 'running') this.started.add(r.id);
-      else this.started.delete(r.id);
-    }
+    if (batch.known.lines) await copyIn(MERGE.copy, batch.known.data(), MERGE);
   }
 
   private async flushLoop(): Promise<void> {
     const { retryMs = 1000, lingerMs = 20, maxBatch = 2000 } = this.options;
-    while (this.next.rows.size && !this.closed) {
-      if (lingerMs > 0 && this.next.rows.size < maxBatch) await new Promise((r) => setTimeout(r, lingerMs));
+    while (size(this.next) && !this.closed) {
+      if (lingerMs > 0 && size(this.next) < maxBatch) await new Promise((r) => setTimeout(r, lingerMs));
       const batch = this.next;
       this.next = pending();
       try {
-        await this.writeRows([...batch.rows.values()]);
+        await this.writeBatch(batch);
         batch.resolve();
       } catch (error) {
-        this.onError(error, batch.rows.size);
+        this.onError(error, size(batch));
+        // Retried with the rows written since, after them in order; written ones merge again.
+        this.next.fresh.prepend(batch.fresh);
+        this.next.known.prepend(batch.known);
         for (const [id, row] of batch.rows) if (!this.next.rows.has(id)) this.next.rows.set(id, row);
         this.next.done.then(batch.resolve, batch.reject);
         if (this.closed) this.next.reject(error);

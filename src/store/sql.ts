@@ -23,8 +23,10 @@ export interface Sql {
   /**
    * `COPY ... FROM STDIN` with `data` in COPY's text format, all or nothing. PostgreSQL
    * only (PGlite has no COPY from a client stream); the cheapest way to insert many rows.
+   * With `around`, its `before` and `after` statements run with the COPY in one transaction
+   * on one connection (fill a temporary table, then merge it).
    */
-  copyIn?(statement: string, data: string): Promise<void>;
+  copyIn?(statement: string, data: string | readonly Buffer[], around?: { before: string; after: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -81,8 +83,19 @@ export function connectPostgres(url: string): Sql {
         throw error;
       }
     }),
-    copyIn: (statement, data) => using(async (client) => {
-      await pipeline(Readable.from([data]), client.query(copyFrom(statement)));
+    copyIn: (statement, data, around) => using(async (client) => {
+      const copy = () => pipeline(Readable.from(typeof data === 'string' ? [data] : data), client.query(copyFrom(statement)));
+      if (!around) return copy();
+      try {
+        await client.query('begin');
+        await client.query(around.before);
+        await copy();
+        await client.query(around.after);
+        await client.query('commit');
+      } catch (error) {
+        await client.query('rollback').catch(() => {});
+        throw error;
+      }
     }),
     close: () => pool.end(),
   };

@@ -85,6 +85,28 @@ describe.each([
     expect(rows.map((r) => [r.id, r.status, r.summary]).sort()).toEqual([['shared', 'failed', 'worker lost mid-run'], ['shared-next', 'ok', null]]);
   });
 
+  it('keeps the latest state of each run, whichever batch its states land in, as it was when written', async () => {
+    // Running and final state in one batch; a final state after its running one was stored;
+    // a row first written by another log, then twice by this one in the same batch.
+    const first = run({ id: 'order-1', jobId: 'order', status: 'running' });
+    const final = { ...first, status: 'ok' as const, summary: 'done' };
+    const written = [store.runLog.write(first), store.runLog.write(final)];
+    final.summary = 'changed after it was written';
+    await Promise.all(written);
+    await store.runLog.write(run({ id: 'order-2', jobId: 'order', status: 'running' }));
+    await new RunLog(store.sql).write(run({ id: 'order-3', jobId: 'order', status: 'running', worker: 'other' }));
+    await Promise.all([
+      store.runLog.write(run({ id: 'order-2', jobId: 'order', status: 'critical', summary: 'down' })),
+      store.runLog.write(run({ id: 'order-3', jobId: 'order', status: 'failed', summary: 'worker lost mid-run' })),
+      store.runLog.write(run({ id: 'order-3', jobId: 'order', status: 'ok', summary: 'taken up again' })),
+      store.runLog.write(run({ id: 'order-4', jobId: 'order', status: 'ok', summary: 'new' })),
+    ]);
+    const rows = await listRuns(store.sql, { job: 'order' });
+    expect(rows.map((r) => [r.id, r.status, r.summary]).sort()).toEqual([
+      ['order-1', 'ok', 'done'], ['order-2', 'critical', 'down'], ['order-3', 'ok', 'taken up again'], ['order-4', 'ok', 'new'],
+    ]);
+  });
+
   it('serves API pages that follow every change to their runs, from whichever writer', async () => {
     const pages = new RunPages(store.sql);
     const ids = async () => (JSON.parse(await pages.list({ job: 'page', limit: 3 })) as { id: string; status: string }[]).map((r) => `${r.id}:${r.status}`);
