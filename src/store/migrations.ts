@@ -168,4 +168,15 @@ create table signal_states (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'runs: index only redelivered attempts by queue id',
+    sql: `
+-- A run's first delivery has id = queue_id and is found by the primary key; only the
+-- attempts of a redelivered queue job (id <queue id>.<n>) need this index. One index
+-- less to maintain per run row: about 1.5 µs of PostgreSQL CPU of 8, measured.
+drop index runs_queue_id;
+create index runs_redelivered on runs (queue_id) where queue_id <> id;
+`,
+  },
 ];

@@ -276,8 +276,15 @@ export async function listRunSummariesJson(sql: Sql, filter: RunFilter = {}, sta
   return rows[0]!.page;
 }
 
+/**
+ * Rows whose queue_id is one of `queueIds`: a first delivery by the primary key (its id is
+ * its queue id), later ones by runs_redelivered (see migration 3).
+ */
+const BY_QUEUE_IDS = `select * from runs where id = any($1::text[]) and queue_id = id
+  union all select * from runs where queue_id = any($1::text[]) and queue_id <> id`;
+
 export async function runsOfQueueJob(sql: Sql, queueId: string): Promise<RunRow[]> {
-  const { rows } = await sql.query('select * from runs where queue_id = $1 order by attempt', [queueId]);
+  const { rows } = await sql.query(`${BY_QUEUE_IDS} order by attempt`, [[queueId]]);
   return rows.map(fromDb);
 }
 
@@ -317,6 +324,6 @@ export async function getRun(sql: Sql, id: string): Promise<RunRow | null> {
 export async function attemptsOf(sql: Sql, queueId: string): Promise<RunRow[]> {
   const root = queueId.replace(/-r\d+$/, '');
   const ids = [root, ...Array.from({ length: 20 }, (_, i) => `${root}-r${i + 2}`)];
-  const { rows } = await sql.query('select * from runs where queue_id = any($1::text[]) order by attempt, created_at', [ids]);
+  const { rows } = await sql.query(`${BY_QUEUE_IDS} order by attempt, created_at`, [ids]);
   return rows.map(fromDb);
 }
