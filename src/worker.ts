@@ -66,6 +66,24 @@ export interface WorkerOptions {
  * Throws InvalidRunError naming each bad field.
  */
 export function resolveParams(config: JobConfig, requested: Record<string, unknown>): unknown {
+  if (!hasKeys(requested)) {
+    // Nothing overridden (every scheduled fire): the answer depends on the job alone.
+    const cached = unchanged.get(config);
+    if (cached) return cached.params;
+    const params = resolve(config, requested);
+    if (isPlainData(params)) unchanged.set(config, { params: deepFreeze(params) });
+    return params;
+  }
+  return resolve(config, requested);
+}
+
+/**
+ * Params of runs that override nothing, per job, shared by its runs: so frozen, and only
+ * when plain data (a RegExp or Date would carry state from one run to the next).
+ */
+const unchanged = new WeakMap<JobConfig, { params: unknown }>();
+
+function resolve(config: JobConfig, requested: Record<string, unknown>): unknown {
   const definition = jobTypes.get(config.type);
   if (!definition) throw new InvalidRunError(`job type "${config.type}" is not known to this opscron`);
   const { confirm, ...overrides } = requested;
@@ -74,6 +92,26 @@ export function resolveParams(config: JobConfig, requested: Record<string, unkno
   if (!parsed.success) throw new InvalidRunError(`bad params: ${formatIssues(definition.params, parsed.error, merged, ['params']).join('; ')}`);
   if ((destructiveFor(definition, parsed.data) || config.destructive) && confirm !== true) throw new InvalidRunError(`${config.id} is destructive: add confirm: true to the params to run it`);
   return parsed.data;
+}
+
+function hasKeys(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}
+
+function isPlainData(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'function' && typeof value !== 'symbol';
+  if (Array.isArray(value)) return value.every(isPlainData);
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return (proto === Object.prototype || proto === null) && Object.values(value).every(isPlainData);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Delay before retry `attempt` (2 = first retry): base·2^(n-2), capped, with jitter in [½, 1]. */

@@ -7,7 +7,9 @@ import { jobTypes } from '../../src/jobs/index.js';
 import { statusOf } from '../../src/jobs/types.js';
 import { redact, registerSecrets } from '../../src/observability/redact.js';
 import { jitterFor, slotQueueId } from '../../src/scheduler.js';
-import { retryDelay } from '../../src/worker.js';
+import { parseConfig } from '../../src/config/load.js';
+import { InvalidRunError } from '../../src/errors.js';
+import { resolveParams, retryDelay } from '../../src/worker.js';
 
 describe('job registry', () => {
   it('has unique types, each with a summary and a params schema', () => {
@@ -27,6 +29,30 @@ describe('job registry', () => {
 
   it('keeps config/opscron.schema.json in sync with the zod schema (npm run schema regenerates it)', () => {
     expect(readFileSync('config/opscron.schema.json', 'utf8')).toBe(configJsonSchemaText());
+  });
+});
+
+describe('run params', () => {
+  const config = parseConfig({ jobs: [
+    { id: 'nap', type: 'noop', params: { sleep: '1s' } },
+    { id: 'flush', type: 'cache-clear', params: { cache: 'sessions', pattern: 'session:*', dryRun: false } },
+  ] });
+  const [nap, flush] = config.jobs;
+
+  it('resolves a run that overrides nothing once per job, read-only; an override gets its own', () => {
+    const first = resolveParams(nap!, {});
+    expect(first).toEqual({ sleep: 1000 });
+    expect(resolveParams(nap!, {})).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    const overridden = resolveParams(nap!, { sleep: '2s' });
+    expect(overridden).toEqual({ sleep: 2000 });
+    expect(resolveParams(nap!, {})).toEqual({ sleep: 1000 });
+  });
+
+  it('asks a destructive run for its confirmation every time', () => {
+    expect(() => resolveParams(flush!, {})).toThrow(InvalidRunError);
+    expect(() => resolveParams(flush!, {})).toThrow(/destructive: add confirm: true/);
+    expect(resolveParams(flush!, { confirm: true })).toMatchObject({ pattern: 'session:*', dryRun: false });
   });
 });
 
