@@ -66,6 +66,7 @@ export class BullQueue implements RunQueue {
   process(processor: Processor, concurrency: number): Consumer {
     const worker = new Worker(
       this.options.name,
+      // Resolves to nothing: BullMQ would store a returned value with the job.
       async (job) => {
         await processor({ queueId: job.id!, name: job.name, data: job.data, deliveries: Math.max(1, job.attemptsStarted ?? 1), enqueuedAt: job.timestamp });
       },

@@ -11,7 +11,7 @@ export class InlineQueue implements RunQueue {
   private readonly seen = new Map<string, number>();
   private readonly waiting: QueuedJob[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new Set<Promise<unknown>>();
   private processor: Processor | null = null;
   private concurrency = 1;
   private completed = 0;

@@ -22,7 +22,8 @@ export interface EnqueueItem {
   delayMs?: number;
 }
 
-export type Processor = (job: QueuedJob) => Promise<void>;
+/** Handles one job; what it resolves to is not kept. */
+export type Processor = (job: QueuedJob) => Promise<unknown>;
 
 export interface Consumer {
   /** Stops taking work and waits for running processors. */

@@ -128,9 +128,10 @@ export class RunLog {
 
   /**
    * `lingerMs`: how long rows gather before a statement goes (one 2,000-row statement
-   * costs PostgreSQL far less than 40 of 50 rows; nobody waits on these writes).
+   * costs PostgreSQL far less than 40 of 50 rows; nobody waits on these writes), unless
+   * none came in the last `quietMs`: a burst's last rows are not held back for nothing.
    */
-  constructor(private readonly sql: Sql, private readonly options: { retryMs?: number; lingerMs?: number; maxBatch?: number } = {}) {}
+  constructor(private readonly sql: Sql, private readonly options: { retryMs?: number; lingerMs?: number; quietMs?: number; maxBatch?: number } = {}) {}
 
   /** Rows waiting to be written. */
   get backlog(): number {
@@ -199,10 +200,24 @@ export class RunLog {
     if (batch.known.lines) await copyIn(MERGE.copy, batch.known.data(), MERGE);
   }
 
+  /** Waits while rows keep coming, up to `lingerMs` or `maxBatch` rows. */
+  private async gather(): Promise<void> {
+    const { lingerMs = 20, quietMs = 5, maxBatch = 2000 } = this.options;
+    const deadline = performance.now() + lingerMs;
+    for (let seen = size(this.next); seen < maxBatch; ) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      await new Promise((r) => setTimeout(r, Math.min(quietMs, left)));
+      const now = size(this.next);
+      if (now === seen) return;
+      seen = now;
+    }
+  }
+
   private async flushLoop(): Promise<void> {
-    const { retryMs = 1000, lingerMs = 20, maxBatch = 2000 } = this.options;
+    const { retryMs = 1000 } = this.options;
     while (size(this.next) && !this.closed) {
-      if (lingerMs > 0 && size(this.next) < maxBatch) await new Promise((r) => setTimeout(r, lingerMs));
+      await this.gather();
       const batch = this.next;
       this.next = pending();
       try {
