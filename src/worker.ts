@@ -129,6 +129,7 @@ export class RunWorker {
   private readonly jobs: Map<string, JobConfig>;
   private consumer: Consumer | null = null;
   private readonly lockTtl: number;
+  private auditWatched: Promise<void> | null = null;
 
   constructor(private readonly o: WorkerOptions) {
     o.store.runLog.onError = (error, rows) => o.logger.error({ err: error, rows }, 'could not write run history; keeping the rows and retrying');
@@ -208,7 +209,12 @@ export class RunWorker {
           throw new Error(`not started: the audit entry of this destructive run could not be written (${e instanceof Error ? e.message : String(e)})`);
         });
       } else {
-        void writeAudit(this.o.store.sql, entry, { retain: true }).catch((e) => this.o.logger.error({ err: e, run: row.id }, 'could not write the audit row'));
+        // Entries kept at the same time share one promise: one handler for them all.
+        const kept = writeAudit(this.o.store.sql, entry, { retain: true });
+        if (kept !== this.auditWatched) {
+          this.auditWatched = kept;
+          kept.catch((e) => this.o.logger.error({ err: e }, 'could not write the audit entries of runs before the store closed'));
+        }
       }
     }
 

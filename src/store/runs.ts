@@ -8,6 +8,7 @@
  */
 import type { Finding } from '../jobs/types.js';
 import { CopyBuffer, copyJson as json, copyText as text, copyTime as time, pgJson, UNIQUE_VIOLATION } from './copy.js';
+import { gather, type GatherOptions } from './gather.js';
 import type { Sql } from './sql.js';
 
 export type RunStatus = 'running' | 'ok' | 'warning' | 'critical' | 'failed' | 'timeout' | 'missed' | 'cancelled' | 'skipped';
@@ -126,12 +127,8 @@ export class RunLog {
   /** Told about each failed statement (the rows are kept and retried). */
   onError: (error: unknown, rows: number) => void = () => {};
 
-  /**
-   * `lingerMs`: how long rows gather before a statement goes (one 2,000-row statement
-   * costs PostgreSQL far less than 40 of 50 rows; nobody waits on these writes), unless
-   * none came in the last `quietMs`: a burst's last rows are not held back for nothing.
-   */
-  constructor(private readonly sql: Sql, private readonly options: { retryMs?: number; lingerMs?: number; quietMs?: number; maxBatch?: number } = {}) {}
+  /** Rows gather before a statement goes (see gather): nobody waits on these writes. */
+  constructor(private readonly sql: Sql, private readonly options: { retryMs?: number } & Partial<GatherOptions> = {}) {}
 
   /** Rows waiting to be written. */
   get backlog(): number {
@@ -200,24 +197,10 @@ export class RunLog {
     if (batch.known.lines) await copyIn(MERGE.copy, batch.known.data(), MERGE);
   }
 
-  /** Waits while rows keep coming, up to `lingerMs` or `maxBatch` rows. */
-  private async gather(): Promise<void> {
-    const { lingerMs = 20, quietMs = 5, maxBatch = 2000 } = this.options;
-    const deadline = performance.now() + lingerMs;
-    for (let seen = size(this.next); seen < maxBatch; ) {
-      const left = deadline - performance.now();
-      if (left <= 0) return;
-      await new Promise((r) => setTimeout(r, Math.min(quietMs, left)));
-      const now = size(this.next);
-      if (now === seen) return;
-      seen = now;
-    }
-  }
-
   private async flushLoop(): Promise<void> {
     const { retryMs = 1000 } = this.options;
     while (size(this.next) && !this.closed) {
-      await this.gather();
+      await gather(() => size(this.next), { lingerMs: 20, quietMs: 5, maxBatch: 2000, ...this.options });
       const batch = this.next;
       this.next = pending();
       try {
