@@ -181,14 +181,12 @@ export class RunWorker {
       const parsed = runRequestSchema.safeParse(job.data ?? {});
       if (!parsed.success) throw new InvalidRunError(`bad queue data: ${formatIssues(runRequestSchema, parsed.error, job.data, ['data']).join('; ')}`);
       const request = parsed.data;
-      Object.assign(row, {
-        trigger: request.attempt > 1 ? 'retry' : request.trigger,
-        scheduledFor: request.scheduledFor ? new Date(request.scheduledFor) : null,
-        attempt: request.attempt + job.deliveries - 1,
-        requestedBy: redact(request.requestedBy),
-        reason: request.reason ? redact(request.reason) : null,
-        params: redactValue(request.params),
-      });
+      row.trigger = request.attempt > 1 ? 'retry' : request.trigger;
+      row.scheduledFor = request.scheduledFor ? new Date(request.scheduledFor) : null;
+      row.attempt = request.attempt + job.deliveries - 1;
+      row.requestedBy = redact(request.requestedBy);
+      row.reason = request.reason ? redact(request.reason) : null;
+      row.params = redactValue(request.params);
       return await this.execute(job, config, request, row);
     } catch (error) {
       return this.finish(row, 'failed', error);
@@ -262,7 +260,9 @@ export class RunWorker {
     }
 
     if (outcome) {
-      Object.assign(row, { summary: outcome.summary, findings: outcome.findings, metrics: outcome.metrics ?? null });
+      row.summary = outcome.summary;
+      row.findings = outcome.findings;
+      row.metrics = outcome.metrics ?? null;
       return this.finish(row, outcome.status, null);
     }
     const status: RunStatus = failure instanceof RunTimeoutError ? 'timeout' : failure instanceof RunCancelledError ? 'cancelled' : 'failed';

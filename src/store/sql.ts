@@ -4,8 +4,6 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { OpscronError } from '../errors.js';
@@ -84,7 +82,16 @@ export function connectPostgres(url: string): Sql {
       }
     }),
     copyIn: (statement, data, around) => using(async (client) => {
-      const copy = () => pipeline(Readable.from(typeof data === 'string' ? [data] : data), client.query(copyFrom(statement)));
+      // Written straight to the COPY stream, which finishes once PostgreSQL has confirmed
+      // it: stream.pipeline would make an AbortController and a DOMException (with its stack
+      // trace) per statement.
+      const copy = () => new Promise<void>((resolve, reject) => {
+        const stream = client.query(copyFrom(statement));
+        stream.once('error', reject);
+        stream.once('finish', resolve);
+        for (const chunk of typeof data === 'string' ? [data] : data) stream.write(chunk);
+        stream.end();
+      });
       if (!around) return copy();
       try {
         await client.query('begin');
