@@ -122,10 +122,22 @@ export function retryDelay(job: Pick<JobConfig, 'retries'>, nextAttempt: number,
 
 const START_ROW_DELAY_MS = 250;
 const MAX_BACKLOG = 5000;
+/** How often the runs in this process are checked against their deadlines. */
+const WATCH_MS = 25;
+
+/** A run in this process, with the moments its running row is due and its time is up. */
+interface ActiveRun {
+  ctx: RunContext;
+  row: RunRow;
+  timeoutMs: number;
+  rowDueAt: number;
+  deadline: number;
+}
 
 export class RunWorker {
   readonly name: string;
-  private readonly active = new Map<string, RunContext>();
+  private readonly active = new Map<string, ActiveRun>();
+  private watchTimer: NodeJS.Timeout | null = null;
   private readonly jobs: Map<string, JobConfig>;
   private consumer: Consumer | null = null;
   private readonly lockTtl: number;
@@ -137,7 +149,7 @@ export class RunWorker {
     this.jobs = new Map(o.config.jobs.map((j) => [j.id, j]));
     this.lockTtl = Math.max(5_000, o.config.queue.lockDuration);
     o.locks.onCancel((jobId) => {
-      for (const run of this.active.values()) if (run.jobId === jobId) run.abort(new RunCancelledError('replaced by a newer run (concurrency: replace)'));
+      for (const { ctx } of this.active.values()) if (ctx.jobId === jobId) ctx.abort(new RunCancelledError('replaced by a newer run (concurrency: replace)'));
     });
   }
 
@@ -147,7 +159,7 @@ export class RunWorker {
 
   /** Progress of the runs in this process, by run id. */
   progress(): Map<string, RunProgress | undefined> {
-    return new Map([...this.active].map(([id, run]) => [id, run.progressState]));
+    return new Map([...this.active].map(([id, run]) => [id, run.ctx.progressState]));
   }
 
   /** Stops taking work; running jobs get `graceMs` to finish, then are cancelled through their signal. */
@@ -155,7 +167,7 @@ export class RunWorker {
     if (!this.consumer) return;
     const closing = this.consumer.close();
     const timer = setTimeout(() => {
-      for (const run of this.active.values()) run.abort(new RunCancelledError('opscron is shutting down'));
+      for (const { ctx } of this.active.values()) ctx.abort(new RunCancelledError('opscron is shutting down'));
     }, graceMs);
     await closing;
     clearTimeout(timer);
@@ -228,18 +240,12 @@ export class RunWorker {
 
     const ctx = new RunContext(row, config, this.o.config, this.o.store.sql, this.o.logger, this.o.onProgress);
     const renew = config.concurrency === 'allow' ? null : setInterval(() => void this.o.locks.renew(config.id, owner, this.lockTtl).catch(() => {}), this.lockTtl / 3);
-    this.active.set(row.id, ctx);
     row.startedAt = new Date();
-    // One timer per run: most runs end within milliseconds and get their row written once,
-    // at the end; one still going after START_ROW_DELAY_MS is written as running, then
-    // the same timer is re-armed for the timeout.
-    const timeout = () => ctx.abort(new RunTimeoutError(config.timeout));
-    let timer = config.timeout <= START_ROW_DELAY_MS
-      ? setTimeout(timeout, config.timeout)
-      : setTimeout(() => {
-        void this.o.store.runLog.write({ ...row }).catch((e) => this.o.logger.warn({ err: e, run: row.id }, 'could not record run start'));
-        timer = setTimeout(timeout, config.timeout - START_ROW_DELAY_MS);
-      }, START_ROW_DELAY_MS);
+    // Most runs end within milliseconds and get their row written once, at the end; one
+    // still going after START_ROW_DELAY_MS is written as running (see watch).
+    const now = performance.now();
+    this.active.set(row.id, { ctx, row, timeoutMs: config.timeout, rowDueAt: config.timeout <= START_ROW_DELAY_MS ? Infinity : now + START_ROW_DELAY_MS, deadline: now + config.timeout });
+    this.watch();
     this.o.logger.info({ run: row.id, job: config.id, trigger: row.trigger, attempt: row.attempt }, 'run started');
 
     let outcome: JobOutcome | undefined;
@@ -253,7 +259,6 @@ export class RunWorker {
     } catch (error) {
       failure = ctx.abortReason ?? error;
     } finally {
-      clearTimeout(timer);
       if (renew) clearInterval(renew);
       this.active.delete(row.id);
       if (config.concurrency !== 'allow') await this.o.locks.release(config.id, owner).catch(() => {});
@@ -269,6 +274,30 @@ export class RunWorker {
     const final = await this.finish(row, status, failure);
     await this.maybeRetry(job, config, request, row, failure);
     return final;
+  }
+
+  /**
+   * One timer for all the runs in this process, while there are any, instead of one per
+   * run (a Timeout and two closures for each of thousands of runs a second): a run's
+   * timeout fires up to WATCH_MS late.
+   */
+  private watch(): void {
+    this.watchTimer ??= setInterval(() => {
+      if (!this.active.size) {
+        clearInterval(this.watchTimer!);
+        this.watchTimer = null;
+        return;
+      }
+      const now = performance.now();
+      for (const run of this.active.values()) {
+        if (now >= run.deadline) {
+          run.ctx.abort(new RunTimeoutError(run.timeoutMs));
+        } else if (now >= run.rowDueAt) {
+          run.rowDueAt = Infinity;
+          void this.o.store.runLog.write(run.row).catch((e) => this.o.logger.warn({ err: e, run: run.row.id }, 'could not record run start'));
+        }
+      }
+    }, WATCH_MS);
   }
 
   private async takeLock(config: JobConfig, owner: string): Promise<boolean> {

@@ -20,9 +20,11 @@ export function redact(text: string): string {
 /** Deep copy of a JSON-like value with every string redacted. */
 export function redactValue<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map(redactValue) as T;
+  if (Array.isArray(value)) return (value.length ? value.map(redactValue) : []) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v)])) as T;
+    const entries = Object.entries(value);
+    // Empty (every run's findings and params, nearly): nothing to walk.
+    return (entries.length ? Object.fromEntries(entries.map(([k, v]) => [k, redactValue(v)])) : {}) as T;
   }
   return value;
 }
