@@ -200,7 +200,11 @@ export class RunLog {
   private async flushLoop(): Promise<void> {
     const { retryMs = 1000 } = this.options;
     while (size(this.next) && !this.closed) {
-      await gather(() => size(this.next), { lingerMs: 20, quietMs: 5, maxBatch: 2000, ...this.options });
+      // Under sustained load a batch gathers up to 100 ms (2,000 rows): PostgreSQL spends
+      // ~0.8 µs a row less than on 400-row batches, CPU it would take from Redis and the
+      // worker on the same machine. A burst's last rows go 5 ms after it ends. The cost: a
+      // worker killed outright (SIGKILL) under that load loses up to 100 ms of history.
+      await gather(() => size(this.next), { lingerMs: 100, quietMs: 5, maxBatch: 2000, ...this.options });
       const batch = this.next;
       this.next = pending();
       try {
