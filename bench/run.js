@@ -7,6 +7,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { startPostgres, startRedis } from './services.js';
 import { throughput } from './throughput.js';
+import { cpuMeter } from './cpu.js';
 import { scheduleLag } from './lag.js';
 import { apiRuns, loadGenerator } from './api.js';
 import { healthReportBench } from './report.js';
@@ -32,8 +33,11 @@ try {
     console.log('throughput: no-op jobs, concurrency 50');
     // Nine rounds: on a shared 2-vCPU machine one side can run 20 % slow for a second; the
     // median of nine per-round ratios moves far less than that of five (bench/README).
-    const r = await throughput({ redisUrl: redis.url, databaseUrl, jobs: quick ? 5000 : 20_000, rounds: quick ? 3 : 9 });
+    const meter = cpuMeter({ redisPid: redis.process.pid, pgDataDir: cluster.dir });
+    const r = await throughput({ redisUrl: redis.url, databaseUrl, jobs: quick ? 5000 : 20_000, rounds: quick ? 3 : 9, meter });
     console.log(`throughput median: raw BullMQ ${Math.round(r.raw)} jobs/s; opscron, scheduled fires ${Math.round(r.scheduled)} jobs/s, ratio ${r.ratio.toFixed(2)} (target ≥ 0.80) ${r.ratio >= 0.8 ? 'MET' : 'NOT MET'}; producer-sent manual triggers (audited) ${Math.round(r.producer)} jobs/s, ratio ${r.producerRatio.toFixed(2)}`);
+    const show = (c) => `main thread ${c.main}, other threads ${c.helpers}, redis ${c.redis}, postgres ${c.pg}`;
+    console.log(`CPU µs per job (medians): raw BullMQ ${show(r.cpu.raw)}; scheduled fires ${show(r.cpu.scheduled)}; producer triggers ${show(r.cpu.producer)}`);
   }
   if (!only || only === 'lag') {
     console.log('schedule lag: 1,000 schedules firing every second');

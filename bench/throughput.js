@@ -17,6 +17,7 @@ import { MemoryLocks } from '../dist/queue/locks.js';
 import { openStore } from '../dist/store/index.js';
 import { fireData } from '../dist/scheduler.js';
 import { RunWorker } from '../dist/worker.js';
+import { perJob } from './cpu.js';
 import { median } from './stats.js';
 
 const CONCURRENCY = 50;
@@ -30,22 +31,26 @@ async function fill(queue, name, n, data) {
   }
 }
 
-export async function raw(redisUrl, n, round, data) {
+const NO_METER = () => ({ main: 0, node: 0, redis: 0, pg: {} });
+
+export async function raw(redisUrl, n, round, data, meter = NO_METER) {
   const name = `raw${round}`;
   const queue = new Queue(name, { connection: redisConnection(redisUrl, false) });
   await fill(queue, 'noop', n, data);
   let done = 0;
   let finish;
   const all = new Promise((r) => (finish = r));
+  const cpuBefore = meter();
   const started = performance.now();
   const worker = new Worker(name, async () => {}, { connection: redisConnection(redisUrl, true), concurrency: CONCURRENCY });
   worker.on('completed', () => ++done === n && finish());
   await all;
   const seconds = (performance.now() - started) / 1000;
+  const cpu = perJob(cpuBefore, meter(), n);
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return n / seconds;
+  return { rate: n / seconds, cpu };
 }
 
 export const PAYLOADS = {
@@ -54,7 +59,7 @@ export const PAYLOADS = {
   producer: { trigger: 'manual', requestedBy: 'bench' },
 };
 
-export async function opscron(redisUrl, databaseUrl, n, round, payload = PAYLOADS.scheduled) {
+export async function opscron(redisUrl, databaseUrl, n, round, payload = PAYLOADS.scheduled, meter = NO_METER) {
   const name = `ops${round}`;
   const config = parseConfig({
     store: { databaseUrl },
@@ -74,11 +79,13 @@ export async function opscron(redisUrl, databaseUrl, n, round, payload = PAYLOAD
   const all = new Promise((r) => (finish = r));
   const onRunFinished = () => ++done === n && finish();
   const worker = new RunWorker({ config, store, queue, locks: new MemoryLocks(), logger: silentLogger, metrics, onRunFinished });
+  const cpuBefore = meter();
   const started = performance.now();
   worker.start(CONCURRENCY);
   await all;
   await store.runLog.drain();
   const seconds = (performance.now() - started) / 1000;
+  const cpu = perJob(cpuBefore, meter(), n);
   const { rows } = await store.sql.query(`select count(*)::int as n from runs where queue_id like 'noop__%' and status = 'ok'`);
   if (!process.env.OPSCRON_BENCH_NO_HISTORY && rows[0].n < n) throw new Error(`only ${rows[0].n} of ${n} runs recorded`);
   // truncate, not delete: dead rows would have autovacuum working through the next rounds.
@@ -87,28 +94,32 @@ export async function opscron(redisUrl, databaseUrl, n, round, payload = PAYLOAD
   await queue.queue.obliterate({ force: true });
   await queue.close();
   await store.close();
-  return n / seconds;
+  return { rate: n / seconds, cpu };
 }
 
-export async function throughput({ redisUrl, databaseUrl, jobs = 20_000, rounds = 5, log = console.log }) {
+export async function throughput({ redisUrl, databaseUrl, jobs = 20_000, rounds = 5, meter = NO_METER, log = console.log }) {
   const sides = {
     // The same jobs as opscron's scheduled side: the raw worker ignores the data, but Redis
     // stores and returns it and BullMQ parses it, for both alike.
-    raw: (round) => raw(redisUrl, jobs, round, PAYLOADS.scheduled),
-    scheduled: (round) => opscron(redisUrl, databaseUrl, jobs, round, PAYLOADS.scheduled),
-    producer: (round) => opscron(redisUrl, databaseUrl, jobs, `p${round}`, PAYLOADS.producer),
+    raw: (round) => raw(redisUrl, jobs, round, PAYLOADS.scheduled, meter),
+    scheduled: (round) => opscron(redisUrl, databaseUrl, jobs, round, PAYLOADS.scheduled, meter),
+    producer: (round) => opscron(redisUrl, databaseUrl, jobs, `p${round}`, PAYLOADS.producer, meter),
   };
   const names = Object.keys(sides);
   const rates = Object.fromEntries(names.map((k) => [k, []]));
+  const cpus = Object.fromEntries(names.map((k) => [k, []]));
   for (let round = 0; round < rounds; round++) {
     // Rotate the order so warm-up and drift do not favour one side.
     const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const which of order) {
-      const rate = await sides[which](round);
+      const { rate, cpu } = await sides[which](round);
       rates[which].push(rate);
+      cpus[which].push(cpu);
     }
     log(`  round ${round + 1}: raw ${Math.round(rates.raw[round])} jobs/s | scheduled fires ${Math.round(rates.scheduled[round])} jobs/s, ratio ${(rates.scheduled[round] / rates.raw[round]).toFixed(2)} | producer triggers (audited) ${Math.round(rates.producer[round])} jobs/s, ratio ${(rates.producer[round] / rates.raw[round]).toFixed(2)}`);
   }
   const ratio = (k) => median(rates[k].map((r, i) => r / rates.raw[i]));
-  return { raw: median(rates.raw), scheduled: median(rates.scheduled), producer: median(rates.producer), ratio: ratio('scheduled'), producerRatio: ratio('producer') };
+  // CPU per job of each process while the jobs ran, medians over the rounds (bench/cpu.js).
+  const cpu = (k) => Object.fromEntries(['main', 'helpers', 'redis', 'pg'].map((p) => [p, median(cpus[k].map((c) => c[p]))]));
+  return { raw: median(rates.raw), scheduled: median(rates.scheduled), producer: median(rates.producer), ratio: ratio('scheduled'), producerRatio: ratio('producer'), cpu: { raw: cpu('raw'), scheduled: cpu('scheduled'), producer: cpu('producer') } };
 }
