@@ -1,7 +1,7 @@
 /** The audit trail: who triggered, paused, resumed or destroyed what, from where, and why. */
 import { redact, redactValue } from '../observability/redact.js';
 import { CopyBuffer, copyJson, copyText, pgJson } from './copy.js';
-import { gather } from './gather.js';
+import { batchPromise, gather, type BatchPromise } from './gather.js';
 import type { Sql } from './sql.js';
 
 export type AuditSource = 'cli' | 'api' | 'queue' | 'scheduler' | 'incident';
@@ -46,20 +46,14 @@ interface Queued {
  * written and share one promise: an object and a reaction per entry would live through
  * young-generation collections while their statement waits (see CopyBuffer).
  */
-interface Kept {
+interface Kept extends BatchPromise {
   lines: CopyBuffer;
   /** PGlite (no COPY from a client): the records themselves. */
   records: AuditRecord[];
-  done: Promise<void>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
 
 function kept(): Kept {
-  let resolve!: () => void, reject!: (e: unknown) => void;
-  const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-  done.catch(() => {});
-  return { lines: new CopyBuffer(), records: [], done, resolve, reject };
+  return { lines: new CopyBuffer(), records: [], ...batchPromise() };
 }
 
 interface Writer {

@@ -21,3 +21,17 @@ export async function gather(size: () => number, { lingerMs, quietMs, maxBatch }
     seen = now;
   }
 }
+
+/** The one promise a batch's writers share: settled when its statement is, handled once here. */
+export interface BatchPromise {
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export function batchPromise(): BatchPromise {
+  let resolve!: () => void, reject!: (e: unknown) => void;
+  const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  done.catch(() => {});
+  return { done, resolve, reject };
+}

@@ -8,7 +8,7 @@
  */
 import type { Finding } from '../jobs/types.js';
 import { CopyBuffer, copyJson as json, copyText as text, copyTime as time, pgJson, UNIQUE_VIOLATION } from './copy.js';
-import { gather, type GatherOptions } from './gather.js';
+import { batchPromise, gather, type BatchPromise, type GatherOptions } from './gather.js';
 import type { Sql } from './sql.js';
 
 export type RunStatus = 'running' | 'ok' | 'warning' | 'critical' | 'failed' | 'timeout' | 'missed' | 'cancelled' | 'skipped';
@@ -95,20 +95,14 @@ export function fromDb(r: Record<string, unknown>): RunRow {
  * as running, now ending) are merged. PGlite, which has no COPY from a client, keeps the
  * rows themselves, a later state of a run replacing an earlier one.
  */
-interface Pending {
+interface Pending extends BatchPromise {
   fresh: CopyBuffer;
   known: CopyBuffer;
   rows: Map<string, RunRow>;
-  done: Promise<void>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
 
 function pending(): Pending {
-  let resolve!: () => void, reject!: (e: unknown) => void;
-  const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-  done.catch(() => {});
-  return { fresh: new CopyBuffer(), known: new CopyBuffer(), rows: new Map(), done, resolve, reject };
+  return { fresh: new CopyBuffer(), known: new CopyBuffer(), rows: new Map(), ...batchPromise() };
 }
 
 const size = (b: Pending) => b.fresh.lines + b.known.lines + b.rows.size;
