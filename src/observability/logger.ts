@@ -1,12 +1,30 @@
 /**
  * pino logs: JSON lines by default (for collectors), readable when stdout is a terminal.
- * Every string that reaches a log line passes through `redact` first.
+ * Every value that reaches a log line passes through `redactValue` first, which also makes
+ * it plain, bounded data. Logging never throws: a loop that logs its own failure must not
+ * fail again in the logger (see the tests in test/unit/logger.test.ts).
  */
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { redact, redactValue } from './redact.js';
+import { describe, redact, redactValue, wellFormed } from './redact.js';
 
 export type { Logger } from 'pino';
+
+/** Log arguments as plain, redacted data: the message string, and objects copied safely. */
+function safeArgs(args: unknown[]): unknown[] {
+  return args.map((a) => {
+    if (typeof a === 'string') return redact(wellFormed(a));
+    // An Error first: pino puts it under `err`; it goes through the err serializer below.
+    if (a instanceof Error) return { err: redactValue(a, { stacks: true }) };
+    return redactValue(a, { stacks: true });
+  });
+}
+
+/** `err` as logged: already plain after redactValue; anything else made so. */
+function errSerializer(e: unknown): unknown {
+  if (e && typeof e === 'object' && !(e instanceof Error)) return e;
+  return redactValue(e, { stacks: true });
+}
 
 export function createLogger(options: { level?: string; pretty?: boolean; destination?: NodeJS.WritableStream } = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
@@ -17,10 +35,25 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
     timestamp: pino.stdTimeFunctions.isoTime,
     hooks: {
       logMethod(args, method) {
-        method.apply(this, args.map((a) => (typeof a === 'string' ? redact(a) : a instanceof Error ? a : redactValue(a))) as Parameters<typeof method>);
+        let safe: unknown[];
+        try {
+          safe = safeArgs(args);
+        } catch (error) {
+          safe = [{ logError: describe(error) }, 'a log line could not be prepared'];
+        }
+        try {
+          method.apply(this, safe as Parameters<typeof method>);
+        } catch (error) {
+          // The destination itself failed (closed stream): say so on stderr, never throw.
+          try {
+            process.stderr.write(`opscron: could not write a log line: ${describe(error)}\n`);
+          } catch {
+            /* nothing left to tell */
+          }
+        }
       },
     },
-    serializers: { err: (e: Error) => ({ type: e.name, message: redact(e.message), code: (e as { code?: string }).code }) },
+    serializers: { err: errSerializer },
   };
   const stream = usePretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: options.destination === process.stderr ? 2 : 1 }) : (options.destination ?? pino.destination({ sync: true }));
   return pino(base, stream);
