@@ -79,6 +79,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private startedAt = 0;
   /** Last time the loop ran (ms); /health turns red when it goes stale. */
   heartbeat = 0;
+  /** Failures the loop survived (ticks that threw, schedule state not recorded). */
+  errors = 0;
 
   constructor(private readonly o: { config: OpscronConfig; store: Store; queue: RunQueue; logger: Logger; metrics: Metrics; clock?: Clock }) {
     super();
@@ -162,12 +164,23 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       for (const e of this.entries.values()) if (e.next !== null && e.next > now && e.next - now <= LEAD_MS && (at === now || e.next < at)) at = e.next;
       await this.fireDue(at);
     } catch (error) {
-      this.emit('error', error);
-      this.o.logger.error({ err: error }, 'scheduler tick failed; retrying');
+      // First the pause before the next try (the loop must never spin), then the telling.
       this.retryAt = this.clock.now() + 1000;
+      this.report(error, 'scheduler tick failed; retrying in 1 s');
     } finally {
       this.arm();
     }
+  }
+
+  /** Counts, emits (to listeners, if any) and logs a failure; never throws. */
+  private report(error: unknown, message: string): void {
+    this.errors++;
+    try {
+      if (this.listenerCount('error')) this.emit('error', error);
+    } catch {
+      // A listener's failure is not the loop's.
+    }
+    this.o.logger.error({ err: error }, message);
   }
 
   /** Resolves once the clock has reached `at`: nothing is ever enqueued before its slot. */
@@ -266,8 +279,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     } catch (error) {
       // The fires are queued; the cursor in memory moved on. A restart before the store is
       // back may re-fire these slots, which the queue ids turn into no-ops.
-      this.emit('error', error);
-      this.o.logger.error({ err: error }, 'could not record schedule state');
+      this.report(error, 'could not record schedule state');
     }
   }
 }

@@ -4,7 +4,8 @@
  */
 import { parseConfig } from '../../src/config/load.js';
 import type { OpscronConfig } from '../../src/config/schema.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { InlineQueue } from '../../src/queue/inline.js';
 import type { EnqueueItem } from '../../src/queue/types.js';
@@ -163,6 +164,34 @@ describe('scheduler', () => {
     // The loop wakes early to prepare, but nothing reaches the queue before its slot.
     queue.items.forEach((item, i) => expect(queue.at[i]).toBeGreaterThanOrEqual(Date.parse(item.data.scheduledFor as string)));
     await s.stop();
+  });
+
+  it('through a long queue outage retries once a second, logs the real error, and never spins (no error listener, a real logger)', async () => {
+    const config = setup([job('j', '* * * * * *')]);
+    const clock = new FakeClock(Date.parse('2026-11-26T10:00:00.500Z'));
+    const queue = new RecordingQueue();
+    queue.clock = clock;
+    let attempts = 0;
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = async (items) => {
+      attempts++;
+      return enqueue(items);
+    };
+    queue.failNext = 1_000_000;
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'error', pretty: false, destination: new Writable({ write(chunk, _e, done) { lines.push(chunk.toString()); done(); } }) });
+    const s = new Scheduler({ config, store, queue, logger, metrics: new Metrics(), clock });
+    await s.start();
+    await clock.advanceTo(Date.parse('2026-11-26T10:00:10.500Z'), () => !s.busy);
+    expect(attempts).toBeGreaterThanOrEqual(9);
+    expect(attempts).toBeLessThanOrEqual(12);
+    expect(s.errors).toBe(attempts);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'scheduler tick failed; retrying in 1 s', err: { message: 'queue unreachable' } });
+    queue.failNext = 0;
+    await clock.advanceTo(Date.parse('2026-11-26T10:00:12.500Z'), () => !s.busy);
+    expect(queue.items.length).toBeGreaterThan(0);
+    await s.stop();
+    await queue.close();
   });
 });
 
