@@ -23,6 +23,7 @@ import { channelOf, queueAlert, recipientsOf } from '../reports/deliver/outbox.j
 import { produceReport } from '../reports/publish.js';
 import type { Store } from '../store/index.js';
 import { getRun, type RunRow } from '../store/runs.js';
+import { pgJson } from '../store/copy.js';
 import type { Sql } from '../store/sql.js';
 import { initialSignal, signalOf, step, verdictOf, type SignalState } from './signal.js';
 import { compactUtc } from '../clock.js';
@@ -157,7 +158,7 @@ export class IncidentManager {
         if (transition === 'failing') {
           if (open) {
             if (!open.signals.includes(signal)) {
-              await q.query('update incidents set signals = $2 where id = $1', [open.id, JSON.stringify([...open.signals, signal])]);
+              await q.query('update incidents set signals = $2 where id = $1', [open.id, pgJson([...open.signals, signal])]);
               await event(q, open.id, at, 'signal', signal, row.id, `${signal} joined: critical on ${next.badStreak} consecutive runs of ${row.jobId}`);
             }
             return;
@@ -166,7 +167,7 @@ export class IncidentManager {
           const title = `${signal} critical on ${service}`;
           await q.query(
             `insert into incidents (id, service, title, status, severity, opened_at, first_bad_at, signals) values ($1, $2, $3, 'open', 'critical', $4, $5, $6)`,
-            [id, service, title, at, next.firstBadAt, JSON.stringify([signal])],
+            [id, service, title, at, next.firstBadAt, pgJson([signal])],
           );
           // The runs of the streak before this one, so the timeline starts where the trouble did.
           const earlier = await q.query<{ id: string; created_at: Date; status: string; summary: string | null; findings: unknown[] }>(
@@ -290,7 +291,7 @@ export class IncidentManager {
 
   private async report(id: string): Promise<void> {
     try {
-      const produced = await produceReport({ sql: this.o.store.sql, config: this.o.config, now: () => this.now() }, { kind: 'incident', incidentId: id });
+      const produced = await produceReport({ sql: this.o.store.sql, config: this.o.config, now: () => this.now() }, { kind: 'incident', incidentId: id, origin: 'incident' });
       await this.o.store.sql.query('update incidents set report_id = $2 where id = $1', [id, produced.record.id]);
       await event(this.o.store.sql, id, this.now(), 'report', null, null, `incident report ${produced.record.id} stored${produced.delivery ? ` and queued for ${produced.delivery.recipients.join(', ')}` : ''}`);
       if (produced.delivery) this.o.onMailQueued?.();

@@ -1,6 +1,7 @@
 /** The audit trail: who triggered, paused, resumed or destroyed what, from where, and why. */
 import { redact, redactValue } from '../observability/redact.js';
-import { CopyBuffer, copyJson, copyText, pgJson } from './copy.js';
+import { CopyBuffer, copyJson, copyText, pgJson, replaceColumns } from './copy.js';
+import { PartialWriteError, writeResilient } from './resilient.js';
 import { batchPromise, gather, type BatchPromise } from './gather.js';
 import type { Sql } from './sql.js';
 
@@ -117,41 +118,90 @@ export async function drainAudit(sql: Sql, timeoutMs = 10_000): Promise<void> {
 
 const keptCount = (k: Kept) => k.lines.lines + k.records.length;
 
+/** Audit entries that reached the store only repaired (a refused field replaced) or not at all. */
+export const auditStats = { repaired: 0, dropped: 0, writeErrors: 0 };
+
+/** One entry in a statement: as COPY text or as a record (PGlite), and who waits for it, if anyone. */
+interface Item {
+  line: Buffer | null;
+  record: AuditRecord | null;
+  waiter: Queued | null;
+}
+
+const noteOf = (error: unknown) => `audit: PostgreSQL refused this entry's params or reason (${(error as { code?: string }).code ?? '?'}); they were replaced`;
+
+/** Round 1 replaces params and reason with a note, round 2 the actor as well. */
+function repairItem(item: Item, error: unknown, round: number): Item | null {
+  if (round > 2) return null;
+  const note = noteOf(error);
+  if (item.line) return { ...item, line: replaceColumns(item.line, [round > 1 ? copyText('[replaced]') : undefined, undefined, undefined, undefined, '\\N', copyText(note)]) };
+  return { ...item, record: { ...item.record!, params: null, reason: note, ...(round > 1 ? { actor: '[replaced]' } : {}) } };
+}
+
+/** Writes the items, splitting out what PostgreSQL refuses; returns those not written when the connection failed. */
+async function writeItems(sql: Sql, items: Item[]): Promise<{ left: Item[]; error: unknown }> {
+  const write = (part: Item[]) => (sql.copyIn ? sql.copyIn(COPY, part.map((i) => i.line!)) : sql.query(INSERT, [pgJson(part.map((i) => i.record))]).then(() => {}));
+  const dropped = new Set<Item>();
+  try {
+    await writeResilient(items, write, {
+      repair: repairItem,
+      repaired: () => void auditStats.repaired++,
+      dropped: (item, error) => {
+        auditStats.dropped++;
+        dropped.add(item);
+        item.waiter?.reject(error);
+      },
+    });
+    for (const item of items) if (!dropped.has(item)) item.waiter?.resolve();
+    return { left: [], error: null };
+  } catch (error) {
+    const left = error instanceof PartialWriteError ? (error.remaining as Item[]) : items;
+    const pending = new Set(left);
+    for (const item of items) if (!pending.has(item) && !dropped.has(item)) item.waiter?.resolve();
+    return { left, error: error instanceof PartialWriteError ? error.cause : error };
+  }
+}
+
 async function flush(sql: Sql, writer: Writer): Promise<void> {
-  while (writer.queue.length || keptCount(writer.kept)) {
-    // Kept entries gather like run rows; one someone waits for goes at once.
-    await gather(() => keptCount(writer.kept), KEPT_GATHER, () => writer.queue.length > 0);
-    const batch = writer.queue;
-    const retained = writer.kept;
-    writer.queue = [];
-    writer.kept = kept();
-    try {
-      if (sql.copyIn) {
-        const lines = new CopyBuffer();
-        for (const q of batch) lines.add(copyLine(q.record));
-        lines.prepend(retained.lines);
-        await sql.copyIn(COPY, lines.data());
-      } else {
-        await sql.query(INSERT, [pgJson([...retained.records, ...batch.map((q) => q.record)])]);
-      }
-      for (const q of batch) q.resolve();
-      retained.resolve();
-    } catch (error) {
-      for (const q of batch) q.reject(error);
-      if (writer.closed) {
-        retained.reject(error);
+  try {
+    while (writer.queue.length || keptCount(writer.kept)) {
+      // Kept entries gather like run rows; one someone waits for goes at once.
+      await gather(() => keptCount(writer.kept), KEPT_GATHER, () => writer.queue.length > 0);
+      const batch = writer.queue;
+      const retained = writer.kept;
+      writer.queue = [];
+      writer.kept = kept();
+      const items: Item[] = sql.copyIn
+        ? [...retained.lines.lineBuffers().map((line) => ({ line, record: null, waiter: null })), ...batch.map((q) => ({ line: Buffer.from(copyLine(q.record)), record: null, waiter: q }))]
+        : [...retained.records.map((record) => ({ line: null, record, waiter: null })), ...batch.map((q) => ({ line: null, record: q.record, waiter: q }))];
+      const { left, error } = await writeItems(sql, items);
+      if (!left.length) {
+        retained.resolve();
         continue;
       }
-      if (keptCount(retained)) {
-        // Kept ones go again, before those written since, when their promises are settled too.
-        writer.kept.lines.prepend(retained.lines);
-        writer.kept.records.unshift(...retained.records);
-        writer.kept.done.then(retained.resolve, retained.reject);
-        await new Promise((r) => setTimeout(r, RETRY_MS));
+      auditStats.writeErrors++;
+      // Entries someone waits for fail with their statement; kept ones go again, before
+      // those written since, when their promise is settled too.
+      for (const item of left) item.waiter?.reject(error);
+      const again = left.filter((i) => !i.waiter);
+      if (writer.closed || !again.length) {
+        if (again.length) retained.reject(error);
+        else retained.resolve();
+        continue;
       }
+      if (sql.copyIn) writer.kept.lines.prepend(CopyBuffer.fromLines(again.map((i) => i.line!)));
+      else writer.kept.records.unshift(...again.map((i) => i.record!));
+      writer.kept.done.then(retained.resolve, retained.reject);
+      await new Promise((r) => setTimeout(r, RETRY_MS));
     }
+  } catch {
+    // Nothing above should throw; whatever did, the loop starts again after a pause.
+    auditStats.writeErrors++;
+    await new Promise((r) => setTimeout(r, RETRY_MS));
+  } finally {
+    writer.flushing = null;
+    if (!writer.closed && (writer.queue.length || keptCount(writer.kept))) writer.flushing = flush(sql, writer);
   }
-  writer.flushing = null;
 }
 
 export async function listAudit(sql: Sql, since?: Date, limit = 200): Promise<AuditRow[]> {

@@ -7,15 +7,19 @@
 export const UNIQUE_VIOLATION = '23505';
 
 /**
- * PostgreSQL text and jsonb cannot hold U+0000 (a job may quote a binary response body):
- * one such row would fail its whole batch on every retry, so it becomes U+FFFD.
+ * PostgreSQL text and jsonb cannot hold U+0000 (a job may quote a binary response body),
+ * and jsonb refuses a lone UTF-16 surrogate (`body.slice(0, 500)` can cut an emoji in
+ * half). JSON.stringify writes both as escapes (`\\u0000`, `\\ud800`; a surrogate pair is
+ * written as the character itself, so every `\\ud8xx`-`\\udfxx` escape is a lone one): each
+ * becomes U+FFFD. An escaped backslash before them (`\\\\u0000`, the text "\\u0000") is not
+ * an escape and stays.
  */
-const NUL_ESCAPE = /(?<=(?:^|[^\\])(?:\\\\)*)\\u0000/g;
+const BAD_ESCAPE = /(?<=(?:^|[^\\])(?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/g;
 
-/** JSON.stringify, with escaped U+0000 replaced (see above). */
+/** JSON.stringify as PostgreSQL's jsonb accepts it (see above); undefined for undefined. */
 export function pgJson(value: unknown): string {
   const s = JSON.stringify(value);
-  return s.includes('\\u0000') ? s.replace(NUL_ESCAPE, '\\ufffd') : s;
+  return s !== undefined && (s.includes('\\u0000') || s.includes('\\ud')) ? s.replace(BAD_ESCAPE, '\\ufffd') : s;
 }
 
 const SPECIAL = /[\\\n\r\t\0]/;
@@ -50,7 +54,7 @@ export function isoTime(d: Date): string {
   return `${cachedPrefixes[slot]}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
-export const copyTime = (d: Date | null | undefined): string => (d ? isoTime(d) : '\\N');
+export const copyTime = (d: Date | null | undefined): string => (d && !Number.isNaN(d.getTime()) ? isoTime(d) : '\\N');
 
 /** A json/jsonb value; null and undefined are SQL NULL. */
 export const copyJson = (v: unknown): string => (v == null ? '\\N' : copyText(pgJson(v)));
@@ -93,6 +97,31 @@ export class CopyBuffer {
     this.lines += earlier.lines;
   }
 
+  /** A buffer holding these lines (each one whole line, as lineBuffers gives them). */
+  static fromLines(lines: readonly Buffer[]): CopyBuffer {
+    const buffer = new CopyBuffer();
+    buffer.chunks.push(...lines);
+    buffer.lines = lines.length;
+    return buffer;
+  }
+
+  /**
+   * Each line as its own buffer, in order (a batch split to find a row PostgreSQL refuses).
+   * A line never spans chunks, and a newline inside a value is escaped, so every 0x0A ends one.
+   */
+  lineBuffers(): Buffer[] {
+    const out: Buffer[] = [];
+    for (const chunk of this.data()) {
+      for (let start = 0; start < chunk.length; ) {
+        const end = chunk.indexOf(0x0a, start);
+        const stop = end === -1 ? chunk.length : end + 1;
+        out.push(chunk.subarray(start, stop));
+        start = stop;
+      }
+    }
+    return out;
+  }
+
   /** Everything added, in order. */
   data(): Buffer[] {
     this.seal();
@@ -104,4 +133,21 @@ export class CopyBuffer {
     this.current = null;
     this.used = 0;
   }
+}
+
+/**
+ * A COPY text line with some columns replaced (by index); `undefined` keeps a column.
+ * Values are given already in COPY form (copyText, copyJson, copyTime).
+ */
+export function replaceColumns(line: Buffer, columns: readonly (string | undefined)[]): Buffer {
+  const fields = line.toString('utf8').replace(/\n$/, '').split('\t');
+  columns.forEach((value, i) => {
+    if (value !== undefined && i < fields.length) fields[i] = value;
+  });
+  return Buffer.from(`${fields.join('\t')}\n`, 'utf8');
+}
+
+/** A column of a COPY text line, as written (still escaped). */
+export function columnOf(line: Buffer, index: number): string | undefined {
+  return line.toString('utf8').replace(/\n$/, '').split('\t')[index];
 }

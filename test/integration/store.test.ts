@@ -173,7 +173,7 @@ describe('run history across a PostgreSQL crash', () => {
       await admin.close();
       const store = await openStore({ databaseUrl: cluster.url('history'), path: '' });
       const failures: number[] = [];
-      store.runLog.onError = (_error, rows) => failures.push(rows);
+      store.runLog.onError = (_error, context) => failures.push(context.rows);
       await store.runLog.write(run({ id: 'before', jobId: 'crash', status: 'ok' }));
 
       cluster.crash();

@@ -11,6 +11,7 @@ import { FileStorage } from '../../integrations/storage.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { redact } from '../../observability/redact.js';
+import { pgJson } from '../../store/copy.js';
 import type { Sql } from '../../store/sql.js';
 import { createMailer, reportMessage, type Mailer } from './email.js';
 import { getReport } from './stored.js';
@@ -18,7 +19,7 @@ import { getReport } from './stored.js';
 export async function queueDelivery(sql: Sql, reportId: string, channel: 'email' | 'outbox', recipients: string[], now: Date): Promise<number> {
   const { rows } = await sql.query<{ id: number }>(
     `insert into deliveries (report_id, channel, recipients, status, next_attempt_at, created_at) values ($1, $2, $3, 'pending', $4, $4) returning id`,
-    [reportId, channel, JSON.stringify(recipients), now],
+    [reportId, channel, pgJson(recipients), now],
   );
   return rows[0]!.id;
 }
@@ -33,7 +34,7 @@ export interface AlertMessage {
 export async function queueAlert(sql: Sql, message: AlertMessage, channel: 'email' | 'outbox', recipients: string[], now: Date): Promise<number> {
   const { rows } = await sql.query<{ id: number }>(
     `insert into deliveries (message, channel, recipients, status, next_attempt_at, created_at) values ($1, $2, $3, 'pending', $4, $4) returning id`,
-    [JSON.stringify(message), channel, JSON.stringify(recipients), now],
+    [pgJson(message), channel, pgJson(recipients), now],
   );
   return rows[0]!.id;
 }
