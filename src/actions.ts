@@ -3,11 +3,13 @@
  * run through the queue, pause or resume a schedule. Each is checked before it happens
  * and written to the audit log with who asked, from where and why.
  */
-import type { z } from 'zod';
 import type { JobConfig, OpscronConfig } from './config/schema.js';
-import { InvalidRunError, OpscronError } from './errors.js';
+import { ForbiddenError, InvalidRunError, OpscronError } from './errors.js';
+import type { Scope } from './http/auth.js';
 import { jobTypes } from './jobs/index.js';
+import type { JobDefinition } from './jobs/types.js';
 import type { RunQueue } from './queue/types.js';
+import { grantFor, isDestructive as destructiveRequest, manualRunId, resolveParams, retargetedParams, retargetMessage, runRequestSchema, type RunRequest } from './run-request.js';
 import type { Scheduler } from './scheduler.js';
 import { writeAudit, type AuditSource } from './store/audit.js';
 import type { Store } from './store/index.js';
@@ -15,7 +17,7 @@ import { loadScheduleStates, setPaused } from './store/schedule-state.js';
 import { latestRuns, type RunRow } from './store/runs.js';
 import { parseCron } from './cron/expression.js';
 import { nextSlot } from './cron/slots.js';
-import { manualRunId, resolveParams, runRequestSchema } from './worker.js';
+import { formatIssues } from './config/load.js';
 
 export interface ActionDeps {
   config: OpscronConfig;
@@ -31,6 +33,8 @@ export interface TriggerRequest {
   reason?: string;
   actor: string;
   source: Exclude<AuditSource, 'scheduler' | 'queue'>;
+  /** What the asker may do (an API token's scope); the CLI and incidents act with the configuration's authority. */
+  scope?: Scope;
 }
 
 export class UnknownJobError extends OpscronError {
@@ -45,48 +49,77 @@ export function findJob(config: OpscronConfig, jobId: string): JobConfig {
   return job;
 }
 
-/**
- * Whether running the job (with these param overrides) is destructive. For types that are
- * destructive only for some params, params that do not validate count as destructive:
- * the worker refuses them anyway, and they must not slip past the admin check.
- */
-export function isDestructive(job: JobConfig, overrides: Record<string, unknown> = {}): boolean {
-  if (job.destructive) return true;
+function definitionOf(job: JobConfig): JobDefinition<unknown> {
   const definition = jobTypes.get(job.type);
-  if (typeof definition?.destructive !== 'function') return definition?.destructive === true;
-  const { confirm: _confirm, ...rest } = overrides;
-  const parsed = definition.params.safeParse({ ...job.params, ...rest });
-  return parsed.success ? definition.destructive(parsed.data) : true;
+  if (!definition) throw new InvalidRunError(`job type "${job.type}" is not known to this opscron`);
+  return definition;
 }
 
-/** Checks a manual trigger as the worker will (job, queue data, params); throws naming the problem. */
-export function checkTrigger(config: OpscronConfig, request: TriggerRequest): { job: JobConfig; data: z.output<typeof runRequestSchema> } {
+/** Whether running the job with these overrides is destructive (see run-request.ts). */
+export function isDestructive(job: JobConfig, overrides: Record<string, unknown> = {}): boolean {
+  return destructiveRequest(jobTypes.get(job.type), job, overrides);
+}
+
+export interface CheckedTrigger {
+  job: JobConfig;
+  data: RunRequest;
+  destructive: boolean;
+  /** Overrides of params the job type does not let a trigger change (allowed to admin only). */
+  retargeted: string[];
+}
+
+/**
+ * Checks a manual trigger as the worker will (job, queue data, params) and against the
+ * asker's scope: a destructive run, or an override of a param that is not the trigger's
+ * to change, needs admin. Throws naming the problem: 403 for scope, 400 for the request.
+ */
+export function checkTrigger(config: OpscronConfig, request: TriggerRequest): CheckedTrigger {
   const job = findJob(config, request.jobId);
+  const definition = definitionOf(job);
   const parsed = runRequestSchema.safeParse({ params: request.params ?? {}, trigger: 'manual', requestedBy: request.actor, reason: request.reason, source: request.source });
-  if (!parsed.success) throw new InvalidRunError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  resolveParams(job, parsed.data.params);
-  return { job, data: parsed.data };
+  if (!parsed.success) throw new InvalidRunError(formatIssues(runRequestSchema, parsed.error, { params: request.params, reason: request.reason }, []).join('; '));
+  const data = parsed.data;
+  const retargeted = retargetedParams(definition, data.params);
+  const destructive = destructiveRequest(definition, job, data.params);
+  const scope = request.scope ?? 'admin';
+  if (scope !== 'admin') {
+    if (retargeted.length) throw new ForbiddenError(`${retargetMessage(definition, retargeted, `a ${scope} token`)}. An admin token may, and is audited for it.`);
+    if (destructive) throw new ForbiddenError(`${job.id} is destructive: triggering it needs the admin scope (this token has ${scope})`);
+  }
+  resolveParams(definition, job, data.params);
+  return { job, data, destructive, retargeted };
 }
 
-/** Checks and enqueues a manual run; returns its queue id (also the id of its first run row). */
-export async function triggerRun(deps: ActionDeps, request: TriggerRequest): Promise<string> {
-  const { job, data } = checkTrigger(deps.config, request);
+/** How a checked run request gets to a worker: the queue, or (opscron run) this process's worker. */
+export type Deliver = (queueId: string, jobId: string, data: RunRequest) => Promise<unknown>;
+
+/**
+ * Checks, audits and enqueues a manual run; returns its queue id (also the id of its first
+ * run row). `deliver` replaces the queue (opscron run hands it to its own worker, and then
+ * the entry is written first, as the run may take long).
+ */
+export async function triggerRun(deps: ActionDeps, request: TriggerRequest, deliver?: Deliver): Promise<string> {
+  const { job, data, destructive, retargeted } = checkTrigger(deps.config, request);
   const queueId = manualRunId(job.id);
-  const enqueue = () => deps.queue.enqueue([{ id: queueId, name: job.id, data }]);
+  const enqueue = () => (deliver ? deliver(queueId, job.id, data) : deps.queue.enqueue([{ id: queueId, name: job.id, data }]));
   if (!deps.store) {
-    // Nowhere to write the entry from here: sent without a source, the worker that takes
-    // the run writes it (source queue), before a destructive run starts.
+    // Nothing to sign with and nowhere to write the entry from here: sent without a
+    // source, the worker that takes the run audits it (source queue) — and, unsigned, it
+    // may only tune the run.
+    if (retargeted.length) throw new ForbiddenError(`${retargeted.map((k) => `params.${k}`).join(', ')}: overriding ${retargeted.length === 1 ? 'this param' : 'these params'} needs the shared store to audit and sign the request: set DATABASE_URL, or trigger through a running opscron with --server`);
     delete data.source;
     await enqueue();
     return queueId;
   }
-  const destructive = isDestructive(job, data.params);
-  const audit = () => writeAudit(deps.store!.sql, { actor: request.actor, source: request.source, action: destructive ? 'trigger-destructive' : 'trigger', jobId: job.id, params: data.params, reason: request.reason });
-  // A destructive run is on the record before it can start: if the entry cannot be
-  // written, nothing is queued. Any other is recorded once it is queued.
-  if (destructive) await audit();
+  const action = `${destructive ? 'trigger-destructive' : 'trigger'}${retargeted.length ? '-override' : ''}`;
+  const audit = () => writeAudit(deps.store!.sql, { actor: request.actor, source: request.source, action, jobId: job.id, params: data.params, reason: request.reason });
+  data.grant = grantFor(deps.store.grantKey, { queueId, job: job.id, params: data.params, requestedBy: data.requestedBy, source: request.source });
+  // A destructive run, or an admin's override, is on the record before it can start: if
+  // the entry cannot be written, nothing is queued. Any other is recorded once queued.
+  const first = destructive || retargeted.length > 0 || deliver !== undefined;
+  if (first) await audit();
   await enqueue();
-  if (!destructive) await audit();
+  if (!first) await audit();
   return queueId;
 }
 

@@ -22,8 +22,8 @@ import { encryptionKey } from './backup/crypto.js';
 import { readConfigManifest, restoreConfig } from './backup/config-restore.js';
 import { kubeFor } from './integrations/kube.js';
 import { parseDuration } from './config/duration.js';
-import { listRuns } from './store/runs.js';
-import { manualRunId, RunWorker } from './worker.js';
+import { listRuns, type RunRow } from './store/runs.js';
+import { RunWorker } from './worker.js';
 import { checkTrigger, findJob, jobsOverview, triggerRun } from './actions.js';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
@@ -92,7 +92,11 @@ program
         drawProgress(p.fraction, p.note);
       };
       const worker = new RunWorker({ config: cfg, store, queue: new InlineQueue(), locks: new MemoryLocks(), logger, metrics: new Metrics(), retries: false, onProgress });
-      const run = await worker.handle({ queueId: manualRunId(id), name: id, data: { params, trigger: 'manual', requestedBy: actor(), reason: opts.reason }, deliveries: 1, enqueuedAt: Date.now() });
+      // Checked and audited as a trigger from the CLI (the configuration's authority), then run here.
+      let run!: RunRow;
+      await triggerRun({ config: cfg, queue: new InlineQueue(), store }, { jobId: id, params, reason: opts.reason, actor: actor(), source: 'cli' }, async (queueId, name, data) => {
+        run = await worker.handle({ queueId, name, data, deliveries: 1, enqueuedAt: Date.now() });
+      });
       await store.runLog.drain();
       if (process.stderr.isTTY && drew) process.stderr.write('\n');
       if (opts.json) console.log(JSON.stringify(run, null, 2));
@@ -216,7 +220,7 @@ program
     const to = opts.to ? parseInstant(opts.to, '--to') : undefined;
     const cfg = await config();
     const out = opts.out ? resolvePath(opts.out) : undefined;
-    const request = { kind: kind as ReportKind, from, to, lengthMs, incidentId: opts.incident, email: opts.email === true };
+    const request = { kind: kind as ReportKind, from, to, lengthMs, incidentId: opts.incident, email: opts.email === true, origin: 'cli' as const };
     if (opts.server) return reportThroughApi(opts.server, request, out);
     try {
       await withStore(cfg, async (store) => {

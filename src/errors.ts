@@ -30,6 +30,13 @@ export class InvalidRunError extends OpscronError {
   }
 }
 
+/** The asker may not do this (an API token's scope, the trigger boundary). */
+export class ForbiddenError extends OpscronError {
+  constructor(message: string) {
+    super('OPSCRON_FORBIDDEN', message);
+  }
+}
+
 /** The run went past its timeout and was aborted through its signal. */
 export class RunTimeoutError extends OpscronError {
   constructor(timeoutMs: number) {

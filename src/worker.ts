@@ -11,37 +11,30 @@
  *           ─► failed | timeout ─► (attempts left) retry enqueued as a new queue job
  *           ─► cancelled (replaced, or shutdown past the grace period)
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import { systemClock, type Clock } from './clock.js';
 import { formatIssues } from './config/load.js';
 import type { JobConfig, OpscronConfig } from './config/schema.js';
 import { InvalidRunError, RunCancelledError, RunTimeoutError } from './errors.js';
 import { jobTypes } from './jobs/index.js';
-import { destructiveFor, type JobOutcome } from './jobs/types.js';
+import { destructiveFor, type JobDefinition, type JobOutcome } from './jobs/types.js';
+import { startLoop, type Loop } from './loop.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { redact, redactValue } from './observability/redact.js';
 import type { RunLocks } from './queue/locks.js';
 import type { Consumer, QueuedJob, RunQueue } from './queue/types.js';
+import { boundOutcome } from './run-outcome.js';
+import { grantFor, grantValid, hasKeys, resolveParams as resolveRequestParams, retargetedParams, retargetMessage, retryDelay, retryQueueId, runRequestSchema, type RunRequest } from './run-request.js';
 import { writeAudit } from './store/audit.js';
 import type { Store } from './store/index.js';
 import { runsOfQueueJob, type RunRow, type RunStatus } from './store/runs.js';
+import { beat, closeOrphanedRuns, forgetWorker } from './store/workers.js';
 import { RunContext, type RunProgress } from './run-context.js';
 
 export type { RunProgress } from './run-context.js';
-
-/** What a queue job's data must look like; anything else is refused with a clear error. */
-export const runRequestSchema = z.strictObject({
-  params: z.record(z.string(), z.unknown()).default({}),
-  trigger: z.enum(['schedule', 'manual', 'catch-up', 'retry']).default('manual'),
-  requestedBy: z.string().min(1).max(200).default('queue'),
-  reason: z.string().max(2000).optional(),
-  scheduledFor: z.iso.datetime({ offset: true }).optional(),
-  attempt: z.number().int().min(1).max(100).default(1),
-  /** Set by opscron's own CLI and API, which audit the trigger themselves; absent from other producers. */
-  source: z.enum(['cli', 'api', 'incident']).optional(),
-});
+export { manualRunId, retryDelay } from './run-request.js';
 
 export interface WorkerOptions {
   config: OpscronConfig;
@@ -58,66 +51,15 @@ export interface WorkerOptions {
   onProgress?: (runId: string, progress: RunProgress) => void;
   /** Told of every run that ended (incidents watch the checks' outcomes); the row is final, not to be changed. */
   onRunFinished?: (row: RunRow, job: JobConfig | undefined) => void;
+  /** Heartbeats and the orphan sweep run on it (tests move it). */
+  clock?: Clock;
 }
 
-/**
- * The params a run gets: the job's configured params overridden by the request's, checked
- * against the job type's schema. Destructive types also need `confirm: true`.
- * Throws InvalidRunError naming each bad field.
- */
+/** resolveParams with the job type looked up in the registry (tests, the CLI). */
 export function resolveParams(config: JobConfig, requested: Record<string, unknown>): unknown {
-  if (!hasKeys(requested)) {
-    // Nothing overridden (every scheduled fire): the answer depends on the job alone.
-    const cached = unchanged.get(config);
-    if (cached) return cached.params;
-    const params = resolve(config, requested);
-    if (isPlainData(params)) unchanged.set(config, { params: deepFreeze(params) });
-    return params;
-  }
-  return resolve(config, requested);
-}
-
-/**
- * Params of runs that override nothing, per job, shared by its runs: so frozen, and only
- * when plain data (a RegExp or Date would carry state from one run to the next).
- */
-const unchanged = new WeakMap<JobConfig, { params: unknown }>();
-
-function resolve(config: JobConfig, requested: Record<string, unknown>): unknown {
   const definition = jobTypes.get(config.type);
   if (!definition) throw new InvalidRunError(`job type "${config.type}" is not known to this opscron`);
-  const { confirm, ...overrides } = requested;
-  const merged = { ...config.params, ...overrides };
-  const parsed = definition.params.safeParse(merged);
-  if (!parsed.success) throw new InvalidRunError(`bad params: ${formatIssues(definition.params, parsed.error, merged, ['params']).join('; ')}`);
-  if ((destructiveFor(definition, parsed.data) || config.destructive) && confirm !== true) throw new InvalidRunError(`${config.id} is destructive: add confirm: true to the params to run it`);
-  return parsed.data;
-}
-
-function hasKeys(value: object): boolean {
-  for (const key in value) if (Object.hasOwn(value, key)) return true;
-  return false;
-}
-
-function isPlainData(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return typeof value !== 'function' && typeof value !== 'symbol';
-  if (Array.isArray(value)) return value.every(isPlainData);
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return (proto === Object.prototype || proto === null) && Object.values(value).every(isPlainData);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-/** Delay before retry `attempt` (2 = first retry): base·2^(n-2), capped, with jitter in [½, 1]. */
-export function retryDelay(job: Pick<JobConfig, 'retries'>, nextAttempt: number, random = Math.random): number {
-  const exponential = Math.min(job.retries.maxBackoff, job.retries.backoff * 2 ** Math.max(0, nextAttempt - 2));
-  return Math.round(exponential * (0.5 + random() / 2));
+  return resolveRequestParams(definition, config, requested);
 }
 
 const START_ROW_DELAY_MS = 250;
@@ -142,19 +84,50 @@ export class RunWorker {
   private consumer: Consumer | null = null;
   private readonly lockTtl: number;
   private auditWatched: Promise<void> | null = null;
+  private heartbeat: Loop | null = null;
+  private readonly clock: Clock;
+  /** A worker that has not beaten for this long is presumed gone, and its running runs are closed. */
+  readonly leaseMs: number;
 
   constructor(private readonly o: WorkerOptions) {
-    o.store.runLog.onError = (error, rows) => o.logger.error({ err: error, rows }, 'could not write run history; keeping the rows and retrying');
-    this.name = o.name ?? `${hostname()}:${process.pid}`;
+    o.store.runLog.onError = (error, context) => {
+      const message = context.action === 'retry' ? 'could not write run history; keeping the rows and retrying'
+        : context.action === 'repaired' ? 'PostgreSQL refused part of a run row; it was written with that field replaced'
+          : 'PostgreSQL refused a run row even repaired; it was dropped';
+      o.logger.error({ err: error, rows: context.rows, run: context.id }, message);
+    };
+    this.clock = o.clock ?? systemClock;
+    // The process's name in run rows, with a random part: a restarted container has the
+    // same host name and often the same pid, and must not pass for its predecessor.
+    this.name = o.name ?? `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;
     this.jobs = new Map(o.config.jobs.map((j) => [j.id, j]));
     this.lockTtl = Math.max(5_000, o.config.queue.lockDuration);
+    this.leaseMs = Math.max(10_000, 2 * o.config.queue.lockDuration);
     o.locks.onCancel((jobId) => {
       for (const { ctx } of this.active.values()) if (ctx.jobId === jobId) ctx.abort(new RunCancelledError('replaced by a newer run (concurrency: replace)'));
     });
   }
 
-  start(concurrency = this.o.config.queue.concurrency): void {
+  /** Starts taking work and beating; resolves once the first beat and orphan sweep are done. */
+  start(concurrency = this.o.config.queue.concurrency): Promise<void> {
     this.consumer = this.o.queue.process((job) => this.handle(job), concurrency);
+    const startedAt = new Date(this.clock.now());
+    let first = true;
+    this.heartbeat = startLoop({
+      clock: this.clock,
+      intervalMs: this.leaseMs / 4,
+      step: async () => {
+        const now = this.clock.now();
+        await beat(this.o.store.sql, this.name, new Date(now), startedAt);
+        // Nobody else can use an embedded store: at start, any other worker in it is gone.
+        const sole = first && this.o.store.exclusive;
+        first = false;
+        const closed = await closeOrphanedRuns(this.o.store.sql, this.name, new Date(sole ? now : now - this.leaseMs), new Date(now), sole ? 'opscron stopped while this run was in progress' : undefined);
+        if (closed.length) this.o.logger.warn({ runs: closed.map((r) => r.id), workers: [...new Set(closed.map((r) => r.worker))] }, 'closed runs whose worker stopped mid-run');
+      },
+      onError: (error) => this.o.logger.warn({ err: error }, 'worker heartbeat failed; trying again'),
+    });
+    return this.heartbeat.first;
   }
 
   /** Progress of the runs in this process, by run id. */
@@ -172,7 +145,11 @@ export class RunWorker {
     await closing;
     clearTimeout(timer);
     this.consumer = null;
+    await this.heartbeat?.stop();
+    this.heartbeat = null;
     await this.o.store.runLog.drain();
+    // Stopped cleanly: nothing of ours is running, so nobody needs to wait for our lease.
+    await forgetWorker(this.o.store.sql, this.name).catch((error: unknown) => this.o.logger.warn({ err: error }, 'could not remove this worker\'s heartbeat'));
   }
 
   /** Runs one queue job to its end and returns the final row of this attempt. Never throws. */
@@ -190,6 +167,8 @@ export class RunWorker {
         const known = this.o.config.jobs.map((j) => j.id).join(', ') || 'none';
         throw new InvalidRunError(`unknown job "${job.name}"; configured jobs: ${known}`);
       }
+      const definition = jobTypes.get(config.type);
+      if (!definition) throw new InvalidRunError(`job type "${config.type}" is not known to this opscron`);
       const parsed = runRequestSchema.safeParse(job.data ?? {});
       if (!parsed.success) throw new InvalidRunError(`bad queue data: ${formatIssues(runRequestSchema, parsed.error, job.data, ['data']).join('; ')}`);
       const request = parsed.data;
@@ -199,33 +178,35 @@ export class RunWorker {
       row.requestedBy = redact(request.requestedBy);
       row.reason = request.reason ? redact(request.reason) : null;
       row.params = redactValue(request.params);
-      return await this.execute(job, config, request, row);
+      const granted = request.grant !== undefined && grantValid(this.o.store.grantKey, this.subject(job.queueId, config, request), request.grant);
+      if (!granted) this.checkUngranted(definition, request);
+      return await this.execute(job, config, definition, request, granted, row);
     } catch (error) {
       return this.finish(row, 'failed', error);
     }
   }
 
-  private async execute(job: QueuedJob, config: JobConfig, request: z.output<typeof runRequestSchema>, row: RunRow): Promise<RunRow> {
-    const definition = jobTypes.get(config.type)!;
-    const params = resolveParams(config, request.params);
-    if (request.trigger === 'manual' && !request.source && request.attempt === 1 && job.deliveries === 1) {
-      // From a producer other than opscron's CLI or API: the worker is the first to see it.
-      const destructive = destructiveFor(definition, params) || config.destructive;
-      const entry = { actor: request.requestedBy, source: 'queue' as const, action: destructive ? 'trigger-destructive' : 'trigger', jobId: config.id, params: request.params, reason: request.reason };
-      // A destructive action starts only once it is on the record, and not at all if it
-      // cannot be recorded; any other run's entry is written beside it, as its history row is.
-      if (destructive) {
-        await writeAudit(this.o.store.sql, entry).catch((e: unknown) => {
-          throw new Error(`not started: the audit entry of this destructive run could not be written (${e instanceof Error ? e.message : String(e)})`);
-        });
-      } else {
-        // Entries kept at the same time share one promise: one handler for them all.
-        const kept = writeAudit(this.o.store.sql, entry, { retain: true });
-        if (kept !== this.auditWatched) {
-          this.auditWatched = kept;
-          kept.catch((e) => this.o.logger.error({ err: e }, 'could not write the audit entries of runs before the store closed'));
-        }
-      }
+  private subject(queueId: string, config: JobConfig, request: RunRequest) {
+    return { queueId, job: config.id, params: request.params, requestedBy: request.requestedBy, source: request.source ?? 'queue' };
+  }
+
+  /**
+   * A request no opscron process checked (any BullMQ producer, or one that claims a source
+   * it cannot prove): it may tune a manual run, never retarget it, and a scheduled fire
+   * carries no params at all — the scheduler never sends any.
+   */
+  private checkUngranted(definition: JobDefinition<unknown>, request: RunRequest): void {
+    if ((request.trigger === 'schedule' || request.trigger === 'catch-up') && hasKeys(request.params)) {
+      throw new InvalidRunError(`data.params: a ${request.trigger} fire runs the job as configured and carries no params; send trigger "manual" to tune a run`);
+    }
+    const retargeted = retargetedParams(definition, request.params);
+    if (retargeted.length) throw new InvalidRunError(retargetMessage(definition, retargeted, 'a queue producer'));
+  }
+
+  private async execute(job: QueuedJob, config: JobConfig, definition: JobDefinition<unknown>, request: RunRequest, granted: boolean, row: RunRow): Promise<RunRow> {
+    const params = resolveRequestParams(definition, config, request.params);
+    if (!granted && request.trigger !== 'schedule' && request.trigger !== 'catch-up' && job.deliveries === 1) {
+      await this.auditProducerRun(config, definition, request, params);
     }
 
     if (job.deliveries > 1) await this.recordLostDeliveries(job, row);
@@ -265,15 +246,39 @@ export class RunWorker {
     }
 
     if (outcome) {
-      row.summary = outcome.summary;
-      row.findings = outcome.findings;
-      row.metrics = outcome.metrics ?? null;
-      return this.finish(row, outcome.status, null);
+      const bounded = boundOutcome(outcome);
+      row.summary = bounded.summary;
+      row.findings = bounded.findings;
+      row.metrics = bounded.metrics;
+      return this.finish(row, bounded.status, null);
     }
     const status: RunStatus = failure instanceof RunTimeoutError ? 'timeout' : failure instanceof RunCancelledError ? 'cancelled' : 'failed';
     const final = await this.finish(row, status, failure);
-    await this.maybeRetry(job, config, request, row, failure);
+    await this.maybeRetry(job, config, request, granted, row, failure);
     return final;
+  }
+
+  /**
+   * A run from a producer other than opscron's CLI, API or incidents: the worker is the
+   * first to see it, so it writes the audit entry. A destructive action starts only once
+   * it is on the record, and not at all if it cannot be recorded; any other run's entry is
+   * written beside it, as its history row is.
+   */
+  private async auditProducerRun(config: JobConfig, definition: JobDefinition<unknown>, request: RunRequest, params: unknown): Promise<void> {
+    const destructive = destructiveFor(definition, params) || config.destructive;
+    const entry = { actor: request.requestedBy, source: 'queue' as const, action: destructive ? 'trigger-destructive' : 'trigger', jobId: config.id, params: request.params, reason: request.reason };
+    if (destructive) {
+      await writeAudit(this.o.store.sql, entry).catch((e: unknown) => {
+        throw new Error(`not started: the audit entry of this destructive run could not be written (${e instanceof Error ? e.message : String(e)})`);
+      });
+      return;
+    }
+    // Entries kept at the same time share one promise: one handler for them all.
+    const kept = writeAudit(this.o.store.sql, entry, { retain: true });
+    if (kept !== this.auditWatched) {
+      this.auditWatched = kept;
+      kept.catch((e) => this.o.logger.error({ err: e }, 'could not write the audit entries of runs before the store closed'));
+    }
   }
 
   /**
@@ -352,22 +357,21 @@ export class RunWorker {
     return row;
   }
 
-  private async maybeRetry(job: QueuedJob, config: JobConfig, request: z.output<typeof runRequestSchema>, row: RunRow, failure: unknown): Promise<void> {
-    const retryable = row.status === 'timeout' || (row.status === 'failed' && !(failure instanceof InvalidRunError));
+  private async maybeRetry(job: QueuedJob, config: JobConfig, request: RunRequest, granted: boolean, row: RunRow, failure: unknown): Promise<void> {
+    const retryable = row.status === 'timeout' || (row.status === 'failed' && !(failure instanceof InvalidRunError) && (failure as { retryable?: unknown } | null)?.retryable !== false);
     if (!retryable || this.o.retries === false || row.attempt >= config.retries.attempts) return;
     const next = row.attempt + 1;
-    const delayMs = retryDelay(config, next);
-    const id = `${job.queueId.replace(/-r\d+$/, '')}-r${next}`;
+    const delayMs = retryDelay(config.retries, next);
+    const id = retryQueueId(job.queueId, next);
+    // Checked and audited by now: the retry carries a grant, so it is not audited again. A
+    // source the request could not prove is not passed on.
+    const source = granted ? (request.source ?? 'queue') : 'queue';
+    const data = { ...request, attempt: next, source, grant: grantFor(this.o.store.grantKey, { queueId: id, job: config.id, params: request.params, requestedBy: request.requestedBy, source }) };
     try {
-      await this.o.queue.enqueue([{ id, name: config.id, data: { ...request, attempt: next }, delayMs }]);
+      await this.o.queue.enqueue([{ id, name: config.id, data, delayMs }]);
       this.o.logger.info({ run: row.id, job: config.id, next: id, delayMs }, 'retry scheduled');
     } catch (e) {
       this.o.logger.error({ err: e, run: row.id }, 'could not schedule retry');
     }
   }
-}
-
-/** A queue id for a manual run: unique, and free of ':' (BullMQ reserves it). */
-export function manualRunId(jobId: string): string {
-  return `${jobId}__m${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 }

@@ -81,12 +81,14 @@ export const reportsSchema = z
     maxAge: duration.default(365 * 86_400_000),
     /** At most this many stored reports per kind; the oldest go first. */
     maxCount: z.number().int().min(1).default(500),
+    /** Reports made by hand (API, CLI) are kept apart: at most this many per kind, so they never push scheduled ones out. */
+    maxAdhoc: z.number().int().min(1).default(50),
     /** Who gets each kind by email; nobody means stored only. */
     recipients: z
       .strictObject(Object.fromEntries(REPORT_KINDS.map((k) => [k, recipients])) as Record<(typeof REPORT_KINDS)[number], typeof recipients>)
       .default({ health: [], incident: [], compliance: [], performance: [] }),
   })
-  .default({ path: './var/reports', maxAge: 365 * 86_400_000, maxCount: 500, recipients: { health: [], incident: [], compliance: [], performance: [] } });
+  .default({ path: './var/reports', maxAge: 365 * 86_400_000, maxCount: 500, maxAdhoc: 50, recipients: { health: [], incident: [], compliance: [], performance: [] } });
 
 export const emailSchema = z
   .strictObject({

@@ -5,7 +5,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { findJob, isDestructive, jobsOverview, setJobPaused, triggerRun, type ActionDeps } from '../actions.js';
+import { findJob, jobsOverview, setJobPaused, triggerRun, type ActionDeps } from '../actions.js';
+import { requestParams } from '../run-request.js';
+import { MAX_REPORT_PERIOD_MS } from '../limits.js';
 import { formatIssues } from '../config/load.js';
 import { jobTypes } from '../jobs/index.js';
 import { redactValue } from '../observability/redact.js';
@@ -52,7 +54,7 @@ function need(request: FastifyRequest, reply: FastifyReply, scope: Scope): boole
 }
 
 const triggerBody = z.strictObject({
-  params: z.record(z.string(), z.unknown()).default({}),
+  params: requestParams.default({}),
   reason: z.string().max(2000).optional(),
 });
 const pauseBody = z.strictObject({ reason: z.string().max(2000).optional() });
@@ -85,11 +87,13 @@ const reportBody = z.strictObject({
   kind: z.enum(reportKinds),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
-  /** Length of the period in ms when from is not given. */
-  period: z.number().int().positive().optional(),
+  /** Length of the period in ms when from is not given (at most 366 days). */
+  period: z.number().int().positive().max(MAX_REPORT_PERIOD_MS, { error: `must be at most ${MAX_REPORT_PERIOD_MS} (366 days)` }).optional(),
   incident: z.string().max(100).optional(),
   email: z.boolean().default(false),
 });
+
+const REPORT_BUILDS = 2;
 
 const reportJson = (r: ReportRecord) => ({
   id: r.id, kind: r.kind, title: r.title, status: r.status, createdAt: r.createdAt.toISOString(),
@@ -107,22 +111,25 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
       enabled: job.enabled, paused, destructive, nextRun: nextRun?.toISOString() ?? null,
       lastRun: lastRun ? { id: lastRun.id, status: lastRun.status, at: lastRun.createdAt.toISOString(), summary: lastRun.summary } : null,
       params: redactValue(job.params),
+      // What a trigger may tune (the trigger boundary); any other param needs an admin token.
+      overridable: jobTypes.get(job.type)?.overridable ?? [],
     }));
   });
 
   app.post<{ Params: { id: string } }>('/api/jobs/:id/runs', async (request, reply) => {
+    // The scope first: who may not trigger learns nothing about jobs, not even which exist.
+    if (!need(request, reply, 'trigger')) return;
     const job = findJob(config, request.params.id);
-    const asked = (request.body as { params?: unknown } | null)?.params;
-    if (!need(request, reply, isDestructive(job, asked && typeof asked === 'object' ? (asked as Record<string, unknown>) : {}) ? 'admin' : 'trigger')) return;
     const body = parse(triggerBody, request.body, 'body');
-    const queueId = await triggerRun(deps, { jobId: job.id, params: body.params, reason: body.reason, actor: request.principal!.name, source: 'api' });
+    // Destructive runs and overrides of config-only params need admin (checkTrigger says which).
+    const queueId = await triggerRun(deps, { jobId: job.id, params: body.params, reason: body.reason, actor: request.principal!.name, source: 'api', scope: request.principal!.scope });
     return reply.code(202).send({ runId: queueId, job: job.id, status: 'queued' });
   });
 
   for (const action of ['pause', 'resume'] as const) {
     app.post<{ Params: { id: string } }>(`/api/jobs/:id/${action}`, async (request, reply) => {
-      const job = findJob(config, request.params.id);
       if (!need(request, reply, 'admin')) return;
+      const job = findJob(config, request.params.id);
       const body = parse(pauseBody, request.body, 'body');
       await setJobPaused(deps, job.id, action === 'pause', request.principal!.name, 'api', body.reason);
       return { job: job.id, paused: action === 'pause' };
@@ -165,14 +172,20 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   // Builds a report now (the same path as the report jobs): 201 with it, PDF at its pdf path.
+  // At most REPORT_BUILDS at once per process: a report holds the store and the CPU for seconds.
+  let building = 0;
   app.post('/api/reports', async (request, reply) => {
     if (!need(request, reply, 'trigger')) return;
     const body = parse(reportBody, request.body, 'body');
     if (body.kind === 'incident' && !body.incident) throw new BadRequest('body.incident: missing — an incident report needs the incident id');
+    if (building >= REPORT_BUILDS) {
+      return reply.code(429).header('retry-after', '5').send({ error: 'busy', code: 'OPSCRON_BUSY', message: `${building} reports are being built; ask again in a few seconds` });
+    }
+    building++;
     const produced = await produceReport({ sql: store.sql, config, now: () => new Date() }, {
       kind: body.kind, from: body.from ? new Date(body.from) : undefined, to: body.to ? new Date(body.to) : undefined,
-      lengthMs: body.period, incidentId: body.incident, email: body.email,
-    });
+      lengthMs: body.period, incidentId: body.incident, email: body.email, origin: 'api',
+    }).finally(() => building--);
     if (produced.delivery) deps.onMailQueued?.();
     await writeAudit(store.sql, { actor: request.principal!.name, source: 'api', action: 'report', jobId: null, params: { kind: body.kind, from: body.from, to: body.to, email: body.email }, reason: undefined });
     return reply.code(201).send({ ...reportJson(produced.record), delivery: produced.delivery });

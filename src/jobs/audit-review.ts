@@ -31,6 +31,7 @@ export const auditReview = defineJob({
   type: 'audit-review',
   summary: 'Audit controls with ids and evidence: RBAC (CIS 5.1), pod security (Polaris), resources and availability, operations',
   params: auditReviewParams,
+  overridable: ['sections', 'policy', 'period', 'backupTarget'],
   async run(ctx, params) {
     const findings: Finding[] = [];
     const cluster = params.sections.some((s) => s !== 'operations');

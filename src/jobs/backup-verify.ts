@@ -30,6 +30,7 @@ export const backupVerify = defineJob({
   type: 'backup-verify',
   summary: 'Restore the latest backup into a scratch database and prove its row counts and sample checksums',
   params: backupVerifyParams,
+  overridable: ['maxAge'],
   async run(ctx, params) {
     const database = databaseOf(ctx, params.database);
     const resource = `db/${database.name}`;

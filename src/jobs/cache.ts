@@ -27,6 +27,7 @@ export const cacheHealth = defineJob({
   type: 'cache-health',
   summary: 'Redis health from INFO, MEMORY DOCTOR and LATENCY DOCTOR: hit ratio, evictions, memory, fragmentation, clients, slowlog',
   params: cacheHealthParams,
+  overridable: ['hitRatio', 'memoryWarn', 'memoryCritical'],
   async run(ctx, params) {
     const cache = cacheOf(ctx, params.cache);
     const snapshot = await withRedis(cache.url, readRedis);
@@ -56,6 +57,7 @@ export const cacheOptimize = defineJob({
   type: 'cache-optimize',
   summary: 'Concrete Redis settings advice with the reason; apply: true (with confirm) makes the safe CONFIG SET changes',
   params: cacheOptimizeParams,
+  overridable: ['sample', 'bigKeyBytes', 'apply'],
   destructive: (p) => p.apply,
   async run(ctx, params) {
     const cache = cacheOf(ctx, params.cache);
@@ -110,6 +112,7 @@ export const cacheClear = defineJob({
   type: 'cache-clear',
   summary: "Clear cache keys by pattern (the runbook's clear-cache.sh): count first, then SCAN + UNLINK in batches",
   params: cacheClearParams,
+  overridable: ['dryRun', 'batch'],
   destructive: (p) => !p.dryRun,
   async run(ctx, params) {
     const cache = cacheOf(ctx, params.cache);

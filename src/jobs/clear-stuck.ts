@@ -37,6 +37,7 @@ export const clearStuck = defineJob({
   type: 'clear-stuck',
   summary: 'Stuck BullMQ jobs (active too long, or stalled) and PostgreSQL sessions idle in transaction: report, retry/fail, terminate',
   params: clearStuckParams,
+  overridable: ['action', 'idleInTransaction', 'terminate'],
   destructive: (p) => p.action !== 'report' || p.terminate,
   async run(ctx, params) {
     const findings: Finding[] = [];

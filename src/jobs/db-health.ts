@@ -18,6 +18,7 @@ export const dbHealth = defineJob({
   type: 'db-health',
   summary: 'PostgreSQL health as PgHero checks it: connections, long and blocked queries, cache hit rate, replication, wraparound, sequences, indexes',
   params: dbHealthParams,
+  overridable: ['longRunning', 'idleInTransaction', 'cacheHitRate', 'sequenceRatio'],
   async run(ctx, params) {
     const database = databaseOf(ctx, params.database);
     const stats = await withClient(database.url, (client) => readPgStats(client, { longRunningSeconds: params.longRunning / 1000, idleInTransactionSeconds: params.idleInTransaction / 1000 }));

@@ -20,7 +20,8 @@ export const debugLoggingParams = z.strictObject({
   configMap: z.string().min(1),
   key: z.string().min(1).default('LOG_LEVEL'),
   level: z.string().min(1).default('debug'),
-  ttl: duration.default(30 * 60_000),
+  /** How long until the previous value is put back: at most a day, so a forgotten debug level does not stay. */
+  ttl: duration.refine((ms) => ms >= 1000 && ms <= 86_400_000, { error: 'must be from 1s to 24h' }).default(30 * 60_000),
   restart: z.boolean().default(false),
 });
 
@@ -28,6 +29,9 @@ export const debugLogging = defineJob({
   type: 'debug-logging',
   summary: 'Set LOG_LEVEL=debug in a service\'s ConfigMap and put it back automatically after a TTL (also across restarts)',
   params: debugLoggingParams,
+  overridable: ['level', 'ttl', 'restart'],
+  // It writes to the cluster (a ConfigMap, and with restart a rollout): admin and confirm, audited.
+  destructive: true,
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);
     const { namespace, service } = kubeTarget(ctx, params);

@@ -5,14 +5,15 @@
  * wrong one or none at all is critical; /metrics that cannot be read or parsed is a warning.
  */
 import { setMaxListeners } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
 import { duration, type ServiceConfig } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
+import { linearPattern, linearRegex } from '../analysis/pattern.js';
 import { parseExposition } from '../analysis/prometheus-text.js';
 import { probeDependency } from '../integrations/dependencies.js';
+import { readBoundedText } from '../integrations/files.js';
 import { probe, type Certificate, type ProbeResult } from '../integrations/http.js';
 import { redact } from '../observability/redact.js';
 import { defineJob, statusOf, type Finding, type JobContext, type JobOutcome } from './types.js';
@@ -27,8 +28,8 @@ const headerCondition = z.strictObject({
   name: z.string().min(1),
   /** Exact value; without it (and without `matches`) the header only has to be present. */
   equals: z.string().optional(),
-  /** A regular expression the value must match. */
-  matches: z.string().refine((r) => { try { new RegExp(r); return true; } catch { return false; } }, { error: 'must be a valid regular expression' }).optional(),
+  /** A regular expression (RE2 syntax: linear time) the value must match. */
+  matches: linearRegex.optional(),
 });
 
 export const healthCheckParams = z
@@ -117,8 +118,9 @@ export const healthCheck = defineJob({
   type: 'health-check',
   summary: 'HTTP health endpoint: status code, response time and JSON body conditions',
   params: healthCheckParams,
+  overridable: ['method', 'expectStatus', 'maxResponseTime', 'requestTimeout', 'json', 'expectHeaders', 'scrapeMetrics', 'tls', 'checkDependencies', 'concurrency', 'reuseConnections'],
   async run(ctx, params) {
-    const ca = params.caFile ? await readFile(params.caFile, 'utf8') : undefined;
+    const ca = params.caFile ? await readBoundedText(params.caFile, 'caFile') : undefined;
     if (params.services) return fanOut(ctx, params, ca);
     const service = params.service === undefined ? undefined : findService(ctx, params.service);
     return checkOne(ctx, params, service, ca);
@@ -198,7 +200,7 @@ async function checkOne(ctx: JobContext, params: HealthCheckParams, service: Ser
     const value = result.headers[condition.name.toLowerCase()];
     const wrong = value === undefined ? 'is missing'
       : condition.equals !== undefined && value !== condition.equals ? `is ${JSON.stringify(value)}, expected ${JSON.stringify(condition.equals)}`
-        : condition.matches !== undefined && !new RegExp(condition.matches).test(value) ? `is ${JSON.stringify(value)}, expected to match /${condition.matches}/`
+        : condition.matches !== undefined && !linearPattern(condition.matches).test(value) ? `is ${JSON.stringify(value)}, expected to match /${condition.matches}/`
           : null;
     if (wrong) findings.push({ severity: 'critical', check: 'http.header', resource, message: `header ${condition.name} ${wrong}`, remedy: `A wrong or missing ${condition.name} header usually means a different version or a proxy answered: check what is deployed and the route to it.` });
   }

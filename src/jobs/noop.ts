@@ -11,6 +11,7 @@ export const noop = defineJob({
   type: 'noop',
   summary: 'Does nothing and succeeds: a smoke test of scheduling, queue and history',
   params: z.strictObject({ sleep: duration.default(0) }),
+  overridable: ['sleep'],
   async run(ctx, params) {
     // Sleeps in steps of at most a second, reporting progress, so long no-ops show it too.
     for (let slept = 0; slept < params.sleep; ) {

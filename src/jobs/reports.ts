@@ -6,23 +6,26 @@
  */
 import { z } from 'zod';
 import { duration, emailAddress, type ReportKind } from '../config/schema.js';
+import { MAX_REPORT_PERIOD_MS } from '../limits.js';
 import { produceReport } from '../reports/publish.js';
 import { defineJob, type JobDefinition } from './types.js';
 
 const base = {
-  /** How far back the report looks from now. */
-  period: duration.optional(),
+  /** How far back the report looks from now (at most 366 days). */
+  period: duration.refine((ms) => ms > 0 && ms <= MAX_REPORT_PERIOD_MS, { error: 'must be more than 0 and at most 366d' }).optional(),
   /** Email it to the kind's recipients (reports.recipients) or these. */
   email: z.boolean().default(true),
   recipients: z.array(emailAddress).optional(),
 };
 
-function reportJob<S extends z.ZodRawShape>(kind: ReportKind, summary: string, extra: S): JobDefinition<z.output<z.ZodObject<typeof base & S>>> {
+/** A trigger may choose the period and whether to mail it, never where the mail goes. */
+function reportJob<S extends z.ZodRawShape>(kind: ReportKind, summary: string, extra: S, tunable: readonly (keyof S & string)[] = []): JobDefinition<z.output<z.ZodObject<typeof base & S>>> {
   const params = z.strictObject({ ...base, ...extra }) as unknown as z.ZodType<z.output<z.ZodObject<typeof base & S>>>;
   return defineJob({
     type: `${kind}-report`,
     summary,
     params,
+    overridable: ['period', 'email', ...tunable] as never,
     async run(ctx, p) {
       const q = p as { period?: number; email: boolean; recipients?: string[]; backupTarget?: number; incident?: string };
       const produced = await produceReport(
@@ -47,7 +50,7 @@ export const performanceReport = reportJob('performance', 'Performance report PD
 export const complianceReport = reportJob('compliance', 'Compliance report PDF: audit controls, backup freshness, destructive actions', {
   /** A backup older than this fails its freshness control. */
   backupTarget: duration.default(26 * 3_600_000),
-});
+}, ['backupTarget']);
 export const incidentReport = reportJob('incident', 'Incident report PDF: timeline, actions, time to detect and recover (runs when an incident resolves)', {
   incident: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, { error: 'must be an incident id' }),
-});
+}, ['incident']);

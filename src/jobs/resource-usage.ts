@@ -24,6 +24,7 @@ export const resourceUsage = defineJob({
   type: 'resource-usage',
   summary: 'kubectl top pods, judged: usage against requests and limits, missing limits, restarts',
   params: resourceUsageParams,
+  overridable: ['warnPercent', 'criticalPercent', 'restartsWarn'],
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);
     const service = params.service === undefined ? undefined : serviceOf(ctx, params.service);

@@ -61,6 +61,13 @@ export interface JobDefinition<P = unknown> {
   summary: string;
   /** Validated at config load, at enqueue and again in the worker. */
   params: z.ZodType<P>;
+  /**
+   * The params a trigger may override: they tune the run (thresholds, limits, a period,
+   * dryRun) and never change what it talks to or acts on. Everything else — URLs, headers,
+   * CA files, databases, caches, namespaces, patterns — comes from the configuration, or
+   * from an admin's override, audited as such (DESIGN.md, "The trigger boundary").
+   */
+  overridable: readonly (keyof P & string)[];
   /** Needs `confirm: true` in params; always written to the audit log. A function: destructive for these params only (rollout restart, not rollout verify). */
   destructive?: boolean | ((params: P) => boolean);
   run(ctx: JobContext, params: P): Promise<JobOutcome>;

@@ -1,5 +1,6 @@
 /** Report periods and calendar days in a time zone. */
 import { OpscronError } from '../errors.js';
+import { MAX_REPORT_PERIOD_MS } from '../limits.js';
 import type { Period } from './types.js';
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
@@ -26,8 +27,15 @@ export function daysOf(period: Period): string[] {
 /** A period ending at `to` (default now) and lasting `lengthMs`, or from explicit bounds. */
 export function periodOf(options: { from?: Date; to?: Date; lengthMs: number; timeZone: string; now: Date }): Period {
   const to = options.to ?? options.now;
+  if (!Number.isFinite(options.lengthMs) || options.lengthMs <= 0 || options.lengthMs > MAX_REPORT_PERIOD_MS) {
+    throw new OpscronError('OPSCRON_BAD_PERIOD', `period length ${options.lengthMs} ms — must be more than 0 and at most ${MAX_REPORT_PERIOD_MS / 86_400_000} days`);
+  }
   const from = options.from ?? new Date(to.getTime() - options.lengthMs);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new OpscronError('OPSCRON_BAD_PERIOD', 'period: "from" and "to" must be valid times');
   if (!(from < to)) throw new OpscronError('OPSCRON_BAD_PERIOD', `period ${from.toISOString()} .. ${to.toISOString()} — "from" must be before "to"`);
+  if (to.getTime() - from.getTime() > MAX_REPORT_PERIOD_MS) {
+    throw new OpscronError('OPSCRON_BAD_PERIOD', `period ${from.toISOString()} .. ${to.toISOString()} — a report covers at most ${MAX_REPORT_PERIOD_MS / 86_400_000} days; make several`);
+  }
   return { from, to, timeZone: options.timeZone };
 }
 

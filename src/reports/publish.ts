@@ -8,7 +8,7 @@ import { InvalidRunError } from '../errors.js';
 import { FileStorage } from '../integrations/storage.js';
 import type { Sql } from '../store/sql.js';
 import { serviceOfJobs } from './data.js';
-import { applyRetention, newReportId, storeReport, type ReportRecord } from './deliver/stored.js';
+import { applyRetention, newReportId, storeReport, type ReportOrigin, type ReportRecord } from './deliver/stored.js';
 import { channelOf, queueDelivery, recipientsOf } from './deliver/outbox.js';
 import { BACKUP_JOB_TYPES, composeComplianceReport, loadComplianceInputs } from './model/compliance.js';
 import { composeHealthReport, loadHealthInputs } from './model/health.js';
@@ -32,6 +32,8 @@ export interface ReportRequest {
   email?: boolean;
   recipients?: string[];
   runId?: string;
+  /** Who asked: a job or an incident (kept by reports.maxCount), or by hand (api, cli: reports.maxAdhoc). Default job. */
+  origin?: ReportOrigin;
 }
 
 export interface ReportDeps {
@@ -106,7 +108,7 @@ export async function produceReport(deps: ReportDeps, request: ReportRequest): P
   const t3 = performance.now();
   const storage = new FileStorage(deps.config.reports.path);
   const id = newReportId(request.kind, report.generatedAt);
-  const record = await storeReport(deps.sql, storage, { id, kind: request.kind, title: report.title, period: report.period, createdAt: report.generatedAt, runId: request.runId, status: report.status, summary: summarize(report), pdf });
+  const record = await storeReport(deps.sql, storage, { id, kind: request.kind, title: report.title, period: report.period, createdAt: report.generatedAt, runId: request.runId, origin: request.origin ?? 'job', status: report.status, summary: summarize(report), pdf });
   let delivery: Produced['delivery'] = null;
   const recipients = request.recipients ?? recipientsOf(deps.config, request.kind);
   if (request.email !== false && recipients.length) {

@@ -3,6 +3,7 @@
  * or PGlite under ./var/db. Same SQL either way; migrations run at open.
  */
 import { drainAudit } from './audit.js';
+import { grantKey } from './keys.js';
 import { migrations } from './migrations.js';
 import { RunPages } from './run-pages.js';
 import { RunLog } from './runs.js';
@@ -11,6 +12,10 @@ import { connectPostgres, openPglite, type Sql } from './sql.js';
 export interface Store {
   sql: Sql;
   runLog: RunLog;
+  /** Signs the run requests opscron checked (src/run-request.ts); every process on this store has the same. */
+  grantKey: Buffer;
+  /** Only this process can open it (the embedded store): any other worker that wrote to it is gone. */
+  exclusive: boolean;
   /** API pages of runs, cached and revalidated per request. */
   runPages: RunPages;
   ping(): Promise<void>;
@@ -44,8 +49,10 @@ export async function migrate(sql: Sql): Promise<number[]> {
 
 export async function openStore(options: { databaseUrl?: string; path: string }): Promise<Store> {
   const sql = options.databaseUrl ? connectPostgres(options.databaseUrl) : await openPglite(options.path);
+  let key: Buffer;
   try {
     await migrate(sql);
+    key = await grantKey(sql);
   } catch (error) {
     await sql.close().catch(() => {});
     throw error;
@@ -54,6 +61,8 @@ export async function openStore(options: { databaseUrl?: string; path: string })
   return {
     sql,
     runLog,
+    grantKey: key,
+    exclusive: sql.kind === 'pglite',
     runPages: new RunPages(sql),
     ping: async () => {
       await sql.query('select 1');

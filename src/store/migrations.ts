@@ -179,4 +179,30 @@ drop index runs_queue_id;
 create index runs_redelivered on runs (queue_id) where queue_id <> id;
 `,
   },
+  {
+    version: 4,
+    name: 'grant key, worker heartbeats, report origin',
+    sql: `
+-- A key only opscron's own processes read: it signs the run requests they checked and
+-- audited, so a worker can tell them from what any other queue producer sends.
+create table opscron_keys (
+  name       text primary key,
+  value      text not null,
+  created_at timestamptz not null default now()
+);
+
+-- Every process that runs jobs beats here; a run still marked running whose worker has
+-- stopped beating is closed as failed by whichever process notices first.
+create table worker_heartbeats (
+  name       text primary key,
+  started_at timestamptz not null,
+  beat_at    timestamptz not null
+);
+
+-- Who asked for a report: scheduled jobs and incidents are kept by reports.maxCount per
+-- kind; reports made by hand (API, CLI) by reports.maxAdhoc, so they never push the
+-- scheduled ones out.
+alter table reports add column origin text not null default 'job' check (origin in ('job', 'incident', 'api', 'cli'));
+`,
+  },
 ];

@@ -64,14 +64,16 @@ describe('opscron CLI', () => {
     expect(JSON.parse(slow.stdout)).toMatchObject({ status: 'warning', findings: [{ check: 'http.response-time' }] });
     target.behaviour = { status: 500 };
     expect((await runOpscron(['run', 'web', '--config', file], { cwd: dir })).code).toBe(2);
+    target.behaviour = {};
+    // Bad params are refused before anything runs: exit 3, the field named, nothing recorded.
     const bad = await runOpscron(['run', 'web', '--config', file, '--set', 'expectStatus=abc'], { cwd: dir });
     expect(bad.code).toBe(3);
-    expect(bad.stdout).toMatch(/FAILED .*params\.expectStatus: "abc"/);
+    expect(bad.stderr).toMatch(/bad params: params\.expectStatus: "abc"/);
     const unknown = await runOpscron(['run', 'nope', '--config', file], { cwd: dir });
     expect(unknown).toMatchObject({ code: 3 });
     expect(unknown.stderr).toMatch(/unknown job "nope"; configured jobs: web/);
     const history = await runOpscron(['history', 'web', '--config', file], { cwd: dir });
-    expect(history.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[4])).toEqual(['failed', 'critical', 'warning', 'ok']);
+    expect(history.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[4])).toEqual(['critical', 'warning', 'ok']);
     const badLimit = await runOpscron(['history', '--limit', 'lots', '--config', file], { cwd: dir });
     expect(badLimit.code).toBe(3);
     expect(badLimit.stderr).toMatch(/--limit "lots": must be a whole number from 1 to 1000/);

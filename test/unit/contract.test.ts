@@ -69,8 +69,8 @@ describe('outcomes', () => {
 describe('retries and slots', () => {
   const job = { retries: { attempts: 5, backoff: 1000, maxBackoff: 5000 } };
   it('backs off exponentially with jitter in [½, 1] of the step, capped', () => {
-    expect([2, 3, 4, 5].map((n) => retryDelay(job, n, () => 1))).toEqual([1000, 2000, 4000, 5000]);
-    expect([2, 3, 4, 5].map((n) => retryDelay(job, n, () => 0))).toEqual([500, 1000, 2000, 2500]);
+    expect([2, 3, 4, 5].map((n) => retryDelay(job.retries, n, () => 1))).toEqual([1000, 2000, 4000, 5000]);
+    expect([2, 3, 4, 5].map((n) => retryDelay(job.retries, n, () => 0))).toEqual([500, 1000, 2000, 2500]);
   });
   it('derives queue ids without ":" and jitter that every replica agrees on', () => {
     expect(slotQueueId('nightly-backup', 1795708800000)).toBe('nightly-backup__1795708800000');

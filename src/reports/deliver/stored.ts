@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ReportKind } from '../../config/schema.js';
 import type { FileStorage } from '../../integrations/storage.js';
+import { pgJson } from '../../store/copy.js';
 import type { Sql } from '../../store/sql.js';
 import type { Period, ReportSummary } from '../types.js';
 import { compactUtc, utcDatePath } from '../../clock.js';
@@ -26,11 +27,13 @@ export interface ReportRecord {
 }
 
 
+export type ReportOrigin = 'job' | 'incident' | 'api' | 'cli';
+
 export function newReportId(kind: ReportKind, at: Date): string {
   return `${kind}-${compactUtc(at)}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function storeReport(sql: Sql, storage: FileStorage, input: { id: string; kind: ReportKind; title: string; period: Period; createdAt: Date; runId?: string; status: ReportRecord['status']; summary: ReportSummary; pdf: Buffer }): Promise<ReportRecord> {
+export async function storeReport(sql: Sql, storage: FileStorage, input: { id: string; kind: ReportKind; title: string; period: Period; createdAt: Date; runId?: string; origin: ReportOrigin; status: ReportRecord['status']; summary: ReportSummary; pdf: Buffer }): Promise<ReportRecord> {
   const at = input.createdAt;
   const key = `${input.kind}/${utcDatePath(at).slice(0, 7)}/${input.id}.pdf`;
   const stored = await storage.put(key, input.pdf);
@@ -40,9 +43,9 @@ export async function storeReport(sql: Sql, storage: FileStorage, input: { id: s
   };
   try {
     await sql.query(
-      `insert into reports (id, kind, title, period_from, period_to, timezone, created_at, run_id, storage_key, bytes, sha256, status, summary)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [record.id, record.kind, record.title, record.periodFrom, record.periodTo, record.timezone, record.createdAt, record.runId, key, record.bytes, record.sha256, record.status, JSON.stringify(record.summary)],
+      `insert into reports (id, kind, title, period_from, period_to, timezone, created_at, run_id, storage_key, bytes, sha256, status, summary, origin)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [record.id, record.kind, record.title, record.periodFrom, record.periodTo, record.timezone, record.createdAt, record.runId, key, record.bytes, record.sha256, record.status, pgJson(record.summary), input.origin],
     );
   } catch (error) {
     await storage.remove(key).catch(() => {});
@@ -74,14 +77,21 @@ export async function listReports(sql: Sql, filter: { kind?: string; limit: numb
   return rows.map(toRecord);
 }
 
-/** Deletes reports past the maximum age, and beyond the newest `maxCount` of each kind. */
-export async function applyRetention(sql: Sql, storage: FileStorage, policy: { maxAge: number; maxCount: number }, now: Date): Promise<number> {
+/**
+ * Deletes reports past the maximum age, and beyond the newest `maxCount` of each kind —
+ * counted apart for reports made by hand (API, CLI: `maxAdhoc`), so asking for reports
+ * never pushes the scheduled ones out.
+ */
+export async function applyRetention(sql: Sql, storage: FileStorage, policy: { maxAge: number; maxCount: number; maxAdhoc: number }, now: Date): Promise<number> {
   const { rows } = await sql.query<{ id: string; storage_key: string }>(
     `delete from reports where id in (
-       select id from (select id, created_at, row_number() over (partition by kind order by created_at desc, id desc) as n from reports) ranked
-        where created_at < $1 or n > $2)
+       select id from (
+         select id, created_at, origin in ('api', 'cli') as adhoc,
+                row_number() over (partition by kind, origin in ('api', 'cli') order by created_at desc, id desc) as n
+           from reports) ranked
+        where created_at < $1 or n > case when adhoc then $3::int else $2::int end)
      returning id, storage_key`,
-    [new Date(now.getTime() - policy.maxAge), policy.maxCount],
+    [new Date(now.getTime() - policy.maxAge), policy.maxCount, policy.maxAdhoc],
   );
   for (const row of rows) await storage.remove(row.storage_key).catch(() => {});
   return rows.length;
