@@ -4,7 +4,7 @@
  * grace period (then cancel them), close HTTP, queue and store.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import type { OpscronConfig } from './config/schema.js';
 import { OpscronError } from './errors.js';
 import { buildServer, type HttpDeps } from './http/server.js';
@@ -19,7 +19,9 @@ import { DeliveryWorker } from './reports/deliver/outbox.js';
 import { Reverter } from './reverts/reverter.js';
 import { Scheduler } from './scheduler.js';
 import { openStore, type Store } from './store/index.js';
-import { failOrphanedRuns, pruneRuns } from './store/runs.js';
+import { pruneRuns } from './store/runs.js';
+import { auditStats } from './store/audit.js';
+import { startLoop, type Loop } from './loop.js';
 import { RunWorker } from './worker.js';
 
 export type Role = 'all' | 'scheduler' | 'worker';
@@ -65,72 +67,93 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
     throw new OpscronError('OPSCRON_ROLE_NEEDS_SHARED', `--role ${role} needs a shared queue and store: set REDIS_URL and DATABASE_URL (the embedded ones live inside one process, so use --role all)`);
   }
   const metrics = options.metrics ?? new Metrics({ defaultMetrics: true });
+  const clock = options.clock ?? systemClock;
   const { store, queue, locks } = await openBackends(config);
+  watchBackends(metrics, store, queue);
+  // Report emails and incident alerts go out from the processes that run jobs; incidents
+  // follow the outcomes those processes see.
+  const deliveries = role === 'scheduler' ? null : new DeliveryWorker({ config, sql: store.sql, logger, metrics });
+  const incidents = role === 'scheduler' ? null : new IncidentManager({ config, store, queue, logger, metrics, onMailQueued: () => deliveries?.kick() });
+  const worker = role === 'scheduler' ? null : new RunWorker({ config, store, queue, locks, logger, metrics, clock, onRunFinished: (row, job) => incidents?.observe(row, job) });
+  const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock });
+  // Temporary changes (debug-logging) are put back on time by the processes that run jobs.
+  const reverter = role === 'scheduler' || !config.kubernetes ? null : new Reverter({ config, sql: store.sql, logger });
+  let retention: Loop | null = null;
+  let http: FastifyInstance | null = null;
+  let address: string | null = null;
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Each part stops even if the one before failed to; what failed is logged.
+      const steps: [string, () => Promise<unknown> | undefined][] = [
+        ['retention', () => retention?.stop()], ['scheduler', () => scheduler?.stop()], ['worker', () => worker?.stop(config.scheduler.shutdownGrace)],
+        ['incidents', () => incidents?.stop()], ['reverter', () => reverter?.stop()], ['deliveries', () => deliveries?.stop()],
+        ['http', () => http?.close()], ['queue', () => queue.close()], ['locks', () => locks.close()], ['store', () => store.close()],
+      ];
+      for (const [name, step] of steps) {
+        try {
+          await step();
+        } catch (error) {
+          logger.error({ err: error, part: name }, 'could not stop cleanly');
+        }
+      }
+      logger.info('opscron stopped');
+    })());
+
+  try {
+    // The port first: a process that cannot serve its API (port taken) must not go on as a
+    // headless worker; it fails before any job runs.
+    if (options.http !== false) {
+      http = buildServer({ config, store, queue, metrics, scheduler, worker, logger, onMailQueued: () => deliveries?.kick() });
+      const secured = config.http.tokens.length > 0;
+      const host = secured ? (config.http.host ?? '0.0.0.0') : '127.0.0.1';
+      if (!secured) logger.warn({ host }, 'no API token configured (http.tokens or OPSCRON_API_TOKEN): the HTTP server listens on loopback only and /api is open to local callers');
+      address = await http.listen({ port: config.http.port, host });
+    }
+    await worker?.start();
+    deliveries?.start();
+    reverter?.start();
+    scheduler?.on('error', () => {}); // logged by the scheduler; the loop goes on
+    await scheduler?.start();
+    retention = role === 'worker' ? null : startLoop({
+      clock, intervalMs: 3_600_000, immediate: false,
+      step: async () => {
+        const n = await pruneRuns(store.sql, new Date(clock.now() - config.store.retention));
+        if (n) logger.info({ deleted: n }, 'pruned run history past retention');
+      },
+      onError: (error) => logger.warn({ err: error }, 'could not prune run history'),
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  logger.info({ role, queue: queue.kind, store: store.sql.kind, jobs: config.jobs.length, http: address }, 'opscron started');
+  return { config, store, queue, metrics, scheduler, worker, deliveries, incidents, http, address, stop };
+}
+
+/** Gauges and counters read from the store and the queue when /metrics is scraped. */
+function watchBackends(metrics: Metrics, store: Store, queue: RunQueue): void {
   metrics.queueJobs.collect = async function collect() {
     // Read at scrape time; a queue that does not answer leaves the last values.
     const counts = await queue.counts().catch(() => null);
     if (counts) for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
   };
-  if (store.sql.kind === 'pglite') {
-    // The embedded store has one user: a run still marked running was cut off when this
-    // process last stopped, and nobody else will finish it.
-    const orphans = await failOrphanedRuns(store.sql, 'opscron stopped while this run was in progress');
-    if (orphans) logger.warn({ runs: orphans }, 'closed runs left running by a previous stop');
-  }
   metrics.incidentsOpen.collect = async function collect() {
     const { rows } = await store.sql.query<{ service: string; signal: string }>(`select service, jsonb_array_elements_text(signals) as signal from incidents where status = 'open'`).catch(() => ({ rows: null }));
     if (!rows) return;
     this.reset();
     for (const r of rows) this.set({ service: r.service, signal: r.signal }, 1);
   };
-  // Report emails and incident alerts go out from the processes that run jobs; incidents
-  // follow the outcomes those processes see.
-  const deliveries = role === 'scheduler' ? null : new DeliveryWorker({ config, sql: store.sql, logger, metrics });
-  const incidents = role === 'scheduler' ? null : new IncidentManager({ config, store, queue, logger, metrics, onMailQueued: () => deliveries?.kick() });
-  const worker = role === 'scheduler' ? null : new RunWorker({ config, store, queue, locks, logger, metrics, onRunFinished: (row, job) => incidents?.observe(row, job) });
-  const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock: options.clock });
-  // Temporary changes (debug-logging) are put back on time by the processes that run jobs.
-  const reverter = role === 'scheduler' || !config.kubernetes ? null : new Reverter({ config, sql: store.sql, logger });
-  worker?.start();
-  deliveries?.start();
-  reverter?.start();
-  scheduler?.on('error', () => {}); // logged by the scheduler; the loop goes on
-  await scheduler?.start();
-
-  let http: FastifyInstance | null = null;
-  let address: string | null = null;
-  if (options.http !== false) {
-    http = buildServer({ config, store, queue, metrics, scheduler, worker, logger, onMailQueued: () => deliveries?.kick() });
-    const secured = config.http.tokens.length > 0;
-    const host = secured ? (config.http.host ?? '0.0.0.0') : '127.0.0.1';
-    if (!secured) logger.warn({ host }, 'no API token configured (http.tokens or OPSCRON_API_TOKEN): the HTTP server listens on loopback only and /api is open to local callers');
-    address = await http.listen({ port: config.http.port, host });
-  }
-
-  const retention = role === 'worker' ? null : setInterval(() => {
-    pruneRuns(store.sql, new Date(Date.now() - config.store.retention))
-      .then((n) => n && logger.info({ deleted: n }, 'pruned run history past retention'))
-      .catch((error) => logger.warn({ err: error }, 'could not prune run history'));
-  }, 3_600_000);
-  retention?.unref();
-
-  logger.info({ role, queue: queue.kind, store: store.sql.kind, jobs: config.jobs.length, http: address }, 'opscron started');
-  let stopping: Promise<void> | null = null;
-  return {
-    config, store, queue, metrics, scheduler, worker, deliveries, incidents, http, address,
-    stop: () =>
-      (stopping ??= (async () => {
-        if (retention) clearInterval(retention);
-        await scheduler?.stop();
-        await worker?.stop(config.scheduler.shutdownGrace);
-        await incidents?.stop();
-        await reverter?.stop();
-        await deliveries?.stop();
-        await http?.close();
-        await queue.close();
-        await locks.close();
-        await store.close();
-        logger.info('opscron stopped');
-      })()),
+  metrics.historyWriteErrors.collect = function collect() {
+    this.reset();
+    const runs = store.runLog.stats;
+    for (const [log, stats] of [['runs', { retried: runs.writeErrors, repaired: runs.repaired, dropped: runs.dropped }], ['audit', { retried: auditStats.writeErrors, repaired: auditStats.repaired, dropped: auditStats.dropped }]] as const) {
+      for (const [outcome, n] of Object.entries(stats)) this.inc({ log, outcome }, n);
+    }
+  };
+  metrics.historyBacklog.collect = function collect() {
+    this.set(store.runLog.backlog);
   };
 }

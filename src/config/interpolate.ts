@@ -4,7 +4,8 @@
  * whole reference and reads as a number or boolean becomes one (`port: ${PORT:-8080}`).
  */
 const REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-const SECRET_KEY = /pass(word)?|secret|token|key|credential|url|dsn|auth/i;
+/** Keys and variable names whose whole value is a secret. */
+export const SECRET_NAME = /pass(word)?|secret|token|credential|auth|cookie|session|api[-_]?key|[-_]key$/i;
 
 export interface Interpolated {
   value: unknown;
@@ -34,13 +35,16 @@ export function interpolate(root: unknown, env: Record<string, string | undefine
       whole = match === text;
       const value = env[name];
       if (value !== undefined && value !== '') {
-        if (SECRET_KEY.test(key) || SECRET_KEY.test(name)) secrets.push(value);
+        // A secret by its name; a URL's password is found in the finished value below, so a
+        // port or host interpolated into a URL stays readable in logs.
+        if (SECRET_NAME.test(key) || SECRET_NAME.test(name)) secrets.push(value);
         return value;
       }
       if (fallback !== undefined) return fallback;
       issues.push(`${path || '(root)'}: \${${name}} — environment variable ${name} is not set and has no default (write \${${name}:-default})`);
       return '';
     });
+    if (result !== text && result.includes('://')) secrets.push(...urlPasswords(result));
     if (whole) {
       if (/^-?\d+(\.\d+)?$/.test(result)) return Number(result);
       if (result === 'true' || result === 'false') return result === 'true';
@@ -49,4 +53,18 @@ export function interpolate(root: unknown, env: Record<string, string | undefine
   };
 
   return { value: visit(root, '', ''), issues, secrets };
+}
+
+/** The password of each URL in `text` (as written and decoded): what to redact of it. */
+export function urlPasswords(text: string): string[] {
+  const out: string[] = [];
+  for (const match of text.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"']+/gi)) {
+    try {
+      const url = new URL(match[0]);
+      if (url.password) out.push(url.password, decodeURIComponent(url.password));
+    } catch {
+      // not a URL after all
+    }
+  }
+  return out;
 }

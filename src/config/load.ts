@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { jobTypes } from '../jobs/index.js';
 import { registerSecrets } from '../observability/redact.js';
-import { interpolate } from './interpolate.js';
+import { interpolate, SECRET_NAME, urlPasswords } from './interpolate.js';
 import { configSchema, type OpscronConfig } from './schema.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/opscron.yaml';
@@ -32,8 +32,22 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 function show(value: unknown): string {
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = String(value);
+  }
   return text === undefined ? 'nothing' : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Values under these keys are never repeated in an error, even when they are wrong (a too-short token). */
+const HIDDEN = /pass(word)?|secret|token|credential|auth|cookie|session/i;
+
+/** The value at `path` as an error shows it: secret-looking keys hidden. */
+function shown(input: unknown, path: readonly PropertyKey[]): string {
+  if (path.some((p) => typeof p === 'string' && HIDDEN.test(p))) return '(hidden)';
+  return show(valueAt(input, path));
 }
 
 /** The keys an object schema allows at `path` (through defaults, optionals, pipes and arrays). */
@@ -67,12 +81,12 @@ export function formatIssues(schema: z.ZodType, error: z.ZodError, input: unknow
           .map((key) => `${formatPath([...path, key])}: unknown key — check the spelling; allowed here: ${keysAt(schema, issue.path)?.join(', ') ?? 'none'}`)
           .join('\n  ');
       case 'invalid_value':
-        return `${formatPath(path)}: ${show(valueAt(input, issue.path))} — allowed: ${issue.values.map(String).join(', ')}`;
+        return `${formatPath(path)}: ${shown(input, issue.path)} — allowed: ${issue.values.map(String).join(', ')}`;
       case 'invalid_type':
         if (valueAt(input, issue.path) === undefined) return `${formatPath(path)}: missing — required (${issue.expected})`;
-        return `${formatPath(path)}: ${show(valueAt(input, issue.path))} — ${issue.message.replace(/^Invalid input: /, '')}`;
+        return `${formatPath(path)}: ${shown(input, issue.path)} — ${issue.message.replace(/^Invalid input: /, '')}`;
       default:
-        return `${formatPath(path)}: ${show(valueAt(input, issue.path))} — ${issue.message}`;
+        return `${formatPath(path)}: ${shown(input, issue.path)} — ${issue.message}`;
     }
   });
 }
@@ -100,7 +114,7 @@ export function parseConfig(input: unknown, source = 'config'): OpscronConfig {
       issues.push(`jobs[${i}].params.service: ${show(service)} — not in services; configured: ${config.services.map((s) => s.name).join(', ') || 'none'}`);
     }
   });
-  for (const target of [...config.databases, ...config.caches]) registerSecrets(credentialsIn(target.url));
+  registerConfigSecrets(config);
   for (const [service, steps] of Object.entries(config.incidents.remediation)) {
     if (service !== '*' && !config.services.some((s) => s.name === service)) {
       issues.push(`incidents.remediation.${service}: ${show(service)} — not in services; use a service name or "*"`);
@@ -162,6 +176,29 @@ function withEnvironment(doc: unknown, env: Record<string, string | undefined>):
   if (env.OPSCRON_ENCRYPTION_KEY) registerSecrets([env.OPSCRON_ENCRYPTION_KEY]);
   for (const url of [env.REDIS_URL, env.DATABASE_URL, env.SMTP_URL]) if (url) registerSecrets(credentialsIn(url));
   return root;
+}
+
+/**
+ * Secrets written into the file itself (not only through ${VAR}): API tokens, passwords in
+ * any URL, and the values of credential-bearing headers a job sends (Authorization, X-API-Key).
+ */
+function registerConfigSecrets(config: OpscronConfig): void {
+  registerSecrets(config.http.tokens.map((t) => t.token));
+  const walk = (node: unknown, key: string): void => {
+    if (typeof node === 'string') {
+      if (node.includes('://')) registerSecrets(urlPasswords(node));
+      if (SECRET_NAME.test(key)) registerSecrets([node]);
+    } else if (Array.isArray(node)) {
+      for (const item of node) walk(item, key);
+    } else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) walk(v, k);
+    }
+  };
+  walk(config.services, '');
+  walk(config.databases, '');
+  walk(config.caches, '');
+  for (const job of config.jobs) walk(job.params, '');
+  for (const steps of Object.values(config.incidents.remediation)) for (const step of steps) walk(step.params, '');
 }
 
 function credentialsIn(url: string): string[] {

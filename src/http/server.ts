@@ -30,7 +30,11 @@ export interface HttpDeps {
   onMailQueued?: () => void;
 }
 
-const STATUS_OF_CODE: Record<string, number> = { OPSCRON_UNKNOWN_JOB: 404, OPSCRON_INVALID_RUN: 400, OPSCRON_NOT_FOUND: 404, OPSCRON_BAD_PERIOD: 400 };
+const STATUS_OF_CODE: Record<string, number> = { OPSCRON_UNKNOWN_JOB: 404, OPSCRON_INVALID_RUN: 400, OPSCRON_NOT_FOUND: 404, OPSCRON_BAD_PERIOD: 400, OPSCRON_FORBIDDEN: 403, OPSCRON_BUSY: 429 };
+
+/** Run rows waiting longer than this, or more of them than HISTORY_BACKLOG_ROWS, make /ready say so. */
+const HISTORY_BACKLOG_MS = 60_000;
+const HISTORY_BACKLOG_ROWS = 5_000;
 
 export function buildServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: deps.config.http.bodyLimit });
@@ -39,7 +43,9 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
   // Without tokens the server listens on loopback only (see app.ts), and the local caller acts as "local".
   const authenticate = deps.config.http.tokens.length ? authenticator(deps.config.http.tokens) : null;
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api')) return;
+    // The route that matched, not the raw URL: the router decodes /%61pi/... to /api/...
+    // A request that matches no route gets a plain 404 and learns nothing.
+    if (!request.routeOptions.url?.startsWith('/api')) return;
     if (!authenticate) {
       request.principal = { name: 'local', scope: 'admin' };
       return;
@@ -49,12 +55,21 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     request.principal = result.principal;
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
-    const status = error instanceof OpscronError ? (STATUS_OF_CODE[error.code] ?? 500) : (error.statusCode ?? 500);
-    const message = redact(status >= 500 && !(error instanceof OpscronError) ? 'internal error (see the opscron log)' : error.message);
-    if (status >= 500) deps.logger.error({ err: error, url: _request.url }, 'HTTP request failed');
-    const label = status === 413 ? 'payload too large' : status === 404 ? 'not found' : status >= 500 ? 'internal error' : 'bad request';
-    void reply.code(status).send({ error: label, message });
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    let status = 500;
+    let body: { error: string; code?: string; message: string } = { error: 'internal error', message: 'internal error (see the opscron log)' };
+    try {
+      const known = error instanceof OpscronError ? STATUS_OF_CODE[error.code] : undefined;
+      status = known ?? (error instanceof OpscronError ? 500 : typeof error?.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500);
+      // A 5xx that is not ours says nothing of its insides to the client; the log has it.
+      const message = status >= 500 && !(error instanceof OpscronError) ? body.message : redact(String(error?.message ?? error));
+      const label = status === 413 ? 'payload too large' : status === 404 ? 'not found' : status === 403 ? 'forbidden' : status === 429 ? 'busy' : status >= 500 ? 'internal error' : 'bad request';
+      body = { error: label, message, ...(error instanceof OpscronError ? { code: error.code } : typeof error?.code === 'string' ? { code: error.code } : {}) };
+      if (status >= 500) deps.logger.error({ err: error, url: request.url }, 'HTTP request failed');
+    } catch {
+      // Whatever went wrong describing the error, the client still gets JSON.
+    }
+    void reply.code(status).send(body);
   });
 
   registerApi(app, { config: deps.config, store: deps.store, queue: deps.queue, scheduler: deps.scheduler, worker: deps.worker, onMailQueued: deps.onMailQueued });
@@ -69,8 +84,12 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
   app.get('/ready', async (_req, reply) => {
     const checks = await Promise.allSettled([deps.store.ping(), deps.queue.ping()]);
     const [store, queue] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unreachable'));
-    const ready = store === 'ok' && queue === 'ok';
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', store, queue });
+    // Run history that cannot get into the store: the runs go on, their rows wait in memory.
+    const { backlog, backlogAgeMs } = deps.store.runLog;
+    const historyBehind = backlog > HISTORY_BACKLOG_ROWS || backlogAgeMs > HISTORY_BACKLOG_MS;
+    const history = historyBehind ? `behind: ${backlog} run rows waiting, the oldest for ${Math.round(backlogAgeMs / 1000)} s` : 'ok';
+    const ready = store === 'ok' && queue === 'ok' && !historyBehind;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', store, queue, history });
   });
 
   app.get('/metrics', async (_req, reply) => {

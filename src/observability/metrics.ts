@@ -11,6 +11,8 @@ export class Metrics {
   readonly lastSuccess = new client.Gauge({ name: 'opscron_last_success_timestamp_seconds', help: 'End time of the last run with status ok or warning.', labelNames: ['job'] as const, registers: [this.registry], collect: () => this.collectRuns() });
   readonly reportDeliveries = new client.Counter({ name: 'opscron_report_deliveries_total', help: 'Report delivery attempts by channel (storage, email, outbox) and status (sent, retry, failed).', labelNames: ['channel', 'status'] as const, registers: [this.registry] });
   readonly incidentsOpen: client.Gauge<'service' | 'signal'> & { collect?: (this: client.Gauge<'service' | 'signal'>) => Promise<void> } = new client.Gauge({ name: 'opscron_incidents_open', help: 'Open incidents by service and signal.', labelNames: ['service', 'signal'] as const, registers: [this.registry] });
+  readonly historyWriteErrors: client.Counter<'log' | 'outcome'> & { collect?: (this: client.Counter<'log' | 'outcome'>) => void } = new client.Counter({ name: 'opscron_history_write_errors_total', help: 'History (run rows, audit entries) not written at the first try: statements that failed and were retried (outcome retried), rows written with a refused field replaced (repaired), rows dropped as unwritable (dropped).', labelNames: ['log', 'outcome'] as const, registers: [this.registry] });
+  readonly historyBacklog: client.Gauge & { collect?: (this: client.Gauge) => void } = new client.Gauge({ name: 'opscron_history_backlog_rows', help: 'Run rows waiting to be written to the store.', registers: [this.registry] });
   readonly schedulerHeartbeat = new client.Gauge({ name: 'opscron_scheduler_heartbeat_timestamp_seconds', help: 'Last time the scheduler loop ran.', registers: [this.registry] });
 
   /**
