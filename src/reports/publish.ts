@@ -15,6 +15,7 @@ import { composeHealthReport, loadHealthInputs } from './model/health.js';
 import { composeIncidentReport, loadIncidentInputs } from './model/incident.js';
 import { composePerformanceReport, loadPerformanceInputs } from './model/performance.js';
 import { summarize } from './summary.js';
+import { renderOffThread } from './pdf/thread.js';
 import { periodOf } from './period.js';
 import type { Report } from './types.js';
 
@@ -100,9 +101,8 @@ export async function produceReport(deps: ReportDeps, request: ReportRequest): P
   const { report, queryMs, modelMs } = await buildReport(deps, request);
   progress(0.5, 'rendering the PDF');
   const t2 = performance.now();
-  // pdfkit and its fonts are loaded when the first report is rendered, not in every process.
-  const { renderReport } = await import('./pdf/render.js');
-  const pdf = await renderReport(report);
+  // In a worker thread: pdfkit works synchronously, and the scheduler must not wait for it.
+  const pdf = await renderOffThread(report);
   const renderMs = performance.now() - t2;
   progress(0.85, `storing ${pdf.length} bytes`);
   const t3 = performance.now();
