@@ -144,7 +144,11 @@ export async function loadConfig(options: LoadOptions = {}): Promise<OpscronConf
   }
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new ConfigError(doc.errors.map((e) => `line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`), path);
+    // The parser's messages quote the source at the error, which may be a secret written
+    // into the file: only the kind of error and where it is are shown.
+    const lines = doc.errors.slice(0, 5).map((e) => `line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]!.replace(/:? ?"(?:[^"\\]|\\.)*"/g, '').replace(/ at line \d+, column \d+:?$/, '')} (${e.code})`);
+    if (doc.errors.length > 5) lines.push(`and ${doc.errors.length - 5} more after these`);
+    throw new ConfigError(lines, path);
   }
   const { value, issues, secrets } = interpolate(doc.toJS(), env);
   registerSecrets(secrets);

@@ -89,7 +89,7 @@ const reportBody = z.strictObject({
   to: z.iso.datetime({ offset: true }).optional(),
   /** Length of the period in ms when from is not given (at most 366 days). */
   period: z.number().int().positive().max(MAX_REPORT_PERIOD_MS, { error: `must be at most ${MAX_REPORT_PERIOD_MS} (366 days)` }).optional(),
-  incident: z.string().max(100).optional(),
+  incident: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, { error: 'must be an incident id' }).optional(),
   email: z.boolean().default(false),
 });
 

@@ -55,6 +55,20 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     request.principal = result.principal;
   });
 
+  // Path and query values end up in SQL parameters and messages: text PostgreSQL can hold
+  // (no NUL, no lone surrogate), no control characters, and not without end.
+  app.addHook('preValidation', async (request, reply) => {
+    for (const [where, values] of [['path', request.params], ['query', request.query]] as const) {
+      for (const [key, raw] of Object.entries((values ?? {}) as Record<string, unknown>)) {
+        for (const value of Array.isArray(raw) ? raw : [raw]) {
+          if (typeof value !== 'string') continue;
+          const problem = value.length > 2000 ? `is ${value.length} characters long; at most 2000 are allowed` : !value.isWellFormed() || /[\u0000-\u001f\u007f]/.test(value) ? 'must not contain control characters or unpaired surrogates' : null;
+          if (problem) return reply.code(400).send({ error: 'bad request', code: 'OPSCRON_BAD_REQUEST', message: `${where}.${key}: ${problem}` });
+        }
+      }
+    }
+  });
+
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     let status = 500;
     let body: { error: string; code?: string; message: string } = { error: 'internal error', message: 'internal error (see the opscron log)' };
