@@ -95,8 +95,7 @@ export type Deliver = (queueId: string, jobId: string, data: RunRequest) => Prom
 
 /**
  * Checks, audits and enqueues a manual run; returns its queue id (also the id of its first
- * run row). `deliver` replaces the queue (opscron run hands it to its own worker, and then
- * the entry is written first, as the run may take long).
+ * run row). `deliver` replaces the queue (opscron run hands it to its own worker).
  */
 export async function triggerRun(deps: ActionDeps, request: TriggerRequest, deliver?: Deliver): Promise<string> {
   const { job, data, destructive, retargeted } = checkTrigger(deps.config, request);
@@ -112,14 +111,20 @@ export async function triggerRun(deps: ActionDeps, request: TriggerRequest, deli
     return queueId;
   }
   const action = `${destructive ? 'trigger-destructive' : 'trigger'}${retargeted.length ? '-override' : ''}`;
-  const audit = () => writeAudit(deps.store!.sql, { actor: request.actor, source: request.source, action, jobId: job.id, params: data.params, reason: request.reason });
   data.grant = grantFor(deps.store.grantKey, { queueId, job: job.id, params: data.params, requestedBy: data.requestedBy, source: request.source });
-  // A destructive run, or an admin's override, is on the record before it can start: if
-  // the entry cannot be written, nothing is queued. Any other is recorded once queued.
-  const first = destructive || retargeted.length > 0 || deliver !== undefined;
-  if (first) await audit();
-  await enqueue();
-  if (!first) await audit();
+  // On the record before it can start: if the entry cannot be written (the store is down),
+  // nothing is queued and the caller is told to try again — never a run that happened
+  // unaudited after an error answer (which a retrying client would run twice).
+  try {
+    await writeAudit(deps.store.sql, { actor: request.actor, source: request.source, action, jobId: job.id, params: data.params, reason: request.reason });
+  } catch (error) {
+    throw new OpscronError('OPSCRON_AUDIT_UNWRITTEN', `not queued: the audit entry could not be written (${error instanceof Error ? error.message : String(error)}); nothing will run — try again`, { cause: error });
+  }
+  try {
+    await enqueue();
+  } catch (error) {
+    throw new OpscronError('OPSCRON_QUEUE_UNAVAILABLE', `not queued: the queue did not take the run (${error instanceof Error ? error.message : String(error)}); the audit log records the attempt — try again`, { cause: error });
+  }
   return queueId;
 }
 

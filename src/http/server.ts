@@ -30,7 +30,15 @@ export interface HttpDeps {
   onMailQueued?: () => void;
 }
 
-const STATUS_OF_CODE: Record<string, number> = { OPSCRON_UNKNOWN_JOB: 404, OPSCRON_INVALID_RUN: 400, OPSCRON_NOT_FOUND: 404, OPSCRON_BAD_PERIOD: 400, OPSCRON_FORBIDDEN: 403, OPSCRON_BUSY: 429 };
+const STATUS_OF_CODE: Record<string, number> = { OPSCRON_UNKNOWN_JOB: 404, OPSCRON_INVALID_RUN: 400, OPSCRON_NOT_FOUND: 404, OPSCRON_BAD_PERIOD: 400, OPSCRON_FORBIDDEN: 403, OPSCRON_BUSY: 429, OPSCRON_AUDIT_UNWRITTEN: 503, OPSCRON_QUEUE_UNAVAILABLE: 503, OPSCRON_UNAVAILABLE: 503 };
+
+/** A store or queue that does not answer: the client should try again (503), not read it as opscron's fault (500). */
+function unreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (/^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code))) return true;
+  const message = String((error as { message?: unknown } | null)?.message ?? '');
+  return /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|MaxRetriesPerRequest|Stream isn't writeable/i.test(message);
+}
 
 /** Run rows waiting longer than this, or more of them than HISTORY_BACKLOG_ROWS, make /ready say so. */
 const HISTORY_BACKLOG_MS = 60_000;
@@ -74,11 +82,13 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     let body: { error: string; code?: string; message: string } = { error: 'internal error', message: 'internal error (see the opscron log)' };
     try {
       const known = error instanceof OpscronError ? STATUS_OF_CODE[error.code] : undefined;
-      status = known ?? (error instanceof OpscronError ? 500 : typeof error?.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500);
+      const down = !(error instanceof OpscronError) && unreachable(error);
+      const statusCode = (error as { statusCode?: unknown }).statusCode;
+      status = known ?? (error instanceof OpscronError ? 500 : down ? 503 : typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600 ? statusCode : 500);
       // A 5xx that is not ours says nothing of its insides to the client; the log has it.
-      const message = status >= 500 && !(error instanceof OpscronError) ? body.message : redact(String(error?.message ?? error));
-      const label = status === 413 ? 'payload too large' : status === 404 ? 'not found' : status === 403 ? 'forbidden' : status === 429 ? 'busy' : status >= 500 ? 'internal error' : 'bad request';
-      body = { error: label, message, ...(error instanceof OpscronError ? { code: error.code } : typeof error?.code === 'string' ? { code: error.code } : {}) };
+      const message = down ? 'the store or the queue is not reachable just now; nothing was done — try again' : status >= 500 && !(error instanceof OpscronError) ? body.message : redact(String(error?.message ?? error));
+      const label = status === 413 ? 'payload too large' : status === 404 ? 'not found' : status === 403 ? 'forbidden' : status === 429 ? 'busy' : status === 503 ? 'unavailable' : status >= 500 ? 'internal error' : 'bad request';
+      body = { error: label, message, ...(down ? { code: 'OPSCRON_UNAVAILABLE' } : error instanceof OpscronError ? { code: error.code } : typeof error?.code === 'string' ? { code: error.code } : {}) };
       if (status >= 500) deps.logger.error({ err: error, url: request.url }, 'HTTP request failed');
     } catch {
       // Whatever went wrong describing the error, the client still gets JSON.
