@@ -17,8 +17,19 @@ if (process.argv[2] === 'child') {
   const { FileStorage } = await import('../dist/integrations/storage.js');
   const { backupDatabase } = await import('../dist/backup/backup.js');
   const started = performance.now();
-  const m = await backupDatabase({ database: { name: 'bench', url }, storage: new FileStorage(dir), compressionLevel: Number(level) });
-  console.log(JSON.stringify({ ms: performance.now() - started, bytes: m.bytes, databaseBytes: m.databaseBytes, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  const m = await backupDatabase({
+    database: { name: 'bench', url },
+    storage: new FileStorage(dir),
+    compressionLevel: Number(level),
+  });
+  console.log(
+    JSON.stringify({
+      ms: performance.now() - started,
+      bytes: m.bytes,
+      databaseBytes: m.databaseBytes,
+      maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 }
 
 /** Fills `table` until the database is about `mb` MB. */
@@ -27,7 +38,9 @@ export async function seedRandomText(url, mb) {
   await client.connect();
   try {
     await client.query('create extension if not exists pgcrypto');
-    await client.query('create table if not exists items (id bigserial primary key, customer text, amount numeric(12,2), created timestamptz, body text, tag text)');
+    await client.query(
+      'create table if not exists items (id bigserial primary key, customer text, amount numeric(12,2), created timestamptz, body text, tag text)',
+    );
     for (;;) {
       const { rows } = await client.query('select pg_database_size(current_database()) as b');
       if (Number(rows[0].b) >= mb * 1e6) return Number(rows[0].b);
@@ -53,7 +66,9 @@ export async function backupBench({ adminUrl, databaseUrlFor, sizes = [100, 1000
     const url = databaseUrlFor(name);
     const seeded = performance.now();
     const size = await seedRandomText(url, mb);
-    console.log(`  ${name}: ${(size / 1e6).toFixed(0)} MB seeded in ${Math.round((performance.now() - seeded) / 1000)} s`);
+    console.log(
+      `  ${name}: ${(size / 1e6).toFixed(0)} MB seeded in ${Math.round((performance.now() - seeded) / 1000)} s`,
+    );
     const u = new URL(url);
     const rows = [];
     for (let i = 0; i < rounds; i++) {
@@ -61,20 +76,54 @@ export async function backupBench({ adminUrl, databaseUrlFor, sizes = [100, 1000
       try {
         const raw = () => {
           const t = performance.now();
-          execFileSync('pg_dump', ['-Fc', '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username) || 'postgres', '-d', name, '-f', join(dir, 'raw.dump')], { env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) } });
+          execFileSync(
+            'pg_dump',
+            [
+              '-Fc',
+              '-h',
+              u.hostname,
+              '-p',
+              u.port,
+              '-U',
+              decodeURIComponent(u.username) || 'postgres',
+              '-d',
+              name,
+              '-f',
+              join(dir, 'raw.dump'),
+            ],
+            { env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) } },
+          );
           return { ms: performance.now() - t, bytes: statSync(join(dir, 'raw.dump')).size };
         };
-        const ours = () => JSON.parse(execFileSync(process.execPath, [new URL(import.meta.url).pathname, 'child', url, join(dir, 'ours'), String(level)], { encoding: 'utf8' }).trim().split('\n').pop());
+        const ours = () =>
+          JSON.parse(
+            execFileSync(
+              process.execPath,
+              [new URL(import.meta.url).pathname, 'child', url, join(dir, 'ours'), String(level)],
+              { encoding: 'utf8' },
+            )
+              .trim()
+              .split('\n')
+              .pop(),
+          );
         const r = i % 2 ? { ours: ours(), raw: raw() } : { raw: raw(), ours: ours() };
         r.ratio = r.raw.ms / r.ours.ms;
         rows.push(r);
-        console.log(`  ${mb} MB round ${i + 1}: raw pg_dump -Fc ${(size / 1e6 / (r.raw.ms / 1000)).toFixed(1)} MB/s (${(r.raw.bytes / 1e6).toFixed(0)} MB file) | opscron ${(size / 1e6 / (r.ours.ms / 1000)).toFixed(1)} MB/s (${(r.ours.bytes / 1e6).toFixed(0)} MB, peak RSS ${Math.round(r.ours.maxRssMiB)} MiB) | ratio ${r.ratio.toFixed(2)}`);
+        console.log(
+          `  ${mb} MB round ${i + 1}: raw pg_dump -Fc ${(size / 1e6 / (r.raw.ms / 1000)).toFixed(1)} MB/s (${(r.raw.bytes / 1e6).toFixed(0)} MB file) | opscron ${(size / 1e6 / (r.ours.ms / 1000)).toFixed(1)} MB/s (${(r.ours.bytes / 1e6).toFixed(0)} MB, peak RSS ${Math.round(r.ours.maxRssMiB)} MiB) | ratio ${r.ratio.toFixed(2)}`,
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     }
     const median = (f) => rows.map(f).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
-    results[mb] = { size, ratio: median((r) => r.ratio), rawMBs: median((r) => size / 1e6 / (r.raw.ms / 1000)), oursMBs: median((r) => size / 1e6 / (r.ours.ms / 1000)), rssMiB: median((r) => r.ours.maxRssMiB) };
+    results[mb] = {
+      size,
+      ratio: median((r) => r.ratio),
+      rawMBs: median((r) => size / 1e6 / (r.raw.ms / 1000)),
+      oursMBs: median((r) => size / 1e6 / (r.ours.ms / 1000)),
+      rssMiB: median((r) => r.ours.maxRssMiB),
+    };
   }
   return results;
 }

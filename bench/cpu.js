@@ -24,7 +24,9 @@ function childrenOf(ppid) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(ppid)) out.push(pid);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -34,7 +36,9 @@ export function cpuMeter({ redisPid, pgDataDir }) {
   let postmaster = 0;
   try {
     postmaster = Number(readFileSync(`${pgDataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
-  } catch { /* no cluster */ }
+  } catch {
+    /* no cluster */
+  }
   return () => {
     const backends = postmaster ? childrenOf(postmaster) : [];
     return {
@@ -50,5 +54,10 @@ export function perJob(a, b, jobs) {
   let pg = 0;
   for (const [pid, ms] of Object.entries(b.pg)) pg += ms - (a.pg[pid] ?? 0); // backends that exited are not counted
   const us = (ms) => Math.round((ms * 1000) / jobs);
-  return { main: us(b.main - a.main), helpers: us(b.node - a.node - (b.main - a.main)), redis: us(b.redis - a.redis), pg: us(pg) };
+  return {
+    main: us(b.main - a.main),
+    helpers: us(b.node - a.node - (b.main - a.main)),
+    redis: us(b.redis - a.redis),
+    pg: us(pg),
+  };
 }

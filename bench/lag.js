@@ -12,7 +12,9 @@ const SCHEDULES = 1000;
 
 async function child(kind, opts) {
   return new Promise((resolve, reject) => {
-    const p = fork(fileURLToPath(import.meta.url), ['--child', kind, JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const p = fork(fileURLToPath(import.meta.url), ['--child', kind, JSON.stringify(opts)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     p.on('message', resolve);
     p.on('exit', (code) => code && reject(new Error(`${kind} benchmark exited ${code}`)));
   });
@@ -23,7 +25,9 @@ export async function scheduleLag({ redisUrl, databaseUrl, seconds = 60, rounds 
   for (let round = 0; round < rounds; round++) {
     const ours = await child('opscron', { redisUrl, databaseUrl, seconds, round });
     const base = await child('node-cron', { seconds });
-    log(`  round ${round + 1}: opscron p50 ${ours.p50.toFixed(1)} p99 ${ours.p99.toFixed(1)} max ${ours.max.toFixed(1)} ms, fires ${ours.fires}, missed ${ours.missed}, gaps ${ours.gaps}, duplicates ${ours.duplicates}, RSS ${ours.rssMiB} MiB | node-cron p50 ${base.p50.toFixed(1)} p99 ${base.p99.toFixed(1)} ms, RSS ${base.rssMiB} MiB`);
+    log(
+      `  round ${round + 1}: opscron p50 ${ours.p50.toFixed(1)} p99 ${ours.p99.toFixed(1)} max ${ours.max.toFixed(1)} ms, fires ${ours.fires}, missed ${ours.missed}, gaps ${ours.gaps}, duplicates ${ours.duplicates}, RSS ${ours.rssMiB} MiB | node-cron p50 ${base.p50.toFixed(1)} p99 ${base.p99.toFixed(1)} ms, RSS ${base.rssMiB} MiB`,
+    );
     results.push({ ours, base });
   }
   return {
@@ -48,7 +52,13 @@ async function runOpscron({ redisUrl, databaseUrl, seconds, round }) {
   const config = parseConfig({ store: { databaseUrl }, queue: { redisUrl, name }, jobs });
   const store = await openStore({ databaseUrl, path: '' });
   await store.sql.query('delete from schedule_state');
-  const queue = new BullQueue({ url: redisUrl, name, prefix: 'bull', lockDurationMs: 30_000, keepCompletedMs: 3_600_000 });
+  const queue = new BullQueue({
+    url: redisUrl,
+    name,
+    prefix: 'bull',
+    lockDurationMs: 30_000,
+    keepCompletedMs: 3_600_000,
+  });
   await queue.ping();
   const metrics = new Metrics();
   const scheduler = new Scheduler({ config, store, queue, logger: silentLogger, metrics });
@@ -82,21 +92,35 @@ async function runOpscron({ redisUrl, databaseUrl, seconds, round }) {
   await queue.close();
   await store.close();
   return {
-    fires: lags.length, p50: percentile(lags, 50), p99: percentile(lags, 99), max: Math.max(...lags),
-    missed, gaps, duplicates: lags.length - seen.size + Math.abs(queued - seen.size), rssMiB: Math.round(rss / 2 ** 20),
+    fires: lags.length,
+    p50: percentile(lags, 50),
+    p99: percentile(lags, 99),
+    max: Math.max(...lags),
+    missed,
+    gaps,
+    duplicates: lags.length - seen.size + Math.abs(queued - seen.size),
+    rssMiB: Math.round(rss / 2 ** 20),
   };
 }
 
 async function runNodeCron({ seconds }) {
   const cron = await import('node-cron');
   const lags = [];
-  const tasks = Array.from({ length: SCHEDULES }, () => cron.schedule('* * * * * *', () => {
-    lags.push(Date.now() % 1000);
-  }));
+  const tasks = Array.from({ length: SCHEDULES }, () =>
+    cron.schedule('* * * * * *', () => {
+      lags.push(Date.now() % 1000);
+    }),
+  );
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const rss = process.memoryUsage().rss;
   await Promise.all(tasks.map((t) => t.destroy()));
-  return { fires: lags.length, p50: percentile(lags, 50), p99: percentile(lags, 99), max: Math.max(...lags), rssMiB: Math.round(rss / 2 ** 20) };
+  return {
+    fires: lags.length,
+    p50: percentile(lags, 50),
+    p99: percentile(lags, 99),
+    max: Math.max(...lags),
+    rssMiB: Math.round(rss / 2 ** 20),
+  };
 }
 
 if (process.argv[2] === '--child') {

@@ -13,8 +13,16 @@ import pg from 'pg';
 export const reportConfig = (services, reportsPath) => ({
   timezone: 'UTC',
   reports: { path: reportsPath },
-  services: Array.from({ length: services }, (_, i) => ({ name: `svc-${i + 1}`, url: `http://svc-${i + 1}.internal:8080` })),
-  jobs: Array.from({ length: services }, (_, i) => ({ id: `hc-svc-${i + 1}`, type: 'health-check', schedule: '@hourly', params: { service: `svc-${i + 1}` } })),
+  services: Array.from({ length: services }, (_, i) => ({
+    name: `svc-${i + 1}`,
+    url: `http://svc-${i + 1}.internal:8080`,
+  })),
+  jobs: Array.from({ length: services }, (_, i) => ({
+    id: `hc-svc-${i + 1}`,
+    type: 'health-check',
+    schedule: '@hourly',
+    params: { service: `svc-${i + 1}` },
+  })),
 });
 
 /** Hourly health-check runs for each service over `days` days ending at `to`, about 0.3 % failing. */
@@ -47,11 +55,25 @@ if (process.argv[2] === 'child') {
   const config = parseConfig({ ...reportConfig(Number(services), dir), store: { databaseUrl } }, 'bench');
   const store = await openStore({ databaseUrl, path: dir });
   const started = performance.now();
-  const produced = await produceReport({ sql: store.sql, config, now: () => new Date(to) }, { kind: 'health', lengthMs: 30 * 86_400_000, email: false });
+  const produced = await produceReport(
+    { sql: store.sql, config, now: () => new Date(to) },
+    { kind: 'health', lengthMs: 30 * 86_400_000, email: false },
+  );
   const totalMs = performance.now() - started;
   await store.close();
   const services_ = produced.report.services.data ?? [];
-  console.log(JSON.stringify({ totalMs, ...produced.timings, services: services_.length, checks: services_.reduce((n, s) => n + s.checks, 0), pages: produced.pdf.toString('latin1').match(/\/Type \/Page\b/g)?.length, bytes: produced.record.bytes, maxRssMiB: process.resourceUsage().maxRSS / 1024, key: produced.record.storageKey }));
+  console.log(
+    JSON.stringify({
+      totalMs,
+      ...produced.timings,
+      services: services_.length,
+      checks: services_.reduce((n, s) => n + s.checks, 0),
+      pages: produced.pdf.toString('latin1').match(/\/Type \/Page\b/g)?.length,
+      bytes: produced.record.bytes,
+      maxRssMiB: process.resourceUsage().maxRSS / 1024,
+      key: produced.record.storageKey,
+    }),
+  );
 }
 
 export async function healthReportBench({ databaseUrl, services = 1000, days = 30, rounds = 5 }) {
@@ -65,14 +87,28 @@ export async function healthReportBench({ databaseUrl, services = 1000, days = 3
   const results = [];
   try {
     for (let i = 0; i < rounds; i++) {
-      const out = execFileSync(process.execPath, [new URL(import.meta.url).pathname, 'child', databaseUrl, String(services), dir, to.toISOString()], { encoding: 'utf8' });
+      const out = execFileSync(
+        process.execPath,
+        [new URL(import.meta.url).pathname, 'child', databaseUrl, String(services), dir, to.toISOString()],
+        { encoding: 'utf8' },
+      );
       const r = JSON.parse(out.trim().split('\n').pop());
       results.push(r);
-      console.log(`  round ${i + 1}: ${r.services} services, ${r.checks} checks, ${r.pages} pages; total ${Math.round(r.totalMs)} ms (query ${Math.round(r.queryMs)}, model ${Math.round(r.modelMs)}, render ${Math.round(r.renderMs)}, store ${Math.round(r.storeMs)}), ${Math.round(r.bytes / 1024)} KiB, peak RSS ${Math.round(r.maxRssMiB)} MiB`);
+      console.log(
+        `  round ${i + 1}: ${r.services} services, ${r.checks} checks, ${r.pages} pages; total ${Math.round(r.totalMs)} ms (query ${Math.round(r.queryMs)}, model ${Math.round(r.modelMs)}, render ${Math.round(r.renderMs)}, store ${Math.round(r.storeMs)}), ${Math.round(r.bytes / 1024)} KiB, peak RSS ${Math.round(r.maxRssMiB)} MiB`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const median = (key) => results.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(results.length / 2)];
-  return { totalMs: median('totalMs'), queryMs: median('queryMs'), modelMs: median('modelMs'), renderMs: median('renderMs'), storeMs: median('storeMs'), maxRssMiB: median('maxRssMiB'), bytes: median('bytes') };
+  return {
+    totalMs: median('totalMs'),
+    queryMs: median('queryMs'),
+    modelMs: median('modelMs'),
+    renderMs: median('renderMs'),
+    storeMs: median('storeMs'),
+    maxRssMiB: median('maxRssMiB'),
+    bytes: median('bytes'),
+  };
 }

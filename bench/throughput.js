@@ -26,7 +26,8 @@ const keep = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } };
 async function fill(queue, name, n, data) {
   for (let i = 0; i < n; i += 1000) {
     const jobs = [];
-    for (let j = i; j < Math.min(n, i + 1000); j++) jobs.push({ name, data, opts: { jobId: `${name}__${j}`, ...keep } });
+    for (let j = i; j < Math.min(n, i + 1000); j++)
+      jobs.push({ name, data, opts: { jobId: `${name}__${j}`, ...keep } });
     await queue.addBulk(jobs);
   }
 }
@@ -42,7 +43,10 @@ export async function raw(redisUrl, n, round, data, meter = NO_METER) {
   const all = new Promise((r) => (finish = r));
   const cpuBefore = meter();
   const started = performance.now();
-  const worker = new Worker(name, async () => {}, { connection: redisConnection(redisUrl, true), concurrency: CONCURRENCY });
+  const worker = new Worker(name, async () => {}, {
+    connection: redisConnection(redisUrl, true),
+    concurrency: CONCURRENCY,
+  });
   worker.on('completed', () => ++done === n && finish());
   await all;
   const seconds = (performance.now() - started) / 1000;
@@ -67,7 +71,13 @@ export async function opscron(redisUrl, databaseUrl, n, round, payload = PAYLOAD
     jobs: [{ id: 'noop', type: 'noop', concurrency: 'allow' }],
   });
   const store = await openStore({ databaseUrl, path: '' });
-  const queue = new BullQueue({ url: redisUrl, name, prefix: 'bull', lockDurationMs: 30_000, keepCompletedMs: 3_600_000 });
+  const queue = new BullQueue({
+    url: redisUrl,
+    name,
+    prefix: 'bull',
+    lockDurationMs: 30_000,
+    keepCompletedMs: 3_600_000,
+  });
   await fill(queue.queue, 'noop', n, payload);
   const metrics = new Metrics();
   // Experiment only (bench/README): OPSCRON_BENCH_NO_HISTORY=1 drops the history writes to
@@ -78,7 +88,15 @@ export async function opscron(redisUrl, databaseUrl, n, round, payload = PAYLOAD
   let finish;
   const all = new Promise((r) => (finish = r));
   const onRunFinished = () => ++done === n && finish();
-  const worker = new RunWorker({ config, store, queue, locks: new MemoryLocks(), logger: silentLogger, metrics, onRunFinished });
+  const worker = new RunWorker({
+    config,
+    store,
+    queue,
+    locks: new MemoryLocks(),
+    logger: silentLogger,
+    metrics,
+    onRunFinished,
+  });
   const cpuBefore = meter();
   const started = performance.now();
   worker.start(CONCURRENCY);
@@ -86,8 +104,11 @@ export async function opscron(redisUrl, databaseUrl, n, round, payload = PAYLOAD
   await store.runLog.drain();
   const seconds = (performance.now() - started) / 1000;
   const cpu = perJob(cpuBefore, meter(), n);
-  const { rows } = await store.sql.query(`select count(*)::int as n from runs where queue_id like 'noop__%' and status = 'ok'`);
-  if (!process.env.OPSCRON_BENCH_NO_HISTORY && rows[0].n < n) throw new Error(`only ${rows[0].n} of ${n} runs recorded`);
+  const { rows } = await store.sql.query(
+    `select count(*)::int as n from runs where queue_id like 'noop__%' and status = 'ok'`,
+  );
+  if (!process.env.OPSCRON_BENCH_NO_HISTORY && rows[0].n < n)
+    throw new Error(`only ${rows[0].n} of ${n} runs recorded`);
   // truncate, not delete: dead rows would have autovacuum working through the next rounds.
   await store.sql.query('truncate runs, audit_log');
   await worker.stop(1000);
@@ -97,7 +118,14 @@ export async function opscron(redisUrl, databaseUrl, n, round, payload = PAYLOAD
   return { rate: n / seconds, cpu };
 }
 
-export async function throughput({ redisUrl, databaseUrl, jobs = 20_000, rounds = 5, meter = NO_METER, log = console.log }) {
+export async function throughput({
+  redisUrl,
+  databaseUrl,
+  jobs = 20_000,
+  rounds = 5,
+  meter = NO_METER,
+  log = console.log,
+}) {
   const sides = {
     // The same jobs as opscron's scheduled side: the raw worker ignores the data, but Redis
     // stores and returns it and BullMQ parses it, for both alike.
@@ -116,10 +144,20 @@ export async function throughput({ redisUrl, databaseUrl, jobs = 20_000, rounds 
       rates[which].push(rate);
       cpus[which].push(cpu);
     }
-    log(`  round ${round + 1}: raw ${Math.round(rates.raw[round])} jobs/s | scheduled fires ${Math.round(rates.scheduled[round])} jobs/s, ratio ${(rates.scheduled[round] / rates.raw[round]).toFixed(2)} | producer triggers (audited) ${Math.round(rates.producer[round])} jobs/s, ratio ${(rates.producer[round] / rates.raw[round]).toFixed(2)}`);
+    log(
+      `  round ${round + 1}: raw ${Math.round(rates.raw[round])} jobs/s | scheduled fires ${Math.round(rates.scheduled[round])} jobs/s, ratio ${(rates.scheduled[round] / rates.raw[round]).toFixed(2)} | producer triggers (audited) ${Math.round(rates.producer[round])} jobs/s, ratio ${(rates.producer[round] / rates.raw[round]).toFixed(2)}`,
+    );
   }
   const ratio = (k) => median(rates[k].map((r, i) => r / rates.raw[i]));
   // CPU per job of each process while the jobs ran, medians over the rounds (bench/cpu.js).
-  const cpu = (k) => Object.fromEntries(['main', 'helpers', 'redis', 'pg'].map((p) => [p, median(cpus[k].map((c) => c[p]))]));
-  return { raw: median(rates.raw), scheduled: median(rates.scheduled), producer: median(rates.producer), ratio: ratio('scheduled'), producerRatio: ratio('producer'), cpu: { raw: cpu('raw'), scheduled: cpu('scheduled'), producer: cpu('producer') } };
+  const cpu = (k) =>
+    Object.fromEntries(['main', 'helpers', 'redis', 'pg'].map((p) => [p, median(cpus[k].map((c) => c[p]))]));
+  return {
+    raw: median(rates.raw),
+    scheduled: median(rates.scheduled),
+    producer: median(rates.producer),
+    ratio: ratio('scheduled'),
+    producerRatio: ratio('producer'),
+    cpu: { raw: cpu('raw'), scheduled: cpu('scheduled'), producer: cpu('producer') },
+  };
 }

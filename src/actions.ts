@@ -11,10 +11,8 @@ import type { JobDefinition } from './jobs/types.js';
 import type { RunQueue } from './queue/types.js';
 import { grantFor, isDestructive as destructiveRequest, manualRunId, resolveParams, retargetedParams, retargetMessage, runRequestSchema, type RunRequest } from './run-request.js';
 import type { Scheduler } from './scheduler.js';
-import { writeAudit, type AuditSource } from './store/audit.js';
+import type { AuditSource, RunRow } from './model.js';
 import type { Store } from './store/index.js';
-import { loadScheduleStates, setPaused } from './store/schedule-state.js';
-import { latestRuns, type RunRow } from './store/runs.js';
 import { parseCron } from './cron/expression.js';
 import { nextSlot } from './cron/slots.js';
 import { formatIssues } from './config/load.js';
@@ -116,7 +114,7 @@ export async function triggerRun(deps: ActionDeps, request: TriggerRequest, deli
   // nothing is queued and the caller is told to try again — never a run that happened
   // unaudited after an error answer (which a retrying client would run twice).
   try {
-    await writeAudit(deps.store.sql, { actor: request.actor, source: request.source, action, jobId: job.id, params: data.params, reason: request.reason });
+    await deps.store.audit.write({ actor: request.actor, source: request.source, action, jobId: job.id, params: data.params, reason: request.reason });
   } catch (error) {
     throw new OpscronError('OPSCRON_AUDIT_UNWRITTEN', `not queued: the audit entry could not be written (${error instanceof Error ? error.message : String(error)}); nothing will run — try again`, { cause: error });
   }
@@ -139,7 +137,7 @@ export interface JobOverview {
 
 /** Each configured job with its next slot, last run and pause state: `opscron list` and GET /api/jobs. */
 export async function jobsOverview(config: OpscronConfig, store: Store, now = Date.now()): Promise<JobOverview[]> {
-  const [latest, states] = await Promise.all([latestRuns(store.sql), loadScheduleStates(store.sql)]);
+  const [latest, states] = await Promise.all([store.runs.latest(), store.schedules.load()]);
   return config.jobs.map((job) => {
     const timezone = job.timezone ?? config.timezone;
     const next = job.schedule && job.enabled ? nextSlot(parseCron(job.schedule), timezone, now) : null;
@@ -158,6 +156,6 @@ export async function setJobPaused(deps: ActionDeps & { store: Store }, jobId: s
     return;
   }
   // A worker-only process: the schedulers pick the change up within seconds.
-  await setPaused(deps.store.sql, jobId, paused, actor);
-  await writeAudit(deps.store.sql, { actor, source, action: paused ? 'pause' : 'resume', jobId, reason });
+  await deps.store.schedules.setPaused(jobId, paused, actor);
+  await deps.store.audit.write({ actor, source, action: paused ? 'pause' : 'resume', jobId, reason });
 }

@@ -19,7 +19,7 @@ import { DeliveryWorker } from './reports/deliver/outbox.js';
 import { Reverter } from './reverts/reverter.js';
 import { Scheduler } from './scheduler.js';
 import { openStore, type Store } from './store/index.js';
-import { pruneRuns } from './store/runs.js';
+import { jobFeeds } from './jobs/index.js';
 import { auditStats } from './store/audit.js';
 import { startLoop, type Loop } from './loop.js';
 import { RunWorker } from './worker.js';
@@ -72,12 +72,12 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
   watchBackends(metrics, store, queue);
   // Report emails and incident alerts go out from the processes that run jobs; incidents
   // follow the outcomes those processes see.
-  const deliveries = role === 'scheduler' ? null : new DeliveryWorker({ config, sql: store.sql, logger, metrics });
-  const incidents = role === 'scheduler' ? null : new IncidentManager({ config, store, queue, logger, metrics, onMailQueued: () => deliveries?.kick() });
-  const worker = role === 'scheduler' ? null : new RunWorker({ config, store, queue, locks, logger, metrics, clock, onRunFinished: (row, job) => incidents?.observe(row, job) });
+  const deliveries = role === 'scheduler' ? null : new DeliveryWorker({ config, store, logger, metrics, clock });
+  const incidents = role === 'scheduler' ? null : new IncidentManager({ config, store, queue, logger, feeds: jobFeeds, clock, onMailQueued: () => deliveries?.kick() });
+  const worker = role === 'scheduler' ? null : new RunWorker({ config, store, queue, locks, logger, metrics, clock, onRunFinished: (row, job) => incidents?.observe(row, job), onMailQueued: () => deliveries?.kick() });
   const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock });
   // Temporary changes (debug-logging) are put back on time by the processes that run jobs.
-  const reverter = role === 'scheduler' || !config.kubernetes ? null : new Reverter({ config, sql: store.sql, logger });
+  const reverter = role === 'scheduler' || !config.kubernetes ? null : new Reverter({ config, store, logger, clock });
   let retention: Loop | null = null;
   let http: FastifyInstance | null = null;
   let address: string | null = null;
@@ -105,7 +105,7 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
     // The port first: a process that cannot serve its API (port taken) must not go on as a
     // headless worker; it fails before any job runs.
     if (options.http !== false) {
-      http = buildServer({ config, store, queue, metrics, scheduler, worker, logger, onMailQueued: () => deliveries?.kick() });
+      http = buildServer({ config, store, queue, metrics, scheduler, worker, logger, feeds: jobFeeds, onMailQueued: () => deliveries?.kick() });
       const secured = config.http.tokens.length > 0;
       const host = secured ? (config.http.host ?? '0.0.0.0') : '127.0.0.1';
       if (!secured) logger.warn({ host }, 'no API token configured (http.tokens or OPSCRON_API_TOKEN): the HTTP server listens on loopback only and /api is open to local callers');
@@ -119,7 +119,7 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
     retention = role === 'worker' ? null : startLoop({
       clock, intervalMs: 3_600_000, immediate: false,
       step: async () => {
-        const n = await pruneRuns(store.sql, new Date(clock.now() - config.store.retention));
+        const n = await store.runs.prune(new Date(clock.now() - config.store.retention));
         if (n) logger.info({ deleted: n }, 'pruned run history past retention');
       },
       onError: (error) => logger.warn({ err: error }, 'could not prune run history'),
@@ -129,8 +129,8 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
     throw error;
   }
 
-  logger.info({ role, queue: queue.kind, store: store.sql.kind, jobs: config.jobs.length, http: address }, 'opscron started');
-  return { config, store, queue, metrics, scheduler, worker, deliveries, incidents, http, address, stop };
+  logger.info({ role, queue: queue.kind, store: store.kind, jobs: config.jobs.length, http: address }, 'opscron started');
+  return { config, store, queue, metrics, scheduler, worker, deliveries, incidents, http, address, feeds: jobFeeds, stop };
 }
 
 /** Gauges and counters read from the store and the queue when /metrics is scraped. */
@@ -141,7 +141,7 @@ function watchBackends(metrics: Metrics, store: Store, queue: RunQueue): void {
     if (counts) for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
   };
   metrics.incidentsOpen.collect = async function collect() {
-    const { rows } = await store.sql.query<{ service: string; signal: string }>(`select service, jsonb_array_elements_text(signals) as signal from incidents where status = 'open'`).catch(() => ({ rows: null }));
+    const rows = await store.incidents.openSignals().catch(() => null);
     if (!rows) return;
     this.reset();
     for (const r of rows) this.set({ service: r.service, signal: r.signal }, 1);

@@ -1,9 +1,10 @@
 /** One run as the job sees it (DESIGN.md's JobContext), and the worker's handle on it. */
+import type { Clock } from './clock.js';
 import type { JobConfig, OpscronConfig } from './config/schema.js';
-import type { JobContext } from './jobs/types.js';
+import type { HistoryPort, JobContext, ReportsPort, RevertsPort } from './jobs/types.js';
 import type { Logger } from './observability/logger.js';
-import type { RunRow } from './store/runs.js';
-import type { Sql } from './store/sql.js';
+import type { RunRow } from './model.js';
+import { jobPorts, type JobPorts, type PortDeps } from './run-ports.js';
 
 export interface RunProgress {
   fraction: number;
@@ -26,11 +27,29 @@ export class RunContext implements JobContext {
   onAbort: ((reason: unknown) => void) | undefined;
   private controller: AbortController | undefined;
   private childLogger: Logger | undefined;
+  private ports: JobPorts | undefined;
 
-  constructor(row: RunRow, job: JobConfig, readonly config: OpscronConfig, readonly sql: Sql, private readonly parentLogger: Logger, private readonly onProgress?: (runId: string, progress: RunProgress) => void) {
+  constructor(row: RunRow, job: JobConfig, readonly config: OpscronConfig, private readonly portDeps: PortDeps, private readonly parentLogger: Logger, private readonly clock: Clock, private readonly onProgress?: (runId: string, progress: RunProgress) => void) {
     this.runId = row.id;
     this.jobId = job.id;
     this.attempt = row.attempt;
+  }
+
+  /** Made on first use, like the signal and the logger: most runs use none. */
+  private get port(): JobPorts {
+    return (this.ports ??= jobPorts(this.portDeps, { runId: this.runId, jobId: this.jobId, now: () => this.now(), progress: (f, note) => this.progress(f, note) }));
+  }
+
+  get history(): HistoryPort {
+    return this.port.history;
+  }
+
+  get reports(): ReportsPort {
+    return this.port.reports;
+  }
+
+  get reverts(): RevertsPort {
+    return this.port.reverts;
   }
 
   get signal(): AbortSignal {
@@ -56,7 +75,8 @@ export class RunContext implements JobContext {
     this.onProgress?.(this.runId, this.progressState);
   }
 
+  /** The run's clock: the process's, which tests move. */
   now(): Date {
-    return new Date();
+    return new Date(this.clock.now());
   }
 }

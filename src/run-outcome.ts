@@ -3,7 +3,7 @@
  * so no check — however much it finds, whatever a service answers — can make a run row
  * that the store refuses (jsonb holds at most 255 MB) or a page the API cannot serve.
  */
-import type { Finding, JobOutcome, OutcomeStatus } from './jobs/types.js';
+import { OUTCOME_STATUSES, SEVERITIES, type Finding, type JobOutcome, type OutcomeStatus } from './model.js';
 
 export const OUTCOME_LIMITS = {
   summary: 2000,
@@ -15,8 +15,6 @@ export const OUTCOME_LIMITS = {
   metrics: 200,
 };
 
-const STATUSES: readonly OutcomeStatus[] = ['ok', 'warning', 'critical'];
-const SEVERITIES = ['info', 'warning', 'critical'];
 
 const cut = (text: unknown, max: number): string => {
   const s = typeof text === 'string' ? text : String(text ?? '');
@@ -45,7 +43,7 @@ function boundFinding(f: Finding): Finding {
 
 /** The outcome within OUTCOME_LIMITS; throws if its status is not a verdict (the run then fails). */
 export function boundOutcome(outcome: JobOutcome): { status: OutcomeStatus; summary: string; findings: Finding[]; metrics: Record<string, number> | null } {
-  if (!STATUSES.includes(outcome.status)) throw new Error(`the job returned status ${JSON.stringify(outcome.status)}; allowed: ${STATUSES.join(', ')}`);
+  if (!OUTCOME_STATUSES.includes(outcome.status)) throw new Error(`the job returned status ${JSON.stringify(outcome.status)}; allowed: ${OUTCOME_STATUSES.join(', ')}`);
   const all = Array.isArray(outcome.findings) ? outcome.findings : [];
   const findings = all.length ? all.slice(0, OUTCOME_LIMITS.findings).map(boundFinding) : all;
   if (all.length > OUTCOME_LIMITS.findings) {

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { JobConfig } from './config/schema.js';
 import { formatIssues } from './config/load.js';
 import { InvalidRunError } from './errors.js';
+import { TRIGGERS } from './model.js';
 import { destructiveFor, type JobDefinition } from './jobs/types.js';
 import { boundsIssue, PARAM_LIMITS } from './limits.js';
 
@@ -31,7 +32,7 @@ export const requestParams = z.record(z.string(), z.unknown()).superRefine((valu
 /** What a queue job's data must look like; anything else is refused with a clear error. */
 export const runRequestSchema = z.strictObject({
   params: requestParams.default({}),
-  trigger: z.enum(['schedule', 'manual', 'catch-up', 'retry']).default('manual'),
+  trigger: z.enum(TRIGGERS).default('manual'),
   requestedBy: z.string().min(1).max(200).default('queue'),
   reason: z.string().max(2000).optional(),
   scheduledFor: z.iso.datetime({ offset: true }).refine((s) => {

@@ -20,9 +20,7 @@ import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { EnqueueItem, RunQueue } from './queue/types.js';
 import type { Store } from './store/index.js';
-import type { RunRow } from './store/runs.js';
-import { writeAudit, type AuditSource } from './store/audit.js';
-import { advanceSlots, loadScheduleStates, setPaused } from './store/schedule-state.js';
+import type { AuditSource, RunRow } from './model.js';
 
 /** A slot fired later than this (event loop stall, suspend) counts as late: catch-up rules apply. */
 const ON_TIME_MS = 30_000;
@@ -94,7 +92,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** Loads cursors and pauses, handles the slots missed while down, and starts the timer. */
   async start(): Promise<void> {
     const now = this.clock.now();
-    const states = await loadScheduleStates(this.o.store.sql);
+    const states = await this.o.store.schedules.load();
     const fresh: string[] = [];
     for (const [id, entry] of this.entries) {
       const state = states.get(id);
@@ -105,7 +103,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     for (const [id, state] of states) if (state.paused) this.paused.add(id);
     this.pausesLoadedAt = now;
     // A schedule seen for the first time starts from now: nothing before it was ever due.
-    await advanceSlots(this.o.store.sql, fresh, fresh.map(() => new Date(now)));
+    await this.o.store.schedules.advance(fresh, fresh.map(() => new Date(now)));
     this.running = true;
     this.startedAt = now;
     await this.tick();
@@ -128,14 +126,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   async pause(jobId: string, actor: string, source: AuditSource, reason?: string): Promise<void> {
-    await setPaused(this.o.store.sql, jobId, true, actor);
-    await writeAudit(this.o.store.sql, { actor, source, action: 'pause', jobId, reason });
+    await this.o.store.schedules.setPaused(jobId, true, actor);
+    await this.o.store.audit.write({ actor, source, action: 'pause', jobId, reason });
     this.paused.add(jobId);
   }
 
   async resume(jobId: string, actor: string, source: AuditSource, reason?: string): Promise<void> {
-    await setPaused(this.o.store.sql, jobId, false, actor);
-    await writeAudit(this.o.store.sql, { actor, source, action: 'resume', jobId, reason });
+    await this.o.store.schedules.setPaused(jobId, false, actor);
+    await this.o.store.audit.write({ actor, source, action: 'resume', jobId, reason });
     this.paused.delete(jobId);
   }
 
@@ -191,7 +189,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private async refreshPauses(now: number): Promise<void> {
     this.pausesLoadedAt = now;
     try {
-      const states = await loadScheduleStates(this.o.store.sql);
+      const states = await this.o.store.schedules.load();
       this.paused.clear();
       for (const [id, s] of states) if (s.paused) this.paused.add(id);
     } catch (error) {
@@ -267,7 +265,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (fires.length) this.emit('fired', fires);
 
     try {
-      const inserted = new Set(await this.o.store.runLog.insertNew(missed));
+      const inserted = new Set(await this.o.store.runs.insertNew(missed));
       for (const [jobId, m] of missedByJob) {
         const fresh = m.slots.filter((s) => inserted.has(slotQueueId(jobId, s)));
         if (!fresh.length) continue;
@@ -275,7 +273,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         this.o.logger.warn({ job: jobId, missed: fresh.length, first: new Date(fresh[0]!).toISOString() }, 'schedule slots missed');
         this.emit('missed', jobId, fresh, m.truncated);
       }
-      await advanceSlots(this.o.store.sql, handled.map((h) => h.entry.job.id), handled.map((h) => new Date(h.slot)));
+      await this.o.store.schedules.advance(handled.map((h) => h.entry.job.id), handled.map((h) => new Date(h.slot)));
     } catch (error) {
       // The fires are queued; the cursor in memory moved on. A restart before the store is
       // back may re-fire these slots, which the queue ids turn into no-ops.

@@ -16,8 +16,8 @@ import { hostname } from 'node:os';
 import { systemClock, type Clock } from './clock.js';
 import { formatIssues } from './config/load.js';
 import type { JobConfig, OpscronConfig } from './config/schema.js';
-import { InvalidRunError, RunCancelledError, RunTimeoutError } from './errors.js';
-import { jobTypes } from './jobs/index.js';
+import { InvalidRunError, isRetryable, OpscronError, RunCancelledError, RunTimeoutError } from './errors.js';
+import { jobFeeds, jobTypes } from './jobs/index.js';
 import { destructiveFor, type JobDefinition, type JobOutcome } from './jobs/types.js';
 import { startLoop, type Loop } from './loop.js';
 import type { Logger } from './observability/logger.js';
@@ -27,10 +27,8 @@ import type { RunLocks } from './queue/locks.js';
 import type { Consumer, QueuedJob, RunQueue } from './queue/types.js';
 import { boundOutcome } from './run-outcome.js';
 import { grantFor, grantValid, hasKeys, resolveParams as resolveRequestParams, retargetedParams, retargetMessage, retryDelay, retryQueueId, runRequestSchema, type RunRequest } from './run-request.js';
-import { writeAudit } from './store/audit.js';
 import type { Store } from './store/index.js';
-import { runsOfQueueJob, type RunRow, type RunStatus } from './store/runs.js';
-import { beat, closeOrphanedRuns, forgetWorker } from './store/workers.js';
+import type { RunRow, RunStatus } from './model.js';
 import { RunContext, type RunProgress } from './run-context.js';
 
 export type { RunProgress } from './run-context.js';
@@ -53,6 +51,8 @@ export interface WorkerOptions {
   onRunFinished?: (row: RunRow, job: JobConfig | undefined) => void;
   /** Heartbeats and the orphan sweep run on it (tests move it). */
   clock?: Clock;
+  /** A run queued a mail (a report job): send it now. */
+  onMailQueued?: () => void;
 }
 
 /** resolveParams with the job type looked up in the registry (tests, the CLI). */
@@ -118,11 +118,11 @@ export class RunWorker {
       intervalMs: this.leaseMs / 4,
       step: async () => {
         const now = this.clock.now();
-        await beat(this.o.store.sql, this.name, new Date(now), startedAt);
+        await this.o.store.workers.beat(this.name, new Date(now), startedAt);
         // Nobody else can use an embedded store: at start, any other worker in it is gone.
         const sole = first && this.o.store.exclusive;
         first = false;
-        const closed = await closeOrphanedRuns(this.o.store.sql, this.name, new Date(sole ? now : now - this.leaseMs), new Date(now), sole ? 'opscron stopped while this run was in progress' : undefined);
+        const closed = await this.o.store.workers.closeOrphanedRuns(this.name, new Date(sole ? now : now - this.leaseMs), new Date(now), sole ? 'opscron stopped while this run was in progress' : undefined);
         if (closed.length) this.o.logger.warn({ runs: closed.map((r) => r.id), workers: [...new Set(closed.map((r) => r.worker))] }, 'closed runs whose worker stopped mid-run');
       },
       onError: (error) => this.o.logger.warn({ err: error }, 'worker heartbeat failed; trying again'),
@@ -149,7 +149,7 @@ export class RunWorker {
     this.heartbeat = null;
     await this.o.store.runLog.drain();
     // Stopped cleanly: nothing of ours is running, so nobody needs to wait for our lease.
-    await forgetWorker(this.o.store.sql, this.name).catch((error: unknown) => this.o.logger.warn({ err: error }, 'could not remove this worker\'s heartbeat'));
+    await this.o.store.workers.forget(this.name).catch((error: unknown) => this.o.logger.warn({ err: error }, 'could not remove this worker\'s heartbeat'));
   }
 
   /** Runs one queue job to its end and returns the final row of this attempt. Never throws. */
@@ -158,7 +158,7 @@ export class RunWorker {
     const config = this.jobs.get(job.name);
     const row: RunRow = {
       id: runId, queueId: job.queueId, jobId: job.name, jobType: config?.type ?? 'unknown', trigger: 'manual',
-      scheduledFor: null, createdAt: new Date(), startedAt: null, finishedAt: null, attempt: job.deliveries,
+      scheduledFor: null, createdAt: new Date(this.clock.now()), startedAt: null, finishedAt: null, attempt: job.deliveries,
       status: 'running', summary: null, findings: [], metrics: null, error: null, params: null,
       requestedBy: null, reason: null, worker: this.name,
     };
@@ -219,9 +219,9 @@ export class RunWorker {
       return this.finish(row, 'skipped', null);
     }
 
-    const ctx = new RunContext(row, config, this.o.config, this.o.store.sql, this.o.logger, this.o.onProgress);
+    const ctx = new RunContext(row, config, this.o.config, { store: this.o.store, config: this.o.config, feeds: jobFeeds, onMailQueued: this.o.onMailQueued }, this.o.logger, this.clock, this.o.onProgress);
     const renew = config.concurrency === 'allow' ? null : setInterval(() => void this.o.locks.renew(config.id, owner, this.lockTtl).catch(() => {}), this.lockTtl / 3);
-    row.startedAt = new Date();
+    row.startedAt = new Date(this.clock.now());
     // Most runs end within milliseconds and get their row written once, at the end; one
     // still going after START_ROW_DELAY_MS is written as running (see watch).
     const now = performance.now();
@@ -268,13 +268,13 @@ export class RunWorker {
     const destructive = destructiveFor(definition, params) || config.destructive;
     const entry = { actor: request.requestedBy, source: 'queue' as const, action: destructive ? 'trigger-destructive' : 'trigger', jobId: config.id, params: request.params, reason: request.reason };
     if (destructive) {
-      await writeAudit(this.o.store.sql, entry).catch((e: unknown) => {
-        throw new Error(`not started: the audit entry of this destructive run could not be written (${e instanceof Error ? e.message : String(e)})`);
+      await this.o.store.audit.write(entry).catch((e: unknown) => {
+        throw new OpscronError('OPSCRON_AUDIT_UNWRITTEN', `not started: the audit entry of this destructive run could not be written (${e instanceof Error ? e.message : String(e)})`, { cause: e });
       });
       return;
     }
     // Entries kept at the same time share one promise: one handler for them all.
-    const kept = writeAudit(this.o.store.sql, entry, { retain: true });
+    const kept = this.o.store.audit.write(entry, { retain: true });
     if (kept !== this.auditWatched) {
       this.auditWatched = kept;
       kept.catch((e) => this.o.logger.error({ err: e }, 'could not write the audit entries of runs before the store closed'));
@@ -319,14 +319,14 @@ export class RunWorker {
 
   /** A delivery above 1 means a worker died mid-run: its attempt is closed as failed so history shows it. */
   private async recordLostDeliveries(job: QueuedJob, row: RunRow): Promise<void> {
-    const prior = await runsOfQueueJob(this.o.store.sql, job.queueId);
+    const prior = await this.o.store.runs.ofQueueJob(job.queueId);
     const lost: RunRow[] = [];
     for (let d = 1; d < job.deliveries; d++) {
       const id = d === 1 ? job.queueId : `${job.queueId}.${d}`;
       const seen = prior.find((r) => r.id === id);
       if (seen && seen.status !== 'running') continue;
       lost.push({
-        ...row, ...(seen ?? {}), id, attempt: row.attempt - (job.deliveries - d), status: 'failed', finishedAt: new Date(),
+        ...row, ...(seen ?? {}), id, attempt: row.attempt - (job.deliveries - d), status: 'failed', finishedAt: new Date(this.clock.now()),
         error: `worker ${seen?.worker ?? '(unknown)'} stopped mid-run (no lock renewal); taken up again by ${this.name}`,
         summary: 'worker lost mid-run', createdAt: seen?.createdAt ?? row.createdAt,
       });
@@ -337,7 +337,7 @@ export class RunWorker {
   /** Ends the attempt: its row final, logged, counted and written; waits only when the history is backed up. */
   private finish(row: RunRow, status: RunStatus, error: unknown): RunRow | Promise<RunRow> {
     row.status = status;
-    row.finishedAt = new Date();
+    row.finishedAt = new Date(this.clock.now());
     if (error) row.error = redact(error instanceof Error ? error.message : String(error));
     if (!row.summary) row.summary = row.error ?? status;
     row.summary = redact(row.summary);
@@ -358,7 +358,8 @@ export class RunWorker {
   }
 
   private async maybeRetry(job: QueuedJob, config: JobConfig, request: RunRequest, granted: boolean, row: RunRow, failure: unknown): Promise<void> {
-    const retryable = row.status === 'timeout' || (row.status === 'failed' && !(failure instanceof InvalidRunError) && (failure as { retryable?: unknown } | null)?.retryable !== false);
+    // The error catalogue decides: bad input, a wrong key, a 403 never get better by retrying.
+    const retryable = row.status === 'timeout' || (row.status === 'failed' && isRetryable(failure));
     if (!retryable || this.o.retries === false || row.attempt >= config.retries.attempts) return;
     const next = row.attempt + 1;
     const delayMs = retryDelay(config.retries, next);

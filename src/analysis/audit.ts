@@ -5,7 +5,7 @@
  * Kubernetes Benchmark 5.1 checks kube-bench leaves manual; pod security follows Polaris;
  * reliability follows the runbook's resource policy. Pure: cluster objects in, controls out.
  */
-import type { Finding } from '../jobs/types.js';
+import type { Finding } from '../model.js';
 import { parseQuantity } from './quantity.js';
 
 type Obj = Record<string, any>;

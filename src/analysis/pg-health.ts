@@ -2,7 +2,7 @@
  * PgHero's checks with its defaults, as findings with the remedy an operator would run.
  * Pure: takes what src/integrations/pg-stats.ts read.
  */
-import type { Finding } from '../jobs/types.js';
+import type { Finding } from '../model.js';
 import type { PgStats, QueryStats } from '../integrations/pg-stats.js';
 
 export interface PgHealthThresholds {

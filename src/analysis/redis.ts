@@ -1,5 +1,5 @@
 /** Redis judged from INFO and key samples: cache-health's findings and cache-optimize's advice. Pure. */
-import type { Finding } from '../jobs/types.js';
+import type { Finding } from '../model.js';
 import type { KeySample, RedisSnapshot } from '../integrations/redis-info.js';
 
 const n = (v: string | undefined) => (v === undefined || v === '' ? 0 : Number(v));

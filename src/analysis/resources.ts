@@ -3,7 +3,7 @@
  * against its requests and limits, containers without limits, and pods that restart
  * (OOMKilled, CrashLoopBackOff). Pure: takes the API objects, returns findings.
  */
-import type { Finding } from '../jobs/types.js';
+import type { Finding } from '../model.js';
 import { formatBytes, formatCpu, parseQuantity } from './quantity.js';
 
 /** The parts of a v1 Pod this reads. */

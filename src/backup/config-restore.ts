@@ -32,8 +32,8 @@ export async function restoreConfig(o: { storage: FileStorage; manifest: ConfigM
       const isSecret = obj.kind === 'Secret';
       const current: Obj | undefined = await kubeCall(`get ${ref}`, () => (isSecret ? o.kube.core.readNamespacedSecret({ name, namespace }) : o.kube.core.readNamespacedConfigMap({ name, namespace })) as Promise<Obj>)
         .then((c) => JSON.parse(JSON.stringify(c)))
-        .catch((e: { status?: number }) => {
-          if (e.status === 404) return undefined;
+        .catch((e: { httpStatus?: number }) => {
+          if (e.httpStatus === 404) return undefined;
           throw e;
         });
       const diff = diffObject({ ...obj, metadata: { ...obj.metadata, namespace } }, current);

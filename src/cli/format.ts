@@ -1,5 +1,5 @@
 /** Plain-text tables and run lines for the terminal. */
-import type { RunRow } from '../store/runs.js';
+import type { RunRow } from '../model.js';
 
 export function table(rows: string[][], header: string[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseCron } from '../cron/expression.js';
+import { REPORT_KINDS, SCOPES } from '../model.js';
 import { isValidTimeZone } from '../cron/timezone.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 
@@ -68,7 +69,6 @@ export const serviceSchema = z.strictObject({
   breakerResetPath: z.string().startsWith('/').optional(),
 });
 
-const REPORT_KINDS = ['health', 'incident', 'compliance', 'performance'] as const;
 /** An email address as browsers accept it (ops@localhost included). */
 export const emailAddress = z.email({ pattern: z.regexes.html5Email, error: 'must be an email address such as ops@example.com' });
 const recipients = z.array(emailAddress).default([]);
@@ -158,7 +158,7 @@ export const configSchema = z.strictObject({
         .array(z.strictObject({
           name: z.string().regex(/^[A-Za-z0-9@._-]{1,100}$/, { error: 'must be 1-100 characters of letters, digits, @ . _ -' }),
           token: z.string().min(16, { error: 'must be at least 16 characters' }),
-          scope: z.enum(['read', 'trigger', 'admin']),
+          scope: z.enum(SCOPES),
         }))
         .default([]),
       bodyLimit: z.number().int().min(1024).max(10 * 1024 * 1024).default(65_536),
@@ -207,5 +207,5 @@ export const configSchema = z.strictObject({
 export type OpscronConfig = z.output<typeof configSchema>;
 export type JobConfig = z.output<typeof jobSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
-export type ReportKind = (typeof REPORT_KINDS)[number];
-export const reportKinds: readonly ReportKind[] = REPORT_KINDS;
+export type { ReportKind } from '../model.js';
+export const reportKinds = REPORT_KINDS;

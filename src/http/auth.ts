@@ -5,7 +5,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-export type Scope = 'read' | 'trigger' | 'admin';
+import type { Scope } from '../model.js';
+
+export type { Scope } from '../model.js';
 export interface Principal {
   name: string;
   scope: Scope;

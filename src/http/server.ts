@@ -4,7 +4,8 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { OpscronConfig } from '../config/schema.js';
-import { OpscronError } from '../errors.js';
+import type { Feeds } from '../feeds.js';
+import { isUnreachable, OpscronError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { redact } from '../observability/redact.js';
@@ -27,18 +28,12 @@ export interface HttpDeps {
   logger: Logger;
   /** The clock /health judges the heartbeat by (tests move it). */
   now?: () => number;
+  /** What each job type feeds to reports. */
+  feeds: Feeds;
   onMailQueued?: () => void;
 }
 
-const STATUS_OF_CODE: Record<string, number> = { OPSCRON_UNKNOWN_JOB: 404, OPSCRON_INVALID_RUN: 400, OPSCRON_NOT_FOUND: 404, OPSCRON_BAD_PERIOD: 400, OPSCRON_FORBIDDEN: 403, OPSCRON_BUSY: 429, OPSCRON_AUDIT_UNWRITTEN: 503, OPSCRON_QUEUE_UNAVAILABLE: 503, OPSCRON_UNAVAILABLE: 503 };
-
-/** A store or queue that does not answer: the client should try again (503), not read it as opscron's fault (500). */
-function unreachable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (/^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code))) return true;
-  const message = String((error as { message?: unknown } | null)?.message ?? '');
-  return /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|MaxRetriesPerRequest|Stream isn't writeable/i.test(message);
-}
+const LABELS: Record<number, string> = { 400: 'bad request', 403: 'forbidden', 404: 'not found', 409: 'conflict', 413: 'payload too large', 422: 'unprocessable', 429: 'busy', 502: 'bad gateway', 503: 'unavailable', 504: 'timeout' };
 
 /** Run rows waiting longer than this, or more of them than HISTORY_BACKLOG_ROWS, make /ready say so. */
 const HISTORY_BACKLOG_MS = 60_000;
@@ -77,18 +72,19 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     }
   });
 
+  // Errors carry their code and status (the catalogue in errors.ts) to the client; a 5xx
+  // that is not ours says nothing of its insides, and the log has it.
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     let status = 500;
     let body: { error: string; code?: string; message: string } = { error: 'internal error', message: 'internal error (see the opscron log)' };
     try {
-      const known = error instanceof OpscronError ? STATUS_OF_CODE[error.code] : undefined;
-      const down = !(error instanceof OpscronError) && unreachable(error);
+      const ours = error instanceof OpscronError;
+      const down = !ours && isUnreachable(error);
       const statusCode = (error as { statusCode?: unknown }).statusCode;
-      status = known ?? (error instanceof OpscronError ? 500 : down ? 503 : typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600 ? statusCode : 500);
-      // A 5xx that is not ours says nothing of its insides to the client; the log has it.
-      const message = down ? 'the store or the queue is not reachable just now; nothing was done — try again' : status >= 500 && !(error instanceof OpscronError) ? body.message : redact(String(error?.message ?? error));
-      const label = status === 413 ? 'payload too large' : status === 404 ? 'not found' : status === 403 ? 'forbidden' : status === 429 ? 'busy' : status === 503 ? 'unavailable' : status >= 500 ? 'internal error' : 'bad request';
-      body = { error: label, message, ...(down ? { code: 'OPSCRON_UNAVAILABLE' } : error instanceof OpscronError ? { code: error.code } : typeof error?.code === 'string' ? { code: error.code } : {}) };
+      status = ours ? error.status : down ? 503 : typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600 ? statusCode : 500;
+      const message = down ? 'the store or the queue is not reachable just now; nothing was done — try again' : status >= 500 && !ours ? body.message : redact(String(error?.message ?? error));
+      const code = down ? 'OPSCRON_UNAVAILABLE' : typeof error?.code === 'string' ? error.code : undefined;
+      body = { error: LABELS[status] ?? (status >= 500 ? 'internal error' : 'bad request'), ...(code ? { code } : {}), message };
       if (status >= 500) deps.logger.error({ err: error, url: request.url }, 'HTTP request failed');
     } catch {
       // Whatever went wrong describing the error, the client still gets JSON.
@@ -96,7 +92,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     void reply.code(status).send(body);
   });
 
-  registerApi(app, { config: deps.config, store: deps.store, queue: deps.queue, scheduler: deps.scheduler, worker: deps.worker, onMailQueued: deps.onMailQueued });
+  registerApi(app, { config: deps.config, store: deps.store, queue: deps.queue, scheduler: deps.scheduler, worker: deps.worker, feeds: deps.feeds, onMailQueued: deps.onMailQueued });
 
   app.get('/health', async (_req, reply) => {
     if (!deps.scheduler) return { status: 'ok', role: 'worker' };

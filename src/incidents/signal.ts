@@ -39,18 +39,6 @@ export function verdictOf(status: string): 'bad' | 'good' | null {
   return null;
 }
 
-/** The signal a job type feeds, if it is one incidents watch. */
-export function signalOf(jobType: string): string | null {
-  return SIGNALS[jobType] ?? null;
-}
-
-const SIGNALS: Record<string, string> = {
-  'health-check': 'health',
-  'latency-check': 'latency',
-  'error-rate': 'error-rate',
-  'resource-usage': 'resources',
-};
-
 export function step(current: SignalState, verdict: 'bad' | 'good', at: Date, thresholds: { openAfter: number; resolveAfter: number }): { next: SignalState; transition: Transition } {
   if (verdict === 'bad') {
     const badStreak = current.badStreak + 1;

@@ -79,9 +79,10 @@ export async function kubeCall<T>(what: string, call: () => Promise<T>): Promise
   }
 }
 
+/** An answer of the Kubernetes API: another attempt helps only when it failed on the server's side or not at all. */
 export class KubeError extends OpscronError {
-  constructor(message: string, readonly status: number | null) {
-    super('OPSCRON_KUBE', message);
+  constructor(message: string, readonly httpStatus: number | null) {
+    super('OPSCRON_KUBE', message, { retryable: httpStatus === null || httpStatus === 429 || httpStatus >= 500 });
   }
 }
 

@@ -7,8 +7,6 @@ import { z } from 'zod';
 import { accessControls, operationsControls, reliabilityControls, runbookPolicy, securityControls, type ClusterState } from '../analysis/audit.js';
 import { duration } from '../config/schema.js';
 import { kubeCall, kubeFor } from '../integrations/kube.js';
-import { destructiveActions, jobRunSummary, lastSuccessOf, metricByDay, serviceOfJobs } from '../reports/data.js';
-import { BACKUP_JOB_TYPES } from '../reports/model/compliance.js';
 import { defineJob, statusOf, type Finding } from './types.js';
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: 'must be a Kubernetes quantity such as 500m, 2, 1Gi' });
@@ -31,6 +29,7 @@ export const auditReview = defineJob({
   type: 'audit-review',
   summary: 'Audit controls with ids and evidence: RBAC (CIS 5.1), pod security (Polaris), resources and availability, operations',
   params: auditReviewParams,
+  feeds: { complianceControls: true },
   overridable: ['sections', 'policy', 'period', 'backupTarget'],
   async run(ctx, params) {
     const findings: Finding[] = [];
@@ -62,18 +61,8 @@ export const auditReview = defineJob({
       if (params.sections.includes('reliability')) findings.push(...reliabilityControls(plain, params.policy));
     }
     if (params.sections.includes('operations')) {
-      const now = ctx.now();
-      const period = { from: new Date(now.getTime() - params.period), to: now, timeZone: ctx.config.timezone };
-      const backupJobs = ctx.config.jobs.filter((j) => BACKUP_JOB_TYPES.includes(j.type)).map((j) => j.id);
-      const last = new Map((await lastSuccessOf(ctx.sql, BACKUP_JOB_TYPES, now)).map((b) => [b.job, b.at]));
-      const errorLogs = (await metricByDay(ctx.sql, period, 'log-analysis', 'errors', serviceOfJobs(ctx.config))).filter((r) => r.day === null).map((r) => ({ service: r.service, errors: Math.round(r.value ?? 0) }));
-      findings.push(...operationsControls({
-        backups: backupJobs.map((job) => ({ job, lastSuccess: last.get(job) ?? null, targetMs: params.backupTarget })),
-        failingJobs: (await jobRunSummary(ctx.sql, period)).filter((j) => j.job !== ctx.jobId).map((j) => ({ job: j.job, failed: j.failed + j.other, missed: j.missed })),
-        destructive: await destructiveActions(ctx.sql, period),
-        errorLogs,
-        now,
-      }));
+      // What opscron itself recorded: backups, failing jobs, destructive actions, error logs.
+      findings.push(...operationsControls({ ...(await ctx.history.operations(params.period, params.backupTarget)), now: ctx.now() }));
     }
     const failed = findings.filter((f) => f.severity !== 'info');
     return {

@@ -27,6 +27,7 @@ export const cacheHealth = defineJob({
   type: 'cache-health',
   summary: 'Redis health from INFO, MEMORY DOCTOR and LATENCY DOCTOR: hit ratio, evictions, memory, fragmentation, clients, slowlog',
   params: cacheHealthParams,
+  feeds: { cacheHitRatio: 'hitRatio' },
   overridable: ['hitRatio', 'memoryWarn', 'memoryCritical'],
   async run(ctx, params) {
     const cache = cacheOf(ctx, params.cache);

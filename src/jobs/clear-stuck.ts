@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
 import { withClient } from '../integrations/pg-stats.js';
-import { redisConnection } from '../queue/bullmq.js';
+import { redisConnection } from '../integrations/redis.js';
 import { databaseOf } from './db-backup.js';
 import { defineJob, statusOf, type Finding } from './types.js';
 

@@ -24,6 +24,7 @@ export const configBackup = defineJob({
   type: 'config-backup',
   summary: 'ConfigMaps and Secrets to storage (secrets only encrypted), server fields stripped, with a manifest and retention',
   params: configBackupParams,
+  feeds: { backup: 'config' },
   overridable: ['kinds'],
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);

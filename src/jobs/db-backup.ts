@@ -29,6 +29,7 @@ export const dbBackup = defineJob({
   type: 'db-backup',
   summary: 'pg_dump streamed through gzip, SHA-256 and AES-256-GCM to storage, with a manifest and retention',
   params: dbBackupParams,
+  feeds: { backup: 'database' },
   overridable: ['compressionLevel'],
   async run(ctx, params) {
     const database = databaseOf(ctx, params.database);

@@ -10,7 +10,6 @@ import { z } from 'zod';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
 import { kubeCall, kubeFor, PatchStrategy } from '../integrations/kube.js';
-import { scheduleRevert } from '../reverts/reverter.js';
 import { kubeTarget } from './service.js';
 import { defineJob } from './types.js';
 
@@ -42,7 +41,7 @@ export const debugLogging = defineJob({
     const now = ctx.now();
     const revertAt = new Date(now.getTime() + params.ttl);
     // Recorded before the change: if opscron dies right after patching, the revert still happens.
-    const { previous, extended } = await scheduleRevert(ctx.sql, { namespace, configmap: params.configMap, key: params.key, previous: before, value: params.level, revertAt, restartDeployment: params.restart ? service!.deployment! : null, runId: ctx.runId, now });
+    const { previous, extended } = await ctx.reverts.schedule({ namespace, configmap: params.configMap, key: params.key, previous: before, value: params.level, revertAt, restartDeployment: params.restart ? service!.deployment! : null });
     await kubeCall(`patch ${resource}`, () => kube.core.patchNamespacedConfigMap({ name: params.configMap, namespace, body: { metadata: { resourceVersion: current.metadata?.resourceVersion }, data: { [params.key]: params.level } } }, kube.patchAs(PatchStrategy.MergePatch)));
     if (params.restart) {
       const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now.toISOString() } } } } };

@@ -112,6 +112,7 @@ export const errorRateJob = defineJob({
   type: 'error-rate',
   summary: "5xx share of a service's requests over a window against a threshold (two /metrics scrapes)",
   params: errorRateParams,
+  feeds: { signal: 'error-rate', errorRate: { requests: 'requests', errors: 'errors', ratio: 'errorRatio', budget: 'errorBudgetRemaining' }, incidentEvidence: true },
   overridable: ['threshold', 'warnThreshold', 'window', 'minRequests', 'requestTimeout', 'source', 'slo'],
   async run(ctx, params) {
     const service = serviceOf(ctx, params.service);

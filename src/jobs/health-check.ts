@@ -118,6 +118,7 @@ export const healthCheck = defineJob({
   type: 'health-check',
   summary: 'HTTP health endpoint: status code, response time and JSON body conditions',
   params: healthCheckParams,
+  feeds: { signal: 'health', availability: { responseTime: 'responseTimeMs' }, incidentEvidence: true },
   overridable: ['method', 'expectStatus', 'maxResponseTime', 'requestTimeout', 'json', 'expectHeaders', 'scrapeMetrics', 'tls', 'checkDependencies', 'concurrency', 'reuseConnections'],
   async run(ctx, params) {
     const ca = params.caFile ? await readBoundedText(params.caFile, 'caFile') : undefined;

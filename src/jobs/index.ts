@@ -17,9 +17,13 @@ import { queryAnalysis } from './query-analysis.js';
 import { resetBreakers } from './reset-breakers.js';
 import { resourceUsage } from './resource-usage.js';
 import { rollout } from './rollout.js';
+import { Feeds } from '../feeds.js';
 import type { JobDefinition } from './types.js';
 
 const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbHealth, queryAnalysis, dbBackup, backupVerify, configBackup, cacheHealth, cacheOptimize, cacheClear, clearStuck, auditReview, logAnalysis, debugLogging, healthReport, performanceReport, complianceReport, incidentReport, noop];
 
 export const jobTypes: ReadonlyMap<string, JobDefinition<unknown>> = new Map(all.map((job) => [job.type, job]));
+
+/** What each type feeds to incidents and reports. */
+export const jobFeeds = new Feeds(new Map(all.map((job) => [job.type, job.feeds ?? {}])));
 export type { JobDefinition, JobContext, JobOutcome, Finding } from './types.js';

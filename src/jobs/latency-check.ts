@@ -67,6 +67,7 @@ export const latencyCheck = defineJob({
   type: 'latency-check',
   summary: 'p50/p95/p99 response time of a service from active probes, against thresholds',
   params: latencyCheckParams,
+  feeds: { signal: 'latency', latency: { p50: 'p50Ms', p95: 'p95Ms', p99: 'p99Ms' }, incidentEvidence: true },
   overridable: ['probes', 'warn', 'critical', 'requestTimeout', 'source', 'window'],
   async run(ctx, params): Promise<JobOutcome> {
     const service = serviceOf(ctx, params.service);

@@ -39,6 +39,7 @@ export const logAnalysis = defineJob({
   type: 'log-analysis',
   summary: 'Tail the pods of a service, mine error templates (Drain), report new ones and spikes',
   params: logAnalysisParams,
+  feeds: { logTimeline: true, errorLogs: 'errors' },
   overridable: ['tail', 'errorPattern', 'similarity', 'depth', 'top', 'spikeFactor', 'minSpike'],
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);
@@ -66,7 +67,7 @@ export const logAnalysis = defineJob({
       }
     }
     const current: Seen[] = drain.top(50).map((t) => ({ template: Drain.text(t), count: t.count, example: t.example }));
-    const previous = await previousTemplates(ctx.sql, ctx.jobId, ctx.runId);
+    const previous = ((await ctx.history.previousFindings())?.find((f) => f.check === 'logs.templates')?.evidence as Seen[] | undefined) ?? null;
     const findings: Finding[] = [{ severity: 'info', check: 'logs.templates', resource, message: `${errors} error lines of ${lines} in ${pods.length} pods: ${drain.templates.length} templates${current[0] ? `; most frequent (${current[0].count}×): ${current[0].template}` : ''}`, evidence: current }];
     if (previous) {
       const before = new Map(previous.map((p) => [p.template, p.count]));
@@ -87,12 +88,3 @@ export const logAnalysis = defineJob({
     };
   },
 });
-
-async function previousTemplates(sql: import('../store/sql.js').Sql, jobId: string, runId: string): Promise<Seen[] | null> {
-  const { rows } = await sql.query<{ findings: Finding[] }>(
-    `select findings from runs where job_id = $1 and id <> $2 and status in ('ok', 'warning', 'critical') order by created_at desc limit 1`,
-    [jobId, runId],
-  );
-  const found = rows[0]?.findings.find((f) => f.check === 'logs.templates');
-  return found ? (found.evidence as Seen[]) : null;
-}

@@ -22,6 +22,7 @@ export const queryAnalysis = defineJob({
   type: 'query-analysis',
   summary: 'pg_stat_statements: top queries by total and mean time, slow queries, sequential-scan tables, unused indexes',
   params: queryAnalysisParams,
+  feeds: { performanceSection: 'slow-queries' },
   overridable: ['top', 'slowMeanMs', 'slowCalls', 'rowsPerCall'],
   async run(ctx, params) {
     const database = databaseOf(ctx, params.database);

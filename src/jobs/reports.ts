@@ -7,7 +7,6 @@
 import { z } from 'zod';
 import { duration, emailAddress, type ReportKind } from '../config/schema.js';
 import { MAX_REPORT_PERIOD_MS } from '../limits.js';
-import { produceReport } from '../reports/publish.js';
 import { defineJob, type JobDefinition } from './types.js';
 
 const base = {
@@ -28,10 +27,7 @@ function reportJob<S extends z.ZodRawShape>(kind: ReportKind, summary: string, e
     overridable: ['period', 'email', ...tunable] as never,
     async run(ctx, p) {
       const q = p as { period?: number; email: boolean; recipients?: string[]; backupTarget?: number; incident?: string };
-      const produced = await produceReport(
-        { sql: ctx.sql, config: ctx.config, now: () => ctx.now(), progress: (f, note) => ctx.progress(f, note) },
-        { kind, lengthMs: q.period, email: q.email, recipients: q.recipients, backupTargetMs: q.backupTarget, incidentId: q.incident, runId: ctx.runId },
-      );
+      const produced = await ctx.reports.produce({ kind, lengthMs: q.period, email: q.email, recipients: q.recipients, backupTargetMs: q.backupTarget, incidentId: q.incident });
       const { record, delivery, timings } = produced;
       const mailed = delivery ? `; queued for ${delivery.recipients.length} recipient${delivery.recipients.length === 1 ? '' : 's'} (${delivery.channel})` : '; not emailed (no recipients)';
       return {

@@ -20,6 +20,7 @@ export const resetBreakers = defineJob({
   type: 'reset-breakers',
   summary: "POST each service's circuit-breaker reset path, then verify its health",
   params: resetBreakersParams,
+  feeds: { incidentEvidence: true },
   overridable: ['requestTimeout'],
   async run(ctx, params) {
     const candidates = ctx.config.services.filter((s) => s.breakerResetPath && (!params.services || params.services.includes(s.name)));

@@ -24,6 +24,7 @@ export const resourceUsage = defineJob({
   type: 'resource-usage',
   summary: 'kubectl top pods, judged: usage against requests and limits, missing limits, restarts',
   params: resourceUsageParams,
+  feeds: { signal: 'resources', performanceSection: 'resources', incidentEvidence: true },
   overridable: ['warnPercent', 'criticalPercent', 'restartsWarn'],
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);

@@ -31,6 +31,7 @@ export const rollout = defineJob({
   type: 'rollout',
   summary: 'kubectl rollout status / restart / undo for a deployment (restart and undo are destructive)',
   params: rolloutParams,
+  feeds: { incidentEvidence: true },
   overridable: ['action', 'toRevision', 'wait', 'pollInterval'],
   destructive: (params) => params.action !== 'verify',
   async run(ctx, params) {

@@ -5,38 +5,34 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { OpscronConfig } from '../config/schema.js';
-import type { Sql } from '../store/sql.js';
+import type { OperationsInput } from '../analysis/audit.js';
+import type { Finding, JobFeeds, JobOutcome, ReportKind, ReportSummary } from '../model.js';
 
-export type Severity = 'info' | 'warning' | 'critical';
-export type OutcomeStatus = 'ok' | 'warning' | 'critical';
+export type { Artifact, Finding, JobOutcome, OutcomeStatus, Severity } from '../model.js';
+export { statusOf } from '../model.js';
 
-export interface Finding {
-  severity: Severity;
-  /** What was checked: 'http.status', 'error-rate', 'pod-security.privileged', ... */
-  check: string;
-  /** What it was checked on: 'service/checkout', 'db/orders', ... */
-  resource: string;
-  message: string;
-  /** Numbers a report can chart. */
-  evidence?: unknown;
-  /** The runbook step an operator would take. */
-  remedy?: string;
+/** What opscron recorded, as a job may read it: its own previous run, and what the audit controls look at. */
+export interface HistoryPort {
+  /** The findings of this job's latest earlier run with a verdict (null: none yet). */
+  previousFindings(): Promise<Finding[] | null>;
+  /** What the operations controls judge, over the period that ends now. */
+  operations(periodMs: number, backupTargetMs: number): Promise<Omit<OperationsInput, 'now'>>;
 }
 
-export interface Artifact {
-  kind: string;
-  /** Storage key, e.g. `backups/orders/2026/11/26/….dump`. */
-  key: string;
-  bytes?: number;
-  sha256?: string;
+/** The report jobs build, store and queue their report through this. */
+export interface ReportsPort {
+  produce(request: { kind: ReportKind; lengthMs?: number; email: boolean; recipients?: string[]; backupTargetMs?: number; incidentId?: string }): Promise<ProducedReport>;
 }
 
-export interface JobOutcome {
-  status: OutcomeStatus;
-  summary: string;
-  findings: Finding[];
-  metrics?: Record<string, number>;
-  artifacts?: Artifact[];
+export interface ProducedReport {
+  record: { id: string; title: string; status: string; storageKey: string; bytes: number; sha256: string; summary: ReportSummary };
+  delivery: { recipients: string[]; channel: string } | null;
+  timings: { queryMs: number; modelMs: number; renderMs: number };
+}
+
+/** Changes to put back later, recorded before they are made (debug-logging). */
+export interface RevertsPort {
+  schedule(revert: { namespace: string; configmap: string; key: string; previous: string | null; value: string; revertAt: Date; restartDeployment: string | null }): Promise<{ previous: string | null; extended: boolean }>;
 }
 
 export interface JobContext {
@@ -49,8 +45,10 @@ export interface JobContext {
   signal: AbortSignal;
   /** The whole validated configuration (services, databases, ...), frozen. */
   config: OpscronConfig;
-  /** The store: what opscron recorded (runs, incidents, reports), for jobs that read it. */
-  sql: Sql;
+  /** What opscron recorded, read-only. */
+  history: HistoryPort;
+  reports: ReportsPort;
+  reverts: RevertsPort;
   /** Long work reports how far it is (0..1) with a short note; the CLI and API show it. */
   progress(fraction: number, note?: string): void;
   now(): Date;
@@ -68,6 +66,8 @@ export interface JobDefinition<P = unknown> {
    * from an admin's override, audited as such (DESIGN.md, "The trigger boundary").
    */
   overridable: readonly (keyof P & string)[];
+  /** What incidents and reports read from its runs (signal, metrics, backup kind, ...); see model.ts. */
+  feeds?: JobFeeds;
   /** Needs `confirm: true` in params; always written to the audit log. A function: destructive for these params only (rollout restart, not rollout verify). */
   destructive?: boolean | ((params: P) => boolean);
   run(ctx: JobContext, params: P): Promise<JobOutcome>;
@@ -81,16 +81,4 @@ export function defineJob<P>(definition: JobDefinition<P>): JobDefinition<P> {
 /** Whether a run of this type with these (validated) params is destructive. */
 export function destructiveFor<P>(definition: JobDefinition<P>, params: P): boolean {
   return typeof definition.destructive === 'function' ? definition.destructive(params) : definition.destructive === true;
-}
-
-const RANK: Record<OutcomeStatus, number> = { ok: 0, warning: 1, critical: 2 };
-
-/** The outcome status implied by a set of findings: the worst severity, info counting as ok. */
-export function statusOf(findings: readonly Finding[]): OutcomeStatus {
-  let status: OutcomeStatus = 'ok';
-  for (const f of findings) {
-    const s: OutcomeStatus = f.severity === 'info' ? 'ok' : f.severity;
-    if (RANK[s] > RANK[status]) status = s;
-  }
-  return status;
 }

@@ -5,7 +5,8 @@
  * Retries are the worker's (the same in both queue kinds), so BullMQ attempts stay 1;
  * a worker that dies mid-run is handled by BullMQ's stalled-job recovery.
  */
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { redisConnection } from '../integrations/redis.js';
 import type { Consumer, EnqueueItem, Processor, RunQueue } from './types.js';
 
 export interface BullOptions {
@@ -16,24 +17,10 @@ export interface BullOptions {
   keepCompletedMs: number;
 }
 
+export { redisConnection } from '../integrations/redis.js';
+
 const BULK_CHUNK = 50;
 
-export function redisConnection(url: string, worker: boolean): ConnectionOptions {
-  const u = new URL(url);
-  return {
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    username: u.username ? decodeURIComponent(u.username) : undefined,
-    password: u.password ? decodeURIComponent(u.password) : undefined,
-    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
-    tls: u.protocol === 'rediss:' ? {} : undefined,
-    // Workers block on Redis and must wait through an outage; producers fail fast so the
-    // scheduler keeps its cursor and catches the slot up instead of hanging.
-    maxRetriesPerRequest: worker ? null : 1,
-    enableOfflineQueue: worker,
-    retryStrategy: (times: number) => Math.min(200 * times, 2000),
-  };
-}
 
 export class BullQueue implements RunQueue {
   readonly kind = 'bullmq' as const;

@@ -3,17 +3,19 @@
  * CLI): read the store → compose the model → render the PDF → store and index it →
  * queue its email. Reports the time each step took and progress as it goes.
  */
-import type { OpscronConfig, ReportKind } from '../config/schema.js';
+import type { OpscronConfig } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
+import type { Feeds } from '../feeds.js';
 import { FileStorage } from '../integrations/storage.js';
-import type { Sql } from '../store/sql.js';
-import { serviceOfJobs } from './data.js';
+import type { ReportKind } from '../model.js';
+import type { Store } from '../store/index.js';
 import { applyRetention, newReportId, storeReport, type ReportOrigin, type ReportRecord } from './deliver/stored.js';
-import { channelOf, queueDelivery, recipientsOf } from './deliver/outbox.js';
-import { BACKUP_JOB_TYPES, composeComplianceReport, loadComplianceInputs } from './model/compliance.js';
-import { composeHealthReport, loadHealthInputs } from './model/health.js';
-import { composeIncidentReport, loadIncidentInputs } from './model/incident.js';
-import { composePerformanceReport, loadPerformanceInputs } from './model/performance.js';
+import { channelOf, recipientsOf } from './deliver/outbox.js';
+import { loadComplianceInputs, loadHealthInputs, loadIncidentInputs, loadPerformanceInputs, type ReportSource } from './inputs.js';
+import { composeComplianceReport } from './model/compliance.js';
+import { composeHealthReport } from './model/health.js';
+import { composeIncidentReport } from './model/incident.js';
+import { composePerformanceReport } from './model/performance.js';
 import { summarize } from './summary.js';
 import { renderOffThread } from './pdf/thread.js';
 import { periodOf } from './period.js';
@@ -38,8 +40,11 @@ export interface ReportRequest {
 }
 
 export interface ReportDeps {
-  sql: Sql;
+  /** Where inputs are read and the report is indexed and its mail queued. */
+  store: ReportSource & Pick<Store, 'deliveries'>;
   config: OpscronConfig;
+  /** What each job type feeds to reports (jobs/index.ts jobFeeds). */
+  feeds: Feeds;
   now: () => Date;
   progress?: (fraction: number, note: string) => void;
 }
@@ -56,38 +61,36 @@ export interface Produced {
 export const DEFAULT_LENGTH: Record<ReportKind, number> = { health: 86_400_000, incident: 86_400_000, compliance: 7 * 86_400_000, performance: 7 * 86_400_000 };
 
 export async function buildReport(deps: ReportDeps, request: ReportRequest): Promise<{ report: Report; queryMs: number; modelMs: number }> {
-  const { sql, config } = deps;
+  const { store, config, feeds } = deps;
   const generatedAt = deps.now();
   const period = periodOf({ from: request.from, to: request.to, lengthMs: request.lengthMs ?? DEFAULT_LENGTH[request.kind], timeZone: config.timezone, now: generatedAt });
-  const jobServices = serviceOfJobs(config);
   const t0 = performance.now();
   let compose: () => Report;
   switch (request.kind) {
     case 'health': {
-      const inputs = await loadHealthInputs(sql, period, config.services.map((s) => s.name), jobServices, generatedAt);
+      const inputs = await loadHealthInputs(store, feeds, period, config, generatedAt);
       compose = () => composeHealthReport(inputs);
       break;
     }
     case 'performance': {
-      const inputs = await loadPerformanceInputs(sql, period, jobServices, generatedAt);
+      const inputs = await loadPerformanceInputs(store, feeds, period, config, generatedAt);
       compose = () => composePerformanceReport(inputs);
       break;
     }
     case 'compliance': {
-      const backupJobs = config.jobs.filter((j) => BACKUP_JOB_TYPES.includes(j.type)).map((j) => j.id);
-      const inputs = await loadComplianceInputs(sql, period, backupJobs, request.backupTargetMs ?? 26 * 3_600_000, generatedAt);
+      const inputs = await loadComplianceInputs(store, feeds, period, config, request.backupTargetMs ?? 26 * 3_600_000, generatedAt);
       compose = () => composeComplianceReport(inputs);
       break;
     }
     case 'incident': {
       if (!request.incidentId) throw new InvalidRunError('an incident report needs the incident id (params.incident, or --incident)');
-      const jobsOfService = async () => {
-        const { rows } = await sql.query<{ service: string }>('select service from incidents where id = $1', [request.incidentId]);
-        return Object.entries(jobServices).filter(([, s]) => s === rows[0]?.service).map(([job]) => job);
-      };
-      const inputs = await loadIncidentInputs(sql, request.incidentId, await jobsOfService(), config.timezone, generatedAt);
+      const inputs = await loadIncidentInputs(store, feeds, request.incidentId, config, generatedAt);
       compose = () => composeIncidentReport(inputs);
       break;
+    }
+    default: {
+      const unknown: never = request.kind;
+      throw new InvalidRunError(`unknown report kind ${String(unknown)}`);
     }
   }
   const t1 = performance.now();
@@ -108,14 +111,14 @@ export async function produceReport(deps: ReportDeps, request: ReportRequest): P
   const t3 = performance.now();
   const storage = new FileStorage(deps.config.reports.path);
   const id = newReportId(request.kind, report.generatedAt);
-  const record = await storeReport(deps.sql, storage, { id, kind: request.kind, title: report.title, period: report.period, createdAt: report.generatedAt, runId: request.runId, origin: request.origin ?? 'job', status: report.status, summary: summarize(report), pdf });
+  const record = await storeReport(deps.store.reports, storage, { id, kind: request.kind, title: report.title, period: report.period, createdAt: report.generatedAt, runId: request.runId, origin: request.origin ?? 'job', status: report.status, summary: summarize(report), pdf });
   let delivery: Produced['delivery'] = null;
   const recipients = request.recipients ?? recipientsOf(deps.config, request.kind);
   if (request.email !== false && recipients.length) {
     const channel = channelOf(deps.config);
-    delivery = { id: await queueDelivery(deps.sql, record.id, channel, recipients, deps.now()), recipients, channel };
+    delivery = { id: await deps.store.deliveries.queueReport(record.id, channel, recipients, deps.now()), recipients, channel };
   }
-  await applyRetention(deps.sql, storage, deps.config.reports, deps.now());
+  await applyRetention(deps.store.reports, storage, deps.config.reports, deps.now());
   const storeMs = performance.now() - t3;
   progress(1, `stored ${record.storageKey}`);
   return { record, report, pdf, delivery, timings: { queryMs, modelMs, renderMs, storeMs } };

@@ -2,57 +2,19 @@
  * Report models: plain data for a period, built from what the store recorded, with no
  * knowledge of PDF or email. Every section either has data or says in words why not.
  */
-import type { ReportKind } from '../config/schema.js';
+import type { IncidentEvent, IncidentSummary } from '../store/incidents.js';
+import type { FailingCheck, FindingRow, JobRunSummary } from '../store/report-queries.js';
+import type { Period, ReportKind, ReportSummary } from '../model.js';
 
-export type { ReportKind };
+export type { FailingCheck, FindingRow, IncidentEvent, IncidentSummary, JobRunSummary, Period, ReportKind, ReportSummary };
 export type Health = 'ok' | 'warning' | 'critical' | 'nodata';
 
-export interface Period {
-  from: Date;
-  to: Date;
-  /** Days in charts and tables are calendar days in this zone. */
-  timeZone: string;
-}
 
 /** A section of a report: its data, or a sentence saying why there is none. */
 export type Section<T> = { data: T; empty?: undefined } | { data?: undefined; empty: string };
 
-export interface JobRunSummary {
-  job: string;
-  type: string;
-  total: number;
-  ok: number;
-  warning: number;
-  critical: number;
-  failed: number;
-  missed: number;
-  /** timeout, cancelled, skipped */
-  other: number;
-}
 
-export interface FailingCheck {
-  resource: string;
-  check: string;
-  severity: 'warning' | 'critical';
-  count: number;
-  lastAt: Date;
-  lastMessage: string;
-  remedy?: string;
-}
 
-export interface IncidentSummary {
-  id: string;
-  service: string;
-  title: string;
-  status: 'open' | 'resolved';
-  openedAt: Date;
-  resolvedAt: Date | null;
-  /** From the first failing run to the incident opening. */
-  timeToDetectMs: number | null;
-  /** From the incident opening to its resolution. */
-  timeToRecoverMs: number | null;
-  signals: string[];
-}
 
 export interface DayPoint {
   /** yyyy-mm-dd in the report's time zone. */
@@ -91,15 +53,6 @@ export interface HealthReport {
   jobs: Section<JobRunSummary[]>;
 }
 
-export interface FindingRow {
-  at: Date;
-  job: string;
-  severity: string;
-  check: string;
-  resource: string;
-  message: string;
-  remedy?: string;
-}
 
 export interface PerformanceReport {
   kind: 'performance';
@@ -148,13 +101,6 @@ export interface ComplianceReport {
   jobs: Section<JobRunSummary[]>;
 }
 
-export interface IncidentEvent {
-  at: Date;
-  kind: string;
-  signal: string | null;
-  runId: string | null;
-  message: string;
-}
 
 export interface IncidentReport {
   kind: 'incident';
@@ -171,8 +117,3 @@ export interface IncidentReport {
 export type Report = HealthReport | PerformanceReport | ComplianceReport | IncidentReport;
 
 /** Compact figures kept in the reports index (and compared by the next report). */
-export interface ReportSummary {
-  headline: string;
-  figures: Array<[string, string]>;
-  controls?: Record<string, boolean>;
-}

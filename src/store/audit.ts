@@ -1,11 +1,12 @@
 /** The audit trail: who triggered, paused, resumed or destroyed what, from where, and why. */
+import type { AuditSource } from '../model.js';
 import { redact, redactValue } from '../observability/redact.js';
 import { CopyBuffer, copyJson, copyText, pgJson, replaceColumns } from './copy.js';
 import { PartialWriteError, writeResilient } from './resilient.js';
 import { batchPromise, gather, type BatchPromise } from './gather.js';
 import type { Sql } from './sql.js';
 
-export type AuditSource = 'cli' | 'api' | 'queue' | 'scheduler' | 'incident';
+export type { AuditSource } from '../model.js';
 
 export interface AuditEntry {
   actor: string;

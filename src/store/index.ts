@@ -1,26 +1,24 @@
 /**
- * The store: run history, schedule state and the audit log, on PostgreSQL (DATABASE_URL)
- * or PGlite under ./var/db. Same SQL either way; migrations run at open.
+ * The store: the only owner of opscron's tables, on PostgreSQL (DATABASE_URL) or PGlite
+ * under ./var/db — same SQL either way; migrations run at open. Everything else reads and
+ * writes through its repositories, one per table family; no SQL for opscron's tables is
+ * written anywhere else (lint keeps it so).
  */
-import { drainAudit } from './audit.js';
+import type { AuditSource, Period, RunRow } from '../model.js';
+import { drainAudit, listAudit, writeAudit, type AuditEntry } from './audit.js';
+import { deliveryRepository } from './deliveries.js';
+import { incidentRepository } from './incidents.js';
 import { grantKey } from './keys.js';
 import { migrations } from './migrations.js';
+import * as reportQueries from './report-queries.js';
+import { reportRepository } from './reports.js';
+import { revertRepository } from './reverts.js';
 import { RunPages } from './run-pages.js';
-import { RunLog } from './runs.js';
+import { attemptsOf, getRun, latestRuns, listRuns, previousFindings, pruneRuns, runsOfQueueJob, type RunFilter } from './runs.js';
+import { RunLog } from './run-log.js';
+import { advanceSlots, loadScheduleStates, setPaused } from './schedule-state.js';
 import { connectPostgres, openPglite, type Sql } from './sql.js';
-
-export interface Store {
-  sql: Sql;
-  runLog: RunLog;
-  /** Signs the run requests opscron checked (src/run-request.ts); every process on this store has the same. */
-  grantKey: Buffer;
-  /** Only this process can open it (the embedded store): any other worker that wrote to it is gone. */
-  exclusive: boolean;
-  /** API pages of runs, cached and revalidated per request. */
-  runPages: RunPages;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
+import { beat, closeOrphanedRuns, forgetWorker } from './workers.js';
 
 const MIGRATION_LOCK = 7_465_823_101;
 
@@ -47,6 +45,67 @@ export async function migrate(sql: Sql): Promise<number[]> {
   });
 }
 
+/** Bound to one store: each function of a module of statements, with its Sql given. */
+function bind<M extends Record<string, unknown>>(module: M, sql: Sql) {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(module)) if (typeof fn === 'function') out[name] = (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(sql, ...args);
+  return out as { [K in keyof M as M[K] extends (sql: Sql, ...args: never[]) => unknown ? K : never]: M[K] extends (sql: Sql, ...args: infer A) => infer R ? (...args: A) => R : never };
+}
+
+function repositories(sql: Sql, runLog: RunLog) {
+  return {
+    runs: {
+      write: (row: RunRow) => runLog.write(row),
+      insertNew: (rows: RunRow[]) => runLog.insertNew(rows),
+      list: (filter: RunFilter = {}) => listRuns(sql, filter),
+      get: (id: string) => getRun(sql, id),
+      attempts: (queueId: string) => attemptsOf(sql, queueId),
+      ofQueueJob: (queueId: string) => runsOfQueueJob(sql, queueId),
+      latest: () => latestRuns(sql),
+      prune: (before: Date) => pruneRuns(sql, before),
+      previousFindings: (jobId: string, exceptRunId: string) => previousFindings(sql, jobId, exceptRunId),
+    },
+    audit: {
+      write: (entry: AuditEntry, options?: { retain?: boolean }) => writeAudit(sql, entry, options),
+      list: (since?: Date, limit?: number) => listAudit(sql, since, limit),
+    },
+    schedules: {
+      load: () => loadScheduleStates(sql),
+      advance: (jobIds: string[], slots: Date[]) => advanceSlots(sql, jobIds, slots),
+      setPaused: (jobId: string, paused: boolean, actor: string) => setPaused(sql, jobId, paused, actor),
+    },
+    workers: {
+      beat: (name: string, at: Date, startedAt: Date) => beat(sql, name, at, startedAt),
+      forget: (name: string) => forgetWorker(sql, name),
+      closeOrphanedRuns: (self: string, aliveSince: Date, now: Date, why?: string) => closeOrphanedRuns(sql, self, aliveSince, now, why),
+    },
+    incidents: incidentRepository(sql),
+    deliveries: deliveryRepository(sql),
+    reports: reportRepository(sql),
+    reportData: bind(reportQueries, sql),
+    reverts: revertRepository(sql),
+  };
+}
+
+export type Repositories = ReturnType<typeof repositories>;
+export type ReportData = Repositories['reportData'];
+export type { AuditSource, Period };
+
+export interface Store extends Repositories {
+  kind: Sql['kind'];
+  /** The SQL surface: for the store's own modules, migrations and tests. Nothing else in opscron queries it. */
+  sql: Sql;
+  runLog: RunLog;
+  /** API pages of runs, cached and revalidated per request. */
+  runPages: RunPages;
+  /** Signs the run requests opscron checked (src/run-request.ts); every process on this store has the same. */
+  grantKey: Buffer;
+  /** Only this process can open it (the embedded store): any other worker that wrote to it is gone. */
+  exclusive: boolean;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
 export async function openStore(options: { databaseUrl?: string; path: string }): Promise<Store> {
   const sql = options.databaseUrl ? connectPostgres(options.databaseUrl) : await openPglite(options.path);
   let key: Buffer;
@@ -59,11 +118,13 @@ export async function openStore(options: { databaseUrl?: string; path: string })
   }
   const runLog = new RunLog(sql);
   return {
+    kind: sql.kind,
     sql,
     runLog,
+    runPages: new RunPages(sql),
     grantKey: key,
     exclusive: sql.kind === 'pglite',
-    runPages: new RunPages(sql),
+    ...repositories(sql, runLog),
     ping: async () => {
       await sql.query('select 1');
     },

@@ -6,35 +6,12 @@
  *   running ──► ok | warning | critical | failed | timeout | cancelled | skipped
  *   missed: a slot that never ran (written once, by the scheduler)
  */
-import type { Finding } from '../jobs/types.js';
+import type { Finding, RunRow, RunStatus, Trigger } from '../model.js';
 import type { Sql } from './sql.js';
 
 export { RunLog, type RunLogStats } from './run-log.js';
 
-export type RunStatus = 'running' | 'ok' | 'warning' | 'critical' | 'failed' | 'timeout' | 'missed' | 'cancelled' | 'skipped';
-export type Trigger = 'schedule' | 'manual' | 'catch-up' | 'retry';
-
-export interface RunRow {
-  id: string;
-  queueId: string | null;
-  jobId: string;
-  jobType: string;
-  trigger: Trigger;
-  scheduledFor: Date | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  attempt: number;
-  status: RunStatus;
-  summary: string | null;
-  findings: Finding[];
-  metrics: Record<string, number> | null;
-  error: string | null;
-  params: unknown;
-  requestedBy: string | null;
-  reason: string | null;
-  worker: string | null;
-}
+export type { RunRow, RunStatus, Trigger } from '../model.js';
 
 export function fromDb(r: Record<string, unknown>): RunRow {
   return {
@@ -140,4 +117,13 @@ export async function attemptsOf(sql: Sql, queueId: string): Promise<RunRow[]> {
   const ids = [root, ...Array.from({ length: 20 }, (_, i) => `${root}-r${i + 2}`)];
   const { rows } = await sql.query(`${BY_QUEUE_IDS} order by attempt, created_at`, [ids]);
   return rows.map(fromDb);
+}
+
+/** The findings of a job's latest run with a verdict, but `exceptRunId` (what it saw last time). */
+export async function previousFindings(sql: Sql, jobId: string, exceptRunId: string): Promise<Finding[] | null> {
+  const { rows } = await sql.query<{ findings: Finding[] }>(
+    `select findings from runs where job_id = $1 and id <> $2 and status in ('ok', 'warning', 'critical') order by created_at desc limit 1`,
+    [jobId, exceptRunId],
+  );
+  return rows[0]?.findings ?? null;
 }

@@ -17,7 +17,11 @@ import { runOpscron, tempDir, writeConfig } from '../support/cli.js';
 import { createDatabase } from '../support/services.mjs';
 import { eventually, Target } from '../support/target.js';
 
-const TOKENS = { reader: 'read-token-0123456789', operator: 'trigger-token-0123456789', boss: 'admin-token-0123456789' };
+const TOKENS = {
+  reader: 'read-token-0123456789',
+  operator: 'trigger-token-0123456789',
+  boss: 'admin-token-0123456789',
+};
 
 describe('HTTP API', () => {
   let target: Target;
@@ -45,10 +49,16 @@ describe('HTTP API', () => {
   ];
   const start = async (config = raw(jobs()), logger = silentLogger) =>
     (app = await startOpscron({ config: parseConfig(config), logger, metrics: new Metrics() }));
-  const call = async (path: string, options: { token?: string; method?: string; body?: unknown; rawBody?: string } = {}) => {
+  const call = async (
+    path: string,
+    options: { token?: string; method?: string; body?: unknown; rawBody?: string } = {},
+  ) => {
     const response = await fetch(`${app!.address}${path}`, {
       method: options.method ?? (options.body !== undefined || options.rawBody !== undefined ? 'POST' : 'GET'),
-      headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(options.body !== undefined || options.rawBody !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.body !== undefined || options.rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: options.rawBody ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined),
     });
     const text = await response.text();
@@ -80,35 +90,67 @@ describe('HTTP API', () => {
     const jobsList = await call('/api/jobs', { token: TOKENS.reader });
     expect(jobsList.status).toBe(200);
     expect(jobsList.json.map((j: { id: string }) => j.id)).toEqual(['web', 'purge']);
-    expect(jobsList.json[0]).toMatchObject({ schedule: '0 0 1 1 *', timezone: 'UTC', nextRun: expect.stringMatching(/-01-01T00:00:00.000Z$/), paused: false });
+    expect(jobsList.json[0]).toMatchObject({
+      schedule: '0 0 1 1 *',
+      timezone: 'UTC',
+      nextRun: expect.stringMatching(/-01-01T00:00:00.000Z$/),
+      paused: false,
+    });
 
     expect((await call('/api/jobs/web/runs', { token: TOKENS.reader, body: {} })).status).toBe(403);
     expect((await call('/api/jobs/web/runs', { token: TOKENS.operator, body: {} })).status).toBe(202);
     expect((await call('/api/jobs/web/runs', { token: TOKENS.boss, body: {} })).status).toBe(202);
     expect((await call('/api/jobs/web/pause', { token: TOKENS.operator, body: {} })).status).toBe(403);
-    expect((await call('/api/jobs/web/pause', { token: TOKENS.boss, body: { reason: 'maintenance' } })).status).toBe(200);
+    expect((await call('/api/jobs/web/pause', { token: TOKENS.boss, body: { reason: 'maintenance' } })).status).toBe(
+      200,
+    );
     // A destructive job needs admin, and confirm: true.
     expect((await call('/api/jobs/purge/runs', { token: TOKENS.operator, body: {} })).status).toBe(403);
     const refused = await call('/api/jobs/purge/runs', { token: TOKENS.boss, body: {} });
-    expect(refused).toMatchObject({ status: 400, json: { message: 'purge is destructive: add confirm: true to the params to run it' } });
-    expect((await call('/api/jobs/purge/runs', { token: TOKENS.boss, body: { params: { confirm: true }, reason: 'quarterly purge' } })).status).toBe(202);
+    expect(refused).toMatchObject({
+      status: 400,
+      json: { message: 'purge is destructive: add confirm: true to the params to run it' },
+    });
+    expect(
+      (
+        await call('/api/jobs/purge/runs', {
+          token: TOKENS.boss,
+          body: { params: { confirm: true }, reason: 'quarterly purge' },
+        })
+      ).status,
+    ).toBe(202);
     const audit = await listAudit(app!.store.sql);
-    expect(audit.map((a) => [a.action, a.actor, a.jobId])).toEqual(expect.arrayContaining([['trigger-destructive', 'ada', 'purge'], ['pause', 'ada', 'web']]));
+    expect(audit.map((a) => [a.action, a.actor, a.jobId])).toEqual(
+      expect.arrayContaining([
+        ['trigger-destructive', 'ada', 'purge'],
+        ['pause', 'ada', 'web'],
+      ]),
+    );
   });
 
   it('a trigger from the API, the CLI and a raw BullMQ producer each runs, with its actor in the audit log', async () => {
     const config = raw(jobs());
     await start(config);
-    const viaApi = await call('/api/jobs/web/runs', { token: TOKENS.operator, body: { params: { maxResponseTime: '5s' }, reason: 'from the api' } });
+    const viaApi = await call('/api/jobs/web/runs', {
+      token: TOKENS.operator,
+      body: { params: { maxResponseTime: '5s' }, reason: 'from the api' },
+    });
     expect(viaApi.status).toBe(202);
 
     const dir = tempDir();
     const file = writeConfig(dir, { ...config, http: { ...config.http, port: 0 } });
-    const cli = await runOpscron(['trigger', 'web', '--reason', 'from the cli', '--config', file], { cwd: dir, env: { OPSCRON_ACTOR: 'carla' } });
+    const cli = await runOpscron(['trigger', 'web', '--reason', 'from the cli', '--config', file], {
+      cwd: dir,
+      env: { OPSCRON_ACTOR: 'carla' },
+    });
     expect(cli).toMatchObject({ code: 0 });
 
     const producer = new Queue(queueName, { connection: redisConnection(process.env.OPSCRON_TEST_REDIS_URL!, false) });
-    await producer.add('web', { params: {}, requestedBy: 'deploy-bot', reason: 'from a producer' }, { jobId: 'web__deploy1' });
+    await producer.add(
+      'web',
+      { params: {}, requestedBy: 'deploy-bot', reason: 'from a producer' },
+      { jobId: 'web__deploy1' },
+    );
     await producer.close();
 
     const runs = await eventually(async () => {
@@ -118,23 +160,45 @@ describe('HTTP API', () => {
     expect(runs.map((r) => r.requestedBy).sort()).toEqual(['carla', 'deploy-bot', 'otto']);
     const audit = await listAudit(app!.store.sql);
     expect(audit.map((a) => [a.source, a.actor, a.reason]).sort()).toEqual([
-      ['api', 'otto', 'from the api'], ['cli', 'carla', 'from the cli'], ['queue', 'deploy-bot', 'from a producer'],
+      ['api', 'otto', 'from the api'],
+      ['cli', 'carla', 'from the cli'],
+      ['queue', 'deploy-bot', 'from a producer'],
     ]);
     const page = await call('/api/runs?job=web&limit=2', { token: TOKENS.reader });
     expect(page.json).toMatchObject({ limit: 2, offset: 0 });
     expect(page.json.runs).toHaveLength(2);
-    expect(page.json.runs[0]).toMatchObject({ jobId: 'web', jobType: 'health-check', trigger: 'manual', status: 'ok', attempt: 1, findingCount: 0 });
+    expect(page.json.runs[0]).toMatchObject({
+      jobId: 'web',
+      jobType: 'health-check',
+      trigger: 'manual',
+      status: 'ok',
+      attempt: 1,
+      findingCount: 0,
+    });
     expect(Date.parse(page.json.runs[0].createdAt)).toBeGreaterThanOrEqual(Date.parse(page.json.runs[1].createdAt)); // newest first
     expect((await call('/api/runs?status=critical', { token: TOKENS.reader })).json.runs).toEqual([]);
     const detail = await call(`/api/runs/${viaApi.json.runId}`, { token: TOKENS.reader });
-    expect(detail.json).toMatchObject({ id: viaApi.json.runId, status: 'ok', requestedBy: 'otto', attempts: [{ attempt: 1, status: 'ok' }] });
+    expect(detail.json).toMatchObject({
+      id: viaApi.json.runId,
+      status: 'ok',
+      requestedBy: 'otto',
+      attempts: [{ attempt: 1, status: 'ok' }],
+    });
   });
 
   it('a destructive run from a raw producer is on the audit record before it starts; without confirm it never runs', async () => {
     await start();
     const producer = new Queue(queueName, { connection: redisConnection(process.env.OPSCRON_TEST_REDIS_URL!, false) });
-    await producer.add('purge', { params: { confirm: true }, requestedBy: 'cleanup-bot', reason: 'nightly purge' }, { jobId: 'purge__p1' });
-    await producer.add('purge', { params: {}, requestedBy: 'cleanup-bot', reason: 'forgot confirm' }, { jobId: 'purge__p2' });
+    await producer.add(
+      'purge',
+      { params: { confirm: true }, requestedBy: 'cleanup-bot', reason: 'nightly purge' },
+      { jobId: 'purge__p1' },
+    );
+    await producer.add(
+      'purge',
+      { params: {}, requestedBy: 'cleanup-bot', reason: 'forgot confirm' },
+      { jobId: 'purge__p2' },
+    );
     await producer.close();
     const runs = await eventually(async () => {
       const r = await listRuns(app!.store.sql, { job: 'purge' });
@@ -143,9 +207,15 @@ describe('HTTP API', () => {
     const confirmed = runs.find((r) => r.id === 'purge__p1')!;
     const refused = runs.find((r) => r.id === 'purge__p2')!;
     expect(confirmed.status).toBe('ok');
-    expect(refused).toMatchObject({ status: 'failed', startedAt: null, error: expect.stringContaining('confirm: true') });
+    expect(refused).toMatchObject({
+      status: 'failed',
+      startedAt: null,
+      error: expect.stringContaining('confirm: true'),
+    });
     const audit = (await listAudit(app!.store.sql)).filter((a) => a.jobId === 'purge');
-    expect(audit.map((a) => [a.source, a.action, a.actor, a.reason])).toEqual([['queue', 'trigger-destructive', 'cleanup-bot', 'nightly purge']]);
+    expect(audit.map((a) => [a.source, a.action, a.actor, a.reason])).toEqual([
+      ['queue', 'trigger-destructive', 'cleanup-bot', 'nightly purge'],
+    ]);
     expect(audit[0]!.at.getTime()).toBeLessThanOrEqual(confirmed.startedAt!.getTime());
   });
 
@@ -153,13 +223,30 @@ describe('HTTP API', () => {
     await start();
     await app!.store.sql.query('alter table audit_log rename to audit_log_away');
     try {
-      const refused = await call('/api/jobs/purge/runs', { token: TOKENS.boss, body: { params: { confirm: true }, reason: 'purge' } });
+      const refused = await call('/api/jobs/purge/runs', {
+        token: TOKENS.boss,
+        body: { params: { confirm: true }, reason: 'purge' },
+      });
       expect(refused.status).toBeGreaterThanOrEqual(500);
-      const producer = new Queue(queueName, { connection: redisConnection(process.env.OPSCRON_TEST_REDIS_URL!, false) });
-      await producer.add('purge', { params: { confirm: true }, requestedBy: 'cleanup-bot' }, { jobId: 'purge__unrecorded' });
+      const producer = new Queue(queueName, {
+        connection: redisConnection(process.env.OPSCRON_TEST_REDIS_URL!, false),
+      });
+      await producer.add(
+        'purge',
+        { params: { confirm: true }, requestedBy: 'cleanup-bot' },
+        { jobId: 'purge__unrecorded' },
+      );
       await producer.close();
-      const run = await eventually(async () => (await listRuns(app!.store.sql, { job: 'purge' }))[0] ?? null, 'the producer-sent purge run');
-      expect(run).toMatchObject({ id: 'purge__unrecorded', status: 'failed', startedAt: null, error: expect.stringContaining('not started: the audit entry of this destructive run could not be written') });
+      const run = await eventually(
+        async () => (await listRuns(app!.store.sql, { job: 'purge' }))[0] ?? null,
+        'the producer-sent purge run',
+      );
+      expect(run).toMatchObject({
+        id: 'purge__unrecorded',
+        status: 'failed',
+        startedAt: null,
+        error: expect.stringContaining('not started: the audit entry of this destructive run could not be written'),
+      });
       // The API's attempt never reached the queue: the producer's is the only run.
       expect(await listRuns(app!.store.sql, { job: 'purge' })).toHaveLength(1);
     } finally {
@@ -173,9 +260,15 @@ describe('HTTP API', () => {
     const dir = tempDir();
     const { store: _store, ...withoutStore } = config;
     const file = writeConfig(dir, { ...withoutStore, http: { ...config.http, port: 0 } });
-    const cli = await runOpscron(['trigger', 'web', '--reason', 'no store here', '--config', file], { cwd: dir, env: { OPSCRON_ACTOR: 'carla', DATABASE_URL: '' } });
+    const cli = await runOpscron(['trigger', 'web', '--reason', 'no store here', '--config', file], {
+      cwd: dir,
+      env: { OPSCRON_ACTOR: 'carla', DATABASE_URL: '' },
+    });
     expect(cli).toMatchObject({ code: 0 });
-    const entry = await eventually(async () => (await listAudit(app!.store.sql)).find((a) => a.reason === 'no store here') ?? null, 'the audit entry');
+    const entry = await eventually(
+      async () => (await listAudit(app!.store.sql)).find((a) => a.reason === 'no store here') ?? null,
+      'the audit entry',
+    );
     expect(entry).toMatchObject({ source: 'queue', actor: 'carla', action: 'trigger', jobId: 'web' });
   });
 
@@ -184,13 +277,25 @@ describe('HTTP API', () => {
     await start(config);
     const dir = tempDir();
     const file = writeConfig(dir, config);
-    const refused = await runOpscron(['trigger', 'web', '--server', app!.address!], { cwd: dir, env: { OPSCRON_API_TOKEN: TOKENS.reader } });
+    const refused = await runOpscron(['trigger', 'web', '--server', app!.address!], {
+      cwd: dir,
+      env: { OPSCRON_API_TOKEN: TOKENS.reader },
+    });
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/answered 403: this needs the trigger scope; token "rita" has read/);
-    const ok = await runOpscron(['trigger', 'web', '--server', app!.address!, '--reason', 'via the server'], { cwd: dir, env: { OPSCRON_API_TOKEN: TOKENS.operator } });
+    const ok = await runOpscron(['trigger', 'web', '--server', app!.address!, '--reason', 'via the server'], {
+      cwd: dir,
+      env: { OPSCRON_API_TOKEN: TOKENS.operator },
+    });
     expect(ok.code).toBe(0);
     const runId = /queued web as run (\S+)/.exec(ok.stdout)![1];
-    await eventually(async () => (await listRuns(app!.store.sql, { job: 'web', status: 'ok' })).find((r) => r.id === runId && r.requestedBy === 'otto'), 'the run');
+    await eventually(
+      async () =>
+        (await listRuns(app!.store.sql, { job: 'web', status: 'ok' })).find(
+          (r) => r.id === runId && r.requestedBy === 'otto',
+        ),
+      'the run',
+    );
     const audit = await runOpscron(['audit', '--since', '1h', '--config', file], { cwd: dir });
     expect(audit.code).toBe(0);
     expect(audit.stdout).toMatch(/^\S+\s+otto\s+api\s+trigger\s+web\s+via the server/m);
@@ -202,20 +307,31 @@ describe('HTTP API', () => {
   it('shows the progress of a long run while it runs', async () => {
     await start(raw([{ id: 'slow', type: 'noop', params: { sleep: '3s' } }]));
     const { json } = await call('/api/jobs/slow/runs', { token: TOKENS.operator, body: {} });
-    const running = await eventually(async () => {
-      const detail = await call(`/api/runs/${json.runId}`, { token: TOKENS.reader });
-      return detail.status === 200 && detail.json.progress ? detail.json : null;
-    }, 'a progress report', 10_000);
-    expect(running).toMatchObject({ status: 'running', progress: { fraction: expect.any(Number), note: expect.stringMatching(/^slept \d+ of 3000 ms$/) } });
+    const running = await eventually(
+      async () => {
+        const detail = await call(`/api/runs/${json.runId}`, { token: TOKENS.reader });
+        return detail.status === 200 && detail.json.progress ? detail.json : null;
+      },
+      'a progress report',
+      10_000,
+    );
+    expect(running).toMatchObject({
+      status: 'running',
+      progress: { fraction: expect.any(Number), note: expect.stringMatching(/^slept \d+ of 3000 ms$/) },
+    });
     expect(running.progress.fraction).toBeGreaterThan(0);
   });
 
   it('keeps a pause across a restart', async () => {
-    await start(raw([{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('tick') } }]));
+    await start(
+      raw([{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('tick') } }]),
+    );
     await eventually(async () => target.count('tick') >= 1, 'a first fire');
     expect((await call('/api/jobs/tick/pause', { token: TOKENS.boss, body: {} })).status).toBe(200);
     await app!.stop();
-    await start(raw([{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('tick') } }]));
+    await start(
+      raw([{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('tick') } }]),
+    );
     const [job] = (await call('/api/jobs', { token: TOKENS.reader })).json;
     expect(job).toMatchObject({ id: 'tick', paused: true });
     const before = target.count('tick');
@@ -229,16 +345,31 @@ describe('HTTP API', () => {
     await start();
     const malformed = await call('/api/jobs/web/runs', { token: TOKENS.operator, rawBody: '{"params": ' });
     expect(malformed.status).toBe(400);
-    const huge = await call('/api/jobs/web/runs', { token: TOKENS.operator, rawBody: JSON.stringify({ reason: 'x'.repeat(70_000) }) });
+    const huge = await call('/api/jobs/web/runs', {
+      token: TOKENS.operator,
+      rawBody: JSON.stringify({ reason: 'x'.repeat(70_000) }),
+    });
     expect(huge.status).toBe(413);
-    const badParams = await call('/api/jobs/web/runs', { token: TOKENS.operator, body: { params: { expectStatus: 'two hundred' } } });
-    expect(badParams).toMatchObject({ status: 400, json: { message: expect.stringContaining('params.expectStatus: "two hundred"') } });
+    const badParams = await call('/api/jobs/web/runs', {
+      token: TOKENS.operator,
+      body: { params: { expectStatus: 'two hundred' } },
+    });
+    expect(badParams).toMatchObject({
+      status: 400,
+      json: { message: expect.stringContaining('params.expectStatus: "two hundred"') },
+    });
     const badKey = await call('/api/jobs/web/runs', { token: TOKENS.operator, body: { parms: {} } });
-    expect(badKey).toMatchObject({ status: 400, json: { message: expect.stringMatching(/^body\.parms: unknown key/) } });
+    expect(badKey).toMatchObject({
+      status: 400,
+      json: { message: expect.stringMatching(/^body\.parms: unknown key/) },
+    });
     const badQuery = await call('/api/runs?limit=lots', { token: TOKENS.reader });
     expect(badQuery).toMatchObject({ status: 400, json: { message: expect.stringMatching(/^query\.limit: "lots"/) } });
     const unknown = await call('/api/jobs/nope/runs', { token: TOKENS.operator, body: {} });
-    expect(unknown).toMatchObject({ status: 404, json: { message: 'unknown job "nope"; configured jobs: web, purge' } });
+    expect(unknown).toMatchObject({
+      status: 404,
+      json: { message: 'unknown job "nope"; configured jobs: web, purge' },
+    });
     expect(await listRuns(app!.store.sql, {})).toEqual([]); // nothing was queued by any of them
   });
 
@@ -246,11 +377,18 @@ describe('HTTP API', () => {
     const canary = 'canary-7f3a9c1e5b';
     process.env.OPSCRON_TEST_CANARY = canary;
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
     // The target answers 500 and echoes the request headers, so the secret comes back in the body.
     target.behaviour = { status: 500, echoHeaders: true };
     const dir = tempDir();
-    const file = writeConfig(dir, `
+    const file = writeConfig(
+      dir,
+      `
 store: { databaseUrl: "${databaseUrl}" }
 queue: { redisUrl: "${process.env.OPSCRON_TEST_REDIS_URL}", name: ${queueName} }
 http: { port: 0, host: 127.0.0.1, tokens: [{ name: ada, token: ${TOKENS.boss}, scope: admin }] }
@@ -260,13 +398,24 @@ jobs:
     params:
       url: ${target.url('canary')}
       headers: { Authorization: "Bearer \${OPSCRON_TEST_CANARY}" }
-`);
+`,
+    );
     const { loadConfig } = await import('../../src/config/load.js');
     const config = await loadConfig({ path: file });
-    app = await startOpscron({ config, logger: createLogger({ level: 'debug', destination: sink, pretty: false }), metrics: new Metrics() });
-    const queued = await call('/api/jobs/secret-check/runs', { token: TOKENS.boss, body: { reason: `rotating ${canary}`, params: { headers: { Authorization: `Bearer ${canary}` } } } });
+    app = await startOpscron({
+      config,
+      logger: createLogger({ level: 'debug', destination: sink, pretty: false }),
+      metrics: new Metrics(),
+    });
+    const queued = await call('/api/jobs/secret-check/runs', {
+      token: TOKENS.boss,
+      body: { reason: `rotating ${canary}`, params: { headers: { Authorization: `Bearer ${canary}` } } },
+    });
     expect(queued.status).toBe(202);
-    await eventually(async () => (await listRuns(app!.store.sql, { job: 'secret-check', status: 'critical' })).length === 1, 'the run');
+    await eventually(
+      async () => (await listRuns(app!.store.sql, { job: 'secret-check', status: 'critical' })).length === 1,
+      'the run',
+    );
     expect(target.count('canary')).toBe(1);
     expect(target.lastHeaders.authorization).toBe(`Bearer ${canary}`); // the secret was really used
 
@@ -276,7 +425,12 @@ jobs:
       (await call('/api/runs?job=secret-check', { token: TOKENS.boss })).text,
       (await call(`/api/runs/${queued.json.runId}`, { token: TOKENS.boss })).text,
       (await call('/api/audit', { token: TOKENS.boss })).text,
-      (await call('/api/jobs/secret-check/runs', { token: TOKENS.boss, body: { params: { url: `http://u:${canary}@x/`, bogus: canary } } })).text,
+      (
+        await call('/api/jobs/secret-check/runs', {
+          token: TOKENS.boss,
+          body: { params: { url: `http://u:${canary}@x/`, bogus: canary } },
+        })
+      ).text,
       JSON.stringify((await app.store.sql.query('select * from runs')).rows),
       JSON.stringify((await app.store.sql.query('select * from audit_log')).rows),
     ];

@@ -27,7 +27,11 @@ async function query<T extends pg.QueryResultRow = Record<string, unknown>>(url:
 }
 
 /** What a table holds, as one hash: equal data, equal hash. */
-const fingerprint = (url: string, table: string, order: string) => query<{ md5: string; n: string }>(url, `select md5(string_agg(t::text, '|' order by ${order})) as md5, count(*)::text as n from ${table} t`).then((r) => r[0]);
+const fingerprint = (url: string, table: string, order: string) =>
+  query<{ md5: string; n: string }>(
+    url,
+    `select md5(string_agg(t::text, '|' order by ${order})) as md5, count(*)::text as n from ${table} t`,
+  ).then((r) => r[0]);
 
 describe('database backups', () => {
   let source: string;
@@ -37,14 +41,17 @@ describe('database backups', () => {
 
   beforeAll(async () => {
     source = await createDatabase('backup_src');
-    await query(source, `
+    await query(
+      source,
+      `
       create table orders (id bigserial primary key, customer text not null, amount numeric(12, 2), note text, at timestamptz default now());
       insert into orders (customer, amount, note) select 'customer-' || (i % 977), (i * 7 % 100000) / 100.0, md5(i::text) || repeat(chr(65 + i % 26), i % 50) from generate_series(1, 20000) i;
       create table events (kind text, payload jsonb);
       insert into events select 'k' || (i % 5), jsonb_build_object('i', i, 'x', md5(i::text)) from generate_series(1, 3000) i;
       create schema audit;
       create table audit.log (id int primary key, who text);
-      insert into audit.log select i, 'user' || i from generate_series(1, 500) i;`);
+      insert into audit.log select i, 'user' || i from generate_series(1, 500) i;`,
+    );
   });
   beforeEach(() => {
     dir = tempDir('backups-');
@@ -58,16 +65,31 @@ describe('database backups', () => {
 
   const backup = async () => {
     const notes: string[] = [];
-    const outcome = await dbBackup.run(jobContext(config, (_f, note) => notes.push(note ?? '')), dbBackupParams.parse({ database: 'shop' }));
-    return { outcome, notes, key: outcome.artifacts![0]!.key, manifest: JSON.parse(readFileSync(join(dir, `${outcome.artifacts![0]!.key}.json`), 'utf8')) };
+    const outcome = await dbBackup.run(
+      jobContext(config, (_f, note) => notes.push(note ?? '')),
+      dbBackupParams.parse({ database: 'shop' }),
+    );
+    return {
+      outcome,
+      notes,
+      key: outcome.artifacts![0]!.key,
+      manifest: JSON.parse(readFileSync(join(dir, `${outcome.artifacts![0]!.key}.json`), 'utf8')),
+    };
   };
-  const verify = (params: Record<string, unknown> = {}) => backupVerify.run(jobContext(config), backupVerifyParams.parse({ database: 'shop', ...params }));
+  const verify = (params: Record<string, unknown> = {}) =>
+    backupVerify.run(jobContext(config), backupVerifyParams.parse({ database: 'shop', ...params }));
 
   it('backs up with a manifest of the snapshot, and restores to identical data through the CLI', async () => {
     const { outcome, notes, key, manifest } = await backup();
     expect(outcome.status).toBe('ok');
     expect(key).toMatch(/^shop\/\d{4}\/\d{2}\/\d{2}\/shop-\d{8}T\d{6}Z\.dump\.gz$/);
-    expect(manifest).toMatchObject({ database: 'shop', encrypted: false, format: 'pg_dump custom', compression: { kind: 'gzip', level: 3 }, serverVersion: expect.stringMatching(/^15\./) });
+    expect(manifest).toMatchObject({
+      database: 'shop',
+      encrypted: false,
+      format: 'pg_dump custom',
+      compression: { kind: 'gzip', level: 3 },
+      serverVersion: expect.stringMatching(/^15\./),
+    });
     expect(manifest.tables).toEqual([
       { table: 'audit.log', rows: 500, sample: expect.stringMatching(/^[0-9a-f]{32}$/) },
       { table: 'public.events', rows: 3000, sample: null },
@@ -83,16 +105,32 @@ describe('database backups', () => {
     const file = writeConfig(cwd, { backups: { path: dir } });
     const refused = await runOpscron(['restore', key, '--to', target, '--config', file], { cwd });
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toMatch(/restore is destructive: it writes shop of .* into 127\.0\.0\.1:\d+\/\w+\. Add --confirm to do it\./);
-    const restored = await runOpscron(['restore', key, '--to', target, '--confirm', '--reason', 'drill', '--config', file], { cwd });
+    expect(refused.stderr).toMatch(
+      /restore is destructive: it writes shop of .* into 127\.0\.0\.1:\d+\/\w+\. Add --confirm to do it\./,
+    );
+    const restored = await runOpscron(
+      ['restore', key, '--to', target, '--confirm', '--reason', 'drill', '--config', file],
+      { cwd },
+    );
     expect(restored.stderr).toMatch(/checking the checksum/);
     expect(restored).toMatchObject({ code: 0 });
     expect(restored.stdout).toMatch(/restored shop\/.* \(3 tables, 23500 rows at backup time\)/);
-    for (const [table, order] of [['orders', 't.id'], ['events', 't.payload::text'], ['audit.log', 't.id']] as const) {
+    for (const [table, order] of [
+      ['orders', 't.id'],
+      ['events', 't.payload::text'],
+      ['audit.log', 't.id'],
+    ] as const) {
       expect(await fingerprint(target, table, order)).toEqual(await fingerprint(source, table, order));
     }
     const audit = await runOpscron(['audit', '--json', '--config', file], { cwd });
-    expect(JSON.parse(audit.stdout)).toEqual([expect.objectContaining({ action: 'restore', source: 'cli', reason: 'drill', params: expect.objectContaining({ backup: key, clean: false }) })]);
+    expect(JSON.parse(audit.stdout)).toEqual([
+      expect.objectContaining({
+        action: 'restore',
+        source: 'cli',
+        reason: 'drill',
+        params: expect.objectContaining({ backup: key, clean: false }),
+      }),
+    ]);
   });
 
   it('backup-verify restores into a scratch database, compares, and drops it', async () => {
@@ -112,7 +150,11 @@ describe('database backups', () => {
     writeFileSync(path, bytes);
     const outcome = await verify();
     expect(outcome.status).toBe('critical');
-    expect(outcome.findings[0]).toMatchObject({ check: 'backup.checksum', message: expect.stringMatching(/is corrupted: its SHA-256 is [0-9a-f]{64}, the manifest recorded [0-9a-f]{64}/), remedy: expect.any(String) });
+    expect(outcome.findings[0]).toMatchObject({
+      check: 'backup.checksum',
+      message: expect.stringMatching(/is corrupted: its SHA-256 is [0-9a-f]{64}, the manifest recorded [0-9a-f]{64}/),
+      remedy: expect.any(String),
+    });
   });
 
   it('encrypts with OPSCRON_ENCRYPTION_KEY; the wrong key, or a changed byte, fails to decrypt with a clear error', async () => {
@@ -127,7 +169,17 @@ describe('database backups', () => {
 
     process.env.OPSCRON_ENCRYPTION_KEY = 'not the key';
     const wrong = await verify();
-    expect(wrong).toMatchObject({ status: 'critical', findings: [expect.objectContaining({ check: 'backup.decrypt', message: expect.stringMatching(/wrong OPSCRON_ENCRYPTION_KEY, or the file was changed \(authentication failed\)/) })] });
+    expect(wrong).toMatchObject({
+      status: 'critical',
+      findings: [
+        expect.objectContaining({
+          check: 'backup.decrypt',
+          message: expect.stringMatching(
+            /wrong OPSCRON_ENCRYPTION_KEY, or the file was changed \(authentication failed\)/,
+          ),
+        }),
+      ],
+    });
     expect(JSON.stringify(wrong)).not.toContain('not the key');
 
     delete process.env.OPSCRON_ENCRYPTION_KEY;
@@ -139,24 +191,46 @@ describe('database backups', () => {
     writeFileSync(join(dir, key), file);
     const manifestPath = join(dir, `${key}.json`);
     const { createHash } = await import('node:crypto');
-    writeFileSync(manifestPath, JSON.stringify({ ...manifest, sha256: createHash('sha256').update(file).digest('hex') }));
-    expect((await verify()).findings[0]).toMatchObject({ check: 'backup.decrypt', message: expect.stringMatching(/authentication failed/) });
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({ ...manifest, sha256: createHash('sha256').update(file).digest('hex') }),
+    );
+    expect((await verify()).findings[0]).toMatchObject({
+      check: 'backup.decrypt',
+      message: expect.stringMatching(/authentication failed/),
+    });
   });
 
   it('verify without any backup is critical and says what to run', async () => {
-    expect(await verify()).toMatchObject({ status: 'critical', findings: [{ check: 'backup.missing', remedy: 'Run db-backup for shop (and schedule it).' }] });
+    expect(await verify()).toMatchObject({
+      status: 'critical',
+      findings: [{ check: 'backup.missing', remedy: 'Run db-backup for shop (and schedule it).' }],
+    });
   });
 });
 
 describe('backup retention (grandfather-father-son)', () => {
   it('keeps the newest of each of the last days, weeks and months', () => {
-    const days = Array.from({ length: 120 }, (_, i) => ({ key: `b${i}`, at: new Date(Date.UTC(2026, 10, 26, 2) - i * 86_400_000) }));
+    const days = Array.from({ length: 120 }, (_, i) => ({
+      key: `b${i}`,
+      at: new Date(Date.UTC(2026, 10, 26, 2) - i * 86_400_000),
+    }));
     const twiceToday = [{ key: 'today-early', at: new Date(Date.UTC(2026, 10, 26, 1)) }, ...days];
     const { keep, remove } = retain(twiceToday, { daily: 7, weekly: 4, monthly: 6 });
     const kept = keep.map((b) => b.at.toISOString().slice(0, 10));
-    expect(kept.slice(0, 7)).toEqual(['2026-11-26', '2026-11-25', '2026-11-24', '2026-11-23', '2026-11-22', '2026-11-21', '2026-11-20']);
+    expect(kept.slice(0, 7)).toEqual([
+      '2026-11-26',
+      '2026-11-25',
+      '2026-11-24',
+      '2026-11-23',
+      '2026-11-22',
+      '2026-11-21',
+      '2026-11-20',
+    ]);
     expect(keep.map((b) => b.key)).not.toContain('today-early'); // the newer one of the same day wins
-    expect(kept).toEqual(expect.arrayContaining(['2026-11-15', '2026-11-08', '2026-10-31', '2026-09-30', '2026-08-31']));
+    expect(kept).toEqual(
+      expect.arrayContaining(['2026-11-15', '2026-11-08', '2026-10-31', '2026-09-30', '2026-08-31']),
+    );
     expect(keep.length + remove.length).toBe(121);
     expect(keep.length).toBeLessThanOrEqual(7 + 4 + 6);
   });

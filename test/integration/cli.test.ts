@@ -15,14 +15,32 @@ describe('opscron CLI', () => {
     await target.stop();
   });
 
-  const good = () => ({ jobs: [{ id: 'web', type: 'health-check', schedule: '*/5 * * * *', params: { url: target.url('cli') } }] });
+  const good = () => ({
+    jobs: [{ id: 'web', type: 'health-check', schedule: '*/5 * * * *', params: { url: target.url('cli') } }],
+  });
 
   it.each([
     ['malformed YAML', 'jobs:\n  - id: web\n   type: [oops\n', /line \d+, column \d+/],
-    ['an unknown job type', { jobs: [{ id: 'web', type: 'db-bakup', schedule: '@daily' }] }, /jobs\[0\]\.type: "db-bakup" — unknown job type; allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, debug-logging, health-report, performance-report, compliance-report, incident-report, noop/],
-    ['a bad cron expression', { jobs: [{ id: 'web', type: 'health-check', schedule: '61 * * * *', params: { url: 'http://x/' } }] }, /jobs\[0\]\.schedule: "61 \* \* \* \*" — minute must be 0-59/],
-    ['an unknown time zone', { timezone: 'Europe/Atlantis', jobs: [] }, /timezone: "Europe\/Atlantis" — must be an IANA time zone/],
-    ['params that fail the schema', { jobs: [{ id: 'web', type: 'health-check', params: { url: 'ftp://x/' } }] }, /jobs\[0\]\.params\.url: "ftp:\/\/x\/" — must be an http\(s\) URL/],
+    [
+      'an unknown job type',
+      { jobs: [{ id: 'web', type: 'db-bakup', schedule: '@daily' }] },
+      /jobs\[0\]\.type: "db-bakup" — unknown job type; allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, debug-logging, health-report, performance-report, compliance-report, incident-report, noop/,
+    ],
+    [
+      'a bad cron expression',
+      { jobs: [{ id: 'web', type: 'health-check', schedule: '61 * * * *', params: { url: 'http://x/' } }] },
+      /jobs\[0\]\.schedule: "61 \* \* \* \*" — minute must be 0-59/,
+    ],
+    [
+      'an unknown time zone',
+      { timezone: 'Europe/Atlantis', jobs: [] },
+      /timezone: "Europe\/Atlantis" — must be an IANA time zone/,
+    ],
+    [
+      'params that fail the schema',
+      { jobs: [{ id: 'web', type: 'health-check', params: { url: 'ftp://x/' } }] },
+      /jobs\[0\]\.params\.url: "ftp:\/\/x\/" — must be an http\(s\) URL/,
+    ],
   ])('validate and start refuse %s, naming the cause, and start nothing', async (_what, config, message) => {
     const dir = tempDir();
     const file = writeConfig(dir, config);
@@ -38,7 +56,10 @@ describe('opscron CLI', () => {
 
   it('refuses --role scheduler or worker without a shared queue and store', async () => {
     const dir = tempDir();
-    const result = await runOpscron(['start', '--role', 'worker', '--config', writeConfig(dir, good())], { cwd: dir, env: { PORT: String(await freePort()) } });
+    const result = await runOpscron(['start', '--role', 'worker', '--config', writeConfig(dir, good())], {
+      cwd: dir,
+      env: { PORT: String(await freePort()) },
+    });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/--role worker needs a shared queue and store: set REDIS_URL and DATABASE_URL/);
     const badRole = await runOpscron(['start', '--role', 'boss', '--config', writeConfig(dir, good())], { cwd: dir });
@@ -50,7 +71,9 @@ describe('opscron CLI', () => {
     const dir = tempDir();
     const result = await runOpscron(['validate', '--config', writeConfig(dir, good())], { cwd: dir });
     expect(result).toMatchObject({ code: 0 });
-    expect(result.stdout).toMatch(/configuration OK: 1 jobs \(1 scheduled\), 0 services, time zone UTC, queue embedded, store PGlite in \.\/var\/db/);
+    expect(result.stdout).toMatch(
+      /configuration OK: 1 jobs \(1 scheduled\), 0 services, time zone UTC, queue embedded, store PGlite in \.\/var\/db/,
+    );
   });
 
   it('run exits with the Nagios code of the outcome and records it in history', async () => {
@@ -59,7 +82,9 @@ describe('opscron CLI', () => {
     target.behaviour = {};
     expect((await runOpscron(['run', 'web', '--config', file], { cwd: dir })).code).toBe(0);
     target.behaviour = { delayMs: 300 };
-    const slow = await runOpscron(['run', 'web', '--config', file, '--set', 'maxResponseTime=100ms', '--json'], { cwd: dir });
+    const slow = await runOpscron(['run', 'web', '--config', file, '--set', 'maxResponseTime=100ms', '--json'], {
+      cwd: dir,
+    });
     expect(slow.code).toBe(1);
     expect(JSON.parse(slow.stdout)).toMatchObject({ status: 'warning', findings: [{ check: 'http.response-time' }] });
     target.behaviour = { status: 500 };
@@ -73,7 +98,13 @@ describe('opscron CLI', () => {
     expect(unknown).toMatchObject({ code: 3 });
     expect(unknown.stderr).toMatch(/unknown job "nope"; configured jobs: web/);
     const history = await runOpscron(['history', 'web', '--config', file], { cwd: dir });
-    expect(history.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[4])).toEqual(['critical', 'warning', 'ok']);
+    expect(
+      history.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/)[4]),
+    ).toEqual(['critical', 'warning', 'ok']);
     const badLimit = await runOpscron(['history', '--limit', 'lots', '--config', file], { cwd: dir });
     expect(badLimit.code).toBe(3);
     expect(badLimit.stderr).toMatch(/--limit "lots": must be a whole number from 1 to 1000/);
@@ -96,7 +127,9 @@ describe('opscron CLI', () => {
   it('start runs on the embedded default and stops cleanly on SIGTERM', async () => {
     const dir = tempDir();
     const port = await freePort();
-    const file = writeConfig(dir, { jobs: [{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('start') } }] });
+    const file = writeConfig(dir, {
+      jobs: [{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('start') } }],
+    });
     const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
     await eventually(async () => target.count('start') >= 2, 'two scheduled runs', 15_000);
     const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
@@ -110,13 +143,20 @@ describe('opscron CLI', () => {
   it('report while the embedded opscron runs is built by that opscron, through its API', async () => {
     const dir = tempDir();
     const port = await freePort();
-    const file = writeConfig(dir, { jobs: [{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('live-report') } }] });
+    const file = writeConfig(dir, {
+      jobs: [{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('live-report') } }],
+    });
     target.behaviour = {};
     const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
     try {
       await eventually(async () => target.count('live-report') >= 3, 'three scheduled runs', 15_000);
-      const result = await runOpscron(['report', 'health', '--out', 'live.pdf', '--config', file], { cwd: dir, env: { PORT: String(port) } });
-      expect(result.stderr).toContain(`the embedded store is in use by the running opscron; building the report through its API at http://127.0.0.1:${port}`);
+      const result = await runOpscron(['report', 'health', '--out', 'live.pdf', '--config', file], {
+        cwd: dir,
+        env: { PORT: String(port) },
+      });
+      expect(result.stderr).toContain(
+        `the embedded store is in use by the running opscron; building the report through its API at http://127.0.0.1:${port}`,
+      );
       expect(result).toMatchObject({ code: 0 });
       expect(result.stdout).toMatch(/^Service health report health-\S+: OK — 1 of 1 services healthy/);
       const text = execFileSync('pdftotext', ['-layout', join(dir, 'live.pdf'), '-'], { encoding: 'utf8' });
@@ -148,7 +188,9 @@ describe('opscron CLI', () => {
     const result = await runOpscron(['report', 'health', '--out', 'r.pdf', '--email', '--config', file], { cwd: dir });
     expect(result.stderr).toMatch(/100%.*stored health\//);
     expect(result).toMatchObject({ code: 0 });
-    expect(result.stdout).toMatch(/^Service health report health-\d{8}T\d{6}Z-[0-9a-f]{6}: CRITICAL — 0 of 1 services healthy; lowest availability: web 50\.00 %/);
+    expect(result.stdout).toMatch(
+      /^Service health report health-\d{8}T\d{6}Z-[0-9a-f]{6}: CRITICAL — 0 of 1 services healthy; lowest availability: web 50\.00 %/,
+    );
     expect(result.stdout).toMatch(/written to .*r\.pdf/);
     expect(result.stdout).toMatch(/written to \.\/var\/outbox for lead@example\.com/);
     const text = execFileSync('pdftotext', ['-layout', join(dir, 'r.pdf'), '-'], { encoding: 'utf8' });

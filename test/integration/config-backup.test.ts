@@ -14,8 +14,12 @@ import { jobContext } from '../support/job-context.js';
 
 const PLAIN = 's3cr3t-P4ss-9731';
 const B64 = Buffer.from(PLAIN).toString('base64');
-const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
-const everything = (dir: string) => files(dir).map((f) => readFileSync(f).toString('latin1')).join('\n');
+const files = (dir: string): string[] =>
+  readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+const everything = (dir: string) =>
+  files(dir)
+    .map((f) => readFileSync(f).toString('latin1'))
+    .join('\n');
 
 describe('config-backup', () => {
   let kube: FakeKube;
@@ -24,24 +28,55 @@ describe('config-backup', () => {
   beforeAll(async () => {
     kube = await new FakeKube().start();
     kubeconfig = kube.kubeconfig(tempDir('cfg-kc-'));
-    kube.add({ kind: 'ConfigMap', metadata: { name: 'app-config', namespace: 'shop', labels: { app: 'checkout' }, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', team: 'payments' }, managedFields: [{ manager: 'kubectl' }] }, data: { LOG_LEVEL: 'info', FEATURE_X: 'on' } });
-    kube.add({ kind: 'Secret', metadata: { name: 'db-creds', namespace: 'shop' }, type: 'Opaque', data: { password: B64, user: Buffer.from('checkout').toString('base64') } });
-    kube.add({ kind: 'Secret', metadata: { name: 'default-token-x1', namespace: 'shop' }, type: 'kubernetes.io/service-account-token', data: { token: 'dG9rZW4=' } });
+    kube.add({
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'app-config',
+        namespace: 'shop',
+        labels: { app: 'checkout' },
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', team: 'payments' },
+        managedFields: [{ manager: 'kubectl' }],
+      },
+      data: { LOG_LEVEL: 'info', FEATURE_X: 'on' },
+    });
+    kube.add({
+      kind: 'Secret',
+      metadata: { name: 'db-creds', namespace: 'shop' },
+      type: 'Opaque',
+      data: { password: B64, user: Buffer.from('checkout').toString('base64') },
+    });
+    kube.add({
+      kind: 'Secret',
+      metadata: { name: 'default-token-x1', namespace: 'shop' },
+      type: 'kubernetes.io/service-account-token',
+      data: { token: 'dG9rZW4=' },
+    });
   });
   afterAll(async () => {
     await kube.stop();
     if (saved === undefined) delete process.env.OPSCRON_ENCRYPTION_KEY;
     else process.env.OPSCRON_ENCRYPTION_KEY = saved;
   });
-  const backup = (dir: string) => configBackup.run(jobContext(parseConfig({ kubernetes: { kubeconfig, namespaces: ['shop'] }, backups: { path: dir } })), configBackupParams.parse({}));
+  const backup = (dir: string) =>
+    configBackup.run(
+      jobContext(parseConfig({ kubernetes: { kubeconfig, namespaces: ['shop'] }, backups: { path: dir } })),
+      configBackupParams.parse({}),
+    );
 
   it('without OPSCRON_ENCRYPTION_KEY it backs up the ConfigMaps and refuses the Secrets, saying why', async () => {
     delete process.env.OPSCRON_ENCRYPTION_KEY;
     const dir = tempDir('cfg-nokey-');
     const outcome = await backup(dir);
     expect(outcome.status).toBe('critical');
-    expect(outcome.findings[0]).toMatchObject({ check: 'config-backup.secrets-refused', message: 'secrets not backed up: OPSCRON_ENCRYPTION_KEY is not set, and secrets are never written in plaintext' });
-    expect(files(dir).map((f) => f.split('/').pop()).sort()).toEqual(['configmaps.yaml', 'manifest.json']);
+    expect(outcome.findings[0]).toMatchObject({
+      check: 'config-backup.secrets-refused',
+      message: 'secrets not backed up: OPSCRON_ENCRYPTION_KEY is not set, and secrets are never written in plaintext',
+    });
+    expect(
+      files(dir)
+        .map((f) => f.split('/').pop())
+        .sort(),
+    ).toEqual(['configmaps.yaml', 'manifest.json']);
     expect(everything(dir)).not.toContain(B64);
   });
 
@@ -52,14 +87,21 @@ describe('config-backup', () => {
     expect(outcome).toMatchObject({ status: 'ok', metrics: { objects: 2 } }); // the service-account token is not backed up
     const all = everything(dir);
     for (const plain of [PLAIN, B64]) expect(all).not.toContain(plain);
-    const yaml = readFileSync(files(dir).find((f) => f.endsWith('configmaps.yaml'))!, 'utf8');
+    const yaml = readFileSync(
+      files(dir).find((f) => f.endsWith('configmaps.yaml'))!,
+      'utf8',
+    );
     expect(yaml).toContain('LOG_LEVEL: info');
     expect(yaml).toContain('team: payments');
-    for (const field of ['resourceVersion', 'uid', 'managedFields', 'last-applied-configuration']) expect(yaml).not.toContain(field);
+    for (const field of ['resourceVersion', 'uid', 'managedFields', 'last-applied-configuration'])
+      expect(yaml).not.toContain(field);
     const prefix = (outcome.findings[0]!.evidence as { prefix: string }).prefix;
 
     // Someone turns on debug logging and deletes the credentials.
-    kube.add({ ...kube.get('ConfigMap', 'shop', 'app-config')!, data: { LOG_LEVEL: 'debug', FEATURE_X: 'on', EXTRA: '1' } });
+    kube.add({
+      ...kube.get('ConfigMap', 'shop', 'app-config')!,
+      data: { LOG_LEVEL: 'debug', FEATURE_X: 'on', EXTRA: '1' },
+    });
     kube.remove('Secret', 'shop', 'db-creds');
     const cwd = tempDir('cfg-cli-');
     const file = writeConfig(cwd, { kubernetes: { kubeconfig, namespaces: ['shop'] }, backups: { path: dir } });
@@ -75,17 +117,31 @@ describe('config-backup', () => {
     expect(dry.stdout).not.toContain(B64);
     expect(kube.get('ConfigMap', 'shop', 'app-config')!.data.LOG_LEVEL).toBe('debug'); // nothing applied
 
-    const wrong = await runOpscron(['restore', prefix, '--config', file], { cwd, env: { OPSCRON_ENCRYPTION_KEY: 'guess' } });
+    const wrong = await runOpscron(['restore', prefix, '--config', file], {
+      cwd,
+      env: { OPSCRON_ENCRYPTION_KEY: 'guess' },
+    });
     expect(wrong.code).toBe(3);
-    expect(wrong.stderr).toMatch(/cannot decrypt .*secrets\.yaml\.enc: wrong OPSCRON_ENCRYPTION_KEY, or the file was changed/);
+    expect(wrong.stderr).toMatch(
+      /cannot decrypt .*secrets\.yaml\.enc: wrong OPSCRON_ENCRYPTION_KEY, or the file was changed/,
+    );
     expect(wrong.stderr).not.toContain('guess');
 
-    const applied = await runOpscron(['restore', prefix, '--confirm', '--reason', 'undo manual edit', '--config', file], { cwd, env });
+    const applied = await runOpscron(
+      ['restore', prefix, '--confirm', '--reason', 'undo manual edit', '--config', file],
+      { cwd, env },
+    );
     expect(applied).toMatchObject({ code: 0 });
     expect(applied.stdout).toContain('restored 2 objects into namespace shop: configmap/app-config, secret/db-creds');
     expect(kube.get('ConfigMap', 'shop', 'app-config')!.data).toEqual({ LOG_LEVEL: 'info', FEATURE_X: 'on' });
     expect(kube.get('Secret', 'shop', 'db-creds')!.data.password).toBe(B64);
     const audit = JSON.parse((await runOpscron(['audit', '--json', '--config', file], { cwd })).stdout);
-    expect(audit).toEqual([expect.objectContaining({ action: 'restore', reason: 'undo manual edit', params: expect.objectContaining({ applied: ['configmap/app-config', 'secret/db-creds'] }) })]);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: 'restore',
+        reason: 'undo manual edit',
+        params: expect.objectContaining({ applied: ['configmap/app-config', 'secret/db-creds'] }),
+      }),
+    ]);
   });
 });

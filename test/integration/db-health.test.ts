@@ -16,8 +16,16 @@ describe('PostgreSQL health and query analysis', () => {
   let url: string;
   let admin: pg.Client;
   const run = {
-    health: (params: Record<string, unknown> = {}) => dbHealth.run(jobContext(parseConfig({ databases: [{ name: 'shop', url }] })), dbHealthParams.parse({ database: 'shop', ...params })),
-    queries: (target = url) => queryAnalysis.run(jobContext(parseConfig({ databases: [{ name: 'shop', url: target }] })), queryAnalysisParams.parse({ database: 'shop' })),
+    health: (params: Record<string, unknown> = {}) =>
+      dbHealth.run(
+        jobContext(parseConfig({ databases: [{ name: 'shop', url }] })),
+        dbHealthParams.parse({ database: 'shop', ...params }),
+      ),
+    queries: (target = url) =>
+      queryAnalysis.run(
+        jobContext(parseConfig({ databases: [{ name: 'shop', url: target }] })),
+        queryAnalysisParams.parse({ database: 'shop' }),
+      ),
   };
 
   beforeAll(async () => {
@@ -36,7 +44,10 @@ describe('PostgreSQL health and query analysis', () => {
       analyze;`);
     await admin.query('select pg_stat_statements_reset()');
     for (let i = 0; i < 110; i++) await admin.query('select pg_sleep(0.021), $1::int as n', [i]);
-    for (let i = 0; i < 5; i++) await admin.query(`set enable_indexscan = off; set enable_bitmapscan = off; select count(*) from big where v = ${i}; reset enable_indexscan; reset enable_bitmapscan;`);
+    for (let i = 0; i < 5; i++)
+      await admin.query(
+        `set enable_indexscan = off; set enable_bitmapscan = off; select count(*) from big where v = ${i}; reset enable_indexscan; reset enable_bitmapscan;`,
+      );
   });
   afterAll(async () => {
     await admin.end();
@@ -45,18 +56,30 @@ describe('PostgreSQL health and query analysis', () => {
   it('query-analysis finds the slow query, the sequential scans and the unused index', async () => {
     const outcome = await run.queries();
     const by = (check: string) => outcome.findings.filter((f) => f.check === check);
-    expect(by('pg.slow-query').map((f) => f.message)).toEqual([expect.stringMatching(/^2\d\.\d ms mean over 110 calls .*: select pg_sleep\(\$\d\), \$\d::int as n$/)]);
+    expect(by('pg.slow-query').map((f) => f.message)).toEqual([
+      expect.stringMatching(/^2\d\.\d ms mean over 110 calls .*: select pg_sleep\(\$\d\), \$\d::int as n$/),
+    ]);
     expect(by('pg.slow-query')[0]!.remedy).toMatch(/EXPLAIN \(ANALYZE, BUFFERS\)/);
-    expect(by('pg.top-total-time')[0]!.evidence).toEqual(expect.arrayContaining([expect.objectContaining({ calls: 110 })]));
+    expect(by('pg.top-total-time')[0]!.evidence).toEqual(
+      expect.arrayContaining([expect.objectContaining({ calls: 110 })]),
+    );
     expect(by('pg.seq-scans').map((f) => f.resource)).toEqual(['db/shop/table/public.big']);
-    expect(by('pg.unused-index').map((f) => f.resource)).toEqual(expect.arrayContaining(['db/shop/index/public.big_w']));
+    expect(by('pg.unused-index').map((f) => f.resource)).toEqual(
+      expect.arrayContaining(['db/shop/index/public.big_w']),
+    );
     expect(outcome.status).toBe('warning');
   });
 
   it('without pg_stat_statements it says how to enable it instead of failing', async () => {
     const bare = await createDatabase('dbhealth_bare');
     const outcome = await run.queries(bare);
-    expect(outcome.findings.filter((f) => f.check === 'pg.stat-statements')).toEqual([expect.objectContaining({ severity: 'warning', message: 'no query statistics: the pg_stat_statements extension is not installed in this database', remedy: expect.stringMatching(/shared_preload_libraries.*CREATE EXTENSION pg_stat_statements/) })]);
+    expect(outcome.findings.filter((f) => f.check === 'pg.stat-statements')).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        message: 'no query statistics: the pg_stat_statements extension is not installed in this database',
+        remedy: expect.stringMatching(/shared_preload_libraries.*CREATE EXTENSION pg_stat_statements/),
+      }),
+    ]);
     expect(outcome.summary).toMatch(/no query statistics/);
   });
 
@@ -69,17 +92,35 @@ describe('PostgreSQL health and query analysis', () => {
       await holder.query('begin');
       await holder.query('lock table tickets in access exclusive mode');
       const waiting = waiter.query('select count(*) from tickets');
-      await eventually(async () => (await admin.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock'`)).rowCount === 1, 'the waiter to block');
+      await eventually(
+        async () => (await admin.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock'`)).rowCount === 1,
+        'the waiter to block',
+      );
       const outcome = await run.health({ idleInTransaction: '1ms' });
       const by = (check: string) => outcome.findings.filter((f) => f.check === check);
-      expect(by('pg.sequence-exhaustion').map((f) => [f.severity, f.message])).toEqual([['warning', 'sequence public.tickets_id_seq (tickets.id) has used 93.1 % of its range (2000000000 of 2147483647)']]);
+      expect(by('pg.sequence-exhaustion').map((f) => [f.severity, f.message])).toEqual([
+        [
+          'warning',
+          'sequence public.tickets_id_seq (tickets.id) has used 93.1 % of its range (2000000000 of 2147483647)',
+        ],
+      ]);
       expect(by('pg.sequence-exhaustion')[0]!.remedy).toMatch(/ALTER COLUMN id TYPE bigint/);
-      expect(by('pg.duplicate-index').map((f) => f.message)).toEqual([expect.stringMatching(/^index big_v on big is covered by big_v_w/)]);
+      expect(by('pg.duplicate-index').map((f) => f.message)).toEqual([
+        expect.stringMatching(/^index big_v on big is covered by big_v_w/),
+      ]);
       const blocked = by('pg.blocked-query');
       expect(blocked).toHaveLength(1);
-      expect(blocked[0]!.message).toMatch(new RegExp(`waits \\d+ s on pid ${(holder as unknown as { processID: number }).processID} \\(lock table tickets in access exclusive mode\\): select count\\(\\*\\) from tickets`));
-      expect(blocked[0]!.remedy).toContain(`pg_terminate_backend(${(holder as unknown as { processID: number }).processID})`);
-      expect(by('pg.idle-in-transaction').map((f) => f.message)).toEqual([expect.stringMatching(/idle in transaction for \d+ s: lock table tickets/)]);
+      expect(blocked[0]!.message).toMatch(
+        new RegExp(
+          `waits \\d+ s on pid ${(holder as unknown as { processID: number }).processID} \\(lock table tickets in access exclusive mode\\): select count\\(\\*\\) from tickets`,
+        ),
+      );
+      expect(blocked[0]!.remedy).toContain(
+        `pg_terminate_backend(${(holder as unknown as { processID: number }).processID})`,
+      );
+      expect(by('pg.idle-in-transaction').map((f) => f.message)).toEqual([
+        expect.stringMatching(/idle in transaction for \d+ s: lock table tickets/),
+      ]);
       expect(outcome.findings.every((f) => f.severity === 'info' || f.remedy)).toBe(true);
       await holder.query('rollback');
       await waiting;

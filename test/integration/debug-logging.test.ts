@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { debugLogging, debugLoggingParams } from '../../src/jobs/debug-logging.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { pendingReverts, Reverter } from '../../src/reverts/reverter.js';
+import { Reverter } from '../../src/reverts/reverter.js';
+import { clockAt } from '../support/fake-clock.js';
 import { listAudit } from '../../src/store/audit.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../support/cli.js';
@@ -22,7 +23,11 @@ describe('debug-logging', () => {
   let dir: string;
   beforeAll(async () => {
     kube = await new FakeKube().start();
-    kube.add({ kind: 'ConfigMap', metadata: { name: 'checkout-config', namespace: 'shop' }, data: { LOG_LEVEL: 'info', PORT: '8080' } });
+    kube.add({
+      kind: 'ConfigMap',
+      metadata: { name: 'checkout-config', namespace: 'shop' },
+      data: { LOG_LEVEL: 'info', PORT: '8080' },
+    });
     kube.addDeployment('shop', 'checkout', { image: 'checkout:3.1.0' });
     dir = tempDir('debug-');
   });
@@ -30,35 +35,52 @@ describe('debug-logging', () => {
     await kube.stop();
   });
 
-  const config = () => parseConfig({
-    kubernetes: { kubeconfig: kube.kubeconfig(dir), namespaces: ['shop'] },
-    services: [{ name: 'checkout', url: 'http://checkout.shop', namespace: 'shop', deployment: 'checkout' }],
-  });
+  const config = () =>
+    parseConfig({
+      kubernetes: { kubeconfig: kube.kubeconfig(dir), namespaces: ['shop'] },
+      services: [{ name: 'checkout', url: 'http://checkout.shop', namespace: 'shop', deployment: 'checkout' }],
+    });
   const run = (store: Store, now: Date, params: Record<string, unknown> = {}) =>
-    debugLogging.run({ ...jobContext(config(), () => {}, store.sql), now: () => now }, debugLoggingParams.parse({ service: 'checkout', configMap: 'checkout-config', ...params }));
+    debugLogging.run(
+      jobContext(config(), () => {}, { store, now: () => now }),
+      debugLoggingParams.parse({ service: 'checkout', configMap: 'checkout-config', ...params }),
+    );
 
   it('turns debug on, extends without losing the original value, and reverts at its time across a restart', async () => {
     const path = join(dir, 'db');
     let store = await openStore({ path });
     const first = await run(store, at('10:00'));
-    expect(first.summary).toBe('LOG_LEVEL=debug on configmap/shop/checkout-config until 2026-11-26T10:30:00.000Z (then back to info)');
+    expect(first.summary).toBe(
+      'LOG_LEVEL=debug on configmap/shop/checkout-config until 2026-11-26T10:30:00.000Z (then back to info)',
+    );
     expect(kube.get('ConfigMap', 'shop', 'checkout-config')!.data).toEqual({ LOG_LEVEL: 'debug', PORT: '8080' });
     const second = await run(store, at('10:10'));
-    expect(second.summary).toBe('LOG_LEVEL=debug on configmap/shop/checkout-config until 2026-11-26T10:40:00.000Z (extended; then back to info)');
-    expect(await pendingReverts(store.sql)).toEqual([expect.objectContaining({ previous: 'info', value: 'debug', revertAt: at('10:40') })]);
+    expect(second.summary).toBe(
+      'LOG_LEVEL=debug on configmap/shop/checkout-config until 2026-11-26T10:40:00.000Z (extended; then back to info)',
+    );
+    expect(await store.reverts.pending()).toEqual([
+      expect.objectContaining({ previous: 'info', value: 'debug', revertAt: at('10:40') }),
+    ]);
 
     // opscron stops; a new process starts on the same store.
     await store.close();
     store = await openStore({ path });
     let now = at('10:35');
-    const reverter = new Reverter({ config: config(), sql: store.sql, logger: silentLogger, now: () => now });
+    const reverter = new Reverter({ config: config(), store, logger: silentLogger, clock: clockAt(() => now) });
     expect(await reverter.runOnce()).toEqual([]);
     expect(kube.get('ConfigMap', 'shop', 'checkout-config')!.data.LOG_LEVEL).toBe('debug');
     now = at('10:41');
     expect(await reverter.runOnce()).toEqual(['shop/checkout-config/LOG_LEVEL']);
     expect(kube.get('ConfigMap', 'shop', 'checkout-config')!.data).toEqual({ LOG_LEVEL: 'info', PORT: '8080' });
-    expect(await pendingReverts(store.sql)).toEqual([]);
-    expect(await listAudit(store.sql)).toEqual([expect.objectContaining({ actor: 'opscron/debug-logging', action: 'revert', reason: 'debug-logging TTL expired', params: expect.objectContaining({ from: 'debug', to: 'info' }) })]);
+    expect(await store.reverts.pending()).toEqual([]);
+    expect(await listAudit(store.sql)).toEqual([
+      expect.objectContaining({
+        actor: 'opscron/debug-logging',
+        action: 'revert',
+        reason: 'debug-logging TTL expired',
+        params: expect.objectContaining({ from: 'debug', to: 'info' }),
+      }),
+    ]);
     expect(await reverter.runOnce()).toEqual([]); // once
     await store.close();
   });
@@ -69,10 +91,18 @@ describe('debug-logging', () => {
       const before = kube.deployment('shop', 'checkout').metadata.annotations['deployment.kubernetes.io/revision'];
       await run(store, at('12:00'), { key: 'TRACE', level: 'on', ttl: '5m', restart: true });
       expect(kube.get('ConfigMap', 'shop', 'checkout-config')!.data.TRACE).toBe('on');
-      const restartedAt = () => kube.deployment('shop', 'checkout').spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
+      const restartedAt = () =>
+        kube.deployment('shop', 'checkout').spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
       expect(restartedAt()).toBe('2026-11-26T12:00:00.000Z');
-      expect(kube.deployment('shop', 'checkout').metadata.annotations['deployment.kubernetes.io/revision']).not.toBe(before);
-      await new Reverter({ config: config(), sql: store.sql, logger: silentLogger, now: () => at('12:06') }).runOnce();
+      expect(kube.deployment('shop', 'checkout').metadata.annotations['deployment.kubernetes.io/revision']).not.toBe(
+        before,
+      );
+      await new Reverter({
+        config: config(),
+        store,
+        logger: silentLogger,
+        clock: clockAt(() => at('12:06')),
+      }).runOnce();
       expect(kube.get('ConfigMap', 'shop', 'checkout-config')!.data).not.toHaveProperty('TRACE');
       expect(restartedAt()).toBe('2026-11-26T12:06:00.000Z');
     } finally {

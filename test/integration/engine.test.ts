@@ -20,15 +20,22 @@ async function start(mode: Mode, jobs: unknown[]): Promise<Opscron> {
   const isolated = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const config = parseConfig({
     store: mode === 'distributed' ? { databaseUrl: await createDatabase('engine') } : { path: 'memory://' },
-    queue: mode === 'distributed' ? { redisUrl: process.env.OPSCRON_TEST_REDIS_URL, name: isolated, concurrency: 5 } : { concurrency: 5 },
+    queue:
+      mode === 'distributed'
+        ? { redisUrl: process.env.OPSCRON_TEST_REDIS_URL, name: isolated, concurrency: 5 }
+        : { concurrency: 5 },
     scheduler: { shutdownGrace: '2s' },
     jobs,
   });
   return startOpscron({ config, logger: silentLogger, http: false, metrics: new Metrics() });
 }
 
-const check = (id: string, target: Target, extra: Record<string, unknown> = {}, params: Record<string, unknown> = {}) =>
-  ({ id, type: 'health-check', params: { url: target.url(id), ...params }, ...extra });
+const check = (
+  id: string,
+  target: Target,
+  extra: Record<string, unknown> = {},
+  params: Record<string, unknown> = {},
+) => ({ id, type: 'health-check', params: { url: target.url(id), ...params }, ...extra });
 
 async function trigger(app: Opscron, job: string, data: Record<string, unknown> = {}): Promise<string> {
   const id = manualRunId(job);
@@ -64,14 +71,23 @@ describe.each<Mode>(['embedded', 'distributed'])('engine, %s', (mode) => {
     expect(run.startedAt!.getTime()).toBeGreaterThanOrEqual(run.scheduledFor!.getTime());
     expect(run.metrics).toMatchObject({ statusCode: 200 });
     expect(target.count('every-second')).toBeGreaterThanOrEqual(2);
-    const counted = (await app.metrics.jobRuns.get()).values.filter((v) => v.labels.job === 'every-second' && v.labels.status === 'ok');
+    const counted = (await app.metrics.jobRuns.get()).values.filter(
+      (v) => v.labels.job === 'every-second' && v.labels.status === 'ok',
+    );
     expect(counted.map((v) => v.labels.trigger)).toEqual(['schedule']); // a slot just after start is on time, not a catch-up
     expect(counted[0]!.value).toBeGreaterThanOrEqual(2);
   });
 
   it('records a critical outcome with its findings, and does not retry it (it is an answer, not a failure)', async () => {
     target.behaviour = { status: 503, body: { status: 'degraded' } };
-    app = await start(mode, [check('down', target, { retries: { attempts: 3, backoff: '100ms' } }, { json: [{ path: 'status', equals: 'ok' }] })]);
+    app = await start(mode, [
+      check(
+        'down',
+        target,
+        { retries: { attempts: 3, backoff: '100ms' } },
+        { json: [{ path: 'status', equals: 'ok' }] },
+      ),
+    ]);
     await trigger(app, 'down');
     const [run] = await finished(app, 'down', 1);
     expect(run!.status).toBe('critical');
@@ -99,17 +115,30 @@ describe.each<Mode>(['embedded', 'distributed'])('engine, %s', (mode) => {
     target.behaviour = {};
     const second = await trigger(app, 'replaced');
     const runs = await finished(app, 'replaced', 2);
-    expect(runs.find((r) => r.id === first)).toMatchObject({ status: 'cancelled', error: 'run cancelled: replaced by a newer run (concurrency: replace)' });
+    expect(runs.find((r) => r.id === first)).toMatchObject({
+      status: 'cancelled',
+      error: 'run cancelled: replaced by a newer run (concurrency: replace)',
+    });
     expect(runs.find((r) => r.id === second)).toMatchObject({ status: 'ok' });
     expect(target.abandoned).toBe(1); // the first run's request was really dropped
   });
 
   it('times a run out through its AbortSignal, releases what it held, and retries with backoff', async () => {
     target.behaviour = { hang: true };
-    app = await start(mode, [check('hangs', target, { timeout: '400ms', retries: { attempts: 2, backoff: '200ms' } }, { requestTimeout: '60s' })]);
+    app = await start(mode, [
+      check(
+        'hangs',
+        target,
+        { timeout: '400ms', retries: { attempts: 2, backoff: '200ms' } },
+        { requestTimeout: '60s' },
+      ),
+    ]);
     await trigger(app, 'hangs');
     const runs = (await finished(app, 'hangs', 2)).sort((a, b) => a.attempt - b.attempt);
-    expect(runs.map((r: RunRow) => [r.attempt, r.trigger, r.status])).toEqual([[1, 'manual', 'timeout'], [2, 'retry', 'timeout']]);
+    expect(runs.map((r: RunRow) => [r.attempt, r.trigger, r.status])).toEqual([
+      [1, 'manual', 'timeout'],
+      [2, 'retry', 'timeout'],
+    ]);
     expect(runs[0]!.error).toBe('run exceeded its timeout of 400 ms');
     const took = runs[0]!.finishedAt!.getTime() - runs[0]!.startedAt!.getTime();
     expect(took).toBeGreaterThanOrEqual(390);
@@ -137,16 +166,29 @@ describe.each<Mode>(['embedded', 'distributed'])('engine, %s', (mode) => {
     expect(unknown).toMatchObject({ status: 'failed', error: 'unknown job "nope"; configured jobs: good' });
     expect(target.count('good')).toBe(0); // nothing half-ran
     await trigger(app, 'good');
-    await eventually(async () => (await listRuns(app!.store.sql, { job: 'good', status: 'ok' })).length === 1, 'a good run after the bad ones');
+    await eventually(
+      async () => (await listRuns(app!.store.sql, { job: 'good', status: 'ok' })).length === 1,
+      'a good run after the bad ones',
+    );
   });
 });
 
 describe('shutdown', () => {
   it('lets running jobs finish within the grace period, then cancels the rest through their signal', async () => {
     const path = join(tempDir(), 'db');
-    const config = parseConfig({ store: { path }, scheduler: { shutdownGrace: '800ms' }, jobs: [{ id: 'long', type: 'noop', params: { sleep: '10s' } }, { id: 'short', type: 'noop', params: { sleep: '300ms' } }] });
+    const config = parseConfig({
+      store: { path },
+      scheduler: { shutdownGrace: '800ms' },
+      jobs: [
+        { id: 'long', type: 'noop', params: { sleep: '10s' } },
+        { id: 'short', type: 'noop', params: { sleep: '300ms' } },
+      ],
+    });
     const app = await startOpscron({ config, logger: silentLogger, http: false, metrics: new Metrics() });
-    await app.queue.enqueue([{ id: 'long__1', name: 'long', data: {} }, { id: 'short__1', name: 'short', data: {} }]);
+    await app.queue.enqueue([
+      { id: 'long__1', name: 'long', data: {} },
+      { id: 'short__1', name: 'short', data: {} },
+    ]);
     await eventually(async () => app.worker!.progress().size === 2, 'both runs to start');
     const stopping = Date.now();
     await app.stop();
@@ -155,7 +197,10 @@ describe('shutdown', () => {
     try {
       const runs = await listRuns(store.sql, {});
       expect(runs.find((r) => r.jobId === 'short')).toMatchObject({ status: 'ok' });
-      expect(runs.find((r) => r.jobId === 'long')).toMatchObject({ status: 'cancelled', error: 'run cancelled: opscron is shutting down' });
+      expect(runs.find((r) => r.jobId === 'long')).toMatchObject({
+        status: 'cancelled',
+        error: 'run cancelled: opscron is shutting down',
+      });
     } finally {
       await store.close();
     }
@@ -167,15 +212,40 @@ describe('embedded restart', () => {
     const path = join(tempDir(), 'db');
     const store = await openStore({ path });
     await store.runLog.write({
-      id: 'cut-off', queueId: 'cut-off', jobId: 'web', jobType: 'health-check', trigger: 'manual', scheduledFor: null,
-      createdAt: new Date(), startedAt: new Date(), finishedAt: null, attempt: 1, status: 'running', summary: null,
-      findings: [], metrics: null, error: null, params: {}, requestedBy: 'test', reason: null, worker: 'gone',
+      id: 'cut-off',
+      queueId: 'cut-off',
+      jobId: 'web',
+      jobType: 'health-check',
+      trigger: 'manual',
+      scheduledFor: null,
+      createdAt: new Date(),
+      startedAt: new Date(),
+      finishedAt: null,
+      attempt: 1,
+      status: 'running',
+      summary: null,
+      findings: [],
+      metrics: null,
+      error: null,
+      params: {},
+      requestedBy: 'test',
+      reason: null,
+      worker: 'gone',
     });
     await store.close();
-    const app = await startOpscron({ config: parseConfig({ store: { path } }), logger: silentLogger, http: false, metrics: new Metrics() });
+    const app = await startOpscron({
+      config: parseConfig({ store: { path } }),
+      logger: silentLogger,
+      http: false,
+      metrics: new Metrics(),
+    });
     try {
       const [run] = await listRuns(app.store.sql, { job: 'web' });
-      expect(run).toMatchObject({ id: 'cut-off', status: 'failed', error: 'opscron stopped while this run was in progress' });
+      expect(run).toMatchObject({
+        id: 'cut-off',
+        status: 'failed',
+        error: 'opscron stopped while this run was in progress',
+      });
     } finally {
       await app.stop();
     }

@@ -35,7 +35,11 @@ describe('error-rate', () => {
     traffic(970, 30);
     const outcome = await run();
     expect(outcome).toMatchObject({ status: 'critical', metrics: { requests: 1000, errors: 30, errorRatio: 0.03 } });
-    expect(outcome.findings[0]).toMatchObject({ check: 'error-rate', message: '3.00 % of requests failed with 5xx (30 of 1000), at or above the 1.00 % threshold', remedy: expect.stringContaining('rollout') });
+    expect(outcome.findings[0]).toMatchObject({
+      check: 'error-rate',
+      message: '3.00 % of requests failed with 5xx (30 of 1000), at or above the 1.00 % threshold',
+      remedy: expect.stringContaining('rollout'),
+    });
   });
 
   it('warns when approaching it and is ok well below', async () => {
@@ -56,12 +60,16 @@ describe('error-rate', () => {
 
   it('refuses SLO mode without Prometheus', async () => {
     traffic(990, 10);
-    await expect(run({ slo: { target: 0.999 } })).rejects.toThrow('slo mode needs Prometheus (prometheus.url): burn rates span hours');
+    await expect(run({ slo: { target: 0.999 } })).rejects.toThrow(
+      'slo mode needs Prometheus (prometheus.url): burn rates span hours',
+    );
   });
 
   it('fails clearly when the counter is not there', async () => {
     traffic(100, 1, 'requests_served');
-    await expect(run()).rejects.toThrow(/has no http_requests_total \(set params\.metric to the service's request counter\)/);
+    await expect(run()).rejects.toThrow(
+      /has no http_requests_total \(set params\.metric to the service's request counter\)/,
+    );
     traffic(990, 10, 'requests_served');
     expect((await run({ metric: 'requests_served' })).status).toBe('critical');
   });
@@ -77,22 +85,46 @@ describe('error-rate', () => {
     };
     const prometheus = await startPrometheus('checkout', [`127.0.0.1:${target.port}`]);
     try {
-      const config = parseConfig({ prometheus: { url: prometheus.url }, services: [{ name: 'checkout', url: `http://127.0.0.1:${target.port}` }] });
+      const config = parseConfig({
+        prometheus: { url: prometheus.url },
+        services: [{ name: 'checkout', url: `http://127.0.0.1:${target.port}` }],
+      });
       const ctx = jobContext(config);
-      const outcome = await eventually(async () => {
-        const o = await errorRateJob.run(ctx, errorRateParams.parse({ service: 'checkout', window: '10s', minRequests: 300 })).catch(() => null);
-        return o && o.metrics?.errorRatio !== undefined ? o : null;
-      }, 'Prometheus to have 10 s of samples', 30_000);
+      const outcome = await eventually(
+        async () => {
+          const o = await errorRateJob
+            .run(ctx, errorRateParams.parse({ service: 'checkout', window: '10s', minRequests: 300 }))
+            .catch(() => null);
+          return o && o.metrics?.errorRatio !== undefined ? o : null;
+        },
+        'Prometheus to have 10 s of samples',
+        30_000,
+      );
       expect(outcome.status).toBe('critical');
       expect(outcome.metrics!.errorRatio).toBeGreaterThan(0.04);
       expect(outcome.metrics!.errorRatio).toBeLessThan(0.06);
       expect(outcome.findings[0]).toMatchObject({ check: 'error-rate' });
 
       // SLO mode: 4.8 % errors burn a 99.9 % budget 48x (both alerts), a 90 % one 0.48x (none).
-      const strict = await errorRateJob.run(ctx, errorRateParams.parse({ service: 'checkout', window: '10s', minRequests: 300, slo: { target: 0.999 } }));
-      expect(strict.findings.filter((f) => f.check === 'slo.burn-rate').map((f) => f.severity)).toEqual(['critical', 'warning']);
+      const strict = await errorRateJob.run(
+        ctx,
+        errorRateParams.parse({ service: 'checkout', window: '10s', minRequests: 300, slo: { target: 0.999 } }),
+      );
+      expect(strict.findings.filter((f) => f.check === 'slo.burn-rate').map((f) => f.severity)).toEqual([
+        'critical',
+        'warning',
+      ]);
       expect(strict.findings.find((f) => f.severity === 'critical')!.remedy).toMatch(/act now/);
-      const loose = await errorRateJob.run(ctx, errorRateParams.parse({ service: 'checkout', window: '10s', minRequests: 300, slo: { target: 0.9 }, threshold: 0.2 }));
+      const loose = await errorRateJob.run(
+        ctx,
+        errorRateParams.parse({
+          service: 'checkout',
+          window: '10s',
+          minRequests: 300,
+          slo: { target: 0.9 },
+          threshold: 0.2,
+        }),
+      );
       expect(loose.status).toBe('ok');
       expect(loose.metrics!.errorBudgetRemaining).toBeGreaterThan(0.4);
       expect(loose.metrics!.errorBudgetRemaining).toBeLessThan(0.6);

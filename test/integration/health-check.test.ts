@@ -20,7 +20,17 @@ describe('health-check', () => {
   });
 
   const run = (params: Record<string, unknown>, dependencies: string[] = []) => {
-    const config = parseConfig({ services: [{ name: 'shop', url: `http://127.0.0.1:${target.port}`, healthPath: '/health', metricsPath: '/metrics', dependencies }] });
+    const config = parseConfig({
+      services: [
+        {
+          name: 'shop',
+          url: `http://127.0.0.1:${target.port}`,
+          healthPath: '/health',
+          metricsPath: '/metrics',
+          dependencies,
+        },
+      ],
+    });
     const ctx = jobContext(config);
     return healthCheck.run(ctx, healthCheckParams.parse(params));
   };
@@ -31,24 +41,41 @@ describe('health-check', () => {
     try {
       const config = parseConfig({
         services: [
-          ...Array.from({ length: 30 }, (_, i) => ({ name: `svc-${i}`, url: `http://127.0.0.1:${target.port}`, healthPath: `/health?job=fan${i}` })),
+          ...Array.from({ length: 30 }, (_, i) => ({
+            name: `svc-${i}`,
+            url: `http://127.0.0.1:${target.port}`,
+            healthPath: `/health?job=fan${i}`,
+          })),
           { name: 'broken', url: `http://127.0.0.1:${down.port}` },
         ],
       });
       target.behaviour = { delayMs: 20 };
       const notes: string[] = [];
       const started = Date.now();
-      const outcome = await healthCheck.run(jobContext(config, (_f, note) => notes.push(note ?? '')), healthCheckParams.parse({ services: ['*'], concurrency: 10 }));
+      const outcome = await healthCheck.run(
+        jobContext(config, (_f, note) => notes.push(note ?? '')),
+        healthCheckParams.parse({ services: ['*'], concurrency: 10 }),
+      );
       expect(Date.now() - started).toBeLessThan(30 * 20); // 10 at a time, not one after another
       expect(outcome.status).toBe('critical');
       expect(outcome.summary).toBe('30 of 31 services healthy; not: broken');
-      expect(outcome.findings).toEqual([expect.objectContaining({ check: 'http.status', resource: 'service/broken', message: 'status 503, expected 200' })]);
+      expect(outcome.findings).toEqual([
+        expect.objectContaining({
+          check: 'http.status',
+          resource: 'service/broken',
+          message: 'status 503, expected 200',
+        }),
+      ]);
       expect(outcome.metrics).toMatchObject({ targets: 31, healthy: 30, failing: 1 });
       expect(outcome.metrics!.p50Ms).toBeGreaterThanOrEqual(20);
       for (let i = 0; i < 30; i++) expect(target.count(`fan${i}`)).toBe(1);
       expect(notes.at(-1)).toBe('31 of 31 checked');
-      expect(() => healthCheckParams.parse({ service: 'svc-1', services: ['svc-2'] })).toThrow('set exactly one of service, services or url');
-      await expect(healthCheck.run(jobContext(config), healthCheckParams.parse({ services: ['svc-1', 'nope'] }))).rejects.toThrow('service "nope" is not in config.services');
+      expect(() => healthCheckParams.parse({ service: 'svc-1', services: ['svc-2'] })).toThrow(
+        'set exactly one of service, services or url',
+      );
+      await expect(
+        healthCheck.run(jobContext(config), healthCheckParams.parse({ services: ['svc-1', 'nope'] })),
+      ).rejects.toThrow('service "nope" is not in config.services');
     } finally {
       target.behaviour = {};
       await down.stop();
@@ -57,9 +84,22 @@ describe('health-check', () => {
 
   it('checks response headers: presence, exact value, pattern', async () => {
     target.behaviour = { headers: { 'cache-control': 'no-store', 'x-version': '2.4.1' } };
-    const ok = await run({ service: 'shop', expectHeaders: [{ name: 'Cache-Control', equals: 'no-store' }, { name: 'x-version', matches: '^2\\.' }] });
+    const ok = await run({
+      service: 'shop',
+      expectHeaders: [
+        { name: 'Cache-Control', equals: 'no-store' },
+        { name: 'x-version', matches: '^2\\.' },
+      ],
+    });
     expect(ok.status).toBe('ok');
-    const bad = await run({ service: 'shop', expectHeaders: [{ name: 'x-version', matches: '^3\\.' }, { name: 'x-request-id' }, { name: 'cache-control', equals: 'public' }] });
+    const bad = await run({
+      service: 'shop',
+      expectHeaders: [
+        { name: 'x-version', matches: '^3\\.' },
+        { name: 'x-request-id' },
+        { name: 'cache-control', equals: 'public' },
+      ],
+    });
     expect(bad.status).toBe('critical');
     expect(bad.findings.map((f) => f.message)).toEqual([
       'header x-version is "2.4.1", expected to match /^3\\./',
@@ -75,16 +115,23 @@ describe('health-check', () => {
     target.behaviour = { metrics: 'up 1\nhttp_requests_total{code=200} 5\nbroken\n' };
     const bad = await run({ service: 'shop', scrapeMetrics: true });
     expect(bad.status).toBe('warning');
-    expect(bad.findings).toEqual([expect.objectContaining({
-      check: 'metrics.parse', resource: 'service/shop',
-      message: `http://127.0.0.1:${target.port}/metrics is not valid Prometheus text: line 2: expected ="..." after label code; line 3: broken has no numeric value`,
-      remedy: expect.stringContaining('Fix the exporter'),
-    })]);
+    expect(bad.findings).toEqual([
+      expect.objectContaining({
+        check: 'metrics.parse',
+        resource: 'service/shop',
+        message: `http://127.0.0.1:${target.port}/metrics is not valid Prometheus text: line 2: expected ="..." after label code; line 3: broken has no numeric value`,
+        remedy: expect.stringContaining('Fix the exporter'),
+      }),
+    ]);
   });
 
   it('refuses at config load a service that is not configured, and scrapeMetrics without a service', () => {
-    expect(() => parseConfig({ jobs: [{ id: 'h', type: 'health-check', params: { service: 'nope' } }] })).toThrow('jobs[0].params.service: "nope" — not in services; configured: none');
-    expect(() => parseConfig({ jobs: [{ id: 'h', type: 'health-check', params: { url: 'http://x/', scrapeMetrics: true } }] })).toThrow(/scrapeMetrics needs service/);
+    expect(() => parseConfig({ jobs: [{ id: 'h', type: 'health-check', params: { service: 'nope' } }] })).toThrow(
+      'jobs[0].params.service: "nope" — not in services; configured: none',
+    );
+    expect(() =>
+      parseConfig({ jobs: [{ id: 'h', type: 'health-check', params: { url: 'http://x/', scrapeMetrics: true } }] }),
+    ).toThrow(/scrapeMetrics needs service/);
   });
 
   it('splits the latency into phases', async () => {
@@ -102,12 +149,43 @@ describe('health-check', () => {
     const serve = async (days: number) => {
       const key = join(dir, `key-${days}.pem`);
       const cert = join(dir, `cert-${days}.pem`);
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(days), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-      const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.end('{"status":"ok"}'));
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          String(days),
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
+      const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) =>
+        res.end('{"status":"ok"}'),
+      );
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       let connections = 0;
       server.on('secureConnection', () => connections++);
-      return { url: `https://127.0.0.1:${(server.address() as { port: number }).port}/health`, ca: cert, connections: () => connections, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+      return {
+        url: `https://127.0.0.1:${(server.address() as { port: number }).port}/health`,
+        ca: cert,
+        connections: () => connections,
+        close: () =>
+          new Promise((r) => {
+            server.closeAllConnections();
+            server.close(r);
+          }),
+      };
     };
 
     it.each([
@@ -120,7 +198,11 @@ describe('health-check', () => {
         const result = await run({ url: server.url, caFile: server.ca });
         expect(result.status).toBe(status);
         expect(result.findings.map((f) => f.severity)).toEqual(severities);
-        if (severities.length) expect(result.findings[0]).toMatchObject({ check: 'tls.expiry', remedy: expect.stringMatching(/^Renew the certificate for 127\.0\.0\.1/) });
+        if (severities.length)
+          expect(result.findings[0]).toMatchObject({
+            check: 'tls.expiry',
+            remedy: expect.stringMatching(/^Renew the certificate for 127\.0\.0\.1/),
+          });
         expect(result.metrics!.tlsDaysLeft).toBeCloseTo(days, 0);
         expect(result.metrics!.tlsMs).toBeGreaterThan(0);
       } finally {
@@ -128,14 +210,24 @@ describe('health-check', () => {
       }
     });
 
-    it('fan-out over one TLS server reuses connections and still judges every check\'s certificate', async () => {
+    it("fan-out over one TLS server reuses connections and still judges every check's certificate", async () => {
       const server = await serve(10);
       try {
-        const config = parseConfig({ services: Array.from({ length: 12 }, (_, i) => ({ name: `s${i}`, url: new URL(server.url).origin })) });
-        const outcome = await healthCheck.run(jobContext(config), healthCheckParams.parse({ services: ['*'], concurrency: 3, caFile: server.ca }));
-        expect(outcome.findings.map((f) => `${f.resource} ${f.check} ${f.severity}`)).toEqual(Array.from({ length: 12 }, (_, i) => `service/s${i} tls.expiry warning`));
+        const config = parseConfig({
+          services: Array.from({ length: 12 }, (_, i) => ({ name: `s${i}`, url: new URL(server.url).origin })),
+        });
+        const outcome = await healthCheck.run(
+          jobContext(config),
+          healthCheckParams.parse({ services: ['*'], concurrency: 3, caFile: server.ca }),
+        );
+        expect(outcome.findings.map((f) => `${f.resource} ${f.check} ${f.severity}`)).toEqual(
+          Array.from({ length: 12 }, (_, i) => `service/s${i} tls.expiry warning`),
+        );
         expect(server.connections()).toBeLessThanOrEqual(3); // 12 checks over at most `concurrency` connections
-        const fresh = await healthCheck.run(jobContext(config), healthCheckParams.parse({ services: ['*'], concurrency: 3, caFile: server.ca, reuseConnections: false }));
+        const fresh = await healthCheck.run(
+          jobContext(config),
+          healthCheckParams.parse({ services: ['*'], concurrency: 3, caFile: server.ca, reuseConnections: false }),
+        );
         expect(fresh.findings).toHaveLength(12);
         expect(server.connections()).toBeLessThanOrEqual(3 + 12);
         expect(server.connections()).toBeGreaterThanOrEqual(12);
@@ -148,7 +240,13 @@ describe('health-check', () => {
       const server = await serve(2);
       try {
         const untrusted = await run({ url: server.url });
-        expect(untrusted.findings).toEqual([expect.objectContaining({ check: 'http.reachable', message: expect.stringContaining('DEPTH_ZERO_SELF_SIGNED_CERT'), remedy: expect.stringContaining('caFile') })]);
+        expect(untrusted.findings).toEqual([
+          expect.objectContaining({
+            check: 'http.reachable',
+            message: expect.stringContaining('DEPTH_ZERO_SELF_SIGNED_CERT'),
+            remedy: expect.stringContaining('caFile'),
+          }),
+        ]);
         const skipped = await run({ url: server.url, insecureSkipVerify: true });
         expect(skipped.findings.map((f) => f.check)).toEqual(['tls.expiry']);
       } finally {
@@ -164,11 +262,18 @@ describe('health-check', () => {
     const healthy = await run({ service: 'shop' }, live);
     expect(healthy.findings).toEqual([]);
     expect(healthy.metrics).toMatchObject({ statusCode: 200 });
-    const dead = [`postgres://app:s3cret-pw@127.0.0.1:${closed}/orders`, `redis://127.0.0.1:${closed}`, `tcp://127.0.0.1:${closed}`];
+    const dead = [
+      `postgres://app:s3cret-pw@127.0.0.1:${closed}/orders`,
+      `redis://127.0.0.1:${closed}`,
+      `tcp://127.0.0.1:${closed}`,
+    ];
     const broken = await run({ service: 'shop' }, [...live, ...dead]);
     expect(broken.status).toBe('critical');
     expect(broken.findings.map((f) => [f.check, f.message])).toEqual([
-      ['dependency.postgres', `shop depends on postgres://app:***@127.0.0.1:${closed}/orders, which does not answer: ECONNREFUSED`],
+      [
+        'dependency.postgres',
+        `shop depends on postgres://app:***@127.0.0.1:${closed}/orders, which does not answer: ECONNREFUSED`,
+      ],
       ['dependency.redis', `shop depends on redis://127.0.0.1:${closed}, which does not answer: ECONNREFUSED`],
       ['dependency.tcp', `shop depends on tcp://127.0.0.1:${closed}, which does not answer: ECONNREFUSED`],
     ]);
@@ -177,6 +282,8 @@ describe('health-check', () => {
   });
 
   it('refuses a dependency that is not a probe-able URL', () => {
-    expect(() => parseConfig({ services: [{ name: 's', url: 'http://x/', dependencies: ['mysql://db'] }] })).toThrow('services[0].dependencies[0]: "mysql://db" — must be a tcp://, postgres://, redis:// or http(s):// URL');
+    expect(() => parseConfig({ services: [{ name: 's', url: 'http://x/', dependencies: ['mysql://db'] }] })).toThrow(
+      'services[0].dependencies[0]: "mysql://db" — must be a tcp://, postgres://, redis:// or http(s):// URL',
+    );
   });
 });

@@ -27,17 +27,28 @@ const CHART = join(process.cwd(), 'charts', 'opscron');
 type Obj = Record<string, any>;
 
 const MODELS: Record<string, new (o: any) => { validate(): void }> = {
-  ConfigMap: core.ConfigMap, Service: core.Service, ServiceAccount: core.ServiceAccount, PersistentVolumeClaim: core.PersistentVolumeClaim,
-  Deployment: apps.Deployment, HorizontalPodAutoscaler: autoscaling.HorizontalPodAutoscaler, PodDisruptionBudget: policy.PodDisruptionBudget,
-  ClusterRole: rbac.ClusterRole, ClusterRoleBinding: rbac.ClusterRoleBinding, RoleBinding: rbac.RoleBinding,
-  ServiceMonitor: monitoring.ServiceMonitor, PrometheusRule: monitoring.PrometheusRule,
+  ConfigMap: core.ConfigMap,
+  Service: core.Service,
+  ServiceAccount: core.ServiceAccount,
+  PersistentVolumeClaim: core.PersistentVolumeClaim,
+  Deployment: apps.Deployment,
+  HorizontalPodAutoscaler: autoscaling.HorizontalPodAutoscaler,
+  PodDisruptionBudget: policy.PodDisruptionBudget,
+  ClusterRole: rbac.ClusterRole,
+  ClusterRoleBinding: rbac.ClusterRoleBinding,
+  RoleBinding: rbac.RoleBinding,
+  ServiceMonitor: monitoring.ServiceMonitor,
+  PrometheusRule: monitoring.PrometheusRule,
 };
 
 describe('Helm chart', () => {
   let render: (overrides?: Obj) => { objects: Obj[]; text: string };
   beforeAll(() => {
     const bin = join(tempDir('helm-'), 'render');
-    execFileSync('go', ['build', '-o', bin, 'render.go'], { cwd: join(process.cwd(), 'test', 'helm'), env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOCACHE: join(tempDir('gocache-'), 'c') } });
+    execFileSync('go', ['build', '-o', bin, 'render.go'], {
+      cwd: join(process.cwd(), 'test', 'helm'),
+      env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOCACHE: join(tempDir('gocache-'), 'c') },
+    });
     render = (overrides) => {
       const args = [CHART, 'opscron', 'opscron'];
       if (overrides) {
@@ -47,20 +58,38 @@ describe('Helm chart', () => {
       }
       const result = spawnSync(bin, args, { encoding: 'utf8' });
       if (result.status !== 0) throw new Error(result.stderr.trim());
-      return { text: result.stdout, objects: YAML.parseAllDocuments(result.stdout).map((d) => d.toJS()).filter(Boolean) };
+      return {
+        text: result.stdout,
+        objects: YAML.parseAllDocuments(result.stdout)
+          .map((d) => d.toJS())
+          .filter(Boolean),
+      };
     };
   });
 
   const byKind = (objects: Obj[], kind: string) => objects.filter((o) => o.kind === kind);
-  const named = (objects: Obj[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+  const named = (objects: Obj[], kind: string, name: string) =>
+    objects.find((o) => o.kind === kind && o.metadata.name === name)!;
 
   it('renders objects that all validate against the Kubernetes and Prometheus Operator schemas', () => {
     const { objects } = render();
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ClusterRole/opscron-jobs', 'ClusterRole/opscron-rbac-read', 'ClusterRoleBinding/opscron-rbac-read', 'ConfigMap/opscron',
-      'Deployment/opscron-scheduler', 'Deployment/opscron-worker', 'HorizontalPodAutoscaler/opscron-scheduler', 'HorizontalPodAutoscaler/opscron-worker',
-      'PersistentVolumeClaim/opscron', 'PodDisruptionBudget/opscron-scheduler', 'PodDisruptionBudget/opscron-worker', 'PrometheusRule/opscron',
-      'RoleBinding/opscron-jobs', 'Service/opscron', 'ServiceAccount/opscron', 'ServiceMonitor/opscron',
+      'ClusterRole/opscron-jobs',
+      'ClusterRole/opscron-rbac-read',
+      'ClusterRoleBinding/opscron-rbac-read',
+      'ConfigMap/opscron',
+      'Deployment/opscron-scheduler',
+      'Deployment/opscron-worker',
+      'HorizontalPodAutoscaler/opscron-scheduler',
+      'HorizontalPodAutoscaler/opscron-worker',
+      'PersistentVolumeClaim/opscron',
+      'PodDisruptionBudget/opscron-scheduler',
+      'PodDisruptionBudget/opscron-worker',
+      'PrometheusRule/opscron',
+      'RoleBinding/opscron-jobs',
+      'Service/opscron',
+      'ServiceAccount/opscron',
+      'ServiceMonitor/opscron',
     ]);
     for (const o of objects) {
       const Model = MODELS[o.kind];
@@ -73,43 +102,72 @@ describe('Helm chart', () => {
     expect(() => new apps.Deployment(broken).validate()).toThrow('data/spec/replicas must be integer');
   });
 
-  it('carries the runbook\'s settings: HPA 2-10 at 70 % CPU, resources 500m/1Gi and 2/4Gi, 15 s scrapes', () => {
+  it("carries the runbook's settings: HPA 2-10 at 70 % CPU, resources 500m/1Gi and 2/4Gi, 15 s scrapes", () => {
     const { objects } = render();
     expect(named(objects, 'HorizontalPodAutoscaler', 'opscron-worker').spec).toEqual({
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'opscron-worker' }, minReplicas: 2, maxReplicas: 10,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'opscron-worker' },
+      minReplicas: 2,
+      maxReplicas: 10,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      ],
     });
     for (const d of byKind(objects, 'Deployment')) {
       const pod = d.spec.template.spec;
-      expect(pod.containers[0].resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '4Gi' } });
+      expect(pod.containers[0].resources).toEqual({
+        requests: { cpu: '500m', memory: '1Gi' },
+        limits: { cpu: '2', memory: '4Gi' },
+      });
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(30);
       expect(pod.containers[0].readinessProbe.httpGet.path).toBe('/ready');
       expect(pod.containers[0].livenessProbe.httpGet.path).toBe('/health');
       expect(pod.containers[0].env.filter((e: Obj) => e.value !== undefined).map((e: Obj) => e.name)).toEqual(['PORT']); // every secret by reference
     }
-    expect(named(objects, 'Deployment', 'opscron-scheduler').spec.template.spec.containers[0].args).toEqual(['start', '--role', 'scheduler', '--config', '/etc/opscron/opscron.yaml']);
-    expect(named(objects, 'ServiceMonitor', 'opscron').spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s', honorLabels: true }]);
+    expect(named(objects, 'Deployment', 'opscron-scheduler').spec.template.spec.containers[0].args).toEqual([
+      'start',
+      '--role',
+      'scheduler',
+      '--config',
+      '/etc/opscron/opscron.yaml',
+    ]);
+    expect(named(objects, 'ServiceMonitor', 'opscron').spec.endpoints).toEqual([
+      { port: 'metrics', path: '/metrics', interval: '15s', honorLabels: true },
+    ]);
     // The config it ships is a valid opscron configuration.
     expect(() => parseConfig(YAML.parse(named(objects, 'ConfigMap', 'opscron').data['opscron.yaml']))).not.toThrow();
   });
 
   it('rolls the pods when the config changes (checksum annotation), and refuses a missing secret name', () => {
-    const checksum = (objects: Obj[]) => named(objects, 'Deployment', 'opscron-worker').spec.template.metadata.annotations['checksum/config'];
+    const checksum = (objects: Obj[]) =>
+      named(objects, 'Deployment', 'opscron-worker').spec.template.metadata.annotations['checksum/config'];
     const before = checksum(render().objects);
     expect(checksum(render({ config: { timezone: 'Europe/Berlin' } }).objects)).not.toBe(before);
     expect(() => render({ secrets: { existingSecret: '' } })).toThrow(/secrets.existingSecret is required/);
   });
 
   it('grants only what the enabled jobs need', () => {
-    const rules = (objects: Obj[]) => named(objects, 'ClusterRole', 'opscron-jobs').rules.map((r: Obj) => `${r.resources.join(',')}:${r.verbs.join(',')}`);
+    const rules = (objects: Obj[]) =>
+      named(objects, 'ClusterRole', 'opscron-jobs').rules.map(
+        (r: Obj) => `${r.resources.join(',')}:${r.verbs.join(',')}`,
+      );
     expect(rules(render().objects)).not.toEqual(expect.arrayContaining([expect.stringMatching(/secrets|patch/)]));
-    expect(rules(render({ rbac: { jobs: { rollout: true, configBackup: true } } }).objects)).toEqual(expect.arrayContaining(['deployments:get,patch', 'configmaps,secrets:get,list,create,update']));
+    expect(rules(render({ rbac: { jobs: { rollout: true, configBackup: true } } }).objects)).toEqual(
+      expect.arrayContaining(['deployments:get,patch', 'configmaps,secrets:get,list,create,update']),
+    );
   });
 
   it('its alert rules pass promtool check rules', () => {
     const rule = named(render().objects, 'PrometheusRule', 'opscron');
-    expect(rule.spec.groups.flatMap((g: Obj) => g.rules.map((r: Obj) => r.alert))).toEqual(['HighErrorRate', 'OpscronJobFailing', 'OpscronSchedulerStale', 'OpscronMissedSlots', 'OpscronIncidentOpen', 'OpscronReportDeliveriesFailing']);
-    for (const r of rule.spec.groups.flatMap((g: Obj) => g.rules)) expect(Object.keys(r.annotations).sort()).toEqual(['description', 'summary']);
+    expect(rule.spec.groups.flatMap((g: Obj) => g.rules.map((r: Obj) => r.alert))).toEqual([
+      'HighErrorRate',
+      'OpscronJobFailing',
+      'OpscronSchedulerStale',
+      'OpscronMissedSlots',
+      'OpscronIncidentOpen',
+      'OpscronReportDeliveriesFailing',
+    ]);
+    for (const r of rule.spec.groups.flatMap((g: Obj) => g.rules))
+      expect(Object.keys(r.annotations).sort()).toEqual(['description', 'summary']);
     const file = join(tempDir('rules-'), 'rules.yml');
     writeFileSync(file, YAML.stringify({ groups: rule.spec.groups }));
     const out = execFileSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
@@ -117,24 +175,40 @@ describe('Helm chart', () => {
   });
 
   it('values.schema.json accepts the defaults and rejects bad values', () => {
-    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(
+      JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')),
+    );
     expect(validate(YAML.parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')))).toBe(true);
     const bad = YAML.parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
     bad.image.tag = 'latest';
     bad.worker.autoscaling.minReplicas = 'two';
     expect(validate(bad)).toBe(false);
-    expect(validate.errors!.map((e) => e.instancePath).sort()).toEqual(['/image/tag', '/worker/autoscaling/minReplicas']);
+    expect(validate.errors!.map((e) => e.instancePath).sort()).toEqual([
+      '/image/tag',
+      '/worker/autoscaling/minReplicas',
+    ]);
   });
 
-  it('opscron\'s own audit-review gives its chart a clean bill', async () => {
+  it("opscron's own audit-review gives its chart a clean bill", async () => {
     const kube = await new FakeKube().start();
     try {
       for (const o of render({ rbac: { jobs: { rollout: true, debugLogging: true } } }).objects) {
         if (['ServiceMonitor', 'PrometheusRule'].includes(o.kind)) continue; // not read by audit-review
-        kube.add({ ...o, metadata: { namespace: o.kind.startsWith('Cluster') ? undefined : (o.metadata.namespace ?? 'opscron'), ...o.metadata } });
+        kube.add({
+          ...o,
+          metadata: {
+            namespace: o.kind.startsWith('Cluster') ? undefined : (o.metadata.namespace ?? 'opscron'),
+            ...o.metadata,
+          },
+        });
       }
-      const config = parseConfig({ kubernetes: { kubeconfig: kube.kubeconfig(tempDir('chart-audit-')), namespaces: ['opscron', 'default'] } });
-      const outcome = await auditReview.run(jobContext(config), auditReviewParams.parse({ sections: ['access', 'security', 'reliability'] }));
+      const config = parseConfig({
+        kubernetes: { kubeconfig: kube.kubeconfig(tempDir('chart-audit-')), namespaces: ['opscron', 'default'] },
+      });
+      const outcome = await auditReview.run(
+        jobContext(config),
+        auditReviewParams.parse({ sections: ['access', 'security', 'reliability'] }),
+      );
       expect(outcome.findings.filter((f) => f.severity !== 'info')).toEqual([]);
       expect(outcome.metrics).toMatchObject({ controls: 22, failed: 0 });
     } finally {

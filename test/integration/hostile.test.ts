@@ -21,7 +21,11 @@ import { FakeClock } from '../support/fake-clock.js';
 import { createDatabase } from '../support/services.mjs';
 import { eventually, Target } from '../support/target.js';
 
-const TOKENS = { reader: 'read-token-0123456789', operator: 'trigger-token-0123456789', boss: 'admin-token-0123456789' };
+const TOKENS = {
+  reader: 'read-token-0123456789',
+  operator: 'trigger-token-0123456789',
+  boss: 'admin-token-0123456789',
+};
 const tokens = [
   { name: 'rita', token: TOKENS.reader, scope: 'read' },
   { name: 'otto', token: TOKENS.operator, scope: 'trigger' },
@@ -33,21 +37,42 @@ describe('hostile input and bad days', () => {
   let databaseUrl: string;
   let app: Opscron | null = null;
 
-  const start = async (extra: Record<string, unknown>, options: { redis?: boolean; logger?: Logger; clock?: FakeClock } = {}) => {
+  const start = async (
+    extra: Record<string, unknown>,
+    options: { redis?: boolean; logger?: Logger; clock?: FakeClock } = {},
+  ) => {
     const config = parseConfig({
       store: { databaseUrl },
-      ...(options.redis ? { queue: { redisUrl: process.env.OPSCRON_TEST_REDIS_URL, name: `h${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` } } : {}),
+      ...(options.redis
+        ? {
+            queue: {
+              redisUrl: process.env.OPSCRON_TEST_REDIS_URL,
+              name: `h${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+            },
+          }
+        : {}),
       http: { port: 0, host: '127.0.0.1', tokens },
       ...extra,
     });
-    app = await startOpscron({ config, logger: options.logger ?? silentLogger, metrics: new Metrics(), clock: options.clock });
+    app = await startOpscron({
+      config,
+      logger: options.logger ?? silentLogger,
+      metrics: new Metrics(),
+      clock: options.clock,
+    });
     return app;
   };
-  const call = async (path: string, options: { token?: string; body?: unknown; rawBody?: string; method?: string } = {}) => {
+  const call = async (
+    path: string,
+    options: { token?: string; body?: unknown; rawBody?: string; method?: string } = {},
+  ) => {
     const hasBody = options.body !== undefined || options.rawBody !== undefined;
     const response = await fetch(`${app!.address}${path}`, {
       method: options.method ?? (hasBody ? 'POST' : 'GET'),
-      headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+      },
       body: options.rawBody ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined),
     });
     const text = await response.text();
@@ -59,10 +84,11 @@ describe('hostile input and bad days', () => {
     }
     return { status: response.status, json, text };
   };
-  const runsOf = async (job: string, n: number) => eventually(async () => {
-    const runs = (await listRuns(app!.store.sql, { job })).filter((r) => r.status !== 'running');
-    return runs.length >= n ? runs : null;
-  }, `${n} recorded runs of ${job}`);
+  const runsOf = async (job: string, n: number) =>
+    eventually(async () => {
+      const runs = (await listRuns(app!.store.sql, { job })).filter((r) => r.status !== 'running');
+      return runs.length >= n ? runs : null;
+    }, `${n} recorded runs of ${job}`);
 
   beforeEach(async () => {
     target = await new Target().start();
@@ -78,12 +104,16 @@ describe('hostile input and bad days', () => {
     it('a lone surrogate in trigger params is recorded (run, audit entry) and everything after it too', async () => {
       await start({ jobs: [{ id: 'web', type: 'health-check', params: { url: target.url('web') } }] });
       // The JSON text \ud800 is a lone surrogate once parsed: jsonb refuses it as it is.
-      const poisoned = await call('/api/jobs/web/runs', { token: TOKENS.operator, rawBody: '{"params":{"json":[{"path":"\\ud800"}]},"reason":"half \\ud83d"}' });
+      const poisoned = await call('/api/jobs/web/runs', {
+        token: TOKENS.operator,
+        rawBody: '{"params":{"json":[{"path":"\\ud800"}]},"reason":"half \\ud83d"}',
+      });
       expect(poisoned.status).toBe(202);
       const [first] = await runsOf('web', 1);
       expect(first!.params).toEqual({ json: [{ path: '\ufffd' }] });
       expect(first!.reason).toBe('half \ufffd');
-      for (let i = 0; i < 3; i++) expect((await call('/api/jobs/web/runs', { token: TOKENS.operator, body: {} })).status).toBe(202);
+      for (let i = 0; i < 3; i++)
+        expect((await call('/api/jobs/web/runs', { token: TOKENS.operator, body: {} })).status).toBe(202);
       expect(await runsOf('web', 4)).toHaveLength(4);
       const audit = await listAudit(app!.store.sql);
       expect(audit.filter((a) => a.action === 'trigger')).toHaveLength(4);
@@ -101,39 +131,66 @@ describe('hostile input and bad days', () => {
       expect(evidence).toMatch(/\ufffd$/);
     });
 
-    it.each(['postgres', 'pglite'] as const)('a row PostgreSQL refuses is written with the refused field replaced and a note; the rest go in (%s)', async (kind) => {
-      const store = await openStore(kind === 'postgres' ? { databaseUrl, path: '' } : { path: 'memory://' });
-      try {
-        const row = (id: string, extra: Partial<RunRow> = {}): RunRow => ({
-          id, queueId: id, jobId: 'w', jobType: 'noop', trigger: 'manual', scheduledFor: null, createdAt: new Date(), startedAt: new Date(),
-          finishedAt: new Date(), attempt: 1, status: 'ok', summary: 'fine', findings: [], metrics: { n: 1 }, error: null, params: { a: 1 }, requestedBy: 'me', reason: null, worker: 'w1', ...extra,
-        });
-        const told: string[] = [];
-        store.runLog.onError = (_e, context) => told.push(`${context.action} ${context.id ?? ''}`);
-        // Year 0 is a valid JavaScript date and no PostgreSQL one: the batch is refused for its data.
-        const writes = ['r1', 'r2', 'bad', 'r4', 'r5'].map((id) => store.runLog.write(row(id, id === 'bad' ? { scheduledFor: new Date('0000-06-01T00:00:00Z') } : {})));
-        await Promise.all(writes);
-        const runs = await listRuns(store.sql, { job: 'w' });
-        expect(runs.map((r) => r.id).sort()).toEqual(['bad', 'r1', 'r2', 'r4', 'r5']);
-        const bad = runs.find((r) => r.id === 'bad')!;
-        expect(bad.scheduledFor).toBeNull();
-        expect(bad.summary).toMatch(/^history: PostgreSQL refused (the scheduled_for of )?this run \(22008/);
-        expect(bad.status).toBe('ok');
-        expect(runs.find((r) => r.id === 'r4')).toMatchObject({ summary: 'fine', params: { a: 1 } });
-        expect(store.runLog.stats).toMatchObject({ repaired: 1, dropped: 0 });
-        expect(told).toContain('repaired bad');
-        // And the log goes on writing.
-        await store.runLog.write(row('after'));
-        expect((await listRuns(store.sql, { job: 'w' })).map((r) => r.id)).toContain('after');
-      } finally {
-        await store.close();
-      }
-    });
+    it.each(['postgres', 'pglite'] as const)(
+      'a row PostgreSQL refuses is written with the refused field replaced and a note; the rest go in (%s)',
+      async (kind) => {
+        const store = await openStore(kind === 'postgres' ? { databaseUrl, path: '' } : { path: 'memory://' });
+        try {
+          const row = (id: string, extra: Partial<RunRow> = {}): RunRow => ({
+            id,
+            queueId: id,
+            jobId: 'w',
+            jobType: 'noop',
+            trigger: 'manual',
+            scheduledFor: null,
+            createdAt: new Date(),
+            startedAt: new Date(),
+            finishedAt: new Date(),
+            attempt: 1,
+            status: 'ok',
+            summary: 'fine',
+            findings: [],
+            metrics: { n: 1 },
+            error: null,
+            params: { a: 1 },
+            requestedBy: 'me',
+            reason: null,
+            worker: 'w1',
+            ...extra,
+          });
+          const told: string[] = [];
+          store.runLog.onError = (_e, context) => told.push(`${context.action} ${context.id ?? ''}`);
+          // Year 0 is a valid JavaScript date and no PostgreSQL one: the batch is refused for its data.
+          const writes = ['r1', 'r2', 'bad', 'r4', 'r5'].map((id) =>
+            store.runLog.write(row(id, id === 'bad' ? { scheduledFor: new Date('0000-06-01T00:00:00Z') } : {})),
+          );
+          await Promise.all(writes);
+          const runs = await listRuns(store.sql, { job: 'w' });
+          expect(runs.map((r) => r.id).sort()).toEqual(['bad', 'r1', 'r2', 'r4', 'r5']);
+          const bad = runs.find((r) => r.id === 'bad')!;
+          expect(bad.scheduledFor).toBeNull();
+          expect(bad.summary).toMatch(/^history: PostgreSQL refused (the scheduled_for of )?this run \(22008/);
+          expect(bad.status).toBe('ok');
+          expect(runs.find((r) => r.id === 'r4')).toMatchObject({ summary: 'fine', params: { a: 1 } });
+          expect(store.runLog.stats).toMatchObject({ repaired: 1, dropped: 0 });
+          expect(told).toContain('repaired bad');
+          // And the log goes on writing.
+          await store.runLog.write(row('after'));
+          expect((await listRuns(store.sql, { job: 'w' })).map((r) => r.id)).toContain('after');
+        } finally {
+          await store.close();
+        }
+      },
+    );
   });
 
   describe('the trigger boundary', () => {
     const jobs = () => [
-      { id: 'web', type: 'health-check', params: { url: target.url('web'), headers: { authorization: 'Bearer service-secret-4711' } } },
+      {
+        id: 'web',
+        type: 'health-check',
+        params: { url: target.url('web'), headers: { authorization: 'Bearer service-secret-4711' } },
+      },
       { id: 'verify', type: 'backup-verify', params: { database: 'orders' } },
       { id: 'debug', type: 'debug-logging', params: { configMap: 'app', namespace: 'shop' } },
     ];
@@ -147,43 +204,93 @@ describe('hostile input and bad days', () => {
       expect(web.overridable).not.toContain('url');
       expect(listed.json.find((j: { id: string }) => j.id === 'verify').overridable).toEqual(['maxAge']);
 
-      const tuned = await call('/api/jobs/web/runs', { token: TOKENS.operator, body: { params: { maxResponseTime: '5s', expectStatus: [200, 204] } } });
+      const tuned = await call('/api/jobs/web/runs', {
+        token: TOKENS.operator,
+        body: { params: { maxResponseTime: '5s', expectStatus: [200, 204] } },
+      });
       expect(tuned.status).toBe(202);
-      for (const params of [{ url: 'http://127.0.0.1:9/steal' }, { headers: { x: 'y' } }, { caFile: '/etc/shadow' }, { insecureSkipVerify: true }]) {
+      for (const params of [
+        { url: 'http://127.0.0.1:9/steal' },
+        { headers: { x: 'y' } },
+        { caFile: '/etc/shadow' },
+        { insecureSkipVerify: true },
+      ]) {
         const refused = await call('/api/jobs/web/runs', { token: TOKENS.operator, body: { params } });
         expect(refused.status).toBe(403);
-        expect(refused.json).toMatchObject({ code: 'OPSCRON_FORBIDDEN', message: expect.stringMatching(new RegExp(`^params\\.${Object.keys(params)[0]}: a trigger token may not override this param`)) });
+        expect(refused.json).toMatchObject({
+          code: 'OPSCRON_FORBIDDEN',
+          message: expect.stringMatching(
+            new RegExp(`^params\\.${Object.keys(params)[0]}: a trigger token may not override this param`),
+          ),
+        });
       }
-      const exfiltrate = await call('/api/jobs/verify/runs', { token: TOKENS.operator, body: { params: { scratchUrl: 'postgres://evil.example.com/x' } } });
-      expect(exfiltrate).toMatchObject({ status: 403, json: { message: expect.stringMatching(/^params\.scratchUrl: .*backup-verify lets a trigger tune: maxAge/) } });
+      const exfiltrate = await call('/api/jobs/verify/runs', {
+        token: TOKENS.operator,
+        body: { params: { scratchUrl: 'postgres://evil.example.com/x' } },
+      });
+      expect(exfiltrate).toMatchObject({
+        status: 403,
+        json: { message: expect.stringMatching(/^params\.scratchUrl: .*backup-verify lets a trigger tune: maxAge/) },
+      });
       // debug-logging writes to the cluster: destructive, admin only.
-      expect((await call('/api/jobs/debug/runs', { token: TOKENS.operator, body: { params: { confirm: true } } })).status).toBe(403);
+      expect(
+        (await call('/api/jobs/debug/runs', { token: TOKENS.operator, body: { params: { confirm: true } } })).status,
+      ).toBe(403);
 
-      const admin = await call('/api/jobs/web/runs', { token: TOKENS.boss, body: { params: { url: target.url('admin') }, reason: 'probe the canary' } });
+      const admin = await call('/api/jobs/web/runs', {
+        token: TOKENS.boss,
+        body: { params: { url: target.url('admin') }, reason: 'probe the canary' },
+      });
       expect(admin.status).toBe(202);
       await eventually(async () => target.count('admin') > 0, 'the admin override to reach its target');
       const audit = await listAudit(app!.store.sql);
-      expect(audit.find((a) => a.action === 'trigger-override')).toMatchObject({ actor: 'ada', jobId: 'web', reason: 'probe the canary' });
+      expect(audit.find((a) => a.action === 'trigger-override')).toMatchObject({
+        actor: 'ada',
+        jobId: 'web',
+        reason: 'probe the canary',
+      });
       expect(target.count('web')).toBe(1); // only the tuned run; no refused one ran
     });
 
     it('a raw BullMQ producer may tune but not retarget, cannot claim a source to skip the audit, and a scheduled fire carries no params', async () => {
       await start(extra(), { redis: true });
-      const producer = new Queue(app!.config.queue.name, { connection: redisConnection(process.env.OPSCRON_TEST_REDIS_URL!, false) });
+      const producer = new Queue(app!.config.queue.name, {
+        connection: redisConnection(process.env.OPSCRON_TEST_REDIS_URL!, false),
+      });
       try {
-        await producer.add('web', { params: { url: 'http://127.0.0.1:9/steal' }, requestedBy: 'mallory' }, { jobId: 'web__p1' });
-        await producer.add('web', { params: { maxResponseTime: 5000 }, requestedBy: 'mallory', source: 'api' }, { jobId: 'web__p2' });
-        await producer.add('web', { params: { expectStatus: [500] }, trigger: 'schedule', requestedBy: 'scheduler' }, { jobId: 'web__p3' });
+        await producer.add(
+          'web',
+          { params: { url: 'http://127.0.0.1:9/steal' }, requestedBy: 'mallory' },
+          { jobId: 'web__p1' },
+        );
+        await producer.add(
+          'web',
+          { params: { maxResponseTime: 5000 }, requestedBy: 'mallory', source: 'api' },
+          { jobId: 'web__p2' },
+        );
+        await producer.add(
+          'web',
+          { params: { expectStatus: [500] }, trigger: 'schedule', requestedBy: 'scheduler' },
+          { jobId: 'web__p3' },
+        );
         const runs = await runsOf('web', 3);
         const byId = new Map(runs.map((r) => [r.id, r]));
-        expect(byId.get('web__p1')).toMatchObject({ status: 'failed', error: expect.stringMatching(/^params\.url: a queue producer may not override this param/) });
+        expect(byId.get('web__p1')).toMatchObject({
+          status: 'failed',
+          error: expect.stringMatching(/^params\.url: a queue producer may not override this param/),
+        });
         expect(byId.get('web__p2')).toMatchObject({ status: 'ok' });
-        expect(byId.get('web__p3')).toMatchObject({ status: 'failed', error: expect.stringMatching(/a schedule fire runs the job as configured and carries no params/) });
+        expect(byId.get('web__p3')).toMatchObject({
+          status: 'failed',
+          error: expect.stringMatching(/a schedule fire runs the job as configured and carries no params/),
+        });
         const audit = await eventually(async () => {
           const entries = await listAudit(app!.store.sql);
           return entries.length ? entries : null;
         }, 'the audit entry of the tuned run');
-        expect(audit).toEqual([expect.objectContaining({ actor: 'mallory', source: 'queue', action: 'trigger', jobId: 'web' })]);
+        expect(audit).toEqual([
+          expect.objectContaining({ actor: 'mallory', source: 'queue', action: 'trigger', jobId: 'web' }),
+        ]);
         expect(target.count('web')).toBe(1);
       } finally {
         await producer.close();
@@ -196,39 +303,81 @@ describe('hostile input and bad days', () => {
       target.behaviour = { headers: { 'x-version': `${'a'.repeat(40)}!` } };
       await start({ jobs: [{ id: 'web', type: 'health-check', params: { url: target.url('web') } }] });
       const started = performance.now();
-      const ok = await call('/api/jobs/web/runs', { token: TOKENS.operator, body: { params: { expectHeaders: [{ name: 'x-version', matches: '^(a+)+$' }] } } });
+      const ok = await call('/api/jobs/web/runs', {
+        token: TOKENS.operator,
+        body: { params: { expectHeaders: [{ name: 'x-version', matches: '^(a+)+$' }] } },
+      });
       expect(ok.status).toBe(202);
       const [run] = await runsOf('web', 1);
       expect(performance.now() - started).toBeLessThan(2000);
       expect(run).toMatchObject({ status: 'critical', findings: [expect.objectContaining({ check: 'http.header' })] });
-      const refused = await call('/api/jobs/web/runs', { token: TOKENS.operator, body: { params: { expectHeaders: [{ name: 'x-version', matches: '(a)\\1' }] } } });
-      expect(refused).toMatchObject({ status: 400, json: { message: expect.stringMatching(/params\.expectHeaders\[0\]\.matches: .*RE2 syntax, which runs in linear time/) } });
+      const refused = await call('/api/jobs/web/runs', {
+        token: TOKENS.operator,
+        body: { params: { expectHeaders: [{ name: 'x-version', matches: '(a)\\1' }] } },
+      });
+      expect(refused).toMatchObject({
+        status: 400,
+        json: {
+          message: expect.stringMatching(
+            /params\.expectHeaders\[0\]\.matches: .*RE2 syntax, which runs in linear time/,
+          ),
+        },
+      });
     });
 
     it('refuses params nested without bound, oversized strings and report periods beyond a year, naming the field', async () => {
       await start({ jobs: [{ id: 'web', type: 'health-check', params: { url: target.url('web') } }] });
       let deep = '1';
       for (let i = 0; i < 10_000; i++) deep = `{"a":${deep}}`;
-      const nested = await call('/api/jobs/web/runs', { token: TOKENS.operator, rawBody: `{"params":{"json":${deep}}}` });
-      expect(nested).toMatchObject({ status: 400, json: { message: expect.stringMatching(/^body\.params\.json\.a\.a\.a\.a\.a\.a\.a: .*nested deeper than 8 levels/) } });
-      const long = await call('/api/jobs/web/runs', { token: TOKENS.operator, body: { params: { json: [{ path: 'x'.repeat(10_000) }] } } });
-      expect(long).toMatchObject({ status: 400, json: { message: expect.stringMatching(/body\.params\.json\[0\]\.path: .*10000 characters long; at most 8192/) } });
+      const nested = await call('/api/jobs/web/runs', {
+        token: TOKENS.operator,
+        rawBody: `{"params":{"json":${deep}}}`,
+      });
+      expect(nested).toMatchObject({
+        status: 400,
+        json: {
+          message: expect.stringMatching(/^body\.params\.json\.a\.a\.a\.a\.a\.a\.a: .*nested deeper than 8 levels/),
+        },
+      });
+      const long = await call('/api/jobs/web/runs', {
+        token: TOKENS.operator,
+        body: { params: { json: [{ path: 'x'.repeat(10_000) }] } },
+      });
+      expect(long).toMatchObject({
+        status: 400,
+        json: {
+          message: expect.stringMatching(/body\.params\.json\[0\]\.path: .*10000 characters long; at most 8192/),
+        },
+      });
       const forever = await call('/api/reports', { token: TOKENS.operator, body: { kind: 'health', period: 8e15 } });
-      expect(forever).toMatchObject({ status: 400, json: { message: expect.stringMatching(/body\.period: .*at most/) } });
+      expect(forever).toMatchObject({
+        status: 400,
+        json: { message: expect.stringMatching(/body\.period: .*at most/) },
+      });
       const started = performance.now();
-      const centuries = await call('/api/reports', { token: TOKENS.operator, body: { kind: 'health', from: '1826-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' } });
-      expect(centuries).toMatchObject({ status: 400, json: { code: 'OPSCRON_BAD_PERIOD', message: expect.stringMatching(/a report covers at most 366 days/) } });
+      const centuries = await call('/api/reports', {
+        token: TOKENS.operator,
+        body: { kind: 'health', from: '1826-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+      });
+      expect(centuries).toMatchObject({
+        status: 400,
+        json: { code: 'OPSCRON_BAD_PERIOD', message: expect.stringMatching(/a report covers at most 366 days/) },
+      });
       expect(performance.now() - started).toBeLessThan(1000);
       expect(target.count('web')).toBe(0);
     });
 
     it('reports asked for through the API never push scheduled ones out of retention', async () => {
-      await start({ reports: { maxCount: 2, maxAdhoc: 1 }, jobs: [{ id: 'daily', type: 'health-report', params: { email: false } }] });
+      await start({
+        reports: { maxCount: 2, maxAdhoc: 1 },
+        jobs: [{ id: 'daily', type: 'health-report', params: { email: false } }],
+      });
       for (let i = 1; i <= 2; i++) {
         await call('/api/jobs/daily/runs', { token: TOKENS.operator, body: {} });
         await runsOf('daily', i);
       }
-      for (let i = 0; i < 3; i++) expect((await call('/api/reports', { token: TOKENS.operator, body: { kind: 'health' } })).status).toBe(201);
+      for (let i = 0; i < 3; i++)
+        expect((await call('/api/reports', { token: TOKENS.operator, body: { kind: 'health' } })).status).toBe(201);
       const { json } = await call('/api/reports?kind=health', { token: TOKENS.reader });
       expect(json.reports.filter((r: { runId: string | null }) => r.runId !== null)).toHaveLength(2);
       expect(json.reports.filter((r: { runId: string | null }) => r.runId === null)).toHaveLength(1);
@@ -241,23 +390,57 @@ describe('hostile input and bad days', () => {
       const lost = new Date(Date.now() - 3_600_000);
       await beat(store.sql, 'gone-host:1:abcd', lost, lost);
       await store.runLog.write({
-        id: 'cut-off', queueId: 'cut-off', jobId: 'web', jobType: 'health-check', trigger: 'manual', scheduledFor: null, createdAt: lost, startedAt: lost,
-        finishedAt: null, attempt: 1, status: 'running', summary: null, findings: [], metrics: null, error: null, params: {}, requestedBy: 'test', reason: null, worker: 'gone-host:1:abcd',
+        id: 'cut-off',
+        queueId: 'cut-off',
+        jobId: 'web',
+        jobType: 'health-check',
+        trigger: 'manual',
+        scheduledFor: null,
+        createdAt: lost,
+        startedAt: lost,
+        finishedAt: null,
+        attempt: 1,
+        status: 'running',
+        summary: null,
+        findings: [],
+        metrics: null,
+        error: null,
+        params: {},
+        requestedBy: 'test',
+        reason: null,
+        worker: 'gone-host:1:abcd',
       });
       await store.close();
       const clock = new FakeClock(Date.now());
       await start({ jobs: [{ id: 'web', type: 'health-check', params: { url: target.url('web') } }] }, { clock });
       const [run] = await listRuns(app!.store.sql, { job: 'web' });
-      expect(run).toMatchObject({ id: 'cut-off', status: 'failed', error: expect.stringMatching(/^worker gone-host:1:abcd stopped while this run was in progress \(no heartbeat for 60 s\)/) });
+      expect(run).toMatchObject({
+        id: 'cut-off',
+        status: 'failed',
+        error: expect.stringMatching(
+          /^worker gone-host:1:abcd stopped while this run was in progress \(no heartbeat for 60 s\)/,
+        ),
+      });
       // A live worker's running run is left alone, until its heartbeat is older than the lease.
       await beat(app!.store.sql, 'busy-host:2:beef', new Date(clock.now()), new Date(clock.now()));
-      await app!.store.runLog.write({ ...run!, id: 'busy', queueId: 'busy', status: 'running', error: null, finishedAt: null, worker: 'busy-host:2:beef' });
+      await app!.store.runLog.write({
+        ...run!,
+        id: 'busy',
+        queueId: 'busy',
+        status: 'running',
+        error: null,
+        finishedAt: null,
+        worker: 'busy-host:2:beef',
+      });
       // Each heartbeat step runs to its end (it sets its next timer) before the clock moves on.
       const busy = async () => (await listRuns(app!.store.sql, { job: 'web' })).find((r) => r.id === 'busy');
       await clock.advanceTo(clock.now() + app!.worker!.leaseMs / 2, () => false);
       expect(await busy()).toMatchObject({ status: 'running' });
       await clock.advanceTo(clock.now() + app!.worker!.leaseMs, () => false);
-      expect(await busy()).toMatchObject({ status: 'failed', error: expect.stringMatching(/^worker busy-host:2:beef stopped/) });
+      expect(await busy()).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/^worker busy-host:2:beef stopped/),
+      });
     });
   });
 
@@ -277,9 +460,14 @@ describe('hostile input and bad days', () => {
 
     it('redacts secrets, not ports: a port interpolated into a URL stays readable, the URL password does not', async () => {
       const dir = tempDir();
-      const file = writeConfig(dir, 'http:\n  port: ${PORT}\nservices:\n  - name: self\n    url: http://127.0.0.1:${PORT}\n    dependencies: ["postgres://app:${DB_PASSWORD}@127.0.0.1:5432/app"]\n');
+      const file = writeConfig(
+        dir,
+        'http:\n  port: ${PORT}\nservices:\n  - name: self\n    url: http://127.0.0.1:${PORT}\n    dependencies: ["postgres://app:${DB_PASSWORD}@127.0.0.1:5432/app"]\n',
+      );
       const config = await loadConfig({ path: file, env: { PORT: '18555', DB_PASSWORD: 'pw-hostile-4711' } });
-      expect(redact(`listening on http://127.0.0.1:18555 for ${config.services[0]!.url}`)).toBe('listening on http://127.0.0.1:18555 for http://127.0.0.1:18555');
+      expect(redact(`listening on http://127.0.0.1:18555 for ${config.services[0]!.url}`)).toBe(
+        'listening on http://127.0.0.1:18555 for http://127.0.0.1:18555',
+      );
       expect(redact('connect to app with pw-hostile-4711 failed')).toBe('connect to app with *** failed');
     });
 

@@ -24,7 +24,14 @@ describe('Kubernetes jobs (real client, fake API server)', () => {
     kube = await new FakeKube().start();
     for (const pod of recorded.pods) {
       const usage = recorded.metrics.find((m: { metadata: { name: string } }) => m.metadata.name === pod.metadata.name);
-      kube.addPod('shop', pod, usage && Object.fromEntries(usage.containers.map((c: { name: string; usage: { cpu: string; memory: string } }) => [c.name, c.usage])));
+      kube.addPod(
+        'shop',
+        pod,
+        usage &&
+          Object.fromEntries(
+            usage.containers.map((c: { name: string; usage: { cpu: string; memory: string } }) => [c.name, c.usage]),
+          ),
+      );
     }
     kube.addDeployment('shop', 'api', { image: 'shop/api:1.4.1', replicas: 3 });
     config = parseConfig({
@@ -38,13 +45,23 @@ describe('Kubernetes jobs (real client, fake API server)', () => {
 
   it('resource-usage reads pods and metrics.k8s.io with the token and judges them', async () => {
     const outcome = await resourceUsage.run(jobContext(config), resourceUsageParams.parse({}));
-    expect(kube.requests.slice(-2).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v1/namespaces/shop/pods', 'GET /apis/metrics.k8s.io/v1beta1/namespaces/shop/pods']);
+    expect(kube.requests.slice(-2).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /api/v1/namespaces/shop/pods',
+      'GET /apis/metrics.k8s.io/v1beta1/namespaces/shop/pods',
+    ]);
     expect(outcome.status).toBe('critical');
-    expect(outcome.findings.map((f) => f.check).sort()).toEqual(['pod.crashloop', 'pod.oomkilled', 'resources.cpu-limit', 'resources.cpu-over-request', 'resources.memory-limit', 'resources.no-limits']);
+    expect(outcome.findings.map((f) => f.check).sort()).toEqual([
+      'pod.crashloop',
+      'pod.oomkilled',
+      'resources.cpu-limit',
+      'resources.cpu-over-request',
+      'resources.memory-limit',
+      'resources.no-limits',
+    ]);
     expect(outcome.metrics).toMatchObject({ pods: 4, maxCpuOfLimit: 0.977, restarts: 15 });
   });
 
-  it('resource-usage of a service looks only at its deployment\'s pods', async () => {
+  it("resource-usage of a service looks only at its deployment's pods", async () => {
     const outcome = await resourceUsage.run(jobContext(config), resourceUsageParams.parse({ service: 'api' }));
     expect(outcome.metrics!.pods).toBe(2);
     expect(outcome.findings.every((f) => f.resource.startsWith('pod/shop/api-'))).toBe(true);
@@ -52,25 +69,51 @@ describe('Kubernetes jobs (real client, fake API server)', () => {
 
   it('rollout verify says rolled out, or names what it waits for, and fails on a passed deadline', async () => {
     const verify = rolloutParams.parse({ service: 'api', wait: '1s', pollInterval: '100ms' });
-    expect(await rollout.run(jobContext(config), verify)).toMatchObject({ status: 'ok', summary: 'deployment api successfully rolled out (3/3 updated, 3 available)' });
+    expect(await rollout.run(jobContext(config), verify)).toMatchObject({
+      status: 'ok',
+      summary: 'deployment api successfully rolled out (3/3 updated, 3 available)',
+    });
     kube.stall('shop', 'api');
     const stalled = await rollout.run(jobContext(config), verify);
-    expect(stalled).toMatchObject({ status: 'critical', summary: 'deployment api exceeded its progress deadline: ReplicaSet "api-' + kube.deployment('shop', 'api').metadata.annotations['opscron.test/rs'].slice(4) + '" has timed out progressing.' });
+    expect(stalled).toMatchObject({
+      status: 'critical',
+      summary:
+        'deployment api exceeded its progress deadline: ReplicaSet "api-' +
+        kube.deployment('shop', 'api').metadata.annotations['opscron.test/rs'].slice(4) +
+        '" has timed out progressing.',
+    });
     expect(stalled.findings[0]!.remedy).toMatch(/kubectl describe deployment api -n shop/);
     kube.rollOut('shop', 'api');
   });
 
-  it('restart is destructive: refused without confirm, and with it makes kubectl\'s annotation patch and waits for the rollout', async () => {
-    const job = { id: 'restart-api', type: 'rollout', params: { service: 'api', action: 'restart' }, destructive: false } as never;
-    expect(() => resolveParams(job, {})).toThrow('restart-api is destructive: add confirm: true to the params to run it');
-    expect(() => resolveParams({ ...(job as object), params: { service: 'api', action: 'verify' } } as never, {})).not.toThrow();
+  it("restart is destructive: refused without confirm, and with it makes kubectl's annotation patch and waits for the rollout", async () => {
+    const job = {
+      id: 'restart-api',
+      type: 'rollout',
+      params: { service: 'api', action: 'restart' },
+      destructive: false,
+    } as never;
+    expect(() => resolveParams(job, {})).toThrow(
+      'restart-api is destructive: add confirm: true to the params to run it',
+    );
+    expect(() =>
+      resolveParams({ ...(job as object), params: { service: 'api', action: 'verify' } } as never, {}),
+    ).not.toThrow();
 
     kube.autoRolloutMs = 300;
-    const revisionBefore = Number(kube.deployment('shop', 'api').metadata.annotations['deployment.kubernetes.io/revision']);
+    const revisionBefore = Number(
+      kube.deployment('shop', 'api').metadata.annotations['deployment.kubernetes.io/revision'],
+    );
     const progress: string[] = [];
-    const outcome = await rollout.run(jobContext(config, (_f, note) => progress.push(note ?? '')), resolveParams(job, { confirm: true, wait: '5s', pollInterval: '50ms' }) as never);
+    const outcome = await rollout.run(
+      jobContext(config, (_f, note) => progress.push(note ?? '')),
+      resolveParams(job, { confirm: true, wait: '5s', pollInterval: '50ms' }) as never,
+    );
     const patch = kube.requests.find((r) => r.method === 'PATCH');
-    expect(patch).toMatchObject({ path: '/apis/apps/v1/namespaces/shop/deployments/api', contentType: 'application/strategic-merge-patch+json' });
+    expect(patch).toMatchObject({
+      path: '/apis/apps/v1/namespaces/shop/deployments/api',
+      contentType: 'application/strategic-merge-patch+json',
+    });
     const d = kube.deployment('shop', 'api');
     expect(d.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(Number(d.metadata.annotations['deployment.kubernetes.io/revision'])).toBe(revisionBefore + 1);
@@ -80,26 +123,39 @@ describe('Kubernetes jobs (real client, fake API server)', () => {
     kube.autoRolloutMs = null;
   });
 
-  it('undo goes back to the previous revision\'s template with a JSON patch, as kubectl rollout undo', async () => {
+  it("undo goes back to the previous revision's template with a JSON patch, as kubectl rollout undo", async () => {
     kube.autoRolloutMs = 100;
     const current = kube.deployment('shop', 'api');
     const before = Number(current.metadata.annotations['deployment.kubernetes.io/revision']);
-    const outcome = await rollout.run(jobContext(config), rolloutParams.parse({ service: 'api', action: 'undo', wait: '5s', pollInterval: '50ms' }));
-    expect(kube.requests.filter((r) => r.method === 'PATCH').pop()).toMatchObject({ contentType: 'application/json-patch+json' });
+    const outcome = await rollout.run(
+      jobContext(config),
+      rolloutParams.parse({ service: 'api', action: 'undo', wait: '5s', pollInterval: '50ms' }),
+    );
+    expect(kube.requests.filter((r) => r.method === 'PATCH').pop()).toMatchObject({
+      contentType: 'application/json-patch+json',
+    });
     const after = kube.deployment('shop', 'api');
     expect(after.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined(); // the template before the restart
     expect(Number(after.metadata.annotations['deployment.kubernetes.io/revision'])).toBe(before + 1); // the old ReplicaSet becomes the newest revision
     expect(kube.replicaSetsOf('shop', 'api')).toHaveLength(2);
-    expect(outcome.summary).toMatch(new RegExp(`^rolled back to revision ${before - 1} \\(api-[0-9a-f]+\\); deployment api successfully rolled out`));
+    expect(outcome.summary).toMatch(
+      new RegExp(`^rolled back to revision ${before - 1} \\(api-[0-9a-f]+\\); deployment api successfully rolled out`),
+    );
 
     const nothing = rolloutParams.parse({ service: 'api', action: 'undo', toRevision: 42 });
-    await expect(rollout.run(jobContext(config), nothing)).rejects.toThrow(/cannot undo deployment\/shop\/api: revision 42 not found; revisions: \d+, \d+/);
+    await expect(rollout.run(jobContext(config), nothing)).rejects.toThrow(
+      /cannot undo deployment\/shop\/api: revision 42 not found; revisions: \d+, \d+/,
+    );
     kube.autoRolloutMs = null;
   });
 
-  it('API errors come back as one line with the status and the server\'s message', async () => {
-    await expect(rollout.run(jobContext(config), rolloutParams.parse({ deployment: 'ghost', namespace: 'shop' }))).rejects.toThrow('kubernetes get deployment/shop/ghost: 404 NotFound: deployments.apps "ghost" not found');
+  it("API errors come back as one line with the status and the server's message", async () => {
+    await expect(
+      rollout.run(jobContext(config), rolloutParams.parse({ deployment: 'ghost', namespace: 'shop' })),
+    ).rejects.toThrow('kubernetes get deployment/shop/ghost: 404 NotFound: deployments.apps "ghost" not found');
     const noConfig = parseConfig({});
-    await expect(rollout.run(jobContext(noConfig), rolloutParams.parse({ deployment: 'api', namespace: 'shop' }))).rejects.toThrow('this job needs the kubernetes section of the configuration');
+    await expect(
+      rollout.run(jobContext(noConfig), rolloutParams.parse({ deployment: 'api', namespace: 'shop' })),
+    ).rejects.toThrow('this job needs the kubernetes section of the configuration');
   });
 });

@@ -9,7 +9,9 @@ import { eventually, Target } from '../support/target.js';
 describe('percentiles', () => {
   it('uses nearest rank', () => {
     const values = Array.from({ length: 100 }, (_, i) => i + 1);
-    expect([percentile(values, 50), percentile(values, 95), percentile(values, 99), percentile(values, 100)]).toEqual([50, 95, 99, 100]);
+    expect([percentile(values, 50), percentile(values, 95), percentile(values, 99), percentile(values, 100)]).toEqual([
+      50, 95, 99, 100,
+    ]);
     expect(summarize([30, 10, 20])).toEqual({ p50: 20, p95: 30, p99: 30, max: 30, count: 3 });
   });
 });
@@ -26,7 +28,9 @@ describe('latency-check', () => {
     const config = parseConfig({ services: [{ name: 'api', url: `http://127.0.0.1:${target.port}` }] });
     const progress: number[] = [];
     const ctx = jobContext(config, (f) => progress.push(f));
-    return latencyCheck.run(ctx, latencyCheckParams.parse({ service: 'api', probes: 5, ...params })).then((o) => ({ ...o, progress }));
+    return latencyCheck
+      .run(ctx, latencyCheckParams.parse({ service: 'api', probes: 5, ...params }))
+      .then((o) => ({ ...o, progress }));
   };
 
   it('measures percentiles over the probes and reports progress', async () => {
@@ -44,14 +48,23 @@ describe('latency-check', () => {
     expect(slow.findings.map((f) => f.check)).toEqual(['latency.p95']);
     expect(slow.metrics!.p50Ms).toBeGreaterThanOrEqual(115);
     const slower = await run({ warn: {}, critical: { p50: '100ms' } });
-    expect(slower.findings).toEqual([expect.objectContaining({ severity: 'critical', check: 'latency.p50', message: expect.stringMatching(/^p50 1\d\d ms over 5 probes, above 100 ms$/) })]);
+    expect(slower.findings).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        check: 'latency.p50',
+        message: expect.stringMatching(/^p50 1\d\d ms over 5 probes, above 100 ms$/),
+      }),
+    ]);
   });
 
   it('counts failed probes as failures, not as fast answers', async () => {
     target.behaviour = { status: 503 };
     const down = await run();
     expect(down).toMatchObject({ status: 'critical', summary: 'service/api: every probe failed' });
-    expect(down.findings[0]).toMatchObject({ check: 'latency.failed-probes', message: '5 of 5 probes failed (status 503)' });
+    expect(down.findings[0]).toMatchObject({
+      check: 'latency.failed-probes',
+      message: '5 of 5 probes failed (status 503)',
+    });
     target.behaviour = {};
   });
 
@@ -62,18 +75,35 @@ describe('latency-check', () => {
       metrics: () => {
         const n = Math.floor(((Date.now() - started) / 1000) * 100);
         const fast = Math.floor(n * 0.9);
-        return ['# TYPE http_request_duration_seconds histogram', `http_request_duration_seconds_bucket{le="0.1"} 0`, `http_request_duration_seconds_bucket{le="0.25"} ${fast}`,
-          `http_request_duration_seconds_bucket{le="1"} ${n}`, `http_request_duration_seconds_bucket{le="+Inf"} ${n}`, `http_request_duration_seconds_count ${n}`, `http_request_duration_seconds_sum ${n * 0.2}`, ''].join('\n');
+        return [
+          '# TYPE http_request_duration_seconds histogram',
+          `http_request_duration_seconds_bucket{le="0.1"} 0`,
+          `http_request_duration_seconds_bucket{le="0.25"} ${fast}`,
+          `http_request_duration_seconds_bucket{le="1"} ${n}`,
+          `http_request_duration_seconds_bucket{le="+Inf"} ${n}`,
+          `http_request_duration_seconds_count ${n}`,
+          `http_request_duration_seconds_sum ${n * 0.2}`,
+          '',
+        ].join('\n');
       },
     };
     const prometheus = await startPrometheus('api', [`127.0.0.1:${target.port}`]);
     try {
-      const config = parseConfig({ prometheus: { url: prometheus.url }, services: [{ name: 'api', url: `http://127.0.0.1:${target.port}` }] });
+      const config = parseConfig({
+        prometheus: { url: prometheus.url },
+        services: [{ name: 'api', url: `http://127.0.0.1:${target.port}` }],
+      });
       const ctx = jobContext(config);
-      const outcome = await eventually(async () => {
-        const o = await latencyCheck.run(ctx, latencyCheckParams.parse({ service: 'api', window: '10s' })).catch(() => null);
-        return o?.metrics?.p50Ms !== undefined ? o : null;
-      }, 'Prometheus to have samples', 30_000);
+      const outcome = await eventually(
+        async () => {
+          const o = await latencyCheck
+            .run(ctx, latencyCheckParams.parse({ service: 'api', window: '10s' }))
+            .catch(() => null);
+          return o?.metrics?.p50Ms !== undefined ? o : null;
+        },
+        'Prometheus to have samples',
+        30_000,
+      );
       // histogram_quantile interpolates inside buckets: p50 ≈ 183 ms, p95 ≈ 625 ms, p99 ≈ 925 ms.
       expect(outcome.metrics!.p50Ms).toBeGreaterThan(150);
       expect(outcome.metrics!.p50Ms).toBeLessThan(220);

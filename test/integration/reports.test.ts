@@ -14,8 +14,8 @@ import { parseConfig } from '../../src/config/load.js';
 import type { OpscronConfig } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
-import { DeliveryWorker, deliveriesOf } from '../../src/reports/deliver/outbox.js';
-import { listReports } from '../../src/reports/deliver/stored.js';
+import { jobFeeds } from '../../src/jobs/index.js';
+import { DeliveryWorker } from '../../src/reports/deliver/outbox.js';
 import { renderReport } from '../../src/reports/pdf/render.js';
 import { buildReport, produceReport } from '../../src/reports/publish.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -100,7 +100,10 @@ describe('reports', () => {
   });
 
   it('the health report PDF shows each service, its numbers, the incident and the period', async () => {
-    const produced = await produceReport({ sql: store.sql, config: config(), now: () => TO }, { kind: 'health', lengthMs: 2 * 86_400_000, email: false });
+    const produced = await produceReport(
+      { store, config: config(), feeds: jobFeeds, now: () => TO },
+      { kind: 'health', lengthMs: 2 * 86_400_000, email: false },
+    );
     const text = pdfText(produced.pdf);
     expect(text).toContain('Service health report');
     expect(text).toContain('2026-11-24 00:00 – 2026-11-26 00:00 (UTC)');
@@ -108,7 +111,9 @@ describe('reports', () => {
     expect(text).toMatch(/search\s+critical\s+93\.75 %\s+48\s+200 ms/); // 45 of 48 checks passed
     expect(text).toContain('1.50 %'); // checkout's error rate
     expect(text).toContain('62.0 %'); // its SLO budget left
-    expect(text).toMatch(/inc-20261125-search\s+search\s+2026-11-25 11:10\s+2026-11-25 14:05\s+10 min 0 s\s+2 h 55 min/);
+    expect(text).toMatch(
+      /inc-20261125-search\s+search\s+2026-11-25 11:10\s+2026-11-25 14:05\s+10 min 0 s\s+2 h 55 min/,
+    );
     expect(text).toMatch(/service\/search\s+http\.status\s+critical\s+3/);
     expect(text).toContain("Check search's dependencies.");
     expect(text).toMatch(/hc-search\s+health-check\s+48\s+45\s+0\s+3/);
@@ -125,7 +130,10 @@ describe('reports', () => {
   });
 
   it('renders byte for byte the same under a fixed clock', async () => {
-    const { report } = await buildReport({ sql: store.sql, config: config(), now: () => TO }, { kind: 'health', lengthMs: 2 * 86_400_000 });
+    const { report } = await buildReport(
+      { store, config: config(), feeds: jobFeeds, now: () => TO },
+      { kind: 'health', lengthMs: 2 * 86_400_000 },
+    );
     const [a, b] = [await renderReport(report), await renderReport(report)];
     expect(a.length).toBeGreaterThan(5_000);
     expect(sha256(a)).toBe(sha256(b));
@@ -134,12 +142,32 @@ describe('reports', () => {
   it('a period with no data renders every section with its "no data" statement', async () => {
     const now = new Date('2025-01-10T00:00:00Z');
     for (const kind of ['health', 'performance', 'compliance'] as const) {
-      const produced = await produceReport({ sql: store.sql, config: config({ services: [], jobs: [] }), now: () => now }, { kind, email: false });
+      const produced = await produceReport(
+        { store, config: config({ services: [], jobs: [] }), feeds: jobFeeds, now: () => now },
+        { kind, email: false },
+      );
       const text = pdfText(produced.pdf).replace(/\s+/g, ' ');
       const expected = {
-        health: ['No services are configured and no health checks ran in this period.', 'No check failed or warned in this period.', 'No incident was open in this period.', 'No SLO is configured', 'No job ran in this period.'],
-        performance: ['No latency recorded in this period: no latency-check run reported it.', 'No error rate recorded', 'No resource usage finding recorded', 'No slow query recorded', 'No cache hit ratio recorded'],
-        compliance: ['No audit-review run ended in this period', 'No backup job (db-backup, config-backup) is configured or has run', 'Nobody ran a destructive action', 'No job ran in this period.'],
+        health: [
+          'No services are configured and no health checks ran in this period.',
+          'No check failed or warned in this period.',
+          'No incident was open in this period.',
+          'No SLO is configured',
+          'No job ran in this period.',
+        ],
+        performance: [
+          'No latency recorded in this period: no latency-check run reported it.',
+          'No error rate recorded',
+          'No resource usage finding recorded',
+          'No slow query recorded',
+          'No cache hit ratio recorded',
+        ],
+        compliance: [
+          'No audit-review run ended in this period',
+          'No backup job (db-backup, config-backup) is configured or has run',
+          'Nobody ran a destructive action',
+          'No job ran in this period.',
+        ],
       }[kind];
       for (const sentence of expected) expect(text).toContain(sentence);
     }
@@ -148,10 +176,16 @@ describe('reports', () => {
   it('stores the PDF under <root>/<kind>/<yyyy>/<mm>/<id>.pdf, indexed with size and checksum, and keeps at most maxCount', async () => {
     const cfg = config({ reports: { path: reportsDir, maxCount: 2 } });
     const made = [];
-    for (let i = 0; i < 3; i++) made.push(await produceReport({ sql: store.sql, config: cfg, now: () => new Date(TO.getTime() + i * 1000) }, { kind: 'performance', email: false }));
+    for (let i = 0; i < 3; i++)
+      made.push(
+        await produceReport(
+          { store, config: cfg, feeds: jobFeeds, now: () => new Date(TO.getTime() + i * 1000) },
+          { kind: 'performance', email: false },
+        ),
+      );
     const first = made[0]!.record;
     expect(first.storageKey).toMatch(/^performance\/2026\/11\/performance-20261126T000000Z-[0-9a-f]{6}\.pdf$/);
-    const kept = await listReports(store.sql, { kind: 'performance', limit: 10 });
+    const kept = await store.reports.list({ kind: 'performance', limit: 10 });
     expect(kept.map((r) => r.id)).toEqual([made[2]!.record.id, made[1]!.record.id]);
     expect(existsSync(join(reportsDir, first.storageKey))).toBe(false);
     const file = readFileSync(join(reportsDir, made[2]!.record.storageKey));
@@ -162,10 +196,15 @@ describe('reports', () => {
   it('emails the report over STARTTLS to its recipients with the PDF attached', async () => {
     const smtp = await startSmtp();
     smtps.push(smtp);
-    const cfg = config({ email: { smtpUrl: smtp.url, requireTLS: true, caFile: smtp.caFile, from: 'opscron <opscron@example.com>' } });
-    const produced = await produceReport({ sql: store.sql, config: cfg, now: () => TO }, { kind: 'health', lengthMs: 2 * 86_400_000 });
+    const cfg = config({
+      email: { smtpUrl: smtp.url, requireTLS: true, caFile: smtp.caFile, from: 'opscron <opscron@example.com>' },
+    });
+    const produced = await produceReport(
+      { store, config: cfg, feeds: jobFeeds, now: () => TO },
+      { kind: 'health', lengthMs: 2 * 86_400_000 },
+    );
     const metrics = new Metrics();
-    const worker = new DeliveryWorker({ config: cfg, sql: store.sql, logger: silentLogger, metrics });
+    const worker = new DeliveryWorker({ config: cfg, store, logger: silentLogger, metrics });
     expect(await worker.runOnce()).toBe(1);
     await worker.stop();
     expect(smtp.received).toHaveLength(1);
@@ -178,28 +217,48 @@ describe('reports', () => {
     const [attachment] = mail!.mail.attachments;
     expect(attachment).toMatchObject({ contentType: 'application/pdf', filename: `${produced.record.id}.pdf` });
     expect(sha256(attachment!.content)).toBe(produced.record.sha256);
-    expect(await metrics.registry.getSingleMetricAsString('opscron_report_deliveries_total')).toContain('opscron_report_deliveries_total{channel="email",status="sent"} 1');
-    expect((await deliveriesOf(store.sql, produced.record.id))[0]).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(await metrics.registry.getSingleMetricAsString('opscron_report_deliveries_total')).toContain(
+      'opscron_report_deliveries_total{channel="email",status="sent"} 1',
+    );
+    expect((await store.deliveries.ofReport(produced.record.id))[0]).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
   it('with SMTP down the report stays stored and is sent once when the server comes back', async () => {
     const port = await freePort();
-    const cfg = config({ email: { smtpUrl: `smtp://127.0.0.1:${port}`, caFile: testSmtpCa(), retry: { attempts: 100, backoff: 100, maxBackoff: 300 } } });
-    const produced = await produceReport({ sql: store.sql, config: cfg, now: () => new Date() }, { kind: 'health' });
+    const cfg = config({
+      email: {
+        smtpUrl: `smtp://127.0.0.1:${port}`,
+        caFile: testSmtpCa(),
+        retry: { attempts: 100, backoff: 100, maxBackoff: 300 },
+      },
+    });
+    const produced = await produceReport(
+      { store, config: cfg, feeds: jobFeeds, now: () => new Date() },
+      { kind: 'health' },
+    );
     const metrics = new Metrics();
-    const worker = new DeliveryWorker({ config: cfg, sql: store.sql, logger: silentLogger, metrics });
+    const worker = new DeliveryWorker({ config: cfg, store, logger: silentLogger, metrics });
     worker.start();
     try {
-      const retries = async () => Number(/channel="email",status="retry"} (\d+)/.exec(await metrics.registry.getSingleMetricAsString('opscron_report_deliveries_total'))?.[1] ?? 0);
+      const retries = async () =>
+        Number(
+          /channel="email",status="retry"} (\d+)/.exec(
+            await metrics.registry.getSingleMetricAsString('opscron_report_deliveries_total'),
+          )?.[1] ?? 0,
+        );
       await eventually(async () => (await retries()) >= 3, 'three failed attempts counted', 15_000);
-      const [pending] = await deliveriesOf(store.sql, produced.record.id);
+      const [pending] = await store.deliveries.ofReport(produced.record.id);
       expect(pending).toMatchObject({ status: 'pending', lastError: expect.stringMatching(/ECONNREFUSED/) });
       expect(pending!.attempts).toBeGreaterThanOrEqual(3);
       expect(existsSync(join(reportsDir, produced.record.storageKey))).toBe(true);
 
       const smtp = await startSmtp(port);
       smtps.push(smtp);
-      await eventually(async () => (await deliveriesOf(store.sql, produced.record.id))[0]!.status === 'sent', 'the delivery to be sent', 15_000);
+      await eventually(
+        async () => (await store.deliveries.ofReport(produced.record.id))[0]!.status === 'sent',
+        'the delivery to be sent',
+        15_000,
+      );
       await new Promise((r) => setTimeout(r, 1_000)); // several more polls: nothing is sent twice
       expect(smtp.received).toHaveLength(1);
       expect(smtp.received[0]!.mail.attachments[0]!.filename).toBe(`${produced.record.id}.pdf`);
@@ -211,9 +270,12 @@ describe('reports', () => {
   it('without SMTP configured the mail is written to the outbox as an .eml file', async () => {
     const outbox = tempDir('outbox-');
     const cfg = config({ email: { outbox } });
-    const produced = await produceReport({ sql: store.sql, config: cfg, now: () => TO }, { kind: 'health', lengthMs: 2 * 86_400_000 });
+    const produced = await produceReport(
+      { store, config: cfg, feeds: jobFeeds, now: () => TO },
+      { kind: 'health', lengthMs: 2 * 86_400_000 },
+    );
     expect(produced.delivery).toMatchObject({ channel: 'outbox', recipients: ['lead@example.com', 'ops@example.com'] });
-    const worker = new DeliveryWorker({ config: cfg, sql: store.sql, logger: silentLogger, metrics: new Metrics() });
+    const worker = new DeliveryWorker({ config: cfg, store, logger: silentLogger, metrics: new Metrics() });
     expect(await worker.runOnce()).toBe(1);
     await worker.stop();
     const files = readdirSync(outbox);
@@ -261,7 +323,11 @@ describe('reports', () => {
       expect(detail.deliveries).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
       expect((await fetch(`${app.address}/api/reports/nope/pdf`, { headers: auth })).status).toBe(404);
       expect((await fetch(`${app.address}/api/reports?kind=weekly`, { headers: auth })).status).toBe(400);
-      const readOnly = await fetch(`${app.address}/api/reports`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'health' }) });
+      const readOnly = await fetch(`${app.address}/api/reports`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'health' }),
+      });
       expect(readOnly.status).toBe(403); // building a report needs the trigger scope
     });
   });

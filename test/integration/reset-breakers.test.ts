@@ -30,14 +30,22 @@ describe('reset-breakers', () => {
     expect(outcome.status).toBe('ok');
     expect(a.requests).toEqual(['POST /admin/reset-breakers', 'GET /health']);
     expect(b.requests).toEqual(['POST /admin/reset-breakers', 'GET /health']);
-    expect(outcome.findings.map((f) => [f.resource, f.message])).toEqual([['service/cart', 'breakers reset; /health answers 200'], ['service/pay', 'breakers reset; /health answers 200']]);
+    expect(outcome.findings.map((f) => [f.resource, f.message])).toEqual([
+      ['service/cart', 'breakers reset; /health answers 200'],
+      ['service/pay', 'breakers reset; /health answers 200'],
+    ]);
   });
 
   it('says when the reset fails, or when the service is still unhealthy after it', async () => {
     b.behaviour = { status: 503 };
     const outcome = await run({ services: ['pay'] });
     expect(a.requests).toEqual([]);
-    expect(outcome).toMatchObject({ status: 'critical', findings: [{ check: 'breakers.reset', message: `POST http://127.0.0.1:${b.port}/admin/reset-breakers failed: status 503` }] });
+    expect(outcome).toMatchObject({
+      status: 'critical',
+      findings: [
+        { check: 'breakers.reset', message: `POST http://127.0.0.1:${b.port}/admin/reset-breakers failed: status 503` },
+      ],
+    });
     await expect(run({ services: ['static'] })).rejects.toThrow('no breakerResetPath configured for: static');
   });
 });

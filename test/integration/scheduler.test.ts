@@ -32,7 +32,13 @@ class RecordingQueue extends InlineQueue {
   }
 }
 
-const job = (id: string, schedule: string, extra: Record<string, unknown> = {}) => ({ id, type: 'health-check', schedule, params: { url: 'http://127.0.0.1:9/' }, ...extra });
+const job = (id: string, schedule: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  type: 'health-check',
+  schedule,
+  params: { url: 'http://127.0.0.1:9/' },
+  ...extra,
+});
 
 function setup(jobs: unknown[], timezone = 'UTC') {
   return parseConfig({ timezone, jobs });
@@ -52,7 +58,8 @@ async function scheduler(config: OpscronConfig, store: Store, clock: FakeClock, 
   return { s, queue, metrics, advanceTo: (iso: string) => clock.advanceTo(Date.parse(iso), () => !s.busy) };
 }
 
-const fired = (q: RecordingQueue, jobId: string) => q.items.filter((i) => i.name === jobId).map((i) => `${i.data.scheduledFor} ${i.data.trigger}`);
+const fired = (q: RecordingQueue, jobId: string) =>
+  q.items.filter((i) => i.name === jobId).map((i) => `${i.data.scheduledFor} ${i.data.trigger}`);
 
 describe('scheduler', () => {
   let store: Store;
@@ -64,7 +71,10 @@ describe('scheduler', () => {
   });
 
   it('runs a daily job exactly once on spring-forward and fall-back days (America/New_York)', async () => {
-    const config = setup([job('spring', '30 2 * * *'), job('fall', '30 1 * * *'), job('hourly', '0 * * * *')], 'America/New_York');
+    const config = setup(
+      [job('spring', '30 2 * * *'), job('fall', '30 1 * * *'), job('hourly', '0 * * * *')],
+      'America/New_York',
+    );
     const clock = new FakeClock(Date.parse('2026-03-07T05:00:00Z'));
     const { s, queue, advanceTo } = await scheduler(config, store, clock);
     await advanceTo('2026-03-10T05:00:00Z');
@@ -103,11 +113,24 @@ describe('scheduler', () => {
     const second = await scheduler(config, store, clock);
     expect(fired(second.queue, 'hourly')).toEqual(['2026-11-26T15:00:00.000Z catch-up']);
     expect(fired(second.queue, 'strict')).toEqual([]);
-    const missed = (id: string) => listRuns(store.sql, { job: id, status: 'missed' }).then((r) => r.map((x) => x.scheduledFor!.toISOString()).sort());
-    expect(await missed('hourly')).toEqual(['2026-11-26T11:00:00.000Z', '2026-11-26T12:00:00.000Z', '2026-11-26T13:00:00.000Z', '2026-11-26T14:00:00.000Z']);
+    const missed = (id: string) =>
+      listRuns(store.sql, { job: id, status: 'missed' }).then((r) =>
+        r.map((x) => x.scheduledFor!.toISOString()).sort(),
+      );
+    expect(await missed('hourly')).toEqual([
+      '2026-11-26T11:00:00.000Z',
+      '2026-11-26T12:00:00.000Z',
+      '2026-11-26T13:00:00.000Z',
+      '2026-11-26T14:00:00.000Z',
+    ]);
     expect(await missed('strict')).toHaveLength(5);
     const counted = (await second.metrics.missedSlots.get()).values.map((v) => [v.labels.job, v.value]);
-    expect(counted).toEqual(expect.arrayContaining([['hourly', 4], ['strict', 5]]));
+    expect(counted).toEqual(
+      expect.arrayContaining([
+        ['hourly', 4],
+        ['strict', 5],
+      ]),
+    );
 
     // A third start finds nothing more to catch up: each slot is handled once.
     await second.s.stop();
@@ -131,7 +154,10 @@ describe('scheduler', () => {
     // 31 s late: it runs, marked as a catch-up; 10:02 and 10:03 are recorded as missed.
     expect(fired(queue, 'minutely').slice(1)).toEqual(['2026-11-26T10:04:00.000Z catch-up']);
     const missed = await listRuns(store.sql, { job: 'minutely', status: 'missed' });
-    expect(missed.map((r) => r.scheduledFor!.toISOString()).sort()).toEqual(['2026-11-26T10:02:00.000Z', '2026-11-26T10:03:00.000Z']);
+    expect(missed.map((r) => r.scheduledFor!.toISOString()).sort()).toEqual([
+      '2026-11-26T10:02:00.000Z',
+      '2026-11-26T10:03:00.000Z',
+    ]);
     await s.stop();
   });
 
@@ -158,11 +184,15 @@ describe('scheduler', () => {
     const clock = new FakeClock(Date.parse('2026-11-26T10:00:01Z'));
     const { s, queue, advanceTo } = await scheduler(config, store, clock);
     await advanceTo('2026-11-26T10:00:21Z');
-    expect(queue.items.map((i) => i.id)).toEqual([5, 10, 15, 20].map((sec) => `j__${Date.parse(`2026-11-26T10:00:${String(sec).padStart(2, '0')}Z`)}`));
+    expect(queue.items.map((i) => i.id)).toEqual(
+      [5, 10, 15, 20].map((sec) => `j__${Date.parse(`2026-11-26T10:00:${String(sec).padStart(2, '0')}Z`)}`),
+    );
     expect(queue.items.every((i) => i.delayMs! >= 0 && i.delayMs! < 3000)).toBe(true);
     expect(new Set(queue.items.map((i) => i.delayMs)).size).toBeGreaterThan(1);
     // The loop wakes early to prepare, but nothing reaches the queue before its slot.
-    queue.items.forEach((item, i) => expect(queue.at[i]).toBeGreaterThanOrEqual(Date.parse(item.data.scheduledFor as string)));
+    queue.items.forEach((item, i) =>
+      expect(queue.at[i]).toBeGreaterThanOrEqual(Date.parse(item.data.scheduledFor as string)),
+    );
     await s.stop();
   });
 
@@ -179,14 +209,26 @@ describe('scheduler', () => {
     };
     queue.failNext = 1_000_000;
     const lines: string[] = [];
-    const logger = createLogger({ level: 'error', pretty: false, destination: new Writable({ write(chunk, _e, done) { lines.push(chunk.toString()); done(); } }) });
+    const logger = createLogger({
+      level: 'error',
+      pretty: false,
+      destination: new Writable({
+        write(chunk, _e, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
     const s = new Scheduler({ config, store, queue, logger, metrics: new Metrics(), clock });
     await s.start();
     await clock.advanceTo(Date.parse('2026-11-26T10:00:10.500Z'), () => !s.busy);
     expect(attempts).toBeGreaterThanOrEqual(9);
     expect(attempts).toBeLessThanOrEqual(12);
     expect(s.errors).toBe(attempts);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'scheduler tick failed; retrying in 1 s', err: { message: 'queue unreachable' } });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      msg: 'scheduler tick failed; retrying in 1 s',
+      err: { message: 'queue unreachable' },
+    });
     queue.failNext = 0;
     await clock.advanceTo(Date.parse('2026-11-26T10:00:12.500Z'), () => !s.busy);
     expect(queue.items.length).toBeGreaterThan(0);

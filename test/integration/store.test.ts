@@ -10,9 +10,26 @@ import { createDatabase, startPostgres } from '../support/services.mjs';
 
 function run(over: Partial<RunRow>): RunRow {
   return {
-    id: 'r1', queueId: 'q1', jobId: 'web', jobType: 'health-check', trigger: 'schedule', scheduledFor: null,
-    createdAt: new Date('2026-11-26T10:00:00Z'), startedAt: null, finishedAt: null, attempt: 1, status: 'running',
-    summary: null, findings: [], metrics: null, error: null, params: {}, requestedBy: null, reason: null, worker: null, ...over,
+    id: 'r1',
+    queueId: 'q1',
+    jobId: 'web',
+    jobType: 'health-check',
+    trigger: 'schedule',
+    scheduledFor: null,
+    createdAt: new Date('2026-11-26T10:00:00Z'),
+    startedAt: null,
+    finishedAt: null,
+    attempt: 1,
+    status: 'running',
+    summary: null,
+    findings: [],
+    metrics: null,
+    error: null,
+    params: {},
+    requestedBy: null,
+    reason: null,
+    worker: null,
+    ...over,
   };
 }
 
@@ -35,9 +52,28 @@ describe.each([
   });
 
   it('writes a run when it starts and updates it when it ends, batching concurrent writes', async () => {
-    const writes = Array.from({ length: 300 }, (_, i) => store.runLog.write(run({ id: `b${i}`, queueId: `bq${i}`, jobId: 'batch', createdAt: new Date(Date.UTC(2026, 10, 26, 10, 0, i % 60)) })));
+    const writes = Array.from({ length: 300 }, (_, i) =>
+      store.runLog.write(
+        run({
+          id: `b${i}`,
+          queueId: `bq${i}`,
+          jobId: 'batch',
+          createdAt: new Date(Date.UTC(2026, 10, 26, 10, 0, i % 60)),
+        }),
+      ),
+    );
     await Promise.all(writes);
-    await store.runLog.write(run({ id: 'b7', queueId: 'bq7', jobId: 'batch', status: 'critical', summary: 'down', findings: [{ severity: 'critical', check: 'http.status', resource: 'service/web', message: 'status 503' }], metrics: { responseTimeMs: 12 } }));
+    await store.runLog.write(
+      run({
+        id: 'b7',
+        queueId: 'bq7',
+        jobId: 'batch',
+        status: 'critical',
+        summary: 'down',
+        findings: [{ severity: 'critical', check: 'http.status', resource: 'service/web', message: 'status 503' }],
+        metrics: { responseTimeMs: 12 },
+      }),
+    );
     const runs = await listRuns(store.sql, { job: 'batch', limit: 1000 });
     expect(runs).toHaveLength(300);
     const b7 = runs.find((r) => r.id === 'b7')!;
@@ -48,13 +84,23 @@ describe.each([
   it('filters runs by job, status, trigger and period, newest first, paged', async () => {
     await Promise.all([
       store.runLog.write(run({ id: 'f1', jobId: 'f', status: 'ok', createdAt: new Date('2026-11-20T00:00:00Z') })),
-      store.runLog.write(run({ id: 'f2', jobId: 'f', status: 'failed', trigger: 'manual', createdAt: new Date('2026-11-21T00:00:00Z') })),
+      store.runLog.write(
+        run({ id: 'f2', jobId: 'f', status: 'failed', trigger: 'manual', createdAt: new Date('2026-11-21T00:00:00Z') }),
+      ),
       store.runLog.write(run({ id: 'f3', jobId: 'f', status: 'ok', createdAt: new Date('2026-11-22T00:00:00Z') })),
     ]);
     expect((await listRuns(store.sql, { job: 'f' })).map((r) => r.id)).toEqual(['f3', 'f2', 'f1']);
     expect((await listRuns(store.sql, { job: 'f', status: 'ok' })).map((r) => r.id)).toEqual(['f3', 'f1']);
     expect((await listRuns(store.sql, { job: 'f', trigger: 'manual' })).map((r) => r.id)).toEqual(['f2']);
-    expect((await listRuns(store.sql, { job: 'f', from: new Date('2026-11-21T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') })).map((r) => r.id)).toEqual(['f2']);
+    expect(
+      (
+        await listRuns(store.sql, {
+          job: 'f',
+          from: new Date('2026-11-21T00:00:00Z'),
+          to: new Date('2026-11-22T00:00:00Z'),
+        })
+      ).map((r) => r.id),
+    ).toEqual(['f2']);
     expect((await listRuns(store.sql, { job: 'f', limit: 1, offset: 1 })).map((r) => r.id)).toEqual(['f2']);
     expect((await latestRuns(store.sql)).get('f')?.id).toBe('f3');
   });
@@ -63,12 +109,31 @@ describe.each([
     const nasty = 'tab\there\nnew line\r\\back\\slash "quoted" \\N é 🚀 \\u0000 \u0000end';
     const stored = nasty.replace('\u0000end', '\ufffdend');
     await Promise.all([
-      store.runLog.write(run({ id: 'text-1', jobId: 'text', status: 'warning', summary: nasty, error: nasty, reason: nasty, requestedBy: 'ops\tteam',
-        findings: [{ severity: 'warning', check: 'http.body', resource: 'service/web', message: nasty }], metrics: { 'a\tb': 1.5 }, params: { pattern: nasty, nested: [nasty, null] } })),
+      store.runLog.write(
+        run({
+          id: 'text-1',
+          jobId: 'text',
+          status: 'warning',
+          summary: nasty,
+          error: nasty,
+          reason: nasty,
+          requestedBy: 'ops\tteam',
+          findings: [{ severity: 'warning', check: 'http.body', resource: 'service/web', message: nasty }],
+          metrics: { 'a\tb': 1.5 },
+          params: { pattern: nasty, nested: [nasty, null] },
+        }),
+      ),
       store.runLog.write(run({ id: 'text-2', jobId: 'text', status: 'ok', summary: 'fine' })),
     ]);
     const row = (await getRun(store.sql, 'text-1'))!;
-    expect(row).toMatchObject({ summary: stored, error: stored, reason: stored, requestedBy: 'ops\tteam', metrics: { 'a\tb': 1.5 }, params: { pattern: stored, nested: [stored, null] } });
+    expect(row).toMatchObject({
+      summary: stored,
+      error: stored,
+      reason: stored,
+      requestedBy: 'ops\tteam',
+      metrics: { 'a\tb': 1.5 },
+      params: { pattern: stored, nested: [stored, null] },
+    });
     expect(row.findings[0]!.message).toBe(stored);
     expect((await getRun(store.sql, 'text-2'))?.summary).toBe('fine');
   });
@@ -82,7 +147,10 @@ describe.each([
       store.runLog.write(run({ id: 'shared-next', jobId: 'shared', status: 'ok' })),
     ]);
     const rows = await listRuns(store.sql, { job: 'shared' });
-    expect(rows.map((r) => [r.id, r.status, r.summary]).sort()).toEqual([['shared', 'failed', 'worker lost mid-run'], ['shared-next', 'ok', null]]);
+    expect(rows.map((r) => [r.id, r.status, r.summary]).sort()).toEqual([
+      ['shared', 'failed', 'worker lost mid-run'],
+      ['shared-next', 'ok', null],
+    ]);
   });
 
   it('keeps the latest state of each run, whichever batch its states land in, as it was when written', async () => {
@@ -103,20 +171,34 @@ describe.each([
     ]);
     const rows = await listRuns(store.sql, { job: 'order' });
     expect(rows.map((r) => [r.id, r.status, r.summary]).sort()).toEqual([
-      ['order-1', 'ok', 'done'], ['order-2', 'critical', 'down'], ['order-3', 'ok', 'taken up again'], ['order-4', 'ok', 'new'],
+      ['order-1', 'ok', 'done'],
+      ['order-2', 'critical', 'down'],
+      ['order-3', 'ok', 'taken up again'],
+      ['order-4', 'ok', 'new'],
     ]);
   });
 
   it('serves API pages that follow every change to their runs, from whichever writer', async () => {
     const pages = new RunPages(store.sql);
-    const ids = async () => (JSON.parse(await pages.list({ job: 'page', limit: 3 })) as { id: string; status: string }[]).map((r) => `${r.id}:${r.status}`);
-    await Promise.all([1, 2, 3, 4].map((i) => store.runLog.write(run({ id: `p${i}`, jobId: 'page', status: 'ok', createdAt: new Date(Date.UTC(2026, 10, 26, 10, i)) }))));
+    const ids = async () =>
+      (JSON.parse(await pages.list({ job: 'page', limit: 3 })) as { id: string; status: string }[]).map(
+        (r) => `${r.id}:${r.status}`,
+      );
+    await Promise.all(
+      [1, 2, 3, 4].map((i) =>
+        store.runLog.write(
+          run({ id: `p${i}`, jobId: 'page', status: 'ok', createdAt: new Date(Date.UTC(2026, 10, 26, 10, i)) }),
+        ),
+      ),
+    );
     expect(await ids()).toEqual(['p4:ok', 'p3:ok', 'p2:ok']);
     expect(await ids()).toEqual(['p4:ok', 'p3:ok', 'p2:ok']); // the cached page, revalidated
     // Changed by another writer (not this process's log): the page follows.
     await store.sql.query(`update runs set status = 'critical' where id = 'p3'`);
     expect(await ids()).toEqual(['p4:ok', 'p3:critical', 'p2:ok']);
-    await store.runLog.write(run({ id: 'p5', jobId: 'page', status: 'running', createdAt: new Date(Date.UTC(2026, 10, 26, 10, 5)) }));
+    await store.runLog.write(
+      run({ id: 'p5', jobId: 'page', status: 'running', createdAt: new Date(Date.UTC(2026, 10, 26, 10, 5)) }),
+    );
     expect(await ids()).toEqual(['p5:running', 'p4:ok', 'p3:critical']);
     await store.sql.query(`delete from runs where id = 'p5'`);
     expect(await ids()).toEqual(['p4:ok', 'p3:critical', 'p2:ok']);
@@ -139,14 +221,38 @@ describe.each([
   });
 
   it('records the audit trail with secrets redacted', async () => {
-    await writeAudit(store.sql, { actor: 'alice', source: 'cli', action: 'trigger', jobId: 'web', params: { url: 'http://u:hunter2@x/' }, reason: 'checking' });
+    await writeAudit(store.sql, {
+      actor: 'alice',
+      source: 'cli',
+      action: 'trigger',
+      jobId: 'web',
+      params: { url: 'http://u:hunter2@x/' },
+      reason: 'checking',
+    });
     const [row] = await listAudit(store.sql);
-    expect(row).toMatchObject({ actor: 'alice', source: 'cli', action: 'trigger', jobId: 'web', reason: 'checking', params: { url: 'http://u:***@x/' } });
+    expect(row).toMatchObject({
+      actor: 'alice',
+      source: 'cli',
+      action: 'trigger',
+      jobId: 'web',
+      reason: 'checking',
+      params: { url: 'http://u:***@x/' },
+    });
   });
 
   it('writes a burst of audit entries together, each resolved once it is stored', async () => {
-    await Promise.all(Array.from({ length: 40 }, (_, i) =>
-      writeAudit(store.sql, { actor: `producer\t${i}`, source: 'queue', action: 'trigger', jobId: 'burst', params: i % 2 ? { n: i } : undefined, reason: i ? `line\n${i}` : null })));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        writeAudit(store.sql, {
+          actor: `producer\t${i}`,
+          source: 'queue',
+          action: 'trigger',
+          jobId: 'burst',
+          params: i % 2 ? { n: i } : undefined,
+          reason: i ? `line\n${i}` : null,
+        }),
+      ),
+    );
     const rows = (await listAudit(store.sql, undefined, 500)).filter((r) => r.jobId === 'burst');
     expect(rows).toHaveLength(40);
     const seven = rows.find((r) => r.actor === 'producer\t7');
@@ -156,8 +262,12 @@ describe.each([
 
   it('prunes old rows but never a running one', async () => {
     await Promise.all([
-      store.runLog.write(run({ id: 'old-done', jobId: 'p', status: 'ok', createdAt: new Date('2020-01-01T00:00:00Z') })),
-      store.runLog.write(run({ id: 'old-running', jobId: 'p', status: 'running', createdAt: new Date('2020-01-01T00:00:00Z') })),
+      store.runLog.write(
+        run({ id: 'old-done', jobId: 'p', status: 'ok', createdAt: new Date('2020-01-01T00:00:00Z') }),
+      ),
+      store.runLog.write(
+        run({ id: 'old-running', jobId: 'p', status: 'running', createdAt: new Date('2020-01-01T00:00:00Z') }),
+      ),
     ]);
     expect(await pruneRuns(store.sql, new Date('2021-01-01T00:00:00Z'))).toBe(1);
     expect((await listRuns(store.sql, { job: 'p' })).map((r) => r.id)).toEqual(['old-running']);
@@ -177,16 +287,30 @@ describe('run history across a PostgreSQL crash', () => {
       await store.runLog.write(run({ id: 'before', jobId: 'crash', status: 'ok' }));
 
       cluster.crash();
-      const during = ['d1', 'd2', 'd3'].map((id, i) => store.runLog.write(run({ id, jobId: 'crash', status: 'ok', createdAt: new Date(Date.UTC(2026, 10, 26, 11, i)) })));
+      const during = ['d1', 'd2', 'd3'].map((id, i) =>
+        store.runLog.write(
+          run({ id, jobId: 'crash', status: 'ok', createdAt: new Date(Date.UTC(2026, 10, 26, 11, i)) }),
+        ),
+      );
       // A run's audit entry written beside it is kept like its row; one someone waits for fails.
-      const kept = writeAudit(store.sql, { actor: 'deploy-bot', source: 'queue', action: 'trigger', jobId: 'crash', reason: 'during the outage' }, { retain: true });
-      await expect(writeAudit(store.sql, { actor: 'ada', source: 'api', action: 'pause', jobId: 'crash' })).rejects.toThrow();
+      const kept = writeAudit(
+        store.sql,
+        { actor: 'deploy-bot', source: 'queue', action: 'trigger', jobId: 'crash', reason: 'during the outage' },
+        { retain: true },
+      );
+      await expect(
+        writeAudit(store.sql, { actor: 'ada', source: 'api', action: 'pause', jobId: 'crash' }),
+      ).rejects.toThrow();
       await new Promise((r) => setTimeout(r, 1500));
       expect(failures.length).toBeGreaterThan(0); // tried, failed, kept the rows
       cluster.start();
       await Promise.all([...during, kept]);
-      expect((await listAudit(store.sql)).filter((a) => a.jobId === 'crash').map((a) => [a.actor, a.reason])).toEqual([['deploy-bot', 'during the outage']]);
-      await store.runLog.write(run({ id: 'after', jobId: 'crash', status: 'ok', createdAt: new Date(Date.UTC(2026, 10, 26, 12)) }));
+      expect((await listAudit(store.sql)).filter((a) => a.jobId === 'crash').map((a) => [a.actor, a.reason])).toEqual([
+        ['deploy-bot', 'during the outage'],
+      ]);
+      await store.runLog.write(
+        run({ id: 'after', jobId: 'crash', status: 'ok', createdAt: new Date(Date.UTC(2026, 10, 26, 12)) }),
+      );
 
       const rows = await listRuns(store.sql, { job: 'crash' });
       expect(rows.map((r) => r.id).sort()).toEqual(['after', 'before', 'd1', 'd2', 'd3']);

@@ -32,8 +32,21 @@ export class FakeClock implements Clock {
       const pending = this.timers.length;
       next.fn();
       const deadline = Date.now() + 10_000;
-      while (!idle() && this.timers.length <= pending && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      while (!idle() && this.timers.length <= pending && Date.now() < deadline)
+        await new Promise((r) => setImmediate(r));
     }
     this.time = to;
   }
+}
+
+/** A clock that reads the time from `now` (a test's variable) and keeps real timers. */
+export function clockAt(now: () => number | Date): Clock {
+  return {
+    now: () => {
+      const t = now();
+      return typeof t === 'number' ? t : t.getTime();
+    },
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  };
 }

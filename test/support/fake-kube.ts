@@ -64,7 +64,9 @@ export class FakeKube {
   /** A kubeconfig for this server (plain HTTP needs insecure-skip-tls-verify with client-node 1.x). */
   kubeconfig(dir: string, context = 'fake'): string {
     const file = join(dir, 'kubeconfig');
-    writeFileSync(file, `apiVersion: v1
+    writeFileSync(
+      file,
+      `apiVersion: v1
 kind: Config
 clusters:
   - name: fake
@@ -79,7 +81,8 @@ contexts:
   - name: ${context}
     context: { cluster: fake, user: opscron, namespace: default }
 current-context: ${context}
-`);
+`,
+    );
     return file;
   }
 
@@ -89,12 +92,29 @@ current-context: ${context}
   add(obj: Obj): Obj {
     const namespace = obj.metadata?.namespace;
     if (obj.kind === 'Deployment') {
-      const d = { ...structuredClone(obj), metadata: { uid: `uid-deploy-${obj.metadata.name}`, generation: 1, annotations: {}, ...structuredClone(obj.metadata), resourceVersion: String(++this.rv) }, status: obj.status ?? {} };
+      const d = {
+        ...structuredClone(obj),
+        metadata: {
+          uid: `uid-deploy-${obj.metadata.name}`,
+          generation: 1,
+          annotations: {},
+          ...structuredClone(obj.metadata),
+          resourceVersion: String(++this.rv),
+        },
+        status: obj.status ?? {},
+      };
       this.deployments.set(`${namespace}/${obj.metadata.name}`, d);
       return d;
     }
     const path = collectionPath(obj.kind, namespace);
-    const stored = { ...structuredClone(obj), metadata: { uid: `uid-${obj.kind}-${obj.metadata.name}`, ...structuredClone(obj.metadata), resourceVersion: String(++this.rv) } };
+    const stored = {
+      ...structuredClone(obj),
+      metadata: {
+        uid: `uid-${obj.kind}-${obj.metadata.name}`,
+        ...structuredClone(obj.metadata),
+        resourceVersion: String(++this.rv),
+      },
+    };
     if (!this.collections.has(path)) this.collections.set(path, new Map());
     this.collections.get(path)!.set(obj.metadata.name, stored);
     return stored;
@@ -110,11 +130,19 @@ current-context: ${context}
 
   addPod(namespace: string, pod: Obj, usage?: Record<string, { cpu: string; memory: string }>): void {
     const name = pod.metadata.name;
-    this.pods.set(`${namespace}/${name}`, { apiVersion: 'v1', kind: 'Pod', ...pod, metadata: { namespace, uid: `uid-${name}`, ...pod.metadata, resourceVersion: String(++this.rv) } });
+    this.pods.set(`${namespace}/${name}`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      ...pod,
+      metadata: { namespace, uid: `uid-${name}`, ...pod.metadata, resourceVersion: String(++this.rv) },
+    });
     if (usage) {
       this.podMetrics.set(`${namespace}/${name}`, {
-        apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics', metadata: { name, namespace, labels: pod.metadata.labels ?? {} },
-        timestamp: new Date().toISOString(), window: '30s',
+        apiVersion: 'metrics.k8s.io/v1beta1',
+        kind: 'PodMetrics',
+        metadata: { name, namespace, labels: pod.metadata.labels ?? {} },
+        timestamp: new Date().toISOString(),
+        window: '30s',
         containers: Object.entries(usage).map(([container, u]) => ({ name: container, usage: u })),
       });
     }
@@ -126,12 +154,30 @@ current-context: ${context}
   }
 
   /** A deployment at revision 1, rolled out, with its ReplicaSet. */
-  addDeployment(namespace: string, name: string, options: { replicas?: number; image: string; labels?: Record<string, string> }): Obj {
+  addDeployment(
+    namespace: string,
+    name: string,
+    options: { replicas?: number; image: string; labels?: Record<string, string> },
+  ): Obj {
     const labels = options.labels ?? { app: name };
     const deployment: Obj = {
-      apiVersion: 'apps/v1', kind: 'Deployment',
-      metadata: { name, namespace, uid: `uid-deploy-${name}`, generation: 1, annotations: {}, labels, resourceVersion: String(++this.rv) },
-      spec: { replicas: options.replicas ?? 2, selector: { matchLabels: labels }, template: { metadata: { labels: { ...labels } }, spec: { containers: [{ name, image: options.image }] } }, progressDeadlineSeconds: 600 },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name,
+        namespace,
+        uid: `uid-deploy-${name}`,
+        generation: 1,
+        annotations: {},
+        labels,
+        resourceVersion: String(++this.rv),
+      },
+      spec: {
+        replicas: options.replicas ?? 2,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels: { ...labels } }, spec: { containers: [{ name, image: options.image }] } },
+        progressDeadlineSeconds: 600,
+      },
       status: {},
     };
     this.deployments.set(`${namespace}/${name}`, deployment);
@@ -146,7 +192,9 @@ current-context: ${context}
 
   replicaSetsOf(namespace: string, name: string): Obj[] {
     const uid = this.deployment(namespace, name).metadata.uid;
-    return [...this.replicaSets.values()].filter((rs) => rs.metadata.namespace === namespace && rs.metadata.ownerReferences[0].uid === uid);
+    return [...this.replicaSets.values()].filter(
+      (rs) => rs.metadata.namespace === namespace && rs.metadata.ownerReferences[0].uid === uid,
+    );
   }
 
   /** The deployment controller finishing the rollout: every replica updated and available. */
@@ -154,10 +202,24 @@ current-context: ${context}
     const d = this.deployment(namespace, name);
     const n = d.spec.replicas;
     d.status = {
-      observedGeneration: d.metadata.generation, replicas: n, updatedReplicas: n, readyReplicas: n, availableReplicas: n,
+      observedGeneration: d.metadata.generation,
+      replicas: n,
+      updatedReplicas: n,
+      readyReplicas: n,
+      availableReplicas: n,
       conditions: [
-        { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' },
-        { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${d.metadata.annotations['opscron.test/rs']}" has successfully progressed.` },
+        {
+          type: 'Available',
+          status: 'True',
+          reason: 'MinimumReplicasAvailable',
+          message: 'Deployment has minimum availability.',
+        },
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${d.metadata.annotations['opscron.test/rs']}" has successfully progressed.`,
+        },
       ],
     };
     d.metadata.resourceVersion = String(++this.rv);
@@ -168,10 +230,20 @@ current-context: ${context}
     const d = this.deployment(namespace, name);
     const n = d.spec.replicas;
     d.status = {
-      observedGeneration: d.metadata.generation, replicas: n + 1, updatedReplicas: 1, readyReplicas: n, availableReplicas: n, unavailableReplicas: 1,
+      observedGeneration: d.metadata.generation,
+      replicas: n + 1,
+      updatedReplicas: 1,
+      readyReplicas: n,
+      availableReplicas: n,
+      unavailableReplicas: 1,
       conditions: [
         { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' },
-        { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${d.metadata.annotations['opscron.test/rs']}" has timed out progressing.` },
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: `ReplicaSet "${d.metadata.annotations['opscron.test/rs']}" has timed out progressing.`,
+        },
       ],
     };
     d.metadata.resourceVersion = String(++this.rv);
@@ -182,7 +254,8 @@ current-context: ${context}
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, contentType: req.headers['content-type'] });
-    if (req.headers.authorization !== `Bearer ${this.token}`) return this.status(res, 401, 'Unauthorized', 'Unauthorized');
+    if (req.headers.authorization !== `Bearer ${this.token}`)
+      return this.status(res, 401, 'Unauthorized', 'Unauthorized');
     const body = await new Promise<string>((resolve) => {
       let data = '';
       req.on('data', (c) => (data += c));
@@ -202,7 +275,10 @@ current-context: ${context}
       res.writeHead(200, { 'content-type': 'text/plain' });
       return void res.end(`${(tail ? lines.slice(-Number(tail)) : lines).join('\n')}\n`);
     }
-    if (req.method === 'GET' && (m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname))) {
+    if (
+      req.method === 'GET' &&
+      (m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname))
+    ) {
       return this.list(res, 'PodMetricsList', 'metrics.k8s.io/v1beta1', this.podMetrics, m[1]!, selector);
     }
     if (req.method === 'GET' && (m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets$/.exec(url.pathname))) {
@@ -211,7 +287,14 @@ current-context: ${context}
     if (req.method === 'GET' && (m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments$/.exec(url.pathname))) {
       return this.list(res, 'DeploymentList', 'apps/v1', this.deployments, m[1]!, selector);
     }
-    const generic = this.generic(req.method ?? 'GET', url.pathname, req.headers['content-type'] ?? '', body, selector, res);
+    const generic = this.generic(
+      req.method ?? 'GET',
+      url.pathname,
+      req.headers['content-type'] ?? '',
+      body,
+      selector,
+      res,
+    );
     if (generic) return;
     if ((m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/.exec(url.pathname))) {
       const d = this.deployments.get(`${m[1]}/${m[2]}`);
@@ -219,12 +302,26 @@ current-context: ${context}
       if (req.method === 'GET') return this.json(res, 200, d);
       if (req.method === 'PATCH') return this.patchDeployment(res, d, req.headers['content-type'] ?? '', body);
     }
-    return this.status(res, 404, 'NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`);
+    return this.status(
+      res,
+      404,
+      'NotFound',
+      `the server could not find the requested resource (${req.method} ${url.pathname})`,
+    );
   }
 
   /** Collections of add()ed objects: list, get, create, replace, merge patch. Returns false if the path is not one. */
-  private generic(method: string, path: string, contentType: string, body: string, selector: string | null, res: ServerResponse): boolean {
-    const known = [...COLLECTIONS.values()].find((c) => new RegExp(`^${c.base.replace('{ns}', '[^/]+')}(/[^/]+)?$`).test(path));
+  private generic(
+    method: string,
+    path: string,
+    contentType: string,
+    body: string,
+    selector: string | null,
+    res: ServerResponse,
+  ): boolean {
+    const known = [...COLLECTIONS.values()].find((c) =>
+      new RegExp(`^${c.base.replace('{ns}', '[^/]+')}(/[^/]+)?$`).test(path),
+    );
     if (!known) return false;
     const item = new RegExp(`^(${known.base.replace('{ns}', '[^/]+')})/([^/]+)$`).exec(path);
     const collection = item ? item[1]! : path;
@@ -233,8 +330,16 @@ current-context: ${context}
     const kind = [...COLLECTIONS.entries()].find(([, c]) => c === known)![0];
     if (!item) {
       if (method === 'GET') {
-        const terms = (selector ?? '').split(',').filter(Boolean).map((t) => t.split('=') as [string, string]);
-        this.json(res, 200, { apiVersion: known.apiVersion, kind: `${kind}List`, metadata: { resourceVersion: String(this.rv) }, items: [...items.values()].filter((o) => terms.every(([k, v]) => (o.metadata.labels ?? {})[k] === v)) });
+        const terms = (selector ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((t) => t.split('=') as [string, string]);
+        this.json(res, 200, {
+          apiVersion: known.apiVersion,
+          kind: `${kind}List`,
+          metadata: { resourceVersion: String(this.rv) },
+          items: [...items.values()].filter((o) => terms.every(([k, v]) => (o.metadata.labels ?? {})[k] === v)),
+        });
         return true;
       }
       if (method === 'POST') {
@@ -247,7 +352,17 @@ current-context: ${context}
           this.status(res, 400, 'BadRequest', 'resourceVersion should not be set on objects to be created');
           return true;
         }
-        const created = { ...obj, apiVersion: known.apiVersion, kind, metadata: { ...obj.metadata, uid: `uid-${kind}-${obj.metadata.name}-${this.rv}`, creationTimestamp: new Date().toISOString(), resourceVersion: String(++this.rv) } };
+        const created = {
+          ...obj,
+          apiVersion: known.apiVersion,
+          kind,
+          metadata: {
+            ...obj.metadata,
+            uid: `uid-${kind}-${obj.metadata.name}-${this.rv}`,
+            creationTimestamp: new Date().toISOString(),
+            resourceVersion: String(++this.rv),
+          },
+        };
         items.set(obj.metadata.name, created);
         this.json(res, 201, created);
         return true;
@@ -268,10 +383,25 @@ current-context: ${context}
     if (method === 'PUT') {
       const obj = JSON.parse(body);
       if (obj.metadata?.resourceVersion && obj.metadata.resourceVersion !== current.metadata.resourceVersion) {
-        this.status(res, 409, 'Conflict', `Operation cannot be fulfilled on ${known.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+        this.status(
+          res,
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${known.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
         return true;
       }
-      const replaced = { ...obj, apiVersion: known.apiVersion, kind, metadata: { ...obj.metadata, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp, resourceVersion: String(++this.rv) } };
+      const replaced = {
+        ...obj,
+        apiVersion: known.apiVersion,
+        kind,
+        metadata: {
+          ...obj.metadata,
+          uid: current.metadata.uid,
+          creationTimestamp: current.metadata.creationTimestamp,
+          resourceVersion: String(++this.rv),
+        },
+      };
       items.set(name, replaced);
       this.json(res, 200, replaced);
       return true;
@@ -284,7 +414,12 @@ current-context: ${context}
       }
       const patch = JSON.parse(body);
       if (patch?.metadata?.resourceVersion && patch.metadata.resourceVersion !== current.metadata.resourceVersion) {
-        this.status(res, 409, 'Conflict', `Operation cannot be fulfilled on ${known.plural} "${name}": the object has been modified`);
+        this.status(
+          res,
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${known.plural} "${name}": the object has been modified`,
+        );
         return true;
       }
       const next = mergePatch(structuredClone(current), patch);
@@ -295,7 +430,12 @@ current-context: ${context}
     }
     if (method === 'DELETE') {
       items.delete(name);
-      this.json(res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name, kind: known.plural } });
+      this.json(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Success',
+        details: { name, kind: known.plural },
+      });
       return true;
     }
     this.status(res, 405, 'MethodNotAllowed', `${method} is not allowed on ${path}`);
@@ -313,7 +453,12 @@ current-context: ${context}
     let next: Obj;
     if (type === 'application/strategic-merge-patch+json' || type === 'application/merge-patch+json') {
       if (patch?.metadata?.resourceVersion && patch.metadata.resourceVersion !== d.metadata.resourceVersion) {
-        return this.status(res, 409, 'Conflict', `Operation cannot be fulfilled on deployments.apps "${d.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
+        return this.status(
+          res,
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on deployments.apps "${d.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
       }
       next = mergePatch(structuredClone(d), patch);
     } else if (type === 'application/json-patch+json') {
@@ -323,7 +468,12 @@ current-context: ${context}
         return this.status(res, 422, 'Invalid', (error as Error).message);
       }
     } else {
-      return this.status(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+      return this.status(
+        res,
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+      );
     }
     const specChanged = canonical(next.spec) !== canonical(d.spec);
     const templateChanged = canonical(next.spec.template) !== canonical(d.spec.template);
@@ -332,7 +482,8 @@ current-context: ${context}
     d.metadata.resourceVersion = String(++this.rv);
     if (templateChanged) {
       this.reconcileTemplate(d);
-      if (this.autoRolloutMs !== null) setTimeout(() => this.rollOut(d.metadata.namespace, d.metadata.name), this.autoRolloutMs);
+      if (this.autoRolloutMs !== null)
+        setTimeout(() => this.rollOut(d.metadata.namespace, d.metadata.name), this.autoRolloutMs);
     }
     this.json(res, 200, d);
   }
@@ -340,7 +491,8 @@ current-context: ${context}
   /** The deployment controller: the ReplicaSet for the current template gets the next revision. */
   private reconcileTemplate(d: Obj): void {
     const mine = [...this.replicaSets.values()].filter((rs) => rs.metadata.ownerReferences[0].uid === d.metadata.uid);
-    const revision = Math.max(0, ...mine.map((rs) => Number(rs.metadata.annotations['deployment.kubernetes.io/revision']))) + 1;
+    const revision =
+      Math.max(0, ...mine.map((rs) => Number(rs.metadata.annotations['deployment.kubernetes.io/revision']))) + 1;
     const hash = createHash('sha256').update(canonical(d.spec.template)).digest('hex').slice(0, 10);
     let rs = mine.find((r) => {
       const t = structuredClone(r.spec.template);
@@ -349,19 +501,52 @@ current-context: ${context}
     });
     if (!rs) {
       rs = {
-        apiVersion: 'apps/v1', kind: 'ReplicaSet',
-        metadata: { name: `${d.metadata.name}-${hash}`, namespace: d.metadata.namespace, labels: { ...d.spec.selector.matchLabels, 'pod-template-hash': hash }, annotations: {}, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid, controller: true }] },
-        spec: { replicas: d.spec.replicas, selector: { matchLabels: { ...d.spec.selector.matchLabels, 'pod-template-hash': hash } }, template: { ...structuredClone(d.spec.template), metadata: { ...structuredClone(d.spec.template.metadata), labels: { ...d.spec.template.metadata.labels, 'pod-template-hash': hash } } } },
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${d.metadata.name}-${hash}`,
+          namespace: d.metadata.namespace,
+          labels: { ...d.spec.selector.matchLabels, 'pod-template-hash': hash },
+          annotations: {},
+          ownerReferences: [
+            { apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid, controller: true },
+          ],
+        },
+        spec: {
+          replicas: d.spec.replicas,
+          selector: { matchLabels: { ...d.spec.selector.matchLabels, 'pod-template-hash': hash } },
+          template: {
+            ...structuredClone(d.spec.template),
+            metadata: {
+              ...structuredClone(d.spec.template.metadata),
+              labels: { ...d.spec.template.metadata.labels, 'pod-template-hash': hash },
+            },
+          },
+        },
       };
       this.replicaSets.set(`${d.metadata.namespace}/${rs.metadata.name}`, rs);
     }
     rs.metadata.annotations['deployment.kubernetes.io/revision'] = String(revision);
     rs.metadata.resourceVersion = String(++this.rv);
-    d.metadata.annotations = { ...d.metadata.annotations, 'deployment.kubernetes.io/revision': String(revision), 'opscron.test/rs': rs.metadata.name };
+    d.metadata.annotations = {
+      ...d.metadata.annotations,
+      'deployment.kubernetes.io/revision': String(revision),
+      'opscron.test/rs': rs.metadata.name,
+    };
   }
 
-  private list(res: ServerResponse, kind: string, apiVersion: string, from: Map<string, Obj>, namespace: string, selector: string | null): void {
-    const terms = (selector ?? '').split(',').filter(Boolean).map((t) => t.split('=') as [string, string]);
+  private list(
+    res: ServerResponse,
+    kind: string,
+    apiVersion: string,
+    from: Map<string, Obj>,
+    namespace: string,
+    selector: string | null,
+  ): void {
+    const terms = (selector ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((t) => t.split('=') as [string, string]);
     const items = [...from.entries()]
       .filter(([key]) => key.startsWith(`${namespace}/`))
       .map(([, o]) => o)
@@ -381,19 +566,67 @@ current-context: ${context}
 
 /** The collections `add()` and the generic routes know: kind → API path of its collection. */
 const COLLECTIONS = new Map<string, { base: string; apiVersion: string; plural: string }>([
-  ['ClusterRoleBinding', { base: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'clusterrolebindings.rbac.authorization.k8s.io' }],
-  ['ClusterRole', { base: '/apis/rbac.authorization.k8s.io/v1/clusterroles', apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'clusterroles.rbac.authorization.k8s.io' }],
-  ['RoleBinding', { base: '/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings', apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings.rbac.authorization.k8s.io' }],
-  ['Role', { base: '/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles', apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'roles.rbac.authorization.k8s.io' }],
-  ['StatefulSet', { base: '/apis/apps/v1/namespaces/{ns}/statefulsets', apiVersion: 'apps/v1', plural: 'statefulsets.apps' }],
+  [
+    'ClusterRoleBinding',
+    {
+      base: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      plural: 'clusterrolebindings.rbac.authorization.k8s.io',
+    },
+  ],
+  [
+    'ClusterRole',
+    {
+      base: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      plural: 'clusterroles.rbac.authorization.k8s.io',
+    },
+  ],
+  [
+    'RoleBinding',
+    {
+      base: '/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings',
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      plural: 'rolebindings.rbac.authorization.k8s.io',
+    },
+  ],
+  [
+    'Role',
+    {
+      base: '/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles',
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      plural: 'roles.rbac.authorization.k8s.io',
+    },
+  ],
+  [
+    'StatefulSet',
+    { base: '/apis/apps/v1/namespaces/{ns}/statefulsets', apiVersion: 'apps/v1', plural: 'statefulsets.apps' },
+  ],
   ['DaemonSet', { base: '/apis/apps/v1/namespaces/{ns}/daemonsets', apiVersion: 'apps/v1', plural: 'daemonsets.apps' }],
   ['ConfigMap', { base: '/api/v1/namespaces/{ns}/configmaps', apiVersion: 'v1', plural: 'configmaps' }],
   ['Secret', { base: '/api/v1/namespaces/{ns}/secrets', apiVersion: 'v1', plural: 'secrets' }],
   ['ServiceAccount', { base: '/api/v1/namespaces/{ns}/serviceaccounts', apiVersion: 'v1', plural: 'serviceaccounts' }],
   ['Service', { base: '/api/v1/namespaces/{ns}/services', apiVersion: 'v1', plural: 'services' }],
-  ['PersistentVolumeClaim', { base: '/api/v1/namespaces/{ns}/persistentvolumeclaims', apiVersion: 'v1', plural: 'persistentvolumeclaims' }],
-  ['HorizontalPodAutoscaler', { base: '/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers', apiVersion: 'autoscaling/v2', plural: 'horizontalpodautoscalers.autoscaling' }],
-  ['PodDisruptionBudget', { base: '/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets', apiVersion: 'policy/v1', plural: 'poddisruptionbudgets.policy' }],
+  [
+    'PersistentVolumeClaim',
+    { base: '/api/v1/namespaces/{ns}/persistentvolumeclaims', apiVersion: 'v1', plural: 'persistentvolumeclaims' },
+  ],
+  [
+    'HorizontalPodAutoscaler',
+    {
+      base: '/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers',
+      apiVersion: 'autoscaling/v2',
+      plural: 'horizontalpodautoscalers.autoscaling',
+    },
+  ],
+  [
+    'PodDisruptionBudget',
+    {
+      base: '/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets',
+      apiVersion: 'policy/v1',
+      plural: 'poddisruptionbudgets.policy',
+    },
+  ],
 ]);
 
 function collectionPath(kind: string, namespace: string | undefined): string {
@@ -404,7 +637,11 @@ function collectionPath(kind: string, namespace: string | undefined): string {
 
 /** JSON with object keys sorted: equal objects compare equal whatever their key order, as the API server's semantic equality. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
 }
 
 /** RFC 7386 JSON merge patch (null deletes); strategic merge on maps behaves the same. */
@@ -422,7 +659,10 @@ function mergePatch(target: any, patch: any): any {
 function jsonPatch(doc: any, ops: Array<{ op: string; path: string; value?: unknown }>): any {
   if (!Array.isArray(ops)) throw new Error('a JSON patch must be an array of operations');
   for (const { op, path, value } of ops) {
-    const parts = path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = path
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = parts.pop()!;
     const parent = parts.reduce((o, p) => (o == null ? o : o[p]), doc);
     if (parent == null) throw new Error(`path ${path}: parent does not exist`);

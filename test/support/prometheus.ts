@@ -10,17 +10,32 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(jobName: string, targets: string[], options: { honorLabels?: boolean } = {}): Promise<PrometheusServer> {
+export async function startPrometheus(
+  jobName: string,
+  targets: string[],
+  options: { honorLabels?: boolean } = {},
+): Promise<PrometheusServer> {
   const dir = tempDir('opscron-prom-');
   const port = await freePort();
-  writeFileSync(join(dir, 'prometheus.yml'), [
-    'global: { scrape_interval: 1s }',
-    'scrape_configs:',
-    `  - job_name: ${jobName}`,
-    ...(options.honorLabels ? ['    honor_labels: true'] : []),
-    `    static_configs: [{ targets: [${targets.map((t) => `'${t}'`).join(', ')}] }]`,
-  ].join('\n'));
-  const child = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    [
+      'global: { scrape_interval: 1s }',
+      'scrape_configs:',
+      `  - job_name: ${jobName}`,
+      ...(options.honorLabels ? ['    honor_labels: true'] : []),
+      `    static_configs: [{ targets: [${targets.map((t) => `'${t}'`).join(', ')}] }]`,
+    ].join('\n'),
+  );
+  const child = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: 'ignore' },
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     stop: async () => {

@@ -45,10 +45,19 @@ function pgBin(name) {
 export async function startRedis(port) {
   const p = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'opscron-redis-'));
-  const launch = () => spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const launch = () =>
+    spawn(
+      'redis-server',
+      ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: 'ignore' },
+    );
   const ping = async () => {
     try {
-      return execFileSync('redis-cli', ['-p', String(p), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() === 'PONG';
+      return (
+        execFileSync('redis-cli', ['-p', String(p), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] })
+          .toString()
+          .trim() === 'PONG'
+      );
     } catch {
       return false;
     }
@@ -93,7 +102,17 @@ export async function startPostgres() {
     chmodSync(dir, 0o700);
   }
   run('initdb', ['-D', dir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  const start = () => run('pg_ctl', ['-D', dir, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements`, 'start']);
+  const start = () =>
+    run('pg_ctl', [
+      '-D',
+      dir,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements`,
+      'start',
+    ]);
   start();
   const cluster = {
     port,
@@ -117,8 +136,10 @@ export async function startPostgres() {
 /** A new, empty database in the suite's PostgreSQL, for one test file. */
 export async function createDatabase(prefix = 't') {
   const base = process.env.OPSCRON_TEST_PG_URL;
-  if (!base) throw new Error('OPSCRON_TEST_PG_URL is not set: run the tests through jest (globalSetup starts PostgreSQL)');
-  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
+  if (!base)
+    throw new Error('OPSCRON_TEST_PG_URL is not set: run the tests through jest (globalSetup starts PostgreSQL)');
+  const name =
+    `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
   const client = new pg.Client({ connectionString: base });
   await client.connect();
   await client.query(`create database ${name}`);

@@ -36,7 +36,27 @@ function selfSigned(): { key: Buffer; cert: Buffer; file: string } {
   const dir = tempDir('smtp-cert-');
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   return (certificate = { key: readFileSync(key), cert: readFileSync(cert), file: cert });
 }
 
@@ -50,7 +70,12 @@ export async function startSmtp(port = 0, received: Received[] = []): Promise<Te
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((mail) => {
-          received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), secure: session.secure, mail });
+          received.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            secure: session.secure,
+            mail,
+          });
           callback();
         })
         .catch(callback);

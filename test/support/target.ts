@@ -81,7 +81,11 @@ export class Target {
 }
 
 /** Polls until `fn` returns a truthy value (a real outcome in a store or a server), or fails after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -22,46 +22,73 @@ async function problems(yaml: string, env: Record<string, string> = {}): Promise
   throw new Error('config was accepted');
 }
 
-const job = (extra: string) => `jobs:\n  - id: web\n    type: health-check\n    schedule: "*/5 * * * *"\n    params: { url: "http://127.0.0.1:1/health" }\n${extra}`;
+const job = (extra: string) =>
+  `jobs:\n  - id: web\n    type: health-check\n    schedule: "*/5 * * * *"\n    params: { url: "http://127.0.0.1:1/health" }\n${extra}`;
 
 describe('loadConfig', () => {
   it('fills defaults, parses durations and freezes the result', async () => {
-    const config = await loadConfig({ path: file(job('    timeout: 30s\n    retries: { attempts: 3, backoff: 2s }\n')), env: {} });
+    const config = await loadConfig({
+      path: file(job('    timeout: 30s\n    retries: { attempts: 3, backoff: 2s }\n')),
+      env: {},
+    });
     expect(config.timezone).toBe('UTC');
     const [web] = config.jobs;
-    expect(web).toMatchObject({ id: 'web', timeout: 30_000, concurrency: 'forbid', retries: { attempts: 3, backoff: 2000 }, catchUp: { deadline: 3_600_000 } });
+    expect(web).toMatchObject({
+      id: 'web',
+      timeout: 30_000,
+      concurrency: 'forbid',
+      retries: { attempts: 3, backoff: 2000 },
+      catchUp: { deadline: 3_600_000 },
+    });
     expect(web!.params).toMatchObject({ expectStatus: [200], maxResponseTime: 2000 });
     expect(Object.isFrozen(config.jobs[0])).toBe(true);
   });
 
   it('names the path, the value and what is allowed for a bad cron expression', async () => {
-    expect(await problems(job('').replace('*/5 * * * *', '61 * * * *'))).toEqual(['jobs[0].schedule: "61 * * * *" — minute must be 0-59 (got "61")']);
+    expect(await problems(job('').replace('*/5 * * * *', '61 * * * *'))).toEqual([
+      'jobs[0].schedule: "61 * * * *" — minute must be 0-59 (got "61")',
+    ]);
   });
 
   it('rejects unknown keys so typos surface', async () => {
     const issues = await problems(job('    shedule: "@daily"\n'));
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatch(/^jobs\[0\]\.shedule: unknown key — check the spelling; allowed here: id, type, summary, schedule,/);
+    expect(issues[0]).toMatch(
+      /^jobs\[0\]\.shedule: unknown key — check the spelling; allowed here: id, type, summary, schedule,/,
+    );
   });
 
   it('rejects an unknown job type, listing the known ones', async () => {
-    expect(await problems(job('').replace('health-check', 'health-chek'))).toEqual(['jobs[0].type: "health-chek" — unknown job type; allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, debug-logging, health-report, performance-report, compliance-report, incident-report, noop']);
+    expect(await problems(job('').replace('health-check', 'health-chek'))).toEqual([
+      'jobs[0].type: "health-chek" — unknown job type; allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, debug-logging, health-report, performance-report, compliance-report, incident-report, noop',
+    ]);
   });
 
   it('rejects an unknown time zone', async () => {
-    expect(await problems(job('    timezone: Mars/Olympus\n'))).toEqual(['jobs[0].timezone: "Mars/Olympus" — must be an IANA time zone such as UTC or Europe/Berlin']);
+    expect(await problems(job('    timezone: Mars/Olympus\n'))).toEqual([
+      'jobs[0].timezone: "Mars/Olympus" — must be an IANA time zone such as UTC or Europe/Berlin',
+    ]);
   });
 
   it('validates params with the job type schema', async () => {
-    const issues = await problems(job('').replace('params: { url: "http://127.0.0.1:1/health" }', 'params: { url: "http://x/", expectStatus: [700], retires: 1 }'));
-    expect(issues).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^jobs\[0\]\.params\.expectStatus\[0\]: 700 — /),
-      expect.stringMatching(/^jobs\[0\]\.params\.retires: unknown key/),
-    ]));
+    const issues = await problems(
+      job('').replace(
+        'params: { url: "http://127.0.0.1:1/health" }',
+        'params: { url: "http://x/", expectStatus: [700], retires: 1 }',
+      ),
+    );
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^jobs\[0\]\.params\.expectStatus\[0\]: 700 — /),
+        expect.stringMatching(/^jobs\[0\]\.params\.retires: unknown key/),
+      ]),
+    );
   });
 
   it('rejects an enum value naming the allowed ones, and duplicate ids', async () => {
-    expect(await problems(job('    concurrency: sometimes\n'))).toEqual(['jobs[0].concurrency: "sometimes" — allowed: forbid, allow, replace']);
+    expect(await problems(job('    concurrency: sometimes\n'))).toEqual([
+      'jobs[0].concurrency: "sometimes" — allowed: forbid, allow, replace',
+    ]);
     const twice = job('') + job('').replace('jobs:\n', '');
     expect(await problems(twice)).toEqual(['jobs[1].id: "web" — already used by another job; ids must be unique']);
   });
@@ -72,12 +99,16 @@ describe('loadConfig', () => {
   });
 
   it('reports a missing file', async () => {
-    await expect(loadConfig({ path: join(dir, 'nope.yaml'), env: {} })).rejects.toThrow(/cannot read .*nope\.yaml: ENOENT/);
+    await expect(loadConfig({ path: join(dir, 'nope.yaml'), env: {} })).rejects.toThrow(
+      /cannot read .*nope\.yaml: ENOENT/,
+    );
   });
 
   it('interpolates ${VAR} and ${VAR:-default}, typed when the whole value is one reference', async () => {
     const config = await loadConfig({
-      path: file('timezone: ${TZ_NAME:-Europe/Berlin}\nqueue:\n  concurrency: ${CONC}\nstore:\n  databaseUrl: ${DB_URL:-}\n'),
+      path: file(
+        'timezone: ${TZ_NAME:-Europe/Berlin}\nqueue:\n  concurrency: ${CONC}\nstore:\n  databaseUrl: ${DB_URL:-}\n',
+      ),
       env: { CONC: '7' },
     });
     expect(config.timezone).toBe('Europe/Berlin');
@@ -92,8 +123,13 @@ describe('loadConfig', () => {
   });
 
   it('takes REDIS_URL and DATABASE_URL from the environment and redacts their passwords', async () => {
-    const config = await loadConfig({ path: file('{}'), env: { REDIS_URL: 'redis://:canary-s3cret@127.0.0.1:6379', DATABASE_URL: 'postgres://u:pw-canary-2@h/db' } });
+    const config = await loadConfig({
+      path: file('{}'),
+      env: { REDIS_URL: 'redis://:canary-s3cret@127.0.0.1:6379', DATABASE_URL: 'postgres://u:pw-canary-2@h/db' },
+    });
     expect(config.queue.redisUrl).toBe('redis://:canary-s3cret@127.0.0.1:6379');
-    expect(redact(`connect ${config.queue.redisUrl} failed; pw canary-s3cret`)).toBe('connect redis://:***@127.0.0.1:6379 failed; pw ***');
+    expect(redact(`connect ${config.queue.redisUrl} failed; pw canary-s3cret`)).toBe(
+      'connect redis://:***@127.0.0.1:6379 failed; pw ***',
+    );
   });
 });

@@ -33,10 +33,12 @@ describe('job registry', () => {
 });
 
 describe('run params', () => {
-  const config = parseConfig({ jobs: [
-    { id: 'nap', type: 'noop', params: { sleep: '1s' } },
-    { id: 'flush', type: 'cache-clear', params: { cache: 'sessions', pattern: 'session:*', dryRun: false } },
-  ] });
+  const config = parseConfig({
+    jobs: [
+      { id: 'nap', type: 'noop', params: { sleep: '1s' } },
+      { id: 'flush', type: 'cache-clear', params: { cache: 'sessions', pattern: 'session:*', dryRun: false } },
+    ],
+  });
   const [nap, flush] = config.jobs;
 
   it('resolves a run that overrides nothing once per job, read-only; an override gets its own', () => {
@@ -81,7 +83,13 @@ describe('retries and slots', () => {
 
 describe('--set', () => {
   it('reads YAML scalars and nests dotted keys', () => {
-    expect(parseSets(['a=1', 'b=true', 'c=[200, 204]', 'd.e=x', 'f='])).toEqual({ a: 1, b: true, c: [200, 204], d: { e: 'x' }, f: '' });
+    expect(parseSets(['a=1', 'b=true', 'c=[200, 204]', 'd.e=x', 'f='])).toEqual({
+      a: 1,
+      b: true,
+      c: [200, 204],
+      d: { e: 'x' },
+      f: '',
+    });
   });
   it('names a malformed or dangerous key', () => {
     expect(() => parseSets(['novalue'])).toThrow('--set "novalue": expected key=value');

@@ -49,7 +49,9 @@ describe('nextSlot', () => {
 
 describe('DST in America/New_York', () => {
   const slots = (expr: string, from: string, to: string) =>
-    slotsBetween(parseCron(expr), NY, Date.parse(from), Date.parse(to), 1000).slots.map((s) => new Date(s).toISOString());
+    slotsBetween(parseCron(expr), NY, Date.parse(from), Date.parse(to), 1000).slots.map((s) =>
+      new Date(s).toISOString(),
+    );
 
   it('runs a daily job in the spring-forward gap once, at the first instant after the gap', () => {
     expect(slots('30 2 * * *', '2026-03-07T00:00:00Z', '2026-03-10T00:00:00Z')).toEqual([

@@ -2,11 +2,17 @@
 import { readFileSync } from 'node:fs';
 import { Drain, maskLine } from '../../src/analysis/drain.js';
 
-const sample = readFileSync(new URL('../fixtures/app-errors.log', import.meta.url), 'utf8').trim().split('\n');
+const sample = readFileSync(new URL('../fixtures/app-errors.log', import.meta.url), 'utf8')
+  .trim()
+  .split('\n');
 
 describe('Drain', () => {
   it('masks UUIDs, IPs, hex ids and numbers, token by token', () => {
-    expect(maskLine('request 3f6d9c2e-1a4b-4c8d-9e0f-a1b2c3d4e5f6 from 10.0.3.17:6379 took 12 ms (12ms), id 0x7ffe2a, rev 5f0c2a1e77aa4c1e count=42 node-7')).toBe('request <UUID> from <IP> took <NUM> ms (12ms), id <HEX>, rev <HEX> count=<NUM> node-<NUM>');
+    expect(
+      maskLine(
+        'request 3f6d9c2e-1a4b-4c8d-9e0f-a1b2c3d4e5f6 from 10.0.3.17:6379 took 12 ms (12ms), id 0x7ffe2a, rev 5f0c2a1e77aa4c1e count=42 node-7',
+      ),
+    ).toBe('request <UUID> from <IP> took <NUM> ms (12ms), id <HEX>, rev <HEX> count=<NUM> node-<NUM>');
   });
 
   it('finds the templates of a recorded log, with counts, headers and timestamps stripped', () => {

@@ -17,7 +17,9 @@ describe('parseExposition', () => {
   });
 
   it('names each line it cannot read', () => {
-    const { samples, errors } = parseExposition('ok_metric 1\n{bad} 2\nno_value{a="b"}\nx{a=b} 3\ny 1 2 3\n# TYPE z flavour\n');
+    const { samples, errors } = parseExposition(
+      'ok_metric 1\n{bad} 2\nno_value{a="b"}\nx{a=b} 3\ny 1 2 3\n# TYPE z flavour\n',
+    );
     expect(samples.map((s) => s.name)).toEqual(['ok_metric']);
     expect(errors).toEqual([
       'line 2: expected a metric name',
@@ -51,8 +53,12 @@ describe('burn rates (SRE workbook, SLO 99.9 %)', () => {
 
   it('fires a rule only when its long and short windows both burn past its factor', () => {
     const slo = 0.999;
-    expect(burnAlerts({ '1h': 0.02, '5m': 0.03, '6h': 0.004, '30m': 0.01 }, slo).map((a) => a.severity)).toEqual(['critical']);
-    expect(burnAlerts({ '1h': 0.02, '5m': 0.001, '6h': 0.007, '30m': 0.008 }, slo).map((a) => a.severity)).toEqual(['warning']); // the 5 m window has recovered, so the 1 h rule is quiet
+    expect(burnAlerts({ '1h': 0.02, '5m': 0.03, '6h': 0.004, '30m': 0.01 }, slo).map((a) => a.severity)).toEqual([
+      'critical',
+    ]);
+    expect(burnAlerts({ '1h': 0.02, '5m': 0.001, '6h': 0.007, '30m': 0.008 }, slo).map((a) => a.severity)).toEqual([
+      'warning',
+    ]); // the 5 m window has recovered, so the 1 h rule is quiet
     expect(burnAlerts({ '1h': 0.02, '5m': null, '6h': null, '30m': 0.5 }, slo)).toEqual([]);
   });
 });

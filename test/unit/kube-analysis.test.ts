@@ -8,31 +8,66 @@ const recorded = JSON.parse(readFileSync(new URL('../fixtures/kube-pods.json', i
 
 describe('quantities', () => {
   it.each([
-    ['250m', 0.25], ['2', 2], ['1954123456n', 1.954123456], ['100u', 0.0001], ['1.5', 1.5],
-    ['512Mi', 512 * 2 ** 20], ['4Gi', 4 * 2 ** 30], ['1G', 1e9], ['128974848', 128974848], ['12e6', 12e6], ['1k', 1000],
+    ['250m', 0.25],
+    ['2', 2],
+    ['1954123456n', 1.954123456],
+    ['100u', 0.0001],
+    ['1.5', 1.5],
+    ['512Mi', 512 * 2 ** 20],
+    ['4Gi', 4 * 2 ** 30],
+    ['1G', 1e9],
+    ['128974848', 128974848],
+    ['12e6', 12e6],
+    ['1k', 1000],
   ])('%s = %d', (text, value) => expect(parseQuantity(text)).toBeCloseTo(value as number, 9));
-  it('refuses what is not a quantity', () => expect([parseQuantity('lots'), parseQuantity('1Qi'), parseQuantity(undefined)]).toEqual([null, null, null]));
+  it('refuses what is not a quantity', () =>
+    expect([parseQuantity('lots'), parseQuantity('1Qi'), parseQuantity(undefined)]).toEqual([null, null, null]));
 });
 
 describe('resource usage', () => {
-  const result = analyzeResources('shop', recorded.pods, recorded.metrics, { warnPercent: 80, criticalPercent: 95, restartsWarn: 3 });
-  const by = (check: string) => result.findings.filter((f) => f.check === check).map((f) => [f.severity, f.resource, f.message]);
+  const result = analyzeResources('shop', recorded.pods, recorded.metrics, {
+    warnPercent: 80,
+    criticalPercent: 95,
+    restartsWarn: 3,
+  });
+  const by = (check: string) =>
+    result.findings.filter((f) => f.check === check).map((f) => [f.severity, f.resource, f.message]);
 
   it('judges usage against limits at 80 % and 95 %', () => {
-    expect(by('resources.cpu-limit')).toEqual([['critical', 'pod/shop/api-7d9f8c6b5-x2k4p', 'api uses 1.95 of its 2 cpu limit (97.7 %)']]);
-    expect(by('resources.memory-limit')).toEqual([['warning', 'pod/shop/api-7d9f8c6b5-q8r7t', 'api uses 3.4Gi of its 4Gi memory limit (85.4 %)']]);
+    expect(by('resources.cpu-limit')).toEqual([
+      ['critical', 'pod/shop/api-7d9f8c6b5-x2k4p', 'api uses 1.95 of its 2 cpu limit (97.7 %)'],
+    ]);
+    expect(by('resources.memory-limit')).toEqual([
+      ['warning', 'pod/shop/api-7d9f8c6b5-q8r7t', 'api uses 3.4Gi of its 4Gi memory limit (85.4 %)'],
+    ]);
   });
 
   it('names containers without limits, and restarting pods by cause', () => {
-    expect(by('resources.no-limits')).toEqual([['warning', 'pod/shop/worker-5c4b9d7f8-mm2zq', 'container worker has no cpu or memory limit']]);
-    expect(by('pod.oomkilled')).toEqual([['critical', 'pod/shop/api-7d9f8c6b5-q8r7t', 'container api was OOMKilled (4 restarts)']]);
-    expect(by('pod.crashloop')).toEqual([['critical', 'pod/shop/worker-5c4b9d7f8-mm2zq', 'container worker is in CrashLoopBackOff (11 restarts, last exit: Error)']]);
+    expect(by('resources.no-limits')).toEqual([
+      ['warning', 'pod/shop/worker-5c4b9d7f8-mm2zq', 'container worker has no cpu or memory limit'],
+    ]);
+    expect(by('pod.oomkilled')).toEqual([
+      ['critical', 'pod/shop/api-7d9f8c6b5-q8r7t', 'container api was OOMKilled (4 restarts)'],
+    ]);
+    expect(by('pod.crashloop')).toEqual([
+      [
+        'critical',
+        'pod/shop/worker-5c4b9d7f8-mm2zq',
+        'container worker is in CrashLoopBackOff (11 restarts, last exit: Error)',
+      ],
+    ]);
     expect(result.findings.every((f) => f.severity === 'info' || f.remedy)).toBe(true);
   });
 
   it('skips finished pods and sums what it saw', () => {
     expect(result.containers.map((c) => `${c.pod}/${c.container}`)).not.toContain('migrate-29384-abcde/migrate');
-    expect(result.metrics).toEqual({ pods: 4, containers: 4, maxCpuOfLimit: 0.977, maxMemoryOfLimit: 0.854, restarts: 15 });
+    expect(result.metrics).toEqual({
+      pods: 4,
+      containers: 4,
+      maxCpuOfLimit: 0.977,
+      maxMemoryOfLimit: 0.854,
+      restarts: 15,
+    });
   });
 
   it('says so when metrics-server gives nothing', () => {
@@ -42,22 +77,68 @@ describe('resource usage', () => {
 });
 
 describe('rollout status, as kubectl rollout status judges it', () => {
-  const deployment = (status: object, generation = 3) => ({ metadata: { name: 'api', generation }, spec: { replicas: 3 }, status });
+  const deployment = (status: object, generation = 3) => ({
+    metadata: { name: 'api', generation },
+    spec: { replicas: 3 },
+    status,
+  });
   it.each([
     [deployment({ observedGeneration: 2 }), false, 'waiting for deployment api spec update to be observed'],
-    [deployment({ observedGeneration: 3, replicas: 4, updatedReplicas: 1, availableReplicas: 3 }), false, 'waiting for deployment api rollout to finish: 1 out of 3 new replicas have been updated'],
-    [deployment({ observedGeneration: 3, replicas: 4, updatedReplicas: 3, availableReplicas: 3 }), false, 'waiting for deployment api rollout to finish: 1 old replicas are pending termination'],
-    [deployment({ observedGeneration: 3, replicas: 3, updatedReplicas: 3, availableReplicas: 2 }), false, 'waiting for deployment api rollout to finish: 2 of 3 updated replicas are available'],
-    [deployment({ observedGeneration: 3, replicas: 3, updatedReplicas: 3, availableReplicas: 3 }), true, 'deployment api successfully rolled out (3/3 updated, 3 available)'],
+    [
+      deployment({ observedGeneration: 3, replicas: 4, updatedReplicas: 1, availableReplicas: 3 }),
+      false,
+      'waiting for deployment api rollout to finish: 1 out of 3 new replicas have been updated',
+    ],
+    [
+      deployment({ observedGeneration: 3, replicas: 4, updatedReplicas: 3, availableReplicas: 3 }),
+      false,
+      'waiting for deployment api rollout to finish: 1 old replicas are pending termination',
+    ],
+    [
+      deployment({ observedGeneration: 3, replicas: 3, updatedReplicas: 3, availableReplicas: 2 }),
+      false,
+      'waiting for deployment api rollout to finish: 2 of 3 updated replicas are available',
+    ],
+    [
+      deployment({ observedGeneration: 3, replicas: 3, updatedReplicas: 3, availableReplicas: 3 }),
+      true,
+      'deployment api successfully rolled out (3/3 updated, 3 available)',
+    ],
   ])('%#', (d, done, message) => expect(rolloutStatus(d)).toMatchObject({ done, message }));
 
   it('a passed progress deadline is a failure, not a wait', () => {
-    expect(rolloutStatus(deployment({ observedGeneration: 3, updatedReplicas: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "api-5f" has timed out progressing.' }] }))).toEqual({ done: false, failed: true, message: 'deployment api exceeded its progress deadline: ReplicaSet "api-5f" has timed out progressing.' });
+    expect(
+      rolloutStatus(
+        deployment({
+          observedGeneration: 3,
+          updatedReplicas: 1,
+          conditions: [
+            {
+              type: 'Progressing',
+              status: 'False',
+              reason: 'ProgressDeadlineExceeded',
+              message: 'ReplicaSet "api-5f" has timed out progressing.',
+            },
+          ],
+        }),
+      ),
+    ).toEqual({
+      done: false,
+      failed: true,
+      message: 'deployment api exceeded its progress deadline: ReplicaSet "api-5f" has timed out progressing.',
+    });
   });
 
   it('undo goes to the newest revision before the current one, or the one asked for', () => {
     const d = { metadata: { name: 'api', uid: 'u1', annotations: { 'deployment.kubernetes.io/revision': '3' } } };
-    const rs = (rev: number, owner = 'u1') => ({ metadata: { name: `api-${rev}`, annotations: { 'deployment.kubernetes.io/revision': String(rev) }, ownerReferences: [{ uid: owner }] }, spec: { template: { metadata: { labels: { app: 'api', 'pod-template-hash': `h${rev}` } } } } });
+    const rs = (rev: number, owner = 'u1') => ({
+      metadata: {
+        name: `api-${rev}`,
+        annotations: { 'deployment.kubernetes.io/revision': String(rev) },
+        ownerReferences: [{ uid: owner }],
+      },
+      spec: { template: { metadata: { labels: { app: 'api', 'pod-template-hash': `h${rev}` } } } },
+    });
     const sets = [rs(1), rs(2), rs(3), rs(9, 'someone-else')];
     expect(undoTarget(d, sets)).toMatchObject({ revision: 2 });
     expect(undoTarget(d, sets, 1)).toMatchObject({ revision: 1 });

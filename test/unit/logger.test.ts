@@ -29,7 +29,15 @@ describe('logger', () => {
     const error = new Error('history write failed', { cause: root });
     expect(() => logger.error({ err: error, rows: 3 }, 'could not write')).not.toThrow();
     const [line] = json();
-    expect(line).toMatchObject({ msg: 'could not write', rows: 3, err: { type: 'Error', message: 'history write failed', cause: { message: 'connect refused with ***', code: 'ECONNREFUSED' } } });
+    expect(line).toMatchObject({
+      msg: 'could not write',
+      rows: 3,
+      err: {
+        type: 'Error',
+        message: 'history write failed',
+        cause: { message: 'connect refused with ***', code: 'ECONNREFUSED' },
+      },
+    });
     expect(line!.err.stack).toContain('history write failed');
     expect(JSON.stringify(line)).not.toContain(SECRET);
   });
@@ -44,18 +52,41 @@ describe('logger', () => {
     const { logger, lines, json } = capture();
     const circular: Record<string, unknown> = { name: 'loop' };
     circular.self = circular;
-    const throwing = { ok: 1, get broken(): never { throw new Error(`getter ${SECRET}`); } };
-    const proxy = new Proxy({}, { ownKeys() { throw new Error('no keys'); } });
+    const throwing = {
+      ok: 1,
+      get broken(): never {
+        throw new Error(`getter ${SECRET}`);
+      },
+    };
+    const proxy = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('no keys');
+        },
+      },
+    );
     let deep: Record<string, unknown> = {};
     const root = deep;
     for (let i = 0; i < 10_000; i++) deep = (deep.next = {}) as Record<string, unknown>;
     const selfCause = new Error('cause loop');
     (selfCause as { cause?: unknown }).cause = selfCause;
     const cases: unknown[] = [
-      { circular }, { big: 2n ** 70n }, { text: 'half an emoji \ud83d' }, { throwing }, { proxy },
-      { map: new Map([['k', SECRET]]), set: new Set([1, 2]) }, { root }, { err: selfCause },
-      { err: 'a string as err' }, { err: undefined }, { fn() {} }, { sym: Symbol('s') }, { buf: Buffer.alloc(10) },
-      { date: new Date(0), bad: new Date(Number.NaN) }, { url: new URL(`https://user:${SECRET}@example.com/x`) },
+      { circular },
+      { big: 2n ** 70n },
+      { text: 'half an emoji \ud83d' },
+      { throwing },
+      { proxy },
+      { map: new Map([['k', SECRET]]), set: new Set([1, 2]) },
+      { root },
+      { err: selfCause },
+      { err: 'a string as err' },
+      { err: undefined },
+      { fn() {} },
+      { sym: Symbol('s') },
+      { buf: Buffer.alloc(10) },
+      { date: new Date(0), bad: new Date(Number.NaN) },
+      { url: new URL(`https://user:${SECRET}@example.com/x`) },
     ];
     for (const c of cases) expect(() => logger.info(c as object, 'case')).not.toThrow();
     expect(() => logger.info('plain \udfff message')).not.toThrow();

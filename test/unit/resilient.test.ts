@@ -19,7 +19,10 @@ function table(options: { copyLines?: boolean; failAfter?: number } = {}) {
 }
 
 describe('writeResilient', () => {
-  const repairs = { repair: (row: string, _e: unknown, round: number) => (round === 1 ? row.replace('bad', 'fixed') : null), dropped: () => {} };
+  const repairs = {
+    repair: (row: string, _e: unknown, round: number) => (round === 1 ? row.replace('bad', 'fixed') : null),
+    dropped: () => {},
+  };
 
   it('writes a clean batch in one statement', async () => {
     const t = table();
@@ -28,14 +31,17 @@ describe('writeResilient', () => {
     expect(t.statements()).toBe(1);
   });
 
-  it.each([false, true])('finds every refused row by halving (or by the COPY line), repairs it, and writes the rest once (copy lines: %s)', async (copyLines) => {
-    const t = table({ copyLines });
-    const rows = Array.from({ length: 100 }, (_, i) => (i === 7 || i === 63 ? `bad${i}` : `r${i}`));
-    await writeResilient(rows, t.write, repairs);
-    expect(t.rows.sort()).toEqual(rows.map((r) => r.replace('bad', 'fixed')).sort());
-    expect(new Set(t.rows).size).toBe(100); // nothing twice
-    if (copyLines) expect(t.statements()).toBeLessThan(10);
-  });
+  it.each([false, true])(
+    'finds every refused row by halving (or by the COPY line), repairs it, and writes the rest once (copy lines: %s)',
+    async (copyLines) => {
+      const t = table({ copyLines });
+      const rows = Array.from({ length: 100 }, (_, i) => (i === 7 || i === 63 ? `bad${i}` : `r${i}`));
+      await writeResilient(rows, t.write, repairs);
+      expect(t.rows.sort()).toEqual(rows.map((r) => r.replace('bad', 'fixed')).sort());
+      expect(new Set(t.rows).size).toBe(100); // nothing twice
+      if (copyLines) expect(t.statements()).toBeLessThan(10);
+    },
+  );
 
   it('drops a row no repair makes acceptable, and says which', async () => {
     const t = table();

@@ -8,10 +8,15 @@ describe('bounds', () => {
   it('names the path of the first value out of bounds, without recursing', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    expect(boundsIssue({ a: deep }, PARAM_LIMITS)).toEqual({ path: ['a', 0, 0, 0, 0, 0, 0, 0], message: 'is nested deeper than 8 levels' });
+    expect(boundsIssue({ a: deep }, PARAM_LIMITS)).toEqual({
+      path: ['a', 0, 0, 0, 0, 0, 0, 0],
+      message: 'is nested deeper than 8 levels',
+    });
     expect(boundsIssue({ s: 'x'.repeat(9000) }, PARAM_LIMITS)?.path).toEqual(['s']);
     expect(boundsIssue({ n: Number.NaN }, PARAM_LIMITS)?.message).toBe('must be a finite number');
-    expect(boundsIssue({ many: Array.from({ length: 3000 }, () => 1) }, PARAM_LIMITS)?.message).toMatch(/more than 2000 values/);
+    expect(boundsIssue({ many: Array.from({ length: 3000 }, () => 1) }, PARAM_LIMITS)?.message).toMatch(
+      /more than 2000 values/,
+    );
     expect(boundsIssue({ ok: [{ path: 'a', equals: 1 }] }, PARAM_LIMITS)).toBeNull();
   });
 
@@ -25,7 +30,8 @@ describe('the trigger boundary', () => {
   it('every job type declares what a trigger may tune, and only params it has', () => {
     for (const [type, definition] of jobTypes) {
       const keys = Object.keys((definition.params as unknown as { shape: object }).shape);
-      for (const key of definition.overridable) expect(`${type}.${key}`).toBe(`${type}.${keys.includes(key) ? key : '(not a param)'}`);
+      for (const key of definition.overridable)
+        expect(`${type}.${key}`).toBe(`${type}.${keys.includes(key) ? key : '(not a param)'}`);
     }
   });
 
@@ -46,7 +52,13 @@ describe('the trigger boundary', () => {
 
   it('a grant covers exactly what was checked, and every attempt of it', () => {
     const key = Buffer.alloc(32, 7);
-    const subject = { queueId: 'web__m1', job: 'web', params: { b: 1, a: [1, { y: 2, x: 1 }] }, requestedBy: 'ada', source: 'api' };
+    const subject = {
+      queueId: 'web__m1',
+      job: 'web',
+      params: { b: 1, a: [1, { y: 2, x: 1 }] },
+      requestedBy: 'ada',
+      source: 'api',
+    };
     const grant = grantFor(key, subject);
     expect(grantValid(key, subject, grant)).toBe(true);
     expect(grantValid(key, { ...subject, params: { a: [1, { x: 1, y: 2 }], b: 1 } }, grant)).toBe(true); // key order does not matter

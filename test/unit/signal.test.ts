@@ -34,6 +34,13 @@ describe('signal state machine', () => {
   });
 
   it('only critical is bad; ok and warning are healthy; failed or skipped runs say nothing', () => {
-    expect(['critical', 'ok', 'warning', 'failed', 'timeout', 'skipped'].map(verdictOf)).toEqual(['bad', 'good', 'good', null, null, null]);
+    expect(['critical', 'ok', 'warning', 'failed', 'timeout', 'skipped'].map(verdictOf)).toEqual([
+      'bad',
+      'good',
+      'good',
+      null,
+      null,
+      null,
+    ]);
   });
 });

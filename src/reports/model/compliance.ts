@@ -3,13 +3,9 @@
  * is a control: severity info = passed), compared with the previous compliance report;
  * backup freshness against its target; destructive actions from opscron's audit log.
  */
-import type { Sql } from '../../store/sql.js';
-import type { Finding } from '../../jobs/types.js';
-import { destructiveActions, jobRunSummary, lastSuccessOf, latestRunOf, previousReport } from '../data.js';
+import type { Finding } from '../../model.js';
 import type { BackupFreshness, ComplianceReport, Control, JobRunSummary, Period } from '../types.js';
 import { jobsHealth, worst } from './common.js';
-
-export const BACKUP_JOB_TYPES = ['db-backup', 'config-backup'];
 
 export interface ComplianceInputs {
   period: Period;
@@ -22,18 +18,10 @@ export interface ComplianceInputs {
   backupTargetMs: number;
   destructive: ComplianceReport['destructiveActions'] extends { data?: infer D } ? NonNullable<D> : never;
   jobs: JobRunSummary[];
+  /** The job types the controls and backups are read from (their feeds), named when a section is empty. */
+  sources: { controls: string[]; backups: string[] };
 }
 
-export async function loadComplianceInputs(sql: Sql, period: Period, backupJobs: string[], backupTargetMs: number, generatedAt: Date): Promise<ComplianceInputs> {
-  const [audit, previous, backupSuccess, destructive, jobs] = await Promise.all([
-    latestRunOf(sql, period, 'audit-review'),
-    previousReport(sql, 'compliance', generatedAt),
-    lastSuccessOf(sql, BACKUP_JOB_TYPES, period.to),
-    destructiveActions(sql, period),
-    jobRunSummary(sql, period),
-  ]);
-  return { period, generatedAt, audit: audit as ComplianceInputs['audit'], previous, backupJobs, backupSuccess, backupTargetMs, destructive, jobs };
-}
 
 export function composeComplianceReport(input: ComplianceInputs): ComplianceReport {
   const before = input.previous?.summary.controls ?? {};
@@ -64,9 +52,9 @@ export function composeComplianceReport(input: ComplianceInputs): ComplianceRepo
     period: input.period,
     generatedAt: input.generatedAt,
     status,
-    controls: controls.length ? { data: controls } : { empty: 'No audit-review run ended in this period, so no control was evaluated. Schedule the audit-review job.' },
+    controls: controls.length ? { data: controls } : { empty: `No ${input.sources.controls.join(' or ') || 'audit'} run ended in this period, so no control was evaluated. Schedule ${input.sources.controls.length ? `the ${input.sources.controls.join(' or ')} job` : 'an audit job'}.` },
     previousReport: input.previous ? { id: input.previous.id, createdAt: input.previous.createdAt } : null,
-    backups: backups.length ? { data: backups } : { empty: 'No backup job (db-backup, config-backup) is configured or has run: there is no backup to be fresh.' },
+    backups: backups.length ? { data: backups } : { empty: `No backup job (${input.sources.backups.join(', ') || 'none known'}) is configured or has run: there is no backup to be fresh.` },
     destructiveActions: input.destructive.length ? { data: input.destructive } : { empty: 'Nobody ran a destructive action, paused or resumed a job in this period.' },
     jobs: input.jobs.length ? { data: input.jobs } : { empty: 'No job ran in this period.' },
   };

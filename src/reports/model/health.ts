@@ -2,8 +2,7 @@
  * The health report: per service availability, latency trend, error rate and SLO budget;
  * the checks that failed; incidents with time to detect and to recover; how each job ran.
  */
-import type { Sql } from '../../store/sql.js';
-import { errorRatesByServiceDay, failingChecks, healthByServiceDay, incidentsIn, jobRunSummary, type ErrorRateRow, type ServiceDayRow } from '../data.js';
+import type { ErrorRateRow, ServiceDayRow } from '../../store/report-queries.js';
 import { daysOf } from '../period.js';
 import type { FailingCheck, Health, HealthReport, IncidentSummary, JobRunSummary, Period, ServiceHealth } from '../types.js';
 import { byService, jobsHealth, natural, num, series, worst } from './common.js';
@@ -30,18 +29,10 @@ export interface HealthInputs {
   incidents: IncidentSummary[];
   jobs: JobRunSummary[];
   thresholds?: HealthThresholds;
+  /** The job types error rates are read from (their feeds), named when the SLO section is empty. */
+  errorRateSources: string[];
 }
 
-export async function loadHealthInputs(sql: Sql, period: Period, services: string[], jobServices: Record<string, string>, generatedAt: Date): Promise<HealthInputs> {
-  const [health, errors, failing, incidents, jobs] = await Promise.all([
-    healthByServiceDay(sql, period, jobServices),
-    errorRatesByServiceDay(sql, period, jobServices),
-    failingChecks(sql, period),
-    incidentsIn(sql, period),
-    jobRunSummary(sql, period),
-  ]);
-  return { period, generatedAt, services, health, errors, failing, incidents, jobs };
-}
 
 const mean = (values: number[]): number | null => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
 
@@ -91,7 +82,7 @@ export function composeHealthReport(input: HealthInputs): HealthReport {
         list: input.incidents,
       },
     },
-    slo: slo.length ? { data: slo } : { empty: 'No SLO is configured: no error-rate job in SLO mode recorded an error budget in this period.' },
+    slo: slo.length ? { data: slo } : { empty: `No SLO is configured: no ${input.errorRateSources.join(' or ') || 'error-rate'} job in SLO mode recorded an error budget in this period.` },
     jobs: input.jobs.length ? { data: input.jobs } : { empty: 'No job ran in this period.' },
   };
 }

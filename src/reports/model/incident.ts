@@ -3,9 +3,6 @@
  * people took (audit log), how long detection and recovery took, and the findings of the
  * failing runs that explain it.
  */
-import type { Sql } from '../../store/sql.js';
-import { OpscronError } from '../../errors.js';
-import { auditFor, findingsOf, incidentById, incidentEvents } from '../data.js';
 import type { FindingRow, IncidentEvent, IncidentReport, IncidentSummary, Period } from '../types.js';
 
 export interface IncidentInputs {
@@ -22,17 +19,6 @@ export function incidentWindow(incident: IncidentSummary, timeZone: string, now:
   return { from: new Date(incident.openedAt.getTime() - (incident.timeToDetectMs ?? 0) - 3_600_000), to: incident.resolvedAt ?? now, timeZone };
 }
 
-export async function loadIncidentInputs(sql: Sql, id: string, jobsOfService: string[], timeZone: string, generatedAt: Date): Promise<IncidentInputs> {
-  const incident = await incidentById(sql, id);
-  if (!incident) throw new OpscronError('OPSCRON_NOT_FOUND', `incident "${id}" does not exist`);
-  const window = incidentWindow(incident, timeZone, generatedAt);
-  const [events, audit, findings] = await Promise.all([
-    incidentEvents(sql, id),
-    auditFor(sql, { ...window, to: new Date(window.to.getTime() + 1) }, jobsOfService),
-    findingsOf(sql, window, ['health-check', 'latency-check', 'error-rate', 'resource-usage', 'rollout', 'reset-breakers'], 50, `service/${incident.service}`),
-  ]);
-  return { generatedAt, timeZone, incident, events, audit, findings };
-}
 
 export function composeIncidentReport(input: IncidentInputs): IncidentReport {
   const { incident } = input;

@@ -2,8 +2,7 @@
  * The performance report: latency and error-rate trends per service, resource usage
  * against limits, slow queries and cache hit ratio — whatever the jobs recorded.
  */
-import type { Sql } from '../../store/sql.js';
-import { errorRatesByServiceDay, findingsOf, latencyByServiceDay, metricByDay, type ErrorRateRow, type LatencyRow } from '../data.js';
+import type { ErrorRateRow, LatencyRow } from '../../store/report-queries.js';
 import { daysOf } from '../period.js';
 import type { FindingRow, Period, PerformanceReport } from '../types.js';
 import { byService, natural, num, series, worst } from './common.js';
@@ -16,20 +15,12 @@ export interface PerformanceInputs {
   resources: FindingRow[];
   queries: FindingRow[];
   cache: Array<{ service: string; day: string | null; value: number | null }>;
+  /** The job types each section is read from (their feeds), named when a section is empty. */
+  sources: Record<'latency' | 'errorRate' | 'resources' | 'slowQueries' | 'cache', string[]>;
 }
 
-export async function loadPerformanceInputs(sql: Sql, period: Period, jobServices: Record<string, string>, generatedAt: Date): Promise<PerformanceInputs> {
-  const [latency, errors, resources, queries, cache] = await Promise.all([
-    latencyByServiceDay(sql, period, jobServices),
-    errorRatesByServiceDay(sql, period, jobServices),
-    findingsOf(sql, period, ['resource-usage']),
-    findingsOf(sql, period, ['query-analysis']),
-    metricByDay(sql, period, 'cache-health', 'hitRatio', jobServices),
-  ]);
-  return { period, generatedAt, latency, errors, resources, queries, cache };
-}
 
-const none = (what: string, job: string) => ({ empty: `No ${what} recorded in this period: no ${job} run reported it.` });
+const none = (what: string, types: string[]) => ({ empty: `No ${what} recorded in this period: no ${types.length ? types.join(' or ') : 'job that reports it'} run reported it.` });
 
 export function composePerformanceReport(input: PerformanceInputs): PerformanceReport {
   const days = daysOf(input.period);
@@ -52,10 +43,10 @@ export function composePerformanceReport(input: PerformanceInputs): PerformanceR
     generatedAt: input.generatedAt,
     status: worst([findingsStatus(input.resources), findingsStatus(input.queries), errors.some((e) => (e.ratio ?? 0) > 0.01) ? 'warning' : 'ok']),
     days,
-    latency: latency.length ? { data: latency } : none('latency', 'latency-check'),
-    errorRate: errors.length ? { data: errors } : none('error rate', 'error-rate'),
-    resources: input.resources.length ? { data: input.resources } : none('resource usage finding', 'resource-usage'),
-    slowQueries: input.queries.length ? { data: input.queries } : none('slow query', 'query-analysis'),
-    cache: cache.length ? { data: cache } : none('cache hit ratio', 'cache-health'),
+    latency: latency.length ? { data: latency } : none('latency', input.sources.latency),
+    errorRate: errors.length ? { data: errors } : none('error rate', input.sources.errorRate),
+    resources: input.resources.length ? { data: input.resources } : none('resource usage finding', input.sources.resources),
+    slowQueries: input.queries.length ? { data: input.queries } : none('slow query', input.sources.slowQueries),
+    cache: cache.length ? { data: cache } : none('cache hit ratio', input.sources.cache),
   };
 }

@@ -1,11 +1,48 @@
 /**
  * What the reports read from the store, as a few aggregate queries per report: the
  * database does the counting and the percentiles, so a month of a thousand services
- * comes back as one row per service and day. Same SQL on PostgreSQL and PGlite.
+ * comes back as one row per service and day. Same SQL on PostgreSQL and PGlite. Which job
+ * types and which run metrics feed each figure is not known here: the caller says (from
+ * each job type's declared feeds), so renaming a job's metric cannot silently empty a report.
  */
-import type { OpscronConfig } from '../config/schema.js';
-import type { Sql } from '../store/sql.js';
-import type { FailingCheck, FindingRow, IncidentEvent, IncidentSummary, JobRunSummary, Period } from './types.js';
+import type { Period } from '../model.js';
+import { pgJson } from './copy.js';
+import type { Sql } from './sql.js';
+
+export interface JobRunSummary {
+  job: string;
+  type: string;
+  total: number;
+  ok: number;
+  warning: number;
+  critical: number;
+  failed: number;
+  missed: number;
+  /** timeout, cancelled, skipped */
+  other: number;
+}
+
+export interface FailingCheck {
+  resource: string;
+  check: string;
+  severity: 'warning' | 'critical';
+  count: number;
+  lastAt: Date;
+  lastMessage: string;
+  remedy?: string;
+}
+
+
+export interface FindingRow {
+  at: Date;
+  job: string;
+  severity: string;
+  check: string;
+  resource: string;
+  message: string;
+  remedy?: string;
+}
+
 
 export interface ServiceDayRow {
   service: string;
@@ -35,67 +72,85 @@ export interface LatencyRow {
   p99: number | null;
 }
 
-/** Which service each configured job checks (params.service), or the job id itself. */
-export function serviceOfJobs(config: OpscronConfig): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const job of config.jobs) map[job.id] = typeof job.params.service === 'string' ? job.params.service : job.id;
-  return map;
-}
 
 const SERVICE = `coalesce(r.params->>'service', ($3::jsonb)->>r.job_id, r.job_id)`;
 const DAY = `to_char(r.created_at at time zone $4, 'YYYY-MM-DD')`;
 const ENDED = `r.status not in ('running', 'missed', 'skipped', 'cancelled')`;
 
-export async function healthByServiceDay(sql: Sql, period: Period, services: Record<string, string>): Promise<ServiceDayRow[]> {
+/** A feed: the job types whose runs carry a figure, and the run metric it is in. */
+export interface MetricFeed {
+  types: readonly string[];
+  metric: string;
+}
+
+/** Availability (runs that passed) and response-time percentiles per service and day. */
+export async function healthByServiceDay(sql: Sql, period: Period, services: Record<string, string>, feed: MetricFeed): Promise<ServiceDayRow[]> {
   const { rows } = await sql.query<ServiceDayRow>(
     `select ${SERVICE} as service, ${DAY} as day, count(*)::int as checks,
             (count(*) filter (where r.status in ('ok', 'warning')))::int as up,
-            percentile_cont(0.5) within group (order by (r.metrics->>'responseTimeMs')::float8) as p50,
-            percentile_cont(0.95) within group (order by (r.metrics->>'responseTimeMs')::float8) as p95
+            percentile_cont(0.5) within group (order by (r.metrics->>$6)::float8) as p50,
+            percentile_cont(0.95) within group (order by (r.metrics->>$6)::float8) as p95
        from runs r
-      where r.job_type = 'health-check' and r.created_at >= $1 and r.created_at < $2 and ${ENDED}
+      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED}
       group by grouping sets ((1, 2), (1))`,
-    [period.from, period.to, JSON.stringify(services), period.timeZone],
+    [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.metric],
   );
   return rows;
 }
 
-export async function errorRatesByServiceDay(sql: Sql, period: Period, services: Record<string, string>): Promise<ErrorRateRow[]> {
+/** The run metrics an error-rate feed writes. */
+export interface ErrorRateFeed {
+  types: readonly string[];
+  requests: string;
+  errors: string;
+  ratio: string;
+  budget: string;
+}
+
+export async function errorRatesByServiceDay(sql: Sql, period: Period, services: Record<string, string>, feed: ErrorRateFeed): Promise<ErrorRateRow[]> {
   const { rows } = await sql.query<ErrorRateRow>(
     `select ${SERVICE} as service, ${DAY} as day,
-            coalesce(sum((r.metrics->>'requests')::float8), 0) as requests,
-            coalesce(sum((r.metrics->>'errors')::float8), 0) as errors,
-            avg((r.metrics->>'errorRatio')::float8) as "meanRatio",
-            (array_agg((r.metrics->>'errorBudgetRemaining')::float8 order by r.created_at desc)
-               filter (where r.metrics ? 'errorBudgetRemaining'))[1] as budget
+            coalesce(sum((r.metrics->>$6)::float8), 0) as requests,
+            coalesce(sum((r.metrics->>$7)::float8), 0) as errors,
+            avg((r.metrics->>$8)::float8) as "meanRatio",
+            (array_agg((r.metrics->>$9)::float8 order by r.created_at desc)
+               filter (where r.metrics ? $9))[1] as budget
        from runs r
-      where r.job_type = 'error-rate' and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and r.metrics is not null
+      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and r.metrics is not null
       group by grouping sets ((1, 2), (1))`,
-    [period.from, period.to, JSON.stringify(services), period.timeZone],
+    [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.requests, feed.errors, feed.ratio, feed.budget],
   );
   return rows;
 }
 
-export async function latencyByServiceDay(sql: Sql, period: Period, services: Record<string, string>): Promise<LatencyRow[]> {
+/** The run metrics a latency feed writes. */
+export interface LatencyFeed {
+  types: readonly string[];
+  p50: string;
+  p95: string;
+  p99: string;
+}
+
+export async function latencyByServiceDay(sql: Sql, period: Period, services: Record<string, string>, feed: LatencyFeed): Promise<LatencyRow[]> {
   const { rows } = await sql.query<LatencyRow>(
     `select ${SERVICE} as service, ${DAY} as day,
-            avg((r.metrics->>'p50Ms')::float8) as p50, avg((r.metrics->>'p95Ms')::float8) as p95, avg((r.metrics->>'p99Ms')::float8) as p99
+            avg((r.metrics->>$6)::float8) as p50, avg((r.metrics->>$7)::float8) as p95, avg((r.metrics->>$8)::float8) as p99
        from runs r
-      where r.job_type = 'latency-check' and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and r.metrics is not null
+      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and r.metrics is not null
       group by grouping sets ((1, 2), (1))`,
-    [period.from, period.to, JSON.stringify(services), period.timeZone],
+    [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.p50, feed.p95, feed.p99],
   );
   return rows;
 }
 
-/** One metric of one job type per resource (e.g. cache-health hitRatio per cache) and day. */
-export async function metricByDay(sql: Sql, period: Period, jobType: string, metric: string, services: Record<string, string>): Promise<Array<{ service: string; day: string | null; value: number | null }>> {
+/** One metric of a feed per resource (e.g. cache-health hitRatio per cache) and day. */
+export async function metricByDay(sql: Sql, period: Period, feed: MetricFeed, services: Record<string, string>): Promise<Array<{ service: string; day: string | null; value: number | null }>> {
   const { rows } = await sql.query<{ service: string; day: string | null; value: number | null }>(
     `select ${SERVICE} as service, ${DAY} as day, avg((r.metrics->>$6)::float8) as value
        from runs r
-      where r.job_type = $5 and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and r.metrics ? $6
+      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and r.metrics ? $6
       group by grouping sets ((1, 2), (1))`,
-    [period.from, period.to, JSON.stringify(services), period.timeZone, jobType, metric],
+    [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.metric],
   );
   return rows;
 }
@@ -117,7 +172,7 @@ export async function failingChecks(sql: Sql, period: Period, limit = 50): Promi
 }
 
 /** Runs that did not end ok, with their findings, for the job types given (newest first). */
-export async function findingsOf(sql: Sql, period: Period, jobTypes: string[], limit = 100, resourcePrefix?: string): Promise<FindingRow[]> {
+export async function findingsOf(sql: Sql, period: Period, jobTypes: readonly string[], limit = 100, resourcePrefix?: string): Promise<FindingRow[]> {
   const { rows } = await sql.query<{ at: Date; job: string; severity: string; check: string; resource: string; message: string; remedy: string | null }>(
     `select r.created_at as at, r.job_id as job, f->>'severity' as severity, f->>'check' as check, f->>'resource' as resource, f->>'message' as message, f->>'remedy' as remedy
        from runs r cross join lateral jsonb_array_elements(r.findings) f
@@ -148,20 +203,20 @@ export async function jobRunSummary(sql: Sql, period: Period): Promise<JobRunSum
   return rows.sort((a, b) => a.job.localeCompare(b.job, 'en', { numeric: true }));
 }
 
-/** The latest run of a job type that ended, in the period. */
-export async function latestRunOf(sql: Sql, period: Period, jobType: string): Promise<{ id: string; createdAt: Date; findings: unknown[] } | null> {
+/** The latest run of the job types given that ended with a verdict, in the period. */
+export async function latestRunOf(sql: Sql, period: Period, jobTypes: readonly string[]): Promise<{ id: string; createdAt: Date; findings: unknown[] } | null> {
   const { rows } = await sql.query<{ id: string; created_at: Date; findings: unknown[] }>(
     `select id, created_at, findings from runs
-      where job_type = $3 and created_at >= $1 and created_at < $2 and status in ('ok', 'warning', 'critical')
+      where job_type = any($3) and created_at >= $1 and created_at < $2 and status in ('ok', 'warning', 'critical')
       order by created_at desc limit 1`,
-    [period.from, period.to, jobType],
+    [period.from, period.to, jobTypes],
   );
   const row = rows[0];
   return row ? { id: row.id, createdAt: new Date(row.created_at), findings: row.findings } : null;
 }
 
 /** The last ok/warning run of each job of the given types, up to `at`. */
-export async function lastSuccessOf(sql: Sql, jobTypes: string[], at: Date): Promise<Array<{ job: string; at: Date }>> {
+export async function lastSuccessOf(sql: Sql, jobTypes: readonly string[], at: Date): Promise<Array<{ job: string; at: Date }>> {
   const { rows } = await sql.query<{ job: string; at: Date }>(
     `select job_id as job, max(coalesce(finished_at, created_at)) as at from runs
       where job_type = any($1) and status in ('ok', 'warning') and created_at < $2
@@ -182,61 +237,10 @@ export async function destructiveActions(sql: Sql, period: Period): Promise<Arra
 }
 
 /** The audit entries about the given jobs in a window (what people did during an incident). */
-export async function auditFor(sql: Sql, period: Period, jobs: string[]): Promise<Array<{ at: Date; actor: string; action: string; job: string | null; reason: string | null }>> {
+export async function auditFor(sql: Sql, period: Period, jobs: readonly string[]): Promise<Array<{ at: Date; actor: string; action: string; job: string | null; reason: string | null }>> {
   const { rows } = await sql.query<{ at: Date; actor: string; action: string; job: string | null; reason: string | null }>(
     `select at, actor, action, job_id as job, reason from audit_log where at >= $1 and at < $2 and job_id = any($3) order by at`,
     [period.from, period.to, jobs],
   );
   return rows.map((r) => ({ ...r, at: new Date(r.at) }));
-}
-
-export async function incidentsIn(sql: Sql, period: Period): Promise<IncidentSummary[]> {
-  const { rows } = await sql.query<IncidentRow>(
-    `select * from incidents where opened_at < $2 and (resolved_at is null or resolved_at >= $1) order by opened_at`,
-    [period.from, period.to],
-  );
-  return rows.map(incidentSummary);
-}
-
-export async function incidentById(sql: Sql, id: string): Promise<IncidentSummary | null> {
-  const { rows } = await sql.query<IncidentRow>('select * from incidents where id = $1', [id]);
-  return rows[0] ? incidentSummary(rows[0]) : null;
-}
-
-export async function incidentEvents(sql: Sql, id: string): Promise<IncidentEvent[]> {
-  const { rows } = await sql.query<{ at: Date; kind: string; signal: string | null; run_id: string | null; message: string }>(
-    'select at, kind, signal, run_id, message from incident_events where incident_id = $1 order by at, id',
-    [id],
-  );
-  return rows.map((r) => ({ at: new Date(r.at), kind: r.kind, signal: r.signal, runId: r.run_id, message: r.message }));
-}
-
-export async function previousReport(sql: Sql, kind: string, before: Date): Promise<{ id: string; createdAt: Date; summary: { controls?: Record<string, boolean> } } | null> {
-  const { rows } = await sql.query<{ id: string; created_at: Date; summary: { controls?: Record<string, boolean> } }>(
-    'select id, created_at, summary from reports where kind = $1 and created_at < $2 order by created_at desc limit 1',
-    [kind, before],
-  );
-  const row = rows[0];
-  return row ? { id: row.id, createdAt: new Date(row.created_at), summary: row.summary } : null;
-}
-
-interface IncidentRow {
-  id: string;
-  service: string;
-  title: string;
-  status: 'open' | 'resolved';
-  opened_at: Date;
-  first_bad_at: Date | null;
-  resolved_at: Date | null;
-  signals: string[];
-}
-
-function incidentSummary(row: IncidentRow): IncidentSummary {
-  const openedAt = new Date(row.opened_at);
-  const resolvedAt = row.resolved_at ? new Date(row.resolved_at) : null;
-  return {
-    id: row.id, service: row.service, title: row.title, status: row.status, openedAt, resolvedAt, signals: row.signals,
-    timeToDetectMs: row.first_bad_at ? openedAt.getTime() - new Date(row.first_bad_at).getTime() : null,
-    timeToRecoverMs: resolvedAt ? resolvedAt.getTime() - openedAt.getTime() : null,
-  };
 }

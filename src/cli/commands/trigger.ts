@@ -1,0 +1,37 @@
+/** opscron trigger: a one-off run on the queue of a running opscron, through its API or straight onto the shared queue. */
+import type { Command } from 'commander';
+import { checkTrigger, triggerRun } from '../../actions.js';
+import { OpscronError } from '../../errors.js';
+import { BullQueue } from '../../queue/bullmq.js';
+import type { Store } from '../../store/index.js';
+import { collect, withStore, type CliContext } from '../context.js';
+import { parseSets } from '../params.js';
+import { triggerThroughApi } from '../remote.js';
+
+export function triggerCommand(program: Command, cli: CliContext): void {
+  program
+    .command('trigger <job>')
+    .description('put a one-off run on the queue of a running opscron: through its API (--server) or straight onto the queue (REDIS_URL)')
+    .option('--set <key=value>', 'override a param (repeatable)', collect, [])
+    .option('--reason <text>', 'why (recorded in the audit log)')
+    .option('--server <url>', 'a running opscron, e.g. http://opscron:8080 (token from $OPSCRON_API_TOKEN)')
+    .action(async (id: string, opts: { set: string[]; reason?: string; server?: string }) => {
+      const params = parseSets(opts.set);
+      if (opts.server) {
+        console.log(`queued ${id} as run ${await triggerThroughApi(opts.server, id, params, opts.reason)}`);
+        return;
+      }
+      const cfg = await cli.config();
+      const request = { jobId: id, params, reason: opts.reason, actor: cli.actor(), source: 'cli' as const };
+      checkTrigger(cfg, request); // before any connection: a bad request touches nothing
+      if (!cfg.queue.redisUrl) throw new OpscronError('OPSCRON_NO_QUEUE', 'trigger needs a running opscron: pass --server URL, or set REDIS_URL to put the run on the shared queue (or run it here with `opscron run`)');
+      const queue = new BullQueue({ url: cfg.queue.redisUrl, name: cfg.queue.name, prefix: cfg.queue.prefix, lockDurationMs: cfg.queue.lockDuration, keepCompletedMs: cfg.queue.keepCompleted });
+      try {
+        // The audit entry and the grant need the shared store; without one the worker audits it.
+        const run = (store: Store | null) => triggerRun({ config: cfg, queue, store }, request);
+        console.log(`queued ${id} as run ${cfg.store.databaseUrl ? await withStore(cfg, run) : await run(null)}`);
+      } finally {
+        await queue.close();
+      }
+    });
+}
