@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startOpscron } from '../dist/app.js';
-import { parseConfig } from '../dist/config/load.js';
+import { parseConfig } from '../dist/configure.js';
 import { silentLogger } from '../dist/observability/logger.js';
 import { Metrics } from '../dist/observability/metrics.js';
 import { median } from './stats.js';

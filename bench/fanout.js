@@ -63,7 +63,7 @@ if (mode === 'targets') {
     }),
   );
 } else if (mode === 'opscron') {
-  const { parseConfig } = await import('../dist/config/load.js');
+  const { parseConfig } = await import('../dist/configure.js');
   const { healthCheck, healthCheckParams } = await import('../dist/jobs/health-check.js');
   const { silentLogger } = await import('../dist/observability/logger.js');
   const ports = JSON.parse(process.argv[3]);

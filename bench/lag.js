@@ -41,7 +41,7 @@ export async function scheduleLag({ redisUrl, databaseUrl, seconds = 60, rounds 
 }
 
 async function runOpscron({ redisUrl, databaseUrl, seconds, round }) {
-  const { parseConfig } = await import('../dist/config/load.js');
+  const { parseConfig } = await import('../dist/configure.js');
   const { silentLogger } = await import('../dist/observability/logger.js');
   const { Metrics } = await import('../dist/observability/metrics.js');
   const { BullQueue } = await import('../dist/queue/bullmq.js');

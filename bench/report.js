@@ -49,7 +49,7 @@ export async function seedHealthRuns(databaseUrl, { services, days, to }) {
 
 if (process.argv[2] === 'child') {
   const [, , , databaseUrl, services, dir, to] = process.argv;
-  const { parseConfig } = await import('../dist/config/load.js');
+  const { parseConfig } = await import('../dist/configure.js');
   const { openStore } = await import('../dist/store/index.js');
   const { produceReport } = await import('../dist/reports/publish.js');
   const config = parseConfig({ ...reportConfig(Number(services), dir), store: { databaseUrl } }, 'bench');

@@ -9,7 +9,7 @@
  * written to the audit log by the worker, the slower path).
  */
 import { Queue, Worker } from 'bullmq';
-import { parseConfig } from '../dist/config/load.js';
+import { parseConfig } from '../dist/configure.js';
 import { silentLogger } from '../dist/observability/logger.js';
 import { Metrics } from '../dist/observability/metrics.js';
 import { BullQueue, redisConnection } from '../dist/queue/bullmq.js';

@@ -5,13 +5,21 @@
  */
 import type { JobConfig, OpscronConfig } from './config/schema.js';
 import { ForbiddenError, InvalidRunError, OpscronError } from './errors.js';
-import type { Scope } from './http/auth.js';
 import { jobTypes } from './jobs/index.js';
 import type { JobDefinition } from './jobs/types.js';
 import type { RunQueue } from './queue/types.js';
-import { grantFor, isDestructive as destructiveRequest, manualRunId, resolveParams, retargetedParams, retargetMessage, runRequestSchema, type RunRequest } from './run-request.js';
+import {
+  grantFor,
+  isDestructive as destructiveRequest,
+  manualRunId,
+  resolveParams,
+  retargetedParams,
+  retargetMessage,
+  runRequestSchema,
+  type RunRequest,
+} from './run-request.js';
 import type { Scheduler } from './scheduler.js';
-import type { AuditSource, RunRow } from './model.js';
+import type { AuditSource, RunRow, Scope } from './model.js';
 import type { Store } from './store/index.js';
 import { parseCron } from './cron/expression.js';
 import { nextSlot } from './cron/slots.js';
@@ -37,7 +45,10 @@ export interface TriggerRequest {
 
 export class UnknownJobError extends OpscronError {
   constructor(jobId: string, config: OpscronConfig) {
-    super('OPSCRON_UNKNOWN_JOB', `unknown job "${jobId}"; configured jobs: ${config.jobs.map((j) => j.id).join(', ') || 'none'}`);
+    super(
+      'OPSCRON_UNKNOWN_JOB',
+      `unknown job "${jobId}"; configured jobs: ${config.jobs.map((j) => j.id).join(', ') || 'none'}`,
+    );
   }
 }
 
@@ -74,15 +85,30 @@ export interface CheckedTrigger {
 export function checkTrigger(config: OpscronConfig, request: TriggerRequest): CheckedTrigger {
   const job = findJob(config, request.jobId);
   const definition = definitionOf(job);
-  const parsed = runRequestSchema.safeParse({ params: request.params ?? {}, trigger: 'manual', requestedBy: request.actor, reason: request.reason, source: request.source });
-  if (!parsed.success) throw new InvalidRunError(formatIssues(runRequestSchema, parsed.error, { params: request.params, reason: request.reason }, []).join('; '));
+  const parsed = runRequestSchema.safeParse({
+    params: request.params ?? {},
+    trigger: 'manual',
+    requestedBy: request.actor,
+    reason: request.reason,
+    source: request.source,
+  });
+  if (!parsed.success)
+    throw new InvalidRunError(
+      formatIssues(runRequestSchema, parsed.error, { params: request.params, reason: request.reason }, []).join('; '),
+    );
   const data = parsed.data;
   const retargeted = retargetedParams(definition, data.params);
   const destructive = destructiveRequest(definition, job, data.params);
   const scope = request.scope ?? 'admin';
   if (scope !== 'admin') {
-    if (retargeted.length) throw new ForbiddenError(`${retargetMessage(definition, retargeted, `a ${scope} token`)}. An admin token may, and is audited for it.`);
-    if (destructive) throw new ForbiddenError(`${job.id} is destructive: triggering it needs the admin scope (this token has ${scope})`);
+    if (retargeted.length)
+      throw new ForbiddenError(
+        `${retargetMessage(definition, retargeted, `a ${scope} token`)}. An admin token may, and is audited for it.`,
+      );
+    if (destructive)
+      throw new ForbiddenError(
+        `${job.id} is destructive: triggering it needs the admin scope (this token has ${scope})`,
+      );
   }
   resolveParams(definition, job, data.params);
   return { job, data, destructive, retargeted };
@@ -98,30 +124,55 @@ export type Deliver = (queueId: string, jobId: string, data: RunRequest) => Prom
 export async function triggerRun(deps: ActionDeps, request: TriggerRequest, deliver?: Deliver): Promise<string> {
   const { job, data, destructive, retargeted } = checkTrigger(deps.config, request);
   const queueId = manualRunId(job.id);
-  const enqueue = () => (deliver ? deliver(queueId, job.id, data) : deps.queue.enqueue([{ id: queueId, name: job.id, data }]));
+  const enqueue = () =>
+    deliver ? deliver(queueId, job.id, data) : deps.queue.enqueue([{ id: queueId, name: job.id, data }]);
   if (!deps.store) {
     // Nothing to sign with and nowhere to write the entry from here: sent without a
     // source, the worker that takes the run audits it (source queue) — and, unsigned, it
     // may only tune the run.
-    if (retargeted.length) throw new ForbiddenError(`${retargeted.map((k) => `params.${k}`).join(', ')}: overriding ${retargeted.length === 1 ? 'this param' : 'these params'} needs the shared store to audit and sign the request: set DATABASE_URL, or trigger through a running opscron with --server`);
+    if (retargeted.length)
+      throw new ForbiddenError(
+        `${retargeted.map((k) => `params.${k}`).join(', ')}: overriding ${retargeted.length === 1 ? 'this param' : 'these params'} needs the shared store to audit and sign the request: set DATABASE_URL, or trigger through a running opscron with --server`,
+      );
     delete data.source;
     await enqueue();
     return queueId;
   }
   const action = `${destructive ? 'trigger-destructive' : 'trigger'}${retargeted.length ? '-override' : ''}`;
-  data.grant = grantFor(deps.store.grantKey, { queueId, job: job.id, params: data.params, requestedBy: data.requestedBy, source: request.source });
+  data.grant = grantFor(deps.store.grantKey, {
+    queueId,
+    job: job.id,
+    params: data.params,
+    requestedBy: data.requestedBy,
+    source: request.source,
+  });
   // On the record before it can start: if the entry cannot be written (the store is down),
   // nothing is queued and the caller is told to try again — never a run that happened
   // unaudited after an error answer (which a retrying client would run twice).
   try {
-    await deps.store.audit.write({ actor: request.actor, source: request.source, action, jobId: job.id, params: data.params, reason: request.reason });
+    await deps.store.audit.write({
+      actor: request.actor,
+      source: request.source,
+      action,
+      jobId: job.id,
+      params: data.params,
+      reason: request.reason,
+    });
   } catch (error) {
-    throw new OpscronError('OPSCRON_AUDIT_UNWRITTEN', `not queued: the audit entry could not be written (${error instanceof Error ? error.message : String(error)}); nothing will run — try again`, { cause: error });
+    throw new OpscronError(
+      'OPSCRON_AUDIT_UNWRITTEN',
+      `not queued: the audit entry could not be written (${error instanceof Error ? error.message : String(error)}); nothing will run — try again`,
+      { cause: error },
+    );
   }
   try {
     await enqueue();
   } catch (error) {
-    throw new OpscronError('OPSCRON_QUEUE_UNAVAILABLE', `not queued: the queue did not take the run (${error instanceof Error ? error.message : String(error)}); the audit log records the attempt — try again`, { cause: error });
+    throw new OpscronError(
+      'OPSCRON_QUEUE_UNAVAILABLE',
+      `not queued: the queue did not take the run (${error instanceof Error ? error.message : String(error)}); the audit log records the attempt — try again`,
+      { cause: error },
+    );
   }
   return queueId;
 }
@@ -142,17 +193,30 @@ export async function jobsOverview(config: OpscronConfig, store: Store, now = Da
     const timezone = job.timezone ?? config.timezone;
     const next = job.schedule && job.enabled ? nextSlot(parseCron(job.schedule), timezone, now) : null;
     return {
-      job, timezone, nextRun: next === null ? null : new Date(next), lastRun: latest.get(job.id) ?? null,
-      paused: states.get(job.id)?.paused ?? false, destructive: isDestructive(job),
+      job,
+      timezone,
+      nextRun: next === null ? null : new Date(next),
+      lastRun: latest.get(job.id) ?? null,
+      paused: states.get(job.id)?.paused ?? false,
+      destructive: isDestructive(job),
     };
   });
 }
 
 /** Pauses or resumes a job's schedule; stored, so it holds across restarts and replicas. */
-export async function setJobPaused(deps: ActionDeps & { store: Store }, jobId: string, paused: boolean, actor: string, source: AuditSource, reason?: string): Promise<void> {
+export async function setJobPaused(
+  deps: ActionDeps & { store: Store },
+  jobId: string,
+  paused: boolean,
+  actor: string,
+  source: AuditSource,
+  reason?: string,
+): Promise<void> {
   findJob(deps.config, jobId);
   if (deps.scheduler) {
-    await (paused ? deps.scheduler.pause(jobId, actor, source, reason) : deps.scheduler.resume(jobId, actor, source, reason));
+    await (paused
+      ? deps.scheduler.pause(jobId, actor, source, reason)
+      : deps.scheduler.resume(jobId, actor, source, reason));
     return;
   }
   // A worker-only process: the schedulers pick the change up within seconds.

@@ -45,8 +45,15 @@ export interface Backends {
 /** Opens the store and the queue the configuration asks for: PostgreSQL/PGlite, BullMQ/in-process. */
 export async function openBackends(config: OpscronConfig): Promise<Backends> {
   const store = await openStore({ databaseUrl: config.store.databaseUrl, path: config.store.path });
-  if (!config.queue.redisUrl) return { store, queue: new InlineQueue(config.queue.keepCompleted), locks: new MemoryLocks() };
-  const queue = new BullQueue({ url: config.queue.redisUrl, name: config.queue.name, prefix: config.queue.prefix, lockDurationMs: config.queue.lockDuration, keepCompletedMs: config.queue.keepCompleted });
+  if (!config.queue.redisUrl)
+    return { store, queue: new InlineQueue(config.queue.keepCompleted), locks: new MemoryLocks() };
+  const queue = new BullQueue({
+    url: config.queue.redisUrl,
+    name: config.queue.name,
+    prefix: config.queue.prefix,
+    lockDurationMs: config.queue.lockDuration,
+    keepCompletedMs: config.queue.keepCompleted,
+  });
   return { store, queue, locks: new RedisLocks(config.queue.redisUrl, `${config.queue.prefix}:${config.queue.name}`) };
 }
 
@@ -64,7 +71,10 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
   const { config, logger } = options;
   const role = options.role ?? 'all';
   if (role !== 'all' && (!config.queue.redisUrl || !config.store.databaseUrl)) {
-    throw new OpscronError('OPSCRON_ROLE_NEEDS_SHARED', `--role ${role} needs a shared queue and store: set REDIS_URL and DATABASE_URL (the embedded ones live inside one process, so use --role all)`);
+    throw new OpscronError(
+      'OPSCRON_ROLE_NEEDS_SHARED',
+      `--role ${role} needs a shared queue and store: set REDIS_URL and DATABASE_URL (the embedded ones live inside one process, so use --role all)`,
+    );
   }
   const metrics = options.metrics ?? new Metrics({ defaultMetrics: true });
   const clock = options.clock ?? systemClock;
@@ -73,8 +83,32 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
   // Report emails and incident alerts go out from the processes that run jobs; incidents
   // follow the outcomes those processes see.
   const deliveries = role === 'scheduler' ? null : new DeliveryWorker({ config, store, logger, metrics, clock });
-  const incidents = role === 'scheduler' ? null : new IncidentManager({ config, store, queue, logger, feeds: jobFeeds, clock, onMailQueued: () => deliveries?.kick() });
-  const worker = role === 'scheduler' ? null : new RunWorker({ config, store, queue, locks, logger, metrics, clock, onRunFinished: (row, job) => incidents?.observe(row, job), onMailQueued: () => deliveries?.kick() });
+  const incidents =
+    role === 'scheduler'
+      ? null
+      : new IncidentManager({
+          config,
+          store,
+          queue,
+          logger,
+          feeds: jobFeeds,
+          clock,
+          onMailQueued: () => deliveries?.kick(),
+        });
+  const worker =
+    role === 'scheduler'
+      ? null
+      : new RunWorker({
+          config,
+          store,
+          queue,
+          locks,
+          logger,
+          metrics,
+          clock,
+          onRunFinished: (row, job) => incidents?.observe(row, job),
+          onMailQueued: () => deliveries?.kick(),
+        });
   const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock });
   // Temporary changes (debug-logging) are put back on time by the processes that run jobs.
   const reverter = role === 'scheduler' || !config.kubernetes ? null : new Reverter({ config, store, logger, clock });
@@ -87,9 +121,16 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
     (stopping ??= (async () => {
       // Each part stops even if the one before failed to; what failed is logged.
       const steps: [string, () => Promise<unknown> | undefined][] = [
-        ['retention', () => retention?.stop()], ['scheduler', () => scheduler?.stop()], ['worker', () => worker?.stop(config.scheduler.shutdownGrace)],
-        ['incidents', () => incidents?.stop()], ['reverter', () => reverter?.stop()], ['deliveries', () => deliveries?.stop()],
-        ['http', () => http?.close()], ['queue', () => queue.close()], ['locks', () => locks.close()], ['store', () => store.close()],
+        ['retention', () => retention?.stop()],
+        ['scheduler', () => scheduler?.stop()],
+        ['worker', () => worker?.stop(config.scheduler.shutdownGrace)],
+        ['incidents', () => incidents?.stop()],
+        ['reverter', () => reverter?.stop()],
+        ['deliveries', () => deliveries?.stop()],
+        ['http', () => http?.close()],
+        ['queue', () => queue.close()],
+        ['locks', () => locks.close()],
+        ['store', () => store.close()],
       ];
       for (const [name, step] of steps) {
         try {
@@ -105,10 +146,24 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
     // The port first: a process that cannot serve its API (port taken) must not go on as a
     // headless worker; it fails before any job runs.
     if (options.http !== false) {
-      http = buildServer({ config, store, queue, metrics, scheduler, worker, logger, feeds: jobFeeds, onMailQueued: () => deliveries?.kick() });
+      http = buildServer({
+        config,
+        store,
+        queue,
+        metrics,
+        scheduler,
+        worker,
+        logger,
+        feeds: jobFeeds,
+        onMailQueued: () => deliveries?.kick(),
+      });
       const secured = config.http.tokens.length > 0;
       const host = secured ? (config.http.host ?? '0.0.0.0') : '127.0.0.1';
-      if (!secured) logger.warn({ host }, 'no API token configured (http.tokens or OPSCRON_API_TOKEN): the HTTP server listens on loopback only and /api is open to local callers');
+      if (!secured)
+        logger.warn(
+          { host },
+          'no API token configured (http.tokens or OPSCRON_API_TOKEN): the HTTP server listens on loopback only and /api is open to local callers',
+        );
       address = await http.listen({ port: config.http.port, host });
     }
     await worker?.start();
@@ -116,21 +171,42 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
     reverter?.start();
     scheduler?.on('error', () => {}); // logged by the scheduler; the loop goes on
     await scheduler?.start();
-    retention = role === 'worker' ? null : startLoop({
-      clock, intervalMs: 3_600_000, immediate: false,
-      step: async () => {
-        const n = await store.runs.prune(new Date(clock.now() - config.store.retention));
-        if (n) logger.info({ deleted: n }, 'pruned run history past retention');
-      },
-      onError: (error) => logger.warn({ err: error }, 'could not prune run history'),
-    });
+    retention =
+      role === 'worker'
+        ? null
+        : startLoop({
+            clock,
+            intervalMs: 3_600_000,
+            immediate: false,
+            step: async () => {
+              const n = await store.runs.prune(new Date(clock.now() - config.store.retention));
+              if (n) logger.info({ deleted: n }, 'pruned run history past retention');
+            },
+            onError: (error) => logger.warn({ err: error }, 'could not prune run history'),
+          });
   } catch (error) {
     await stop();
     throw error;
   }
 
-  logger.info({ role, queue: queue.kind, store: store.kind, jobs: config.jobs.length, http: address }, 'opscron started');
-  return { config, store, queue, metrics, scheduler, worker, deliveries, incidents, http, address, feeds: jobFeeds, stop };
+  logger.info(
+    { role, queue: queue.kind, store: store.kind, jobs: config.jobs.length, http: address },
+    'opscron started',
+  );
+  return {
+    config,
+    store,
+    queue,
+    metrics,
+    scheduler,
+    worker,
+    deliveries,
+    incidents,
+    http,
+    address,
+    feeds: jobFeeds,
+    stop,
+  };
 }
 
 /** Gauges and counters read from the store and the queue when /metrics is scraped. */
@@ -149,7 +225,10 @@ function watchBackends(metrics: Metrics, store: Store, queue: RunQueue): void {
   metrics.historyWriteErrors.collect = function collect() {
     this.reset();
     const runs = store.runLog.stats;
-    for (const [log, stats] of [['runs', { retried: runs.writeErrors, repaired: runs.repaired, dropped: runs.dropped }], ['audit', { retried: auditStats.writeErrors, repaired: auditStats.repaired, dropped: auditStats.dropped }]] as const) {
+    for (const [log, stats] of [
+      ['runs', { retried: runs.writeErrors, repaired: runs.repaired, dropped: runs.dropped }],
+      ['audit', { retried: auditStats.writeErrors, repaired: auditStats.repaired, dropped: auditStats.dropped }],
+    ] as const) {
       for (const [outcome, n] of Object.entries(stats)) this.inc({ log, outcome }, n);
     }
   };

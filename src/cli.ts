@@ -16,7 +16,8 @@ const program = new Command('opscron')
   .showHelpAfterError();
 
 const cli = cliContext(program);
-for (const add of [startCommand, runCommand, triggerCommand, recordCommands, reportCommand, restoreCommand]) add(program, cli);
+for (const add of [startCommand, runCommand, triggerCommand, recordCommands, reportCommand, restoreCommand])
+  add(program, cli);
 
 program
   .command('validate')
@@ -24,7 +25,9 @@ program
   .action(async () => {
     const cfg = await cli.config();
     const scheduled = cfg.jobs.filter((j) => j.schedule && j.enabled).length;
-    console.log(`configuration OK: ${cfg.jobs.length} jobs (${scheduled} scheduled), ${cfg.services.length} services, time zone ${cfg.timezone}, queue ${cfg.queue.redisUrl ? 'BullMQ on Redis' : 'embedded'}, store ${cfg.store.databaseUrl ? 'PostgreSQL' : `PGlite in ${cfg.store.path}`}`);
+    console.log(
+      `configuration OK: ${cfg.jobs.length} jobs (${scheduled} scheduled), ${cfg.services.length} services, time zone ${cfg.timezone}, queue ${cfg.queue.redisUrl ? 'BullMQ on Redis' : 'embedded'}, store ${cfg.store.databaseUrl ? 'PostgreSQL' : `PGlite in ${cfg.store.path}`}`,
+    );
   });
 
 // A library failing outside the command's own flow (a connection closing late) is reported

@@ -12,7 +12,11 @@ export const systemClock: Clock = {
 };
 
 /** `20261126T070000Z`: a UTC instant for ids and file names. */
-export const compactUtc = (at: Date): string => at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+export const compactUtc = (at: Date): string =>
+  at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 /** `2026/11/26`: a UTC date as storage path segments. */
 export const utcDatePath = (at: Date): string => at.toISOString().slice(0, 10).replace(/-/g, '/');

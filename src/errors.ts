@@ -79,7 +79,10 @@ export function isUnreachable(error: unknown): boolean {
 export class ConfigError extends OpscronError {
   readonly issues: string[];
   constructor(issues: string[], source: string) {
-    super('OPSCRON_CONFIG_INVALID', `${source}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n  ${issues.join('\n  ')}`);
+    super(
+      'OPSCRON_CONFIG_INVALID',
+      `${source}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n  ${issues.join('\n  ')}`,
+    );
     this.issues = issues;
   }
 }

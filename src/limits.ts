@@ -32,7 +32,8 @@ export function boundsIssue(value: unknown, limits: Limits): { path: (string | n
   while (stack.length) {
     const { value: v, path, depth } = stack.pop()!;
     if (typeof v === 'string') {
-      if (v.length > limits.maxString) return { path, message: `is ${v.length} characters long; at most ${limits.maxString} are allowed` };
+      if (v.length > limits.maxString)
+        return { path, message: `is ${v.length} characters long; at most ${limits.maxString} are allowed` };
       continue;
     }
     if (typeof v === 'number') {
@@ -46,7 +47,8 @@ export function boundsIssue(value: unknown, limits: Limits): { path: (string | n
     nodes += entries.length;
     if (nodes > limits.maxNodes) return { path, message: `holds more than ${limits.maxNodes} values in all` };
     for (const [key, child] of entries) {
-      if (typeof key === 'string' && key.length > limits.maxString) return { path, message: `has a key ${key.length} characters long; at most ${limits.maxString} are allowed` };
+      if (typeof key === 'string' && key.length > limits.maxString)
+        return { path, message: `has a key ${key.length} characters long; at most ${limits.maxString} are allowed` };
       stack.push({ value: child, path: [...path, key], depth: depth + 1 });
     }
   }

@@ -17,7 +17,17 @@ export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
  *   running ──► ok | warning | critical (the job's verdict) | failed | timeout | cancelled | skipped
  *   missed: a slot that never ran (written once, by the scheduler)
  */
-export const RUN_STATUSES = ['running', 'ok', 'warning', 'critical', 'failed', 'timeout', 'missed', 'cancelled', 'skipped'] as const;
+export const RUN_STATUSES = [
+  'running',
+  'ok',
+  'warning',
+  'critical',
+  'failed',
+  'timeout',
+  'missed',
+  'cancelled',
+  'skipped',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const TRIGGERS = ['schedule', 'manual', 'catch-up', 'retry'] as const;
@@ -141,5 +151,4 @@ export function statusOf(findings: readonly Finding[]): OutcomeStatus {
   return status;
 }
 
-/** A run status that ends the run as the job's verdict (not failed, skipped, ...). */
-export const isVerdict = (status: RunStatus): status is OutcomeStatus => status === 'ok' || status === 'warning' || status === 'critical';
+status === 'ok' || status === 'warning' || status === 'critical';

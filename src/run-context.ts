@@ -29,7 +29,15 @@ export class RunContext implements JobContext {
   private childLogger: Logger | undefined;
   private ports: JobPorts | undefined;
 
-  constructor(row: RunRow, job: JobConfig, readonly config: OpscronConfig, private readonly portDeps: PortDeps, private readonly parentLogger: Logger, private readonly clock: Clock, private readonly onProgress?: (runId: string, progress: RunProgress) => void) {
+  constructor(
+    row: RunRow,
+    job: JobConfig,
+    readonly config: OpscronConfig,
+    private readonly portDeps: PortDeps,
+    private readonly parentLogger: Logger,
+    private readonly clock: Clock,
+    private readonly onProgress?: (runId: string, progress: RunProgress) => void,
+  ) {
     this.runId = row.id;
     this.jobId = job.id;
     this.attempt = row.attempt;
@@ -37,7 +45,12 @@ export class RunContext implements JobContext {
 
   /** Made on first use, like the signal and the logger: most runs use none. */
   private get port(): JobPorts {
-    return (this.ports ??= jobPorts(this.portDeps, { runId: this.runId, jobId: this.jobId, now: () => this.now(), progress: (f, note) => this.progress(f, note) }));
+    return (this.ports ??= jobPorts(this.portDeps, {
+      runId: this.runId,
+      jobId: this.jobId,
+      now: () => this.now(),
+      progress: (f, note) => this.progress(f, note),
+    }));
   }
 
   get history(): HistoryPort {

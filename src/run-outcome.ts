@@ -15,7 +15,6 @@ export const OUTCOME_LIMITS = {
   metrics: 200,
 };
 
-
 const cut = (text: unknown, max: number): string => {
   const s = typeof text === 'string' ? text : String(text ?? '');
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
@@ -36,18 +35,37 @@ function boundFinding(f: Finding): Finding {
     } catch {
       bytes = Number.POSITIVE_INFINITY; // a cycle, a BigInt: not storable as it is
     }
-    out.evidence = bytes <= OUTCOME_LIMITS.evidenceBytes ? f.evidence : { truncated: true, note: `evidence of ${Number.isFinite(bytes) ? `${bytes} bytes` : 'a shape JSON cannot hold'} exceeded ${OUTCOME_LIMITS.evidenceBytes} bytes and was not kept` };
+    out.evidence =
+      bytes <= OUTCOME_LIMITS.evidenceBytes
+        ? f.evidence
+        : {
+            truncated: true,
+            note: `evidence of ${Number.isFinite(bytes) ? `${bytes} bytes` : 'a shape JSON cannot hold'} exceeded ${OUTCOME_LIMITS.evidenceBytes} bytes and was not kept`,
+          };
   }
   return out;
 }
 
 /** The outcome within OUTCOME_LIMITS; throws if its status is not a verdict (the run then fails). */
-export function boundOutcome(outcome: JobOutcome): { status: OutcomeStatus; summary: string; findings: Finding[]; metrics: Record<string, number> | null } {
-  if (!OUTCOME_STATUSES.includes(outcome.status)) throw new Error(`the job returned status ${JSON.stringify(outcome.status)}; allowed: ${OUTCOME_STATUSES.join(', ')}`);
+export function boundOutcome(outcome: JobOutcome): {
+  status: OutcomeStatus;
+  summary: string;
+  findings: Finding[];
+  metrics: Record<string, number> | null;
+} {
+  if (!OUTCOME_STATUSES.includes(outcome.status))
+    throw new Error(
+      `the job returned status ${JSON.stringify(outcome.status)}; allowed: ${OUTCOME_STATUSES.join(', ')}`,
+    );
   const all = Array.isArray(outcome.findings) ? outcome.findings : [];
   const findings = all.length ? all.slice(0, OUTCOME_LIMITS.findings).map(boundFinding) : all;
   if (all.length > OUTCOME_LIMITS.findings) {
-    findings.push({ severity: 'info', check: 'opscron.findings-truncated', resource: 'opscron/run', message: `${all.length - OUTCOME_LIMITS.findings} more findings were not kept (at most ${OUTCOME_LIMITS.findings} per run)` });
+    findings.push({
+      severity: 'info',
+      check: 'opscron.findings-truncated',
+      resource: 'opscron/run',
+      message: `${all.length - OUTCOME_LIMITS.findings} more findings were not kept (at most ${OUTCOME_LIMITS.findings} per run)`,
+    });
   }
   let metrics: Record<string, number> | null = null;
   if (outcome.metrics) {

@@ -41,16 +41,28 @@ function historyPort({ store, config, feeds }: PortDeps, run: RunIdentity): Hist
       const errorLogs = feeds.one('errorLogs');
       const [last, logs, jobs, destructive] = await Promise.all([
         backupTypes.length ? store.reportData.lastSuccessOf(backupTypes, now) : [],
-        errorLogs ? store.reportData.metricByDay(period, { types: errorLogs.types, metric: errorLogs.feed }, serviceOfJobs(config)) : [],
+        errorLogs
+          ? store.reportData.metricByDay(
+              period,
+              { types: errorLogs.types, metric: errorLogs.feed },
+              serviceOfJobs(config),
+            )
+          : [],
         store.reportData.jobRunSummary(period),
         store.reportData.destructiveActions(period),
       ]);
       const lastSuccess = new Map(last.map((b) => [b.job, b.at]));
       return {
-        backups: config.jobs.filter((j) => backupTypes.includes(j.type)).map((j) => ({ job: j.id, lastSuccess: lastSuccess.get(j.id) ?? null, targetMs: backupTargetMs })),
-        failingJobs: jobs.filter((j) => j.job !== run.jobId).map((j) => ({ job: j.job, failed: j.failed + j.other, missed: j.missed })),
+        backups: config.jobs
+          .filter((j) => backupTypes.includes(j.type))
+          .map((j) => ({ job: j.id, lastSuccess: lastSuccess.get(j.id) ?? null, targetMs: backupTargetMs })),
+        failingJobs: jobs
+          .filter((j) => j.job !== run.jobId)
+          .map((j) => ({ job: j.job, failed: j.failed + j.other, missed: j.missed })),
         destructive,
-        errorLogs: logs.filter((r) => r.day === null).map((r) => ({ service: r.service, errors: Math.round(r.value ?? 0) })),
+        errorLogs: logs
+          .filter((r) => r.day === null)
+          .map((r) => ({ service: r.service, errors: Math.round(r.value ?? 0) })),
       };
     },
   };
@@ -59,7 +71,10 @@ function historyPort({ store, config, feeds }: PortDeps, run: RunIdentity): Hist
 function reportsPort({ store, config, feeds, onMailQueued }: PortDeps, run: RunIdentity): ReportsPort {
   return {
     async produce(request) {
-      const produced = await produceReport({ store, config, feeds, now: run.now, progress: run.progress }, { ...request, runId: run.runId, origin: 'job' });
+      const produced = await produceReport(
+        { store, config, feeds, now: run.now, progress: run.progress },
+        { ...request, runId: run.runId, origin: 'job' },
+      );
       if (produced.delivery) onMailQueued?.();
       return produced;
     },

@@ -35,15 +35,24 @@ export const runRequestSchema = z.strictObject({
   trigger: z.enum(TRIGGERS).default('manual'),
   requestedBy: z.string().min(1).max(200).default('queue'),
   reason: z.string().max(2000).optional(),
-  scheduledFor: z.iso.datetime({ offset: true }).refine((s) => {
-    const at = Date.parse(s);
-    return at >= SCHEDULED_RANGE.min && at <= SCHEDULED_RANGE.max;
-  }, { error: 'must be a time between 2000 and 9999' }).optional(),
+  scheduledFor: z.iso
+    .datetime({ offset: true })
+    .refine(
+      (s) => {
+        const at = Date.parse(s);
+        return at >= SCHEDULED_RANGE.min && at <= SCHEDULED_RANGE.max;
+      },
+      { error: 'must be a time between 2000 and 9999' },
+    )
+    .optional(),
   attempt: z.number().int().min(1).max(100).default(1),
   /** Who checked and audited it (opscron's CLI, API, incidents, or the worker for a retry); trusted only with a valid grant. */
   source: z.enum(['cli', 'api', 'incident', 'queue']).optional(),
   /** HMAC over the request (see grantFor): opscron checked it and wrote its audit entry. */
-  grant: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
+  grant: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/)
+    .optional(),
 });
 
 export type RunRequest = z.output<typeof runRequestSchema>;
@@ -53,14 +62,23 @@ export type RunRequest = z.output<typeof runRequestSchema>;
  * credentials). Keys that are no param of the type at all are left to validation, which
  * says "unknown key" and lists the real ones.
  */
-export function retargetedParams(definition: Pick<JobDefinition<unknown>, 'overridable' | 'params'>, requested: Record<string, unknown>): string[] {
+export function retargetedParams(
+  definition: Pick<JobDefinition<unknown>, 'overridable' | 'params'>,
+  requested: Record<string, unknown>,
+): string[] {
   const allowed = new Set<string>(definition.overridable);
   const known = (definition.params as { shape?: Record<string, unknown> }).shape;
-  return Object.keys(requested).filter((key) => key !== 'confirm' && !allowed.has(key) && (!known || Object.hasOwn(known, key)));
+  return Object.keys(requested).filter(
+    (key) => key !== 'confirm' && !allowed.has(key) && (!known || Object.hasOwn(known, key)),
+  );
 }
 
 /** The message for overrides a trigger may not make, naming each and what it may tune instead. */
-export function retargetMessage(definition: Pick<JobDefinition<unknown>, 'type' | 'overridable'>, keys: string[], who: string): string {
+export function retargetMessage(
+  definition: Pick<JobDefinition<unknown>, 'type' | 'overridable'>,
+  keys: string[],
+  who: string,
+): string {
   const allowed = definition.overridable.length ? definition.overridable.join(', ') : 'none';
   return `${keys.map((k) => `params.${k}`).join(', ')}: ${who} may not override ${keys.length === 1 ? 'this param' : 'these params'} — it chooses what the run talks to or acts on, so it comes from the configuration (or an admin override, audited); ${definition.type} lets a trigger tune: ${allowed}`;
 }
@@ -70,7 +88,11 @@ export function retargetMessage(definition: Pick<JobDefinition<unknown>, 'type' 
  * against the job type's schema. Destructive types also need `confirm: true`.
  * Throws InvalidRunError naming each bad field.
  */
-export function resolveParams(definition: JobDefinition<unknown>, config: JobConfig, requested: Record<string, unknown>): unknown {
+export function resolveParams(
+  definition: JobDefinition<unknown>,
+  config: JobConfig,
+  requested: Record<string, unknown>,
+): unknown {
   if (!hasKeys(requested)) {
     // Nothing overridden (every scheduled fire): the answer depends on the job alone.
     const cached = unchanged.get(config);
@@ -92,8 +114,12 @@ function resolve(definition: JobDefinition<unknown>, config: JobConfig, requeste
   const { confirm, ...overrides } = requested;
   const merged = { ...config.params, ...overrides };
   const parsed = definition.params.safeParse(merged);
-  if (!parsed.success) throw new InvalidRunError(`bad params: ${formatIssues(definition.params, parsed.error, merged, ['params']).join('; ')}`);
-  if ((destructiveFor(definition, parsed.data) || config.destructive) && confirm !== true) throw new InvalidRunError(`${config.id} is destructive: add confirm: true to the params to run it`);
+  if (!parsed.success)
+    throw new InvalidRunError(
+      `bad params: ${formatIssues(definition.params, parsed.error, merged, ['params']).join('; ')}`,
+    );
+  if ((destructiveFor(definition, parsed.data) || config.destructive) && confirm !== true)
+    throw new InvalidRunError(`${config.id} is destructive: add confirm: true to the params to run it`);
   return parsed.data;
 }
 
@@ -102,7 +128,11 @@ function resolve(definition: JobDefinition<unknown>, config: JobConfig, requeste
  * for some params, params that do not validate count as destructive: the worker refuses
  * them anyway, and they must not slip past the admin check.
  */
-export function isDestructive(definition: JobDefinition<unknown> | undefined, job: JobConfig, overrides: Record<string, unknown> = {}): boolean {
+export function isDestructive(
+  definition: JobDefinition<unknown> | undefined,
+  job: JobConfig,
+  overrides: Record<string, unknown> = {},
+): boolean {
   if (job.destructive) return true;
   if (typeof definition?.destructive !== 'function') return definition?.destructive === true;
   const { confirm: _confirm, ...rest } = overrides;
@@ -142,7 +172,11 @@ export function manualRunId(jobId: string): string {
 }
 
 /** Delay before retry `attempt` (2 = first retry): base·2^(n-2), capped, with jitter in [½, 1]. */
-export function retryDelay(retries: { backoff: number; maxBackoff: number }, nextAttempt: number, random = Math.random): number {
+export function retryDelay(
+  retries: { backoff: number; maxBackoff: number },
+  nextAttempt: number,
+  random = Math.random,
+): number {
   const exponential = Math.min(retries.maxBackoff, retries.backoff * 2 ** Math.max(0, nextAttempt - 2));
   return Math.round(exponential * (0.5 + random() / 2));
 }
@@ -160,12 +194,16 @@ interface GrantSubject {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
 
-const grantText = (s: GrantSubject) => canonicalJson({ q: rootQueueId(s.queueId), j: s.job, p: s.params, r: s.requestedBy, s: s.source });
+const grantText = (s: GrantSubject) =>
+  canonicalJson({ q: rootQueueId(s.queueId), j: s.job, p: s.params, r: s.requestedBy, s: s.source });
 
 /** The grant for a request opscron checked and audited: base64url HMAC-SHA256. */
 export function grantFor(key: Buffer, subject: GrantSubject): string {

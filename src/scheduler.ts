@@ -55,7 +55,12 @@ interface Entry {
 export const slotQueueId = (jobId: string, slot: number) => `${jobId}__${slot}`;
 
 /** The queue data of a fire: what the worker gets for every scheduled run. */
-export const fireData = (trigger: Fire['trigger'], slot: number) => ({ params: {}, trigger, requestedBy: 'scheduler', scheduledFor: new Date(slot).toISOString() });
+export const fireData = (trigger: Fire['trigger'], slot: number) => ({
+  params: {},
+  trigger,
+  requestedBy: 'scheduler',
+  scheduledFor: new Date(slot).toISOString(),
+});
 
 /** Deterministic jitter in [0, jitter): every replica delays the same slot the same way. */
 export function jitterFor(jobId: string, slot: number, jitterMs: number): number {
@@ -80,12 +85,27 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** Failures the loop survived (ticks that threw, schedule state not recorded). */
   errors = 0;
 
-  constructor(private readonly o: { config: OpscronConfig; store: Store; queue: RunQueue; logger: Logger; metrics: Metrics; clock?: Clock }) {
+  constructor(
+    private readonly o: {
+      config: OpscronConfig;
+      store: Store;
+      queue: RunQueue;
+      logger: Logger;
+      metrics: Metrics;
+      clock?: Clock;
+    },
+  ) {
     super();
     this.clock = o.clock ?? systemClock;
     for (const job of o.config.jobs) {
       if (!job.schedule || !job.enabled) continue;
-      this.entries.set(job.id, { job, expr: parseCron(job.schedule), timeZone: job.timezone ?? o.config.timezone, cursor: 0, next: null });
+      this.entries.set(job.id, {
+        job,
+        expr: parseCron(job.schedule),
+        timeZone: job.timezone ?? o.config.timezone,
+        cursor: 0,
+        next: null,
+      });
     }
   }
 
@@ -103,7 +123,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     for (const [id, state] of states) if (state.paused) this.paused.add(id);
     this.pausesLoadedAt = now;
     // A schedule seen for the first time starts from now: nothing before it was ever due.
-    await this.o.store.schedules.advance(fresh, fresh.map(() => new Date(now)));
+    await this.o.store.schedules.advance(
+      fresh,
+      fresh.map(() => new Date(now)),
+    );
     this.running = true;
     this.startedAt = now;
     await this.tick();
@@ -143,12 +166,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     let wake = now + MAX_SLEEP_MS;
     for (const e of this.entries.values()) if (e.next !== null && e.next - LEAD_MS < wake) wake = e.next - LEAD_MS;
     wake = Math.max(wake, this.retryAt); // after a failure nothing is tried before retryAt
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = null;
-      this.ticking = this.tick().finally(() => {
-        this.ticking = null;
-      });
-    }, Math.max(0, wake - now));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = null;
+        this.ticking = this.tick().finally(() => {
+          this.ticking = null;
+        });
+      },
+      Math.max(0, wake - now),
+    );
   }
 
   private async tick(): Promise<void> {
@@ -159,7 +185,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (now < this.retryAt) return;
       // Woken up to LEAD_MS early: prepare the slot's fires now, enqueue them at the slot.
       let at = now;
-      for (const e of this.entries.values()) if (e.next !== null && e.next > now && e.next - now <= LEAD_MS && (at === now || e.next < at)) at = e.next;
+      for (const e of this.entries.values())
+        if (e.next !== null && e.next > now && e.next - now <= LEAD_MS && (at === now || e.next < at)) at = e.next;
       await this.fireDue(at);
     } catch (error) {
       // First the pause before the next try (the loop must never spin), then the telling.
@@ -224,13 +251,20 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
       const lag = now - newest;
       // Slots from before this process started were missed while it was down: catch-ups.
-      const trigger = newest > this.startedAt && lag <= ON_TIME_MS ? 'schedule' : lag <= entry.job.catchUp.deadline ? 'catch-up' : null;
+      const trigger =
+        newest > this.startedAt && lag <= ON_TIME_MS
+          ? 'schedule'
+          : lag <= entry.job.catchUp.deadline
+            ? 'catch-up'
+            : null;
       const older = trigger ? due.slots.slice(0, -1) : due.slots;
       if (trigger) {
         const queueId = slotQueueId(entry.job.id, newest);
         fires.push({ jobId: entry.job.id, slot: newest, trigger, queueId, lagMs: lag });
         items.push({
-          id: queueId, name: entry.job.id, delayMs: jitterFor(entry.job.id, newest, entry.job.jitter),
+          id: queueId,
+          name: entry.job.id,
+          delayMs: jitterFor(entry.job.id, newest, entry.job.jitter),
           data: fireData(trigger, newest),
         });
       }
@@ -238,7 +272,17 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         // Slots past the record cap are still counted and named in the last row's summary.
         const truncated = due.truncated ? 1 : 0;
         missedByJob.set(entry.job.id, { slots: older, truncated });
-        older.forEach((slot, i) => missed.push(missedRow(entry.job, slot, i === older.length - 1 && truncated ? ` (and more after ${new Date(slot).toISOString()}: the record cap of ${limit - 1} per schedule was reached)` : '')));
+        older.forEach((slot, i) =>
+          missed.push(
+            missedRow(
+              entry.job,
+              slot,
+              i === older.length - 1 && truncated
+                ? ` (and more after ${new Date(slot).toISOString()}: the record cap of ${limit - 1} per schedule was reached)`
+                : '',
+            ),
+          ),
+        );
       }
     }
     if (!handled.length) return;
@@ -270,10 +314,16 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         const fresh = m.slots.filter((s) => inserted.has(slotQueueId(jobId, s)));
         if (!fresh.length) continue;
         this.o.metrics.missedSlots.inc({ job: jobId }, fresh.length);
-        this.o.logger.warn({ job: jobId, missed: fresh.length, first: new Date(fresh[0]!).toISOString() }, 'schedule slots missed');
+        this.o.logger.warn(
+          { job: jobId, missed: fresh.length, first: new Date(fresh[0]!).toISOString() },
+          'schedule slots missed',
+        );
         this.emit('missed', jobId, fresh, m.truncated);
       }
-      await this.o.store.schedules.advance(handled.map((h) => h.entry.job.id), handled.map((h) => new Date(h.slot)));
+      await this.o.store.schedules.advance(
+        handled.map((h) => h.entry.job.id),
+        handled.map((h) => new Date(h.slot)),
+      );
     } catch (error) {
       // The fires are queued; the cursor in memory moved on. A restart before the store is
       // back may re-fire these slots, which the queue ids turn into no-ops.
@@ -285,9 +335,24 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 function missedRow(job: JobConfig, slot: number, note: string): RunRow {
   const at = new Date(slot);
   return {
-    id: slotQueueId(job.id, slot), queueId: null, jobId: job.id, jobType: job.type, trigger: 'schedule', scheduledFor: at,
-    createdAt: at, startedAt: null, finishedAt: null, attempt: 1, status: 'missed',
+    id: slotQueueId(job.id, slot),
+    queueId: null,
+    jobId: job.id,
+    jobType: job.type,
+    trigger: 'schedule',
+    scheduledFor: at,
+    createdAt: at,
+    startedAt: null,
+    finishedAt: null,
+    attempt: 1,
+    status: 'missed',
     summary: `slot ${at.toISOString()} missed: opscron was down or could not enqueue, and it is older than the catch-up deadline or a newer slot ran instead${note}`,
-    findings: [], metrics: null, error: null, params: null, requestedBy: 'scheduler', reason: null, worker: null,
+    findings: [],
+    metrics: null,
+    error: null,
+    params: null,
+    requestedBy: 'scheduler',
+    reason: null,
+    worker: null,
   };
 }

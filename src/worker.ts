@@ -26,7 +26,18 @@ import { redact, redactValue } from './observability/redact.js';
 import type { RunLocks } from './queue/locks.js';
 import type { Consumer, QueuedJob, RunQueue } from './queue/types.js';
 import { boundOutcome } from './run-outcome.js';
-import { grantFor, grantValid, hasKeys, resolveParams as resolveRequestParams, retargetedParams, retargetMessage, retryDelay, retryQueueId, runRequestSchema, type RunRequest } from './run-request.js';
+import {
+  grantFor,
+  grantValid,
+  hasKeys,
+  resolveParams as resolveRequestParams,
+  retargetedParams,
+  retargetMessage,
+  retryDelay,
+  retryQueueId,
+  runRequestSchema,
+  type RunRequest,
+} from './run-request.js';
 import type { Store } from './store/index.js';
 import type { RunRow, RunStatus } from './model.js';
 import { RunContext, type RunProgress } from './run-context.js';
@@ -91,9 +102,12 @@ export class RunWorker {
 
   constructor(private readonly o: WorkerOptions) {
     o.store.runLog.onError = (error, context) => {
-      const message = context.action === 'retry' ? 'could not write run history; keeping the rows and retrying'
-        : context.action === 'repaired' ? 'PostgreSQL refused part of a run row; it was written with that field replaced'
-          : 'PostgreSQL refused a run row even repaired; it was dropped';
+      const message =
+        context.action === 'retry'
+          ? 'could not write run history; keeping the rows and retrying'
+          : context.action === 'repaired'
+            ? 'PostgreSQL refused part of a run row; it was written with that field replaced'
+            : 'PostgreSQL refused a run row even repaired; it was dropped';
       o.logger.error({ err: error, rows: context.rows, run: context.id }, message);
     };
     this.clock = o.clock ?? systemClock;
@@ -104,7 +118,8 @@ export class RunWorker {
     this.lockTtl = Math.max(5_000, o.config.queue.lockDuration);
     this.leaseMs = Math.max(10_000, 2 * o.config.queue.lockDuration);
     o.locks.onCancel((jobId) => {
-      for (const { ctx } of this.active.values()) if (ctx.jobId === jobId) ctx.abort(new RunCancelledError('replaced by a newer run (concurrency: replace)'));
+      for (const { ctx } of this.active.values())
+        if (ctx.jobId === jobId) ctx.abort(new RunCancelledError('replaced by a newer run (concurrency: replace)'));
     });
   }
 
@@ -122,8 +137,17 @@ export class RunWorker {
         // Nobody else can use an embedded store: at start, any other worker in it is gone.
         const sole = first && this.o.store.exclusive;
         first = false;
-        const closed = await this.o.store.workers.closeOrphanedRuns(this.name, new Date(sole ? now : now - this.leaseMs), new Date(now), sole ? 'opscron stopped while this run was in progress' : undefined);
-        if (closed.length) this.o.logger.warn({ runs: closed.map((r) => r.id), workers: [...new Set(closed.map((r) => r.worker))] }, 'closed runs whose worker stopped mid-run');
+        const closed = await this.o.store.workers.closeOrphanedRuns(
+          this.name,
+          new Date(sole ? now : now - this.leaseMs),
+          new Date(now),
+          sole ? 'opscron stopped while this run was in progress' : undefined,
+        );
+        if (closed.length)
+          this.o.logger.warn(
+            { runs: closed.map((r) => r.id), workers: [...new Set(closed.map((r) => r.worker))] },
+            'closed runs whose worker stopped mid-run',
+          );
       },
       onError: (error) => this.o.logger.warn({ err: error }, 'worker heartbeat failed; trying again'),
     });
@@ -149,7 +173,9 @@ export class RunWorker {
     this.heartbeat = null;
     await this.o.store.runLog.drain();
     // Stopped cleanly: nothing of ours is running, so nobody needs to wait for our lease.
-    await this.o.store.workers.forget(this.name).catch((error: unknown) => this.o.logger.warn({ err: error }, 'could not remove this worker\'s heartbeat'));
+    await this.o.store.workers
+      .forget(this.name)
+      .catch((error: unknown) => this.o.logger.warn({ err: error }, "could not remove this worker's heartbeat"));
   }
 
   /** Runs one queue job to its end and returns the final row of this attempt. Never throws. */
@@ -157,10 +183,25 @@ export class RunWorker {
     const runId = job.deliveries > 1 ? `${job.queueId}.${job.deliveries}` : job.queueId;
     const config = this.jobs.get(job.name);
     const row: RunRow = {
-      id: runId, queueId: job.queueId, jobId: job.name, jobType: config?.type ?? 'unknown', trigger: 'manual',
-      scheduledFor: null, createdAt: new Date(this.clock.now()), startedAt: null, finishedAt: null, attempt: job.deliveries,
-      status: 'running', summary: null, findings: [], metrics: null, error: null, params: null,
-      requestedBy: null, reason: null, worker: this.name,
+      id: runId,
+      queueId: job.queueId,
+      jobId: job.name,
+      jobType: config?.type ?? 'unknown',
+      trigger: 'manual',
+      scheduledFor: null,
+      createdAt: new Date(this.clock.now()),
+      startedAt: null,
+      finishedAt: null,
+      attempt: job.deliveries,
+      status: 'running',
+      summary: null,
+      findings: [],
+      metrics: null,
+      error: null,
+      params: null,
+      requestedBy: null,
+      reason: null,
+      worker: this.name,
     };
     try {
       if (!config) {
@@ -170,7 +211,10 @@ export class RunWorker {
       const definition = jobTypes.get(config.type);
       if (!definition) throw new InvalidRunError(`job type "${config.type}" is not known to this opscron`);
       const parsed = runRequestSchema.safeParse(job.data ?? {});
-      if (!parsed.success) throw new InvalidRunError(`bad queue data: ${formatIssues(runRequestSchema, parsed.error, job.data, ['data']).join('; ')}`);
+      if (!parsed.success)
+        throw new InvalidRunError(
+          `bad queue data: ${formatIssues(runRequestSchema, parsed.error, job.data, ['data']).join('; ')}`,
+        );
       const request = parsed.data;
       row.trigger = request.attempt > 1 ? 'retry' : request.trigger;
       row.scheduledFor = request.scheduledFor ? new Date(request.scheduledFor) : null;
@@ -178,7 +222,9 @@ export class RunWorker {
       row.requestedBy = redact(request.requestedBy);
       row.reason = request.reason ? redact(request.reason) : null;
       row.params = redactValue(request.params);
-      const granted = request.grant !== undefined && grantValid(this.o.store.grantKey, this.subject(job.queueId, config, request), request.grant);
+      const granted =
+        request.grant !== undefined &&
+        grantValid(this.o.store.grantKey, this.subject(job.queueId, config, request), request.grant);
       if (!granted) this.checkUngranted(definition, request);
       return await this.execute(job, config, definition, request, granted, row);
     } catch (error) {
@@ -187,7 +233,13 @@ export class RunWorker {
   }
 
   private subject(queueId: string, config: JobConfig, request: RunRequest) {
-    return { queueId, job: config.id, params: request.params, requestedBy: request.requestedBy, source: request.source ?? 'queue' };
+    return {
+      queueId,
+      job: config.id,
+      params: request.params,
+      requestedBy: request.requestedBy,
+      source: request.source ?? 'queue',
+    };
   }
 
   /**
@@ -197,13 +249,22 @@ export class RunWorker {
    */
   private checkUngranted(definition: JobDefinition<unknown>, request: RunRequest): void {
     if ((request.trigger === 'schedule' || request.trigger === 'catch-up') && hasKeys(request.params)) {
-      throw new InvalidRunError(`data.params: a ${request.trigger} fire runs the job as configured and carries no params; send trigger "manual" to tune a run`);
+      throw new InvalidRunError(
+        `data.params: a ${request.trigger} fire runs the job as configured and carries no params; send trigger "manual" to tune a run`,
+      );
     }
     const retargeted = retargetedParams(definition, request.params);
     if (retargeted.length) throw new InvalidRunError(retargetMessage(definition, retargeted, 'a queue producer'));
   }
 
-  private async execute(job: QueuedJob, config: JobConfig, definition: JobDefinition<unknown>, request: RunRequest, granted: boolean, row: RunRow): Promise<RunRow> {
+  private async execute(
+    job: QueuedJob,
+    config: JobConfig,
+    definition: JobDefinition<unknown>,
+    request: RunRequest,
+    granted: boolean,
+    row: RunRow,
+  ): Promise<RunRow> {
     const params = resolveRequestParams(definition, config, request.params);
     if (!granted && request.trigger !== 'schedule' && request.trigger !== 'catch-up' && job.deliveries === 1) {
       await this.auditProducerRun(config, definition, request, params);
@@ -219,13 +280,30 @@ export class RunWorker {
       return this.finish(row, 'skipped', null);
     }
 
-    const ctx = new RunContext(row, config, this.o.config, { store: this.o.store, config: this.o.config, feeds: jobFeeds, onMailQueued: this.o.onMailQueued }, this.o.logger, this.clock, this.o.onProgress);
-    const renew = config.concurrency === 'allow' ? null : setInterval(() => void this.o.locks.renew(config.id, owner, this.lockTtl).catch(() => {}), this.lockTtl / 3);
+    const ctx = new RunContext(
+      row,
+      config,
+      this.o.config,
+      { store: this.o.store, config: this.o.config, feeds: jobFeeds, onMailQueued: this.o.onMailQueued },
+      this.o.logger,
+      this.clock,
+      this.o.onProgress,
+    );
+    const renew =
+      config.concurrency === 'allow'
+        ? null
+        : setInterval(() => void this.o.locks.renew(config.id, owner, this.lockTtl).catch(() => {}), this.lockTtl / 3);
     row.startedAt = new Date(this.clock.now());
     // Most runs end within milliseconds and get their row written once, at the end; one
     // still going after START_ROW_DELAY_MS is written as running (see watch).
     const now = performance.now();
-    this.active.set(row.id, { ctx, row, timeoutMs: config.timeout, rowDueAt: config.timeout <= START_ROW_DELAY_MS ? Infinity : now + START_ROW_DELAY_MS, deadline: now + config.timeout });
+    this.active.set(row.id, {
+      ctx,
+      row,
+      timeoutMs: config.timeout,
+      rowDueAt: config.timeout <= START_ROW_DELAY_MS ? Infinity : now + START_ROW_DELAY_MS,
+      deadline: now + config.timeout,
+    });
     this.watch();
     this.o.logger.info({ run: row.id, job: config.id, trigger: row.trigger, attempt: row.attempt }, 'run started');
 
@@ -252,7 +330,8 @@ export class RunWorker {
       row.metrics = bounded.metrics;
       return this.finish(row, bounded.status, null);
     }
-    const status: RunStatus = failure instanceof RunTimeoutError ? 'timeout' : failure instanceof RunCancelledError ? 'cancelled' : 'failed';
+    const status: RunStatus =
+      failure instanceof RunTimeoutError ? 'timeout' : failure instanceof RunCancelledError ? 'cancelled' : 'failed';
     const final = await this.finish(row, status, failure);
     await this.maybeRetry(job, config, request, granted, row, failure);
     return final;
@@ -264,12 +343,28 @@ export class RunWorker {
    * it is on the record, and not at all if it cannot be recorded; any other run's entry is
    * written beside it, as its history row is.
    */
-  private async auditProducerRun(config: JobConfig, definition: JobDefinition<unknown>, request: RunRequest, params: unknown): Promise<void> {
+  private async auditProducerRun(
+    config: JobConfig,
+    definition: JobDefinition<unknown>,
+    request: RunRequest,
+    params: unknown,
+  ): Promise<void> {
     const destructive = destructiveFor(definition, params) || config.destructive;
-    const entry = { actor: request.requestedBy, source: 'queue' as const, action: destructive ? 'trigger-destructive' : 'trigger', jobId: config.id, params: request.params, reason: request.reason };
+    const entry = {
+      actor: request.requestedBy,
+      source: 'queue' as const,
+      action: destructive ? 'trigger-destructive' : 'trigger',
+      jobId: config.id,
+      params: request.params,
+      reason: request.reason,
+    };
     if (destructive) {
       await this.o.store.audit.write(entry).catch((e: unknown) => {
-        throw new OpscronError('OPSCRON_AUDIT_UNWRITTEN', `not started: the audit entry of this destructive run could not be written (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+        throw new OpscronError(
+          'OPSCRON_AUDIT_UNWRITTEN',
+          `not started: the audit entry of this destructive run could not be written (${e instanceof Error ? e.message : String(e)})`,
+          { cause: e },
+        );
       });
       return;
     }
@@ -277,7 +372,9 @@ export class RunWorker {
     const kept = this.o.store.audit.write(entry, { retain: true });
     if (kept !== this.auditWatched) {
       this.auditWatched = kept;
-      kept.catch((e) => this.o.logger.error({ err: e }, 'could not write the audit entries of runs before the store closed'));
+      kept.catch((e) =>
+        this.o.logger.error({ err: e }, 'could not write the audit entries of runs before the store closed'),
+      );
     }
   }
 
@@ -299,7 +396,9 @@ export class RunWorker {
           run.ctx.abort(new RunTimeoutError(run.timeoutMs));
         } else if (now >= run.rowDueAt) {
           run.rowDueAt = Infinity;
-          void this.o.store.runLog.write(run.row).catch((e) => this.o.logger.warn({ err: e, run: run.row.id }, 'could not record run start'));
+          void this.o.store.runLog
+            .write(run.row)
+            .catch((e) => this.o.logger.warn({ err: e, run: run.row.id }, 'could not record run start'));
         }
       }
     }, WATCH_MS);
@@ -326,9 +425,15 @@ export class RunWorker {
       const seen = prior.find((r) => r.id === id);
       if (seen && seen.status !== 'running') continue;
       lost.push({
-        ...row, ...(seen ?? {}), id, attempt: row.attempt - (job.deliveries - d), status: 'failed', finishedAt: new Date(this.clock.now()),
+        ...row,
+        ...(seen ?? {}),
+        id,
+        attempt: row.attempt - (job.deliveries - d),
+        status: 'failed',
+        finishedAt: new Date(this.clock.now()),
         error: `worker ${seen?.worker ?? '(unknown)'} stopped mid-run (no lock renewal); taken up again by ${this.name}`,
-        summary: 'worker lost mid-run', createdAt: seen?.createdAt ?? row.createdAt,
+        summary: 'worker lost mid-run',
+        createdAt: seen?.createdAt ?? row.createdAt,
       });
     }
     await Promise.all(lost.map((r) => this.o.store.runLog.write(r)));
@@ -343,9 +448,19 @@ export class RunWorker {
     row.summary = redact(row.summary);
     row.findings = redactValue(row.findings);
     const level = status === 'failed' || status === 'timeout' ? 'warn' : 'info';
-    this.o.logger[level]({ run: row.id, job: row.jobId, status, error: row.error ?? undefined }, `run ${status}: ${row.summary}`);
+    this.o.logger[level](
+      { run: row.id, job: row.jobId, status, error: row.error ?? undefined },
+      `run ${status}: ${row.summary}`,
+    );
     const finishedAt = row.finishedAt.getTime();
-    this.o.metrics.recordRun(row.jobId, row.jobType, status, row.trigger, row.startedAt ? (finishedAt - row.startedAt.getTime()) / 1000 : null, finishedAt);
+    this.o.metrics.recordRun(
+      row.jobId,
+      row.jobType,
+      status,
+      row.trigger,
+      row.startedAt ? (finishedAt - row.startedAt.getTime()) / 1000 : null,
+      finishedAt,
+    );
     // Written behind: the run is over whether or not its row is in yet. Past a backlog
     // (the database is slow or down) the worker waits, so memory stays bounded. Nothing is
     // chained on `written` otherwise (the batch's promise, handled once): a reaction per run
@@ -353,11 +468,22 @@ export class RunWorker {
     // scavenges instead of 0.9, each promoting 1.3 MB.
     const written = this.o.store.runLog.write(row); // final: nothing changes it after this
     this.o.onRunFinished?.(row, this.jobs.get(row.jobId));
-    if (this.o.store.runLog.backlog > MAX_BACKLOG) return written.then(() => row, () => row);
+    if (this.o.store.runLog.backlog > MAX_BACKLOG)
+      return written.then(
+        () => row,
+        () => row,
+      );
     return row;
   }
 
-  private async maybeRetry(job: QueuedJob, config: JobConfig, request: RunRequest, granted: boolean, row: RunRow, failure: unknown): Promise<void> {
+  private async maybeRetry(
+    job: QueuedJob,
+    config: JobConfig,
+    request: RunRequest,
+    granted: boolean,
+    row: RunRow,
+    failure: unknown,
+  ): Promise<void> {
     // The error catalogue decides: bad input, a wrong key, a 403 never get better by retrying.
     const retryable = row.status === 'timeout' || (row.status === 'failed' && isRetryable(failure));
     if (!retryable || this.o.retries === false || row.attempt >= config.retries.attempts) return;
@@ -367,7 +493,18 @@ export class RunWorker {
     // Checked and audited by now: the retry carries a grant, so it is not audited again. A
     // source the request could not prove is not passed on.
     const source = granted ? (request.source ?? 'queue') : 'queue';
-    const data = { ...request, attempt: next, source, grant: grantFor(this.o.store.grantKey, { queueId: id, job: config.id, params: request.params, requestedBy: request.requestedBy, source }) };
+    const data = {
+      ...request,
+      attempt: next,
+      source,
+      grant: grantFor(this.o.store.grantKey, {
+        queueId: id,
+        job: config.id,
+        params: request.params,
+        requestedBy: request.requestedBy,
+        source,
+      }),
+    };
     try {
       await this.o.queue.enqueue([{ id, name: config.id, data, delayMs }]);
       this.o.logger.info({ run: row.id, job: config.id, next: id, delayMs }, 'retry scheduled');

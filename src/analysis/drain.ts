@@ -23,9 +23,17 @@ export interface DrainOptions {
 }
 
 /** An ISO-8601 timestamp, or a syslog header (`Dec 10 06:55:46 host proc[123]:`), with what usually follows (a level). */
-export const DEFAULT_HEADER = /^(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s+|[A-Z][a-z]{2}\s+\d{1,2}\s+\d\d:\d\d:\d\d\s+\S+\s+[^\s:]+:\s+)/;
+export const DEFAULT_HEADER =
+  /^(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s+|[A-Z][a-z]{2}\s+\d{1,2}\s+\d\d:\d\d:\d\d\s+\S+\s+[^\s:]+:\s+)/;
 
-export const drainDefaults: DrainOptions = { similarity: 0.4, depth: 4, maxChildren: 100, maxTemplates: 10_000, mask: true, header: DEFAULT_HEADER };
+export const drainDefaults: DrainOptions = {
+  similarity: 0.4,
+  depth: 4,
+  maxChildren: 100,
+  maxTemplates: 10_000,
+  mask: true,
+  header: DEFAULT_HEADER,
+};
 
 export interface Template {
   id: number;
@@ -115,7 +123,7 @@ export class Drain {
         bestParams = params;
       }
     }
-    if (best && (bestScore >= this.o.similarity || (best.tokens.length === 0))) {
+    if (best && (bestScore >= this.o.similarity || best.tokens.length === 0)) {
       const tt = best.tokens;
       for (let i = 0; i < tt.length; i++) if (tt[i] !== WILD && tt[i] !== tokens[i]) tt[i] = WILD;
       best.count++;
@@ -125,7 +133,12 @@ export class Drain {
       this.overflow++;
       return null;
     }
-    const created: Template = { id: this.templates.length + 1, tokens, count: 1, example: line.length > 500 ? `${line.slice(0, 500)}…` : line };
+    const created: Template = {
+      id: this.templates.length + 1,
+      tokens,
+      count: 1,
+      example: line.length > 500 ? `${line.slice(0, 500)}…` : line,
+    };
     this.templates.push(created);
     leaf.templates.push(created);
     return created;

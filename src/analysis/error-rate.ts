@@ -24,7 +24,11 @@ export interface CounterSpec {
 const key = (s: Sample) => JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 /** Increase of each series of `spec.metric` between two scrapes, with counter resets handled. */
-export function increases(before: readonly Sample[], after: readonly Sample[], metric: string): { sample: Sample; increase: number }[] {
+export function increases(
+  before: readonly Sample[],
+  after: readonly Sample[],
+  metric: string,
+): { sample: Sample; increase: number }[] {
   const previous = new Map(before.filter((s) => s.name === metric).map((s) => [key(s), s.value]));
   return after
     .filter((s) => s.name === metric)
@@ -34,7 +38,12 @@ export function increases(before: readonly Sample[], after: readonly Sample[], m
     });
 }
 
-export function errorRate(before: readonly Sample[], after: readonly Sample[], spec: CounterSpec, minRequests: number): ErrorRate {
+export function errorRate(
+  before: readonly Sample[],
+  after: readonly Sample[],
+  spec: CounterSpec,
+  minRequests: number,
+): ErrorRate {
   let requests = 0;
   let errors = 0;
   for (const { sample, increase } of increases(before, after, spec.metric)) {
@@ -68,7 +77,11 @@ export const DEFAULT_BURN_RULES: readonly BurnWindowRule[] = [
  * long and its short window burn faster than its factor (the short one says it is still
  * happening). A window without data never fires.
  */
-export function burnAlerts(ratios: Readonly<Record<string, number | null>>, sloTarget: number, rules: readonly BurnWindowRule[] = DEFAULT_BURN_RULES): (BurnWindowRule & { longBurn: number; shortBurn: number })[] {
+export function burnAlerts(
+  ratios: Readonly<Record<string, number | null>>,
+  sloTarget: number,
+  rules: readonly BurnWindowRule[] = DEFAULT_BURN_RULES,
+): (BurnWindowRule & { longBurn: number; shortBurn: number })[] {
   const fired = [];
   for (const rule of rules) {
     const long = ratios[rule.long];

@@ -17,7 +17,8 @@ const MAX_PATTERN = 1000;
 
 /** Compiles `source` for linear-time matching; throws with RE2's reason if it cannot. */
 export function linearPattern(source: string, options: { ignoreCase?: boolean } = {}): Pattern {
-  if (source.length > MAX_PATTERN) throw new Error(`is ${source.length} characters long; at most ${MAX_PATTERN} are allowed`);
+  if (source.length > MAX_PATTERN)
+    throw new Error(`is ${source.length} characters long; at most ${MAX_PATTERN} are allowed`);
   const re = RE2JS.compile(source, options.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
   return { source, test: (text: string) => re.matcher(text).find() };
 }

@@ -15,5 +15,11 @@ export interface LatencySummary {
 }
 
 export function summarize(values: readonly number[]): LatencySummary {
-  return { p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99), max: values.length ? Math.max(...values) : NaN, count: values.length };
+  return {
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    p99: percentile(values, 99),
+    max: values.length ? Math.max(...values) : NaN,
+    count: values.length,
+  };
 }

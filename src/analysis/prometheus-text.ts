@@ -22,9 +22,12 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
 
 function parseValue(text: string): number | null {
   switch (text) {
-    case '+Inf': return Infinity;
-    case '-Inf': return -Infinity;
-    case 'NaN': return NaN;
+    case '+Inf':
+      return Infinity;
+    case '-Inf':
+      return -Infinity;
+    case 'NaN':
+      return NaN;
   }
   return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : null;
 }
@@ -83,7 +86,8 @@ export function parseExposition(text: string): Exposition {
     const [valueText, timestamp, ...extra] = rest.trim().split(/\s+/);
     const value = valueText === undefined ? null : parseValue(valueText);
     if (value === null) return void errors.push(`line ${index + 1}: ${name} has no numeric value`);
-    if (extra.length || (timestamp !== undefined && !/^-?\d+$/.test(timestamp))) return void errors.push(`line ${index + 1}: unexpected text after the value of ${name}`);
+    if (extra.length || (timestamp !== undefined && !/^-?\d+$/.test(timestamp)))
+      return void errors.push(`line ${index + 1}: unexpected text after the value of ${name}`);
     samples.push({ name, labels, value });
   });
   return { samples, types, errors };

@@ -9,7 +9,12 @@ import { formatBytes, formatCpu, parseQuantity } from './quantity.js';
 /** The parts of a v1 Pod this reads. */
 export interface PodLike {
   metadata?: { name?: string; namespace?: string };
-  spec?: { containers?: Array<{ name: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }> };
+  spec?: {
+    containers?: Array<{
+      name: string;
+      resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+    }>;
+  };
   status?: {
     phase?: string;
     containerStatuses?: Array<{
@@ -52,11 +57,17 @@ export interface ResourceAnalysis {
 
 const pct = (v: number) => `${Math.round(v * 1000) / 10} %`;
 
-export function analyzeResources(namespace: string, pods: PodLike[], podMetrics: PodMetricsLike[], t: ResourceThresholds): ResourceAnalysis {
+export function analyzeResources(
+  namespace: string,
+  pods: PodLike[],
+  podMetrics: PodMetricsLike[],
+  t: ResourceThresholds,
+): ResourceAnalysis {
   const findings: Finding[] = [];
   const containers: ContainerUsage[] = [];
   const usageOf = new Map<string, Record<string, string>>();
-  for (const m of podMetrics) for (const c of m.containers ?? []) usageOf.set(`${m.metadata?.name}/${c.name}`, c.usage ?? {});
+  for (const m of podMetrics)
+    for (const c of m.containers ?? []) usageOf.set(`${m.metadata?.name}/${c.name}`, c.usage ?? {});
   let maxCpu = 0;
   let maxMemory = 0;
   let restarts = 0;
@@ -70,15 +81,25 @@ export function analyzeResources(namespace: string, pods: PodLike[], podMetrics:
       const usage = usageOf.get(`${name}/${c.name}`);
       if (!usage) withoutMetrics++;
       const row: ContainerUsage = {
-        pod: name, container: c.name,
-        cpu: parseQuantity(usage?.cpu), memory: parseQuantity(usage?.memory),
-        cpuLimit: parseQuantity(c.resources?.limits?.cpu), memoryLimit: parseQuantity(c.resources?.limits?.memory),
-        cpuRequest: parseQuantity(c.resources?.requests?.cpu), memoryRequest: parseQuantity(c.resources?.requests?.memory),
+        pod: name,
+        container: c.name,
+        cpu: parseQuantity(usage?.cpu),
+        memory: parseQuantity(usage?.memory),
+        cpuLimit: parseQuantity(c.resources?.limits?.cpu),
+        memoryLimit: parseQuantity(c.resources?.limits?.memory),
+        cpuRequest: parseQuantity(c.resources?.requests?.cpu),
+        memoryRequest: parseQuantity(c.resources?.requests?.memory),
       };
       containers.push(row);
       const missing = [row.cpuLimit === null && 'cpu', row.memoryLimit === null && 'memory'].filter(Boolean);
       if (missing.length) {
-        findings.push({ severity: 'warning', check: 'resources.no-limits', resource, message: `container ${c.name} has no ${missing.join(' or ')} limit`, remedy: `Set resources.limits.${missing.join(' and ')} on ${c.name} (the runbook's policy: limits 2 CPU / 4Gi) so one pod cannot starve its node.` });
+        findings.push({
+          severity: 'warning',
+          check: 'resources.no-limits',
+          resource,
+          message: `container ${c.name} has no ${missing.join(' or ')} limit`,
+          remedy: `Set resources.limits.${missing.join(' and ')} on ${c.name} (the runbook's policy: limits 2 CPU / 4Gi) so one pod cannot starve its node.`,
+        });
       }
       for (const [kind, used, limit, request, fmt] of [
         ['cpu', row.cpu, row.cpuLimit, row.cpuRequest, formatCpu],
@@ -89,19 +110,29 @@ export function analyzeResources(namespace: string, pods: PodLike[], podMetrics:
           const share = used / limit;
           if (kind === 'cpu') maxCpu = Math.max(maxCpu, share);
           else maxMemory = Math.max(maxMemory, share);
-          const severity = share >= t.criticalPercent / 100 ? 'critical' : share >= t.warnPercent / 100 ? 'warning' : null;
+          const severity =
+            share >= t.criticalPercent / 100 ? 'critical' : share >= t.warnPercent / 100 ? 'warning' : null;
           if (severity) {
             findings.push({
-              severity, check: `resources.${kind}-limit`, resource,
+              severity,
+              check: `resources.${kind}-limit`,
+              resource,
               message: `${c.name} uses ${fmt(used)} of its ${fmt(limit)} ${kind} limit (${pct(share)})`,
               evidence: { used, limit, request, share },
-              remedy: kind === 'memory'
-                ? `Near the memory limit the kernel OOM-kills ${c.name}: raise resources.limits.memory or find the leak (heap profile).`
-                : `At its CPU limit ${c.name} is throttled: raise resources.limits.cpu, or scale out (HPA) to spread the load.`,
+              remedy:
+                kind === 'memory'
+                  ? `Near the memory limit the kernel OOM-kills ${c.name}: raise resources.limits.memory or find the leak (heap profile).`
+                  : `At its CPU limit ${c.name} is throttled: raise resources.limits.cpu, or scale out (HPA) to spread the load.`,
             });
           }
         } else if (request && used > request * 1.5) {
-          findings.push({ severity: 'info', check: `resources.${kind}-over-request`, resource, message: `${c.name} uses ${fmt(used)} ${kind}, ${pct(used / request)} of its request, with no limit`, evidence: { used, request } });
+          findings.push({
+            severity: 'info',
+            check: `resources.${kind}-over-request`,
+            resource,
+            message: `${c.name} uses ${fmt(used)} ${kind}, ${pct(used / request)} of its request, with no limit`,
+            evidence: { used, request },
+          });
         }
       }
     }
@@ -110,16 +141,50 @@ export function analyzeResources(namespace: string, pods: PodLike[], podMetrics:
       const waiting = s.state?.waiting?.reason;
       const terminated = s.lastState?.terminated?.reason;
       if (waiting === 'CrashLoopBackOff') {
-        findings.push({ severity: 'critical', check: 'pod.crashloop', resource, message: `container ${s.name} is in CrashLoopBackOff (${s.restartCount ?? 0} restarts${terminated ? `, last exit: ${terminated}` : ''})`, remedy: `kubectl logs ${name} -c ${s.name} --previous -n ${namespace} shows why it exits; roll back (rollout undo) if a new version brought it.` });
+        findings.push({
+          severity: 'critical',
+          check: 'pod.crashloop',
+          resource,
+          message: `container ${s.name} is in CrashLoopBackOff (${s.restartCount ?? 0} restarts${terminated ? `, last exit: ${terminated}` : ''})`,
+          remedy: `kubectl logs ${name} -c ${s.name} --previous -n ${namespace} shows why it exits; roll back (rollout undo) if a new version brought it.`,
+        });
       } else if (terminated === 'OOMKilled') {
-        findings.push({ severity: 'critical', check: 'pod.oomkilled', resource, message: `container ${s.name} was OOMKilled (${s.restartCount ?? 0} restarts)`, remedy: `Raise ${s.name}'s memory limit or fix its memory use; it will be killed again at the same limit.` });
+        findings.push({
+          severity: 'critical',
+          check: 'pod.oomkilled',
+          resource,
+          message: `container ${s.name} was OOMKilled (${s.restartCount ?? 0} restarts)`,
+          remedy: `Raise ${s.name}'s memory limit or fix its memory use; it will be killed again at the same limit.`,
+        });
       } else if ((s.restartCount ?? 0) >= t.restartsWarn) {
-        findings.push({ severity: 'warning', check: 'pod.restarts', resource, message: `container ${s.name} restarted ${s.restartCount} times${terminated ? ` (last: ${terminated})` : ''}`, remedy: `kubectl describe pod ${name} -n ${namespace} and its previous logs say why.` });
+        findings.push({
+          severity: 'warning',
+          check: 'pod.restarts',
+          resource,
+          message: `container ${s.name} restarted ${s.restartCount} times${terminated ? ` (last: ${terminated})` : ''}`,
+          remedy: `kubectl describe pod ${name} -n ${namespace} and its previous logs say why.`,
+        });
       }
     }
   }
   if (pods.length && withoutMetrics === containers.length && containers.length) {
-    findings.push({ severity: 'warning', check: 'resources.no-metrics', resource: `namespace/${namespace}`, message: 'no pod in the namespace has usage metrics', remedy: 'Install or fix metrics-server: kubectl top pods needs the same metrics.k8s.io API.' });
+    findings.push({
+      severity: 'warning',
+      check: 'resources.no-metrics',
+      resource: `namespace/${namespace}`,
+      message: 'no pod in the namespace has usage metrics',
+      remedy: 'Install or fix metrics-server: kubectl top pods needs the same metrics.k8s.io API.',
+    });
   }
-  return { findings, containers, metrics: { pods: pods.length, containers: containers.length, maxCpuOfLimit: Math.round(maxCpu * 1000) / 1000, maxMemoryOfLimit: Math.round(maxMemory * 1000) / 1000, restarts } };
+  return {
+    findings,
+    containers,
+    metrics: {
+      pods: pods.length,
+      containers: containers.length,
+      maxCpuOfLimit: Math.round(maxCpu * 1000) / 1000,
+      maxMemoryOfLimit: Math.round(maxMemory * 1000) / 1000,
+      restarts,
+    },
+  };
 }

@@ -8,7 +8,10 @@ export interface Dated {
   at: Date;
 }
 
-export function retain<T extends Dated>(backups: readonly T[], keep: { daily: number; weekly: number; monthly: number }): { keep: T[]; remove: T[] } {
+export function retain<T extends Dated>(
+  backups: readonly T[],
+  keep: { daily: number; weekly: number; monthly: number },
+): { keep: T[]; remove: T[] } {
   const sorted = [...backups].sort((a, b) => b.at.getTime() - a.at.getTime());
   const kept = new Set<T>();
   const bucket = (label: (d: Date) => string, count: number) => {

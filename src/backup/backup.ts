@@ -73,7 +73,9 @@ export async function snapshotTables(client: pg.ClientBase, sampleRows = 100): P
     let sample: string | null = null;
     if (t.pk?.length) {
       const order = t.pk.map(quoteIdent).join(', ');
-      const r = await client.query<{ md5: string | null }>(`select md5(string_agg(s::text, '|' order by ${t.pk.map((c) => `s.${quoteIdent(c)}`).join(', ')})) as md5 from (select * from ${table} order by ${order} limit ${sampleRows}) s`);
+      const r = await client.query<{ md5: string | null }>(
+        `select md5(string_agg(s::text, '|' order by ${t.pk.map((c) => `s.${quoteIdent(c)}`).join(', ')})) as md5 from (select * from ${table} order by ${order} limit ${sampleRows}) s`,
+      );
       sample = r.rows[0]?.md5 ?? null;
     }
     out.push({ table: `${t.schema}.${t.name}`, rows: Number(count.rows[0]!.n), sample });
@@ -88,7 +90,9 @@ export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
   const client = new pg.Client({ connectionString: o.database.url });
   await client.connect();
   try {
-    const info = await client.query<{ version: string; bytes: string }>(`select current_setting('server_version') as version, pg_database_size(current_database())::text as bytes`);
+    const info = await client.query<{ version: string; bytes: string }>(
+      `select current_setting('server_version') as version, pg_database_size(current_database())::text as bytes`,
+    );
     const databaseBytes = Number(info.rows[0]!.bytes);
     // One snapshot for the row counts and the dump: what the manifest says is what the dump holds.
     await client.query('begin transaction isolation level repeatable read read only');
@@ -97,10 +101,18 @@ export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
     const tables = await snapshotTables(client, o.sampleRows);
 
     const conn = pgConnection(o.database.url);
-    const dump = runTool('pg_dump', ['--format=custom', '--compress=0', `--snapshot=${snapshot}`, '--no-password', ...conn.args], conn.env, o.signal);
+    const dump = runTool(
+      'pg_dump',
+      ['--format=custom', '--compress=0', `--snapshot=${snapshot}`, '--no-password', ...conn.args],
+      conn.env,
+      o.signal,
+    );
     // The dump is only good if pg_dump says so: its failure fails the write, and storage drops the partial file.
     const meter = byteMeter((bytes) => {
-      progress(Math.min(0.95, 0.02 + (bytes / Math.max(1, databaseBytes)) * 0.93), `${(bytes / 2 ** 20).toFixed(0)} MiB dumped of about ${(databaseBytes / 2 ** 20).toFixed(0)} MiB`);
+      progress(
+        Math.min(0.95, 0.02 + (bytes / Math.max(1, databaseBytes)) * 0.93),
+        `${(bytes / 2 ** 20).toFixed(0)} MiB dumped of about ${(databaseBytes / 2 ** 20).toFixed(0)} MiB`,
+      );
     }, dump.done);
     dump.child.stdin.end();
     const ext = o.passphrase ? 'dump.gz.enc' : 'dump.gz';
@@ -112,9 +124,20 @@ export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
     const stored = await o.storage.put(key, out, o.signal);
     await client.query('commit');
     const manifest: Manifest = {
-      version: 1, database: o.database.name, key, createdAt: at.toISOString(), durationMs: Date.now() - started,
-      serverVersion: info.rows[0]!.version, databaseBytes, dumpBytes: meter.bytes, bytes: stored.bytes, sha256: stored.sha256,
-      compression: { kind: 'gzip', level: o.compressionLevel }, encrypted: Boolean(o.passphrase), format: 'pg_dump custom', tables,
+      version: 1,
+      database: o.database.name,
+      key,
+      createdAt: at.toISOString(),
+      durationMs: Date.now() - started,
+      serverVersion: info.rows[0]!.version,
+      databaseBytes,
+      dumpBytes: meter.bytes,
+      bytes: stored.bytes,
+      sha256: stored.sha256,
+      compression: { kind: 'gzip', level: o.compressionLevel },
+      encrypted: Boolean(o.passphrase),
+      format: 'pg_dump custom',
+      tables,
     };
     await o.storage.put(`${key}.json`, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
     progress(1, `stored ${key}`);
@@ -128,6 +151,8 @@ export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
 export async function listBackups(storage: FileStorage, database: string): Promise<Manifest[]> {
   const keys = (await storage.list(database)).filter((k) => k.endsWith('.json'));
   // An unreadable manifest is not a backup we can trust: it is left out (verify then reports none).
-  const manifests = (await Promise.all(keys.map((key) => storage.readJson<Manifest>(key)))).filter((m): m is Manifest => m !== null);
+  const manifests = (await Promise.all(keys.map((key) => storage.readJson<Manifest>(key)))).filter(
+    (m): m is Manifest => m !== null,
+  );
   return manifests.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }

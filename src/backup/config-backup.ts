@@ -17,10 +17,26 @@ export interface ConfigManifest {
   createdAt: string;
   /** Storage key of the directory this manifest describes. */
   prefix: string;
-  files: Array<{ key: string; kind: 'ConfigMap' | 'Secret'; encrypted: boolean; objects: string[]; bytes: number; sha256: string }>;
+  files: Array<{
+    key: string;
+    kind: 'ConfigMap' | 'Secret';
+    encrypted: boolean;
+    objects: string[];
+    bytes: number;
+    sha256: string;
+  }>;
 }
 
-const SERVER_FIELDS = ['uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+const SERVER_FIELDS = [
+  'uid',
+  'resourceVersion',
+  'creationTimestamp',
+  'managedFields',
+  'generation',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
 
 /** The object as `kubectl apply` would want it back: no status, no server-set metadata. */
 export function strip(obj: Obj, kind: 'ConfigMap' | 'Secret'): Obj {
@@ -31,22 +47,42 @@ export function strip(obj: Obj, kind: 'ConfigMap' | 'Secret'): Obj {
     metadata.annotations = Object.keys(rest).length ? rest : undefined;
   }
   const out: Obj = { apiVersion: 'v1', kind, metadata: JSON.parse(JSON.stringify(metadata)) };
-  for (const k of ['type', 'immutable', 'data', 'binaryData', 'stringData']) if (obj[k] !== undefined && obj[k] !== null) out[k] = obj[k];
+  for (const k of ['type', 'immutable', 'data', 'binaryData', 'stringData'])
+    if (obj[k] !== undefined && obj[k] !== null) out[k] = obj[k];
   return out;
 }
 
 const listYaml = (items: Obj[]) => YAML.stringify({ apiVersion: 'v1', kind: 'List', items });
 
-export async function writeConfigFile(storage: FileStorage, key: string, kind: 'ConfigMap' | 'Secret', items: Obj[], passphrase?: string): Promise<ConfigManifest['files'][number]> {
+export async function writeConfigFile(
+  storage: FileStorage,
+  key: string,
+  kind: 'ConfigMap' | 'Secret',
+  items: Obj[],
+  passphrase?: string,
+): Promise<ConfigManifest['files'][number]> {
   const text = Buffer.from(listYaml(items));
   const source = passphrase ? Readable.from([text]).pipe(encryptor(passphrase)) : Readable.from([text]);
   const stored = await storage.put(key, source);
-  return { key, kind, encrypted: Boolean(passphrase), objects: items.map((o) => o.metadata.name).sort(), bytes: stored.bytes, sha256: stored.sha256 };
+  return {
+    key,
+    kind,
+    encrypted: Boolean(passphrase),
+    objects: items.map((o) => o.metadata.name).sort(),
+    bytes: stored.bytes,
+    sha256: stored.sha256,
+  };
 }
 
 /** The objects of one backed-up file (decrypted with the key if it is encrypted). */
-export async function readConfigFile(storage: FileStorage, file: ConfigManifest['files'][number], passphrase?: string): Promise<Obj[]> {
-  const text = file.encrypted ? Buffer.concat(await (await decryptedStream(storage.pathOf(file.key), passphrase)).toArray()) : await storage.readBuffer(file.key);
+export async function readConfigFile(
+  storage: FileStorage,
+  file: ConfigManifest['files'][number],
+  passphrase?: string,
+): Promise<Obj[]> {
+  const text = file.encrypted
+    ? Buffer.concat(await (await decryptedStream(storage.pathOf(file.key), passphrase)).toArray())
+    : await storage.readBuffer(file.key);
   const doc = YAML.parse(text.toString('utf8')) as { items?: Obj[] };
   return doc.items ?? [];
 }
@@ -61,7 +97,10 @@ export function diffObject(backup: Obj, current: Obj | undefined): string[] {
   const out: string[] = [];
   for (const k of Object.keys(a).sort()) {
     if (!(k in b)) out.push(`${name}: ${k} will be added${secret ? '' : ` (${JSON.stringify(a[k]).slice(0, 80)})`}`);
-    else if (a[k] !== b[k]) out.push(`${name}: ${k} will change${secret ? '' : ` from ${JSON.stringify(b[k]).slice(0, 60)} to ${JSON.stringify(a[k]).slice(0, 60)}`}`);
+    else if (a[k] !== b[k])
+      out.push(
+        `${name}: ${k} will change${secret ? '' : ` from ${JSON.stringify(b[k]).slice(0, 60)} to ${JSON.stringify(a[k]).slice(0, 60)}`}`,
+      );
   }
   for (const k of Object.keys(b).sort()) if (!(k in a)) out.push(`${name}: ${k} will be removed`);
   return out;

@@ -16,7 +16,8 @@ const MAGIC = Buffer.from('OPSCENC1');
 const HEADER = MAGIC.length + 16 + 12;
 const TAG = 16;
 
-const deriveKey = (passphrase: string, salt: Buffer) => scryptSync(passphrase, salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+const deriveKey = (passphrase: string, salt: Buffer) =>
+  scryptSync(passphrase, salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
 
 /** A transform that writes the header, the ciphertext and, at the end, the tag. */
 export function encryptor(passphrase: string): Transform {
@@ -46,20 +47,10 @@ export class DecryptError extends OpscronError {
   }
 }
 
-export async function isEncrypted(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(MAGIC.length);
-    await handle.read(head, 0, MAGIC.length, 0);
-    return head.equals(MAGIC);
-  } finally {
-    await handle.close();
-  }
-}
-
 /** The plaintext of an encrypted file as a stream; it errors at the end if the key or the bytes are wrong. */
 export async function decryptedStream(path: string, passphrase: string | undefined): Promise<Readable> {
-  if (!passphrase) throw new DecryptError(`${path} is encrypted: set OPSCRON_ENCRYPTION_KEY to the key it was written with`);
+  if (!passphrase)
+    throw new DecryptError(`${path} is encrypted: set OPSCRON_ENCRYPTION_KEY to the key it was written with`);
   const { size } = await stat(path);
   if (size < HEADER + TAG) throw new DecryptError(`${path} is too short to be an encrypted backup (${size} bytes)`);
   const handle = await open(path, 'r');
@@ -71,12 +62,14 @@ export async function decryptedStream(path: string, passphrase: string | undefin
   } finally {
     await handle.close();
   }
-  if (!header.subarray(0, MAGIC.length).equals(MAGIC)) throw new DecryptError(`${path} is not an opscron encrypted backup`);
+  if (!header.subarray(0, MAGIC.length).equals(MAGIC))
+    throw new DecryptError(`${path} is not an opscron encrypted backup`);
   const salt = header.subarray(MAGIC.length, MAGIC.length + 16);
   const iv = header.subarray(MAGIC.length + 16);
   const decipher = createDecipheriv('aes-256-gcm', deriveKey(passphrase, salt), iv);
   decipher.setAuthTag(tag);
-  const body = size - HEADER - TAG > 0 ? createReadStream(path, { start: HEADER, end: size - TAG - 1 }) : Readable.from([]);
+  const body =
+    size - HEADER - TAG > 0 ? createReadStream(path, { start: HEADER, end: size - TAG - 1 }) : Readable.from([]);
   const out = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       done(null, decipher.update(chunk));
@@ -85,7 +78,11 @@ export async function decryptedStream(path: string, passphrase: string | undefin
       try {
         done(null, decipher.final());
       } catch {
-        done(new DecryptError(`cannot decrypt ${path}: wrong OPSCRON_ENCRYPTION_KEY, or the file was changed (authentication failed)`));
+        done(
+          new DecryptError(
+            `cannot decrypt ${path}: wrong OPSCRON_ENCRYPTION_KEY, or the file was changed (authentication failed)`,
+          ),
+        );
       }
     },
   });

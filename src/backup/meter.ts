@@ -2,7 +2,10 @@
 import { Transform } from 'node:stream';
 
 /** `until`, if given, holds the end of the stream back until it settles (a failure fails the stream). */
-export function byteMeter(report: (bytes: number) => void, until?: Promise<void>): Transform & { readonly bytes: number } {
+export function byteMeter(
+  report: (bytes: number) => void,
+  until?: Promise<void>,
+): Transform & { readonly bytes: number } {
   let bytes = 0;
   let last = 0;
   const meter = new Transform({

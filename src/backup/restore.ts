@@ -24,22 +24,35 @@ export class BackupCheckError extends OpscronError {
 export async function readManifest(storage: FileStorage, key: string): Promise<Manifest> {
   const manifestKey = key.endsWith('.json') ? key : `${key}.json`;
   const manifest = await storage.readJson<Manifest>(manifestKey);
-  if (!manifest) throw new BackupCheckError(`no manifest ${manifestKey} in ${storage.root}: not an opscron backup, or it was removed`);
+  if (!manifest)
+    throw new BackupCheckError(
+      `no manifest ${manifestKey} in ${storage.root}: not an opscron backup, or it was removed`,
+    );
   return manifest;
 }
 
 /** Throws unless the stored file is the one the manifest describes and (if encrypted) the key opens it. */
-export async function checkBackup(storage: FileStorage, manifest: Manifest, passphrase: string | undefined, progress?: (note: string) => void): Promise<void> {
+export async function checkBackup(
+  storage: FileStorage,
+  manifest: Manifest,
+  passphrase: string | undefined,
+  progress?: (note: string) => void,
+): Promise<void> {
   const path = storage.pathOf(manifest.key);
   progress?.('checking the checksum');
   const hash = createHash('sha256');
   try {
     await pipeline(createReadStream(path), hash);
   } catch (error) {
-    throw new BackupCheckError(`cannot read ${manifest.key}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new BackupCheckError(
+      `cannot read ${manifest.key}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const sha256 = hash.digest('hex');
-  if (sha256 !== manifest.sha256) throw new BackupCheckError(`${manifest.key} is corrupted: its SHA-256 is ${sha256}, the manifest recorded ${manifest.sha256}`);
+  if (sha256 !== manifest.sha256)
+    throw new BackupCheckError(
+      `${manifest.key} is corrupted: its SHA-256 is ${sha256}, the manifest recorded ${manifest.sha256}`,
+    );
   if (manifest.encrypted) {
     progress?.('authenticating the encrypted file');
     await verifyEncrypted(path, passphrase);
@@ -47,7 +60,11 @@ export async function checkBackup(storage: FileStorage, manifest: Manifest, pass
 }
 
 /** The pg_dump custom-format bytes of a (checked) backup. */
-export async function dumpStream(storage: FileStorage, manifest: Manifest, passphrase: string | undefined): Promise<Readable> {
+export async function dumpStream(
+  storage: FileStorage,
+  manifest: Manifest,
+  passphrase: string | undefined,
+): Promise<Readable> {
   const path = storage.pathOf(manifest.key);
   const raw = manifest.encrypted ? await decryptedStream(path, passphrase) : createReadStream(path);
   const gunzip = createGunzip();
@@ -70,12 +87,32 @@ export interface RestoreOptions {
 export async function restoreBackup(o: RestoreOptions): Promise<void> {
   await checkBackup(o.storage, o.manifest, o.passphrase, (note) => o.progress?.(0.05, note));
   const conn = pgConnection(o.url);
-  const restore = runTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', ...(o.clean ? ['--clean', '--if-exists'] : []), '--no-password', ...conn.args], conn.env, o.signal);
-  const meter = byteMeter((fed) => o.progress?.(Math.min(0.95, 0.1 + (fed / Math.max(1, o.manifest.dumpBytes)) * 0.85), `${(fed / 2 ** 20).toFixed(0)} of ${(o.manifest.dumpBytes / 2 ** 20).toFixed(0)} MiB restored`));
-  const feeding = pipeline(await dumpStream(o.storage, o.manifest, o.passphrase), meter, restore.child.stdin).catch((error: NodeJS.ErrnoException) => {
-    // pg_restore stopping early closes its stdin: its own error says why.
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
-  });
+  const restore = runTool(
+    'pg_restore',
+    [
+      '--no-owner',
+      '--no-privileges',
+      '--exit-on-error',
+      '--single-transaction',
+      ...(o.clean ? ['--clean', '--if-exists'] : []),
+      '--no-password',
+      ...conn.args,
+    ],
+    conn.env,
+    o.signal,
+  );
+  const meter = byteMeter((fed) =>
+    o.progress?.(
+      Math.min(0.95, 0.1 + (fed / Math.max(1, o.manifest.dumpBytes)) * 0.85),
+      `${(fed / 2 ** 20).toFixed(0)} of ${(o.manifest.dumpBytes / 2 ** 20).toFixed(0)} MiB restored`,
+    ),
+  );
+  const feeding = pipeline(await dumpStream(o.storage, o.manifest, o.passphrase), meter, restore.child.stdin).catch(
+    (error: NodeJS.ErrnoException) => {
+      // pg_restore stopping early closes its stdin: its own error says why.
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+    },
+  );
   await Promise.all([feeding, restore.done]);
   o.progress?.(1, `restored into ${conn.database}`);
 }

@@ -1,7 +1,7 @@
 /** What the commands share: the configuration they were pointed at, who is acting, the store. */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../configure.js';
 import type { OpscronConfig } from '../config/schema.js';
 import { openStore, type Store } from '../store/index.js';
 

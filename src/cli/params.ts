@@ -8,8 +8,13 @@ export function parseSets(sets: readonly string[]): Record<string, unknown> {
     const eq = set.indexOf('=');
     if (eq <= 0) throw new OpscronError('OPSCRON_BAD_ARGUMENT', `--set ${JSON.stringify(set)}: expected key=value`);
     const path = set.slice(0, eq).split('.');
-    if (path.some((p) => !/^[A-Za-z0-9_-]+$/.test(p) || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
-      throw new OpscronError('OPSCRON_BAD_ARGUMENT', `--set ${JSON.stringify(set)}: key must be letters, digits, - and _ (dots nest)`);
+    if (
+      path.some((p) => !/^[A-Za-z0-9_-]+$/.test(p) || p === '__proto__' || p === 'constructor' || p === 'prototype')
+    ) {
+      throw new OpscronError(
+        'OPSCRON_BAD_ARGUMENT',
+        `--set ${JSON.stringify(set)}: key must be letters, digits, - and _ (dots nest)`,
+      );
     }
     const raw = set.slice(eq + 1);
     let value: unknown;

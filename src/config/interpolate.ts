@@ -41,7 +41,9 @@ export function interpolate(root: unknown, env: Record<string, string | undefine
         return value;
       }
       if (fallback !== undefined) return fallback;
-      issues.push(`${path || '(root)'}: \${${name}} — environment variable ${name} is not set and has no default (write \${${name}:-default})`);
+      issues.push(
+        `${path || '(root)'}: \${${name}} — environment variable ${name} is not set and has no default (write \${${name}:-default})`,
+      );
       return '';
     });
     if (result !== text && result.includes('://')) secrets.push(...urlPasswords(result));

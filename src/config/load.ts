@@ -8,7 +8,6 @@ import { resolve } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { jobTypes } from '../jobs/index.js';
 import { registerSecrets } from '../observability/redact.js';
 import { interpolate, SECRET_NAME, urlPasswords } from './interpolate.js';
 import { configSchema, type OpscronConfig } from './schema.js';
@@ -52,7 +51,13 @@ function shown(input: unknown, path: readonly PropertyKey[]): string {
 
 /** The keys an object schema allows at `path` (through defaults, optionals, pipes and arrays). */
 function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | undefined {
-  type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType };
+  type Def = {
+    type: string;
+    innerType?: z.ZodType;
+    in?: z.ZodType;
+    shape?: Record<string, z.ZodType>;
+    element?: z.ZodType;
+  };
   const defOf = (node: z.ZodType | undefined) => node?._zod.def as unknown as Def | undefined;
   const unwrap = (node: z.ZodType | undefined): z.ZodType | undefined => {
     for (let def = defOf(node); def; def = defOf(node)) {
@@ -72,18 +77,27 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | und
 }
 
 /** One line per zod issue: `path: value — what is allowed`. */
-export function formatIssues(schema: z.ZodType, error: z.ZodError, input: unknown, prefix: readonly PropertyKey[] = []): string[] {
+export function formatIssues(
+  schema: z.ZodType,
+  error: z.ZodError,
+  input: unknown,
+  prefix: readonly PropertyKey[] = [],
+): string[] {
   return error.issues.map((issue) => {
     const path = [...prefix, ...issue.path];
     switch (issue.code) {
       case 'unrecognized_keys':
         return issue.keys
-          .map((key) => `${formatPath([...path, key])}: unknown key — check the spelling; allowed here: ${keysAt(schema, issue.path)?.join(', ') ?? 'none'}`)
+          .map(
+            (key) =>
+              `${formatPath([...path, key])}: unknown key — check the spelling; allowed here: ${keysAt(schema, issue.path)?.join(', ') ?? 'none'}`,
+          )
           .join('\n  ');
       case 'invalid_value':
         return `${formatPath(path)}: ${shown(input, issue.path)} — allowed: ${issue.values.map(String).join(', ')}`;
       case 'invalid_type':
-        if (valueAt(input, issue.path) === undefined) return `${formatPath(path)}: missing — required (${issue.expected})`;
+        if (valueAt(input, issue.path) === undefined)
+          return `${formatPath(path)}: missing — required (${issue.expected})`;
         return `${formatPath(path)}: ${shown(input, issue.path)} — ${issue.message.replace(/^Invalid input: /, '')}`;
       default:
         return `${formatPath(path)}: ${shown(input, issue.path)} — ${issue.message}`;
@@ -91,15 +105,19 @@ export function formatIssues(schema: z.ZodType, error: z.ZodError, input: unknow
   });
 }
 
-/** Validates a parsed (and interpolated) document. Throws ConfigError listing every problem. */
-export function parseConfig(input: unknown, source = 'config'): OpscronConfig {
+/** The job types validation checks `jobs[].type` and `jobs[].params` against: the registry, passed in. */
+export type JobCatalog = ReadonlyMap<string, { params: z.ZodType }>;
+
+/** Validates a parsed (and interpolated) document against the schema and the job types given. */
+export function parseConfig(input: unknown, jobTypes: JobCatalog, source = 'config'): OpscronConfig {
   const result = configSchema.safeParse(input ?? {});
   if (!result.success) throw new ConfigError(formatIssues(configSchema, result.error, input), source);
   const config = result.data;
   const issues: string[] = [];
   const seen = new Set<string>();
   config.jobs.forEach((job, i) => {
-    if (seen.has(job.id)) issues.push(`jobs[${i}].id: ${show(job.id)} — already used by another job; ids must be unique`);
+    if (seen.has(job.id))
+      issues.push(`jobs[${i}].id: ${show(job.id)} — already used by another job; ids must be unique`);
     seen.add(job.id);
     const type = jobTypes.get(job.type);
     if (!type) {
@@ -111,7 +129,9 @@ export function parseConfig(input: unknown, source = 'config'): OpscronConfig {
     else job.params = params.data as Record<string, unknown>;
     const service = job.params.service;
     if (typeof service === 'string' && !config.services.some((s) => s.name === service)) {
-      issues.push(`jobs[${i}].params.service: ${show(service)} — not in services; configured: ${config.services.map((s) => s.name).join(', ') || 'none'}`);
+      issues.push(
+        `jobs[${i}].params.service: ${show(service)} — not in services; configured: ${config.services.map((s) => s.name).join(', ') || 'none'}`,
+      );
     }
   });
   registerConfigSecrets(config);
@@ -120,7 +140,10 @@ export function parseConfig(input: unknown, source = 'config'): OpscronConfig {
       issues.push(`incidents.remediation.${service}: ${show(service)} — not in services; use a service name or "*"`);
     }
     steps.forEach((step, i) => {
-      if (!config.jobs.some((j) => j.id === step.job)) issues.push(`incidents.remediation.${service}[${i}].job: ${show(step.job)} — not a configured job; configured: ${config.jobs.map((j) => j.id).join(', ') || 'none'}`);
+      if (!config.jobs.some((j) => j.id === step.job))
+        issues.push(
+          `incidents.remediation.${service}[${i}].job: ${show(step.job)} — not a configured job; configured: ${config.jobs.map((j) => j.id).join(', ') || 'none'}`,
+        );
     });
   }
   if (issues.length) throw new ConfigError(issues, source);
@@ -133,32 +156,44 @@ export interface LoadOptions {
 }
 
 /** Reads, interpolates and validates the configuration file. */
-export async function loadConfig(options: LoadOptions = {}): Promise<OpscronConfig> {
+export async function loadConfig(options: LoadOptions, jobTypes: JobCatalog): Promise<OpscronConfig> {
   const env = options.env ?? process.env;
   const path = resolve(options.path ?? env.OPSCRON_CONFIG ?? DEFAULT_CONFIG_PATH);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`], path);
+    throw new ConfigError(
+      [`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`],
+      path,
+    );
   }
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     // The parser's messages quote the source at the error, which may be a secret written
     // into the file: only the kind of error and where it is are shown.
-    const lines = doc.errors.slice(0, 5).map((e) => `line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]!.replace(/:? ?"(?:[^"\\]|\\.)*"/g, '').replace(/ at line \d+, column \d+:?$/, '')} (${e.code})`);
+    const lines = doc.errors.slice(0, 5).map(
+      (e) =>
+        `line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message
+          .split('\n')[0]!
+          .replace(/:? ?"(?:[^"\\]|\\.)*"/g, '')
+          .replace(/ at line \d+, column \d+:?$/, '')} (${e.code})`,
+    );
     if (doc.errors.length > 5) lines.push(`and ${doc.errors.length - 5} more after these`);
     throw new ConfigError(lines, path);
   }
   const { value, issues, secrets } = interpolate(doc.toJS(), env);
   registerSecrets(secrets);
   if (issues.length) throw new ConfigError(issues, path);
-  return parseConfig(withEnvironment(value, env), path);
+  return parseConfig(withEnvironment(value, env), jobTypes, path);
 }
 
 /** REDIS_URL, DATABASE_URL and PORT apply when the file does not set them. */
 function withEnvironment(doc: unknown, env: Record<string, string | undefined>): unknown {
-  const root = (doc && typeof doc === 'object' ? { ...doc } : {}) as Record<string, Record<string, unknown> | undefined>;
+  const root = (doc && typeof doc === 'object' ? { ...doc } : {}) as Record<
+    string,
+    Record<string, unknown> | undefined
+  >;
   const fill = (section: string, key: string, value: string | number | undefined) => {
     if (value === undefined || value === '') return;
     const current = root[section];

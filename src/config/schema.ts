@@ -16,13 +16,18 @@ export const duration = z
   })
   .transform((value) => parseDuration(value)!);
 
-const timeZone = z.string().refine(isValidTimeZone, { error: 'must be an IANA time zone such as UTC or Europe/Berlin' });
+const timeZone = z
+  .string()
+  .refine(isValidTimeZone, { error: 'must be an IANA time zone such as UTC or Europe/Berlin' });
 
 const cronSchedule = z.string().superRefine((value, ctx) => {
   try {
     parseCron(value);
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error & { reason?: string }).reason ?? (error as Error).message });
+    ctx.addIssue({
+      code: 'custom',
+      message: (error as Error & { reason?: string }).reason ?? (error as Error).message,
+    });
   }
 });
 
@@ -35,7 +40,9 @@ const DEPENDENCY_URL = /^(tcp|postgres|postgresql|redis|rediss|http|https):\/\/\
 const JOB_ID = /^[a-z0-9][a-z0-9_-]{0,99}$/;
 
 export const jobSchema = z.strictObject({
-  id: z.string().regex(JOB_ID, { error: 'must be 1-100 characters of a-z, 0-9, - and _, starting with a letter or digit' }),
+  id: z
+    .string()
+    .regex(JOB_ID, { error: 'must be 1-100 characters of a-z, 0-9, - and _, starting with a letter or digit' }),
   type: z.string(),
   summary: z.string().optional(),
   schedule: cronSchedule.optional(),
@@ -65,12 +72,17 @@ export const serviceSchema = z.strictObject({
   namespace: z.string().optional(),
   deployment: z.string().optional(),
   /** What the service needs, probed by health-check: tcp://, postgres://, redis://, http(s):// URLs. */
-  dependencies: z.array(z.string().regex(DEPENDENCY_URL, { error: 'must be a tcp://, postgres://, redis:// or http(s):// URL' })).default([]),
+  dependencies: z
+    .array(z.string().regex(DEPENDENCY_URL, { error: 'must be a tcp://, postgres://, redis:// or http(s):// URL' }))
+    .default([]),
   breakerResetPath: z.string().startsWith('/').optional(),
 });
 
 /** An email address as browsers accept it (ops@localhost included). */
-export const emailAddress = z.email({ pattern: z.regexes.html5Email, error: 'must be an email address such as ops@example.com' });
+export const emailAddress = z.email({
+  pattern: z.regexes.html5Email,
+  error: 'must be an email address such as ops@example.com',
+});
 const recipients = z.array(emailAddress).default([]);
 
 export const reportsSchema = z
@@ -85,10 +97,21 @@ export const reportsSchema = z
     maxAdhoc: z.number().int().min(1).default(50),
     /** Who gets each kind by email; nobody means stored only. */
     recipients: z
-      .strictObject(Object.fromEntries(REPORT_KINDS.map((k) => [k, recipients])) as Record<(typeof REPORT_KINDS)[number], typeof recipients>)
+      .strictObject(
+        Object.fromEntries(REPORT_KINDS.map((k) => [k, recipients])) as Record<
+          (typeof REPORT_KINDS)[number],
+          typeof recipients
+        >,
+      )
       .default({ health: [], incident: [], compliance: [], performance: [] }),
   })
-  .default({ path: './var/reports', maxAge: 365 * 86_400_000, maxCount: 500, maxAdhoc: 50, recipients: { health: [], incident: [], compliance: [], performance: [] } });
+  .default({
+    path: './var/reports',
+    maxAge: 365 * 86_400_000,
+    maxCount: 500,
+    maxAdhoc: 50,
+    recipients: { health: [], incident: [], compliance: [], performance: [] },
+  });
 
 export const emailSchema = z
   .strictObject({
@@ -102,10 +125,18 @@ export const emailSchema = z
     outbox: z.string().default('./var/outbox'),
     /** Sending is retried with exponential backoff until it works or attempts run out. */
     retry: z
-      .strictObject({ attempts: z.number().int().min(1).max(1000).default(50), backoff: duration.default(30_000), maxBackoff: duration.default(3_600_000) })
+      .strictObject({
+        attempts: z.number().int().min(1).max(1000).default(50),
+        backoff: duration.default(30_000),
+        maxBackoff: duration.default(3_600_000),
+      })
       .default({ attempts: 50, backoff: 30_000, maxBackoff: 3_600_000 }),
   })
-  .default({ from: 'opscron <opscron@localhost>', outbox: './var/outbox', retry: { attempts: 50, backoff: 30_000, maxBackoff: 3_600_000 } });
+  .default({
+    from: 'opscron <opscron@localhost>',
+    outbox: './var/outbox',
+    retry: { attempts: 50, backoff: 30_000, maxBackoff: 3_600_000 },
+  });
 
 export const incidentsSchema = z
   .strictObject({
@@ -116,7 +147,16 @@ export const incidentsSchema = z
     resolveAfter: z.number().int().min(1).max(100).default(2),
     /** Steps run in order when an incident opens, per service name (or "*" for any): configured job ids. */
     remediation: z
-      .record(z.string(), z.array(z.strictObject({ job: z.string(), params: z.record(z.string(), z.unknown()).default({}), timeout: duration.default(600_000) })))
+      .record(
+        z.string(),
+        z.array(
+          z.strictObject({
+            job: z.string(),
+            params: z.record(z.string(), z.unknown()).default({}),
+            timeout: duration.default(600_000),
+          }),
+        ),
+      )
       .default({}),
     /** After each step, run the failing check again and stop once the signal is healthy. */
     verify: z.boolean().default(true),
@@ -135,8 +175,14 @@ export const configSchema = z.strictObject({
   queue: z
     .strictObject({
       redisUrl: optionalUrl,
-      name: z.string().regex(/^[A-Za-z0-9_-]+$/).default('opscron'),
-      prefix: z.string().regex(/^[A-Za-z0-9_-]+$/).default('bull'),
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/)
+        .default('opscron'),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/)
+        .default('bull'),
       concurrency: z.number().int().min(1).max(1000).default(10),
       lockDuration: duration.default(30_000),
       keepCompleted: duration.default(86_400_000),
@@ -155,17 +201,31 @@ export const configSchema = z.strictObject({
       host: z.string().optional(),
       /** API tokens: the name is the actor in the audit log; scope read < trigger < admin. */
       tokens: z
-        .array(z.strictObject({
-          name: z.string().regex(/^[A-Za-z0-9@._-]{1,100}$/, { error: 'must be 1-100 characters of letters, digits, @ . _ -' }),
-          token: z.string().min(16, { error: 'must be at least 16 characters' }),
-          scope: z.enum(SCOPES),
-        }))
+        .array(
+          z.strictObject({
+            name: z
+              .string()
+              .regex(/^[A-Za-z0-9@._-]{1,100}$/, { error: 'must be 1-100 characters of letters, digits, @ . _ -' }),
+            token: z.string().min(16, { error: 'must be at least 16 characters' }),
+            scope: z.enum(SCOPES),
+          }),
+        )
         .default([]),
-      bodyLimit: z.number().int().min(1024).max(10 * 1024 * 1024).default(65_536),
+      bodyLimit: z
+        .number()
+        .int()
+        .min(1024)
+        .max(10 * 1024 * 1024)
+        .default(65_536),
     })
     .default({ port: 8080, tokens: [], bodyLimit: 65_536 }),
   /** A Prometheus server to query (latency and error-rate use PromQL when it is set). */
-  prometheus: z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }), timeout: duration.default(10_000) }).optional(),
+  prometheus: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+      timeout: duration.default(10_000),
+    })
+    .optional(),
   /** The cluster the Kubernetes jobs (resource-usage, rollout) talk to. */
   kubernetes: z
     .strictObject({
@@ -175,26 +235,42 @@ export const configSchema = z.strictObject({
       kubeconfig: z.string().optional(),
       context: z.string().optional(),
       /** Namespaces jobs look at when neither the job nor the service names one. */
-      namespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a Kubernetes namespace name' })).default(['default']),
+      namespaces: z
+        .array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a Kubernetes namespace name' }))
+        .default(['default']),
     })
     .optional(),
   services: z.array(serviceSchema).default([]),
   /** PostgreSQL databases the data jobs look after (db-health, query-analysis, db-backup, backup-verify). */
-  databases: z.array(z.strictObject({
-    name: z.string().regex(JOB_ID, { error: 'must be a-z, 0-9, - and _' }),
-    url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, { error: 'must be a postgres:// URL' }),
-  })).default([]),
+  databases: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(JOB_ID, { error: 'must be a-z, 0-9, - and _' }),
+        url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, { error: 'must be a postgres:// URL' }),
+      }),
+    )
+    .default([]),
   /** Redis instances the cache jobs look after (cache-health, cache-optimize, cache-clear). */
-  caches: z.array(z.strictObject({
-    name: z.string().regex(JOB_ID, { error: 'must be a-z, 0-9, - and _' }),
-    url: z.string().regex(/^rediss?:\/\/\S+$/, { error: 'must be a redis:// or rediss:// URL' }),
-  })).default([]),
+  caches: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(JOB_ID, { error: 'must be a-z, 0-9, - and _' }),
+        url: z.string().regex(/^rediss?:\/\/\S+$/, { error: 'must be a redis:// or rediss:// URL' }),
+      }),
+    )
+    .default([]),
   /** Where database backups go, and how many are kept. */
   backups: z
     .strictObject({
       path: z.string().default('./var/backups'),
       /** Grandfather-father-son: the newest backup of each of the last N days, weeks and months is kept. */
-      keep: z.strictObject({ daily: z.number().int().min(1).default(7), weekly: z.number().int().min(0).default(4), monthly: z.number().int().min(0).default(6) }).default({ daily: 7, weekly: 4, monthly: 6 }),
+      keep: z
+        .strictObject({
+          daily: z.number().int().min(1).default(7),
+          weekly: z.number().int().min(0).default(4),
+          monthly: z.number().int().min(0).default(6),
+        })
+        .default({ daily: 7, weekly: 4, monthly: 6 }),
     })
     .default({ path: './var/backups', keep: { daily: 7, weekly: 4, monthly: 6 } }),
   reports: reportsSchema,
@@ -208,4 +284,3 @@ export type OpscronConfig = z.output<typeof configSchema>;
 export type JobConfig = z.output<typeof jobSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type { ReportKind } from '../model.js';
-export const reportKinds = REPORT_KINDS;

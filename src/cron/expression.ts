@@ -33,7 +33,10 @@ export interface CronExpression {
 
 /** Thrown (and collected by config validation) when an expression cannot be used. */
 export class CronSyntaxError extends Error {
-  constructor(readonly expression: string, readonly reason: string) {
+  constructor(
+    readonly expression: string,
+    readonly reason: string,
+  ) {
     super(`"${expression}" — ${reason}`);
     this.name = 'CronSyntaxError';
   }
@@ -48,7 +51,10 @@ export function parseCron(expression: string): CronExpression {
   }
   const fieldCount = expanded.split(/\s+/).length;
   if (fieldCount !== 5 && fieldCount !== 6) {
-    throw new CronSyntaxError(expression, `expected 5 fields (minute hour day month weekday) or 6 (with seconds first), got ${fieldCount}`);
+    throw new CronSyntaxError(
+      expression,
+      `expected 5 fields (minute hour day month weekday) or 6 (with seconds first), got ${fieldCount}`,
+    );
   }
   let result;
   try {

@@ -60,8 +60,11 @@ function* naiveCandidates(expr: CronExpression, fromNaive: number): Generator<nu
   let dayStart = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate());
   for (let i = 0; i < MAX_DAYS; i++, dayStart += DAY) {
     const d = new Date(dayStart);
-    const y = d.getUTCFullYear(), m = d.getUTCMonth() + 1, dd = d.getUTCDate();
-    if (!month.includes(m) || !matchesDayOfMonth(dayOfMonth, y, m, dd) || !matchesDayOfWeek(dayOfWeek, y, m, dd)) continue;
+    const y = d.getUTCFullYear(),
+      m = d.getUTCMonth() + 1,
+      dd = d.getUTCDate();
+    if (!month.includes(m) || !matchesDayOfMonth(dayOfMonth, y, m, dd) || !matchesDayOfWeek(dayOfWeek, y, m, dd))
+      continue;
     for (const h of hour) {
       if (dayStart + (h + 1) * 3_600_000 <= fromNaive) continue;
       for (const mi of minute) {
@@ -91,7 +94,10 @@ export function nextSlot(expr: CronExpression, timeZone: string, after: number):
   let best = Infinity;
   for (const naive of naiveCandidates(expr, from)) {
     // Far from a transition the offset is constant, so one lookup maps naive to instant.
-    const instants = near || nearTransition(naive, timeZone) ? instantsFor(expr, naive, timeZone) : [naive - offsetAt(naive, timeZone)];
+    const instants =
+      near || nearTransition(naive, timeZone)
+        ? instantsFor(expr, naive, timeZone)
+        : [naive - offsetAt(naive, timeZone)];
     if (instants[0]! > best) break;
     for (const instant of instants) if (instant > after && instant < best) best = instant;
   }
@@ -102,7 +108,13 @@ export function nextSlot(expr: CronExpression, timeZone: string, after: number):
  * All slots in (from, to], oldest first, at most `limit` of them; `truncated` says
  * whether more were left out.
  */
-export function slotsBetween(expr: CronExpression, timeZone: string, from: number, to: number, limit: number): { slots: number[]; truncated: boolean } {
+export function slotsBetween(
+  expr: CronExpression,
+  timeZone: string,
+  from: number,
+  to: number,
+  limit: number,
+): { slots: number[]; truncated: boolean } {
   const slots: number[] = [];
   let cursor = from;
   for (;;) {

@@ -9,8 +9,14 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formatters.set(timeZone, f);
   }
@@ -74,7 +80,8 @@ export function gapEnd(naive: number, timeZone: string): number {
   let hi = Math.max(naive - after, naive - before);
   while (hi - lo > 1000) {
     const mid = Math.floor((lo + hi) / 2000) * 1000;
-    if (offsetAt(mid, timeZone) === before) lo = mid; else hi = mid;
+    if (offsetAt(mid, timeZone) === before) lo = mid;
+    else hi = mid;
   }
   return hi;
 }

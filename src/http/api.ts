@@ -14,5 +14,6 @@ import { runRoutes } from './routes/runs.js';
 export type { ApiDeps } from './common.js';
 
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
-  for (const routes of [jobRoutes, runRoutes, incidentRoutes, reportRoutes, auditRoutes]) void app.register(routes, deps);
+  for (const routes of [jobRoutes, runRoutes, incidentRoutes, reportRoutes, auditRoutes])
+    void app.register(routes, deps);
 }

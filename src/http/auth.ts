@@ -24,7 +24,9 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: string };
 
 /** Returns a function that resolves an Authorization header to a principal. */
-export function authenticator(tokens: readonly { name: string; token: string; scope: Scope }[]): (header: string | undefined) => AuthResult {
+export function authenticator(
+  tokens: readonly { name: string; token: string; scope: Scope }[],
+): (header: string | undefined) => AuthResult {
   const known = tokens.map((t) => ({ principal: { name: t.name, scope: t.scope }, digest: digest(t.token) }));
   return (header) => {
     if (!header) return { ok: false, reason: 'missing Authorization: Bearer <token>' };

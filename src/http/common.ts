@@ -39,8 +39,13 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, where: str
 /** Whether the caller has `scope`; if not, answers 403 (naming the scope) and returns false. */
 export function need(request: FastifyRequest, reply: FastifyReply, scope: Scope): boolean {
   if (request.principal && allows(request.principal, scope)) return true;
-  void reply.code(403).send({ error: 'forbidden', code: 'OPSCRON_FORBIDDEN', message: `this needs the ${scope} scope; token "${request.principal?.name}" has ${request.principal?.scope}` });
+  void reply.code(403).send({
+    error: 'forbidden',
+    code: 'OPSCRON_FORBIDDEN',
+    message: `this needs the ${scope} scope; token "${request.principal?.name}" has ${request.principal?.scope}`,
+  });
   return false;
 }
 
-export const notFound = (reply: FastifyReply, what: string) => reply.code(404).send({ error: 'not found', code: 'OPSCRON_NOT_FOUND', message: `no ${what}` });
+export const notFound = (reply: FastifyReply, what: string) =>
+  reply.code(404).send({ error: 'not found', code: 'OPSCRON_NOT_FOUND', message: `no ${what}` });

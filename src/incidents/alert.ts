@@ -19,7 +19,9 @@ export function alertSubject(incident: Opened): string {
 export function alertText(incident: Opened, steps: readonly string[]): string {
   const lines = incident.evidence.flatMap((e) => [
     `  ${e.at.toISOString()}  ${e.status.toUpperCase()}  ${e.summary ?? ''}`,
-    ...(e.findings as Finding[]).filter((f) => f.severity !== 'info').map((f) => `      ${f.check}: ${f.message}${f.remedy ? `\n        remedy: ${f.remedy}` : ''}`),
+    ...(e.findings as Finding[])
+      .filter((f) => f.severity !== 'info')
+      .map((f) => `      ${f.check}: ${f.message}${f.remedy ? `\n        remedy: ${f.remedy}` : ''}`),
   ]);
   return [
     `Incident ${incident.id} opened: ${incident.signal} is critical on ${incident.service}.`,
@@ -28,7 +30,9 @@ export function alertText(incident: Opened, steps: readonly string[]): string {
     'Evidence (the runs that opened it):',
     ...lines,
     '',
-    steps.length ? `Remediation, in order: ${steps.join(', ')}.` : 'No remediation is configured for this service (incidents.remediation).',
+    steps.length
+      ? `Remediation, in order: ${steps.join(', ')}.`
+      : 'No remediation is configured for this service (incidents.remediation).',
     'opscron resolves the incident by itself when every signal is healthy again, and mails the incident report.',
   ].join('\n');
 }

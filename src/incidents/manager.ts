@@ -52,7 +52,9 @@ export function serviceOfRun(row: RunRow, job: JobConfig): string {
 function fanOutServices(row: RunRow, job: JobConfig, config: OpscronConfig): string[] | null {
   const asked = ((row.params as Record<string, unknown> | null)?.services ?? job.params.services) as unknown;
   if (!Array.isArray(asked)) return null;
-  return asked.includes('*') ? config.services.map((s) => s.name) : asked.filter((s): s is string => typeof s === 'string');
+  return asked.includes('*')
+    ? config.services.map((s) => s.name)
+    : asked.filter((s): s is string => typeof s === 'string');
 }
 
 export class IncidentManager {
@@ -64,7 +66,12 @@ export class IncidentManager {
 
   constructor(private readonly o: IncidentDeps) {
     this.clock = o.clock ?? systemClock;
-    this.remediation = new Remediation({ ...o, clock: this.clock, stopping: () => this.stopping, settled: async (service) => this.chains.get(service) });
+    this.remediation = new Remediation({
+      ...o,
+      clock: this.clock,
+      stopping: () => this.stopping,
+      settled: async (service) => this.chains.get(service),
+    });
   }
 
   private now(): Date {
@@ -86,8 +93,14 @@ export class IncidentManager {
     if (fannedOut) {
       // One run checked many services: each gets its own verdict from its own findings.
       for (const service of fannedOut) {
-        const own = row.findings.some((f) => f.severity === 'critical' && (f.resource === `service/${service}` || f.resource.startsWith(`service/${service}/`)));
-        this.chain(service, () => this.apply(service, signal, own ? 'bad' : 'good', { ...row, status: own ? 'critical' : 'ok' }));
+        const own = row.findings.some(
+          (f) =>
+            f.severity === 'critical' &&
+            (f.resource === `service/${service}` || f.resource.startsWith(`service/${service}/`)),
+        );
+        this.chain(service, () =>
+          this.apply(service, signal, own ? 'bad' : 'good', { ...row, status: own ? 'critical' : 'ok' }),
+        );
       }
       return;
     }
@@ -98,11 +111,15 @@ export class IncidentManager {
   /** Runs `work` after everything already queued for the service. */
   private chain(service: string, work: () => Promise<void>): void {
     const previous = this.chains.get(service) ?? Promise.resolve();
-    const next = previous.then(work).catch((error) => this.o.logger.error({ err: error, service }, 'could not update incident state'));
+    const next = previous
+      .then(work)
+      .catch((error) => this.o.logger.error({ err: error, service }, 'could not update incident state'));
     this.chains.set(service, next);
-    this.track(next.finally(() => {
-      if (this.chains.get(service) === next) this.chains.delete(service);
-    }));
+    this.track(
+      next.finally(() => {
+        if (this.chains.get(service) === next) this.chains.delete(service);
+      }),
+    );
   }
 
   /** New error templates on a service with an open incident join its timeline. */
@@ -111,7 +128,8 @@ export class IncidentManager {
     if (!fresh.length) return;
     const open = await this.o.store.incidents.openOf(service);
     if (!open) return;
-    for (const f of fresh) await this.o.store.incidents.event(open, row.finishedAt ?? this.now(), 'log', 'logs', row.id, f.message);
+    for (const f of fresh)
+      await this.o.store.incidents.event(open, row.finishedAt ?? this.now(), 'log', 'logs', row.id, f.message);
   }
 
   /** Waits for what was observed to be applied (and remediation, reports and alerts started by it to end). */
@@ -129,14 +147,23 @@ export class IncidentManager {
     this.work.add(p);
   }
 
-  private async apply(service: string, signal: string, verdict: 'bad' | 'good', row: RunRow, retried = false): Promise<void> {
+  private async apply(
+    service: string,
+    signal: string,
+    verdict: 'bad' | 'good',
+    row: RunRow,
+    retried = false,
+  ): Promise<void> {
     const at = row.finishedAt ?? this.now();
     let outcome: { opened?: Opened; resolved?: string };
     try {
-      outcome = await this.o.store.incidents.withSignal(service, signal, (tx) => this.move(tx, service, signal, verdict, row, at));
+      outcome = await this.o.store.incidents.withSignal(service, signal, (tx) =>
+        this.move(tx, service, signal, verdict, row, at),
+      );
     } catch (error) {
       // Another replica opened the incident first: apply again, joining it.
-      if ((error as { code?: string }).code === '23505' && !retried) return this.apply(service, signal, verdict, row, true);
+      if ((error as { code?: string }).code === '23505' && !retried)
+        return this.apply(service, signal, verdict, row, true);
       throw error;
     }
     if (outcome.opened) {
@@ -151,7 +178,14 @@ export class IncidentManager {
   }
 
   /** One run's effect on its signal and the service's incident, inside the signal's transaction. */
-  private async move(tx: SignalTx, service: string, signal: string, verdict: 'bad' | 'good', row: RunRow, at: Date): Promise<{ opened?: Opened; resolved?: string }> {
+  private async move(
+    tx: SignalTx,
+    service: string,
+    signal: string,
+    verdict: 'bad' | 'good',
+    row: RunRow,
+    at: Date,
+  ): Promise<{ opened?: Opened; resolved?: string }> {
     const { next, transition } = step(await tx.state(at), verdict, at, this.o.config.incidents);
     await tx.save(next, row.id, at);
     const open = await tx.open();
@@ -160,10 +194,24 @@ export class IncidentManager {
       if (!open) return { opened: await this.open(tx, service, signal, row, at, next.firstBadAt, next.badStreak) };
       if (!open.signals.includes(signal)) {
         await tx.setSignals(open.id, [...open.signals, signal]);
-        await tx.event(open.id, at, 'signal', signal, row.id, `${signal} joined: critical on ${next.badStreak} consecutive runs of ${row.jobId}`);
+        await tx.event(
+          open.id,
+          at,
+          'signal',
+          signal,
+          row.id,
+          `${signal} joined: critical on ${next.badStreak} consecutive runs of ${row.jobId}`,
+        );
       }
     } else if (transition === 'recovered' && open) {
-      await tx.event(open.id, at, 'recovered', signal, row.id, `${signal} healthy on ${next.goodStreak} consecutive runs of ${row.jobId}`);
+      await tx.event(
+        open.id,
+        at,
+        'recovered',
+        signal,
+        row.id,
+        `${signal} healthy on ${next.goodStreak} consecutive runs of ${row.jobId}`,
+      );
       if (await tx.allHealthy(open.signals)) {
         await tx.resolve(open.id, at);
         await tx.event(open.id, at, 'resolved', null, row.id, `every signal of ${service} is healthy again`);
@@ -173,34 +221,84 @@ export class IncidentManager {
     return {};
   }
 
-  private async open(tx: SignalTx, service: string, signal: string, row: RunRow, at: Date, firstBadAt: Date | null, streak: number): Promise<Opened> {
+  private async open(
+    tx: SignalTx,
+    service: string,
+    signal: string,
+    row: RunRow,
+    at: Date,
+    firstBadAt: Date | null,
+    streak: number,
+  ): Promise<Opened> {
     const id = `inc-${compactUtc(at)}-${randomBytes(2).toString('hex')}`;
     const title = `${signal} critical on ${service}`;
     await tx.create({ id, title, openedAt: at, firstBadAt });
     // The runs of the streak before this one, so the timeline starts where the trouble did.
     const earlier = await tx.criticalRuns(row.jobId, new Date((firstBadAt ?? at).getTime() - 60_000), row.id);
-    for (const r of earlier) await tx.event(id, r.createdAt, 'check', signal, r.id, `${row.jobId} ${r.status}: ${r.summary ?? ''}`);
-    await tx.event(id, at, 'opened', signal, row.id, `${title}: ${streak} consecutive critical runs of ${row.jobId}. ${row.summary ?? ''}`);
+    for (const r of earlier)
+      await tx.event(id, r.createdAt, 'check', signal, r.id, `${row.jobId} ${r.status}: ${r.summary ?? ''}`);
+    await tx.event(
+      id,
+      at,
+      'opened',
+      signal,
+      row.id,
+      `${title}: ${streak} consecutive critical runs of ${row.jobId}. ${row.summary ?? ''}`,
+    );
     return {
-      id, service, signal, jobId: row.jobId, firstBadAt,
-      evidence: [...earlier.map((r) => ({ at: r.createdAt, status: r.status, summary: r.summary, findings: r.findings })), { at, status: row.status, summary: row.summary, findings: row.findings }],
+      id,
+      service,
+      signal,
+      jobId: row.jobId,
+      firstBadAt,
+      evidence: [
+        ...earlier.map((r) => ({ at: r.createdAt, status: r.status, summary: r.summary, findings: r.findings })),
+        { at, status: row.status, summary: row.summary, findings: row.findings },
+      ],
     };
   }
 
   private async alert(incident: Opened): Promise<void> {
     const recipients = recipientsOf(this.o.config, 'incident');
     if (!recipients.length) return;
-    const text = redact(alertText(incident, stepsFor(this.o.config, incident.service).map((s) => s.job)));
-    await this.o.store.deliveries.queueAlert({ subject: alertSubject(incident), text }, channelOf(this.o.config), recipients, this.now());
-    await this.o.store.incidents.event(incident.id, this.now(), 'notified', null, null, `alert queued for ${recipients.join(', ')}`);
+    const text = redact(
+      alertText(
+        incident,
+        stepsFor(this.o.config, incident.service).map((s) => s.job),
+      ),
+    );
+    await this.o.store.deliveries.queueAlert(
+      { subject: alertSubject(incident), text },
+      channelOf(this.o.config),
+      recipients,
+      this.now(),
+    );
+    await this.o.store.incidents.event(
+      incident.id,
+      this.now(),
+      'notified',
+      null,
+      null,
+      `alert queued for ${recipients.join(', ')}`,
+    );
     this.o.onMailQueued?.();
   }
 
   private async report(id: string): Promise<void> {
     try {
-      const produced = await produceReport({ store: this.o.store, config: this.o.config, feeds: this.o.feeds, now: () => this.now() }, { kind: 'incident', incidentId: id, origin: 'incident' });
+      const produced = await produceReport(
+        { store: this.o.store, config: this.o.config, feeds: this.o.feeds, now: () => this.now() },
+        { kind: 'incident', incidentId: id, origin: 'incident' },
+      );
       await this.o.store.incidents.setReport(id, produced.record.id);
-      await this.o.store.incidents.event(id, this.now(), 'report', null, null, `incident report ${produced.record.id} stored${produced.delivery ? ` and queued for ${produced.delivery.recipients.join(', ')}` : ''}`);
+      await this.o.store.incidents.event(
+        id,
+        this.now(),
+        'report',
+        null,
+        null,
+        `incident report ${produced.record.id} stored${produced.delivery ? ` and queued for ${produced.delivery.recipients.join(', ')}` : ''}`,
+      );
       if (produced.delivery) this.o.onMailQueued?.();
     } catch (error) {
       this.o.logger.error({ err: error, incident: id }, 'could not build the incident report');

@@ -55,16 +55,35 @@ export class Remediation {
   private async step(incident: Opened, step: Step, reason: string): Promise<void> {
     const { store, config } = this.o;
     const job = config.jobs.find((j) => j.id === step.job)!;
-    await store.incidents.event(incident.id, this.now(), 'remediation-started', step.job, null, `${step.job} (${job.type}) started`);
+    await store.incidents.event(
+      incident.id,
+      this.now(),
+      'remediation-started',
+      step.job,
+      null,
+      `${step.job} (${job.type}) started`,
+    );
     try {
       // Listed in the configuration for this service: that is the confirmation a destructive step needs.
       const params = { ...step.params, ...(isDestructive(job) ? { confirm: true } : {}) };
-      const runId = await triggerRun({ config, queue: this.o.queue, store }, { jobId: step.job, params, reason, actor: INCIDENT_ACTOR, source: 'incident' });
+      const runId = await triggerRun(
+        { config, queue: this.o.queue, store },
+        { jobId: step.job, params, reason, actor: INCIDENT_ACTOR, source: 'incident' },
+      );
       const run = await this.waitForRun(runId, step.timeout);
-      const summary = run ? `${step.job} ${run.status}: ${run.summary ?? ''}` : `${step.job} did not finish within ${step.timeout} ms`;
+      const summary = run
+        ? `${step.job} ${run.status}: ${run.summary ?? ''}`
+        : `${step.job} did not finish within ${step.timeout} ms`;
       await store.incidents.event(incident.id, this.now(), 'remediation-finished', step.job, run?.id ?? runId, summary);
     } catch (error) {
-      await store.incidents.event(incident.id, this.now(), 'remediation-finished', step.job, null, `${step.job} could not run: ${describe(error)}`);
+      await store.incidents.event(
+        incident.id,
+        this.now(),
+        'remediation-finished',
+        step.job,
+        null,
+        `${step.job} could not run: ${describe(error)}`,
+      );
     }
   }
 
@@ -72,7 +91,15 @@ export class Remediation {
   private async verify(incident: Opened): Promise<void> {
     if (this.o.stopping() || !(await this.o.store.incidents.stillFailing(incident.id))) return;
     try {
-      const runId = await triggerRun({ config: this.o.config, queue: this.o.queue, store: this.o.store }, { jobId: incident.jobId, reason: `incident ${incident.id}: verify after remediation`, actor: INCIDENT_ACTOR, source: 'incident' });
+      const runId = await triggerRun(
+        { config: this.o.config, queue: this.o.queue, store: this.o.store },
+        {
+          jobId: incident.jobId,
+          reason: `incident ${incident.id}: verify after remediation`,
+          actor: INCIDENT_ACTOR,
+          source: 'incident',
+        },
+      );
       const job = this.o.config.jobs.find((j) => j.id === incident.jobId)!;
       await this.waitForRun(runId, job.timeout + 5_000);
       await this.o.settled(incident.service); // its verdict applied before the next step decides

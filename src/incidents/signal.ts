@@ -39,7 +39,12 @@ export function verdictOf(status: string): 'bad' | 'good' | null {
   return null;
 }
 
-export function step(current: SignalState, verdict: 'bad' | 'good', at: Date, thresholds: { openAfter: number; resolveAfter: number }): { next: SignalState; transition: Transition } {
+export function step(
+  current: SignalState,
+  verdict: 'bad' | 'good',
+  at: Date,
+  thresholds: { openAfter: number; resolveAfter: number },
+): { next: SignalState; transition: Transition } {
   if (verdict === 'bad') {
     const badStreak = current.badStreak + 1;
     const firstBadAt = current.badStreak === 0 ? at : current.firstBadAt;
@@ -52,5 +57,8 @@ export function step(current: SignalState, verdict: 'bad' | 'good', at: Date, th
   if (current.state === 'failing' && goodStreak >= thresholds.resolveAfter) {
     return { next: { state: 'healthy', badStreak: 0, goodStreak, firstBadAt: null }, transition: 'recovered' };
   }
-  return { next: { ...current, badStreak: 0, goodStreak, firstBadAt: current.state === 'failing' ? current.firstBadAt : null }, transition: 'none' };
+  return {
+    next: { ...current, badStreak: 0, goodStreak, firstBadAt: current.state === 'failing' ? current.firstBadAt : null },
+    transition: 'none',
+  };
 }

@@ -20,7 +20,11 @@ function bounded<T>(work: (signal: AbortSignal) => Promise<T>, timeoutMs: number
   const signal = AbortSignal.any([outer, AbortSignal.timeout(timeoutMs)]);
   return new Promise<T>((resolve, reject) => {
     if (signal.aborted) return reject(new Error(outer.aborted ? 'aborted' : `no answer within ${timeoutMs} ms`));
-    signal.addEventListener('abort', () => reject(new Error(outer.aborted ? 'aborted' : `no answer within ${timeoutMs} ms`)), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => reject(new Error(outer.aborted ? 'aborted' : `no answer within ${timeoutMs} ms`)),
+      { once: true },
+    );
     work(signal).then(resolve, reject);
   });
 }
@@ -55,7 +59,12 @@ async function postgres(url: string, signal: AbortSignal): Promise<void> {
 }
 
 async function redis(url: string, signal: AbortSignal): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   // ioredis rejects with "Connection is closed."; the socket's own error says why.
   let cause: NodeJS.ErrnoException | undefined;
   client.on('error', (e: NodeJS.ErrnoException) => (cause ??= e));
@@ -75,22 +84,36 @@ async function redis(url: string, signal: AbortSignal): Promise<void> {
 export async function probeDependency(url: string, timeoutMs: number, signal: AbortSignal): Promise<DependencyResult> {
   const parsed = new URL(url);
   const scheme = parsed.protocol.replace(':', '');
-  const kind = scheme === 'tcp' ? 'tcp' : scheme.startsWith('postgres') ? 'postgres' : scheme.startsWith('redis') ? 'redis' : 'http';
+  const kind =
+    scheme === 'tcp'
+      ? 'tcp'
+      : scheme.startsWith('postgres')
+        ? 'postgres'
+        : scheme.startsWith('redis')
+          ? 'redis'
+          : 'http';
   const started = performance.now();
   try {
-    await bounded(async (s) => {
-      switch (kind) {
-        case 'tcp': return tcp(parsed, s);
-        case 'postgres': return postgres(url, s);
-        case 'redis': return redis(url, s);
-        case 'http': {
-          const answer = await probe(url, { timeoutMs, signal: s });
-          if (answer.error !== undefined) throw new Error(answer.error);
-          if (answer.status! >= 500) throw new Error(`status ${answer.status}`);
-          return;
+    await bounded(
+      async (s) => {
+        switch (kind) {
+          case 'tcp':
+            return tcp(parsed, s);
+          case 'postgres':
+            return postgres(url, s);
+          case 'redis':
+            return redis(url, s);
+          case 'http': {
+            const answer = await probe(url, { timeoutMs, signal: s });
+            if (answer.error !== undefined) throw new Error(answer.error);
+            if (answer.status! >= 500) throw new Error(`status ${answer.status}`);
+            return;
+          }
         }
-      }
-    }, timeoutMs, signal);
+      },
+      timeoutMs,
+      signal,
+    );
     return { url, kind, ok: true, ms: performance.now() - started };
   } catch (error) {
     return { url, kind, ok: false, ms: performance.now() - started, error: (error as Error).message };

@@ -97,7 +97,11 @@ export function probe(url: string, options: ProbeOptions): Promise<ProbeResult> 
       const cert = socket.getPeerCertificate();
       if (cert && cert.valid_to) {
         const cn = (name: string | string[] | undefined) => (Array.isArray(name) ? name.join(', ') : (name ?? ''));
-        result.certificate = { subject: cn(cert.subject?.CN), issuer: cn(cert.issuer?.CN), validTo: new Date(cert.valid_to) };
+        result.certificate = {
+          subject: cn(cert.subject?.CN),
+          issuer: cn(cert.issuer?.CN),
+          validTo: new Date(cert.valid_to),
+        };
       }
     };
     request.on('socket', (socket: Socket) => {

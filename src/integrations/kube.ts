@@ -35,24 +35,38 @@ export type PatchType = (typeof PatchStrategy)[keyof typeof PatchStrategy];
 
 export async function kubeFor(config: OpscronConfig, env: NodeJS.ProcessEnv = process.env): Promise<Kube> {
   const section = config.kubernetes;
-  if (!section) throw new OpscronError('OPSCRON_NO_KUBERNETES', 'this job needs the kubernetes section of the configuration (kubeconfig and context, or inCluster: true)');
+  if (!section)
+    throw new OpscronError(
+      'OPSCRON_NO_KUBERNETES',
+      'this job needs the kubernetes section of the configuration (kubeconfig and context, or inCluster: true)',
+    );
   const cached = clients.get(section);
   if (cached) return cached;
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
-  const inCluster = section.inCluster ?? (!section.kubeconfig && !env.KUBECONFIG && Boolean(env.KUBERNETES_SERVICE_HOST));
+  const inCluster =
+    section.inCluster ?? (!section.kubeconfig && !env.KUBECONFIG && Boolean(env.KUBERNETES_SERVICE_HOST));
   try {
     if (inCluster) kc.loadFromCluster();
     else kc.loadFromFile(section.kubeconfig ?? env.KUBECONFIG ?? join(homedir(), '.kube', 'config'));
     if (section.context) kc.setCurrentContext(section.context);
   } catch (error) {
-    throw new OpscronError('OPSCRON_KUBECONFIG', `cannot load the Kubernetes configuration: ${(error as Error).message}`);
+    throw new OpscronError(
+      'OPSCRON_KUBECONFIG',
+      `cannot load the Kubernetes configuration: ${(error as Error).message}`,
+    );
   }
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new OpscronError('OPSCRON_KUBECONFIG', `kubeconfig context "${kc.getCurrentContext()}" has no cluster`);
+  if (!cluster)
+    throw new OpscronError('OPSCRON_KUBECONFIG', `kubeconfig context "${kc.getCurrentContext()}" has no cluster`);
   const kube = {
-    core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), rbac: kc.makeApiClient(k8s.RbacAuthorizationV1Api),
-    autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api), policy: kc.makeApiClient(k8s.PolicyV1Api), metrics: new k8s.Metrics(kc), server: cluster.server,
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    rbac: kc.makeApiClient(k8s.RbacAuthorizationV1Api),
+    autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api),
+    policy: kc.makeApiClient(k8s.PolicyV1Api),
+    metrics: new k8s.Metrics(kc),
+    server: cluster.server,
     patchAs: (strategy: PatchType) => k8s.setHeaderOptions('Content-Type', strategy),
   };
   clients.set(section, kube);
@@ -81,8 +95,10 @@ export async function kubeCall<T>(what: string, call: () => Promise<T>): Promise
 
 /** An answer of the Kubernetes API: another attempt helps only when it failed on the server's side or not at all. */
 export class KubeError extends OpscronError {
-  constructor(message: string, readonly httpStatus: number | null) {
+  constructor(
+    message: string,
+    readonly httpStatus: number | null,
+  ) {
     super('OPSCRON_KUBE', message, { retryable: httpStatus === null || httpStatus === 429 || httpStatus >= 500 });
   }
 }
-

@@ -4,22 +4,9 @@
  * with one short-lived connection. I/O only: src/analysis/pg-health.ts judges it.
  */
 import pg from 'pg';
+import type { PgStats, QueryStats, StatementStats } from '../analysis/pg-health.js';
 
-export interface PgStats {
-  database: string;
-  serverVersion: string;
-  connections: { total: number; max: number };
-  idleInTransaction: Array<{ pid: number; user: string | null; seconds: number; query: string }>;
-  longRunning: Array<{ pid: number; user: string | null; seconds: number; query: string }>;
-  blocked: Array<{ pid: number; blockedBy: number[]; seconds: number; query: string; blockerQuery: string | null }>;
-  cacheHit: { table: number | null; index: number | null; tableReads: number; indexReads: number };
-  replication: { isReplica: boolean; replicaLagSeconds: number | null; standbys: Array<{ name: string; lagSeconds: number | null; state: string }> };
-  inactiveSlots: Array<{ name: string; retainedBytes: number | null }>;
-  wraparound: { age: number; remaining: number };
-  sequences: Array<{ sequence: string; column: string | null; lastValue: number; maxValue: number; ratio: number }>;
-  invalidIndexes: Array<{ index: string; table: string }>;
-  duplicateIndexes: Array<{ index: string; coveredBy: string; table: string; bytes: number }>;
-}
+export type { PgStats, QueryStats, StatementStats } from '../analysis/pg-health.js';
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -33,9 +20,21 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
   }
 }
 
-export async function readPgStats(client: pg.Client, thresholds: { longRunningSeconds: number; idleInTransactionSeconds: number }): Promise<PgStats> {
-  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await client.query<R>(text, values)).rows;
-  const [head] = await q<{ db: string; version: string; total: string; max: string; replica: boolean; replay: string | null; age: string }>(`
+export async function readPgStats(
+  client: pg.Client,
+  thresholds: { longRunningSeconds: number; idleInTransactionSeconds: number },
+): Promise<PgStats> {
+  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
+    (await client.query<R>(text, values)).rows;
+  const [head] = await q<{
+    db: string;
+    version: string;
+    total: string;
+    max: string;
+    replica: boolean;
+    replay: string | null;
+    age: string;
+  }>(`
     select current_database() as db, current_setting('server_version') as version,
            (select count(*) from pg_stat_activity)::text as total, current_setting('max_connections') as max,
            pg_is_in_recovery() as replica,
@@ -43,19 +42,50 @@ export async function readPgStats(client: pg.Client, thresholds: { longRunningSe
            (select max(age(datfrozenxid)) from pg_database)::text as age`);
   const activity = `select pid, usename as user, extract(epoch from now() - %s)::float8 as seconds, left(query, 500) as query
                       from pg_stat_activity where pid <> pg_backend_pid() and datname = current_database() and %s order by seconds desc limit 20`;
-  const idle = await q<{ pid: number; user: string | null; seconds: number; query: string }>(activity.replace('%s', 'state_change').replace('%s', `state in ('idle in transaction', 'idle in transaction (aborted)') and now() - state_change >= make_interval(secs => $1)`), [thresholds.idleInTransactionSeconds]);
-  const long = await q<{ pid: number; user: string | null; seconds: number; query: string }>(activity.replace('%s', 'query_start').replace('%s', `state = 'active' and backend_type = 'client backend' and now() - query_start >= make_interval(secs => $1)`), [thresholds.longRunningSeconds]);
-  const blocked = await q<{ pid: number; blocked_by: number[]; seconds: number; query: string; blocker_query: string | null }>(`
+  const idle = await q<{ pid: number; user: string | null; seconds: number; query: string }>(
+    activity
+      .replace('%s', 'state_change')
+      .replace(
+        '%s',
+        `state in ('idle in transaction', 'idle in transaction (aborted)') and now() - state_change >= make_interval(secs => $1)`,
+      ),
+    [thresholds.idleInTransactionSeconds],
+  );
+  const long = await q<{ pid: number; user: string | null; seconds: number; query: string }>(
+    activity
+      .replace('%s', 'query_start')
+      .replace(
+        '%s',
+        `state = 'active' and backend_type = 'client backend' and now() - query_start >= make_interval(secs => $1)`,
+      ),
+    [thresholds.longRunningSeconds],
+  );
+  const blocked = await q<{
+    pid: number;
+    blocked_by: number[];
+    seconds: number;
+    query: string;
+    blocker_query: string | null;
+  }>(`
     select a.pid, pg_blocking_pids(a.pid) as blocked_by, extract(epoch from now() - a.query_start)::float8 as seconds, left(a.query, 500) as query,
            (select left(b.query, 500) from pg_stat_activity b where b.pid = (pg_blocking_pids(a.pid))[1]) as blocker_query
       from pg_stat_activity a where cardinality(pg_blocking_pids(a.pid)) > 0 and a.datname = current_database()`);
-  const [cache] = await q<{ table_hit: string | null; index_hit: string | null; table_reads: string; index_reads: string }>(`
+  const [cache] = await q<{
+    table_hit: string | null;
+    index_hit: string | null;
+    table_reads: string;
+    index_reads: string;
+  }>(`
     select (select sum(heap_blks_hit) / nullif(sum(heap_blks_hit) + sum(heap_blks_read), 0) from pg_statio_user_tables)::text as table_hit,
            (select sum(idx_blks_hit) / nullif(sum(idx_blks_hit) + sum(idx_blks_read), 0) from pg_statio_user_indexes)::text as index_hit,
            (select coalesce(sum(heap_blks_hit) + sum(heap_blks_read), 0) from pg_statio_user_tables)::text as table_reads,
            (select coalesce(sum(idx_blks_hit) + sum(idx_blks_read), 0) from pg_statio_user_indexes)::text as index_reads`);
-  const standbys = await q<{ name: string; lag: string | null; state: string }>(`select coalesce(application_name, client_addr::text, pid::text) as name, extract(epoch from replay_lag)::text as lag, state from pg_stat_replication`);
-  const slots = await q<{ name: string; retained: string | null }>(`select slot_name as name, case when pg_is_in_recovery() then null else pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text end as retained from pg_replication_slots where not active`);
+  const standbys = await q<{ name: string; lag: string | null; state: string }>(
+    `select coalesce(application_name, client_addr::text, pid::text) as name, extract(epoch from replay_lag)::text as lag, state from pg_stat_replication`,
+  );
+  const slots = await q<{ name: string; retained: string | null }>(
+    `select slot_name as name, case when pg_is_in_recovery() then null else pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text end as retained from pg_replication_slots where not active`,
+  );
   const sequences = await q<{ sequence: string; column: string | null; last_value: string; max_value: string }>(`
     select s.schemaname || '.' || s.sequencename as sequence,
            (select c.relname || '.' || a.attname from pg_depend d join pg_class c on c.oid = d.refobjid join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
@@ -65,7 +95,9 @@ export async function readPgStats(client: pg.Client, thresholds: { longRunningSe
                from pg_depend d join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid join pg_type t on t.oid = a.atttypid
               where d.objid = (quote_ident(s.schemaname) || '.' || quote_ident(s.sequencename))::regclass and d.deptype in ('a', 'i') limit 1), s.max_value))::text as max_value
       from pg_sequences s where s.increment_by > 0`);
-  const invalid = await q<{ index: string; table: string }>(`select i.indexrelid::regclass::text as index, i.indrelid::regclass::text as table from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace where not i.indisvalid and n.nspname not in ('pg_catalog', 'information_schema')`);
+  const invalid = await q<{ index: string; table: string }>(
+    `select i.indexrelid::regclass::text as index, i.indrelid::regclass::text as table from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace where not i.indisvalid and n.nspname not in ('pg_catalog', 'information_schema')`,
+  );
   const duplicates = await q<{ index: string; covered_by: string; table: string; bytes: string }>(`
     select a.indexrelid::regclass::text as index, b.indexrelid::regclass::text as covered_by, a.indrelid::regclass::text as table, pg_relation_size(a.indexrelid)::text as bytes
       from pg_index a join pg_index b on a.indrelid = b.indrelid and a.indexrelid <> b.indexrelid
@@ -82,31 +114,41 @@ export async function readPgStats(client: pg.Client, thresholds: { longRunningSe
     connections: { total: Number(head!.total), max: Number(head!.max) },
     idleInTransaction: idle,
     longRunning: long,
-    blocked: blocked.map((b) => ({ pid: b.pid, blockedBy: b.blocked_by, seconds: b.seconds, query: b.query, blockerQuery: b.blocker_query })),
-    cacheHit: { table: num(cache!.table_hit), index: num(cache!.index_hit), tableReads: Number(cache!.table_reads), indexReads: Number(cache!.index_reads) },
-    replication: { isReplica: head!.replica, replicaLagSeconds: num(head!.replay), standbys: standbys.map((s) => ({ name: s.name, lagSeconds: num(s.lag), state: s.state })) },
+    blocked: blocked.map((b) => ({
+      pid: b.pid,
+      blockedBy: b.blocked_by,
+      seconds: b.seconds,
+      query: b.query,
+      blockerQuery: b.blocker_query,
+    })),
+    cacheHit: {
+      table: num(cache!.table_hit),
+      index: num(cache!.index_hit),
+      tableReads: Number(cache!.table_reads),
+      indexReads: Number(cache!.index_reads),
+    },
+    replication: {
+      isReplica: head!.replica,
+      replicaLagSeconds: num(head!.replay),
+      standbys: standbys.map((s) => ({ name: s.name, lagSeconds: num(s.lag), state: s.state })),
+    },
     inactiveSlots: slots.map((s) => ({ name: s.name, retainedBytes: num(s.retained) })),
     wraparound: { age: Number(head!.age), remaining: 2_147_483_647 - Number(head!.age) },
-    sequences: sequences.map((s) => ({ sequence: s.sequence, column: s.column, lastValue: Number(s.last_value), maxValue: Number(s.max_value), ratio: Number(s.last_value) / Number(s.max_value) })),
+    sequences: sequences.map((s) => ({
+      sequence: s.sequence,
+      column: s.column,
+      lastValue: Number(s.last_value),
+      maxValue: Number(s.max_value),
+      ratio: Number(s.last_value) / Number(s.max_value),
+    })),
     invalidIndexes: invalid,
-    duplicateIndexes: duplicates.map((d) => ({ index: d.index, coveredBy: d.covered_by, table: d.table, bytes: Number(d.bytes) })),
+    duplicateIndexes: duplicates.map((d) => ({
+      index: d.index,
+      coveredBy: d.covered_by,
+      table: d.table,
+      bytes: Number(d.bytes),
+    })),
   };
-}
-
-export interface StatementStats {
-  query: string;
-  calls: number;
-  totalMs: number;
-  meanMs: number;
-  rows: number;
-}
-
-export interface QueryStats {
-  /** null: pg_stat_statements is not there; the reason says why. */
-  statements: StatementStats[] | null;
-  missingReason?: string;
-  seqScanTables: Array<{ table: string; seqScans: number; indexScans: number; liveRows: number; seqTupRead: number }>;
-  unusedIndexes: Array<{ index: string; table: string; scans: number; bytes: number }>;
 }
 
 export async function readQueryStats(client: pg.Client, limit: number): Promise<QueryStats> {
@@ -116,22 +158,47 @@ export async function readQueryStats(client: pg.Client, limit: number): Promise<
   if (!ext.rowCount) missingReason = 'the pg_stat_statements extension is not installed in this database';
   else {
     try {
-      statements = (await client.query<{ query: string; calls: string; total: number; mean: number; rows: string }>(`
+      statements = (
+        await client.query<{ query: string; calls: string; total: number; mean: number; rows: string }>(
+          `
         select left(query, 1000) as query, calls::text, total_exec_time as total, mean_exec_time as mean, rows::text
           from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) and query not ilike '%pg_stat_statements%'
-         order by total_exec_time desc limit $1`, [limit * 5])).rows.map((r) => ({ query: r.query, calls: Number(r.calls), totalMs: r.total, meanMs: r.mean, rows: Number(r.rows) }));
+         order by total_exec_time desc limit $1`,
+          [limit * 5],
+        )
+      ).rows.map((r) => ({
+        query: r.query,
+        calls: Number(r.calls),
+        totalMs: r.total,
+        meanMs: r.mean,
+        rows: Number(r.rows),
+      }));
     } catch (error) {
       missingReason = (error as Error).message; // e.g. "pg_stat_statements must be loaded via shared_preload_libraries"
     }
   }
-  const seqScanTables = (await client.query<{ table: string; seq_scan: string; idx_scan: string | null; live: string; seq_tup_read: string }>(`
+  const seqScanTables = (
+    await client.query<{
+      table: string;
+      seq_scan: string;
+      idx_scan: string | null;
+      live: string;
+      seq_tup_read: string;
+    }>(`
     select schemaname || '.' || relname as table, seq_scan::text, idx_scan::text, n_live_tup::text as live, seq_tup_read::text
-      from pg_stat_user_tables where seq_scan > coalesce(idx_scan, 0) and n_live_tup >= 10000 order by seq_tup_read desc limit 20`)).rows
-    .map((r) => ({ table: r.table, seqScans: Number(r.seq_scan), indexScans: Number(r.idx_scan ?? 0), liveRows: Number(r.live), seqTupRead: Number(r.seq_tup_read) }));
-  const unusedIndexes = (await client.query<{ index: string; table: string; scans: string; bytes: string }>(`
+      from pg_stat_user_tables where seq_scan > coalesce(idx_scan, 0) and n_live_tup >= 10000 order by seq_tup_read desc limit 20`)
+  ).rows.map((r) => ({
+    table: r.table,
+    seqScans: Number(r.seq_scan),
+    indexScans: Number(r.idx_scan ?? 0),
+    liveRows: Number(r.live),
+    seqTupRead: Number(r.seq_tup_read),
+  }));
+  const unusedIndexes = (
+    await client.query<{ index: string; table: string; scans: string; bytes: string }>(`
     select s.schemaname || '.' || s.indexrelname as index, s.schemaname || '.' || s.relname as table, s.idx_scan::text as scans, pg_relation_size(s.indexrelid)::text as bytes
       from pg_stat_user_indexes s join pg_index i on i.indexrelid = s.indexrelid
-     where not i.indisunique and not i.indisprimary and s.idx_scan < 50 order by pg_relation_size(s.indexrelid) desc limit 50`)).rows
-    .map((r) => ({ index: r.index, table: r.table, scans: Number(r.scans), bytes: Number(r.bytes) }));
+     where not i.indisunique and not i.indisprimary and s.idx_scan < 50 order by pg_relation_size(s.indexrelid) desc limit 50`)
+  ).rows.map((r) => ({ index: r.index, table: r.table, scans: Number(r.scans), bytes: Number(r.bytes) }));
   return { statements, missingReason, seqScanTables, unusedIndexes };
 }

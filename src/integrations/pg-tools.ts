@@ -18,7 +18,15 @@ export function pgConnection(url: string, database?: string): PgConnection {
   const u = new URL(url);
   const db = database ?? decodeURIComponent(u.pathname.replace(/^\//, '')) ?? 'postgres';
   const host = u.searchParams.get('host') ?? (u.hostname ? decodeURIComponent(u.hostname) : 'localhost');
-  const args = ['-h', host, '-p', u.port || '5432', ...(u.username ? ['-U', decodeURIComponent(u.username)] : []), '-d', db];
+  const args = [
+    '-h',
+    host,
+    '-p',
+    u.port || '5432',
+    ...(u.username ? ['-U', decodeURIComponent(u.username)] : []),
+    '-d',
+    db,
+  ];
   const env: Record<string, string> = {};
   if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
   const sslmode = u.searchParams.get('sslmode');
@@ -39,7 +47,12 @@ export interface Tool {
   done: Promise<void>;
 }
 
-export function runTool(bin: 'pg_dump' | 'pg_restore', args: string[], env: Record<string, string>, signal?: AbortSignal): Tool {
+export function runTool(
+  bin: 'pg_dump' | 'pg_restore',
+  args: string[],
+  env: Record<string, string>,
+  signal?: AbortSignal,
+): Tool {
   const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], signal });
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -47,10 +60,23 @@ export function runTool(bin: 'pg_dump' | 'pg_restore', args: string[], env: Reco
     if (stderr.length < 8192) stderr += chunk;
   });
   const done = new Promise<void>((resolve, reject) => {
-    child.once('error', (error) => reject(new OpscronError('OPSCRON_PG_TOOL', `${bin} could not run: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? `${bin} is not installed (Debian: postgresql-client)` : error.message}`)));
+    child.once('error', (error) =>
+      reject(
+        new OpscronError(
+          'OPSCRON_PG_TOOL',
+          `${bin} could not run: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? `${bin} is not installed (Debian: postgresql-client)` : error.message}`,
+        ),
+      ),
+    );
     child.once('close', (code, sig) => {
       if (code === 0) resolve();
-      else reject(new OpscronError('OPSCRON_PG_TOOL', `${bin} failed (${sig ? `signal ${sig}` : `exit ${code}`}): ${redact(stderr.trim().split('\n').slice(-5).join(' | ')) || 'no message'}`));
+      else
+        reject(
+          new OpscronError(
+            'OPSCRON_PG_TOOL',
+            `${bin} failed (${sig ? `signal ${sig}` : `exit ${code}`}): ${redact(stderr.trim().split('\n').slice(-5).join(' | ')) || 'no message'}`,
+          ),
+        );
     });
   });
   done.catch(() => {});

@@ -3,9 +3,18 @@
  * DOCTOR, SLOWLOG, CONFIG GET, and bounded samples of its keys by SCAN (never KEYS).
  */
 import { Redis } from 'ioredis';
+import type { KeySample, RedisSnapshot } from '../analysis/redis.js';
+
+export type { KeySample, RedisSnapshot } from '../analysis/redis.js';
 
 export function redisClient(url: string): Redis {
-  return new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 10_000 });
+  return new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    connectTimeout: 10_000,
+  });
 }
 
 export async function withRedis<T>(url: string, fn: (client: Redis) => Promise<T>): Promise<T> {
@@ -29,32 +38,24 @@ export function parseInfo(text: string): Record<string, string> {
   return out;
 }
 
-export interface RedisSnapshot {
-  info: Record<string, string>;
-  config: Record<string, string>;
-  memoryDoctor: string;
-  latencyDoctor: string;
-  slowlog: { length: number; entries: Array<{ id: number; at: Date; micros: number; command: string }> };
-}
-
 export async function readRedis(client: Redis): Promise<RedisSnapshot> {
   const info = parseInfo(await client.info('everything'));
   const configPairs = (await client.config('GET', 'max*')) as string[];
   const more = (await client.config('GET', 'activedefrag')) as string[];
   const config: Record<string, string> = {};
-  for (const pairs of [configPairs, more]) for (let i = 0; i + 1 < pairs.length; i += 2) config[pairs[i]!] = pairs[i + 1]!;
+  for (const pairs of [configPairs, more])
+    for (let i = 0; i + 1 < pairs.length; i += 2) config[pairs[i]!] = pairs[i + 1]!;
   const memoryDoctor = String(await client.call('MEMORY', 'DOCTOR'));
   const latencyDoctor = String(await client.call('LATENCY', 'DOCTOR'));
   const length = Number(await client.call('SLOWLOG', 'LEN'));
   const raw = (await client.call('SLOWLOG', 'GET', '5')) as Array<[number, number, number, string[]]>;
-  const entries = raw.map(([id, at, micros, args]) => ({ id: Number(id), at: new Date(Number(at) * 1000), micros: Number(micros), command: args.slice(0, 4).join(' ').slice(0, 200) }));
+  const entries = raw.map(([id, at, micros, args]) => ({
+    id: Number(id),
+    at: new Date(Number(at) * 1000),
+    micros: Number(micros),
+    command: args.slice(0, 4).join(' ').slice(0, 200),
+  }));
   return { info, config, memoryDoctor, latencyDoctor, slowlog: { length, entries } };
-}
-
-export interface KeySample {
-  key: string;
-  ttl: number;
-  bytes: number | null;
 }
 
 /** Up to `limit` keys from SCAN, with their TTL and MEMORY USAGE (pipelined). */
@@ -73,5 +74,9 @@ export async function sampleKeys(client: Redis, limit: number, match = '*'): Pro
     pipeline.call('MEMORY', 'USAGE', k, 'SAMPLES', '5');
   }
   const results = (await pipeline.exec()) ?? [];
-  return keys.map((key, i) => ({ key, ttl: Number(results[2 * i]?.[1] ?? -2), bytes: results[2 * i + 1]?.[1] == null ? null : Number(results[2 * i + 1]![1]) }));
+  return keys.map((key, i) => ({
+    key,
+    ttl: Number(results[2 * i]?.[1] ?? -2),
+    bytes: results[2 * i + 1]?.[1] == null ? null : Number(results[2 * i + 1]![1]),
+  }));
 }

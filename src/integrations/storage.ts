@@ -29,10 +29,14 @@ export class FileStorage {
   /** The file a key names; keys that could climb out of the root are refused. */
   pathOf(key: string): string {
     if (!KEY.test(key) || key.split('/').some((part) => part === '..' || part === '.')) {
-      throw new OpscronError('OPSCRON_BAD_STORAGE_KEY', `storage key "${key}" — allowed: path segments of letters, digits, . _ - separated by /`);
+      throw new OpscronError(
+        'OPSCRON_BAD_STORAGE_KEY',
+        `storage key "${key}" — allowed: path segments of letters, digits, . _ - separated by /`,
+      );
     }
     const path = join(this.root, ...key.split('/'));
-    if (!path.startsWith(this.root + sep)) throw new OpscronError('OPSCRON_BAD_STORAGE_KEY', `storage key "${key}" is outside ${this.root}`);
+    if (!path.startsWith(this.root + sep))
+      throw new OpscronError('OPSCRON_BAD_STORAGE_KEY', `storage key "${key}" is outside ${this.root}`);
     return path;
   }
 
@@ -51,7 +55,12 @@ export class FileStorage {
       },
     });
     try {
-      await pipeline(Buffer.isBuffer(data) ? Readable.from([data]) : data, measure, createWriteStream(temp, { flags: 'wx' }), { signal });
+      await pipeline(
+        Buffer.isBuffer(data) ? Readable.from([data]) : data,
+        measure,
+        createWriteStream(temp, { flags: 'wx' }),
+        { signal },
+      );
       await rename(temp, path);
     } catch (error) {
       await rm(temp, { force: true });
@@ -92,7 +101,12 @@ export class FileStorage {
     const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
     return entries
       .filter((e) => e.isFile() && !e.name.endsWith('.partial'))
-      .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(this.root.length + 1).split(sep).join('/'))
+      .map((e) =>
+        join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)
+          .slice(this.root.length + 1)
+          .split(sep)
+          .join('/'),
+      )
       .sort();
   }
 

@@ -4,21 +4,34 @@
  * remedy — read from the cluster and from opscron's own store — for the compliance report.
  */
 import { z } from 'zod';
-import { accessControls, operationsControls, reliabilityControls, runbookPolicy, securityControls, type ClusterState } from '../analysis/audit.js';
+import {
+  accessControls,
+  operationsControls,
+  reliabilityControls,
+  runbookPolicy,
+  securityControls,
+  type ClusterState,
+} from '../analysis/audit.js';
 import { duration } from '../config/schema.js';
 import { kubeCall, kubeFor } from '../integrations/kube.js';
 import { defineJob, statusOf, type Finding } from './types.js';
 
-const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: 'must be a Kubernetes quantity such as 500m, 2, 1Gi' });
+const quantity = z
+  .string()
+  .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: 'must be a Kubernetes quantity such as 500m, 2, 1Gi' });
 
 export const auditReviewParams = z.strictObject({
   /** Namespaces to audit (default kubernetes.namespaces); cluster-wide RBAC is always read. */
   namespaces: z.array(z.string()).optional(),
-  sections: z.array(z.enum(['access', 'security', 'reliability', 'operations'])).default(['access', 'security', 'reliability', 'operations']),
-  policy: z.strictObject({
-    requests: z.strictObject({ cpu: quantity, memory: quantity }),
-    limits: z.strictObject({ cpu: quantity, memory: quantity }),
-  }).default(runbookPolicy),
+  sections: z
+    .array(z.enum(['access', 'security', 'reliability', 'operations']))
+    .default(['access', 'security', 'reliability', 'operations']),
+  policy: z
+    .strictObject({
+      requests: z.strictObject({ cpu: quantity, memory: quantity }),
+      limits: z.strictObject({ cpu: quantity, memory: quantity }),
+    })
+    .default(runbookPolicy),
   /** The period the operations controls look back over. */
   period: duration.default(7 * 86_400_000),
   /** How old the last successful backup may be. */
@@ -27,7 +40,8 @@ export const auditReviewParams = z.strictObject({
 
 export const auditReview = defineJob({
   type: 'audit-review',
-  summary: 'Audit controls with ids and evidence: RBAC (CIS 5.1), pod security (Polaris), resources and availability, operations',
+  summary:
+    'Audit controls with ids and evidence: RBAC (CIS 5.1), pod security (Polaris), resources and availability, operations',
   params: auditReviewParams,
   feeds: { complianceControls: true },
   overridable: ['sections', 'policy', 'period', 'backupTarget'],
@@ -37,23 +51,61 @@ export const auditReview = defineJob({
     if (cluster) {
       const kube = await kubeFor(ctx.config);
       const namespaces = params.namespaces ?? ctx.config.kubernetes!.namespaces;
-      const state: ClusterState = { clusterRoleBindings: [], clusterRoles: [], roleBindings: [], roles: [], workloads: [], configMaps: [], hpas: [], pdbs: [] };
-      state.clusterRoleBindings = (await kubeCall('list clusterrolebindings', () => kube.rbac.listClusterRoleBinding())).items;
+      const state: ClusterState = {
+        clusterRoleBindings: [],
+        clusterRoles: [],
+        roleBindings: [],
+        roles: [],
+        workloads: [],
+        configMaps: [],
+        hpas: [],
+        pdbs: [],
+      };
+      state.clusterRoleBindings = (
+        await kubeCall('list clusterrolebindings', () => kube.rbac.listClusterRoleBinding())
+      ).items;
       state.clusterRoles = (await kubeCall('list clusterroles', () => kube.rbac.listClusterRole())).items;
       for (const [i, namespace] of namespaces.entries()) {
         ctx.progress(i / namespaces.length, `reading ${namespace}`);
-        state.roleBindings.push(...(await kubeCall(`list rolebindings in ${namespace}`, () => kube.rbac.listNamespacedRoleBinding({ namespace }))).items);
-        state.roles.push(...(await kubeCall(`list roles in ${namespace}`, () => kube.rbac.listNamespacedRole({ namespace }))).items);
+        state.roleBindings.push(
+          ...(
+            await kubeCall(`list rolebindings in ${namespace}`, () =>
+              kube.rbac.listNamespacedRoleBinding({ namespace }),
+            )
+          ).items,
+        );
+        state.roles.push(
+          ...(await kubeCall(`list roles in ${namespace}`, () => kube.rbac.listNamespacedRole({ namespace }))).items,
+        );
         for (const [kind, list] of [
           ['Deployment', () => kube.apps.listNamespacedDeployment({ namespace })],
           ['StatefulSet', () => kube.apps.listNamespacedStatefulSet({ namespace })],
           ['DaemonSet', () => kube.apps.listNamespacedDaemonSet({ namespace })],
         ] as const) {
-          state.workloads.push(...(await kubeCall(`list ${kind.toLowerCase()}s in ${namespace}`, list as () => Promise<{ items: object[] }>)).items.map((w) => ({ ...w, kind })));
+          state.workloads.push(
+            ...(
+              await kubeCall(`list ${kind.toLowerCase()}s in ${namespace}`, list as () => Promise<{ items: object[] }>)
+            ).items.map((w) => ({ ...w, kind })),
+          );
         }
-        state.configMaps.push(...(await kubeCall(`list configmaps in ${namespace}`, () => kube.core.listNamespacedConfigMap({ namespace }))).items);
-        state.hpas.push(...(await kubeCall(`list horizontalpodautoscalers in ${namespace}`, () => kube.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }))).items);
-        state.pdbs.push(...(await kubeCall(`list poddisruptionbudgets in ${namespace}`, () => kube.policy.listNamespacedPodDisruptionBudget({ namespace }))).items);
+        state.configMaps.push(
+          ...(await kubeCall(`list configmaps in ${namespace}`, () => kube.core.listNamespacedConfigMap({ namespace })))
+            .items,
+        );
+        state.hpas.push(
+          ...(
+            await kubeCall(`list horizontalpodautoscalers in ${namespace}`, () =>
+              kube.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }),
+            )
+          ).items,
+        );
+        state.pdbs.push(
+          ...(
+            await kubeCall(`list poddisruptionbudgets in ${namespace}`, () =>
+              kube.policy.listNamespacedPodDisruptionBudget({ namespace }),
+            )
+          ).items,
+        );
       }
       const plain = JSON.parse(JSON.stringify(state)) as ClusterState; // the client's model classes as plain API objects
       if (params.sections.includes('access')) findings.push(...accessControls(plain));
@@ -62,7 +114,12 @@ export const auditReview = defineJob({
     }
     if (params.sections.includes('operations')) {
       // What opscron itself recorded: backups, failing jobs, destructive actions, error logs.
-      findings.push(...operationsControls({ ...(await ctx.history.operations(params.period, params.backupTarget)), now: ctx.now() }));
+      findings.push(
+        ...operationsControls({
+          ...(await ctx.history.operations(params.period, params.backupTarget)),
+          now: ctx.now(),
+        }),
+      );
     }
     const failed = findings.filter((f) => f.severity !== 'info');
     return {

@@ -21,7 +21,10 @@ export const backupVerifyParams = z.strictObject({
   /** A backup's storage key; default the newest. */
   backup: z.string().optional(),
   /** A server to restore on (a postgres:// URL, any database: a scratch one is created beside it); default the database's own server. */
-  scratchUrl: z.string().regex(/^postgres(ql)?:\/\/\S+$/, { error: 'must be a postgres:// URL' }).optional(),
+  scratchUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, { error: 'must be a postgres:// URL' })
+    .optional(),
   /** A backup older than this is a warning. */
   maxAge: duration.optional(),
 });
@@ -35,16 +38,43 @@ export const backupVerify = defineJob({
     const database = databaseOf(ctx, params.database);
     const resource = `db/${database.name}`;
     const storage = new FileStorage(ctx.config.backups.path);
-    const manifest = params.backup ? await readManifest(storage, params.backup) : (await listBackups(storage, database.name))[0];
+    const manifest = params.backup
+      ? await readManifest(storage, params.backup)
+      : (await listBackups(storage, database.name))[0];
     if (!manifest) {
-      return { status: 'critical', summary: `no backup of ${database.name} in ${storage.root} to verify`, findings: [{ severity: 'critical', check: 'backup.missing', resource, message: `no backup of ${database.name} found`, remedy: `Run db-backup for ${database.name} (and schedule it).` }] };
+      return {
+        status: 'critical',
+        summary: `no backup of ${database.name} in ${storage.root} to verify`,
+        findings: [
+          {
+            severity: 'critical',
+            check: 'backup.missing',
+            resource,
+            message: `no backup of ${database.name} found`,
+            remedy: `Run db-backup for ${database.name} (and schedule it).`,
+          },
+        ],
+      };
     }
     const findings: Finding[] = [];
     try {
       await checkBackup(storage, manifest, encryptionKey(), (note) => ctx.progress(0.05, note));
     } catch (error) {
       if (!(error instanceof OpscronError)) throw error;
-      return { status: 'critical', summary: `${manifest.key} cannot be restored: ${error.message}`, findings: [{ severity: 'critical', check: error instanceof BackupCheckError ? 'backup.checksum' : 'backup.decrypt', resource, message: error.message, remedy: 'This backup is not usable: take a new one now (db-backup) and find out what changed the stored file or the key.' }] };
+      return {
+        status: 'critical',
+        summary: `${manifest.key} cannot be restored: ${error.message}`,
+        findings: [
+          {
+            severity: 'critical',
+            check: error instanceof BackupCheckError ? 'backup.checksum' : 'backup.decrypt',
+            resource,
+            message: error.message,
+            remedy:
+              'This backup is not usable: take a new one now (db-backup) and find out what changed the stored file or the key.',
+          },
+        ],
+      };
     }
 
     const server = params.scratchUrl ?? database.url;
@@ -54,7 +84,15 @@ export const backupVerify = defineJob({
     const started = Date.now();
     try {
       await admin.query(`create database ${quoteIdent(scratch)}`);
-      await restoreBackup({ storage, manifest, passphrase: encryptionKey(), url: withDatabase(server, scratch), clean: false, signal: ctx.signal, progress: (f, note) => ctx.progress(0.1 + f * 0.8, note) });
+      await restoreBackup({
+        storage,
+        manifest,
+        passphrase: encryptionKey(),
+        url: withDatabase(server, scratch),
+        clean: false,
+        signal: ctx.signal,
+        progress: (f, note) => ctx.progress(0.1 + f * 0.8, note),
+      });
       ctx.progress(0.92, 'comparing row counts and samples');
       const restored = new pg.Client({ connectionString: withDatabase(server, scratch) });
       await restored.connect();
@@ -62,20 +100,67 @@ export const backupVerify = defineJob({
       const got = new Map(tables.map((t) => [t.table, t]));
       for (const want of manifest.tables) {
         const have = got.get(want.table);
-        if (!have) findings.push({ severity: 'critical', check: 'backup.table-missing', resource, message: `table ${want.table} is not in the restored database`, remedy: 'The dump is incomplete: check pg_dump permissions on that table and take a new backup.' });
-        else if (have.rows !== want.rows) findings.push({ severity: 'critical', check: 'backup.row-count', resource, message: `${want.table}: ${have.rows} rows restored, ${want.rows} at backup time`, evidence: { table: want.table, restored: have.rows, recorded: want.rows }, remedy: 'The backup does not hold what was recorded: take a new one and keep this one for investigation.' });
-        else if (have.sample !== want.sample) findings.push({ severity: 'critical', check: 'backup.sample', resource, message: `${want.table}: the first rows differ from the ones recorded at backup time`, remedy: 'The backup does not hold what was recorded: take a new one and keep this one for investigation.' });
+        if (!have)
+          findings.push({
+            severity: 'critical',
+            check: 'backup.table-missing',
+            resource,
+            message: `table ${want.table} is not in the restored database`,
+            remedy: 'The dump is incomplete: check pg_dump permissions on that table and take a new backup.',
+          });
+        else if (have.rows !== want.rows)
+          findings.push({
+            severity: 'critical',
+            check: 'backup.row-count',
+            resource,
+            message: `${want.table}: ${have.rows} rows restored, ${want.rows} at backup time`,
+            evidence: { table: want.table, restored: have.rows, recorded: want.rows },
+            remedy: 'The backup does not hold what was recorded: take a new one and keep this one for investigation.',
+          });
+        else if (have.sample !== want.sample)
+          findings.push({
+            severity: 'critical',
+            check: 'backup.sample',
+            resource,
+            message: `${want.table}: the first rows differ from the ones recorded at backup time`,
+            remedy: 'The backup does not hold what was recorded: take a new one and keep this one for investigation.',
+          });
       }
       const ageHours = (ctx.now().getTime() - Date.parse(manifest.createdAt)) / 3_600_000;
-      if (params.maxAge && ageHours * 3_600_000 > params.maxAge) findings.push({ severity: 'warning', check: 'backup.age', resource, message: `the newest backup is ${ageHours.toFixed(1)} hours old`, remedy: `Check that db-backup for ${database.name} runs on schedule.` });
+      if (params.maxAge && ageHours * 3_600_000 > params.maxAge)
+        findings.push({
+          severity: 'warning',
+          check: 'backup.age',
+          resource,
+          message: `the newest backup is ${ageHours.toFixed(1)} hours old`,
+          remedy: `Check that db-backup for ${database.name} runs on schedule.`,
+        });
       const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
-      findings.unshift({ severity: 'info', check: 'backup.verified', resource, message: `${manifest.key} restored into a scratch database: ${manifest.tables.length} tables, ${rows} rows compared`, evidence: { key: manifest.key, tables: manifest.tables.length, rows } });
+      findings.unshift({
+        severity: 'info',
+        check: 'backup.verified',
+        resource,
+        message: `${manifest.key} restored into a scratch database: ${manifest.tables.length} tables, ${rows} rows compared`,
+        evidence: { key: manifest.key, tables: manifest.tables.length, rows },
+      });
       const status = statusOf(findings);
       return {
         status,
-        summary: status === 'ok' ? `${manifest.key} restores: ${manifest.tables.length} tables and ${rows} rows as recorded (restore ${((Date.now() - started) / 1000).toFixed(1)} s)` : `${manifest.key}: ${findings.filter((f) => f.severity !== 'info').map((f) => f.message).slice(0, 3).join('; ')}`,
+        summary:
+          status === 'ok'
+            ? `${manifest.key} restores: ${manifest.tables.length} tables and ${rows} rows as recorded (restore ${((Date.now() - started) / 1000).toFixed(1)} s)`
+            : `${manifest.key}: ${findings
+                .filter((f) => f.severity !== 'info')
+                .map((f) => f.message)
+                .slice(0, 3)
+                .join('; ')}`,
         findings,
-        metrics: { tables: manifest.tables.length, rows, restoreMs: Date.now() - started, ageHours: Math.round(ageHours * 10) / 10 },
+        metrics: {
+          tables: manifest.tables.length,
+          rows,
+          restoreMs: Date.now() - started,
+          ageHours: Math.round(ageHours * 10) / 10,
+        },
       };
     } finally {
       await admin.query(`drop database if exists ${quoteIdent(scratch)} with (force)`).catch(() => {});

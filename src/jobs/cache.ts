@@ -12,7 +12,10 @@ import { defineJob, statusOf, type Finding, type JobContext } from './types.js';
 
 function cacheOf(ctx: JobContext, name: string): { name: string; url: string } {
   const cache = ctx.config.caches.find((c) => c.name === name);
-  if (!cache) throw new InvalidRunError(`cache "${name}" is not in config.caches (have: ${ctx.config.caches.map((c) => c.name).join(', ') || 'none'})`);
+  if (!cache)
+    throw new InvalidRunError(
+      `cache "${name}" is not in config.caches (have: ${ctx.config.caches.map((c) => c.name).join(', ') || 'none'})`,
+    );
   return cache;
 }
 
@@ -25,7 +28,8 @@ export const cacheHealthParams = z.strictObject({
 
 export const cacheHealth = defineJob({
   type: 'cache-health',
-  summary: 'Redis health from INFO, MEMORY DOCTOR and LATENCY DOCTOR: hit ratio, evictions, memory, fragmentation, clients, slowlog',
+  summary:
+    'Redis health from INFO, MEMORY DOCTOR and LATENCY DOCTOR: hit ratio, evictions, memory, fragmentation, clients, slowlog',
   params: cacheHealthParams,
   feeds: { cacheHitRatio: 'hitRatio' },
   overridable: ['hitRatio', 'memoryWarn', 'memoryCritical'],
@@ -37,7 +41,14 @@ export const cacheHealth = defineJob({
     const status = statusOf(findings);
     return {
       status,
-      summary: `${cache.name}: hit ratio ${(m.hitRatio * 100).toFixed(1)} %, ${(m.usedMemory / 2 ** 20).toFixed(1)} MiB${m.maxmemory ? ` of ${(m.maxmemory / 2 ** 20).toFixed(0)} MiB` : ''}, ${m.keys} keys, ${m.evictedKeys} evicted${findings.some((f) => f.severity !== 'info') ? `; ${findings.filter((f) => f.severity !== 'info').map((f) => f.check).join(', ')}` : ''}`,
+      summary: `${cache.name}: hit ratio ${(m.hitRatio * 100).toFixed(1)} %, ${(m.usedMemory / 2 ** 20).toFixed(1)} MiB${m.maxmemory ? ` of ${(m.maxmemory / 2 ** 20).toFixed(0)} MiB` : ''}, ${m.keys} keys, ${m.evictedKeys} evicted${
+        findings.some((f) => f.severity !== 'info')
+          ? `; ${findings
+              .filter((f) => f.severity !== 'info')
+              .map((f) => f.check)
+              .join(', ')}`
+          : ''
+      }`,
       findings,
       // Kept with every run so the performance report can chart them.
       metrics: m,
@@ -49,14 +60,19 @@ export const cacheOptimizeParams = z.strictObject({
   cache: z.string(),
   /** Keys sampled by SCAN for the TTL mix and big keys. */
   sample: z.number().int().min(1).max(100_000).default(1000),
-  bigKeyBytes: z.number().int().min(1).default(1024 * 1024),
+  bigKeyBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(1024 * 1024),
   /** Apply the safe CONFIG SET changes (destructive: needs confirm). */
   apply: z.boolean().default(false),
 });
 
 export const cacheOptimize = defineJob({
   type: 'cache-optimize',
-  summary: 'Concrete Redis settings advice with the reason; apply: true (with confirm) makes the safe CONFIG SET changes',
+  summary:
+    'Concrete Redis settings advice with the reason; apply: true (with confirm) makes the safe CONFIG SET changes',
   params: cacheOptimizeParams,
   overridable: ['sample', 'bigKeyBytes', 'apply'],
   destructive: (p) => p.apply,
@@ -75,21 +91,43 @@ export const cacheOptimize = defineJob({
           try {
             await client.config('SET', a.set.parameter, a.set.value);
           } catch (error) {
-            findings.push({ severity: 'warning', check: 'redis.config-refused', resource: `cache/${cache.name}`, message: `CONFIG SET ${a.set.parameter} ${a.set.value} was refused: ${(error as Error).message}`, remedy: 'Change it where Redis is configured (redis.conf, the operator or the managed service), or leave it.' });
+            findings.push({
+              severity: 'warning',
+              check: 'redis.config-refused',
+              resource: `cache/${cache.name}`,
+              message: `CONFIG SET ${a.set.parameter} ${a.set.value} was refused: ${(error as Error).message}`,
+              remedy:
+                'Change it where Redis is configured (redis.conf, the operator or the managed service), or leave it.',
+            });
             continue;
           }
           const after = ((await client.config('GET', a.set.parameter)) as string[])[1];
           applied.push(`${a.set.parameter} ${before} → ${after}`);
-          findings.push({ severity: 'info', check: 'redis.config-applied', resource: `cache/${cache.name}`, message: `CONFIG SET ${a.set.parameter} ${a.set.value} (was ${before}, now ${after})`, evidence: { parameter: a.set.parameter, before, after } });
+          findings.push({
+            severity: 'info',
+            check: 'redis.config-applied',
+            resource: `cache/${cache.name}`,
+            message: `CONFIG SET ${a.set.parameter} ${a.set.value} (was ${before}, now ${after})`,
+            evidence: { parameter: a.set.parameter, before, after },
+          });
         }
       }
       const open = advice.filter((a) => a.finding.severity !== 'info');
       return {
         // What was applied is fixed; the status is what is left.
-        status: statusOf([...advice.filter((a) => !(params.apply && a.set)).map((a) => a.finding), ...findings.filter((f) => f.check === 'redis.config-refused')]),
-        summary: !advice.length ? `${cache.name}: nothing to change (${sample.length} keys sampled)` : `${cache.name}: ${open.map((a) => a.finding.check).join(', ') || 'advice only'}${applied.length ? `; applied ${applied.join(', ')}` : ''}`,
+        status: statusOf([
+          ...advice.filter((a) => !(params.apply && a.set)).map((a) => a.finding),
+          ...findings.filter((f) => f.check === 'redis.config-refused'),
+        ]),
+        summary: !advice.length
+          ? `${cache.name}: nothing to change (${sample.length} keys sampled)`
+          : `${cache.name}: ${open.map((a) => a.finding.check).join(', ') || 'advice only'}${applied.length ? `; applied ${applied.join(', ')}` : ''}`,
         findings,
-        metrics: { sampled: sample.length, withoutTtl: sample.filter((k) => k.ttl === -1).length, applied: applied.length },
+        metrics: {
+          sampled: sample.length,
+          withoutTtl: sample.filter((k) => k.ttl === -1).length,
+          applied: applied.length,
+        },
       };
     });
   },
@@ -106,8 +144,12 @@ export const cacheClearParams = z
     all: z.boolean().default(false),
     batch: z.number().int().min(1).max(10_000).default(500),
   })
-  .refine((p) => p.all !== (p.pattern !== undefined), { error: 'give a pattern, or all: true to empty the whole database' })
-  .refine((p) => p.pattern !== '*' || p.all, { error: 'pattern "*" is everything: say all: true if that is what you mean' });
+  .refine((p) => p.all !== (p.pattern !== undefined), {
+    error: 'give a pattern, or all: true to empty the whole database',
+  })
+  .refine((p) => p.pattern !== '*' || p.all, {
+    error: 'pattern "*" is everything: say all: true if that is what you mean',
+  });
 
 export const cacheClear = defineJob({
   type: 'cache-clear',
@@ -122,7 +164,21 @@ export const cacheClear = defineJob({
       if (params.all) {
         const size = await client.dbsize();
         if (!params.dryRun) await client.flushdb('ASYNC');
-        return { status: 'ok', summary: params.dryRun ? `${cache.name}: would empty the database (${size} keys); run with dryRun: false and confirm` : `${cache.name}: emptied the database (${size} keys, FLUSHDB ASYNC)`, findings: [{ severity: 'info', check: 'cache.clear', resource, message: `${params.dryRun ? 'would delete' : 'deleted'} all ${size} keys` }], metrics: { matched: size, deleted: params.dryRun ? 0 : size } };
+        return {
+          status: 'ok',
+          summary: params.dryRun
+            ? `${cache.name}: would empty the database (${size} keys); run with dryRun: false and confirm`
+            : `${cache.name}: emptied the database (${size} keys, FLUSHDB ASYNC)`,
+          findings: [
+            {
+              severity: 'info',
+              check: 'cache.clear',
+              resource,
+              message: `${params.dryRun ? 'would delete' : 'deleted'} all ${size} keys`,
+            },
+          ],
+          metrics: { matched: size, deleted: params.dryRun ? 0 : size },
+        };
       }
       let matched = 0;
       let deleted = 0;
@@ -139,8 +195,18 @@ export const cacheClear = defineJob({
       } while (cursor !== '0');
       return {
         status: 'ok',
-        summary: params.dryRun ? `${cache.name}: ${matched} keys match ${params.pattern} (dry run; dryRun: false and confirm to delete)` : `${cache.name}: deleted ${deleted} keys matching ${params.pattern}`,
-        findings: [{ severity: 'info', check: 'cache.clear', resource, message: `${params.dryRun ? 'would delete' : 'deleted'} ${params.dryRun ? matched : deleted} keys matching ${params.pattern}`, evidence: { sample } }],
+        summary: params.dryRun
+          ? `${cache.name}: ${matched} keys match ${params.pattern} (dry run; dryRun: false and confirm to delete)`
+          : `${cache.name}: deleted ${deleted} keys matching ${params.pattern}`,
+        findings: [
+          {
+            severity: 'info',
+            check: 'cache.clear',
+            resource,
+            message: `${params.dryRun ? 'would delete' : 'deleted'} ${params.dryRun ? matched : deleted} keys matching ${params.pattern}`,
+            evidence: { sample },
+          },
+        ],
         metrics: { matched, deleted },
       };
     });

@@ -15,14 +15,17 @@ import { compactUtc, utcDatePath } from '../clock.js';
 
 export const configBackupParams = z.strictObject({
   namespaces: z.array(z.string()).optional(),
-  kinds: z.array(z.enum(['configmaps', 'secrets'])).min(1).default(['configmaps', 'secrets']),
+  kinds: z
+    .array(z.enum(['configmaps', 'secrets']))
+    .min(1)
+    .default(['configmaps', 'secrets']),
   labelSelector: z.string().optional(),
 });
 
-
 export const configBackup = defineJob({
   type: 'config-backup',
-  summary: 'ConfigMaps and Secrets to storage (secrets only encrypted), server fields stripped, with a manifest and retention',
+  summary:
+    'ConfigMaps and Secrets to storage (secrets only encrypted), server fields stripped, with a manifest and retention',
   params: configBackupParams,
   feeds: { backup: 'config' },
   overridable: ['kinds'],
@@ -40,25 +43,85 @@ export const configBackup = defineJob({
       const prefix = `config/${namespace}/${utcDatePath(at)}/${compactUtc(at)}`;
       const files: ConfigManifest['files'] = [];
       if (params.kinds.includes('configmaps')) {
-        const items = (await kubeCall(`list configmaps in ${namespace}`, () => kube.core.listNamespacedConfigMap({ namespace, labelSelector: params.labelSelector }))).items;
-        files.push(await writeConfigFile(storage, `${prefix}/configmaps.yaml`, 'ConfigMap', items.map((o) => strip(JSON.parse(JSON.stringify(o)), 'ConfigMap'))));
+        const items = (
+          await kubeCall(`list configmaps in ${namespace}`, () =>
+            kube.core.listNamespacedConfigMap({ namespace, labelSelector: params.labelSelector }),
+          )
+        ).items;
+        files.push(
+          await writeConfigFile(
+            storage,
+            `${prefix}/configmaps.yaml`,
+            'ConfigMap',
+            items.map((o) => strip(JSON.parse(JSON.stringify(o)), 'ConfigMap')),
+          ),
+        );
         objects += items.length;
       }
       if (params.kinds.includes('secrets')) {
         if (!passphrase) {
-          findings.push({ severity: 'critical', check: 'config-backup.secrets-refused', resource: `namespace/${namespace}`, message: 'secrets not backed up: OPSCRON_ENCRYPTION_KEY is not set, and secrets are never written in plaintext', remedy: 'Set OPSCRON_ENCRYPTION_KEY (from a secret store, kept apart from the backups) and run config-backup again.' });
+          findings.push({
+            severity: 'critical',
+            check: 'config-backup.secrets-refused',
+            resource: `namespace/${namespace}`,
+            message:
+              'secrets not backed up: OPSCRON_ENCRYPTION_KEY is not set, and secrets are never written in plaintext',
+            remedy:
+              'Set OPSCRON_ENCRYPTION_KEY (from a secret store, kept apart from the backups) and run config-backup again.',
+          });
         } else {
-          const items = (await kubeCall(`list secrets in ${namespace}`, () => kube.core.listNamespacedSecret({ namespace, labelSelector: params.labelSelector }))).items
-            .filter((s) => s.type !== 'kubernetes.io/service-account-token'); // recreated by the cluster, never restored
-          files.push(await writeConfigFile(storage, `${prefix}/secrets.yaml.enc`, 'Secret', items.map((o) => strip(JSON.parse(JSON.stringify(o)), 'Secret')), passphrase));
+          const items = (
+            await kubeCall(`list secrets in ${namespace}`, () =>
+              kube.core.listNamespacedSecret({ namespace, labelSelector: params.labelSelector }),
+            )
+          ).items.filter((s) => s.type !== 'kubernetes.io/service-account-token'); // recreated by the cluster, never restored
+          files.push(
+            await writeConfigFile(
+              storage,
+              `${prefix}/secrets.yaml.enc`,
+              'Secret',
+              items.map((o) => strip(JSON.parse(JSON.stringify(o)), 'Secret')),
+              passphrase,
+            ),
+          );
           objects += items.length;
         }
       }
-      const manifest: ConfigManifest = { version: 1, kind: 'config', namespace, createdAt: at.toISOString(), prefix, files };
+      const manifest: ConfigManifest = {
+        version: 1,
+        kind: 'config',
+        namespace,
+        createdAt: at.toISOString(),
+        prefix,
+        files,
+      };
       await storage.put(`${prefix}/manifest.json`, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
-      findings.push({ severity: 'info', check: 'config-backup.created', resource: `namespace/${namespace}`, message: `${prefix}: ${files.map((f) => `${f.objects.length} ${f.kind}s${f.encrypted ? ' (encrypted)' : ''}`).join(', ')}`, evidence: manifest });
-      const runs = [...new Set((await storage.list(`config/${namespace}`)).filter((k) => k.endsWith('/manifest.json')).map((k) => k.slice(0, -'/manifest.json'.length)))];
-      const { remove } = retain(runs.map((key) => ({ key, at: new Date(key.split('/').pop()!.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z')) })), ctx.config.backups.keep);
+      findings.push({
+        severity: 'info',
+        check: 'config-backup.created',
+        resource: `namespace/${namespace}`,
+        message: `${prefix}: ${files.map((f) => `${f.objects.length} ${f.kind}s${f.encrypted ? ' (encrypted)' : ''}`).join(', ')}`,
+        evidence: manifest,
+      });
+      const runs = [
+        ...new Set(
+          (await storage.list(`config/${namespace}`))
+            .filter((k) => k.endsWith('/manifest.json'))
+            .map((k) => k.slice(0, -'/manifest.json'.length)),
+        ),
+      ];
+      const { remove } = retain(
+        runs.map((key) => ({
+          key,
+          at: new Date(
+            key
+              .split('/')
+              .pop()!
+              .replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'),
+          ),
+        })),
+        ctx.config.backups.keep,
+      );
       for (const old of remove) for (const key of await storage.list(old.key)) await storage.remove(key);
       removed += remove.length;
     }

@@ -16,23 +16,42 @@ export const dbHealthParams = z.strictObject({
 
 export const dbHealth = defineJob({
   type: 'db-health',
-  summary: 'PostgreSQL health as PgHero checks it: connections, long and blocked queries, cache hit rate, replication, wraparound, sequences, indexes',
+  summary:
+    'PostgreSQL health as PgHero checks it: connections, long and blocked queries, cache hit rate, replication, wraparound, sequences, indexes',
   params: dbHealthParams,
   overridable: ['longRunning', 'idleInTransaction', 'cacheHitRate', 'sequenceRatio'],
   async run(ctx, params) {
     const database = databaseOf(ctx, params.database);
-    const stats = await withClient(database.url, (client) => readPgStats(client, { longRunningSeconds: params.longRunning / 1000, idleInTransactionSeconds: params.idleInTransaction / 1000 }));
-    const findings = judgePgHealth(stats, { ...pgHealthDefaults, cacheHitRate: params.cacheHitRate, sequenceRatio: params.sequenceRatio });
+    const stats = await withClient(database.url, (client) =>
+      readPgStats(client, {
+        longRunningSeconds: params.longRunning / 1000,
+        idleInTransactionSeconds: params.idleInTransaction / 1000,
+      }),
+    );
+    const findings = judgePgHealth(stats, {
+      ...pgHealthDefaults,
+      cacheHitRate: params.cacheHitRate,
+      sequenceRatio: params.sequenceRatio,
+    });
     const status = statusOf(findings);
     return {
       status,
-      summary: findings.length ? `${database.name}: ${findings.map((f) => f.message).slice(0, 3).join('; ')}${findings.length > 3 ? ` (and ${findings.length - 3} more)` : ''}` : `${database.name} healthy: ${stats.connections.total}/${stats.connections.max} connections, cache hit ${stats.cacheHit.table === null ? 'n/a' : `${(stats.cacheHit.table * 100).toFixed(2)} %`}`,
+      summary: findings.length
+        ? `${database.name}: ${findings
+            .map((f) => f.message)
+            .slice(0, 3)
+            .join('; ')}${findings.length > 3 ? ` (and ${findings.length - 3} more)` : ''}`
+        : `${database.name} healthy: ${stats.connections.total}/${stats.connections.max} connections, cache hit ${stats.cacheHit.table === null ? 'n/a' : `${(stats.cacheHit.table * 100).toFixed(2)} %`}`,
       findings,
       metrics: {
-        connections: stats.connections.total, maxConnections: stats.connections.max,
+        connections: stats.connections.total,
+        maxConnections: stats.connections.max,
         ...(stats.cacheHit.table !== null ? { tableCacheHitRate: stats.cacheHit.table } : {}),
         ...(stats.cacheHit.index !== null ? { indexCacheHitRate: stats.cacheHit.index } : {}),
-        xidRemaining: stats.wraparound.remaining, blocked: stats.blocked.length, longRunning: stats.longRunning.length, idleInTransaction: stats.idleInTransaction.length,
+        xidRemaining: stats.wraparound.remaining,
+        blocked: stats.blocked.length,
+        longRunning: stats.longRunning.length,
+        idleInTransaction: stats.idleInTransaction.length,
       },
     };
   },

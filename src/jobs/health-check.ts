@@ -56,7 +56,9 @@ export const healthCheckParams = z
     /** Also GET the service's metrics path and check it parses as Prometheus text (needs `service`). */
     scrapeMetrics: z.boolean().default(false),
     /** HTTPS: days before the certificate's expiry that make a warning and a critical finding. */
-    tls: z.strictObject({ warnDays: z.number().min(0).default(14), criticalDays: z.number().min(0).default(3) }).default({ warnDays: 14, criticalDays: 3 }),
+    tls: z
+      .strictObject({ warnDays: z.number().min(0).default(14), criticalDays: z.number().min(0).default(3) })
+      .default({ warnDays: 14, criticalDays: 3 }),
     /** HTTPS: a PEM file of extra CA certificates to trust (a private CA). */
     caFile: z.string().optional(),
     /** HTTPS: accept any certificate (its expiry is still judged). */
@@ -64,8 +66,12 @@ export const healthCheckParams = z
     /** Probe the service's dependencies (services[].dependencies). */
     checkDependencies: z.boolean().default(true),
   })
-  .refine((p) => [p.service, p.url, p.services].filter((v) => v !== undefined).length === 1, { error: 'set exactly one of service, services or url' })
-  .refine((p) => !p.scrapeMetrics || p.url === undefined, { error: 'scrapeMetrics needs service (its metricsPath says where)' });
+  .refine((p) => [p.service, p.url, p.services].filter((v) => v !== undefined).length === 1, {
+    error: 'set exactly one of service, services or url',
+  })
+  .refine((p) => !p.scrapeMetrics || p.url === undefined, {
+    error: 'scrapeMetrics needs service (its metricsPath says where)',
+  });
 
 export type HealthCheckParams = z.output<typeof healthCheckParams>;
 
@@ -92,26 +98,45 @@ function phaseMetrics(result: ProbeResult): Record<string, number> {
   };
 }
 
-function certificateFindings(cert: Certificate, limits: { warnDays: number; criticalDays: number }, resource: string, now: Date): Finding[] {
+function certificateFindings(
+  cert: Certificate,
+  limits: { warnDays: number; criticalDays: number },
+  resource: string,
+  now: Date,
+): Finding[] {
   const daysLeft = (cert.validTo.getTime() - now.getTime()) / 86_400_000;
   const severity = daysLeft < limits.criticalDays ? 'critical' : daysLeft < limits.warnDays ? 'warning' : null;
   if (!severity) return [];
   const when = daysLeft < 0 ? `expired ${(-daysLeft).toFixed(1)} days ago` : `expires in ${daysLeft.toFixed(1)} days`;
-  return [{
-    severity, check: 'tls.expiry', resource,
-    message: `TLS certificate for ${cert.subject || 'the service'} ${when} (${cert.validTo.toISOString()})`,
-    evidence: { daysLeft, validTo: cert.validTo.toISOString(), issuer: cert.issuer },
-    remedy: `Renew the certificate for ${cert.subject || 'the service'} (issued by ${cert.issuer || 'unknown'}) and reload the service before ${cert.validTo.toISOString()}.`,
-  }];
+  return [
+    {
+      severity,
+      check: 'tls.expiry',
+      resource,
+      message: `TLS certificate for ${cert.subject || 'the service'} ${when} (${cert.validTo.toISOString()})`,
+      evidence: { daysLeft, validTo: cert.validTo.toISOString(), issuer: cert.issuer },
+      remedy: `Renew the certificate for ${cert.subject || 'the service'} (issued by ${cert.issuer || 'unknown'}) and reload the service before ${cert.validTo.toISOString()}.`,
+    },
+  ];
 }
 
-async function dependencyFindings(service: ServiceConfig, resource: string, timeoutMs: number, signal: AbortSignal): Promise<Finding[]> {
+async function dependencyFindings(
+  service: ServiceConfig,
+  resource: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Finding[]> {
   const results = await Promise.all(service.dependencies.map((dep) => probeDependency(dep, timeoutMs, signal)));
-  return results.filter((dep) => !dep.ok).map((dep) => ({
-    severity: 'critical' as const, check: `dependency.${dep.kind}`, resource: `${resource}/dependency/${redact(dep.url)}`,
-    message: `${service.name} depends on ${redact(dep.url)}, which does not answer: ${dep.error}`, evidence: { ms: Math.round(dep.ms) },
-    remedy: `Restore ${redact(dep.url)} (or fix ${service.name}'s connection to it) before restarting ${service.name}.`,
-  }));
+  return results
+    .filter((dep) => !dep.ok)
+    .map((dep) => ({
+      severity: 'critical' as const,
+      check: `dependency.${dep.kind}`,
+      resource: `${resource}/dependency/${redact(dep.url)}`,
+      message: `${service.name} depends on ${redact(dep.url)}, which does not answer: ${dep.error}`,
+      evidence: { ms: Math.round(dep.ms) },
+      remedy: `Restore ${redact(dep.url)} (or fix ${service.name}'s connection to it) before restarting ${service.name}.`,
+    }));
 }
 
 export const healthCheck = defineJob({
@@ -119,7 +144,19 @@ export const healthCheck = defineJob({
   summary: 'HTTP health endpoint: status code, response time and JSON body conditions',
   params: healthCheckParams,
   feeds: { signal: 'health', availability: { responseTime: 'responseTimeMs' }, incidentEvidence: true },
-  overridable: ['method', 'expectStatus', 'maxResponseTime', 'requestTimeout', 'json', 'expectHeaders', 'scrapeMetrics', 'tls', 'checkDependencies', 'concurrency', 'reuseConnections'],
+  overridable: [
+    'method',
+    'expectStatus',
+    'maxResponseTime',
+    'requestTimeout',
+    'json',
+    'expectHeaders',
+    'scrapeMetrics',
+    'tls',
+    'checkDependencies',
+    'concurrency',
+    'reuseConnections',
+  ],
   async run(ctx, params) {
     const ca = params.caFile ? await readBoundedText(params.caFile, 'caFile') : undefined;
     if (params.services) return fanOut(ctx, params, ca);
@@ -130,17 +167,28 @@ export const healthCheck = defineJob({
 
 function findService(ctx: JobContext, name: string): ServiceConfig {
   const service = ctx.config.services.find((s) => s.name === name);
-  if (!service) throw new InvalidRunError(`service "${name}" is not in config.services (have: ${ctx.config.services.map((s) => s.name).join(', ') || 'none'})`);
+  if (!service)
+    throw new InvalidRunError(
+      `service "${name}" is not in config.services (have: ${ctx.config.services.map((s) => s.name).join(', ') || 'none'})`,
+    );
   return service;
 }
 
 /** Many services in one run, `concurrency` at a time: one finding list, one verdict, the latency spread. */
 async function fanOut(ctx: JobContext, params: HealthCheckParams, ca: string | undefined): Promise<JobOutcome> {
-  const services = params.services!.includes('*') ? ctx.config.services : params.services!.map((name) => findService(ctx, name));
+  const services = params.services!.includes('*')
+    ? ctx.config.services
+    : params.services!.map((name) => findService(ctx, name));
   const outcomes: JobOutcome[] = new Array(services.length);
   // Each check in flight listens on the run's signal (and removes its listener when done).
   setMaxListeners(params.concurrency * 4 + 10, ctx.signal);
-  const agents = params.reuseConnections === false ? undefined : { http: new http.Agent({ keepAlive: true, maxSockets: params.concurrency }), https: new https.Agent({ keepAlive: true, maxSockets: params.concurrency }) };
+  const agents =
+    params.reuseConnections === false
+      ? undefined
+      : {
+          http: new http.Agent({ keepAlive: true, maxSockets: params.concurrency }),
+          https: new https.Agent({ keepAlive: true, maxSockets: params.concurrency }),
+        };
   let next = 0;
   let done = 0;
   const step = Math.max(1, Math.floor(services.length / 20));
@@ -160,65 +208,151 @@ async function fanOut(ctx: JobContext, params: HealthCheckParams, ca: string | u
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const findings = outcomes.flatMap((o) => o.findings);
   const failing = services.filter((_, i) => outcomes[i]!.status !== 'ok').map((s) => s.name);
-  const times = outcomes.map((o) => o.metrics?.responseTimeMs).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  const times = outcomes
+    .map((o) => o.metrics?.responseTimeMs)
+    .filter((v): v is number => v !== undefined)
+    .sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
   return {
     status: statusOf(findings),
-    summary: failing.length ? `${services.length - failing.length} of ${services.length} services healthy; not: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? ` and ${failing.length - 10} more` : ''}` : `all ${services.length} services healthy (p50 ${at(0.5)} ms, p95 ${at(0.95)} ms)`,
+    summary: failing.length
+      ? `${services.length - failing.length} of ${services.length} services healthy; not: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? ` and ${failing.length - 10} more` : ''}`
+      : `all ${services.length} services healthy (p50 ${at(0.5)} ms, p95 ${at(0.95)} ms)`,
     findings,
-    metrics: { targets: services.length, healthy: services.length - failing.length, failing: failing.length, p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: times[times.length - 1] ?? 0 },
+    metrics: {
+      targets: services.length,
+      healthy: services.length - failing.length,
+      failing: failing.length,
+      p50Ms: at(0.5),
+      p95Ms: at(0.95),
+      p99Ms: at(0.99),
+      maxMs: times[times.length - 1] ?? 0,
+    },
   };
 }
 
-async function checkOne(ctx: JobContext, params: HealthCheckParams, service: ServiceConfig | undefined, ca: string | undefined, agents?: { http: http.Agent; https: https.Agent }): Promise<JobOutcome> {
+async function checkOne(
+  ctx: JobContext,
+  params: HealthCheckParams,
+  service: ServiceConfig | undefined,
+  ca: string | undefined,
+  agents?: { http: http.Agent; https: https.Agent },
+): Promise<JobOutcome> {
   const url = service ? new URL(service.healthPath, service.url).toString() : params.url!;
   const resource = service ? `service/${service.name}` : `url/${url}`;
   // Dependencies are probed alongside, and reported even when the service itself is down.
-  const dependencies = params.checkDependencies && service?.dependencies.length ? dependencyFindings(service, resource, params.requestTimeout, ctx.signal) : Promise.resolve([]);
+  const dependencies =
+    params.checkDependencies && service?.dependencies.length
+      ? dependencyFindings(service, resource, params.requestTimeout, ctx.signal)
+      : Promise.resolve([]);
   const agent = agents ? (url.startsWith('https:') ? agents.https : agents.http) : undefined;
-  const result = await probe(url, { method: params.method, headers: params.headers, timeoutMs: params.requestTimeout, signal: ctx.signal, ca, insecure: params.insecureSkipVerify, agent });
+  const result = await probe(url, {
+    method: params.method,
+    headers: params.headers,
+    timeoutMs: params.requestTimeout,
+    signal: ctx.signal,
+    ca,
+    insecure: params.insecureSkipVerify,
+    agent,
+  });
   const findings: Finding[] = [];
   const metrics = phaseMetrics(result);
   if (result.certificate) findings.push(...certificateFindings(result.certificate, params.tls, resource, ctx.now()));
   if (result.error !== undefined) {
     const certificateProblem = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(result.error);
     findings.push({
-      severity: 'critical', check: 'http.reachable', resource, message: `GET ${url} failed: ${result.error}`,
-      remedy: certificateProblem ? 'The TLS certificate is not trusted: fix the chain, or give its CA in caFile.' : 'Check that the service is running and reachable from opscron.',
+      severity: 'critical',
+      check: 'http.reachable',
+      resource,
+      message: `GET ${url} failed: ${result.error}`,
+      remedy: certificateProblem
+        ? 'The TLS certificate is not trusted: fix the chain, or give its CA in caFile.'
+        : 'Check that the service is running and reachable from opscron.',
     });
     findings.push(...(await dependencies));
     return { status: 'critical', summary: `${resource} unreachable: ${result.error}`, findings, metrics };
   }
   metrics.statusCode = result.status!;
-  if (result.certificate) metrics.tlsDaysLeft = Math.round(((result.certificate.validTo.getTime() - ctx.now().getTime()) / 86_400_000) * 10) / 10;
+  if (result.certificate)
+    metrics.tlsDaysLeft =
+      Math.round(((result.certificate.validTo.getTime() - ctx.now().getTime()) / 86_400_000) * 10) / 10;
   if (!params.expectStatus.includes(result.status!)) {
-    findings.push({ severity: 'critical', check: 'http.status', resource, message: `status ${result.status}, expected ${params.expectStatus.join(' or ')}`, evidence: { status: result.status, body: result.body.slice(0, 500) }, remedy: result.status! >= 500 ? `The service answers but reports itself broken: its logs and its dependencies say why; if a deploy just happened, rollout undo.` : `Check the health path (services[].healthPath) and expectStatus: ${result.status} is not what this check expects.` });
+    findings.push({
+      severity: 'critical',
+      check: 'http.status',
+      resource,
+      message: `status ${result.status}, expected ${params.expectStatus.join(' or ')}`,
+      evidence: { status: result.status, body: result.body.slice(0, 500) },
+      remedy:
+        result.status! >= 500
+          ? `The service answers but reports itself broken: its logs and its dependencies say why; if a deploy just happened, rollout undo.`
+          : `Check the health path (services[].healthPath) and expectStatus: ${result.status} is not what this check expects.`,
+    });
   }
   if (result.totalMs > params.maxResponseTime) {
-    findings.push({ severity: 'warning', check: 'http.response-time', resource, message: `answered in ${Math.round(result.totalMs)} ms, above ${params.maxResponseTime} ms`, evidence: { ms: result.totalMs, limit: params.maxResponseTime }, remedy: 'Slow health answers come before outages: check latency-check and resource-usage (CPU throttling, memory pressure) for this service.' });
+    findings.push({
+      severity: 'warning',
+      check: 'http.response-time',
+      resource,
+      message: `answered in ${Math.round(result.totalMs)} ms, above ${params.maxResponseTime} ms`,
+      evidence: { ms: result.totalMs, limit: params.maxResponseTime },
+      remedy:
+        'Slow health answers come before outages: check latency-check and resource-usage (CPU throttling, memory pressure) for this service.',
+    });
   }
   for (const condition of params.expectHeaders) {
     const value = result.headers[condition.name.toLowerCase()];
-    const wrong = value === undefined ? 'is missing'
-      : condition.equals !== undefined && value !== condition.equals ? `is ${JSON.stringify(value)}, expected ${JSON.stringify(condition.equals)}`
-        : condition.matches !== undefined && !linearPattern(condition.matches).test(value) ? `is ${JSON.stringify(value)}, expected to match /${condition.matches}/`
-          : null;
-    if (wrong) findings.push({ severity: 'critical', check: 'http.header', resource, message: `header ${condition.name} ${wrong}`, remedy: `A wrong or missing ${condition.name} header usually means a different version or a proxy answered: check what is deployed and the route to it.` });
+    const wrong =
+      value === undefined
+        ? 'is missing'
+        : condition.equals !== undefined && value !== condition.equals
+          ? `is ${JSON.stringify(value)}, expected ${JSON.stringify(condition.equals)}`
+          : condition.matches !== undefined && !linearPattern(condition.matches).test(value)
+            ? `is ${JSON.stringify(value)}, expected to match /${condition.matches}/`
+            : null;
+    if (wrong)
+      findings.push({
+        severity: 'critical',
+        check: 'http.header',
+        resource,
+        message: `header ${condition.name} ${wrong}`,
+        remedy: `A wrong or missing ${condition.name} header usually means a different version or a proxy answered: check what is deployed and the route to it.`,
+      });
   }
   if (params.json.length) {
     let body: unknown;
     try {
       body = JSON.parse(result.body);
     } catch {
-      findings.push({ severity: 'critical', check: 'http.body-json', resource, message: 'body is not JSON', evidence: { body: result.body.slice(0, 200) }, remedy: 'Something other than the service answered (an error page, a proxy): check the route and the health path.' });
+      findings.push({
+        severity: 'critical',
+        check: 'http.body-json',
+        resource,
+        message: 'body is not JSON',
+        evidence: { body: result.body.slice(0, 200) },
+        remedy:
+          'Something other than the service answered (an error page, a proxy): check the route and the health path.',
+      });
     }
     if (body !== undefined) {
       for (const condition of params.json) {
         const field = fieldAt(body, condition.path);
         if (!field.found) {
-          findings.push({ severity: 'critical', check: 'http.body-field', resource, message: `body has no field ${condition.path}`, remedy: `The health answer changed shape: check the deployed version, or update the json condition on ${condition.path}.` });
+          findings.push({
+            severity: 'critical',
+            check: 'http.body-field',
+            resource,
+            message: `body has no field ${condition.path}`,
+            remedy: `The health answer changed shape: check the deployed version, or update the json condition on ${condition.path}.`,
+          });
         } else if (condition.equals !== undefined && field.value !== condition.equals) {
-          findings.push({ severity: 'critical', check: 'http.body-field', resource, message: `${condition.path} is ${JSON.stringify(field.value)}, expected ${JSON.stringify(condition.equals)}`, remedy: `The service reports ${condition.path} = ${JSON.stringify(field.value)}: the part it names is degraded; check it (and its dependency probes) first.` });
+          findings.push({
+            severity: 'critical',
+            check: 'http.body-field',
+            resource,
+            message: `${condition.path} is ${JSON.stringify(field.value)}, expected ${JSON.stringify(condition.equals)}`,
+            remedy: `The service reports ${condition.path} = ${JSON.stringify(field.value)}: the part it names is degraded; check it (and its dependency probes) first.`,
+          });
         }
       }
     }
@@ -227,17 +361,33 @@ async function checkOne(ctx: JobContext, params: HealthCheckParams, service: Ser
     const metricsUrl = new URL(service.metricsPath, service.url).toString();
     const scrape = await probe(metricsUrl, { timeoutMs: params.requestTimeout, signal: ctx.signal });
     if (scrape.error !== undefined || scrape.status !== 200) {
-      findings.push({ severity: 'warning', check: 'metrics.reachable', resource, message: `GET ${metricsUrl}: ${scrape.error ?? `status ${scrape.status}`}`, remedy: `Check that ${service.name} exposes Prometheus metrics at ${service.metricsPath} (services[].metricsPath).` });
+      findings.push({
+        severity: 'warning',
+        check: 'metrics.reachable',
+        resource,
+        message: `GET ${metricsUrl}: ${scrape.error ?? `status ${scrape.status}`}`,
+        remedy: `Check that ${service.name} exposes Prometheus metrics at ${service.metricsPath} (services[].metricsPath).`,
+      });
     } else {
       const exposition = parseExposition(scrape.body);
       metrics.metricSamples = exposition.samples.length;
       if (exposition.errors.length) {
-        findings.push({ severity: 'warning', check: 'metrics.parse', resource, message: `${metricsUrl} is not valid Prometheus text: ${exposition.errors.slice(0, 3).join('; ')}${exposition.errors.length > 3 ? ` (and ${exposition.errors.length - 3} more)` : ''}`, evidence: { errors: exposition.errors.slice(0, 20) }, remedy: 'Fix the exporter: Prometheus will drop this scrape (promtool check metrics shows the same lines).' });
+        findings.push({
+          severity: 'warning',
+          check: 'metrics.parse',
+          resource,
+          message: `${metricsUrl} is not valid Prometheus text: ${exposition.errors.slice(0, 3).join('; ')}${exposition.errors.length > 3 ? ` (and ${exposition.errors.length - 3} more)` : ''}`,
+          evidence: { errors: exposition.errors.slice(0, 20) },
+          remedy: 'Fix the exporter: Prometheus will drop this scrape (promtool check metrics shows the same lines).',
+        });
       }
     }
   }
   findings.push(...(await dependencies));
   const status = statusOf(findings);
-  const summary = status === 'ok' ? `${resource} healthy: ${result.status} in ${metrics.responseTimeMs} ms` : `${resource}: ${findings.map((f) => f.message).join('; ')}`;
+  const summary =
+    status === 'ok'
+      ? `${resource} healthy: ${result.status} in ${metrics.responseTimeMs} ms`
+      : `${resource}: ${findings.map((f) => f.message).join('; ')}`;
   return { status, summary, findings, metrics };
 }

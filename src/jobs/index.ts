@@ -20,7 +20,31 @@ import { rollout } from './rollout.js';
 import { Feeds } from '../feeds.js';
 import type { JobDefinition } from './types.js';
 
-const all: JobDefinition<any>[] = [healthCheck, latencyCheck, errorRateJob, resourceUsage, rollout, resetBreakers, dbHealth, queryAnalysis, dbBackup, backupVerify, configBackup, cacheHealth, cacheOptimize, cacheClear, clearStuck, auditReview, logAnalysis, debugLogging, healthReport, performanceReport, complianceReport, incidentReport, noop];
+const all: JobDefinition<any>[] = [
+  healthCheck,
+  latencyCheck,
+  errorRateJob,
+  resourceUsage,
+  rollout,
+  resetBreakers,
+  dbHealth,
+  queryAnalysis,
+  dbBackup,
+  backupVerify,
+  configBackup,
+  cacheHealth,
+  cacheOptimize,
+  cacheClear,
+  clearStuck,
+  auditReview,
+  logAnalysis,
+  debugLogging,
+  healthReport,
+  performanceReport,
+  complianceReport,
+  incidentReport,
+  noop,
+];
 
 export const jobTypes: ReadonlyMap<string, JobDefinition<unknown>> = new Map(all.map((job) => [job.type, job]));
 

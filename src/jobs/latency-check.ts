@@ -26,7 +26,10 @@ export const latencyCheckParams = z.strictObject({
   /** Where the numbers come from: Prometheus when configured (auto), or always active probes. */
   source: z.enum(['auto', 'prometheus', 'probe']).default('auto'),
   /** Prometheus: the histogram (seconds), its label matchers (default job="<service>") and window. */
-  histogram: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_request_duration_seconds'),
+  histogram: z
+    .string()
+    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)
+    .default('http_request_duration_seconds'),
   selector: z.string().optional(),
   window: duration.default(300_000),
 });
@@ -36,28 +39,51 @@ type Params = z.output<typeof latencyCheckParams>;
 const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
 
 /** Percentiles in ms from Prometheus, or null when it has no samples in the window. */
-async function fromPrometheus(ctx: JobContext, params: Params, serviceName: string): Promise<Record<'p50' | 'p95' | 'p99', number> | null> {
+async function fromPrometheus(
+  ctx: JobContext,
+  params: Params,
+  serviceName: string,
+): Promise<Record<'p50' | 'p95' | 'p99', number> | null> {
   const { url, timeout } = ctx.config.prometheus!;
   const selector = params.selector ?? `job="${serviceName}"`;
   const range = promRange(params.window);
   const out = { p50: NaN, p95: NaN, p99: NaN };
   for (const [name, q] of Object.entries(QUANTILES) as ['p50' | 'p95' | 'p99', number][]) {
-    const [sample] = await instantQuery(url, `histogram_quantile(${q}, sum by (le) (rate(${params.histogram}_bucket{${selector}}[${range}])))`, { timeoutMs: timeout, signal: ctx.signal });
+    const [sample] = await instantQuery(
+      url,
+      `histogram_quantile(${q}, sum by (le) (rate(${params.histogram}_bucket{${selector}}[${range}])))`,
+      { timeoutMs: timeout, signal: ctx.signal },
+    );
     out[name] = (sample?.value ?? NaN) * 1000;
   }
   return Number.isFinite(out.p50) ? out : null;
 }
 
-function thresholdFindings(values: Record<'p50' | 'p95' | 'p99', number>, params: Params, resource: string, serviceName: string, basis: string): Finding[] {
+function thresholdFindings(
+  values: Record<'p50' | 'p95' | 'p99', number>,
+  params: Params,
+  resource: string,
+  serviceName: string,
+  basis: string,
+): Finding[] {
   const findings: Finding[] = [];
   for (const q of ['p50', 'p95', 'p99'] as const) {
     const value = values[q];
-    const level = params.critical[q] !== undefined && value > params.critical[q]! ? 'critical' : params.warn[q] !== undefined && value > params.warn[q]! ? 'warning' : null;
+    const level =
+      params.critical[q] !== undefined && value > params.critical[q]!
+        ? 'critical'
+        : params.warn[q] !== undefined && value > params.warn[q]!
+          ? 'warning'
+          : null;
     if (!level) continue;
     const limit = level === 'critical' ? params.critical[q]! : params.warn[q]!;
     findings.push({
-      severity: level, check: `latency.${q}`, resource, message: `${q} ${Math.round(value)} ms ${basis}, above ${limit} ms`,
-      evidence: { ...values, limit }, remedy: `Check ${serviceName}'s resource usage and its dependencies; compare with the last deploy (rollout verify).`,
+      severity: level,
+      check: `latency.${q}`,
+      resource,
+      message: `${q} ${Math.round(value)} ms ${basis}, above ${limit} ms`,
+      evidence: { ...values, limit },
+      remedy: `Check ${serviceName}'s resource usage and its dependencies; compare with the last deploy (rollout verify).`,
     });
   }
   return findings;
@@ -76,10 +102,34 @@ export const latencyCheck = defineJob({
     const usePrometheus = usesPrometheus(ctx, params.source);
     if (usePrometheus) {
       const values = await fromPrometheus(ctx, params, service.name);
-      if (!values) return { status: 'ok', summary: `${resource}: no ${params.histogram} samples in Prometheus over ${params.window} ms`, findings: [{ severity: 'info', check: 'latency.no-data', resource, message: `Prometheus has no ${params.histogram}_bucket{${params.selector ?? `job="${service.name}"`}} samples in the window`, remedy: 'Set params.histogram and params.selector to the service\'s request-duration histogram.' }] };
-      const findings = thresholdFindings(values, params, resource, service.name, `over the last ${params.window} ms (Prometheus)`);
+      if (!values)
+        return {
+          status: 'ok',
+          summary: `${resource}: no ${params.histogram} samples in Prometheus over ${params.window} ms`,
+          findings: [
+            {
+              severity: 'info',
+              check: 'latency.no-data',
+              resource,
+              message: `Prometheus has no ${params.histogram}_bucket{${params.selector ?? `job="${service.name}"`}} samples in the window`,
+              remedy: "Set params.histogram and params.selector to the service's request-duration histogram.",
+            },
+          ],
+        };
+      const findings = thresholdFindings(
+        values,
+        params,
+        resource,
+        service.name,
+        `over the last ${params.window} ms (Prometheus)`,
+      );
       const round = (x: number) => Math.round(x * 10) / 10;
-      return { status: statusOf(findings), summary: `${resource}: p50 ${Math.round(values.p50)} ms, p95 ${Math.round(values.p95)} ms, p99 ${Math.round(values.p99)} ms (Prometheus)`, findings, metrics: { p50Ms: round(values.p50), p95Ms: round(values.p95), p99Ms: round(values.p99) } };
+      return {
+        status: statusOf(findings),
+        summary: `${resource}: p50 ${Math.round(values.p50)} ms, p95 ${Math.round(values.p95)} ms, p99 ${Math.round(values.p99)} ms (Prometheus)`,
+        findings,
+        metrics: { p50Ms: round(values.p50), p95Ms: round(values.p95), p99Ms: round(values.p99) },
+      };
     }
     const times: number[] = [];
     const failures: string[] = [];
@@ -92,7 +142,13 @@ export const latencyCheck = defineJob({
     }
     const findings: Finding[] = [];
     if (failures.length) {
-      findings.push({ severity: failures.length === params.probes ? 'critical' : 'warning', check: 'latency.failed-probes', resource, message: `${failures.length} of ${params.probes} probes failed (${[...new Set(failures)].slice(0, 3).join(', ')})`, remedy: `Run the health-check and error-rate jobs for ${service.name}: failures are not a latency problem.` });
+      findings.push({
+        severity: failures.length === params.probes ? 'critical' : 'warning',
+        check: 'latency.failed-probes',
+        resource,
+        message: `${failures.length} of ${params.probes} probes failed (${[...new Set(failures)].slice(0, 3).join(', ')})`,
+        remedy: `Run the health-check and error-rate jobs for ${service.name}: failures are not a latency problem.`,
+      });
     }
     if (!times.length) return { status: 'critical', summary: `${resource}: every probe failed`, findings };
     const summary = summarize(times);
@@ -102,7 +158,14 @@ export const latencyCheck = defineJob({
       status: statusOf(findings),
       summary: `${resource}: p50 ${Math.round(summary.p50)} ms, p95 ${Math.round(summary.p95)} ms, p99 ${Math.round(summary.p99)} ms over ${summary.count} probes`,
       findings,
-      metrics: { p50Ms: round(summary.p50), p95Ms: round(summary.p95), p99Ms: round(summary.p99), maxMs: round(summary.max), probes: summary.count, failedProbes: failures.length },
+      metrics: {
+        p50Ms: round(summary.p50),
+        p95Ms: round(summary.p95),
+        p99Ms: round(summary.p99),
+        maxMs: round(summary.max),
+        probes: summary.count,
+        failedProbes: failures.length,
+      },
     };
   },
 });

@@ -14,14 +14,18 @@ export const noop = defineJob({
   overridable: ['sleep'],
   async run(ctx, params) {
     // Sleeps in steps of at most a second, reporting progress, so long no-ops show it too.
-    for (let slept = 0; slept < params.sleep; ) {
+    for (let slept = 0; slept < params.sleep;) {
       const step = Math.min(1000, params.sleep - slept);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, step);
-        ctx.signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          reject(ctx.signal.reason);
-        }, { once: true });
+        ctx.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            reject(ctx.signal.reason);
+          },
+          { once: true },
+        );
       });
       slept += step;
       ctx.progress(slept / params.sleep, `slept ${slept} of ${params.sleep} ms`);

@@ -20,7 +20,8 @@ export const queryAnalysisParams = z.strictObject({
 
 export const queryAnalysis = defineJob({
   type: 'query-analysis',
-  summary: 'pg_stat_statements: top queries by total and mean time, slow queries, sequential-scan tables, unused indexes',
+  summary:
+    'pg_stat_statements: top queries by total and mean time, slow queries, sequential-scan tables, unused indexes',
   params: queryAnalysisParams,
   feeds: { performanceSection: 'slow-queries' },
   overridable: ['top', 'slowMeanMs', 'slowCalls', 'rowsPerCall'],
@@ -31,11 +32,17 @@ export const queryAnalysis = defineJob({
     const slow = findings.filter((f) => f.check === 'pg.slow-query').length;
     return {
       status: statusOf(findings),
-      summary: stats.statements === null
-        ? `${database.name}: no query statistics (${stats.missingReason})`
-        : `${database.name}: ${stats.statements.length} statements read, ${slow} slow, ${stats.seqScanTables.length} tables mostly sequentially scanned, ${stats.unusedIndexes.length} unused indexes`,
+      summary:
+        stats.statements === null
+          ? `${database.name}: no query statistics (${stats.missingReason})`
+          : `${database.name}: ${stats.statements.length} statements read, ${slow} slow, ${stats.seqScanTables.length} tables mostly sequentially scanned, ${stats.unusedIndexes.length} unused indexes`,
       findings,
-      metrics: { slowQueries: slow, seqScanTables: stats.seqScanTables.length, unusedIndexes: stats.unusedIndexes.length, ...(stats.statements?.[0] ? { topTotalMs: Math.round(stats.statements[0].totalMs) } : {}) },
+      metrics: {
+        slowQueries: slow,
+        seqScanTables: stats.seqScanTables.length,
+        unusedIndexes: stats.unusedIndexes.length,
+        ...(stats.statements?.[0] ? { topTotalMs: Math.round(stats.statements[0].totalMs) } : {}),
+      },
     };
   },
 });

@@ -23,29 +23,64 @@ export const resetBreakers = defineJob({
   feeds: { incidentEvidence: true },
   overridable: ['requestTimeout'],
   async run(ctx, params) {
-    const candidates = ctx.config.services.filter((s) => s.breakerResetPath && (!params.services || params.services.includes(s.name)));
-    const unknown = (params.services ?? []).filter((name) => !ctx.config.services.some((s) => s.name === name && s.breakerResetPath));
+    const candidates = ctx.config.services.filter(
+      (s) => s.breakerResetPath && (!params.services || params.services.includes(s.name)),
+    );
+    const unknown = (params.services ?? []).filter(
+      (name) => !ctx.config.services.some((s) => s.name === name && s.breakerResetPath),
+    );
     if (unknown.length) throw new InvalidRunError(`no breakerResetPath configured for: ${unknown.join(', ')}`);
-    if (!candidates.length) throw new InvalidRunError('no service has a breakerResetPath (services[].breakerResetPath)');
+    if (!candidates.length)
+      throw new InvalidRunError('no service has a breakerResetPath (services[].breakerResetPath)');
     const findings: Finding[] = [];
     let done = 0;
     for (const service of candidates) {
       const resource = `service/${service.name}`;
       const resetUrl = new URL(service.breakerResetPath!, service.url).toString();
-      const reset = await probe(resetUrl, { method: 'POST', headers: params.headers, timeoutMs: params.requestTimeout, signal: ctx.signal });
+      const reset = await probe(resetUrl, {
+        method: 'POST',
+        headers: params.headers,
+        timeoutMs: params.requestTimeout,
+        signal: ctx.signal,
+      });
       if (reset.error !== undefined || reset.status! >= 300) {
-        findings.push({ severity: 'critical', check: 'breakers.reset', resource, message: `POST ${resetUrl} failed: ${reset.error ?? `status ${reset.status}`}`, remedy: `Reset ${service.name}'s breakers by hand, or restart it (rollout restart).` });
+        findings.push({
+          severity: 'critical',
+          check: 'breakers.reset',
+          resource,
+          message: `POST ${resetUrl} failed: ${reset.error ?? `status ${reset.status}`}`,
+          remedy: `Reset ${service.name}'s breakers by hand, or restart it (rollout restart).`,
+        });
       } else {
-        const health = await probe(new URL(service.healthPath, service.url).toString(), { timeoutMs: params.requestTimeout, signal: ctx.signal });
+        const health = await probe(new URL(service.healthPath, service.url).toString(), {
+          timeoutMs: params.requestTimeout,
+          signal: ctx.signal,
+        });
         if (health.error !== undefined || health.status! >= 400) {
-          findings.push({ severity: 'warning', check: 'breakers.health-after', resource, message: `breakers reset, but ${service.healthPath} still answers ${health.error ?? health.status}`, remedy: `The cause is still there: check ${service.name}'s dependencies (health-check) before resetting again.` });
+          findings.push({
+            severity: 'warning',
+            check: 'breakers.health-after',
+            resource,
+            message: `breakers reset, but ${service.healthPath} still answers ${health.error ?? health.status}`,
+            remedy: `The cause is still there: check ${service.name}'s dependencies (health-check) before resetting again.`,
+          });
         } else {
-          findings.push({ severity: 'info', check: 'breakers.reset', resource, message: `breakers reset; ${service.healthPath} answers ${health.status}` });
+          findings.push({
+            severity: 'info',
+            check: 'breakers.reset',
+            resource,
+            message: `breakers reset; ${service.healthPath} answers ${health.status}`,
+          });
         }
       }
       ctx.progress(++done / candidates.length, service.name);
     }
     const status = statusOf(findings);
-    return { status, summary: `reset breakers of ${candidates.map((s) => s.name).join(', ')}: ${status}`, findings, metrics: { services: candidates.length } };
+    return {
+      status,
+      summary: `reset breakers of ${candidates.map((s) => s.name).join(', ')}: ${status}`,
+      findings,
+      metrics: { services: candidates.length },
+    };
   },
 });

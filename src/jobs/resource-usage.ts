@@ -29,15 +29,35 @@ export const resourceUsage = defineJob({
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);
     const service = params.service === undefined ? undefined : serviceOf(ctx, params.service);
-    const namespaces = params.namespace ? [params.namespace] : service?.namespace ? [service.namespace] : ctx.config.kubernetes!.namespaces;
+    const namespaces = params.namespace
+      ? [params.namespace]
+      : service?.namespace
+        ? [service.namespace]
+        : ctx.config.kubernetes!.namespaces;
     const labelSelector = params.labelSelector ?? (service?.deployment ? `app=${service.deployment}` : undefined);
     const findings: Finding[] = [];
-    const metrics: Record<string, number> = { pods: 0, containers: 0, maxCpuOfLimit: 0, maxMemoryOfLimit: 0, restarts: 0 };
+    const metrics: Record<string, number> = {
+      pods: 0,
+      containers: 0,
+      maxCpuOfLimit: 0,
+      maxMemoryOfLimit: 0,
+      restarts: 0,
+    };
     for (const [i, namespace] of namespaces.entries()) {
       ctx.progress(i / namespaces.length, `namespace ${namespace}`);
-      const pods = await kubeCall(`list pods in ${namespace}`, () => kube.core.listNamespacedPod({ namespace, labelSelector }));
-      const usage = await kubeCall(`pod metrics in ${namespace} (metrics.k8s.io)`, () => kube.metrics.getPodMetrics(namespace)).catch((error: Error) => {
-        findings.push({ severity: 'warning', check: 'resources.metrics-api', resource: `namespace/${namespace}`, message: error.message, remedy: 'Install or fix metrics-server: kubectl top pods needs the same metrics.k8s.io API.' });
+      const pods = await kubeCall(`list pods in ${namespace}`, () =>
+        kube.core.listNamespacedPod({ namespace, labelSelector }),
+      );
+      const usage = await kubeCall(`pod metrics in ${namespace} (metrics.k8s.io)`, () =>
+        kube.metrics.getPodMetrics(namespace),
+      ).catch((error: Error) => {
+        findings.push({
+          severity: 'warning',
+          check: 'resources.metrics-api',
+          resource: `namespace/${namespace}`,
+          message: error.message,
+          remedy: 'Install or fix metrics-server: kubectl top pods needs the same metrics.k8s.io API.',
+        });
         return { items: [] };
       });
       const result = analyzeResources(namespace, pods.items as never, usage.items as never, params);
@@ -52,7 +72,11 @@ export const resourceUsage = defineJob({
     const scope = `${namespaces.join(', ')}${labelSelector ? ` (${labelSelector})` : ''}`;
     const counted = findings.filter((f) => f.severity !== 'info').length;
     const summary = counted
-      ? `${counted} finding${counted === 1 ? '' : 's'} in ${scope}: ${findings.filter((f) => f.severity !== 'info').slice(0, 3).map((f) => f.message).join('; ')}`
+      ? `${counted} finding${counted === 1 ? '' : 's'} in ${scope}: ${findings
+          .filter((f) => f.severity !== 'info')
+          .slice(0, 3)
+          .map((f) => f.message)
+          .join('; ')}`
       : `${metrics.pods} pods in ${scope}: highest CPU ${Math.round(metrics.maxCpuOfLimit! * 100)} % and memory ${Math.round(metrics.maxMemoryOfLimit! * 100)} % of limits`;
     return { status, summary, findings, metrics };
   },

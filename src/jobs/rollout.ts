@@ -37,13 +37,21 @@ export const rollout = defineJob({
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);
     const target = deploymentOf(ctx, params);
-    const read = () => kubeCall(`get ${target.resource}`, () => kube.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace }));
+    const read = () =>
+      kubeCall(`get ${target.resource}`, () =>
+        kube.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace }),
+      );
     const before = await read();
     let did = '';
     if (params.action === 'restart') {
       const at = ctx.now().toISOString();
       const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } };
-      await kubeCall(`restart ${target.resource}`, () => kube.apps.patchNamespacedDeployment({ name: target.name, namespace: target.namespace, body }, kube.patchAs(PatchStrategy.StrategicMergePatch)));
+      await kubeCall(`restart ${target.resource}`, () =>
+        kube.apps.patchNamespacedDeployment(
+          { name: target.name, namespace: target.namespace, body },
+          kube.patchAs(PatchStrategy.StrategicMergePatch),
+        ),
+      );
       did = `restarted (restartedAt ${at}); `;
     } else if (params.action === 'undo') {
       did = await undo(kube, target, before, params.toRevision);
@@ -52,9 +60,18 @@ export const rollout = defineJob({
   },
 });
 
-async function undo(kube: Kube, target: { namespace: string; name: string; resource: string }, deployment: Awaited<ReturnType<Kube['apps']['readNamespacedDeployment']>>, toRevision?: number): Promise<string> {
-  const selector = Object.entries(deployment.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const sets = await kubeCall(`list replicasets of ${target.resource}`, () => kube.apps.listNamespacedReplicaSet({ namespace: target.namespace, labelSelector: selector || undefined }));
+async function undo(
+  kube: Kube,
+  target: { namespace: string; name: string; resource: string },
+  deployment: Awaited<ReturnType<Kube['apps']['readNamespacedDeployment']>>,
+  toRevision?: number,
+): Promise<string> {
+  const selector = Object.entries(deployment.spec?.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const sets = await kubeCall(`list replicasets of ${target.resource}`, () =>
+    kube.apps.listNamespacedReplicaSet({ namespace: target.namespace, labelSelector: selector || undefined }),
+  );
   const chosen = undoTarget(deployment as never, sets.items as never, toRevision);
   if ('error' in chosen) throw new InvalidRunError(`cannot undo ${target.resource}: ${chosen.error}`);
   // kubectl's rollback: the old template, as a JSON patch guarded by the version we read.
@@ -62,25 +79,59 @@ async function undo(kube: Kube, target: { namespace: string; name: string; resou
     { op: 'test', path: '/metadata/resourceVersion', value: deployment.metadata?.resourceVersion },
     { op: 'replace', path: '/spec/template', value: templateForUndo(chosen.replicaSet) },
   ];
-  await kubeCall(`undo ${target.resource}`, () => kube.apps.patchNamespacedDeployment({ name: target.name, namespace: target.namespace, body }, kube.patchAs(PatchStrategy.JsonPatch)));
+  await kubeCall(`undo ${target.resource}`, () =>
+    kube.apps.patchNamespacedDeployment(
+      { name: target.name, namespace: target.namespace, body },
+      kube.patchAs(PatchStrategy.JsonPatch),
+    ),
+  );
   return `rolled back to revision ${chosen.revision} (${chosen.replicaSet.metadata?.name}); `;
 }
 
-async function verify(ctx: JobContext, kube: Kube, target: { namespace: string; name: string; resource: string }, read: () => ReturnType<Kube['apps']['readNamespacedDeployment']>, params: Params, did: string): Promise<JobOutcome> {
+async function verify(
+  ctx: JobContext,
+  kube: Kube,
+  target: { namespace: string; name: string; resource: string },
+  read: () => ReturnType<Kube['apps']['readNamespacedDeployment']>,
+  params: Params,
+  did: string,
+): Promise<JobOutcome> {
   const started = Date.now();
   for (;;) {
     const d = await read();
     const state = rolloutStatus(d as never);
-    const metrics = { replicas: d.spec?.replicas ?? 0, updated: d.status?.updatedReplicas ?? 0, available: d.status?.availableReplicas ?? 0, revision: Number(d.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0) };
+    const metrics = {
+      replicas: d.spec?.replicas ?? 0,
+      updated: d.status?.updatedReplicas ?? 0,
+      available: d.status?.availableReplicas ?? 0,
+      revision: Number(d.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0),
+    };
     const available = d.status?.conditions?.find((c) => c.type === 'Available');
     const findings: Finding[] = [];
-    if (available?.status === 'False') findings.push({ severity: 'critical', check: 'rollout.available', resource: target.resource, message: `not available: ${available.reason ?? ''} ${available.message ?? ''}`.trim(), remedy: 'Check the pods (kubectl describe, logs); roll back with action: undo if the new version is the cause.' });
+    if (available?.status === 'False')
+      findings.push({
+        severity: 'critical',
+        check: 'rollout.available',
+        resource: target.resource,
+        message: `not available: ${available.reason ?? ''} ${available.message ?? ''}`.trim(),
+        remedy: 'Check the pods (kubectl describe, logs); roll back with action: undo if the new version is the cause.',
+      });
     if (state.done) {
-      return { status: findings.length ? 'critical' : 'ok', summary: `${did}${state.message}`, findings: [{ severity: 'info', check: 'rollout.status', resource: target.resource, message: state.message }, ...findings], metrics };
+      return {
+        status: findings.length ? 'critical' : 'ok',
+        summary: `${did}${state.message}`,
+        findings: [
+          { severity: 'info', check: 'rollout.status', resource: target.resource, message: state.message },
+          ...findings,
+        ],
+        metrics,
+      };
     }
     if (state.failed || Date.now() - started >= params.wait) {
       findings.push({
-        severity: 'critical', check: 'rollout.status', resource: target.resource,
+        severity: 'critical',
+        check: 'rollout.status',
+        resource: target.resource,
         message: state.failed ? state.message : `not rolled out after ${params.wait} ms: ${state.message}`,
         remedy: `kubectl describe deployment ${target.name} -n ${target.namespace} and its new pods show what blocks it; roll back with action: undo (confirm: true).`,
       });
@@ -89,10 +140,14 @@ async function verify(ctx: JobContext, kube: Kube, target: { namespace: string; 
     ctx.progress(Math.min(0.99, (Date.now() - started) / params.wait), state.message);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, params.pollInterval);
-      ctx.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(ctx.signal.reason);
-      }, { once: true });
+      ctx.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          reject(ctx.signal.reason);
+        },
+        { once: true },
+      );
     });
   }
 }

@@ -21,18 +21,41 @@ export interface HistoryPort {
 
 /** The report jobs build, store and queue their report through this. */
 export interface ReportsPort {
-  produce(request: { kind: ReportKind; lengthMs?: number; email: boolean; recipients?: string[]; backupTargetMs?: number; incidentId?: string }): Promise<ProducedReport>;
+  produce(request: {
+    kind: ReportKind;
+    lengthMs?: number;
+    email: boolean;
+    recipients?: string[];
+    backupTargetMs?: number;
+    incidentId?: string;
+  }): Promise<ProducedReport>;
 }
 
 export interface ProducedReport {
-  record: { id: string; title: string; status: string; storageKey: string; bytes: number; sha256: string; summary: ReportSummary };
+  record: {
+    id: string;
+    title: string;
+    status: string;
+    storageKey: string;
+    bytes: number;
+    sha256: string;
+    summary: ReportSummary;
+  };
   delivery: { recipients: string[]; channel: string } | null;
   timings: { queryMs: number; modelMs: number; renderMs: number };
 }
 
 /** Changes to put back later, recorded before they are made (debug-logging). */
 export interface RevertsPort {
-  schedule(revert: { namespace: string; configmap: string; key: string; previous: string | null; value: string; revertAt: Date; restartDeployment: string | null }): Promise<{ previous: string | null; extended: boolean }>;
+  schedule(revert: {
+    namespace: string;
+    configmap: string;
+    key: string;
+    previous: string | null;
+    value: string;
+    revertAt: Date;
+    restartDeployment: string | null;
+  }): Promise<{ previous: string | null; extended: boolean }>;
 }
 
 export interface JobContext {
@@ -80,5 +103,7 @@ export function defineJob<P>(definition: JobDefinition<P>): JobDefinition<P> {
 
 /** Whether a run of this type with these (validated) params is destructive. */
 export function destructiveFor<P>(definition: JobDefinition<P>, params: P): boolean {
-  return typeof definition.destructive === 'function' ? definition.destructive(params) : definition.destructive === true;
+  return typeof definition.destructive === 'function'
+    ? definition.destructive(params)
+    : definition.destructive === true;
 }

@@ -26,7 +26,9 @@ function errSerializer(e: unknown): unknown {
   return redactValue(e, { stacks: true });
 }
 
-export function createLogger(options: { level?: string; pretty?: boolean; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; pretty?: boolean; destination?: NodeJS.WritableStream } = {},
+): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
   const usePretty = options.pretty ?? (process.stdout.isTTY === true && !options.destination);
   const base: pino.LoggerOptions = {
@@ -55,7 +57,15 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
     },
     serializers: { err: errSerializer },
   };
-  const stream = usePretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: options.destination === process.stderr ? 2 : 1 }) : (options.destination ?? stdoutJson());
+  const stream = usePretty
+    ? pretty({
+        colorize: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname',
+        sync: true,
+        destination: options.destination === process.stderr ? 2 : 1,
+      })
+    : (options.destination ?? stdoutJson());
   return pino(base, stream);
 }
 

@@ -75,16 +75,19 @@ function copy(value: unknown, depth: number, ancestors: object[], stacks: boolea
   ancestors.push(object);
   try {
     if (object instanceof Error) return errorJson(object, depth, ancestors, stacks);
-    if (Array.isArray(object)) return object.length ? object.map((v) => copyField(() => v, depth, ancestors, stacks)) : [];
+    if (Array.isArray(object))
+      return object.length ? object.map((v) => copyField(() => v, depth, ancestors, stacks)) : [];
     if (ArrayBuffer.isView(object)) return `[${object.constructor.name} ${object.byteLength} bytes]`;
-    if (object instanceof Map) return Object.fromEntries([...object].map(([k, v]) => [String(k), copyField(() => v, depth, ancestors, stacks)]));
+    if (object instanceof Map)
+      return Object.fromEntries([...object].map(([k, v]) => [String(k), copyField(() => v, depth, ancestors, stacks)]));
     if (object instanceof Set) return [...object].map((v) => copyField(() => v, depth, ancestors, stacks));
     const toJSON = (object as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') return copyField(() => toJSON.call(object), depth, ancestors, stacks);
     const keys = Object.keys(object);
     if (!keys.length) return {};
     const out: Record<string, unknown> = {};
-    for (const key of keys) out[key] = copyField(() => (object as Record<string, unknown>)[key], depth, ancestors, stacks);
+    for (const key of keys)
+      out[key] = copyField(() => (object as Record<string, unknown>)[key], depth, ancestors, stacks);
     return out;
   } finally {
     ancestors.pop();
@@ -103,7 +106,8 @@ function copyField(read: () => unknown, depth: number, ancestors: object[], stac
 }
 
 function errorJson(error: Error, depth: number, ancestors: object[], stacks: boolean): Record<string, unknown> {
-  const field = (name: string) => copyField(() => (error as unknown as Record<string, unknown>)[name], depth, ancestors, stacks);
+  const field = (name: string) =>
+    copyField(() => (error as unknown as Record<string, unknown>)[name], depth, ancestors, stacks);
   const out: Record<string, unknown> = { type: field('name'), message: field('message') };
   const code = field('code');
   if (code !== undefined) out.code = code;

@@ -21,7 +21,6 @@ export { redisConnection } from '../integrations/redis.js';
 
 const BULK_CHUNK = 50;
 
-
 export class BullQueue implements RunQueue {
   readonly kind = 'bullmq' as const;
   readonly queue: Queue;
@@ -55,7 +54,13 @@ export class BullQueue implements RunQueue {
       this.options.name,
       // Resolves to nothing: BullMQ would store a returned value with the job.
       async (job) => {
-        await processor({ queueId: job.id!, name: job.name, data: job.data, deliveries: Math.max(1, job.attemptsStarted ?? 1), enqueuedAt: job.timestamp });
+        await processor({
+          queueId: job.id!,
+          name: job.name,
+          data: job.data,
+          deliveries: Math.max(1, job.attemptsStarted ?? 1),
+          enqueuedAt: job.timestamp,
+        });
       },
       {
         connection: redisConnection(this.options.url, true),

@@ -24,7 +24,13 @@ export class InlineQueue implements RunQueue {
     for (const item of items) {
       if (this.seen.has(item.id)) continue;
       this.seen.set(item.id, now);
-      const job: QueuedJob = { queueId: item.id, name: item.name, data: structuredClone(item.data), deliveries: 1, enqueuedAt: now };
+      const job: QueuedJob = {
+        queueId: item.id,
+        name: item.name,
+        data: structuredClone(item.data),
+        deliveries: 1,
+        enqueuedAt: now,
+      };
       if (item.delayMs && item.delayMs > 0) {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
@@ -53,7 +59,12 @@ export class InlineQueue implements RunQueue {
   }
 
   async counts(): Promise<Record<string, number>> {
-    return { waiting: this.waiting.length, delayed: this.timers.size, active: this.running.size, completed: this.completed };
+    return {
+      waiting: this.waiting.length,
+      delayed: this.timers.size,
+      active: this.running.size,
+      completed: this.completed,
+    };
   }
 
   async ping(): Promise<void> {}

@@ -56,7 +56,10 @@ export class RedisLocks implements RunLocks {
   private subscriber: Redis | null = null;
   private readonly channel: string;
 
-  constructor(url: string, private readonly prefix: string) {
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
     this.client = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
     this.client.on('error', () => {});
     this.channel = `${prefix}:cancel`;

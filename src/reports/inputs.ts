@@ -23,38 +23,90 @@ export function serviceOfJobs(config: OpscronConfig): Record<string, string> {
   return map;
 }
 
-export async function loadHealthInputs(source: ReportSource, feeds: Feeds, period: Period, config: OpscronConfig, generatedAt: Date): Promise<HealthInputs> {
+export async function loadHealthInputs(
+  source: ReportSource,
+  feeds: Feeds,
+  period: Period,
+  config: OpscronConfig,
+  generatedAt: Date,
+): Promise<HealthInputs> {
   const services = serviceOfJobs(config);
   const availability = feeds.one('availability');
   const errorRate = feeds.one('errorRate');
   const [health, errors, failing, incidents, jobs] = await Promise.all([
-    availability ? source.reportData.healthByServiceDay(period, services, { types: availability.types, metric: availability.feed.responseTime }) : [],
-    errorRate ? source.reportData.errorRatesByServiceDay(period, services, { types: errorRate.types, ...errorRate.feed }) : [],
+    availability
+      ? source.reportData.healthByServiceDay(period, services, {
+          types: availability.types,
+          metric: availability.feed.responseTime,
+        })
+      : [],
+    errorRate
+      ? source.reportData.errorRatesByServiceDay(period, services, { types: errorRate.types, ...errorRate.feed })
+      : [],
     source.reportData.failingChecks(period),
     source.incidents.within(period),
     source.reportData.jobRunSummary(period),
   ]);
-  return { period, generatedAt, services: config.services.map((s) => s.name), health, errors, failing, incidents, jobs, errorRateSources: errorRate?.types ?? [] };
+  return {
+    period,
+    generatedAt,
+    services: config.services.map((s) => s.name),
+    health,
+    errors,
+    failing,
+    incidents,
+    jobs,
+    errorRateSources: errorRate?.types ?? [],
+  };
 }
 
-export async function loadPerformanceInputs(source: ReportSource, feeds: Feeds, period: Period, config: OpscronConfig, generatedAt: Date): Promise<PerformanceInputs> {
+export async function loadPerformanceInputs(
+  source: ReportSource,
+  feeds: Feeds,
+  period: Period,
+  config: OpscronConfig,
+  generatedAt: Date,
+): Promise<PerformanceInputs> {
   const services = serviceOfJobs(config);
   const latencyFeed = feeds.one('latency');
   const errorRate = feeds.one('errorRate');
   const cacheFeed = feeds.one('cacheHitRatio');
-  const section = (name: 'resources' | 'slow-queries') => feeds.with('performanceSection').filter((f) => f.feed === name).map((f) => f.type);
-  const sources = { latency: latencyFeed?.types ?? [], errorRate: errorRate?.types ?? [], resources: section('resources'), slowQueries: section('slow-queries'), cache: cacheFeed?.types ?? [] };
+  const section = (name: 'resources' | 'slow-queries') =>
+    feeds
+      .with('performanceSection')
+      .filter((f) => f.feed === name)
+      .map((f) => f.type);
+  const sources = {
+    latency: latencyFeed?.types ?? [],
+    errorRate: errorRate?.types ?? [],
+    resources: section('resources'),
+    slowQueries: section('slow-queries'),
+    cache: cacheFeed?.types ?? [],
+  };
   const [latency, errors, resources, queries, cache] = await Promise.all([
-    latencyFeed ? source.reportData.latencyByServiceDay(period, services, { types: latencyFeed.types, ...latencyFeed.feed }) : [],
-    errorRate ? source.reportData.errorRatesByServiceDay(period, services, { types: errorRate.types, ...errorRate.feed }) : [],
+    latencyFeed
+      ? source.reportData.latencyByServiceDay(period, services, { types: latencyFeed.types, ...latencyFeed.feed })
+      : [],
+    errorRate
+      ? source.reportData.errorRatesByServiceDay(period, services, { types: errorRate.types, ...errorRate.feed })
+      : [],
     sources.resources.length ? source.reportData.findingsOf(period, sources.resources) : [],
     sources.slowQueries.length ? source.reportData.findingsOf(period, sources.slowQueries) : [],
-    cacheFeed ? source.reportData.metricByDay(period, { types: cacheFeed.types, metric: cacheFeed.feed }, services) : [],
+    cacheFeed
+      ? source.reportData.metricByDay(period, { types: cacheFeed.types, metric: cacheFeed.feed }, services)
+      : [],
   ]);
   return { period, generatedAt, latency, errors, resources, queries, cache, sources };
 }
 
-export async function loadComplianceInputs(source: ReportSource, feeds: Feeds, period: Period, config: OpscronConfig, backupTargetMs: number, generatedAt: Date): Promise<ComplianceInputs> {
+export async function loadComplianceInputs(
+  source: ReportSource,
+  feeds: Feeds,
+  period: Period,
+  config: OpscronConfig,
+  backupTargetMs: number,
+  generatedAt: Date,
+): Promise<ComplianceInputs> {
   const backupTypes = feeds.typesWith('backup');
   const controlTypes = feeds.typesWith('complianceControls');
   const [audit, previous, backupSuccess, destructive, jobs] = await Promise.all([
@@ -65,14 +117,33 @@ export async function loadComplianceInputs(source: ReportSource, feeds: Feeds, p
     source.reportData.jobRunSummary(period),
   ]);
   const backupJobs = config.jobs.filter((j) => backupTypes.includes(j.type)).map((j) => j.id);
-  return { period, generatedAt, audit: audit as ComplianceInputs['audit'], previous, backupJobs, backupSuccess, backupTargetMs, destructive, jobs, sources: { controls: controlTypes, backups: backupTypes } };
+  return {
+    period,
+    generatedAt,
+    audit: audit as ComplianceInputs['audit'],
+    previous,
+    backupJobs,
+    backupSuccess,
+    backupTargetMs,
+    destructive,
+    jobs,
+    sources: { controls: controlTypes, backups: backupTypes },
+  };
 }
 
-export async function loadIncidentInputs(source: ReportSource, feeds: Feeds, id: string, config: OpscronConfig, generatedAt: Date): Promise<IncidentInputs> {
+export async function loadIncidentInputs(
+  source: ReportSource,
+  feeds: Feeds,
+  id: string,
+  config: OpscronConfig,
+  generatedAt: Date,
+): Promise<IncidentInputs> {
   const incident = await source.incidents.summary(id);
   if (!incident) throw new OpscronError('OPSCRON_NOT_FOUND', `incident "${id}" does not exist`);
   const services = serviceOfJobs(config);
-  const jobsOfService = Object.entries(services).filter(([, s]) => s === incident.service).map(([job]) => job);
+  const jobsOfService = Object.entries(services)
+    .filter(([, s]) => s === incident.service)
+    .map(([job]) => job);
   const window = incidentWindow(incident, config.timezone, generatedAt);
   const [events, audit, findings] = await Promise.all([
     source.incidents.timeline(id),

@@ -11,7 +11,13 @@ import type { ReportKind } from '../model.js';
 import type { Store } from '../store/index.js';
 import { applyRetention, newReportId, storeReport, type ReportOrigin, type ReportRecord } from './deliver/stored.js';
 import { channelOf, recipientsOf } from './deliver/outbox.js';
-import { loadComplianceInputs, loadHealthInputs, loadIncidentInputs, loadPerformanceInputs, type ReportSource } from './inputs.js';
+import {
+  loadComplianceInputs,
+  loadHealthInputs,
+  loadIncidentInputs,
+  loadPerformanceInputs,
+  type ReportSource,
+} from './inputs.js';
 import { composeComplianceReport } from './model/compliance.js';
 import { composeHealthReport } from './model/health.js';
 import { composeIncidentReport } from './model/incident.js';
@@ -58,12 +64,26 @@ export interface Produced {
   timings: { queryMs: number; modelMs: number; renderMs: number; storeMs: number };
 }
 
-export const DEFAULT_LENGTH: Record<ReportKind, number> = { health: 86_400_000, incident: 86_400_000, compliance: 7 * 86_400_000, performance: 7 * 86_400_000 };
+export const DEFAULT_LENGTH: Record<ReportKind, number> = {
+  health: 86_400_000,
+  incident: 86_400_000,
+  compliance: 7 * 86_400_000,
+  performance: 7 * 86_400_000,
+};
 
-export async function buildReport(deps: ReportDeps, request: ReportRequest): Promise<{ report: Report; queryMs: number; modelMs: number }> {
+export async function buildReport(
+  deps: ReportDeps,
+  request: ReportRequest,
+): Promise<{ report: Report; queryMs: number; modelMs: number }> {
   const { store, config, feeds } = deps;
   const generatedAt = deps.now();
-  const period = periodOf({ from: request.from, to: request.to, lengthMs: request.lengthMs ?? DEFAULT_LENGTH[request.kind], timeZone: config.timezone, now: generatedAt });
+  const period = periodOf({
+    from: request.from,
+    to: request.to,
+    lengthMs: request.lengthMs ?? DEFAULT_LENGTH[request.kind],
+    timeZone: config.timezone,
+    now: generatedAt,
+  });
   const t0 = performance.now();
   let compose: () => Report;
   switch (request.kind) {
@@ -78,12 +98,20 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
       break;
     }
     case 'compliance': {
-      const inputs = await loadComplianceInputs(store, feeds, period, config, request.backupTargetMs ?? 26 * 3_600_000, generatedAt);
+      const inputs = await loadComplianceInputs(
+        store,
+        feeds,
+        period,
+        config,
+        request.backupTargetMs ?? 26 * 3_600_000,
+        generatedAt,
+      );
       compose = () => composeComplianceReport(inputs);
       break;
     }
     case 'incident': {
-      if (!request.incidentId) throw new InvalidRunError('an incident report needs the incident id (params.incident, or --incident)');
+      if (!request.incidentId)
+        throw new InvalidRunError('an incident report needs the incident id (params.incident, or --incident)');
       const inputs = await loadIncidentInputs(store, feeds, request.incidentId, config, generatedAt);
       compose = () => composeIncidentReport(inputs);
       break;
@@ -111,12 +139,27 @@ export async function produceReport(deps: ReportDeps, request: ReportRequest): P
   const t3 = performance.now();
   const storage = new FileStorage(deps.config.reports.path);
   const id = newReportId(request.kind, report.generatedAt);
-  const record = await storeReport(deps.store.reports, storage, { id, kind: request.kind, title: report.title, period: report.period, createdAt: report.generatedAt, runId: request.runId, origin: request.origin ?? 'job', status: report.status, summary: summarize(report), pdf });
+  const record = await storeReport(deps.store.reports, storage, {
+    id,
+    kind: request.kind,
+    title: report.title,
+    period: report.period,
+    createdAt: report.generatedAt,
+    runId: request.runId,
+    origin: request.origin ?? 'job',
+    status: report.status,
+    summary: summarize(report),
+    pdf,
+  });
   let delivery: Produced['delivery'] = null;
   const recipients = request.recipients ?? recipientsOf(deps.config, request.kind);
   if (request.email !== false && recipients.length) {
     const channel = channelOf(deps.config);
-    delivery = { id: await deps.store.deliveries.queueReport(record.id, channel, recipients, deps.now()), recipients, channel };
+    delivery = {
+      id: await deps.store.deliveries.queueReport(record.id, channel, recipients, deps.now()),
+      recipients,
+      channel,
+    };
   }
   await applyRetention(deps.store.reports, storage, deps.config.reports, deps.now());
   const storeMs = performance.now() - t3;

@@ -19,7 +19,10 @@ export function summarize(report: Report): ReportSummary {
           : 'No health check ran in this period: availability is unknown.',
         figures: [
           ['Services', String(services.length)],
-          ['Mean availability', measured.length ? pct(measured.reduce((s, x) => s + x.availability!, 0) / measured.length) : 'no data'],
+          [
+            'Mean availability',
+            measured.length ? pct(measured.reduce((s, x) => s + x.availability!, 0) / measured.length) : 'no data',
+          ],
           ['Incidents', String(incidents)],
           ['Failed or critical runs', String(jobs.reduce((n, j) => n + j.failed + j.critical, 0))],
           ['Missed runs', String(jobs.reduce((n, j) => n + j.missed, 0))],
@@ -31,7 +34,9 @@ export function summarize(report: Report): ReportSummary {
       const lat = report.latency.data ?? [];
       const slowest = [...lat].filter((l) => l.p95Ms !== null).sort((a, b) => b.p95Ms! - a.p95Ms!)[0];
       return {
-        headline: slowest ? `Slowest service by p95: ${slowest.service} at ${Math.round(slowest.p95Ms!)} ms.` : 'No latency was recorded in this period.',
+        headline: slowest
+          ? `Slowest service by p95: ${slowest.service} at ${Math.round(slowest.p95Ms!)} ms.`
+          : 'No latency was recorded in this period.',
         figures: [
           ['Services with latency data', String(lat.length)],
           ['Services with error-rate data', String(report.errorRate.data?.length ?? 0)],
@@ -47,7 +52,9 @@ export function summarize(report: Report): ReportSummary {
       const failed = controls.filter((c) => !c.passed);
       const stale = (report.backups.data ?? []).filter((b) => !b.fresh);
       return {
-        headline: controls.length ? `${controls.length - failed.length} of ${controls.length} controls pass; ${stale.length} backup${stale.length === 1 ? ' is' : 's are'} older than target.` : `No control was evaluated in this period; ${stale.length} backup${stale.length === 1 ? ' is' : 's are'} older than target.`,
+        headline: controls.length
+          ? `${controls.length - failed.length} of ${controls.length} controls pass; ${stale.length} backup${stale.length === 1 ? ' is' : 's are'} older than target.`
+          : `No control was evaluated in this period; ${stale.length} backup${stale.length === 1 ? ' is' : 's are'} older than target.`,
         figures: [
           ['Controls', String(controls.length)],
           ['Failing', String(failed.length)],
@@ -62,7 +69,10 @@ export function summarize(report: Report): ReportSummary {
     case 'incident': {
       const i = report.incident;
       return {
-        headline: i.status === 'resolved' ? `${i.service} recovered after ${span(i.timeToRecoverMs)} (${i.title}).` : `${i.service} is still failing (${i.title}).`,
+        headline:
+          i.status === 'resolved'
+            ? `${i.service} recovered after ${span(i.timeToRecoverMs)} (${i.title}).`
+            : `${i.service} is still failing (${i.title}).`,
         figures: [
           ['Service', i.service],
           ['Status', i.status],

@@ -6,15 +6,20 @@ import type { IncidentEvent, IncidentSummary } from '../store/incidents.js';
 import type { FailingCheck, FindingRow, JobRunSummary } from '../store/report-queries.js';
 import type { Period, ReportKind, ReportSummary } from '../model.js';
 
-export type { FailingCheck, FindingRow, IncidentEvent, IncidentSummary, JobRunSummary, Period, ReportKind, ReportSummary };
+export type {
+  FailingCheck,
+  FindingRow,
+  IncidentEvent,
+  IncidentSummary,
+  JobRunSummary,
+  Period,
+  ReportKind,
+  ReportSummary,
+};
 export type Health = 'ok' | 'warning' | 'critical' | 'nodata';
-
 
 /** A section of a report: its data, or a sentence saying why there is none. */
 export type Section<T> = { data: T; empty?: undefined } | { data?: undefined; empty: string };
-
-
-
 
 export interface DayPoint {
   /** yyyy-mm-dd in the report's time zone. */
@@ -48,11 +53,15 @@ export interface HealthReport {
   days: string[];
   services: Section<ServiceHealth[]>;
   failingChecks: Section<FailingCheck[]>;
-  incidents: Section<{ count: number; meanTimeToDetectMs: number | null; meanTimeToRecoverMs: number | null; list: IncidentSummary[] }>;
+  incidents: Section<{
+    count: number;
+    meanTimeToDetectMs: number | null;
+    meanTimeToRecoverMs: number | null;
+    list: IncidentSummary[];
+  }>;
   slo: Section<Array<{ service: string; budgetRemaining: number }>>;
   jobs: Section<JobRunSummary[]>;
 }
-
 
 export interface PerformanceReport {
   kind: 'performance';
@@ -61,8 +70,12 @@ export interface PerformanceReport {
   generatedAt: Date;
   status: Exclude<Health, 'nodata'>;
   days: string[];
-  latency: Section<Array<{ service: string; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null; p95ByDay: DayPoint[] }>>;
-  errorRate: Section<Array<{ service: string; ratio: number | null; requests: number; errors: number; byDay: DayPoint[] }>>;
+  latency: Section<
+    Array<{ service: string; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null; p95ByDay: DayPoint[] }>
+  >;
+  errorRate: Section<
+    Array<{ service: string; ratio: number | null; requests: number; errors: number; byDay: DayPoint[] }>
+  >;
   resources: Section<FindingRow[]>;
   slowQueries: Section<FindingRow[]>;
   cache: Section<Array<{ cache: string; hitRatio: number | null; byDay: DayPoint[] }>>;
@@ -97,10 +110,11 @@ export interface ComplianceReport {
   controls: Section<Control[]>;
   previousReport: { id: string; createdAt: Date } | null;
   backups: Section<BackupFreshness[]>;
-  destructiveActions: Section<Array<{ at: Date; actor: string; source: string; action: string; job: string | null; reason: string | null }>>;
+  destructiveActions: Section<
+    Array<{ at: Date; actor: string; source: string; action: string; job: string | null; reason: string | null }>
+  >;
   jobs: Section<JobRunSummary[]>;
 }
-
 
 export interface IncidentReport {
   kind: 'incident';
@@ -110,7 +124,9 @@ export interface IncidentReport {
   status: Exclude<Health, 'nodata'>;
   incident: IncidentSummary;
   timeline: Section<IncidentEvent[]>;
-  actions: Section<Array<{ at: Date; actor: string; action: string; job: string | null; outcome: string; reason: string | null }>>;
+  actions: Section<
+    Array<{ at: Date; actor: string; action: string; job: string | null; outcome: string; reason: string | null }>
+  >;
   findings: Section<FindingRow[]>;
 }
 

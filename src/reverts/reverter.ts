@@ -54,8 +54,24 @@ export class Reverter {
       const reverted = await this.o.store.reverts.claim(id, now, (revert) => this.undo(revert, now));
       if (!reverted) continue;
       // After the commit: the embedded store runs one transaction at a time.
-      await this.o.store.audit.write({ actor: REVERT_ACTOR, source: 'scheduler', action: 'revert', jobId: null, params: { configmap: `${reverted.namespace}/${reverted.configmap}`, key: reverted.key, from: reverted.value, to: reverted.previous, restart: reverted.restartDeployment }, reason: 'debug-logging TTL expired' });
-      this.o.logger.info({ configmap: `${reverted.namespace}/${reverted.configmap}`, key: reverted.key, to: reverted.previous }, 'reverted a temporary change');
+      await this.o.store.audit.write({
+        actor: REVERT_ACTOR,
+        source: 'scheduler',
+        action: 'revert',
+        jobId: null,
+        params: {
+          configmap: `${reverted.namespace}/${reverted.configmap}`,
+          key: reverted.key,
+          from: reverted.value,
+          to: reverted.previous,
+          restart: reverted.restartDeployment,
+        },
+        reason: 'debug-logging TTL expired',
+      });
+      this.o.logger.info(
+        { configmap: `${reverted.namespace}/${reverted.configmap}`, key: reverted.key, to: reverted.previous },
+        'reverted a temporary change',
+      );
       done.push(id);
     }
     return done;
@@ -64,10 +80,22 @@ export class Reverter {
   private async undo(r: PendingRevert, now: Date): Promise<void> {
     const kube = await kubeFor(this.o.config);
     const body = { data: { [r.key]: r.previous } }; // null removes a key that did not exist before
-    await kubeCall(`revert configmap/${r.namespace}/${r.configmap}`, () => kube.core.patchNamespacedConfigMap({ name: r.configmap, namespace: r.namespace, body }, kube.patchAs(PatchStrategy.MergePatch)));
+    await kubeCall(`revert configmap/${r.namespace}/${r.configmap}`, () =>
+      kube.core.patchNamespacedConfigMap(
+        { name: r.configmap, namespace: r.namespace, body },
+        kube.patchAs(PatchStrategy.MergePatch),
+      ),
+    );
     if (r.restartDeployment) {
-      const restart = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now.toISOString() } } } } };
-      await kubeCall(`restart deployment/${r.namespace}/${r.restartDeployment}`, () => kube.apps.patchNamespacedDeployment({ name: r.restartDeployment!, namespace: r.namespace, body: restart }, kube.patchAs(PatchStrategy.StrategicMergePatch)));
+      const restart = {
+        spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now.toISOString() } } } },
+      };
+      await kubeCall(`restart deployment/${r.namespace}/${r.restartDeployment}`, () =>
+        kube.apps.patchNamespacedDeployment(
+          { name: r.restartDeployment!, namespace: r.namespace, body: restart },
+          kube.patchAs(PatchStrategy.StrategicMergePatch),
+        ),
+      );
     }
   }
 }

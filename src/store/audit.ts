@@ -88,8 +88,12 @@ export function writeAudit(sql: Sql, entry: AuditEntry, options: { retain?: bool
   let writer = writers.get(sql);
   if (!writer) writers.set(sql, (writer = { queue: [], kept: kept(), flushing: null, closed: false }));
   const record: AuditRecord = {
-    actor: redact(entry.actor), source: entry.source, action: entry.action, job_id: entry.jobId ?? null,
-    params: entry.params === undefined ? null : redactValue(entry.params), reason: entry.reason ? redact(entry.reason) : null,
+    actor: redact(entry.actor),
+    source: entry.source,
+    action: entry.action,
+    job_id: entry.jobId ?? null,
+    params: entry.params === undefined ? null : redactValue(entry.params),
+    reason: entry.reason ? redact(entry.reason) : null,
   };
   let done: Promise<void>;
   if (options.retain) {
@@ -112,7 +116,10 @@ export async function drainAudit(sql: Sql, timeoutMs = 10_000): Promise<void> {
   if (!writer) return;
   const deadline = Date.now() + timeoutMs;
   while (writer.flushing && Date.now() < deadline) {
-    await Promise.race([writer.flushing, new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())).unref())]);
+    await Promise.race([
+      writer.flushing,
+      new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())).unref()),
+    ]);
   }
   writer.closed = true;
 }
@@ -129,19 +136,40 @@ interface Item {
   waiter: Queued | null;
 }
 
-const noteOf = (error: unknown) => `audit: PostgreSQL refused this entry's params or reason (${(error as { code?: string }).code ?? '?'}); they were replaced`;
+const noteOf = (error: unknown) =>
+  `audit: PostgreSQL refused this entry's params or reason (${(error as { code?: string }).code ?? '?'}); they were replaced`;
 
 /** Round 1 replaces params and reason with a note, round 2 the actor as well. */
 function repairItem(item: Item, error: unknown, round: number): Item | null {
   if (round > 2) return null;
   const note = noteOf(error);
-  if (item.line) return { ...item, line: replaceColumns(item.line, [round > 1 ? copyText('[replaced]') : undefined, undefined, undefined, undefined, '\\N', copyText(note)]) };
-  return { ...item, record: { ...item.record!, params: null, reason: note, ...(round > 1 ? { actor: '[replaced]' } : {}) } };
+  if (item.line)
+    return {
+      ...item,
+      line: replaceColumns(item.line, [
+        round > 1 ? copyText('[replaced]') : undefined,
+        undefined,
+        undefined,
+        undefined,
+        '\\N',
+        copyText(note),
+      ]),
+    };
+  return {
+    ...item,
+    record: { ...item.record!, params: null, reason: note, ...(round > 1 ? { actor: '[replaced]' } : {}) },
+  };
 }
 
 /** Writes the items, splitting out what PostgreSQL refuses; returns those not written when the connection failed. */
 async function writeItems(sql: Sql, items: Item[]): Promise<{ left: Item[]; error: unknown }> {
-  const write = (part: Item[]) => (sql.copyIn ? sql.copyIn(COPY, part.map((i) => i.line!)) : sql.query(INSERT, [pgJson(part.map((i) => i.record))]).then(() => {}));
+  const write = (part: Item[]) =>
+    sql.copyIn
+      ? sql.copyIn(
+          COPY,
+          part.map((i) => i.line!),
+        )
+      : sql.query(INSERT, [pgJson(part.map((i) => i.record))]).then(() => {});
   const dropped = new Set<Item>();
   try {
     await writeResilient(items, write, {
@@ -167,14 +195,24 @@ async function flush(sql: Sql, writer: Writer): Promise<void> {
   try {
     while (writer.queue.length || keptCount(writer.kept)) {
       // Kept entries gather like run rows; one someone waits for goes at once.
-      await gather(() => keptCount(writer.kept), KEPT_GATHER, () => writer.queue.length > 0);
+      await gather(
+        () => keptCount(writer.kept),
+        KEPT_GATHER,
+        () => writer.queue.length > 0,
+      );
       const batch = writer.queue;
       const retained = writer.kept;
       writer.queue = [];
       writer.kept = kept();
       const items: Item[] = sql.copyIn
-        ? [...retained.lines.lineBuffers().map((line) => ({ line, record: null, waiter: null })), ...batch.map((q) => ({ line: Buffer.from(copyLine(q.record)), record: null, waiter: q }))]
-        : [...retained.records.map((record) => ({ line: null, record, waiter: null })), ...batch.map((q) => ({ line: null, record: q.record, waiter: q }))];
+        ? [
+            ...retained.lines.lineBuffers().map((line) => ({ line, record: null, waiter: null })),
+            ...batch.map((q) => ({ line: Buffer.from(copyLine(q.record)), record: null, waiter: q })),
+          ]
+        : [
+            ...retained.records.map((record) => ({ line: null, record, waiter: null })),
+            ...batch.map((q) => ({ line: null, record: q.record, waiter: q })),
+          ];
       const { left, error } = await writeItems(sql, items);
       if (!left.length) {
         retained.resolve();
@@ -206,9 +244,18 @@ async function flush(sql: Sql, writer: Writer): Promise<void> {
 }
 
 export async function listAudit(sql: Sql, since?: Date, limit = 200): Promise<AuditRow[]> {
-  const { rows } = await sql.query(
-    'select * from audit_log where at >= $1 order by at desc, id desc limit $2',
-    [(since ?? new Date(0)).toISOString(), limit],
-  );
-  return rows.map((r) => ({ id: r.id as number, at: r.at as Date, actor: r.actor as string, source: r.source as AuditSource, action: r.action as string, jobId: (r.job_id as string) ?? null, params: r.params ?? null, reason: (r.reason as string) ?? null }));
+  const { rows } = await sql.query('select * from audit_log where at >= $1 order by at desc, id desc limit $2', [
+    (since ?? new Date(0)).toISOString(),
+    limit,
+  ]);
+  return rows.map((r) => ({
+    id: r.id as number,
+    at: r.at as Date,
+    actor: r.actor as string,
+    source: r.source as AuditSource,
+    action: r.action as string,
+    jobId: (r.job_id as string) ?? null,
+    params: r.params ?? null,
+    reason: (r.reason as string) ?? null,
+  }));
 }

@@ -112,7 +112,7 @@ export class CopyBuffer {
   lineBuffers(): Buffer[] {
     const out: Buffer[] = [];
     for (const chunk of this.data()) {
-      for (let start = 0; start < chunk.length; ) {
+      for (let start = 0; start < chunk.length;) {
         const end = chunk.indexOf(0x0a, start);
         const stop = end === -1 ? chunk.length : end + 1;
         out.push(chunk.subarray(start, stop));
@@ -145,9 +145,4 @@ export function replaceColumns(line: Buffer, columns: readonly (string | undefin
     if (value !== undefined && i < fields.length) fields[i] = value;
   });
   return Buffer.from(`${fields.join('\t')}\n`, 'utf8');
-}
-
-/** A column of a COPY text line, as written (still escaped). */
-export function columnOf(line: Buffer, index: number): string | undefined {
-  return line.toString('utf8').replace(/\n$/, '').split('\t')[index];
 }

@@ -10,9 +10,13 @@ export interface GatherOptions {
   maxBatch: number;
 }
 
-export async function gather(size: () => number, { lingerMs, quietMs, maxBatch }: GatherOptions, urgent: () => boolean = () => false): Promise<void> {
+export async function gather(
+  size: () => number,
+  { lingerMs, quietMs, maxBatch }: GatherOptions,
+  urgent: () => boolean = () => false,
+): Promise<void> {
   const deadline = performance.now() + lingerMs;
-  for (let seen = size(); seen < maxBatch && !urgent(); ) {
+  for (let seen = size(); seen < maxBatch && !urgent();) {
     const left = deadline - performance.now();
     if (left <= 0) return;
     await new Promise((r) => setTimeout(r, Math.min(quietMs, left)));
@@ -31,7 +35,10 @@ export interface BatchPromise {
 
 export function batchPromise(): BatchPromise {
   let resolve!: () => void, reject!: (e: unknown) => void;
-  const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   done.catch(() => {});
   return { done, resolve, reject };
 }

@@ -57,7 +57,13 @@ function incidentSummary(row: IncidentRow): IncidentSummary {
   const openedAt = new Date(row.opened_at);
   const resolvedAt = row.resolved_at ? new Date(row.resolved_at) : null;
   return {
-    id: row.id, service: row.service, title: row.title, status: row.status, openedAt, resolvedAt, signals: row.signals,
+    id: row.id,
+    service: row.service,
+    title: row.title,
+    status: row.status,
+    openedAt,
+    resolvedAt,
+    signals: row.signals,
     timeToDetectMs: row.first_bad_at ? openedAt.getTime() - new Date(row.first_bad_at).getTime() : null,
     timeToRecoverMs: resolvedAt ? resolvedAt.getTime() - openedAt.getTime() : null,
   };
@@ -77,29 +83,55 @@ async function incidentById(sql: Sql, id: string): Promise<IncidentSummary | nul
 }
 
 async function incidentEvents(sql: Sql, id: string): Promise<IncidentEvent[]> {
-  const { rows } = await sql.query<{ at: Date; kind: string; signal: string | null; run_id: string | null; message: string }>(
-    'select at, kind, signal, run_id, message from incident_events where incident_id = $1 order by at, id',
-    [id],
-  );
+  const { rows } = await sql.query<{
+    at: Date;
+    kind: string;
+    signal: string | null;
+    run_id: string | null;
+    message: string;
+  }>('select at, kind, signal, run_id, message from incident_events where incident_id = $1 order by at, id', [id]);
   return rows.map((r) => ({ at: new Date(r.at), kind: r.kind, signal: r.signal, runId: r.run_id, message: r.message }));
 }
 
-
-async function addEvent(q: Query, incidentId: string, at: Date, kind: string, signal: string | null, runId: string | null, message: string): Promise<void> {
-  await q.query('insert into incident_events (incident_id, at, kind, signal, run_id, message) values ($1, $2, $3, $4, $5, $6)', [incidentId, at, kind, signal, runId, redact(message).slice(0, 2000)]);
+async function addEvent(
+  q: Query,
+  incidentId: string,
+  at: Date,
+  kind: string,
+  signal: string | null,
+  runId: string | null,
+  message: string,
+): Promise<void> {
+  await q.query(
+    'insert into incident_events (incident_id, at, kind, signal, run_id, message) values ($1, $2, $3, $4, $5, $6)',
+    [incidentId, at, kind, signal, runId, redact(message).slice(0, 2000)],
+  );
 }
 
 /** What a signal's transaction can do; everything in it commits together or not at all. */
 function signalTx(q: Query, service: string, signal: string) {
   return {
     async state(at: Date): Promise<StoredSignal> {
-      await q.query(`insert into signal_states (service, signal, state, updated_at) values ($1, $2, 'healthy', $3) on conflict do nothing`, [service, signal, at]);
-      const { rows } = await q.query<{ state: StoredSignal['state']; bad_streak: number; good_streak: number; first_bad_at: Date | null }>(
+      await q.query(
+        `insert into signal_states (service, signal, state, updated_at) values ($1, $2, 'healthy', $3) on conflict do nothing`,
+        [service, signal, at],
+      );
+      const { rows } = await q.query<{
+        state: StoredSignal['state'];
+        bad_streak: number;
+        good_streak: number;
+        first_bad_at: Date | null;
+      }>(
         'select state, bad_streak, good_streak, first_bad_at from signal_states where service = $1 and signal = $2 for update',
         [service, signal],
       );
       const r = rows[0]!;
-      return { state: r.state, badStreak: r.bad_streak, goodStreak: r.good_streak, firstBadAt: r.first_bad_at ? new Date(r.first_bad_at) : null };
+      return {
+        state: r.state,
+        badStreak: r.bad_streak,
+        goodStreak: r.good_streak,
+        firstBadAt: r.first_bad_at ? new Date(r.first_bad_at) : null,
+      };
     },
     async save(next: StoredSignal, runId: string, at: Date): Promise<void> {
       await q.query(
@@ -109,10 +141,20 @@ function signalTx(q: Query, service: string, signal: string) {
     },
     /** The service's open incident, locked. */
     async open(): Promise<{ id: string; signals: string[] } | null> {
-      const { rows } = await q.query<{ id: string; signals: string[] }>(`select id, signals from incidents where service = $1 and status = 'open' for update`, [service]);
+      const { rows } = await q.query<{ id: string; signals: string[] }>(
+        `select id, signals from incidents where service = $1 and status = 'open' for update`,
+        [service],
+      );
       return rows[0] ?? null;
     },
-    event: (incidentId: string, at: Date, kind: string, eventSignal: string | null, runId: string | null, message: string) => addEvent(q, incidentId, at, kind, eventSignal, runId, message),
+    event: (
+      incidentId: string,
+      at: Date,
+      kind: string,
+      eventSignal: string | null,
+      runId: string | null,
+      message: string,
+    ) => addEvent(q, incidentId, at, kind, eventSignal, runId, message),
     async setSignals(incidentId: string, signals: string[]): Promise<void> {
       await q.query('update incidents set signals = $2 where id = $1', [incidentId, pgJson(signals)]);
     },
@@ -123,15 +165,34 @@ function signalTx(q: Query, service: string, signal: string) {
       );
     },
     /** The critical runs of a job since `since` (the start of a streak), but `exceptRunId`. */
-    async criticalRuns(jobId: string, since: Date, exceptRunId: string): Promise<Array<{ id: string; createdAt: Date; status: string; summary: string | null; findings: unknown[] }>> {
-      const { rows } = await q.query<{ id: string; created_at: Date; status: string; summary: string | null; findings: unknown[] }>(
+    async criticalRuns(
+      jobId: string,
+      since: Date,
+      exceptRunId: string,
+    ): Promise<Array<{ id: string; createdAt: Date; status: string; summary: string | null; findings: unknown[] }>> {
+      const { rows } = await q.query<{
+        id: string;
+        created_at: Date;
+        status: string;
+        summary: string | null;
+        findings: unknown[];
+      }>(
         `select id, created_at, status, summary, findings from runs where job_id = $1 and created_at >= $2 and id <> $3 and status = 'critical' order by created_at`,
         [jobId, since, exceptRunId],
       );
-      return rows.map((r) => ({ id: r.id, createdAt: new Date(r.created_at), status: r.status, summary: r.summary, findings: r.findings }));
+      return rows.map((r) => ({
+        id: r.id,
+        createdAt: new Date(r.created_at),
+        status: r.status,
+        summary: r.summary,
+        findings: r.findings,
+      }));
     },
     async allHealthy(signals: string[]): Promise<boolean> {
-      const { rows } = await q.query<{ state: string }>('select state from signal_states where service = $1 and signal = any($2)', [service, signals]);
+      const { rows } = await q.query<{ state: string }>(
+        'select state from signal_states where service = $1 and signal = any($2)',
+        [service, signals],
+      );
       return rows.every((s) => s.state === 'healthy');
     },
     async resolve(incidentId: string, at: Date): Promise<void> {
@@ -147,13 +208,18 @@ const INCIDENT_COLUMNS = `id, service, title, status, severity, opened_at as "op
 export function incidentRepository(sql: Sql) {
   return {
     /** Runs `fn` on one signal of a service in one transaction, its state row locked. */
-    withSignal: <T>(service: string, signal: string, fn: (tx: SignalTx) => Promise<T>): Promise<T> => sql.transaction((q) => fn(signalTx(q, service, signal))),
+    withSignal: <T>(service: string, signal: string, fn: (tx: SignalTx) => Promise<T>): Promise<T> =>
+      sql.transaction((q) => fn(signalTx(q, service, signal))),
 
     async openOf(service: string): Promise<string | null> {
-      const { rows } = await sql.query<{ id: string }>(`select id from incidents where service = $1 and status = 'open'`, [service]);
+      const { rows } = await sql.query<{ id: string }>(
+        `select id from incidents where service = $1 and status = 'open'`,
+        [service],
+      );
       return rows[0]?.id ?? null;
     },
-    event: (incidentId: string, at: Date, kind: string, signal: string | null, runId: string | null, message: string) => addEvent(sql, incidentId, at, kind, signal, runId, message),
+    event: (incidentId: string, at: Date, kind: string, signal: string | null, runId: string | null, message: string) =>
+      addEvent(sql, incidentId, at, kind, signal, runId, message),
     async setReport(id: string, reportId: string): Promise<void> {
       await sql.query('update incidents set report_id = $2 where id = $1', [id, reportId]);
     },
@@ -168,13 +234,18 @@ export function incidentRepository(sql: Sql) {
     },
     /** Each signal of each open incident (the opscron_incidents_open gauge). */
     async openSignals(): Promise<Array<{ service: string; signal: string }>> {
-      const { rows } = await sql.query<{ service: string; signal: string }>(`select service, jsonb_array_elements_text(signals) as signal from incidents where status = 'open'`);
+      const { rows } = await sql.query<{ service: string; signal: string }>(
+        `select service, jsonb_array_elements_text(signals) as signal from incidents where status = 'open'`,
+      );
       return rows;
     },
 
     /** For the API: newest first, in the API's names. */
     async list(filter: { status?: 'open' | 'resolved'; limit: number }): Promise<Array<Record<string, unknown>>> {
-      const { rows } = await sql.query(`select ${INCIDENT_COLUMNS} from incidents where ($1::text is null or status = $1) order by opened_at desc limit $2`, [filter.status ?? null, filter.limit]);
+      const { rows } = await sql.query(
+        `select ${INCIDENT_COLUMNS} from incidents where ($1::text is null or status = $1) order by opened_at desc limit $2`,
+        [filter.status ?? null, filter.limit],
+      );
       return rows;
     },
     async get(id: string): Promise<Record<string, unknown> | null> {
@@ -182,7 +253,10 @@ export function incidentRepository(sql: Sql) {
       return rows[0] ?? null;
     },
     async events(id: string): Promise<Array<Record<string, unknown>>> {
-      const { rows } = await sql.query(`select at, kind, signal, run_id as "runId", message from incident_events where incident_id = $1 order by at, id`, [id]);
+      const { rows } = await sql.query(
+        `select at, kind, signal, run_id as "runId", message from incident_events where incident_id = $1 order by at, id`,
+        [id],
+      );
       return rows;
     },
 
@@ -192,5 +266,3 @@ export function incidentRepository(sql: Sql) {
     timeline: (id: string) => incidentEvents(sql, id),
   };
 }
-
-export type IncidentRepository = ReturnType<typeof incidentRepository>;

@@ -14,7 +14,16 @@ import * as reportQueries from './report-queries.js';
 import { reportRepository } from './reports.js';
 import { revertRepository } from './reverts.js';
 import { RunPages } from './run-pages.js';
-import { attemptsOf, getRun, latestRuns, listRuns, previousFindings, pruneRuns, runsOfQueueJob, type RunFilter } from './runs.js';
+import {
+  attemptsOf,
+  getRun,
+  latestRuns,
+  listRuns,
+  previousFindings,
+  pruneRuns,
+  runsOfQueueJob,
+  type RunFilter,
+} from './runs.js';
 import { RunLog } from './run-log.js';
 import { advanceSlots, loadScheduleStates, setPaused } from './schedule-state.js';
 import { connectPostgres, openPglite, type Sql } from './sql.js';
@@ -26,13 +35,17 @@ export async function migrate(sql: Sql): Promise<number[]> {
   return sql.withConnection(async (conn) => {
     await conn.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
-      await conn.exec('create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())');
+      await conn.exec(
+        'create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())',
+      );
       const { rows } = await conn.query<{ version: number }>('select version from schema_migrations');
       const applied = new Set(rows.map((r) => r.version));
       const done: number[] = [];
       for (const m of migrations) {
         if (applied.has(m.version)) continue;
-        await conn.exec(`begin;\n${m.sql}\ninsert into schema_migrations (version, name) values (${m.version}, '${m.name.replace(/'/g, "''")}');\ncommit;`);
+        await conn.exec(
+          `begin;\n${m.sql}\ninsert into schema_migrations (version, name) values (${m.version}, '${m.name.replace(/'/g, "''")}');\ncommit;`,
+        );
         done.push(m.version);
       }
       return done;
@@ -48,8 +61,17 @@ export async function migrate(sql: Sql): Promise<number[]> {
 /** Bound to one store: each function of a module of statements, with its Sql given. */
 function bind<M extends Record<string, unknown>>(module: M, sql: Sql) {
   const out: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(module)) if (typeof fn === 'function') out[name] = (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(sql, ...args);
-  return out as { [K in keyof M as M[K] extends (sql: Sql, ...args: never[]) => unknown ? K : never]: M[K] extends (sql: Sql, ...args: infer A) => infer R ? (...args: A) => R : never };
+  for (const [name, fn] of Object.entries(module))
+    if (typeof fn === 'function')
+      out[name] = (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(sql, ...args);
+  return out as {
+    [K in keyof M as M[K] extends (sql: Sql, ...args: never[]) => unknown ? K : never]: M[K] extends (
+      sql: Sql,
+      ...args: infer A
+    ) => infer R
+      ? (...args: A) => R
+      : never;
+  };
 }
 
 function repositories(sql: Sql, runLog: RunLog) {
@@ -77,7 +99,8 @@ function repositories(sql: Sql, runLog: RunLog) {
     workers: {
       beat: (name: string, at: Date, startedAt: Date) => beat(sql, name, at, startedAt),
       forget: (name: string) => forgetWorker(sql, name),
-      closeOrphanedRuns: (self: string, aliveSince: Date, now: Date, why?: string) => closeOrphanedRuns(sql, self, aliveSince, now, why),
+      closeOrphanedRuns: (self: string, aliveSince: Date, now: Date, why?: string) =>
+        closeOrphanedRuns(sql, self, aliveSince, now, why),
     },
     incidents: incidentRepository(sql),
     deliveries: deliveryRepository(sql),
@@ -88,7 +111,6 @@ function repositories(sql: Sql, runLog: RunLog) {
 }
 
 export type Repositories = ReturnType<typeof repositories>;
-export type ReportData = Repositories['reportData'];
 export type { AuditSource, Period };
 
 export interface Store extends Repositories {

@@ -32,7 +32,6 @@ export interface FailingCheck {
   remedy?: string;
 }
 
-
 export interface FindingRow {
   at: Date;
   job: string;
@@ -42,7 +41,6 @@ export interface FindingRow {
   message: string;
   remedy?: string;
 }
-
 
 export interface ServiceDayRow {
   service: string;
@@ -72,7 +70,6 @@ export interface LatencyRow {
   p99: number | null;
 }
 
-
 const SERVICE = `coalesce(r.params->>'service', ($3::jsonb)->>r.job_id, r.job_id)`;
 const DAY = `to_char(r.created_at at time zone $4, 'YYYY-MM-DD')`;
 const ENDED = `r.status not in ('running', 'missed', 'skipped', 'cancelled')`;
@@ -84,7 +81,12 @@ export interface MetricFeed {
 }
 
 /** Availability (runs that passed) and response-time percentiles per service and day. */
-export async function healthByServiceDay(sql: Sql, period: Period, services: Record<string, string>, feed: MetricFeed): Promise<ServiceDayRow[]> {
+export async function healthByServiceDay(
+  sql: Sql,
+  period: Period,
+  services: Record<string, string>,
+  feed: MetricFeed,
+): Promise<ServiceDayRow[]> {
   const { rows } = await sql.query<ServiceDayRow>(
     `select ${SERVICE} as service, ${DAY} as day, count(*)::int as checks,
             (count(*) filter (where r.status in ('ok', 'warning')))::int as up,
@@ -107,7 +109,12 @@ export interface ErrorRateFeed {
   budget: string;
 }
 
-export async function errorRatesByServiceDay(sql: Sql, period: Period, services: Record<string, string>, feed: ErrorRateFeed): Promise<ErrorRateRow[]> {
+export async function errorRatesByServiceDay(
+  sql: Sql,
+  period: Period,
+  services: Record<string, string>,
+  feed: ErrorRateFeed,
+): Promise<ErrorRateRow[]> {
   const { rows } = await sql.query<ErrorRateRow>(
     `select ${SERVICE} as service, ${DAY} as day,
             coalesce(sum((r.metrics->>$6)::float8), 0) as requests,
@@ -118,7 +125,17 @@ export async function errorRatesByServiceDay(sql: Sql, period: Period, services:
        from runs r
       where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and r.metrics is not null
       group by grouping sets ((1, 2), (1))`,
-    [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.requests, feed.errors, feed.ratio, feed.budget],
+    [
+      period.from,
+      period.to,
+      pgJson(services),
+      period.timeZone,
+      feed.types,
+      feed.requests,
+      feed.errors,
+      feed.ratio,
+      feed.budget,
+    ],
   );
   return rows;
 }
@@ -131,7 +148,12 @@ export interface LatencyFeed {
   p99: string;
 }
 
-export async function latencyByServiceDay(sql: Sql, period: Period, services: Record<string, string>, feed: LatencyFeed): Promise<LatencyRow[]> {
+export async function latencyByServiceDay(
+  sql: Sql,
+  period: Period,
+  services: Record<string, string>,
+  feed: LatencyFeed,
+): Promise<LatencyRow[]> {
   const { rows } = await sql.query<LatencyRow>(
     `select ${SERVICE} as service, ${DAY} as day,
             avg((r.metrics->>$6)::float8) as p50, avg((r.metrics->>$7)::float8) as p95, avg((r.metrics->>$8)::float8) as p99
@@ -144,7 +166,12 @@ export async function latencyByServiceDay(sql: Sql, period: Period, services: Re
 }
 
 /** One metric of a feed per resource (e.g. cache-health hitRatio per cache) and day. */
-export async function metricByDay(sql: Sql, period: Period, feed: MetricFeed, services: Record<string, string>): Promise<Array<{ service: string; day: string | null; value: number | null }>> {
+export async function metricByDay(
+  sql: Sql,
+  period: Period,
+  feed: MetricFeed,
+  services: Record<string, string>,
+): Promise<Array<{ service: string; day: string | null; value: number | null }>> {
   const { rows } = await sql.query<{ service: string; day: string | null; value: number | null }>(
     `select ${SERVICE} as service, ${DAY} as day, avg((r.metrics->>$6)::float8) as value
        from runs r
@@ -156,7 +183,15 @@ export async function metricByDay(sql: Sql, period: Period, feed: MetricFeed, se
 }
 
 export async function failingChecks(sql: Sql, period: Period, limit = 50): Promise<FailingCheck[]> {
-  const { rows } = await sql.query<{ resource: string; check: string; severity: 'warning' | 'critical'; count: number; lastAt: Date; lastMessage: string; remedy: string | null }>(
+  const { rows } = await sql.query<{
+    resource: string;
+    check: string;
+    severity: 'warning' | 'critical';
+    count: number;
+    lastAt: Date;
+    lastMessage: string;
+    remedy: string | null;
+  }>(
     `select f->>'resource' as resource, f->>'check' as check, f->>'severity' as severity, count(*)::int as count,
             max(r.created_at) as "lastAt",
             (array_agg(f->>'message' order by r.created_at desc))[1] as "lastMessage",
@@ -172,8 +207,22 @@ export async function failingChecks(sql: Sql, period: Period, limit = 50): Promi
 }
 
 /** Runs that did not end ok, with their findings, for the job types given (newest first). */
-export async function findingsOf(sql: Sql, period: Period, jobTypes: readonly string[], limit = 100, resourcePrefix?: string): Promise<FindingRow[]> {
-  const { rows } = await sql.query<{ at: Date; job: string; severity: string; check: string; resource: string; message: string; remedy: string | null }>(
+export async function findingsOf(
+  sql: Sql,
+  period: Period,
+  jobTypes: readonly string[],
+  limit = 100,
+  resourcePrefix?: string,
+): Promise<FindingRow[]> {
+  const { rows } = await sql.query<{
+    at: Date;
+    job: string;
+    severity: string;
+    check: string;
+    resource: string;
+    message: string;
+    remedy: string | null;
+  }>(
     `select r.created_at as at, r.job_id as job, f->>'severity' as severity, f->>'check' as check, f->>'resource' as resource, f->>'message' as message, f->>'remedy' as remedy
        from runs r cross join lateral jsonb_array_elements(r.findings) f
       where r.job_type = any($3) and r.created_at >= $1 and r.created_at < $2 and r.findings <> '[]'::jsonb
@@ -204,7 +253,11 @@ export async function jobRunSummary(sql: Sql, period: Period): Promise<JobRunSum
 }
 
 /** The latest run of the job types given that ended with a verdict, in the period. */
-export async function latestRunOf(sql: Sql, period: Period, jobTypes: readonly string[]): Promise<{ id: string; createdAt: Date; findings: unknown[] } | null> {
+export async function latestRunOf(
+  sql: Sql,
+  period: Period,
+  jobTypes: readonly string[],
+): Promise<{ id: string; createdAt: Date; findings: unknown[] } | null> {
   const { rows } = await sql.query<{ id: string; created_at: Date; findings: unknown[] }>(
     `select id, created_at, findings from runs
       where job_type = any($3) and created_at >= $1 and created_at < $2 and status in ('ok', 'warning', 'critical')
@@ -216,7 +269,11 @@ export async function latestRunOf(sql: Sql, period: Period, jobTypes: readonly s
 }
 
 /** The last ok/warning run of each job of the given types, up to `at`. */
-export async function lastSuccessOf(sql: Sql, jobTypes: readonly string[], at: Date): Promise<Array<{ job: string; at: Date }>> {
+export async function lastSuccessOf(
+  sql: Sql,
+  jobTypes: readonly string[],
+  at: Date,
+): Promise<Array<{ job: string; at: Date }>> {
   const { rows } = await sql.query<{ job: string; at: Date }>(
     `select job_id as job, max(coalesce(finished_at, created_at)) as at from runs
       where job_type = any($1) and status in ('ok', 'warning') and created_at < $2
@@ -226,8 +283,20 @@ export async function lastSuccessOf(sql: Sql, jobTypes: readonly string[], at: D
   return rows.map((r) => ({ job: r.job, at: new Date(r.at) }));
 }
 
-export async function destructiveActions(sql: Sql, period: Period): Promise<Array<{ at: Date; actor: string; source: string; action: string; job: string | null; reason: string | null }>> {
-  const { rows } = await sql.query<{ at: Date; actor: string; source: string; action: string; job: string | null; reason: string | null }>(
+export async function destructiveActions(
+  sql: Sql,
+  period: Period,
+): Promise<
+  Array<{ at: Date; actor: string; source: string; action: string; job: string | null; reason: string | null }>
+> {
+  const { rows } = await sql.query<{
+    at: Date;
+    actor: string;
+    source: string;
+    action: string;
+    job: string | null;
+    reason: string | null;
+  }>(
     `select at, actor, source, action, job_id as job, reason from audit_log
       where at >= $1 and at < $2 and (action like '%destructive%' or action in ('restore', 'pause', 'resume'))
       order by at`,
@@ -237,8 +306,18 @@ export async function destructiveActions(sql: Sql, period: Period): Promise<Arra
 }
 
 /** The audit entries about the given jobs in a window (what people did during an incident). */
-export async function auditFor(sql: Sql, period: Period, jobs: readonly string[]): Promise<Array<{ at: Date; actor: string; action: string; job: string | null; reason: string | null }>> {
-  const { rows } = await sql.query<{ at: Date; actor: string; action: string; job: string | null; reason: string | null }>(
+export async function auditFor(
+  sql: Sql,
+  period: Period,
+  jobs: readonly string[],
+): Promise<Array<{ at: Date; actor: string; action: string; job: string | null; reason: string | null }>> {
+  const { rows } = await sql.query<{
+    at: Date;
+    actor: string;
+    action: string;
+    job: string | null;
+    reason: string | null;
+  }>(
     `select at, actor, action, job_id as job, reason from audit_log where at >= $1 and at < $2 and job_id = any($3) order by at`,
     [period.from, period.to, jobs],
   );

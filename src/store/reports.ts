@@ -22,13 +22,35 @@ export interface ReportRecord {
 }
 
 interface ReportRow {
-  id: string; kind: ReportKind; title: string; period_from: Date; period_to: Date; timezone: string; created_at: Date;
-  run_id: string | null; storage_key: string; bytes: number; sha256: string; status: OutcomeStatus; summary: ReportSummary;
+  id: string;
+  kind: ReportKind;
+  title: string;
+  period_from: Date;
+  period_to: Date;
+  timezone: string;
+  created_at: Date;
+  run_id: string | null;
+  storage_key: string;
+  bytes: number;
+  sha256: string;
+  status: OutcomeStatus;
+  summary: ReportSummary;
 }
 
 const toRecord = (r: ReportRow): ReportRecord => ({
-  id: r.id, kind: r.kind, title: r.title, periodFrom: new Date(r.period_from), periodTo: new Date(r.period_to), timezone: r.timezone,
-  createdAt: new Date(r.created_at), runId: r.run_id, storageKey: r.storage_key, bytes: r.bytes, sha256: r.sha256, status: r.status, summary: r.summary,
+  id: r.id,
+  kind: r.kind,
+  title: r.title,
+  periodFrom: new Date(r.period_from),
+  periodTo: new Date(r.period_to),
+  timezone: r.timezone,
+  createdAt: new Date(r.created_at),
+  runId: r.run_id,
+  storageKey: r.storage_key,
+  bytes: r.bytes,
+  sha256: r.sha256,
+  status: r.status,
+  summary: r.summary,
 });
 
 export async function getReport(sql: Sql, id: string): Promise<ReportRecord | null> {
@@ -36,7 +58,10 @@ export async function getReport(sql: Sql, id: string): Promise<ReportRecord | nu
   return rows[0] ? toRecord(rows[0]) : null;
 }
 
-export async function listReports(sql: Sql, filter: { kind?: string; limit: number; before?: Date }): Promise<ReportRecord[]> {
+export async function listReports(
+  sql: Sql,
+  filter: { kind?: string; limit: number; before?: Date },
+): Promise<ReportRecord[]> {
   const { rows } = await sql.query<ReportRow>(
     `select * from reports where ($1::text is null or kind = $1) and ($2::timestamptz is null or created_at < $2) order by created_at desc, id desc limit $3`,
     [filter.kind ?? null, filter.before ?? null, filter.limit],
@@ -53,7 +78,22 @@ export function reportRepository(sql: Sql) {
       await sql.query(
         `insert into reports (id, kind, title, period_from, period_to, timezone, created_at, run_id, storage_key, bytes, sha256, status, summary, origin)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-        [record.id, record.kind, record.title, record.periodFrom, record.periodTo, record.timezone, record.createdAt, record.runId, record.storageKey, record.bytes, record.sha256, record.status, pgJson(record.summary), origin],
+        [
+          record.id,
+          record.kind,
+          record.title,
+          record.periodFrom,
+          record.periodTo,
+          record.timezone,
+          record.createdAt,
+          record.runId,
+          record.storageKey,
+          record.bytes,
+          record.sha256,
+          record.status,
+          pgJson(record.summary),
+          origin,
+        ],
       );
     },
 
@@ -62,7 +102,10 @@ export function reportRepository(sql: Sql) {
      * — counted apart for reports made by hand (API, CLI: `maxAdhoc`), so asking for
      * reports never pushes the scheduled ones out. Returns what was deleted.
      */
-    async deleteBeyondRetention(policy: { maxAge: number; maxCount: number; maxAdhoc: number }, now: Date): Promise<Array<{ id: string; storageKey: string }>> {
+    async deleteBeyondRetention(
+      policy: { maxAge: number; maxCount: number; maxAdhoc: number },
+      now: Date,
+    ): Promise<Array<{ id: string; storageKey: string }>> {
       const { rows } = await sql.query<{ id: string; storage_key: string }>(
         `delete from reports where id in (
            select id from (
@@ -77,7 +120,10 @@ export function reportRepository(sql: Sql) {
     },
 
     /** The newest report of a kind made before `before` (what changed since it). */
-    async previous(kind: ReportKind, before: Date): Promise<{ id: string; createdAt: Date; summary: ReportSummary } | null> {
+    async previous(
+      kind: ReportKind,
+      before: Date,
+    ): Promise<{ id: string; createdAt: Date; summary: ReportSummary } | null> {
       const { rows } = await sql.query<{ id: string; created_at: Date; summary: ReportSummary }>(
         'select id, created_at, summary from reports where kind = $1 and created_at < $2 order by created_at desc limit 1',
         [kind, before],

@@ -25,7 +25,10 @@ export function copyErrorAt(error: unknown): { line: number; column: string | nu
 
 export class PartialWriteError extends Error {
   /** The rows not written; the cause is the connection failure that stopped the write. */
-  constructor(readonly remaining: unknown[], options: { cause: unknown }) {
+  constructor(
+    readonly remaining: unknown[],
+    options: { cause: unknown },
+  ) {
     super('the batch was written in part before the connection failed', options);
     this.name = 'PartialWriteError';
   }
@@ -48,7 +51,11 @@ const MAX_ROUNDS = 3;
  * failure other than the data's stops it after some rows went in, or the original error
  * when none did.
  */
-export async function writeResilient<T>(rows: T[], write: (rows: T[]) => Promise<void>, hooks: ResilientHooks<T>): Promise<void> {
+export async function writeResilient<T>(
+  rows: T[],
+  write: (rows: T[]) => Promise<void>,
+  hooks: ResilientHooks<T>,
+): Promise<void> {
   let written = 0;
   const done = new Set<T>();
   const mark = (part: T[]) => {
@@ -100,6 +107,9 @@ export async function writeResilient<T>(rows: T[], write: (rows: T[]) => Promise
     await go(rows);
   } catch (error) {
     if (!written) throw error;
-    throw new PartialWriteError(rows.filter((r) => !done.has(r)), { cause: error });
+    throw new PartialWriteError(
+      rows.filter((r) => !done.has(r)),
+      { cause: error },
+    );
   }
 }

@@ -16,22 +16,51 @@ export interface PendingRevert {
 }
 
 interface Row {
-  id: string; namespace: string; configmap: string; key: string; previous: string | null; value: string; revert_at: Date; restart_deployment: string | null;
+  id: string;
+  namespace: string;
+  configmap: string;
+  key: string;
+  previous: string | null;
+  value: string;
+  revert_at: Date;
+  restart_deployment: string | null;
 }
 
-const fromRow = (r: Row): PendingRevert => ({ id: r.id, namespace: r.namespace, configmap: r.configmap, key: r.key, previous: r.previous, value: r.value, revertAt: new Date(r.revert_at), restartDeployment: r.restart_deployment });
+const fromRow = (r: Row): PendingRevert => ({
+  id: r.id,
+  namespace: r.namespace,
+  configmap: r.configmap,
+  key: r.key,
+  previous: r.previous,
+  value: r.value,
+  revertAt: new Date(r.revert_at),
+  restartDeployment: r.restart_deployment,
+});
 
 export function revertRepository(sql: Sql) {
   return {
     /** Records (or extends) a revert; returns the value to restore, which an earlier pending revert keeps. */
-    async schedule(r: Omit<PendingRevert, 'id'> & { runId?: string; now: Date }): Promise<{ previous: string | null; extended: boolean }> {
+    async schedule(
+      r: Omit<PendingRevert, 'id'> & { runId?: string; now: Date },
+    ): Promise<{ previous: string | null; extended: boolean }> {
       const id = `${r.namespace}/${r.configmap}/${r.key}`;
       const { rows } = await sql.query<{ previous: string | null; inserted: boolean }>(
         `insert into pending_reverts (id, namespace, configmap, key, previous, value, revert_at, restart_deployment, created_at, run_id)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          on conflict (id) do update set revert_at = excluded.revert_at, value = excluded.value, restart_deployment = coalesce(excluded.restart_deployment, pending_reverts.restart_deployment)
          returning previous, (xmax = 0) as inserted`,
-        [id, r.namespace, r.configmap, r.key, r.previous, r.value, r.revertAt, r.restartDeployment, r.now, r.runId ?? null],
+        [
+          id,
+          r.namespace,
+          r.configmap,
+          r.key,
+          r.previous,
+          r.value,
+          r.revertAt,
+          r.restartDeployment,
+          r.now,
+          r.runId ?? null,
+        ],
       );
       return { previous: rows[0]!.previous, extended: !rows[0]!.inserted };
     },
@@ -42,7 +71,10 @@ export function revertRepository(sql: Sql) {
     },
 
     async dueIds(now: Date): Promise<string[]> {
-      const { rows } = await sql.query<{ id: string }>('select id from pending_reverts where revert_at <= $1 order by revert_at', [now]);
+      const { rows } = await sql.query<{ id: string }>(
+        'select id from pending_reverts where revert_at <= $1 order by revert_at',
+        [now],
+      );
       return rows.map((r) => r.id);
     },
 
@@ -53,7 +85,10 @@ export function revertRepository(sql: Sql) {
      */
     async claim(id: string, now: Date, undo: (revert: PendingRevert) => Promise<void>): Promise<PendingRevert | null> {
       return sql.transaction(async (q) => {
-        const { rows } = await q.query<Row>('select * from pending_reverts where id = $1 and revert_at <= $2 for update skip locked', [id, now]);
+        const { rows } = await q.query<Row>(
+          'select * from pending_reverts where id = $1 and revert_at <= $2 for update skip locked',
+          [id, now],
+        );
         if (!rows[0]) return null;
         const revert = fromRow(rows[0]);
         await undo(revert);
@@ -63,5 +98,3 @@ export function revertRepository(sql: Sql) {
     },
   };
 }
-
-export type RevertRepository = ReturnType<typeof revertRepository>;

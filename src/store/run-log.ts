@@ -6,30 +6,72 @@
  *     field replaced and a note (writeResilient), or dropped and counted; the rest go in;
  *   - anything else thrown in the loop → logged through onError, counted, retried.
  */
-import { CopyBuffer, copyJson as json, copyText as text, copyTime as time, pgJson, replaceColumns, UNIQUE_VIOLATION } from './copy.js';
+import {
+  CopyBuffer,
+  copyJson as json,
+  copyText as text,
+  copyTime as time,
+  pgJson,
+  replaceColumns,
+  UNIQUE_VIOLATION,
+} from './copy.js';
 import { batchPromise, gather, type BatchPromise, type GatherOptions } from './gather.js';
 import { PartialWriteError, copyErrorAt, isDataError, writeResilient, type ResilientHooks } from './resilient.js';
-import type { RunRow } from './runs.js';
+import type { RunRow } from '../model.js';
 import type { Sql } from './sql.js';
 
 export const RUN_COLUMNS = [
-  'id', 'queue_id', 'job_id', 'job_type', 'trigger', 'scheduled_for', 'created_at', 'started_at', 'finished_at',
-  'attempt', 'status', 'summary', 'findings', 'metrics', 'error', 'params', 'requested_by', 'reason', 'worker',
+  'id',
+  'queue_id',
+  'job_id',
+  'job_type',
+  'trigger',
+  'scheduled_for',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'attempt',
+  'status',
+  'summary',
+  'findings',
+  'metrics',
+  'error',
+  'params',
+  'requested_by',
+  'reason',
+  'worker',
 ] as const;
 type Column = (typeof RUN_COLUMNS)[number];
 const COLUMNS = RUN_COLUMNS;
 
 /** A row as the JSON object jsonb_populate_recordset reads (dates serialise as ISO strings). */
 const toRecord = (r: RunRow) => ({
-  id: r.id, queue_id: r.queueId, job_id: r.jobId, job_type: r.jobType, trigger: r.trigger, scheduled_for: r.scheduledFor,
-  created_at: r.createdAt, started_at: r.startedAt, finished_at: r.finishedAt, attempt: r.attempt, status: r.status,
-  summary: r.summary, findings: r.findings, metrics: r.metrics, error: r.error, params: r.params ?? null,
-  requested_by: r.requestedBy, reason: r.reason, worker: r.worker,
+  id: r.id,
+  queue_id: r.queueId,
+  job_id: r.jobId,
+  job_type: r.jobType,
+  trigger: r.trigger,
+  scheduled_for: r.scheduledFor,
+  created_at: r.createdAt,
+  started_at: r.startedAt,
+  finished_at: r.finishedAt,
+  attempt: r.attempt,
+  status: r.status,
+  summary: r.summary,
+  findings: r.findings,
+  metrics: r.metrics,
+  error: r.error,
+  params: r.params ?? null,
+  requested_by: r.requestedBy,
+  reason: r.reason,
+  worker: r.worker,
 });
 
 // A whole batch is one JSON parameter: one JSON.stringify in Node, one statement in PostgreSQL.
 const FROM_JSON = `select ${COLUMNS.join(', ')} from jsonb_populate_recordset(null::runs, $1::jsonb)`;
-const UPDATE_ALL = `on conflict (id) do update set ${COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`;
+const UPDATE_ALL = `on conflict (id) do update set ${COLUMNS.slice(1)
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ')}`;
 const UPSERT = `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON} ${UPDATE_ALL}`;
 export const INSERT_NEW = `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON}
   on conflict (id) do nothing returning id`;
@@ -51,9 +93,11 @@ const MERGE = {
 
 /** A row as a line of COPY text, columns in COLUMNS order. */
 function copyLine(r: RunRow): string {
-  return `${text(r.id)}\t${text(r.queueId)}\t${text(r.jobId)}\t${text(r.jobType)}\t${r.trigger}\t${time(r.scheduledFor)}\t${time(r.createdAt)}\t`
-    + `${time(r.startedAt)}\t${time(r.finishedAt)}\t${r.attempt}\t${r.status}\t${text(r.summary)}\t${json(r.findings ?? [])}\t${json(r.metrics)}\t`
-    + `${text(r.error)}\t${json(r.params)}\t${text(r.requestedBy)}\t${text(r.reason)}\t${text(r.worker)}\n`;
+  return (
+    `${text(r.id)}\t${text(r.queueId)}\t${text(r.jobId)}\t${text(r.jobType)}\t${r.trigger}\t${time(r.scheduledFor)}\t${time(r.createdAt)}\t` +
+    `${time(r.startedAt)}\t${time(r.finishedAt)}\t${r.attempt}\t${r.status}\t${text(r.summary)}\t${json(r.findings ?? [])}\t${json(r.metrics)}\t` +
+    `${text(r.error)}\t${json(r.params)}\t${text(r.requestedBy)}\t${text(r.reason)}\t${text(r.worker)}\n`
+  );
 }
 
 /**
@@ -63,15 +107,45 @@ function copyLine(r: RunRow): string {
  */
 function replacements(column: string | null, round: number, note: string): Partial<Record<Column, unknown>> {
   const noteFindings = [{ severity: 'info', check: 'opscron.history', resource: 'opscron/history', message: note }];
-  const optional: Partial<Record<Column, unknown>> = { scheduled_for: null, started_at: null, findings: noteFindings, metrics: null, error: null, params: null, requested_by: null, reason: null };
+  const optional: Partial<Record<Column, unknown>> = {
+    scheduled_for: null,
+    started_at: null,
+    findings: noteFindings,
+    metrics: null,
+    error: null,
+    params: null,
+    requested_by: null,
+    reason: null,
+  };
   let out: Partial<Record<Column, unknown>>;
   if (round === 1 && column && (COLUMNS as readonly string[]).includes(column)) {
     const c = column as Column;
-    out = { [c]: c === 'findings' ? noteFindings : c === 'created_at' ? new Date() : c in optional ? null : c === 'summary' ? note : `[replaced]` };
+    out = {
+      [c]:
+        c === 'findings'
+          ? noteFindings
+          : c === 'created_at'
+            ? new Date()
+            : c in optional
+              ? null
+              : c === 'summary'
+                ? note
+                : `[replaced]`,
+    };
   } else if (round <= 2) {
     out = optional;
   } else {
-    out = { ...optional, finished_at: new Date(), created_at: new Date(), attempt: 1, trigger: 'manual', status: 'failed', job_type: 'unknown', worker: null, queue_id: null };
+    out = {
+      ...optional,
+      finished_at: new Date(),
+      created_at: new Date(),
+      attempt: 1,
+      trigger: 'manual',
+      status: 'failed',
+      job_type: 'unknown',
+      worker: null,
+      queue_id: null,
+    };
   }
   if (!('summary' in out) || out.summary !== note) out.summary = note;
   return out;
@@ -83,21 +157,46 @@ const noteOf = (column: string | null, error: unknown) => {
 };
 
 const encode = (column: Column, value: unknown): string =>
-  ['findings', 'metrics', 'params'].includes(column) ? json(value) : ['scheduled_for', 'created_at', 'started_at', 'finished_at'].includes(column) ? time(value as Date | null) : column === 'attempt' ? String(value) : text(value as string | null);
+  ['findings', 'metrics', 'params'].includes(column)
+    ? json(value)
+    : ['scheduled_for', 'created_at', 'started_at', 'finished_at'].includes(column)
+      ? time(value as Date | null)
+      : column === 'attempt'
+        ? String(value)
+        : text(value as string | null);
 
 const repairLine = (line: Buffer, error: unknown, round: number): Buffer | null => {
   if (round > 3) return null;
   const column = copyErrorAt(error)?.column ?? null;
   const values = replacements(column, round, noteOf(column, error));
-  return replaceColumns(line, COLUMNS.map((c) => (c in values ? encode(c, values[c]) : undefined)));
+  return replaceColumns(
+    line,
+    COLUMNS.map((c) => (c in values ? encode(c, values[c]) : undefined)),
+  );
 };
 
 const idOfLine = (line: Buffer) => line.toString('utf8', 0, Math.min(line.length, 300)).split('\t')[0] ?? '?';
 
 const FIELD: Record<Column, keyof RunRow> = {
-  id: 'id', queue_id: 'queueId', job_id: 'jobId', job_type: 'jobType', trigger: 'trigger', scheduled_for: 'scheduledFor', created_at: 'createdAt',
-  started_at: 'startedAt', finished_at: 'finishedAt', attempt: 'attempt', status: 'status', summary: 'summary', findings: 'findings',
-  metrics: 'metrics', error: 'error', params: 'params', requested_by: 'requestedBy', reason: 'reason', worker: 'worker',
+  id: 'id',
+  queue_id: 'queueId',
+  job_id: 'jobId',
+  job_type: 'jobType',
+  trigger: 'trigger',
+  scheduled_for: 'scheduledFor',
+  created_at: 'createdAt',
+  started_at: 'startedAt',
+  finished_at: 'finishedAt',
+  attempt: 'attempt',
+  status: 'status',
+  summary: 'summary',
+  findings: 'findings',
+  metrics: 'metrics',
+  error: 'error',
+  params: 'params',
+  requested_by: 'requestedBy',
+  reason: 'reason',
+  worker: 'worker',
 };
 
 const repairRow = (row: RunRow, error: unknown, round: number): RunRow | null => {
@@ -146,10 +245,14 @@ export class RunLog {
   private readonly started = new Set<string>();
   readonly stats: RunLogStats = { writeErrors: 0, repaired: 0, dropped: 0 };
   /** Told about each failed statement (rows kept and retried) and each row repaired or dropped. Must not throw; it is guarded anyway. */
-  onError: (error: unknown, context: { rows: number; action: 'retry' | 'repaired' | 'dropped'; id?: string }) => void = () => {};
+  onError: (error: unknown, context: { rows: number; action: 'retry' | 'repaired' | 'dropped'; id?: string }) => void =
+    () => {};
 
   /** Rows gather before a statement goes (see gather): nobody waits on these writes. */
-  constructor(private readonly sql: Sql, private readonly options: { retryMs?: number } & Partial<GatherOptions> = {}) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly options: { retryMs?: number } & Partial<GatherOptions> = {},
+  ) {}
 
   /** Rows waiting to be written. */
   get backlog(): number {
@@ -190,7 +293,10 @@ export class RunLog {
   async drain(timeoutMs = 10_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (this.flushing && Date.now() < deadline) {
-      await Promise.race([this.flushing, new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())).unref())]);
+      await Promise.race([
+        this.flushing,
+        new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())).unref()),
+      ]);
     }
     return !this.flushing;
   }
@@ -232,9 +338,15 @@ export class RunLog {
     const copyIn = this.sql.copyIn;
     if (!copyIn) {
       const upsert = (part: RunRow[]) => this.sql.query(UPSERT, batchJson(part), 'opscron_runs_upsert').then(() => {});
-      await this.resilient([...batch.rows.values()], upsert, repairRow, (r) => r.id, (left) => {
-        batch.rows = new Map(left.map((r) => [r.id, r]));
-      });
+      await this.resilient(
+        [...batch.rows.values()],
+        upsert,
+        repairRow,
+        (r) => r.id,
+        (left) => {
+          batch.rows = new Map(left.map((r) => [r.id, r]));
+        },
+      );
       batch.rows.clear();
       return;
     }
@@ -264,7 +376,13 @@ export class RunLog {
     }
   }
 
-  private async resilient<T>(rows: T[], write: (rows: T[]) => Promise<void>, repair: ResilientHooks<T>['repair'], idOf: (row: T) => string, keep: (left: T[]) => void): Promise<void> {
+  private async resilient<T>(
+    rows: T[],
+    write: (rows: T[]) => Promise<void>,
+    repair: ResilientHooks<T>['repair'],
+    idOf: (row: T) => string,
+    keep: (left: T[]) => void,
+  ): Promise<void> {
     try {
       await writeResilient(rows, write, { ...this.hooks(idOf), repair });
     } catch (error) {

@@ -23,7 +23,10 @@ export class RunPages {
   /** Statement names per SQL text: the filters make a bounded set of statements. */
   private readonly names = new Map<string, string>();
 
-  constructor(private readonly sql: Sql, private readonly maxBytes = 16 * 2 ** 20) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly maxBytes = 16 * 2 ** 20,
+  ) {}
 
   /** Runs newest first without findings and params, as a JSON array (see listRunSummariesJson). */
   async list(filter: RunFilter): Promise<string> {

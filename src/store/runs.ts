@@ -9,18 +9,29 @@
 import type { Finding, RunRow, RunStatus, Trigger } from '../model.js';
 import type { Sql } from './sql.js';
 
-export { RunLog, type RunLogStats } from './run-log.js';
-
 export type { RunRow, RunStatus, Trigger } from '../model.js';
 
 export function fromDb(r: Record<string, unknown>): RunRow {
   return {
-    id: r.id as string, queueId: (r.queue_id as string) ?? null, jobId: r.job_id as string, jobType: r.job_type as string,
-    trigger: r.trigger as Trigger, scheduledFor: (r.scheduled_for as Date) ?? null, createdAt: r.created_at as Date,
-    startedAt: (r.started_at as Date) ?? null, finishedAt: (r.finished_at as Date) ?? null, attempt: r.attempt as number,
-    status: r.status as RunStatus, summary: (r.summary as string) ?? null, findings: (r.findings as Finding[]) ?? [],
-    metrics: (r.metrics as Record<string, number>) ?? null, error: (r.error as string) ?? null, params: r.params ?? null,
-    requestedBy: (r.requested_by as string) ?? null, reason: (r.reason as string) ?? null, worker: (r.worker as string) ?? null,
+    id: r.id as string,
+    queueId: (r.queue_id as string) ?? null,
+    jobId: r.job_id as string,
+    jobType: r.job_type as string,
+    trigger: r.trigger as Trigger,
+    scheduledFor: (r.scheduled_for as Date) ?? null,
+    createdAt: r.created_at as Date,
+    startedAt: (r.started_at as Date) ?? null,
+    finishedAt: (r.finished_at as Date) ?? null,
+    attempt: r.attempt as number,
+    status: r.status as RunStatus,
+    summary: (r.summary as string) ?? null,
+    findings: (r.findings as Finding[]) ?? [],
+    metrics: (r.metrics as Record<string, number>) ?? null,
+    error: (r.error as string) ?? null,
+    params: r.params ?? null,
+    requestedBy: (r.requested_by as string) ?? null,
+    reason: (r.reason as string) ?? null,
+    worker: (r.worker as string) ?? null,
   };
 }
 
@@ -70,7 +81,11 @@ const SUMMARY_SELECT = `id, queue_id as "queueId", job_id as "jobId", job_type a
  * built by PostgreSQL: an API page of 100 runs costs Node a string copy instead of
  * parsing and re-serialising 100 rows (measured 1.3 ms of Node CPU per page that way).
  */
-export async function listRunSummariesJson(sql: Sql, filter: RunFilter = {}, statementName?: (text: string) => string): Promise<string> {
+export async function listRunSummariesJson(
+  sql: Sql,
+  filter: RunFilter = {},
+  statementName?: (text: string) => string,
+): Promise<string> {
   const { where, params } = filterSql(filter);
   const text = `select coalesce(json_agg(r), '[]')::text as page from (select ${SUMMARY_SELECT} from runs ${where}) r`;
   const { rows } = await sql.query<{ page: string }>(text, params, statementName?.(text));
@@ -100,7 +115,7 @@ export async function latestRuns(sql: Sql): Promise<Map<string, RunRow>> {
 /** Deletes run rows older than `before`; returns how many. */
 export async function pruneRuns(sql: Sql, before: Date): Promise<number> {
   const { rows } = await sql.query<{ n: number }>(
-    'with gone as (delete from runs where created_at < $1 and status <> \'running\' returning 1) select count(*)::int as n from gone',
+    "with gone as (delete from runs where created_at < $1 and status <> 'running' returning 1) select count(*)::int as n from gone",
     [before.toISOString()],
   );
   return rows[0]?.n ?? 0;

@@ -10,7 +10,17 @@ export interface ScheduleState {
 
 export async function loadScheduleStates(sql: Sql): Promise<Map<string, ScheduleState>> {
   const { rows } = await sql.query('select job_id, last_slot, paused, paused_by from schedule_state');
-  return new Map(rows.map((r) => [r.job_id as string, { jobId: r.job_id as string, lastSlot: (r.last_slot as Date) ?? null, paused: r.paused as boolean, pausedBy: (r.paused_by as string) ?? null }]));
+  return new Map(
+    rows.map((r) => [
+      r.job_id as string,
+      {
+        jobId: r.job_id as string,
+        lastSlot: (r.last_slot as Date) ?? null,
+        paused: r.paused as boolean,
+        pausedBy: (r.paused_by as string) ?? null,
+      },
+    ]),
+  );
 }
 
 /** Moves each job's last fired slot forward (never back: several schedulers may race). */

@@ -24,7 +24,11 @@ export interface Sql {
    * With `around`, its `before` and `after` statements run with the COPY in one transaction
    * on one connection (fill a temporary table, then merge it).
    */
-  copyIn?(statement: string, data: string | readonly Buffer[], around?: { before: string; after: string }): Promise<void>;
+  copyIn?(
+    statement: string,
+    data: string | readonly Buffer[],
+    around?: { before: string; after: string },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,7 +37,12 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
 
 export function connectPostgres(url: string): Sql {
   // Sessions in UTC, so timestamps PostgreSQL renders itself (JSON pages) read the same everywhere.
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, options: '-c TimeZone=UTC' });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 10_000,
+    options: '-c TimeZone=UTC',
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   /**
@@ -60,50 +69,57 @@ export function connectPostgres(url: string): Sql {
   };
   return {
     kind: 'postgres',
-    query: async (text, params, name) => (name ? pool.query({ name, text, values: params as unknown[] }) : pool.query(text, params as unknown[])) as never,
+    query: async (text, params, name) =>
+      (name ? pool.query({ name, text, values: params as unknown[] }) : pool.query(text, params as unknown[])) as never,
     exec: async (text) => {
       await pool.query(text);
     },
-    withConnection: (fn) => using((client) => fn({
-      query: async (text, params) => client.query(text, params as unknown[]) as never,
-      exec: async (text) => {
-        await client.query(text);
-      },
-    })),
-    transaction: (fn) => using(async (client) => {
-      try {
-        await client.query('begin');
-        const result = await fn({ query: async (text, params) => client.query(text, params as unknown[]) as never });
-        await client.query('commit');
-        return result;
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
-      }
-    }),
-    copyIn: (statement, data, around) => using(async (client) => {
-      // Written straight to the COPY stream, which finishes once PostgreSQL has confirmed
-      // it: stream.pipeline would make an AbortController and a DOMException (with its stack
-      // trace) per statement.
-      const copy = () => new Promise<void>((resolve, reject) => {
-        const stream = client.query(copyFrom(statement));
-        stream.once('error', reject);
-        stream.once('finish', resolve);
-        for (const chunk of typeof data === 'string' ? [data] : data) stream.write(chunk);
-        stream.end();
-      });
-      if (!around) return copy();
-      try {
-        await client.query('begin');
-        await client.query(around.before);
-        await copy();
-        await client.query(around.after);
-        await client.query('commit');
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
-      }
-    }),
+    withConnection: (fn) =>
+      using((client) =>
+        fn({
+          query: async (text, params) => client.query(text, params as unknown[]) as never,
+          exec: async (text) => {
+            await client.query(text);
+          },
+        }),
+      ),
+    transaction: (fn) =>
+      using(async (client) => {
+        try {
+          await client.query('begin');
+          const result = await fn({ query: async (text, params) => client.query(text, params as unknown[]) as never });
+          await client.query('commit');
+          return result;
+        } catch (error) {
+          await client.query('rollback').catch(() => {});
+          throw error;
+        }
+      }),
+    copyIn: (statement, data, around) =>
+      using(async (client) => {
+        // Written straight to the COPY stream, which finishes once PostgreSQL has confirmed
+        // it: stream.pipeline would make an AbortController and a DOMException (with its stack
+        // trace) per statement.
+        const copy = () =>
+          new Promise<void>((resolve, reject) => {
+            const stream = client.query(copyFrom(statement));
+            stream.once('error', reject);
+            stream.once('finish', resolve);
+            for (const chunk of typeof data === 'string' ? [data] : data) stream.write(chunk);
+            stream.end();
+          });
+        if (!around) return copy();
+        try {
+          await client.query('begin');
+          await client.query(around.before);
+          await copy();
+          await client.query(around.after);
+          await client.query('commit');
+        } catch (error) {
+          await client.query('rollback').catch(() => {});
+          throw error;
+        }
+      }),
     close: () => pool.end(),
   };
 }
@@ -122,7 +138,10 @@ function claim(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(readFileSync(lock, 'utf8'));
       if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new OpscronError('OPSCRON_STORE_IN_USE', `the embedded store ${dataDir} is in use by opscron (pid ${pid}); stop it first, or set DATABASE_URL to share a PostgreSQL`);
+        throw new OpscronError(
+          'OPSCRON_STORE_IN_USE',
+          `the embedded store ${dataDir} is in use by opscron (pid ${pid}); stop it first, or set DATABASE_URL to share a PostgreSQL`,
+        );
       }
       rmSync(lock, { force: true });
     }
@@ -158,7 +177,8 @@ export async function openPglite(dataDir: string): Promise<Sql> {
     },
     withConnection: async (fn) => fn(sql),
     // PGlite runs a transaction exclusively: other queries wait until it ends.
-    transaction: async (fn) => db.transaction(async (tx) => fn({ query: async (text, params) => tx.query(text, params) as never })),
+    transaction: async (fn) =>
+      db.transaction(async (tx) => fn({ query: async (text, params) => tx.query(text, params) as never })),
     close: async () => {
       await db.close();
       release();

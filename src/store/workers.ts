@@ -22,7 +22,13 @@ export async function forgetWorker(sql: Sql, name: string): Promise<void> {
  * Closes the runs still marked running whose worker has not beaten since `aliveSince`
  * (or never did), except `self`'s; forgets those workers. Returns the runs closed.
  */
-export async function closeOrphanedRuns(sql: Sql, self: string, aliveSince: Date, now: Date, why?: string): Promise<{ id: string; worker: string | null }[]> {
+export async function closeOrphanedRuns(
+  sql: Sql,
+  self: string,
+  aliveSince: Date,
+  now: Date,
+  why?: string,
+): Promise<{ id: string; worker: string | null }[]> {
   const { rows } = await sql.query<{ id: string; worker: string | null }>(
     `with alive as (select name from worker_heartbeats where beat_at >= $2 or name = $1),
      closed as (

@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import { startOpscron, type Opscron } from '../../src/app.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { registerSecrets } from '../../src/observability/redact.js';
@@ -400,7 +400,7 @@ jobs:
       headers: { Authorization: "Bearer \${OPSCRON_TEST_CANARY}" }
 `,
     );
-    const { loadConfig } = await import('../../src/config/load.js');
+    const { loadConfig } = await import('../../src/configure.js');
     const config = await loadConfig({ path: file });
     app = await startOpscron({
       config,

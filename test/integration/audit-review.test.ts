@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { triggerRun } from '../../src/actions.js';
 import { jobFeeds } from '../../src/jobs/index.js';
 import { startOpscron, type Opscron } from '../../src/app.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { auditReview, auditReviewParams } from '../../src/jobs/audit-review.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import type { OpscronConfig } from '../../src/config/schema.js';
 import { backupVerify, backupVerifyParams } from '../../src/jobs/backup-verify.js';
 import { dbBackup, dbBackupParams } from '../../src/jobs/db-backup.js';

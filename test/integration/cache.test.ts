@@ -4,7 +4,7 @@
  * it; cache-clear removes exactly the pattern's keys and no others, and never uses KEYS.
  */
 import { Redis } from 'ioredis';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import {
   cacheClear,
   cacheClearParams,

@@ -5,7 +5,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import pg from 'pg';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { clearStuck, clearStuckParams } from '../../src/jobs/clear-stuck.js';
 import { redisConnection } from '../../src/queue/bullmq.js';
 import { resolveParams } from '../../src/worker.js';

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { configBackup, configBackupParams } from '../../src/jobs/config-backup.js';
 import { runOpscron, tempDir, writeConfig } from '../support/cli.js';
 import { FakeKube } from '../support/fake-kube.js';

@@ -5,7 +5,7 @@
  * exhausted sequence, and a blocking lock held by a session idle in its transaction.
  */
 import pg from 'pg';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { dbHealth, dbHealthParams } from '../../src/jobs/db-health.js';
 import { queryAnalysis, queryAnalysisParams } from '../../src/jobs/query-analysis.js';
 import { createDatabase } from '../support/services.mjs';

@@ -5,7 +5,7 @@
  * restarted in between (the embedded store reopened from disk, a new Reverter).
  */
 import { join } from 'node:path';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { debugLogging, debugLoggingParams } from '../../src/jobs/debug-logging.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { Reverter } from '../../src/reverts/reverter.js';

@@ -3,7 +3,7 @@
  * with SIGKILL mid-run, and Redis restarted under a running opscron.
  */
 import { startOpscron } from '../../src/app.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { BullQueue } from '../../src/queue/bullmq.js';

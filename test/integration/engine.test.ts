@@ -3,7 +3,7 @@
  * (in-process queue, PGlite) and distributed (BullMQ on a real Redis, real PostgreSQL).
  */
 import { startOpscron, type Opscron } from '../../src/app.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { listRuns, type RunRow } from '../../src/store/runs.js';

@@ -1,7 +1,7 @@
 /** The error-rate job against a real HTTP service whose request counters the test moves between scrapes. */
 import { startPrometheus } from '../support/prometheus.js';
 import { eventually } from '../support/target.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { jobContext } from '../support/job-context.js';
 import { errorRateJob, errorRateParams } from '../../src/jobs/error-rate.js';
 import { Target } from '../support/target.js';

@@ -17,7 +17,7 @@ import { Queue } from 'bullmq';
 import fc from 'fast-check';
 import YAML from 'yaml';
 import { parseSets } from '../../src/cli/params.js';
-import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../src/configure.js';
 import type { OpscronConfig } from '../../src/config/schema.js';
 import { OpscronError } from '../../src/errors.js';
 import { jobTypes } from '../../src/jobs/index.js';

@@ -5,7 +5,7 @@ import { createServer } from 'node:https';
 import { join } from 'node:path';
 import { tempDir } from '../support/cli.js';
 import { freePort } from '../support/services.mjs';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { jobContext } from '../support/job-context.js';
 import { healthCheck, healthCheckParams } from '../../src/jobs/health-check.js';
 import { Target } from '../support/target.js';

@@ -17,7 +17,7 @@ import * as policy from 'kubernetes-models/policy/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import YAML from 'yaml';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { auditReview, auditReviewParams } from '../../src/jobs/audit-review.js';
 import { tempDir } from '../support/cli.js';
 import { FakeKube } from '../support/fake-kube.js';

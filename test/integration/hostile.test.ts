@@ -7,7 +7,7 @@
 import { Queue } from 'bullmq';
 import { createServer } from 'node:net';
 import { startOpscron, type Opscron } from '../../src/app.js';
-import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../src/configure.js';
 import { silentLogger, type Logger } from '../../src/observability/logger.js';
 import { redact } from '../../src/observability/redact.js';
 import { Metrics } from '../../src/observability/metrics.js';

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { startOpscron, type Opscron } from '../../src/app.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import type { OpscronConfig } from '../../src/config/schema.js';
 import { IncidentManager } from '../../src/incidents/manager.js';
 import { jobFeeds } from '../../src/jobs/index.js';

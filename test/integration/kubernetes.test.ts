@@ -5,7 +5,7 @@
  * tested on recorded API objects (test/unit/kube-analysis.test.ts).
  */
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import type { OpscronConfig } from '../../src/config/schema.js';
 import { resourceUsage, resourceUsageParams } from '../../src/jobs/resource-usage.js';
 import { rollout, rolloutParams } from '../../src/jobs/rollout.js';

@@ -1,6 +1,6 @@
 /** The latency-check job against a real HTTP service whose delay the test sets. */
 import { summarize, percentile } from '../../src/analysis/percentiles.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { jobContext } from '../support/job-context.js';
 import { latencyCheck, latencyCheckParams } from '../../src/jobs/latency-check.js';
 import { startPrometheus } from '../support/prometheus.js';

@@ -4,7 +4,7 @@
  * template and a spike; a new template on a service with an open incident joins its timeline.
  */
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { IncidentManager } from '../../src/incidents/manager.js';
 import { jobFeeds } from '../../src/jobs/index.js';
 import { logAnalysis, logAnalysisParams } from '../../src/jobs/log-analysis.js';

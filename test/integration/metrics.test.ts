@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { startOpscron, type Opscron } from '../../src/app.js';
 import { buildServer } from '../../src/http/server.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { startPrometheus } from '../support/prometheus.js';

@@ -1,5 +1,5 @@
 /** reset-breakers against real HTTP services: the POST, then the health probe after it. */
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import { jobContext } from '../support/job-context.js';
 import { resetBreakers, resetBreakersParams } from '../../src/jobs/reset-breakers.js';
 import { Target } from '../support/target.js';

@@ -2,7 +2,7 @@
  * The scheduler against a real store (PGlite) and the real in-process queue, driven by a
  * fake clock: DST days, catch-up after downtime, missed slots, pause across restarts.
  */
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/configure.js';
 import type { OpscronConfig } from '../../src/config/schema.js';
 import { Writable } from 'node:stream';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/configure.js';
 import { ConfigError } from '../../src/errors.js';
 import { redact } from '../../src/observability/redact.js';
 import { tempDir } from '../support/cli.js';

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseSets } from '../../src/cli/params.js';
 import { configJsonSchemaText } from '../../src/config/json-schema.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../src/configure.js';
 import { parseCron } from '../../src/cron/expression.js';
 import { jobTypes } from '../../src/jobs/index.js';
 import { statusOf } from '../../src/jobs/types.js';
 import { redact, registerSecrets } from '../../src/observability/redact.js';
 import { jitterFor, slotQueueId } from '../../src/scheduler.js';
-import { parseConfig } from '../../src/config/load.js';
 import { InvalidRunError } from '../../src/errors.js';
 import { resolveParams, retryDelay } from '../../src/worker.js';
 

@@ -11,15 +11,32 @@ import { redact } from '../../observability/redact.js';
 import { withStore, type CliContext } from '../context.js';
 import { drawProgress } from '../format.js';
 
-interface RestoreOptions { to?: string; clean?: boolean; object?: string; confirm?: boolean; reason?: string }
+interface RestoreOptions {
+  to?: string;
+  clean?: boolean;
+  object?: string;
+  confirm?: boolean;
+  reason?: string;
+}
 
 export function restoreCommand(program: Command, cli: CliContext): void {
   program
     .command('restore <backup>')
-    .description('restore a backup (its key under backups.path): a database dump into --to, or a config backup (config/...) into the cluster — destructive: needs --confirm, and is audited')
-    .option('--to <url>', 'database backups: the target database, postgres://user@host:5432/name (password from the URL or PGPASSWORD)')
-    .option('--clean', 'database backups: drop the objects the backup recreates first (restore over an existing database)')
-    .option('--object <kind/name>', 'config backups: only this one, e.g. configmap/checkout-config or secret/checkout-db')
+    .description(
+      'restore a backup (its key under backups.path): a database dump into --to, or a config backup (config/...) into the cluster — destructive: needs --confirm, and is audited',
+    )
+    .option(
+      '--to <url>',
+      'database backups: the target database, postgres://user@host:5432/name (password from the URL or PGPASSWORD)',
+    )
+    .option(
+      '--clean',
+      'database backups: drop the objects the backup recreates first (restore over an existing database)',
+    )
+    .option(
+      '--object <kind/name>',
+      'config backups: only this one, e.g. configmap/checkout-config or secret/checkout-db',
+    )
     .option('--confirm', 'yes, overwrite (without it a config restore shows what would change)')
     .option('--reason <text>', 'why (recorded in the audit log)')
     .action(async (key: string, opts: RestoreOptions) => {
@@ -29,28 +46,88 @@ export function restoreCommand(program: Command, cli: CliContext): void {
     });
 }
 
-async function restoreConfigBackup(cfg: OpscronConfig, cli: CliContext, key: string, opts: RestoreOptions): Promise<void> {
+async function restoreConfigBackup(
+  cfg: OpscronConfig,
+  cli: CliContext,
+  key: string,
+  opts: RestoreOptions,
+): Promise<void> {
   const storage = new FileStorage(cfg.backups.path);
   const manifest = await readConfigManifest(storage, key);
-  const result = await restoreConfig({ storage, manifest, kube: await kubeFor(cfg), passphrase: encryptionKey(), object: opts.object, apply: opts.confirm === true });
+  const result = await restoreConfig({
+    storage,
+    manifest,
+    kube: await kubeFor(cfg),
+    passphrase: encryptionKey(),
+    object: opts.object,
+    apply: opts.confirm === true,
+  });
   if (opts.confirm) {
-    await withStore(cfg, (store) => store.audit.write({ actor: cli.actor(), source: 'cli', action: 'restore', jobId: null, params: { backup: manifest.prefix, namespace: manifest.namespace, object: opts.object ?? 'all', applied: result.applied }, reason: opts.reason }));
+    await withStore(cfg, (store) =>
+      store.audit.write({
+        actor: cli.actor(),
+        source: 'cli',
+        action: 'restore',
+        jobId: null,
+        params: {
+          backup: manifest.prefix,
+          namespace: manifest.namespace,
+          object: opts.object ?? 'all',
+          applied: result.applied,
+        },
+        reason: opts.reason,
+      }),
+    );
   }
   for (const line of result.changes) console.log(line);
   if (!result.changes.length) console.log(`nothing to change: the cluster matches ${manifest.prefix}`);
-  else if (opts.confirm) console.log(`restored ${result.applied.length} object${result.applied.length === 1 ? '' : 's'} into namespace ${manifest.namespace}: ${result.applied.join(', ')}`);
+  else if (opts.confirm)
+    console.log(
+      `restored ${result.applied.length} object${result.applied.length === 1 ? '' : 's'} into namespace ${manifest.namespace}: ${result.applied.join(', ')}`,
+    );
   else console.log('dry run: add --confirm to apply these changes');
 }
 
-async function restoreDatabaseBackup(cfg: OpscronConfig, cli: CliContext, key: string, opts: RestoreOptions): Promise<void> {
-  if (!opts.to || !/^postgres(ql)?:\/\/\S+$/.test(opts.to)) throw new OpscronError('OPSCRON_BAD_ARGUMENT', `--to "${redact(opts.to ?? '')}" — a database backup needs --to with a postgres:// URL`);
+async function restoreDatabaseBackup(
+  cfg: OpscronConfig,
+  cli: CliContext,
+  key: string,
+  opts: RestoreOptions,
+): Promise<void> {
+  if (!opts.to || !/^postgres(ql)?:\/\/\S+$/.test(opts.to))
+    throw new OpscronError(
+      'OPSCRON_BAD_ARGUMENT',
+      `--to "${redact(opts.to ?? '')}" — a database backup needs --to with a postgres:// URL`,
+    );
   const storage = new FileStorage(cfg.backups.path);
   const manifest = await readManifest(storage, key.replace(/\.json$/, ''));
   const target = new URL(opts.to);
-  if (!opts.confirm) throw new OpscronError('OPSCRON_CONFIRM', `restore is destructive: it writes ${manifest.database} of ${manifest.createdAt} into ${target.host}${target.pathname}${opts.clean ? ', dropping what it recreates' : ''}. Add --confirm to do it.`);
+  if (!opts.confirm)
+    throw new OpscronError(
+      'OPSCRON_CONFIRM',
+      `restore is destructive: it writes ${manifest.database} of ${manifest.createdAt} into ${target.host}${target.pathname}${opts.clean ? ', dropping what it recreates' : ''}. Add --confirm to do it.`,
+    );
   // On the record before a byte is restored.
-  await withStore(cfg, (store) => store.audit.write({ actor: cli.actor(), source: 'cli', action: 'restore', jobId: null, params: { backup: manifest.key, to: redact(opts.to!), clean: Boolean(opts.clean) }, reason: opts.reason }));
-  await restoreBackup({ storage, manifest, passphrase: encryptionKey(), url: opts.to, clean: Boolean(opts.clean), progress: drawProgress });
+  await withStore(cfg, (store) =>
+    store.audit.write({
+      actor: cli.actor(),
+      source: 'cli',
+      action: 'restore',
+      jobId: null,
+      params: { backup: manifest.key, to: redact(opts.to!), clean: Boolean(opts.clean) },
+      reason: opts.reason,
+    }),
+  );
+  await restoreBackup({
+    storage,
+    manifest,
+    passphrase: encryptionKey(),
+    url: opts.to,
+    clean: Boolean(opts.clean),
+    progress: drawProgress,
+  });
   if (process.stderr.isTTY) process.stderr.write('\n');
-  console.log(`restored ${manifest.key} (${manifest.tables.length} tables, ${manifest.tables.reduce((n, t) => n + t.rows, 0)} rows at backup time) into ${target.host}${target.pathname}`);
+  console.log(
+    `restored ${manifest.key} (${manifest.tables.length} tables, ${manifest.tables.reduce((n, t) => n + t.rows, 0)} rows at backup time) into ${target.host}${target.pathname}`,
+  );
 }

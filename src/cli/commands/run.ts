@@ -22,7 +22,13 @@ export function runCommand(program: Command, cli: CliContext): void {
       const cfg = await cli.config();
       findJob(cfg, id);
       const params = parseSets(opts.set);
-      const logger = opts.json ? silentLogger : createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr, pretty: process.stderr.isTTY === true });
+      const logger = opts.json
+        ? silentLogger
+        : createLogger({
+            level: process.env.LOG_LEVEL ?? 'warn',
+            destination: process.stderr,
+            pretty: process.stderr.isTTY === true,
+          });
       await withStore(cfg, async (store) => {
         // One attempt, here and now: retries belong to queued runs. Progress goes to stderr:
         // redrawn in place on a terminal, a line each otherwise.
@@ -31,12 +37,25 @@ export function runCommand(program: Command, cli: CliContext): void {
           drew = true;
           drawProgress(p.fraction, p.note);
         };
-        const worker = new RunWorker({ config: cfg, store, queue: new InlineQueue(), locks: new MemoryLocks(), logger, metrics: new Metrics(), retries: false, onProgress });
+        const worker = new RunWorker({
+          config: cfg,
+          store,
+          queue: new InlineQueue(),
+          locks: new MemoryLocks(),
+          logger,
+          metrics: new Metrics(),
+          retries: false,
+          onProgress,
+        });
         // Checked and audited as a trigger from the CLI (the configuration's authority), then run here.
         let run!: RunRow;
-        await triggerRun({ config: cfg, queue: new InlineQueue(), store }, { jobId: id, params, reason: opts.reason, actor: cli.actor(), source: 'cli' }, async (queueId, name, data) => {
-          run = await worker.handle({ queueId, name, data, deliveries: 1, enqueuedAt: Date.now() });
-        });
+        await triggerRun(
+          { config: cfg, queue: new InlineQueue(), store },
+          { jobId: id, params, reason: opts.reason, actor: cli.actor(), source: 'cli' },
+          async (queueId, name, data) => {
+            run = await worker.handle({ queueId, name, data, deliveries: 1, enqueuedAt: Date.now() });
+          },
+        );
         await store.runLog.drain();
         if (process.stderr.isTTY && drew) process.stderr.write('\n');
         console.log(opts.json ? JSON.stringify(run, null, 2) : format(run));

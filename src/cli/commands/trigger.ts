@@ -11,7 +11,9 @@ import { triggerThroughApi } from '../remote.js';
 export function triggerCommand(program: Command, cli: CliContext): void {
   program
     .command('trigger <job>')
-    .description('put a one-off run on the queue of a running opscron: through its API (--server) or straight onto the queue (REDIS_URL)')
+    .description(
+      'put a one-off run on the queue of a running opscron: through its API (--server) or straight onto the queue (REDIS_URL)',
+    )
     .option('--set <key=value>', 'override a param (repeatable)', collect, [])
     .option('--reason <text>', 'why (recorded in the audit log)')
     .option('--server <url>', 'a running opscron, e.g. http://opscron:8080 (token from $OPSCRON_API_TOKEN)')
@@ -24,8 +26,18 @@ export function triggerCommand(program: Command, cli: CliContext): void {
       const cfg = await cli.config();
       const request = { jobId: id, params, reason: opts.reason, actor: cli.actor(), source: 'cli' as const };
       checkTrigger(cfg, request); // before any connection: a bad request touches nothing
-      if (!cfg.queue.redisUrl) throw new OpscronError('OPSCRON_NO_QUEUE', 'trigger needs a running opscron: pass --server URL, or set REDIS_URL to put the run on the shared queue (or run it here with `opscron run`)');
-      const queue = new BullQueue({ url: cfg.queue.redisUrl, name: cfg.queue.name, prefix: cfg.queue.prefix, lockDurationMs: cfg.queue.lockDuration, keepCompletedMs: cfg.queue.keepCompleted });
+      if (!cfg.queue.redisUrl)
+        throw new OpscronError(
+          'OPSCRON_NO_QUEUE',
+          'trigger needs a running opscron: pass --server URL, or set REDIS_URL to put the run on the shared queue (or run it here with `opscron run`)',
+        );
+      const queue = new BullQueue({
+        url: cfg.queue.redisUrl,
+        name: cfg.queue.name,
+        prefix: cfg.queue.prefix,
+        lockDurationMs: cfg.queue.lockDuration,
+        keepCompletedMs: cfg.queue.keepCompleted,
+      });
       try {
         // The audit entry and the grant need the shared store; without one the worker audits it.
         const run = (store: Store | null) => triggerRun({ config: cfg, queue, store }, request);

@@ -19,9 +19,18 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.get('/api/jobs', async (request, reply) => {
     if (!need(request, reply, 'read')) return;
     return (await jobsOverview(config, store)).map(({ job, timezone, nextRun, lastRun, paused, destructive }) => ({
-      id: job.id, type: job.type, summary: job.summary ?? jobTypes.get(job.type)?.summary, schedule: job.schedule ?? null, timezone,
-      enabled: job.enabled, paused, destructive, nextRun: nextRun?.toISOString() ?? null,
-      lastRun: lastRun ? { id: lastRun.id, status: lastRun.status, at: lastRun.createdAt.toISOString(), summary: lastRun.summary } : null,
+      id: job.id,
+      type: job.type,
+      summary: job.summary ?? jobTypes.get(job.type)?.summary,
+      schedule: job.schedule ?? null,
+      timezone,
+      enabled: job.enabled,
+      paused,
+      destructive,
+      nextRun: nextRun?.toISOString() ?? null,
+      lastRun: lastRun
+        ? { id: lastRun.id, status: lastRun.status, at: lastRun.createdAt.toISOString(), summary: lastRun.summary }
+        : null,
       params: redactValue(job.params),
       // What a trigger may tune (the trigger boundary); any other param needs an admin token.
       overridable: jobTypes.get(job.type)?.overridable ?? [],
@@ -34,7 +43,14 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     const job = findJob(config, request.params.id);
     const body = parse(triggerBody, request.body, 'body');
     // Destructive runs and overrides of config-only params need admin (checkTrigger says which).
-    const queueId = await triggerRun(deps, { jobId: job.id, params: body.params, reason: body.reason, actor: request.principal!.name, source: 'api', scope: request.principal!.scope });
+    const queueId = await triggerRun(deps, {
+      jobId: job.id,
+      params: body.params,
+      reason: body.reason,
+      actor: request.principal!.name,
+      source: 'api',
+      scope: request.principal!.scope,
+    });
     return reply.code(202).send({ runId: queueId, job: job.id, status: 'queued' });
   });
 

@@ -19,8 +19,16 @@ const reportBody = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   /** Length of the period in ms when from is not given (at most 366 days). */
-  period: z.number().int().positive().max(MAX_REPORT_PERIOD_MS, { error: `must be at most ${MAX_REPORT_PERIOD_MS} (366 days)` }).optional(),
-  incident: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, { error: 'must be an incident id' }).optional(),
+  period: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_REPORT_PERIOD_MS, { error: `must be at most ${MAX_REPORT_PERIOD_MS} (366 days)` })
+    .optional(),
+  incident: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, { error: 'must be an incident id' })
+    .optional(),
   email: z.boolean().default(false),
 });
 
@@ -28,9 +36,17 @@ const reportBody = z.strictObject({
 const REPORT_BUILDS = 2;
 
 const reportJson = (r: ReportRecord) => ({
-  id: r.id, kind: r.kind, title: r.title, status: r.status, createdAt: r.createdAt.toISOString(),
+  id: r.id,
+  kind: r.kind,
+  title: r.title,
+  status: r.status,
+  createdAt: r.createdAt.toISOString(),
   period: { from: r.periodFrom.toISOString(), to: r.periodTo.toISOString(), timezone: r.timezone },
-  runId: r.runId, bytes: r.bytes, sha256: r.sha256, summary: r.summary, pdf: `/api/reports/${encodeURIComponent(r.id)}/pdf`,
+  runId: r.runId,
+  bytes: r.bytes,
+  sha256: r.sha256,
+  summary: r.summary,
+  pdf: `/api/reports/${encodeURIComponent(r.id)}/pdf`,
 });
 
 export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -39,7 +55,11 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   app.get('/api/reports', async (request, reply) => {
     if (!need(request, reply, 'read')) return;
     const q = parse(reportsQuery, request.query, 'query');
-    const reports = await store.reports.list({ kind: q.kind, limit: q.limit, before: q.before ? new Date(q.before) : undefined });
+    const reports = await store.reports.list({
+      kind: q.kind,
+      limit: q.limit,
+      before: q.before ? new Date(q.before) : undefined,
+    });
     return { reports: reports.map(reportJson) };
   });
 
@@ -48,17 +68,40 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   app.post('/api/reports', async (request, reply) => {
     if (!need(request, reply, 'trigger')) return;
     const body = parse(reportBody, request.body, 'body');
-    if (body.kind === 'incident' && !body.incident) throw new BadRequest('body.incident: missing — an incident report needs the incident id');
+    if (body.kind === 'incident' && !body.incident)
+      throw new BadRequest('body.incident: missing — an incident report needs the incident id');
     if (building >= REPORT_BUILDS) {
-      return reply.code(429).header('retry-after', '5').send({ error: 'busy', code: 'OPSCRON_BUSY', message: `${building} reports are being built; ask again in a few seconds` });
+      return reply
+        .code(429)
+        .header('retry-after', '5')
+        .send({
+          error: 'busy',
+          code: 'OPSCRON_BUSY',
+          message: `${building} reports are being built; ask again in a few seconds`,
+        });
     }
     building++;
-    const produced = await produceReport({ store, config, feeds: deps.feeds, now: () => new Date() }, {
-      kind: body.kind, from: body.from ? new Date(body.from) : undefined, to: body.to ? new Date(body.to) : undefined,
-      lengthMs: body.period, incidentId: body.incident, email: body.email, origin: 'api',
-    }).finally(() => building--);
+    const produced = await produceReport(
+      { store, config, feeds: deps.feeds, now: () => new Date() },
+      {
+        kind: body.kind,
+        from: body.from ? new Date(body.from) : undefined,
+        to: body.to ? new Date(body.to) : undefined,
+        lengthMs: body.period,
+        incidentId: body.incident,
+        email: body.email,
+        origin: 'api',
+      },
+    ).finally(() => building--);
     if (produced.delivery) deps.onMailQueued?.();
-    await store.audit.write({ actor: request.principal!.name, source: 'api', action: 'report', jobId: null, params: { kind: body.kind, from: body.from, to: body.to, email: body.email }, reason: undefined });
+    await store.audit.write({
+      actor: request.principal!.name,
+      source: 'api',
+      action: 'report',
+      jobId: null,
+      params: { kind: body.kind, from: body.from, to: body.to, email: body.email },
+      reason: undefined,
+    });
     return reply.code(201).send({ ...reportJson(produced.record), delivery: produced.delivery });
   });
 
@@ -67,7 +110,10 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     const report = await store.reports.get(request.params.id);
     if (!report) return notFound(reply, `report "${request.params.id}"`);
     const deliveries = await store.deliveries.ofReport(report.id);
-    return { ...reportJson(report), deliveries: deliveries.map((d) => ({ ...d, sentAt: d.sentAt?.toISOString() ?? null })) };
+    return {
+      ...reportJson(report),
+      deliveries: deliveries.map((d) => ({ ...d, sentAt: d.sentAt?.toISOString() ?? null })),
+    };
   });
 
   app.get<{ Params: { id: string } }>('/api/reports/:id/pdf', async (request, reply) => {
@@ -76,7 +122,11 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     if (!report) return notFound(reply, `report "${request.params.id}"`);
     const storage = new FileStorage(config.reports.path);
     const size = await storage.size(report.storageKey);
-    if (size === null) return reply.code(410).send({ error: 'gone', message: `report ${report.id} is indexed but its file ${report.storageKey} is missing from ${config.reports.path}` });
+    if (size === null)
+      return reply.code(410).send({
+        error: 'gone',
+        message: `report ${report.id} is indexed but its file ${report.storageKey} is missing from ${config.reports.path}`,
+      });
     return reply
       .type('application/pdf')
       .header('content-length', size)

@@ -20,8 +20,14 @@ export async function runRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.get('/api/runs', async (request, reply) => {
     if (!need(request, reply, 'read')) return;
     const q = parse(runsQuery, request.query, 'query');
-    const runs = await store.runPages.list({ ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
-    return reply.type('application/json; charset=utf-8').send(`{"runs":${runs},"limit":${q.limit},"offset":${q.offset}}`);
+    const runs = await store.runPages.list({
+      ...q,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+    });
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(`{"runs":${runs},"limit":${q.limit},"offset":${q.offset}}`);
   });
 
   app.get<{ Params: { id: string } }>('/api/runs/:id', async (request, reply) => {
@@ -29,6 +35,10 @@ export async function runRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     const run = await store.runs.get(request.params.id);
     if (!run) return notFound(reply, `run "${request.params.id}"`);
     const attempts = run.queueId ? await store.runs.attempts(run.queueId) : [run];
-    return { ...run, progress: deps.worker?.progress().get(run.id) ?? null, attempts: attempts.map((a) => ({ id: a.id, attempt: a.attempt, status: a.status, error: a.error })) };
+    return {
+      ...run,
+      progress: deps.worker?.progress().get(run.id) ?? null,
+      attempts: attempts.map((a) => ({ id: a.id, attempt: a.attempt, status: a.status, error: a.error })),
+    };
   });
 }

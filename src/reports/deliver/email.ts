@@ -46,9 +46,16 @@ export function createMailer(email: OpscronConfig['email']): Mailer {
   };
 }
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escape = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-export function reportMessage(from: string, to: string[], report: ReportRecord, pdf: Buffer, messageId: string): SendMailOptions & { messageId: string } {
+export function reportMessage(
+  from: string,
+  to: string[],
+  report: ReportRecord,
+  pdf: Buffer,
+  messageId: string,
+): SendMailOptions & { messageId: string } {
   const period = `${report.periodFrom.toISOString().slice(0, 16).replace('T', ' ')} – ${report.periodTo.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const subject = `[opscron] ${report.title}: ${report.status.toUpperCase()} (${report.periodFrom.toISOString().slice(0, 10)} – ${report.periodTo.toISOString().slice(0, 10)})`;
   const figures = report.summary.figures;
@@ -71,7 +78,12 @@ export function reportMessage(from: string, to: string[], report: ReportRecord, 
 <p style="color:#57606a">The full report is attached: ${escape(report.id)}.pdf</p>
 </body></html>`;
   return {
-    from, to, subject, text, html, messageId,
+    from,
+    to,
+    subject,
+    text,
+    html,
+    messageId,
     attachments: [{ filename: `${report.id}.pdf`, content: pdf, contentType: 'application/pdf' }],
   };
 }

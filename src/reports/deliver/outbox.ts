@@ -92,25 +92,51 @@ export class DeliveryWorker {
         const report = await store.reports.get(d.reportId);
         if (!report) throw new Error(`report ${d.reportId} is gone`);
         const pdf = await this.storage.readBuffer(report.storageKey);
-        await this.mailer.send(reportMessage(config.email.from, d.recipients, report, pdf, `<${report.id}.${d.id}@opscron>`));
+        await this.mailer.send(
+          reportMessage(config.email.from, d.recipients, report, pdf, `<${report.id}.${d.id}@opscron>`),
+        );
         what = report.id;
       } else {
         const message = d.message!;
-        await this.mailer.send({ from: config.email.from, to: d.recipients, subject: message.subject, text: message.text, html: message.html, messageId: `<alert-${d.id}@opscron>` });
+        await this.mailer.send({
+          from: config.email.from,
+          to: d.recipients,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          messageId: `<alert-${d.id}@opscron>`,
+        });
         what = `alert ${d.id}`;
       }
       await store.deliveries.markSent(d.id, new Date(this.clock.now()));
       metrics.reportDeliveries.inc({ channel, status: 'sent' });
-      logger.info({ what, delivery: d.id, channel, recipients: d.recipients.length, attempt: d.attempts }, 'report delivered');
+      logger.info(
+        { what, delivery: d.id, channel, recipients: d.recipients.length, attempt: d.attempts },
+        'report delivered',
+      );
       return true;
     } catch (error) {
       const message = redact(error instanceof Error ? error.message : String(error));
       const { attempts, backoff, maxBackoff } = config.email.retry;
       const giveUp = d.attempts >= attempts;
       const delay = Math.min(maxBackoff, backoff * 2 ** (d.attempts - 1));
-      await store.deliveries.markFailed(d.id, { giveUp, nextAttemptAt: new Date(this.clock.now() + delay), error: message });
+      await store.deliveries.markFailed(d.id, {
+        giveUp,
+        nextAttemptAt: new Date(this.clock.now() + delay),
+        error: message,
+      });
       metrics.reportDeliveries.inc({ channel, status: giveUp ? 'failed' : 'retry' });
-      logger.warn({ report: d.reportId ?? 'alert', delivery: d.id, channel, attempt: d.attempts, error: message, retryInMs: giveUp ? null : delay }, giveUp ? 'report delivery failed for good' : 'report delivery failed; will retry');
+      logger.warn(
+        {
+          report: d.reportId ?? 'alert',
+          delivery: d.id,
+          channel,
+          attempt: d.attempts,
+          error: message,
+          retryInMs: giveUp ? null : delay,
+        },
+        giveUp ? 'report delivery failed for good' : 'report delivery failed; will retry',
+      );
       return false;
     }
   }

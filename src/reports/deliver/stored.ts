@@ -16,13 +16,39 @@ export function newReportId(kind: ReportKind, at: Date): string {
 }
 
 /** Writes the PDF, then indexes it; a file whose index row cannot be written is removed again. */
-export async function storeReport(reports: ReportRepository, storage: FileStorage, input: { id: string; kind: ReportKind; title: string; period: Period; createdAt: Date; runId?: string; origin: ReportOrigin; status: ReportRecord['status']; summary: ReportSummary; pdf: Buffer }): Promise<ReportRecord> {
+export async function storeReport(
+  reports: ReportRepository,
+  storage: FileStorage,
+  input: {
+    id: string;
+    kind: ReportKind;
+    title: string;
+    period: Period;
+    createdAt: Date;
+    runId?: string;
+    origin: ReportOrigin;
+    status: ReportRecord['status'];
+    summary: ReportSummary;
+    pdf: Buffer;
+  },
+): Promise<ReportRecord> {
   const at = input.createdAt;
   const key = `${input.kind}/${utcDatePath(at).slice(0, 7)}/${input.id}.pdf`;
   const stored = await storage.put(key, input.pdf);
   const record: ReportRecord = {
-    id: input.id, kind: input.kind, title: input.title, periodFrom: input.period.from, periodTo: input.period.to, timezone: input.period.timeZone,
-    createdAt: at, runId: input.runId ?? null, storageKey: key, bytes: stored.bytes, sha256: stored.sha256, status: input.status, summary: input.summary,
+    id: input.id,
+    kind: input.kind,
+    title: input.title,
+    periodFrom: input.period.from,
+    periodTo: input.period.to,
+    timezone: input.period.timeZone,
+    createdAt: at,
+    runId: input.runId ?? null,
+    storageKey: key,
+    bytes: stored.bytes,
+    sha256: stored.sha256,
+    status: input.status,
+    summary: input.summary,
   };
   try {
     await reports.insert(record, input.origin);
@@ -34,7 +60,12 @@ export async function storeReport(reports: ReportRepository, storage: FileStorag
 }
 
 /** Deletes reports past retention (see ReportRepository.deleteBeyondRetention) with their files. */
-export async function applyRetention(reports: ReportRepository, storage: FileStorage, policy: { maxAge: number; maxCount: number; maxAdhoc: number }, now: Date): Promise<number> {
+export async function applyRetention(
+  reports: ReportRepository,
+  storage: FileStorage,
+  policy: { maxAge: number; maxCount: number; maxAdhoc: number },
+  now: Date,
+): Promise<number> {
   const gone = await reports.deleteBeyondRetention(policy, now);
   for (const report of gone) await storage.remove(report.storageKey).catch(() => {});
   return gone.length;

@@ -4,7 +4,15 @@
  */
 import type { ErrorRateRow, ServiceDayRow } from '../../store/report-queries.js';
 import { daysOf } from '../period.js';
-import type { FailingCheck, Health, HealthReport, IncidentSummary, JobRunSummary, Period, ServiceHealth } from '../types.js';
+import type {
+  FailingCheck,
+  Health,
+  HealthReport,
+  IncidentSummary,
+  JobRunSummary,
+  Period,
+  ServiceHealth,
+} from '../types.js';
 import { byService, jobsHealth, natural, num, series, worst } from './common.js';
 
 export interface HealthThresholds {
@@ -16,7 +24,11 @@ export interface HealthThresholds {
   errorRatio: number;
 }
 
-export const defaultHealthThresholds: HealthThresholds = { availabilityTarget: 0.999, availabilityCritical: 0.99, errorRatio: 0.01 };
+export const defaultHealthThresholds: HealthThresholds = {
+  availabilityTarget: 0.999,
+  availabilityCritical: 0.99,
+  errorRatio: 0.01,
+};
 
 export interface HealthInputs {
   period: Period;
@@ -33,8 +45,8 @@ export interface HealthInputs {
   errorRateSources: string[];
 }
 
-
-const mean = (values: number[]): number | null => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
+const mean = (values: number[]): number | null =>
+  values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
 
 export function composeHealthReport(input: HealthInputs): HealthReport {
   const t = input.thresholds ?? defaultHealthThresholds;
@@ -51,20 +63,33 @@ export function composeHealthReport(input: HealthInputs): HealthReport {
     const errorRatio = e ? (e.requests > 0 ? e.errors / e.requests : num(e.meanRatio)) : null;
     const incidents = input.incidents.filter((i) => i.service === service).length;
     let status: Health = availability === null && errorRatio === null ? 'nodata' : 'ok';
-    if (availability !== null && availability < t.availabilityTarget) status = availability < t.availabilityCritical ? 'critical' : 'warning';
+    if (availability !== null && availability < t.availabilityTarget)
+      status = availability < t.availabilityCritical ? 'critical' : 'warning';
     if (errorRatio !== null && errorRatio > t.errorRatio && status !== 'critical') status = 'warning';
     return {
-      service, status, checks, availability,
-      p50Ms: num(h?.total?.p50), p95Ms: num(h?.total?.p95),
-      errorRatio, sloBudgetRemaining: num(e?.budget), incidents,
+      service,
+      status,
+      checks,
+      availability,
+      p50Ms: num(h?.total?.p50),
+      p95Ms: num(h?.total?.p95),
+      errorRatio,
+      sloBudgetRemaining: num(e?.budget),
+      incidents,
       availabilityByDay: series(h?.days ?? [], days, (r) => (r.checks ? r.up / r.checks : null)),
       p95ByDay: series(h?.days ?? [], days, (r) => num(r.p95)),
     };
   });
 
   const resolved = input.incidents.filter((i) => i.timeToRecoverMs !== null);
-  const slo = services.filter((s) => s.sloBudgetRemaining !== null).map((s) => ({ service: s.service, budgetRemaining: s.sloBudgetRemaining! }));
-  const status = worst([...services.map((s) => s.status), jobsHealth(input.jobs), input.incidents.some((i) => i.status === 'open') ? 'critical' : 'ok']);
+  const slo = services
+    .filter((s) => s.sloBudgetRemaining !== null)
+    .map((s) => ({ service: s.service, budgetRemaining: s.sloBudgetRemaining! }));
+  const status = worst([
+    ...services.map((s) => s.status),
+    jobsHealth(input.jobs),
+    input.incidents.some((i) => i.status === 'open') ? 'critical' : 'ok',
+  ]);
   return {
     kind: 'health',
     title: 'Service health report',
@@ -72,8 +97,12 @@ export function composeHealthReport(input: HealthInputs): HealthReport {
     generatedAt: input.generatedAt,
     status,
     days,
-    services: services.length ? { data: services } : { empty: 'No services are configured and no health checks ran in this period.' },
-    failingChecks: input.failing.length ? { data: input.failing } : { empty: 'No check failed or warned in this period.' },
+    services: services.length
+      ? { data: services }
+      : { empty: 'No services are configured and no health checks ran in this period.' },
+    failingChecks: input.failing.length
+      ? { data: input.failing }
+      : { empty: 'No check failed or warned in this period.' },
     incidents: {
       data: {
         count: input.incidents.length,
@@ -82,7 +111,11 @@ export function composeHealthReport(input: HealthInputs): HealthReport {
         list: input.incidents,
       },
     },
-    slo: slo.length ? { data: slo } : { empty: `No SLO is configured: no ${input.errorRateSources.join(' or ') || 'error-rate'} job in SLO mode recorded an error budget in this period.` },
+    slo: slo.length
+      ? { data: slo }
+      : {
+          empty: `No SLO is configured: no ${input.errorRateSources.join(' or ') || 'error-rate'} job in SLO mode recorded an error budget in this period.`,
+        },
     jobs: input.jobs.length ? { data: input.jobs } : { empty: 'No job ran in this period.' },
   };
 }

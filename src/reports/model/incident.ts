@@ -16,16 +16,33 @@ export interface IncidentInputs {
 
 /** The window an incident report covers: an hour before it opened to its end (or now). */
 export function incidentWindow(incident: IncidentSummary, timeZone: string, now: Date): Period {
-  return { from: new Date(incident.openedAt.getTime() - (incident.timeToDetectMs ?? 0) - 3_600_000), to: incident.resolvedAt ?? now, timeZone };
+  return {
+    from: new Date(incident.openedAt.getTime() - (incident.timeToDetectMs ?? 0) - 3_600_000),
+    to: incident.resolvedAt ?? now,
+    timeZone,
+  };
 }
-
 
 export function composeIncidentReport(input: IncidentInputs): IncidentReport {
   const { incident } = input;
   const remediation = input.events.filter((e) => e.kind.startsWith('remediation'));
   const actions = [
-    ...remediation.map((e) => ({ at: e.at, actor: 'opscron', action: e.kind, job: e.signal, outcome: e.message, reason: 'incident remediation' })),
-    ...input.audit.map((a) => ({ at: a.at, actor: a.actor, action: a.action, job: a.job, outcome: '', reason: a.reason })),
+    ...remediation.map((e) => ({
+      at: e.at,
+      actor: 'opscron',
+      action: e.kind,
+      job: e.signal,
+      outcome: e.message,
+      reason: 'incident remediation',
+    })),
+    ...input.audit.map((a) => ({
+      at: a.at,
+      actor: a.actor,
+      action: a.action,
+      job: a.job,
+      outcome: '',
+      reason: a.reason,
+    })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
   return {
     kind: 'incident',
@@ -35,7 +52,11 @@ export function composeIncidentReport(input: IncidentInputs): IncidentReport {
     status: incident.status === 'open' ? 'critical' : 'ok',
     incident,
     timeline: input.events.length ? { data: input.events } : { empty: 'No event was recorded for this incident.' },
-    actions: actions.length ? { data: actions } : { empty: 'No remediation ran and nobody triggered a job of this service during the incident.' },
-    findings: input.findings.length ? { data: input.findings } : { empty: 'The failing runs recorded no findings for this service.' },
+    actions: actions.length
+      ? { data: actions }
+      : { empty: 'No remediation ran and nobody triggered a job of this service during the incident.' },
+    findings: input.findings.length
+      ? { data: input.findings }
+      : { empty: 'The failing runs recorded no findings for this service.' },
   };
 }

@@ -12,10 +12,22 @@ const RULE = '#d0d7de';
 const LINE = '#0b5cad';
 
 /** A line over the days; gaps where nothing was recorded, the last point marked. */
-export function sparkline(doc: PDFKit.PDFDocument, x: number, y: number, width: number, height: number, points: DayPoint[], range: { min?: number; max?: number } = {}): void {
+export function sparkline(
+  doc: PDFKit.PDFDocument,
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+  points: DayPoint[],
+  range: { min?: number; max?: number } = {},
+): void {
   const values = points.map((p) => p.value).filter((v): v is number => v !== null);
   if (!values.length) {
-    doc.fillColor(MUTED).font('regular').fontSize(7).text('no data', x, y + height / 2 - 4, { width, lineBreak: false });
+    doc
+      .fillColor(MUTED)
+      .font('regular')
+      .fontSize(7)
+      .text('no data', x, y + height / 2 - 4, { width, lineBreak: false });
     return;
   }
   let min = range.min ?? Math.min(...values);
@@ -27,7 +39,12 @@ export function sparkline(doc: PDFKit.PDFDocument, x: number, y: number, width: 
   const step = points.length > 1 ? width / (points.length - 1) : 0;
   const px = (i: number) => x + (points.length > 1 ? i * step : width / 2);
   const py = (v: number) => y + height - ((Math.min(max, Math.max(min, v)) - min) / (max - min)) * height;
-  doc.moveTo(x, y + height).lineTo(x + width, y + height).lineWidth(0.3).strokeColor(RULE).stroke();
+  doc
+    .moveTo(x, y + height)
+    .lineTo(x + width, y + height)
+    .lineWidth(0.3)
+    .strokeColor(RULE)
+    .stroke();
   let drawing = false;
   points.forEach((p, i) => {
     if (p.value === null) {
@@ -50,7 +67,19 @@ export interface Bar {
 }
 
 /** Horizontal (stacked) bars with a labelled value axis and a legend. Returns the height used. */
-export function barChart(doc: PDFKit.PDFDocument, x: number, y: number, width: number, bars: Bar[], options: { axisLabel: string; max?: number; format?: (v: number) => string; legend?: Array<{ label: string; color: string }> }): number {
+export function barChart(
+  doc: PDFKit.PDFDocument,
+  x: number,
+  y: number,
+  width: number,
+  bars: Bar[],
+  options: {
+    axisLabel: string;
+    max?: number;
+    format?: (v: number) => string;
+    legend?: Array<{ label: string; color: string }>;
+  },
+): number {
   const labelWidth = Math.min(150, width * 0.3);
   const plotX = x + labelWidth + 6;
   const plotWidth = width - labelWidth - 16;
@@ -62,7 +91,11 @@ export function barChart(doc: PDFKit.PDFDocument, x: number, y: number, width: n
   let cy = y;
   doc.font('regular').fontSize(7.5);
   for (const bar of bars) {
-    doc.fillColor(INK).text(fit(doc, bar.label, labelWidth, 'regular', 7.5), x, cy + 1.5, { width: labelWidth, align: 'right', lineBreak: false });
+    doc.fillColor(INK).text(fit(doc, bar.label, labelWidth, 'regular', 7.5), x, cy + 1.5, {
+      width: labelWidth,
+      align: 'right',
+      lineBreak: false,
+    });
     let sx = plotX;
     for (const seg of bar.segments) {
       const w = (Math.max(0, seg.value) / max) * plotWidth;
@@ -72,20 +105,40 @@ export function barChart(doc: PDFKit.PDFDocument, x: number, y: number, width: n
     cy += barHeight + gap;
   }
   // Value axis with five ticks.
-  doc.moveTo(plotX, y - 2).lineTo(plotX, cy).lineTo(plotX + plotWidth, cy).lineWidth(0.6).strokeColor(MUTED).stroke();
+  doc
+    .moveTo(plotX, y - 2)
+    .lineTo(plotX, cy)
+    .lineTo(plotX + plotWidth, cy)
+    .lineWidth(0.6)
+    .strokeColor(MUTED)
+    .stroke();
   for (let i = 0; i <= 4; i++) {
     const tx = plotX + (plotWidth * i) / 4;
-    doc.moveTo(tx, cy).lineTo(tx, cy + 3).stroke();
-    doc.fillColor(MUTED).fontSize(7).text(format((max * i) / 4), tx - 30, cy + 5, { width: 60, align: 'center', lineBreak: false });
+    doc
+      .moveTo(tx, cy)
+      .lineTo(tx, cy + 3)
+      .stroke();
+    doc
+      .fillColor(MUTED)
+      .fontSize(7)
+      .text(format((max * i) / 4), tx - 30, cy + 5, { width: 60, align: 'center', lineBreak: false });
   }
-  doc.fillColor(MUTED).fontSize(7.5).text(options.axisLabel, plotX, cy + 16, { width: plotWidth, align: 'center', lineBreak: false });
+  doc
+    .fillColor(MUTED)
+    .fontSize(7.5)
+    .text(options.axisLabel, plotX, cy + 16, { width: plotWidth, align: 'center', lineBreak: false });
   let used = cy + 30 - y;
   if (options.legend?.length) used += legend(doc, plotX, y + used, options.legend);
   return used;
 }
 
 /** Colour keys in a row. Returns the height used. */
-export function legend(doc: PDFKit.PDFDocument, x: number, y: number, items: Array<{ label: string; color: string }>): number {
+export function legend(
+  doc: PDFKit.PDFDocument,
+  x: number,
+  y: number,
+  items: Array<{ label: string; color: string }>,
+): number {
   let lx = x;
   doc.font('regular').fontSize(7.5);
   for (const item of items) {
@@ -100,7 +153,16 @@ export function legend(doc: PDFKit.PDFDocument, x: number, y: number, items: Arr
  * Availability per service × day: a cell's colour says how much of the day's checks passed.
  * Draws as many rows as fit from `y`, and returns how many it drew and the height used.
  */
-export function availabilityGrid(doc: PDFKit.PDFDocument, x: number, y: number, width: number, maxHeight: number, days: string[], rows: Array<{ service: string; values: Array<number | null> }>, colorOf: (value: number | null) => string): { drawn: number; height: number } {
+export function availabilityGrid(
+  doc: PDFKit.PDFDocument,
+  x: number,
+  y: number,
+  width: number,
+  maxHeight: number,
+  days: string[],
+  rows: Array<{ service: string; values: Array<number | null> }>,
+  colorOf: (value: number | null) => string,
+): { drawn: number; height: number } {
   const labelWidth = Math.min(140, width * 0.28);
   const cellWidth = Math.min(18, (width - labelWidth - 4) / Math.max(1, days.length));
   const cellHeight = 9;
@@ -111,8 +173,10 @@ export function availabilityGrid(doc: PDFKit.PDFDocument, x: number, y: number, 
   const labelEvery = cellWidth < 9 ? Math.ceil(9 / cellWidth) : 1;
   days.forEach((day, i) => {
     const [, month, dom] = day.split('-');
-    if (i === 0 || dom === '01') doc.text(`${monthName(Number(month))}`, gridX + i * cellWidth, y, { lineBreak: false });
-    if (i % labelEvery === 0) doc.text(String(Number(dom)), gridX + i * cellWidth, y + 12, { width: cellWidth * labelEvery, lineBreak: false });
+    if (i === 0 || dom === '01')
+      doc.text(`${monthName(Number(month))}`, gridX + i * cellWidth, y, { lineBreak: false });
+    if (i % labelEvery === 0)
+      doc.text(String(Number(dom)), gridX + i * cellWidth, y + 12, { width: cellWidth * labelEvery, lineBreak: false });
   });
   doc.text('day', gridX - 20, y + 12, { lineBreak: false });
   const rowsThatFit = Math.max(0, Math.floor((maxHeight - headerHeight) / (cellHeight + 1)));
@@ -120,7 +184,11 @@ export function availabilityGrid(doc: PDFKit.PDFDocument, x: number, y: number, 
   let cy = y + 24;
   for (let r = 0; r < drawn; r++) {
     const row = rows[r]!;
-    doc.fillColor(INK).text(fit(doc, row.service, labelWidth, 'regular', 7), x, cy + 1, { width: labelWidth, align: 'right', lineBreak: false });
+    doc.fillColor(INK).text(fit(doc, row.service, labelWidth, 'regular', 7), x, cy + 1, {
+      width: labelWidth,
+      align: 'right',
+      lineBreak: false,
+    });
     row.values.forEach((v, i) => {
       doc.rect(gridX + i * cellWidth + 0.5, cy, cellWidth - 1, cellHeight).fill(colorOf(v));
     });

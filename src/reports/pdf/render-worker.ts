@@ -5,5 +5,6 @@ import { renderReport } from './render.js';
 
 const rendered = await renderReport(workerData as Report);
 // Transferred, not copied: the PDF's memory moves to the main thread (a pooled slice is copied out first).
-const whole = rendered.byteOffset === 0 && rendered.byteLength === rendered.buffer.byteLength ? rendered : Buffer.from(rendered);
+const whole =
+  rendered.byteOffset === 0 && rendered.byteLength === rendered.buffer.byteLength ? rendered : Buffer.from(rendered);
 parentPort!.postMessage(whole, [whole.buffer as ArrayBuffer]);

@@ -26,6 +26,8 @@ export async function renderOffThread(report: Report): Promise<Buffer> {
     let pdf: Buffer | null = null;
     worker.once('message', (data: Uint8Array) => (pdf = Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
     worker.once('error', reject);
-    worker.once('exit', (code) => (pdf ? resolve(pdf) : reject(new Error(`the report renderer exited with code ${code} before it sent the PDF`))));
+    worker.once('exit', (code) =>
+      pdf ? resolve(pdf) : reject(new Error(`the report renderer exited with code ${code} before it sent the PDF`)),
+    );
   });
 }
