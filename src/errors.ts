@@ -70,9 +70,15 @@ export function isRetryable(error: unknown): boolean {
 /** A store or queue that does not answer: a client should try again (503), not read it as opscron's fault (500). */
 export function isUnreachable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (/^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code))) return true;
+  if (
+    typeof code === 'string' &&
+    (/^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code))
+  )
+    return true;
   const message = String((error as { message?: unknown } | null)?.message ?? '');
-  return /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|MaxRetriesPerRequest|Stream isn't writeable/i.test(message);
+  return /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|MaxRetriesPerRequest|Stream isn't writeable/i.test(
+    message,
+  );
 }
 
 /** The configuration file cannot be used; `issues` lists every problem found. */

@@ -60,7 +60,13 @@ export class FaultTarget {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const job = new URL(req.url ?? '/', 'http://x').searchParams.get('job') ?? '';
     const worker = req.headers['x-worker'];
-    const hit: Hit = { job, worker: typeof worker === 'string' ? worker : null, at: Date.now(), answeredAt: null, abandoned: false };
+    const hit: Hit = {
+      job,
+      worker: typeof worker === 'string' ? worker : null,
+      at: Date.now(),
+      answeredAt: null,
+      abandoned: false,
+    };
     this.hits.push(hit);
     this.open.add(res);
     res.on('close', () => {
@@ -69,11 +75,14 @@ export class FaultTarget {
     });
     res.on('finish', () => (hit.answeredAt = Date.now()));
     this.onRequest?.(hit);
-    setTimeout(() => {
-      if (res.destroyed) return;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"status":"ok"}');
-    }, this.delays.get(job) ?? this.delays.get('') ?? 0);
+    setTimeout(
+      () => {
+        if (res.destroyed) return;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"status":"ok"}');
+      },
+      this.delays.get(job) ?? this.delays.get('') ?? 0,
+    );
   }
 
   async stop(): Promise<void> {
@@ -104,12 +113,33 @@ export async function readRuns(databaseUrl: string): Promise<LedgerRow[]> {
   client.on('error', () => {});
   await client.connect();
   try {
-    const { rows } = await client.query<{ id: string; queue_id: string | null; job_id: string; trigger: string; scheduled_for: Date | null; attempt: number; status: string; error: string | null; requested_by: string | null; created_at: Date; finished_at: Date | null }>(
+    const { rows } = await client.query<{
+      id: string;
+      queue_id: string | null;
+      job_id: string;
+      trigger: string;
+      scheduled_for: Date | null;
+      attempt: number;
+      status: string;
+      error: string | null;
+      requested_by: string | null;
+      created_at: Date;
+      finished_at: Date | null;
+    }>(
       'select id, queue_id, job_id, trigger, scheduled_for, attempt, status, error, requested_by, created_at, finished_at from runs',
     );
     return rows.map((r) => ({
-      id: r.id, queueId: r.queue_id, jobId: r.job_id, trigger: r.trigger, scheduledFor: r.scheduled_for ? r.scheduled_for.getTime() : null, attempt: r.attempt,
-      status: r.status, error: r.error, requestedBy: r.requested_by, createdAt: r.created_at.getTime(), finishedAt: r.finished_at ? r.finished_at.getTime() : null,
+      id: r.id,
+      queueId: r.queue_id,
+      jobId: r.job_id,
+      trigger: r.trigger,
+      scheduledFor: r.scheduled_for ? r.scheduled_for.getTime() : null,
+      attempt: r.attempt,
+      status: r.status,
+      error: r.error,
+      requestedBy: r.requested_by,
+      createdAt: r.created_at.getTime(),
+      finishedAt: r.finished_at ? r.finished_at.getTime() : null,
     }));
   } finally {
     await client.end().catch(() => {});
@@ -117,7 +147,11 @@ export async function readRuns(databaseUrl: string): Promise<LedgerRow[]> {
 }
 
 /** One query on a database, with a fresh connection. */
-export async function query<R extends Record<string, unknown>>(databaseUrl: string, text: string, params: unknown[] = []): Promise<R[]> {
+export async function query<R extends Record<string, unknown>>(
+  databaseUrl: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<R[]> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 2000 });
   client.on('error', () => {});
   await client.connect();
@@ -166,7 +200,8 @@ export function ledgerOf(rows: LedgerRow[], job: string, everyMs?: number): JobL
   }
   const slots = [...bySlot.keys()].sort((a, b) => a - b);
   const gaps: number[] = [];
-  if (everyMs && slots.length) for (let s = slots[0]!; s <= slots[slots.length - 1]!; s += everyMs) if (!bySlot.has(s)) gaps.push(s);
+  if (everyMs && slots.length)
+    for (let s = slots[0]!; s <= slots[slots.length - 1]!; s += everyMs) if (!bySlot.has(s)) gaps.push(s);
   return {
     job,
     rows: mine.length,
