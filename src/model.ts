@@ -150,5 +150,3 @@ export function statusOf(findings: readonly Finding[]): OutcomeStatus {
   }
   return status;
 }
-
-status === 'ok' || status === 'warning' || status === 'critical';

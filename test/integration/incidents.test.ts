@@ -239,7 +239,7 @@ describe('incidents', () => {
       });
       state.degraded = true;
       app = await startOpscron({ config, logger: silentLogger, metrics: new Metrics() });
-      const api = async (path: string) =>
+      const api = async (path: string): Promise<any> =>
         (
           await fetch(`${app!.address}${path}`, { headers: { authorization: 'Bearer oncall-token-0123456789' } })
         ).json();

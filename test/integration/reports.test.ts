@@ -310,7 +310,9 @@ describe('reports', () => {
       expect(mail!.mail.subject).toMatch(/^\[opscron\] Service health report: /);
 
       const auth = { authorization: 'Bearer read-token-0123456789' };
-      const list = await (await fetch(`${app.address}/api/reports?kind=health&limit=5`, { headers: auth })).json();
+      const list = (await (
+        await fetch(`${app.address}/api/reports?kind=health&limit=5`, { headers: auth })
+      ).json()) as any;
       const report = list.reports.find((r: { runId: string | null }) => r.runId !== null);
       expect(report).toMatchObject({ kind: 'health', title: 'Service health report' });
       const pdf = await fetch(`${app.address}${report.pdf}`, { headers: auth });
@@ -319,7 +321,7 @@ describe('reports', () => {
       const bytes = Buffer.from(await pdf.arrayBuffer());
       expect(sha256(bytes)).toBe(report.sha256);
       expect(sha256(mail!.mail.attachments[0]!.content)).toBe(report.sha256);
-      const detail = await (await fetch(`${app.address}/api/reports/${report.id}`, { headers: auth })).json();
+      const detail = (await (await fetch(`${app.address}/api/reports/${report.id}`, { headers: auth })).json()) as any;
       expect(detail.deliveries).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
       expect((await fetch(`${app.address}/api/reports/nope/pdf`, { headers: auth })).status).toBe(404);
       expect((await fetch(`${app.address}/api/reports?kind=weekly`, { headers: auth })).status).toBe(400);
