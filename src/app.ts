@@ -67,6 +67,114 @@ export interface StartOptions {
   metrics?: Metrics;
 }
 
+/** The parts one process runs, by role: a scheduler-only process has no worker, and so on. */
+interface Parts extends Backends {
+  metrics: Metrics;
+  worker: RunWorker | null;
+  scheduler: Scheduler | null;
+  deliveries: DeliveryWorker | null;
+  incidents: IncidentManager | null;
+  reverter: Reverter | null;
+  retention: Loop | null;
+  http: FastifyInstance | null;
+}
+
+function assemble(options: StartOptions, role: Role, clock: Clock, metrics: Metrics, backends: Backends): Parts {
+  const { config, logger } = options;
+  const { store, queue, locks } = backends;
+  const runsJobs = role !== 'scheduler';
+  // Report emails and incident alerts go out from the processes that run jobs; incidents
+  // follow the outcomes those processes see.
+  const deliveries = runsJobs ? new DeliveryWorker({ config, store, logger, metrics, clock }) : null;
+  const kick = () => deliveries?.kick();
+  const incidents = runsJobs
+    ? new IncidentManager({ config, store, queue, logger, feeds: jobFeeds, clock, onMailQueued: kick })
+    : null;
+  const worker = runsJobs
+    ? new RunWorker({
+        config,
+        store,
+        queue,
+        locks,
+        logger,
+        metrics,
+        clock,
+        onRunFinished: (row, job) => incidents?.observe(row, job),
+        onMailQueued: kick,
+      })
+    : null;
+  const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock });
+  // Temporary changes (debug-logging) are put back on time by the processes that run jobs.
+  const reverter = runsJobs && config.kubernetes ? new Reverter({ config, store, logger, clock }) : null;
+  const http =
+    options.http === false
+      ? null
+      : buildServer({ config, store, queue, metrics, scheduler, worker, logger, feeds: jobFeeds, onMailQueued: kick });
+  return { ...backends, metrics, worker, scheduler, deliveries, incidents, reverter, retention: null, http };
+}
+
+/** Stops every part in order, each even if the one before failed to (and says so). */
+async function stopParts(parts: Parts, config: OpscronConfig, logger: Logger): Promise<void> {
+  const steps: [string, () => Promise<unknown> | undefined][] = [
+    ['retention', () => parts.retention?.stop()],
+    ['scheduler', () => parts.scheduler?.stop()],
+    ['worker', () => parts.worker?.stop(config.scheduler.shutdownGrace)],
+    ['incidents', () => parts.incidents?.stop()],
+    ['reverter', () => parts.reverter?.stop()],
+    ['deliveries', () => parts.deliveries?.stop()],
+    ['http', () => parts.http?.close()],
+    ['queue', () => parts.queue.close()],
+    ['locks', () => parts.locks.close()],
+    ['store', () => parts.store.close()],
+  ];
+  for (const [name, step] of steps) {
+    try {
+      await step();
+    } catch (error) {
+      logger.error({ err: error, part: name }, 'could not stop cleanly');
+    }
+  }
+  logger.info('opscron stopped');
+}
+
+/**
+ * The port first: a process that cannot serve its API (port taken) must not go on as a
+ * headless worker; it fails before any job runs. Then the loops.
+ */
+async function run(parts: Parts, options: StartOptions, clock: Clock, role: Role): Promise<string | null> {
+  const { config, logger } = options;
+  let address: string | null = null;
+  if (parts.http) {
+    const secured = config.http.tokens.length > 0;
+    const host = secured ? (config.http.host ?? '0.0.0.0') : '127.0.0.1';
+    if (!secured)
+      logger.warn(
+        { host },
+        'no API token configured (http.tokens or OPSCRON_API_TOKEN): the HTTP server listens on loopback only and /api is open to local callers',
+      );
+    address = await parts.http.listen({ port: config.http.port, host });
+  }
+  await parts.worker?.start();
+  parts.deliveries?.start();
+  parts.reverter?.start();
+  parts.scheduler?.on('error', () => {}); // logged by the scheduler; the loop goes on
+  await parts.scheduler?.start();
+  parts.retention =
+    role === 'worker'
+      ? null
+      : startLoop({
+          clock,
+          intervalMs: 3_600_000,
+          immediate: false,
+          step: async () => {
+            const n = await parts.store.runs.prune(new Date(clock.now() - config.store.retention));
+            if (n) logger.info({ deleted: n }, 'pruned run history past retention');
+          },
+          onError: (error) => logger.warn({ err: error }, 'could not prune run history'),
+        });
+  return address;
+}
+
 export async function startOpscron(options: StartOptions): Promise<Opscron> {
   const { config, logger } = options;
   const role = options.role ?? 'all';
@@ -78,121 +186,23 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
   }
   const metrics = options.metrics ?? new Metrics({ defaultMetrics: true });
   const clock = options.clock ?? systemClock;
-  const { store, queue, locks } = await openBackends(config);
-  watchBackends(metrics, store, queue);
-  // Report emails and incident alerts go out from the processes that run jobs; incidents
-  // follow the outcomes those processes see.
-  const deliveries = role === 'scheduler' ? null : new DeliveryWorker({ config, store, logger, metrics, clock });
-  const incidents =
-    role === 'scheduler'
-      ? null
-      : new IncidentManager({
-          config,
-          store,
-          queue,
-          logger,
-          feeds: jobFeeds,
-          clock,
-          onMailQueued: () => deliveries?.kick(),
-        });
-  const worker =
-    role === 'scheduler'
-      ? null
-      : new RunWorker({
-          config,
-          store,
-          queue,
-          locks,
-          logger,
-          metrics,
-          clock,
-          onRunFinished: (row, job) => incidents?.observe(row, job),
-          onMailQueued: () => deliveries?.kick(),
-        });
-  const scheduler = role === 'worker' ? null : new Scheduler({ config, store, queue, logger, metrics, clock });
-  // Temporary changes (debug-logging) are put back on time by the processes that run jobs.
-  const reverter = role === 'scheduler' || !config.kubernetes ? null : new Reverter({ config, store, logger, clock });
-  let retention: Loop | null = null;
-  let http: FastifyInstance | null = null;
-  let address: string | null = null;
-
+  const backends = await openBackends(config);
+  watchBackends(metrics, backends.store, backends.queue);
+  const parts = assemble(options, role, clock, metrics, backends);
   let stopping: Promise<void> | null = null;
-  const stop = () =>
-    (stopping ??= (async () => {
-      // Each part stops even if the one before failed to; what failed is logged.
-      const steps: [string, () => Promise<unknown> | undefined][] = [
-        ['retention', () => retention?.stop()],
-        ['scheduler', () => scheduler?.stop()],
-        ['worker', () => worker?.stop(config.scheduler.shutdownGrace)],
-        ['incidents', () => incidents?.stop()],
-        ['reverter', () => reverter?.stop()],
-        ['deliveries', () => deliveries?.stop()],
-        ['http', () => http?.close()],
-        ['queue', () => queue.close()],
-        ['locks', () => locks.close()],
-        ['store', () => store.close()],
-      ];
-      for (const [name, step] of steps) {
-        try {
-          await step();
-        } catch (error) {
-          logger.error({ err: error, part: name }, 'could not stop cleanly');
-        }
-      }
-      logger.info('opscron stopped');
-    })());
-
+  const stop = () => (stopping ??= stopParts(parts, config, logger));
+  let address: string | null;
   try {
-    // The port first: a process that cannot serve its API (port taken) must not go on as a
-    // headless worker; it fails before any job runs.
-    if (options.http !== false) {
-      http = buildServer({
-        config,
-        store,
-        queue,
-        metrics,
-        scheduler,
-        worker,
-        logger,
-        feeds: jobFeeds,
-        onMailQueued: () => deliveries?.kick(),
-      });
-      const secured = config.http.tokens.length > 0;
-      const host = secured ? (config.http.host ?? '0.0.0.0') : '127.0.0.1';
-      if (!secured)
-        logger.warn(
-          { host },
-          'no API token configured (http.tokens or OPSCRON_API_TOKEN): the HTTP server listens on loopback only and /api is open to local callers',
-        );
-      address = await http.listen({ port: config.http.port, host });
-    }
-    await worker?.start();
-    deliveries?.start();
-    reverter?.start();
-    scheduler?.on('error', () => {}); // logged by the scheduler; the loop goes on
-    await scheduler?.start();
-    retention =
-      role === 'worker'
-        ? null
-        : startLoop({
-            clock,
-            intervalMs: 3_600_000,
-            immediate: false,
-            step: async () => {
-              const n = await store.runs.prune(new Date(clock.now() - config.store.retention));
-              if (n) logger.info({ deleted: n }, 'pruned run history past retention');
-            },
-            onError: (error) => logger.warn({ err: error }, 'could not prune run history'),
-          });
+    address = await run(parts, options, clock, role);
   } catch (error) {
     await stop();
     throw error;
   }
-
   logger.info(
-    { role, queue: queue.kind, store: store.kind, jobs: config.jobs.length, http: address },
+    { role, queue: parts.queue.kind, store: parts.store.kind, jobs: config.jobs.length, http: address },
     'opscron started',
   );
+  const { store, queue, scheduler, worker, deliveries, incidents, http } = parts;
   return {
     config,
     store,

@@ -1,5 +1,5 @@
 /** One run as the job sees it (DESIGN.md's JobContext), and the worker's handle on it. */
-import type { Clock } from './clock.js';
+import { waitFor, type Clock } from './clock.js';
 import type { JobConfig, OpscronConfig } from './config/schema.js';
 import type { HistoryPort, JobContext, ReportsPort, RevertsPort } from './jobs/types.js';
 import type { Logger } from './observability/logger.js';
@@ -91,5 +91,9 @@ export class RunContext implements JobContext {
   /** The run's clock: the process's, which tests move. */
   now(): Date {
     return new Date(this.clock.now());
+  }
+
+  sleep(ms: number): Promise<void> {
+    return waitFor(this.clock, ms, this.signal);
   }
 }

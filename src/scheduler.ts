@@ -13,61 +13,27 @@
  */
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from './clock.js';
-import type { JobConfig, OpscronConfig } from './config/schema.js';
-import { parseCron, type CronExpression } from './cron/expression.js';
-import { nextSlot, slotsBetween } from './cron/slots.js';
+import type { OpscronConfig } from './config/schema.js';
+import { parseCron } from './cron/expression.js';
+import { nextSlot } from './cron/slots.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { EnqueueItem, RunQueue } from './queue/types.js';
 import type { Store } from './store/index.js';
-import type { AuditSource, RunRow } from './model.js';
+import type { AuditSource } from './model.js';
+import { planDue, slotQueueId, type Entry, type Fire, type Plan } from './schedule-plan.js';
 
-/** A slot fired later than this (event loop stall, suspend) counts as late: catch-up rules apply. */
-const ON_TIME_MS = 30_000;
+export { fireData, jitterFor, slotQueueId, type Fire } from './schedule-plan.js';
+
 const MAX_SLEEP_MS = 5000;
 /** How early the loop wakes before a slot to prepare its fires (never to enqueue them). */
 const LEAD_MS = 30;
 const PAUSE_REFRESH_MS = 5000;
 
-export interface Fire {
-  jobId: string;
-  slot: number;
-  trigger: 'schedule' | 'catch-up';
-  queueId: string;
-  lagMs: number;
-}
-
 export interface SchedulerEvents {
   fired: [fires: Fire[]];
   missed: [jobId: string, slots: number[], truncated: number];
   error: [error: unknown];
-}
-
-interface Entry {
-  job: JobConfig;
-  expr: CronExpression;
-  timeZone: string;
-  cursor: number;
-  next: number | null;
-}
-
-/** Queue id of a scheduled slot; BullMQ forbids ':' in ids. */
-export const slotQueueId = (jobId: string, slot: number) => `${jobId}__${slot}`;
-
-/** The queue data of a fire: what the worker gets for every scheduled run. */
-export const fireData = (trigger: Fire['trigger'], slot: number) => ({
-  params: {},
-  trigger,
-  requestedBy: 'scheduler',
-  scheduledFor: new Date(slot).toISOString(),
-});
-
-/** Deterministic jitter in [0, jitter): every replica delays the same slot the same way. */
-export function jitterFor(jobId: string, slot: number, jitterMs: number): number {
-  if (jitterMs <= 0) return 0;
-  let h = 2166136261;
-  for (const ch of `${jobId}@${slot}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-  return h % jitterMs;
 }
 
 export class Scheduler extends EventEmitter<SchedulerEvents> {
@@ -231,64 +197,22 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     // Another replica (or the API) may have paused a job: pauses are re-read every few
     // seconds while schedules fire, in the background so a slot never waits on the store.
     if (now - this.pausesLoadedAt > PAUSE_REFRESH_MS) void this.refreshPauses(now);
-    const fires: Fire[] = [];
-    const items: EnqueueItem[] = [];
-    const missed: RunRow[] = [];
-    const handled: { entry: Entry; slot: number }[] = [];
-    const memo = new Map<string, { slots: number[]; truncated: boolean }>();
-    const limit = this.o.config.scheduler.maxMissedRecords + 1;
-    const missedByJob = new Map<string, { slots: number[]; truncated: number }>();
-
-    for (const entry of this.entries.values()) {
-      if (entry.next === null || entry.next > now) continue;
-      const key = `${entry.job.schedule}|${entry.timeZone}|${entry.cursor}`;
-      let due = memo.get(key);
-      if (!due) memo.set(key, (due = slotsBetween(entry.expr, entry.timeZone, entry.cursor, now, limit)));
-      if (!due.slots.length) continue;
-      const newest = due.slots[due.slots.length - 1]!;
-      handled.push({ entry, slot: newest });
-      if (this.paused.has(entry.job.id)) continue;
-
-      const lag = now - newest;
-      // Slots from before this process started were missed while it was down: catch-ups.
-      const trigger =
-        newest > this.startedAt && lag <= ON_TIME_MS
-          ? 'schedule'
-          : lag <= entry.job.catchUp.deadline
-            ? 'catch-up'
-            : null;
-      const older = trigger ? due.slots.slice(0, -1) : due.slots;
-      if (trigger) {
-        const queueId = slotQueueId(entry.job.id, newest);
-        fires.push({ jobId: entry.job.id, slot: newest, trigger, queueId, lagMs: lag });
-        items.push({
-          id: queueId,
-          name: entry.job.id,
-          delayMs: jitterFor(entry.job.id, newest, entry.job.jitter),
-          data: fireData(trigger, newest),
-        });
-      }
-      if (older.length) {
-        // Slots past the record cap are still counted and named in the last row's summary.
-        const truncated = due.truncated ? 1 : 0;
-        missedByJob.set(entry.job.id, { slots: older, truncated });
-        older.forEach((slot, i) =>
-          missed.push(
-            missedRow(
-              entry.job,
-              slot,
-              i === older.length - 1 && truncated
-                ? ` (and more after ${new Date(slot).toISOString()}: the record cap of ${limit - 1} per schedule was reached)`
-                : '',
-            ),
-          ),
-        );
-      }
-    }
-    if (!handled.length) return;
-
+    const plan = planDue(this.entries.values(), {
+      now,
+      startedAt: this.startedAt,
+      paused: this.paused,
+      maxMissedRecords: this.o.config.scheduler.maxMissedRecords,
+    });
+    if (!plan.handled.length) return;
     await this.until(now);
-    // Lag is timed per fire: from its slot to the moment its part of the batch is queued.
+    await this.enqueue(plan.fires, plan.items);
+    this.advance(plan.handled);
+    if (plan.fires.length) this.emit('fired', plan.fires);
+    await this.record(plan);
+  }
+
+  /** Lag is timed per fire: from its slot to the moment its part of the batch is queued. */
+  private async enqueue(fires: Fire[], items: EnqueueItem[]): Promise<void> {
     const byId = new Map(fires.map((f) => [f.queueId, f]));
     await this.o.queue.enqueue(items, (added) => {
       const at = this.clock.now();
@@ -298,6 +222,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         this.o.metrics.scheduleLag.observe(fire.lagMs / 1000);
       }
     });
+  }
+
+  /** Each handled schedule's cursor moves to its newest due slot, and its next slot is computed (shared per expression). */
+  private advance(handled: Plan['handled']): void {
     const nextMemo = new Map<string, number | null>();
     for (const { entry, slot } of handled) {
       entry.cursor = slot;
@@ -306,11 +234,13 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (next === undefined) nextMemo.set(key, (next = nextSlot(entry.expr, entry.timeZone, slot)));
       entry.next = next;
     }
-    if (fires.length) this.emit('fired', fires);
+  }
 
+  /** Missed rows (once, however many replicas saw them) and the cursors, in the store. */
+  private async record(plan: Plan): Promise<void> {
     try {
-      const inserted = new Set(await this.o.store.runs.insertNew(missed));
-      for (const [jobId, m] of missedByJob) {
+      const inserted = new Set(await this.o.store.runs.insertNew(plan.missed));
+      for (const [jobId, m] of plan.missedByJob) {
         const fresh = m.slots.filter((s) => inserted.has(slotQueueId(jobId, s)));
         if (!fresh.length) continue;
         this.o.metrics.missedSlots.inc({ job: jobId }, fresh.length);
@@ -321,8 +251,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         this.emit('missed', jobId, fresh, m.truncated);
       }
       await this.o.store.schedules.advance(
-        handled.map((h) => h.entry.job.id),
-        handled.map((h) => new Date(h.slot)),
+        plan.handled.map((h) => h.entry.job.id),
+        plan.handled.map((h) => new Date(h.slot)),
       );
     } catch (error) {
       // The fires are queued; the cursor in memory moved on. A restart before the store is
@@ -330,29 +260,4 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.report(error, 'could not record schedule state');
     }
   }
-}
-
-function missedRow(job: JobConfig, slot: number, note: string): RunRow {
-  const at = new Date(slot);
-  return {
-    id: slotQueueId(job.id, slot),
-    queueId: null,
-    jobId: job.id,
-    jobType: job.type,
-    trigger: 'schedule',
-    scheduledFor: at,
-    createdAt: at,
-    startedAt: null,
-    finishedAt: null,
-    attempt: 1,
-    status: 'missed',
-    summary: `slot ${at.toISOString()} missed: opscron was down or could not enqueue, and it is older than the catch-up deadline or a newer slot ran instead${note}`,
-    findings: [],
-    metrics: null,
-    error: null,
-    params: null,
-    requestedBy: 'scheduler',
-    reason: null,
-    worker: null,
-  };
 }

@@ -17,14 +17,12 @@ import type { JobConfig, OpscronConfig } from '../config/schema.js';
 import type { Feeds } from '../feeds.js';
 import type { RunRow } from '../model.js';
 import type { Logger } from '../observability/logger.js';
-import { redact } from '../observability/redact.js';
 import type { RunQueue } from '../queue/types.js';
-import { channelOf, recipientsOf } from '../reports/deliver/outbox.js';
-import { produceReport } from '../reports/publish.js';
 import type { Store } from '../store/index.js';
 import type { SignalTx } from '../store/incidents.js';
-import { alertSubject, alertText, type Opened } from './alert.js';
-import { Remediation, stepsFor } from './remediation.js';
+import type { Opened } from './alert.js';
+import { Notifier } from './notify.js';
+import { Remediation } from './remediation.js';
 import { step, verdictOf } from './signal.js';
 
 export { INCIDENT_ACTOR } from './remediation.js';
@@ -63,9 +61,11 @@ export class IncidentManager {
   private stopping = false;
   private readonly clock: Clock;
   private readonly remediation: Remediation;
+  private readonly notify: Notifier;
 
   constructor(private readonly o: IncidentDeps) {
     this.clock = o.clock ?? systemClock;
+    this.notify = new Notifier({ ...o, clock: this.clock });
     this.remediation = new Remediation({
       ...o,
       clock: this.clock,
@@ -168,12 +168,12 @@ export class IncidentManager {
     }
     if (outcome.opened) {
       this.o.logger.warn({ incident: outcome.opened.id, service, signal }, 'incident opened');
-      this.track(this.alert(outcome.opened));
+      this.track(this.notify.alert(outcome.opened));
       this.track(this.remediation.run(outcome.opened));
     }
     if (outcome.resolved) {
       this.o.logger.info({ incident: outcome.resolved, service }, 'incident resolved');
-      this.track(this.report(outcome.resolved));
+      this.track(this.notify.report(outcome.resolved));
     }
   }
 
@@ -256,52 +256,5 @@ export class IncidentManager {
         { at, status: row.status, summary: row.summary, findings: row.findings },
       ],
     };
-  }
-
-  private async alert(incident: Opened): Promise<void> {
-    const recipients = recipientsOf(this.o.config, 'incident');
-    if (!recipients.length) return;
-    const text = redact(
-      alertText(
-        incident,
-        stepsFor(this.o.config, incident.service).map((s) => s.job),
-      ),
-    );
-    await this.o.store.deliveries.queueAlert(
-      { subject: alertSubject(incident), text },
-      channelOf(this.o.config),
-      recipients,
-      this.now(),
-    );
-    await this.o.store.incidents.event(
-      incident.id,
-      this.now(),
-      'notified',
-      null,
-      null,
-      `alert queued for ${recipients.join(', ')}`,
-    );
-    this.o.onMailQueued?.();
-  }
-
-  private async report(id: string): Promise<void> {
-    try {
-      const produced = await produceReport(
-        { store: this.o.store, config: this.o.config, feeds: this.o.feeds, now: () => this.now() },
-        { kind: 'incident', incidentId: id, origin: 'incident' },
-      );
-      await this.o.store.incidents.setReport(id, produced.record.id);
-      await this.o.store.incidents.event(
-        id,
-        this.now(),
-        'report',
-        null,
-        null,
-        `incident report ${produced.record.id} stored${produced.delivery ? ` and queued for ${produced.delivery.recipients.join(', ')}` : ''}`,
-      );
-      if (produced.delivery) this.o.onMailQueued?.();
-    } catch (error) {
-      this.o.logger.error({ err: error, incident: id }, 'could not build the incident report');
-    }
   }
 }

@@ -75,6 +75,8 @@ export interface JobContext {
   /** Long work reports how far it is (0..1) with a short note; the CLI and API show it. */
   progress(fraction: number, note?: string): void;
   now(): Date;
+  /** Waits on the run's clock; rejects with the abort reason when the run is cancelled first. */
+  sleep(ms: number): Promise<void>;
 }
 
 export interface JobDefinition<P = unknown> {

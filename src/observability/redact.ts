@@ -61,37 +61,41 @@ function copy(value: unknown, depth: number, ancestors: object[], stacks: boolea
     case 'undefined':
       return value;
     case 'bigint':
-      return value.toString();
     case 'symbol':
       return value.toString();
     case 'function':
       return `[Function ${value.name || 'anonymous'}]`;
+    case 'object':
+      return value === null ? null : copyObject(value, depth, ancestors, stacks);
   }
-  if (value === null) return null;
-  const object = value as object;
+}
+
+function copyObject(object: object, depth: number, ancestors: object[], stacks: boolean): unknown {
   if (object instanceof Date) return Number.isNaN(object.getTime()) ? null : object;
   if (ancestors.includes(object)) return '[Circular]';
   if (depth <= 0) return '[Truncated]';
   ancestors.push(object);
   try {
-    if (object instanceof Error) return errorJson(object, depth, ancestors, stacks);
-    if (Array.isArray(object))
-      return object.length ? object.map((v) => copyField(() => v, depth, ancestors, stacks)) : [];
-    if (ArrayBuffer.isView(object)) return `[${object.constructor.name} ${object.byteLength} bytes]`;
-    if (object instanceof Map)
-      return Object.fromEntries([...object].map(([k, v]) => [String(k), copyField(() => v, depth, ancestors, stacks)]));
-    if (object instanceof Set) return [...object].map((v) => copyField(() => v, depth, ancestors, stacks));
-    const toJSON = (object as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return copyField(() => toJSON.call(object), depth, ancestors, stacks);
-    const keys = Object.keys(object);
-    if (!keys.length) return {};
-    const out: Record<string, unknown> = {};
-    for (const key of keys)
-      out[key] = copyField(() => (object as Record<string, unknown>)[key], depth, ancestors, stacks);
-    return out;
+    return copyContents(object, depth, ancestors, stacks);
   } finally {
     ancestors.pop();
   }
+}
+
+function copyContents(object: object, depth: number, ancestors: object[], stacks: boolean): unknown {
+  const field = (read: () => unknown) => copyField(read, depth, ancestors, stacks);
+  if (object instanceof Error) return errorJson(object, depth, ancestors, stacks);
+  if (Array.isArray(object)) return object.length ? object.map((v) => field(() => v)) : [];
+  if (ArrayBuffer.isView(object)) return `[${object.constructor.name} ${object.byteLength} bytes]`;
+  if (object instanceof Map) return Object.fromEntries([...object].map(([k, v]) => [String(k), field(() => v)]));
+  if (object instanceof Set) return [...object].map((v) => field(() => v));
+  const toJSON = (object as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return field(() => toJSON.call(object));
+  const keys = Object.keys(object);
+  if (!keys.length) return {};
+  const out: Record<string, unknown> = {};
+  for (const key of keys) out[key] = field(() => (object as Record<string, unknown>)[key]);
+  return out;
 }
 
 /** One field: a getter that throws is reported, not thrown. */

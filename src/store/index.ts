@@ -6,13 +6,14 @@
  */
 import type { AuditSource, Period, RunRow } from '../model.js';
 import { drainAudit, listAudit, writeAudit, type AuditEntry } from './audit.js';
-import { deliveryRepository } from './deliveries.js';
-import { incidentRepository } from './incidents.js';
+import { DeliveryRepository } from './deliveries.js';
+import { IncidentRepository } from './incidents.js';
 import { grantKey } from './keys.js';
 import { migrations } from './migrations.js';
+import * as reportFindings from './report-findings.js';
 import * as reportQueries from './report-queries.js';
-import { reportRepository } from './reports.js';
-import { revertRepository } from './reverts.js';
+import { ReportRepository } from './reports.js';
+import { RevertRepository } from './reverts.js';
 import { RunPages } from './run-pages.js';
 import {
   attemptsOf,
@@ -102,11 +103,11 @@ function repositories(sql: Sql, runLog: RunLog) {
       closeOrphanedRuns: (self: string, aliveSince: Date, now: Date, why?: string) =>
         closeOrphanedRuns(sql, self, aliveSince, now, why),
     },
-    incidents: incidentRepository(sql),
-    deliveries: deliveryRepository(sql),
-    reports: reportRepository(sql),
-    reportData: bind(reportQueries, sql),
-    reverts: revertRepository(sql),
+    incidents: new IncidentRepository(sql),
+    deliveries: new DeliveryRepository(sql),
+    reports: new ReportRepository(sql),
+    reportData: { ...bind(reportQueries, sql), ...bind(reportFindings, sql) },
+    reverts: new RevertRepository(sql),
   };
 }
 

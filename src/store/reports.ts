@@ -69,69 +69,73 @@ export async function listReports(
   return rows.map(toRecord);
 }
 
-export function reportRepository(sql: Sql) {
-  return {
-    get: (id: string) => getReport(sql, id),
-    list: (filter: { kind?: string; limit: number; before?: Date }) => listReports(sql, filter),
+/** The index of stored reports: insert, read, retention, the previous one of a kind. */
+export class ReportRepository {
+  constructor(private readonly sql: Sql) {}
 
-    async insert(record: ReportRecord, origin: ReportOrigin): Promise<void> {
-      await sql.query(
-        `insert into reports (id, kind, title, period_from, period_to, timezone, created_at, run_id, storage_key, bytes, sha256, status, summary, origin)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-        [
-          record.id,
-          record.kind,
-          record.title,
-          record.periodFrom,
-          record.periodTo,
-          record.timezone,
-          record.createdAt,
-          record.runId,
-          record.storageKey,
-          record.bytes,
-          record.sha256,
-          record.status,
-          pgJson(record.summary),
-          origin,
-        ],
-      );
-    },
+  get(id: string): Promise<ReportRecord | null> {
+    return getReport(this.sql, id);
+  }
 
-    /**
-     * Deletes index rows past the maximum age, and beyond the newest `maxCount` of each kind
-     * — counted apart for reports made by hand (API, CLI: `maxAdhoc`), so asking for
-     * reports never pushes the scheduled ones out. Returns what was deleted.
-     */
-    async deleteBeyondRetention(
-      policy: { maxAge: number; maxCount: number; maxAdhoc: number },
-      now: Date,
-    ): Promise<Array<{ id: string; storageKey: string }>> {
-      const { rows } = await sql.query<{ id: string; storage_key: string }>(
-        `delete from reports where id in (
-           select id from (
-             select id, created_at, origin in ('api', 'cli') as adhoc,
-                    row_number() over (partition by kind, origin in ('api', 'cli') order by created_at desc, id desc) as n
-               from reports) ranked
-            where created_at < $1 or n > case when adhoc then $3::int else $2::int end)
-         returning id, storage_key`,
-        [new Date(now.getTime() - policy.maxAge), policy.maxCount, policy.maxAdhoc],
-      );
-      return rows.map((r) => ({ id: r.id, storageKey: r.storage_key }));
-    },
+  list(filter: { kind?: string; limit: number; before?: Date }): Promise<ReportRecord[]> {
+    return listReports(this.sql, filter);
+  }
 
-    /** The newest report of a kind made before `before` (what changed since it). */
-    async previous(
-      kind: ReportKind,
-      before: Date,
-    ): Promise<{ id: string; createdAt: Date; summary: ReportSummary } | null> {
-      const { rows } = await sql.query<{ id: string; created_at: Date; summary: ReportSummary }>(
-        'select id, created_at, summary from reports where kind = $1 and created_at < $2 order by created_at desc limit 1',
-        [kind, before],
-      );
-      const row = rows[0];
-      return row ? { id: row.id, createdAt: new Date(row.created_at), summary: row.summary } : null;
-    },
-  };
+  async insert(record: ReportRecord, origin: ReportOrigin): Promise<void> {
+    await this.sql.query(
+      `insert into reports (id, kind, title, period_from, period_to, timezone, created_at, run_id, storage_key, bytes, sha256, status, summary, origin)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [
+        record.id,
+        record.kind,
+        record.title,
+        record.periodFrom,
+        record.periodTo,
+        record.timezone,
+        record.createdAt,
+        record.runId,
+        record.storageKey,
+        record.bytes,
+        record.sha256,
+        record.status,
+        pgJson(record.summary),
+        origin,
+      ],
+    );
+  }
+
+  /**
+   * Deletes index rows past the maximum age, and beyond the newest `maxCount` of each kind
+   * — counted apart for reports made by hand (API, CLI: `maxAdhoc`), so asking for
+   * reports never pushes the scheduled ones out. Returns what was deleted.
+   */
+  async deleteBeyondRetention(
+    policy: { maxAge: number; maxCount: number; maxAdhoc: number },
+    now: Date,
+  ): Promise<Array<{ id: string; storageKey: string }>> {
+    const { rows } = await this.sql.query<{ id: string; storage_key: string }>(
+      `delete from reports where id in (
+         select id from (
+           select id, created_at, origin in ('api', 'cli') as adhoc,
+                  row_number() over (partition by kind, origin in ('api', 'cli') order by created_at desc, id desc) as n
+             from reports) ranked
+          where created_at < $1 or n > case when adhoc then $3::int else $2::int end)
+       returning id, storage_key`,
+      [new Date(now.getTime() - policy.maxAge), policy.maxCount, policy.maxAdhoc],
+    );
+    return rows.map((r) => ({ id: r.id, storageKey: r.storage_key }));
+  }
+
+  /** The newest report of a kind made before `before` (what changed since it). */
+  async previous(
+    kind: ReportKind,
+    before: Date,
+  ): Promise<{ id: string; createdAt: Date; summary: ReportSummary } | null> {
+    const { rows } = await this.sql.query<{ id: string; created_at: Date; summary: ReportSummary }>(
+      'select id, created_at, summary from reports where kind = $1 and created_at < $2 order by created_at desc limit 1',
+      [kind, before],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, createdAt: new Date(row.created_at), summary: row.summary } : null;
+  }
 }
-
-export type ReportRepository = ReturnType<typeof reportRepository>;

@@ -45,6 +45,62 @@ export interface ResilientHooks<T> {
 
 const MAX_ROUNDS = 3;
 
+/** One resilient write: which rows went in (or were dropped), and how rows are written, split and repaired. */
+class Splitter<T> {
+  readonly done = new Set<T>();
+
+  constructor(
+    private readonly write: (rows: T[]) => Promise<void>,
+    private readonly hooks: ResilientHooks<T>,
+  ) {}
+
+  private mark(part: T[]): void {
+    for (const row of part) this.done.add(row);
+  }
+
+  /** Writes `part`; when PostgreSQL refuses its data, splits it until the refused rows are found. */
+  async go(part: T[]): Promise<void> {
+    if (!part.length) return;
+    try {
+      await this.write(part);
+      this.mark(part);
+      return;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      if (part.length === 1) return this.fix(part[0]!, error);
+      const at = copyErrorAt(error);
+      if (at && at.line >= 1 && at.line <= part.length) {
+        // The rows before the named one were fine; the ones after are unknown.
+        await this.go(part.slice(0, at.line - 1));
+        await this.fix(part[at.line - 1]!, error);
+        return this.go(part.slice(at.line));
+      }
+      const mid = part.length >> 1;
+      await this.go(part.slice(0, mid));
+      return this.go(part.slice(mid));
+    }
+  }
+
+  /** A refused row, written repaired (round by round), or dropped. */
+  private async fix(row: T, error: unknown): Promise<void> {
+    for (let round = 1; round <= MAX_ROUNDS; round++) {
+      const repaired = this.hooks.repair(row, error, round);
+      if (repaired === null) break;
+      try {
+        await this.write([repaired]);
+        this.mark([row]);
+        this.hooks.repaired?.(repaired, error);
+        return;
+      } catch (again) {
+        if (!isDataError(again)) throw again;
+        error = again;
+      }
+    }
+    this.mark([row]);
+    this.hooks.dropped(row, error);
+  }
+}
+
 /**
  * Writes `rows` with `write`, which writes all or nothing. Resolves once every row is
  * written, repaired or dropped. Throws PartialWriteError (with the rows left) when a
@@ -56,59 +112,13 @@ export async function writeResilient<T>(
   write: (rows: T[]) => Promise<void>,
   hooks: ResilientHooks<T>,
 ): Promise<void> {
-  let written = 0;
-  const done = new Set<T>();
-  const mark = (part: T[]) => {
-    for (const row of part) done.add(row);
-    written += part.length;
-  };
-
-  const fix = async (row: T, error: unknown): Promise<void> => {
-    for (let round = 1; round <= MAX_ROUNDS; round++) {
-      const repaired = hooks.repair(row, error, round);
-      if (repaired === null) break;
-      try {
-        await write([repaired]);
-        mark([row]);
-        hooks.repaired?.(repaired, error);
-        return;
-      } catch (again) {
-        if (!isDataError(again)) throw again;
-        error = again;
-      }
-    }
-    mark([row]);
-    hooks.dropped(row, error);
-  };
-
-  const go = async (part: T[]): Promise<void> => {
-    if (!part.length) return;
-    try {
-      await write(part);
-      mark(part);
-      return;
-    } catch (error) {
-      if (!isDataError(error)) throw error;
-      if (part.length === 1) return fix(part[0]!, error);
-      const at = copyErrorAt(error);
-      if (at && at.line >= 1 && at.line <= part.length) {
-        // The rows before the named one were fine; the ones after are unknown.
-        await go(part.slice(0, at.line - 1));
-        await fix(part[at.line - 1]!, error);
-        return go(part.slice(at.line));
-      }
-      const mid = part.length >> 1;
-      await go(part.slice(0, mid));
-      return go(part.slice(mid));
-    }
-  };
-
+  const splitter = new Splitter(write, hooks);
   try {
-    await go(rows);
+    await splitter.go(rows);
   } catch (error) {
-    if (!written) throw error;
+    if (!splitter.done.size) throw error;
     throw new PartialWriteError(
-      rows.filter((r) => !done.has(r)),
+      rows.filter((r) => !splitter.done.has(r)),
       { cause: error },
     );
   }

@@ -35,6 +35,57 @@ export interface Sql {
 // int8 (count(*), bigserial) as a JS number: our counts and ids stay far below 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
+/**
+ * Runs `fn` on a client of its own. pg emits 'error' on a checked-out client whose
+ * connection drops (a database restart mid-COPY, say), and nothing else listens then:
+ * unheard, it would end the process. The query in flight fails with it anyway, and the
+ * client goes back as broken, so the pool drops it. PostgreSQL refusing a statement
+ * leaves the connection usable; any other failure does not.
+ */
+async function usingClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken = error);
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } catch (error) {
+    if (!(error instanceof pg.DatabaseError)) broken ??= error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
+
+/** `fn` between begin and commit on one client; rolled back if it throws. */
+async function inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+  try {
+    await client.query('begin');
+    const result = await fn();
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Written straight to the COPY stream, which finishes once PostgreSQL has confirmed it:
+ * stream.pipeline would make an AbortController and a DOMException (with its stack trace)
+ * per statement.
+ */
+function copyTo(client: pg.PoolClient, statement: string, data: string | readonly Buffer[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const stream = client.query(copyFrom(statement));
+    stream.once('error', reject);
+    stream.once('finish', resolve);
+    for (const chunk of typeof data === 'string' ? [data] : data) stream.write(chunk);
+    stream.end();
+  });
+}
+
 export function connectPostgres(url: string): Sql {
   // Sessions in UTC, so timestamps PostgreSQL renders itself (JSON pages) read the same everywhere.
   const pool = new pg.Pool({
@@ -45,28 +96,12 @@ export function connectPostgres(url: string): Sql {
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  /**
-   * Runs `fn` on a client of its own. pg emits 'error' on a checked-out client whose
-   * connection drops (a database restart mid-COPY, say), and nothing else listens then:
-   * unheard, it would end the process. The query in flight fails with it anyway, and the
-   * client goes back as broken, so the pool drops it. PostgreSQL refusing a statement
-   * leaves the connection usable; any other failure does not.
-   */
-  const using = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    const onError = (error: Error) => (broken = error);
-    client.on('error', onError);
-    try {
-      return await fn(client);
-    } catch (error) {
-      if (!(error instanceof pg.DatabaseError)) broken ??= error instanceof Error ? error : new Error(String(error));
-      throw error;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
-  };
+  const on = (client: pg.PoolClient): Pick<Sql, 'query' | 'exec'> => ({
+    query: async (text, params) => client.query(text, params as unknown[]) as never,
+    exec: async (text) => {
+      await client.query(text);
+    },
+  });
   return {
     kind: 'postgres',
     query: async (text, params, name) =>
@@ -74,51 +109,16 @@ export function connectPostgres(url: string): Sql {
     exec: async (text) => {
       await pool.query(text);
     },
-    withConnection: (fn) =>
-      using((client) =>
-        fn({
-          query: async (text, params) => client.query(text, params as unknown[]) as never,
-          exec: async (text) => {
-            await client.query(text);
-          },
-        }),
-      ),
-    transaction: (fn) =>
-      using(async (client) => {
-        try {
-          await client.query('begin');
-          const result = await fn({ query: async (text, params) => client.query(text, params as unknown[]) as never });
-          await client.query('commit');
-          return result;
-        } catch (error) {
-          await client.query('rollback').catch(() => {});
-          throw error;
-        }
-      }),
+    withConnection: (fn) => usingClient(pool, (client) => fn(on(client))),
+    transaction: (fn) => usingClient(pool, (client) => inTransaction(client, () => fn(on(client)))),
     copyIn: (statement, data, around) =>
-      using(async (client) => {
-        // Written straight to the COPY stream, which finishes once PostgreSQL has confirmed
-        // it: stream.pipeline would make an AbortController and a DOMException (with its stack
-        // trace) per statement.
-        const copy = () =>
-          new Promise<void>((resolve, reject) => {
-            const stream = client.query(copyFrom(statement));
-            stream.once('error', reject);
-            stream.once('finish', resolve);
-            for (const chunk of typeof data === 'string' ? [data] : data) stream.write(chunk);
-            stream.end();
-          });
-        if (!around) return copy();
-        try {
-          await client.query('begin');
+      usingClient(pool, async (client) => {
+        if (!around) return copyTo(client, statement, data);
+        await inTransaction(client, async () => {
           await client.query(around.before);
-          await copy();
+          await copyTo(client, statement, data);
           await client.query(around.after);
-          await client.query('commit');
-        } catch (error) {
-          await client.query('rollback').catch(() => {});
-          throw error;
-        }
+        });
       }),
     close: () => pool.end(),
   };

@@ -60,7 +60,15 @@ describe('distributed opscron', () => {
       'three schedulers',
       20_000,
     );
-    await new Promise((r) => setTimeout(r, 8000));
+    // Real processes keep real time: the test waits for the slots themselves, not for a number of seconds.
+    await eventually(
+      async () => {
+        const runs = await listRuns(store.sql, { status: 'ok', limit: 1000 });
+        return ['a', 'b', 'c', 'd'].every((id) => runs.filter((r) => r.jobId === id).length >= 8);
+      },
+      'eight runs of each job',
+      30_000,
+    );
     await Promise.all(schedulers.map((s) => s.stop()));
     await eventually(async () => (await listRuns(store.sql, { status: 'running' })).length === 0, 'runs to finish');
     await worker.stop();

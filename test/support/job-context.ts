@@ -1,4 +1,5 @@
 /** A JobContext for calling a job's run() directly in a test, as the worker would. */
+import { systemClock, waitFor } from '../../src/clock.js';
 import type { OpscronConfig } from '../../src/config/schema.js';
 import { jobFeeds } from '../../src/jobs/index.js';
 import type { JobContext } from '../../src/jobs/types.js';
@@ -22,6 +23,7 @@ export interface RunOptions {
   now?: () => Date;
   runId?: string;
   jobId?: string;
+  signal?: AbortSignal;
 }
 
 export function jobContext(
@@ -29,17 +31,24 @@ export function jobContext(
   progress: (fraction: number, note?: string) => void = () => {},
   options: RunOptions = {},
 ): JobContext {
-  const { store, now = () => new Date(), runId = 'test-run', jobId = 'test-job' } = options;
+  const {
+    store,
+    now = () => new Date(),
+    runId = 'test-run',
+    jobId = 'test-job',
+    signal = new AbortController().signal,
+  } = options;
   const ports = store ? jobPorts({ store, config, feeds: jobFeeds }, { runId, jobId, now, progress }) : noPorts;
   return {
     runId,
     jobId,
     attempt: 1,
     logger: silentLogger,
-    signal: new AbortController().signal,
+    signal,
     config,
     ...ports,
     progress,
     now,
+    sleep: (ms) => waitFor(systemClock, ms, signal),
   };
 }

@@ -13,6 +13,12 @@ const wholeNumber = (name: string, max: number) => (v: string) => {
 };
 
 export function recordCommands(program: Command, cli: CliContext): void {
+  listCommand(program, cli);
+  historyCommand(program, cli);
+  auditCommand(program, cli);
+}
+
+function listCommand(program: Command, cli: CliContext): void {
   program
     .command('list')
     .description('configured jobs with schedule, time zone, next run and last status')
@@ -31,7 +37,9 @@ export function recordCommands(program: Command, cli: CliContext): void {
         console.log(table(rows, ['JOB', 'TYPE', 'SCHEDULE', 'TIMEZONE', 'NEXT RUN', 'LAST RUN', '']));
       });
     });
+}
 
+function historyCommand(program: Command, cli: CliContext): void {
   program
     .command('history [job]')
     .description('recent runs, newest first')
@@ -57,7 +65,9 @@ export function recordCommands(program: Command, cli: CliContext): void {
         );
       });
     });
+}
 
+function auditCommand(program: Command, cli: CliContext): void {
   program
     .command('audit')
     .description('the audit trail: manual triggers, pauses, resumes and destructive runs, newest first')

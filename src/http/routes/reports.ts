@@ -50,8 +50,13 @@ const reportJson = (r: ReportRecord) => ({
 });
 
 export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const { config, store } = deps;
+  listRoutes(app, deps);
+  buildRoute(app, deps);
+  fileRoutes(app, deps);
+}
 
+/** GET /api/reports and GET /api/reports/:id (with its deliveries). */
+function listRoutes(app: FastifyInstance, { store }: ApiDeps): void {
   app.get('/api/reports', async (request, reply) => {
     if (!need(request, reply, 'read')) return;
     const q = parse(reportsQuery, request.query, 'query');
@@ -63,7 +68,21 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     return { reports: reports.map(reportJson) };
   });
 
-  // Builds a report now (the same path as the report jobs): 201 with it, PDF at its pdf path.
+  app.get<{ Params: { id: string } }>('/api/reports/:id', async (request, reply) => {
+    if (!need(request, reply, 'read')) return;
+    const report = await store.reports.get(request.params.id);
+    if (!report) return notFound(reply, `report "${request.params.id}"`);
+    const deliveries = await store.deliveries.ofReport(report.id);
+    return {
+      ...reportJson(report),
+      deliveries: deliveries.map((d) => ({ ...d, sentAt: d.sentAt?.toISOString() ?? null })),
+    };
+  });
+}
+
+/** POST /api/reports: builds a report now (the same path as the report jobs): 201 with it, PDF at its pdf path. */
+function buildRoute(app: FastifyInstance, deps: ApiDeps): void {
+  const { config, store } = deps;
   let building = 0;
   app.post('/api/reports', async (request, reply) => {
     if (!need(request, reply, 'trigger')) return;
@@ -104,18 +123,10 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     });
     return reply.code(201).send({ ...reportJson(produced.record), delivery: produced.delivery });
   });
+}
 
-  app.get<{ Params: { id: string } }>('/api/reports/:id', async (request, reply) => {
-    if (!need(request, reply, 'read')) return;
-    const report = await store.reports.get(request.params.id);
-    if (!report) return notFound(reply, `report "${request.params.id}"`);
-    const deliveries = await store.deliveries.ofReport(report.id);
-    return {
-      ...reportJson(report),
-      deliveries: deliveries.map((d) => ({ ...d, sentAt: d.sentAt?.toISOString() ?? null })),
-    };
-  });
-
+/** GET /api/reports/:id/pdf: the stored file, with its checksum as ETag; 410 if it is gone from storage. */
+function fileRoutes(app: FastifyInstance, { config, store }: ApiDeps): void {
   app.get<{ Params: { id: string } }>('/api/reports/:id/pdf', async (request, reply) => {
     if (!need(request, reply, 'read')) return;
     const report = await store.reports.get(request.params.id);
