@@ -1,0 +1,13 @@
+/**
+ * How findings write numbers and SQL: one spelling for each, so the same figure reads the
+ * same in every check's message (and tests can pin it).
+ */
+
+/** A ratio as a percentage with one decimal: 0.9734 → "97.3 %". */
+export const percent = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`;
+
+/** Bytes in MiB with the given decimals: 3145728 → "3.0 MiB". */
+export const mebibytes = (bytes: number, decimals = 1): string => `${(bytes / 2 ** 20).toFixed(decimals)} MiB`;
+
+/** A statement on one line and short enough for a message (whitespace collapsed, 160 characters). */
+export const shortQuery = (query: string): string => query.replace(/\s+/g, ' ').trim().slice(0, 160);
