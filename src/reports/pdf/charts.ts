@@ -60,11 +60,35 @@ export function sparkline(
   doc.circle(px(lastIndex), py(points[lastIndex]!.value!), 1.4).fill(LINE);
 }
 
+/** One row of a bar chart. */
 export interface Bar {
   label: string;
   /** Stacked segments, drawn left to right. */
   segments: Array<{ value: number; color: string }>;
 }
+
+/** How a bar chart reads: its value axis's label, scale and tick format, and what its colours mean. */
+export interface BarChartOptions {
+  axisLabel: string;
+  /** The value at the right end of the axis; by default the longest bar's (at least 1). */
+  max?: number;
+  /** Tick labels; whole numbers by default. */
+  format?: (v: number) => string;
+  legend?: Array<{ label: string; color: string }>;
+}
+
+/** Where the bars go: labels right-aligned in `labelWidth` from `x`, bars from `plotX`, `max` at the right end. */
+interface BarPlot {
+  x: number;
+  labelWidth: number;
+  plotX: number;
+  plotWidth: number;
+  max: number;
+}
+
+const BAR_HEIGHT = 10;
+const BAR_GAP = 5;
+const barTotal = (b: Bar) => b.segments.reduce((s, seg) => s + seg.value, 0);
 
 /** Horizontal (stacked) bars with a labelled value axis and a legend. Returns the height used. */
 export function barChart(
@@ -73,63 +97,71 @@ export function barChart(
   y: number,
   width: number,
   bars: Bar[],
-  options: {
-    axisLabel: string;
-    max?: number;
-    format?: (v: number) => string;
-    legend?: Array<{ label: string; color: string }>;
-  },
+  options: BarChartOptions,
 ): number {
   const labelWidth = Math.min(150, width * 0.3);
-  const plotX = x + labelWidth + 6;
-  const plotWidth = width - labelWidth - 16;
-  const barHeight = 10;
-  const gap = 5;
-  const total = (b: Bar) => b.segments.reduce((s, seg) => s + seg.value, 0);
-  const max = options.max ?? Math.max(1, ...bars.map(total));
-  const format = options.format ?? ((v: number) => String(Math.round(v)));
+  const plot: BarPlot = {
+    x,
+    labelWidth,
+    plotX: x + labelWidth + 6,
+    plotWidth: width - labelWidth - 16,
+    max: options.max ?? Math.max(1, ...bars.map(barTotal)),
+  };
+  const axisY = drawBars(doc, plot, y, bars);
+  valueAxis(doc, plot, y, axisY, options);
+  let used = axisY + 30 - y;
+  if (options.legend?.length) used += legend(doc, plot.plotX, y + used, options.legend);
+  return used;
+}
+
+/** One labelled bar per row from `y`; returns the y under the last one, where the axis goes. */
+function drawBars(doc: PDFKit.PDFDocument, plot: BarPlot, y: number, bars: Bar[]): number {
   let cy = y;
   doc.font('regular').fontSize(7.5);
   for (const bar of bars) {
-    doc.fillColor(INK).text(fit(doc, bar.label, labelWidth, 'regular', 7.5), x, cy + 1.5, {
-      width: labelWidth,
+    doc.fillColor(INK).text(fit(doc, bar.label, plot.labelWidth, 'regular', 7.5), plot.x, cy + 1.5, {
+      width: plot.labelWidth,
       align: 'right',
       lineBreak: false,
     });
-    let sx = plotX;
+    let sx = plot.plotX;
     for (const seg of bar.segments) {
-      const w = (Math.max(0, seg.value) / max) * plotWidth;
-      if (w > 0) doc.rect(sx, cy, w, barHeight).fill(seg.color);
+      // A negative value (an overspent budget) draws as nothing rather than backwards.
+      const w = (Math.max(0, seg.value) / plot.max) * plot.plotWidth;
+      if (w > 0) doc.rect(sx, cy, w, BAR_HEIGHT).fill(seg.color);
       sx += w;
     }
-    cy += barHeight + gap;
+    cy += BAR_HEIGHT + BAR_GAP;
   }
-  // Value axis with five ticks.
+  return cy;
+}
+
+/** The value axis along `axisY` with five ticks (0, ¼, ½, ¾ and all of `max`) and its label under them. */
+function valueAxis(doc: PDFKit.PDFDocument, plot: BarPlot, top: number, axisY: number, options: BarChartOptions): void {
+  const { plotX, plotWidth, max } = plot;
+  const format = options.format ?? ((v: number) => String(Math.round(v)));
   doc
-    .moveTo(plotX, y - 2)
-    .lineTo(plotX, cy)
-    .lineTo(plotX + plotWidth, cy)
+    .moveTo(plotX, top - 2)
+    .lineTo(plotX, axisY)
+    .lineTo(plotX + plotWidth, axisY)
     .lineWidth(0.6)
     .strokeColor(MUTED)
     .stroke();
   for (let i = 0; i <= 4; i++) {
     const tx = plotX + (plotWidth * i) / 4;
     doc
-      .moveTo(tx, cy)
-      .lineTo(tx, cy + 3)
+      .moveTo(tx, axisY)
+      .lineTo(tx, axisY + 3)
       .stroke();
     doc
       .fillColor(MUTED)
       .fontSize(7)
-      .text(format((max * i) / 4), tx - 30, cy + 5, { width: 60, align: 'center', lineBreak: false });
+      .text(format((max * i) / 4), tx - 30, axisY + 5, { width: 60, align: 'center', lineBreak: false });
   }
   doc
     .fillColor(MUTED)
     .fontSize(7.5)
-    .text(options.axisLabel, plotX, cy + 16, { width: plotWidth, align: 'center', lineBreak: false });
-  let used = cy + 30 - y;
-  if (options.legend?.length) used += legend(doc, plotX, y + used, options.legend);
-  return used;
+    .text(options.axisLabel, plotX, axisY + 16, { width: plotWidth, align: 'center', lineBreak: false });
 }
 
 /** Colour keys in a row. Returns the height used. */

@@ -1,13 +1,15 @@
 /**
  * A report page layout on pdfkit: an embedded DejaVu font (so any text renders the same
  * everywhere), a title page, headings, paragraphs, tables that break across pages with
- * their header repeated and never overflow a cell, and page numbers. Under a fixed
- * `generatedAt` the bytes are the same on every render.
+ * their header repeated and never overflow a cell (table.ts), and page numbers. Under a
+ * fixed `generatedAt` the bytes are the same on every render.
  */
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
-import type { DayPoint, Health } from '../types.js';
-import { fit, sparkline } from './charts.js';
+import type { Health } from '../types.js';
+import { fit } from './charts.js';
+import { COLORS } from './palette.js';
+import { drawTable, type Cell, type Column, type TableOptions } from './table.js';
 
 const require = createRequire(import.meta.url);
 const FONTS = {
@@ -16,36 +18,33 @@ const FONTS = {
   mono: require.resolve('dejavu-fonts-ttf/ttf/DejaVuSansMono.ttf'),
 };
 
-export const COLORS: Record<Health | 'ink' | 'muted' | 'rule' | 'accent' | 'band', string> = {
-  ok: '#2e7d32',
-  warning: '#ef8f00',
-  critical: '#c62828',
-  nodata: '#9e9e9e',
-  ink: '#1f2328',
-  muted: '#57606a',
-  rule: '#d0d7de',
-  accent: '#0b5cad',
-  band: '#f3f5f7',
-};
-
-export type Cell =
-  string | { text: string; status: Health } | { spark: DayPoint[]; min?: number; max?: number; invert?: boolean };
-
-export interface Column {
+/** What the title page shows: the product and report, the period, the overall status and its key figures. */
+export interface TitlePageContent {
+  product: string;
   title: string;
-  /** Share of the table width. */
-  width: number;
-  align?: 'left' | 'right';
+  period: string;
+  generated: string;
+  status: Exclude<Health, 'nodata'>;
+  headline: string;
+  figures: Array<[string, string]>;
 }
 
+/** Key figures on the title page: this many to a row, each box this tall. */
+const FIGURE_COLUMNS = 3;
+const FIGURE_HEIGHT = 56;
+
+/** The PDF's document information. `generatedAt` is its creation date: the only time in the bytes. */
 export interface DocumentMeta {
   title: string;
   subject: string;
   generatedAt: Date;
 }
 
+/** One report being laid out: A4 pages with a 50-point text column, drawn top to bottom from the cursor. */
 export class ReportDocument {
+  /** The pdfkit document, for the charts that draw on it directly. */
   readonly doc: PDFKit.PDFDocument;
+  /** The text column's left edge and width, in points. */
   readonly left = 50;
   readonly width: number;
   private readonly bottom: number;
@@ -75,6 +74,7 @@ export class ReportDocument {
     this.bottom = this.doc.page.height - 56;
   }
 
+  /** The cursor: where the next block starts on the current page. */
   get y(): number {
     return this.doc.y;
   }
@@ -84,19 +84,27 @@ export class ReportDocument {
     if (this.doc.y + height > this.bottom) this.doc.addPage();
   }
 
+  /** Starts a new page: each report's sections begin on the page after its title page. */
   newPage(): void {
     this.doc.addPage();
   }
 
-  titlePage(options: {
-    product: string;
-    title: string;
-    period: string;
-    generated: string;
-    status: Exclude<Health, 'nodata'>;
-    headline: string;
-    figures: Array<[string, string]>;
-  }): void {
+  /** The first page: a coloured band with the report's name, the overall status and headline, the key figures. */
+  titlePage(options: TitlePageContent): void {
+    const { doc } = this;
+    this.titleBand(options);
+    this.overallStatus(options.status, options.headline);
+    this.figureGrid(options.figures);
+    doc
+      .fillColor(COLORS.muted)
+      .font('regular')
+      .fontSize(9)
+      .text(options.generated, this.left, doc.y, { width: this.width });
+    doc.fillColor(COLORS.ink);
+  }
+
+  /** The accent band across the top of the title page: product, report title, period. */
+  private titleBand(options: Pick<TitlePageContent, 'product' | 'title' | 'period'>): void {
     const { doc } = this;
     doc.rect(0, 0, doc.page.width, 180).fill(COLORS.accent);
     doc
@@ -107,30 +115,40 @@ export class ReportDocument {
     doc.font('bold').fontSize(26).text(options.title, this.left, 84, { width: this.width });
     doc.font('regular').fontSize(11).text(options.period, this.left, 130, { width: this.width });
     doc.fillColor(COLORS.ink);
+  }
+
+  /** OVERALL and the status in its colour beside a bar of that colour, then the headline under it. */
+  private overallStatus(status: TitlePageContent['status'], headline: string): void {
+    const { doc } = this;
     doc.y = 220;
-    doc.rect(this.left, doc.y, 8, 56).fill(COLORS[options.status]);
+    doc.rect(this.left, doc.y, 8, 56).fill(COLORS[status]);
     doc
       .fillColor(COLORS.muted)
       .font('regular')
       .fontSize(9)
       .text('OVERALL', this.left + 20, 222);
     doc
-      .fillColor(COLORS[options.status])
+      .fillColor(COLORS[status])
       .font('bold')
       .fontSize(20)
-      .text(options.status.toUpperCase(), this.left + 20, 236);
+      .text(status.toUpperCase(), this.left + 20, 236);
     doc
       .fillColor(COLORS.ink)
       .font('regular')
       .fontSize(11)
-      .text(options.headline, this.left + 20, 262, { width: this.width - 20 });
+      .text(headline, this.left + 20, 262, { width: this.width - 20 });
+    // A long headline pushes the figures down; a short one leaves them at a fixed place.
     doc.y = Math.max(doc.y + 30, 320);
-    const columns = 3;
-    const boxWidth = this.width / columns;
+  }
+
+  /** Label over value, in rows of three boxes; values cut to fit their box. */
+  private figureGrid(figures: TitlePageContent['figures']): void {
+    const { doc } = this;
+    const boxWidth = this.width / FIGURE_COLUMNS;
     const top = doc.y;
-    options.figures.forEach(([label, value], i) => {
-      const x = this.left + (i % columns) * boxWidth;
-      const y = top + Math.floor(i / columns) * 56;
+    figures.forEach(([label, value], i) => {
+      const x = this.left + (i % FIGURE_COLUMNS) * boxWidth;
+      const y = top + Math.floor(i / FIGURE_COLUMNS) * FIGURE_HEIGHT;
       doc
         .fillColor(COLORS.muted)
         .font('regular')
@@ -142,15 +160,10 @@ export class ReportDocument {
         .fontSize(18)
         .text(fit(doc, value, boxWidth - 12, 'bold', 18), x, y + 14, { width: boxWidth - 12, lineBreak: false });
     });
-    doc.y = top + Math.ceil(options.figures.length / columns) * 56 + 20;
-    doc
-      .fillColor(COLORS.muted)
-      .font('regular')
-      .fontSize(9)
-      .text(options.generated, this.left, doc.y, { width: this.width });
-    doc.fillColor(COLORS.ink);
+    doc.y = top + Math.ceil(figures.length / FIGURE_COLUMNS) * FIGURE_HEIGHT + 20;
   }
 
+  /** A section heading with a rule under it; moves to a new page unless some of the section fits under it. */
   heading(text: string): void {
     this.ensure(60);
     const { doc } = this;
@@ -166,6 +179,7 @@ export class ReportDocument {
     doc.fillColor(COLORS.ink).font('regular').fontSize(10);
   }
 
+  /** Body text across the column, on a new page if it does not fit on this one; `muted` is for explanations. */
   paragraph(text: string, options: { muted?: boolean; size?: number } = {}): void {
     const { doc } = this;
     doc
@@ -204,74 +218,9 @@ export class ReportDocument {
     doc.moveDown(0.3);
   }
 
-  table(columns: Column[], rows: Cell[][], options: { rowHeight?: number; fontSize?: number } = {}): void {
-    const { doc } = this;
-    const rowHeight = options.rowHeight ?? 15;
-    const fontSize = options.fontSize ?? 8.5;
-    const total = columns.reduce((sum, c) => sum + c.width, 0);
-    const widths = columns.map((c) => (c.width / total) * this.width);
-    const xs = widths.map((_, i) => this.left + widths.slice(0, i).reduce((a, b) => a + b, 0));
-    const pad = 4;
-
-    const header = () => {
-      this.ensure(rowHeight * 2);
-      const y = doc.y;
-      doc.rect(this.left, y, this.width, rowHeight + 2).fill(COLORS.ink);
-      const headSize = fontSize - 1;
-      doc.fillColor('#ffffff').font('bold').fontSize(headSize);
-      columns.forEach((c, i) => {
-        doc.text(fit(doc, c.title, widths[i]! - 2 * pad, 'bold', headSize), xs[i]! + pad, y + 4, {
-          width: widths[i]! - 2 * pad,
-          align: c.align ?? 'left',
-          lineBreak: false,
-        });
-      });
-      doc.y = y + rowHeight + 2;
-    };
-
-    header();
-    rows.forEach((row, r) => {
-      if (doc.y + rowHeight > this.bottom) {
-        doc.addPage();
-        header();
-      }
-      const y = doc.y;
-      if (r % 2 === 1) doc.rect(this.left, y, this.width, rowHeight).fill(COLORS.band);
-      row.forEach((cell, i) => {
-        const x = xs[i]! + pad;
-        const w = widths[i]! - 2 * pad;
-        if (typeof cell === 'string') {
-          doc
-            .fillColor(COLORS.ink)
-            .font('regular')
-            .fontSize(fontSize)
-            .text(fit(doc, cell, w, 'regular', fontSize), x, y + 4, {
-              width: w,
-              align: columns[i]!.align ?? 'left',
-              lineBreak: false,
-            });
-        } else if ('status' in cell) {
-          doc.rect(x, y + 3, 6, rowHeight - 6).fill(COLORS[cell.status]);
-          doc
-            .fillColor(COLORS[cell.status])
-            .font('bold')
-            .fontSize(fontSize)
-            .text(fit(doc, cell.text, w - 10, 'bold', fontSize), x + 10, y + 4, { width: w - 10, lineBreak: false });
-        } else {
-          sparkline(doc, x, y + 2, w, rowHeight - 4, cell.spark, { min: cell.min, max: cell.max });
-        }
-      });
-      doc.y = y + rowHeight;
-    });
-    doc
-      .moveTo(this.left, doc.y)
-      .lineTo(this.left + this.width, doc.y)
-      .lineWidth(0.5)
-      .strokeColor(COLORS.rule)
-      .stroke();
-    doc.x = this.left;
-    doc.moveDown(0.6);
-    doc.fillColor(COLORS.ink).font('regular').fontSize(10);
+  /** A table at the cursor, continued on the next pages (header repeated) when it does not fit. */
+  table(columns: Column[], rows: Cell[][], options: TableOptions = {}): void {
+    drawTable({ doc: this.doc, left: this.left, width: this.width, bottom: this.bottom }, columns, rows, options);
   }
 
   /** Page numbers and the report's name in every page's footer; returns the PDF bytes. */
