@@ -10,12 +10,13 @@ import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import pg from 'pg';
-import type { FileStorage } from '../integrations/storage.js';
+import type { FileStorage, Stored } from '../integrations/storage.js';
 import { pgConnection, runTool } from '../integrations/pg-tools.js';
 import { encryptor } from './crypto.js';
 import { byteMeter } from './meter.js';
 import { compactUtc, utcDatePath } from '../clock.js';
 
+/** One table as the manifest records it, and as a verification reads it back. */
 export interface TableSnapshot {
   table: string;
   rows: number;
@@ -23,6 +24,7 @@ export interface TableSnapshot {
   sample: string | null;
 }
 
+/** What a database backup holds, stored beside it as `<key>.json`. */
 export interface Manifest {
   version: 1;
   database: string;
@@ -40,6 +42,7 @@ export interface Manifest {
   tables: TableSnapshot[];
 }
 
+/** What to back up, where to, and how (compression, encryption, progress). */
 export interface BackupOptions {
   database: { name: string; url: string };
   storage: FileStorage;
@@ -52,6 +55,7 @@ export interface BackupOptions {
   sampleRows?: number;
 }
 
+/** A PostgreSQL identifier, quoted (embedded quotes doubled). */
 export const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** Row counts and sample checksums of every user table, in the client's current snapshot. */
@@ -83,6 +87,10 @@ export async function snapshotTables(client: pg.ClientBase, sampleRows = 100): P
   return out;
 }
 
+/**
+ * One backup of `o.database`: row counts, sample checksums and the dump from one snapshot,
+ * the dump streamed to storage, then its manifest beside it. Returns the manifest.
+ */
 export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
   const started = Date.now();
   const at = o.now?.() ?? new Date();
@@ -99,29 +107,8 @@ export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
     const snapshot = (await client.query<{ id: string }>('select pg_export_snapshot() as id')).rows[0]!.id;
     progress(0.01, 'counting rows');
     const tables = await snapshotTables(client, o.sampleRows);
-
-    const conn = pgConnection(o.database.url);
-    const dump = runTool(
-      'pg_dump',
-      ['--format=custom', '--compress=0', `--snapshot=${snapshot}`, '--no-password', ...conn.args],
-      conn.env,
-      o.signal,
-    );
-    // The dump is only good if pg_dump says so: its failure fails the write, and storage drops the partial file.
-    const meter = byteMeter((bytes) => {
-      progress(
-        Math.min(0.95, 0.02 + (bytes / Math.max(1, databaseBytes)) * 0.93),
-        `${(bytes / 2 ** 20).toFixed(0)} MiB dumped of about ${(databaseBytes / 2 ** 20).toFixed(0)} MiB`,
-      );
-    }, dump.done);
-    dump.child.stdin.end();
-    const ext = o.passphrase ? 'dump.gz.enc' : 'dump.gz';
-    const key = `${o.database.name}/${utcDatePath(at)}/${o.database.name}-${compactUtc(at)}.${ext}`;
-    const out = new PassThrough();
-    const stages: Transform[] = [meter, createGzip({ level: o.compressionLevel, chunkSize: 256 * 1024 })];
-    if (o.passphrase) stages.push(encryptor(o.passphrase));
-    pipeline([dump.child.stdout, ...stages, out]).catch((error: Error) => out.destroy(error));
-    const stored = await o.storage.put(key, out, o.signal);
+    const key = `${o.database.name}/${utcDatePath(at)}/${o.database.name}-${compactUtc(at)}.${o.passphrase ? 'dump.gz.enc' : 'dump.gz'}`;
+    const { stored, dumpBytes } = await dumpToStorage(o, snapshot, key, databaseBytes, progress);
     await client.query('commit');
     const manifest: Manifest = {
       version: 1,
@@ -131,7 +118,7 @@ export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
       durationMs: Date.now() - started,
       serverVersion: info.rows[0]!.version,
       databaseBytes,
-      dumpBytes: meter.bytes,
+      dumpBytes,
       bytes: stored.bytes,
       sha256: stored.sha256,
       compression: { kind: 'gzip', level: o.compressionLevel },
@@ -145,6 +132,40 @@ export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * pg_dump of the exported `snapshot`, metered, gzipped and (with a passphrase) encrypted on
+ * its way to storage at `key`; never whole in memory. `dumpBytes` is pg_dump's own output.
+ */
+async function dumpToStorage(
+  o: BackupOptions,
+  snapshot: string,
+  key: string,
+  databaseBytes: number,
+  progress: (fraction: number, note: string) => void,
+): Promise<{ stored: Stored; dumpBytes: number }> {
+  const conn = pgConnection(o.database.url);
+  const dump = runTool(
+    'pg_dump',
+    ['--format=custom', '--compress=0', `--snapshot=${snapshot}`, '--no-password', ...conn.args],
+    conn.env,
+    o.signal,
+  );
+  // The dump is only good if pg_dump says so: its failure fails the write, and storage drops the partial file.
+  const meter = byteMeter((bytes) => {
+    progress(
+      Math.min(0.95, 0.02 + (bytes / Math.max(1, databaseBytes)) * 0.93),
+      `${(bytes / 2 ** 20).toFixed(0)} MiB dumped of about ${(databaseBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
+  }, dump.done);
+  dump.child.stdin.end();
+  const out = new PassThrough();
+  const stages: Transform[] = [meter, createGzip({ level: o.compressionLevel, chunkSize: 256 * 1024 })];
+  if (o.passphrase) stages.push(encryptor(o.passphrase));
+  pipeline([dump.child.stdout, ...stages, out]).catch((error: Error) => out.destroy(error));
+  const stored = await o.storage.put(key, out, o.signal);
+  return { stored, dumpBytes: meter.bytes };
 }
 
 /** Every manifest of a database's backups, newest first. */

@@ -8,8 +8,35 @@ import YAML from 'yaml';
 import type { FileStorage } from '../integrations/storage.js';
 import { decryptedStream, encryptor } from './crypto.js';
 
-type Obj = Record<string, any>;
+/** An object's metadata as plain JSON: the fields a backup and a restore read, and whatever else it holds. */
+export interface ObjectMeta {
+  /** Every object the API returns has one. */
+  name: string;
+  namespace?: string;
+  resourceVersion?: string;
+  annotations?: Record<string, string>;
+  [field: string]: unknown;
+}
 
+/**
+ * A ConfigMap or Secret as plain JSON (the API's answer passed through JSON, or a backup
+ * file's item): the fields opscron reads are named, the rest is carried along untouched.
+ */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  data?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** An object as a backup file holds it: what `strip` made of it. */
+export interface BackedUpObject extends KubeObject {
+  apiVersion: string;
+  kind: 'ConfigMap' | 'Secret';
+}
+
+/** What one namespace's config backup holds, stored as `manifest.json` in its directory. */
 export interface ConfigManifest {
   version: 1;
   kind: 'config';
@@ -38,27 +65,30 @@ const SERVER_FIELDS = [
   'deletionGracePeriodSeconds',
 ];
 
+/** What a ConfigMap or Secret holds besides its metadata (status and the rest are the server's). */
+const KEPT_FIELDS: readonly string[] = ['type', 'immutable', 'data', 'binaryData', 'stringData'];
+
 /** The object as `kubectl apply` would want it back: no status, no server-set metadata. */
-export function strip(obj: Obj, kind: 'ConfigMap' | 'Secret'): Obj {
-  const metadata = { ...obj.metadata };
+export function strip(obj: KubeObject, kind: 'ConfigMap' | 'Secret'): BackedUpObject {
+  const metadata: ObjectMeta = { ...obj.metadata };
   for (const f of SERVER_FIELDS) delete metadata[f];
   if (metadata.annotations) {
     const { 'kubectl.kubernetes.io/last-applied-configuration': _last, ...rest } = metadata.annotations;
     metadata.annotations = Object.keys(rest).length ? rest : undefined;
   }
-  const out: Obj = { apiVersion: 'v1', kind, metadata: JSON.parse(JSON.stringify(metadata)) };
-  for (const k of ['type', 'immutable', 'data', 'binaryData', 'stringData'])
-    if (obj[k] !== undefined && obj[k] !== null) out[k] = obj[k];
+  const out: BackedUpObject = { apiVersion: 'v1', kind, metadata: JSON.parse(JSON.stringify(metadata)) as ObjectMeta };
+  for (const k of KEPT_FIELDS) if (obj[k] !== undefined && obj[k] !== null) out[k] = obj[k];
   return out;
 }
 
-const listYaml = (items: Obj[]) => YAML.stringify({ apiVersion: 'v1', kind: 'List', items });
+const listYaml = (items: BackedUpObject[]) => YAML.stringify({ apiVersion: 'v1', kind: 'List', items });
 
+/** Writes `items` as one YAML List to `key` (encrypted when given a passphrase); returns its manifest entry. */
 export async function writeConfigFile(
   storage: FileStorage,
   key: string,
   kind: 'ConfigMap' | 'Secret',
-  items: Obj[],
+  items: BackedUpObject[],
   passphrase?: string,
 ): Promise<ConfigManifest['files'][number]> {
   const text = Buffer.from(listYaml(items));
@@ -79,16 +109,16 @@ export async function readConfigFile(
   storage: FileStorage,
   file: ConfigManifest['files'][number],
   passphrase?: string,
-): Promise<Obj[]> {
+): Promise<BackedUpObject[]> {
   const text = file.encrypted
     ? Buffer.concat(await (await decryptedStream(storage.pathOf(file.key), passphrase)).toArray())
     : await storage.readBuffer(file.key);
-  const doc = YAML.parse(text.toString('utf8')) as { items?: Obj[] };
+  const doc = YAML.parse(text.toString('utf8')) as { items?: BackedUpObject[] };
   return doc.items ?? [];
 }
 
 /** What applying `backup` over `current` would change, in words; secret values are never shown. */
-export function diffObject(backup: Obj, current: Obj | undefined): string[] {
+export function diffObject(backup: BackedUpObject, current: KubeObject | undefined): string[] {
   const name = `${backup.kind.toLowerCase()}/${backup.metadata.namespace}/${backup.metadata.name}`;
   if (!current) return [`${name}: missing in the cluster, will be created`];
   const secret = backup.kind === 'Secret';

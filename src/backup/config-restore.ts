@@ -7,10 +7,15 @@
 import { OpscronError } from '../errors.js';
 import { kubeCall, type Kube } from '../integrations/kube.js';
 import type { FileStorage } from '../integrations/storage.js';
-import { diffObject, readConfigFile, type ConfigManifest } from './config-backup.js';
+import {
+  diffObject,
+  readConfigFile,
+  type BackedUpObject,
+  type ConfigManifest,
+  type KubeObject,
+} from './config-backup.js';
 
-type Obj = Record<string, any>;
-
+/** The manifest of a config backup, given its directory or the manifest's own key. */
 export async function readConfigManifest(storage: FileStorage, key: string): Promise<ConfigManifest> {
   const manifestKey = key.endsWith('manifest.json') ? key : `${key.replace(/\/$/, '')}/manifest.json`;
   const manifest = await storage.readJson<ConfigManifest>(manifestKey);
@@ -19,6 +24,11 @@ export async function readConfigManifest(storage: FileStorage, key: string): Pro
   return manifest;
 }
 
+/**
+ * Compares each object of the backup (or only `object`, `kind/name`) with the cluster and,
+ * with `apply`, puts back the ones that differ. `changes` says what differs, `applied` which
+ * objects were written.
+ */
 export async function restoreConfig(o: {
   storage: FileStorage;
   manifest: ConfigManifest;
@@ -35,49 +45,12 @@ export async function restoreConfig(o: {
       const ref = `${obj.kind.toLowerCase()}/${obj.metadata.name}`;
       if (o.object && o.object.toLowerCase() !== ref) continue;
       matched++;
-      const namespace = o.manifest.namespace;
-      const name = obj.metadata.name as string;
-      const isSecret = obj.kind === 'Secret';
-      const current: Obj | undefined = await kubeCall(
-        `get ${ref}`,
-        () =>
-          (isSecret
-            ? o.kube.core.readNamespacedSecret({ name, namespace })
-            : o.kube.core.readNamespacedConfigMap({ name, namespace })) as Promise<Obj>,
-      )
-        .then((c) => JSON.parse(JSON.stringify(c)))
-        .catch((e: { httpStatus?: number }) => {
-          if (e.httpStatus === 404) return undefined;
-          throw e;
-        });
-      const diff = diffObject({ ...obj, metadata: { ...obj.metadata, namespace } }, current);
+      const target = { kube: o.kube, ref, namespace: o.manifest.namespace, name: obj.metadata.name };
+      const current = await readCurrent(target, obj.kind === 'Secret');
+      const diff = diffObject({ ...obj, metadata: { ...obj.metadata, namespace: target.namespace } }, current);
       changes.push(...diff);
       if (!o.apply || !diff.length) continue;
-      const body = {
-        ...obj,
-        metadata: {
-          ...obj.metadata,
-          namespace,
-          ...(current ? { resourceVersion: current.metadata.resourceVersion } : {}),
-        },
-      };
-      if (current) {
-        await kubeCall(
-          `replace ${ref}`,
-          () =>
-            (isSecret
-              ? o.kube.core.replaceNamespacedSecret({ name, namespace, body })
-              : o.kube.core.replaceNamespacedConfigMap({ name, namespace, body })) as Promise<unknown>,
-        );
-      } else {
-        await kubeCall(
-          `create ${ref}`,
-          () =>
-            (isSecret
-              ? o.kube.core.createNamespacedSecret({ namespace, body })
-              : o.kube.core.createNamespacedConfigMap({ namespace, body })) as Promise<unknown>,
-        );
-      }
+      await putBack(target, obj, current);
       applied.push(ref);
     }
   }
@@ -87,4 +60,63 @@ export async function restoreConfig(o: {
       `${o.object} is not in this backup (${o.manifest.files.flatMap((f) => f.objects.map((n) => `${f.kind.toLowerCase()}/${n}`)).join(', ')})`,
     );
   return { changes, applied };
+}
+
+/** Where one backed-up object goes back: `ref` is `kind/name`, for messages. */
+interface Target {
+  kube: Kube;
+  ref: string;
+  namespace: string;
+  name: string;
+}
+
+/** The object as the cluster has it now (plain JSON), or undefined when it is gone. */
+async function readCurrent(t: Target, isSecret: boolean): Promise<KubeObject | undefined> {
+  const { name, namespace } = t;
+  return kubeCall(
+    `get ${t.ref}`,
+    () =>
+      (isSecret
+        ? t.kube.core.readNamespacedSecret({ name, namespace })
+        : t.kube.core.readNamespacedConfigMap({ name, namespace })) as Promise<unknown>,
+  )
+    .then((c) => JSON.parse(JSON.stringify(c)) as KubeObject)
+    .catch((e: { httpStatus?: number }) => {
+      if (e.httpStatus === 404) return undefined;
+      throw e;
+    });
+}
+
+/**
+ * Replaces the object at the resourceVersion just read (a concurrent edit then fails instead of
+ * being overwritten), or creates it if it is gone.
+ */
+async function putBack(t: Target, obj: BackedUpObject, current: KubeObject | undefined): Promise<void> {
+  const { name, namespace } = t;
+  const isSecret = obj.kind === 'Secret';
+  const body = {
+    ...obj,
+    metadata: {
+      ...obj.metadata,
+      namespace,
+      ...(current ? { resourceVersion: current.metadata.resourceVersion } : {}),
+    },
+  };
+  if (current) {
+    await kubeCall(
+      `replace ${t.ref}`,
+      () =>
+        (isSecret
+          ? t.kube.core.replaceNamespacedSecret({ name, namespace, body })
+          : t.kube.core.replaceNamespacedConfigMap({ name, namespace, body })) as Promise<unknown>,
+    );
+  } else {
+    await kubeCall(
+      `create ${t.ref}`,
+      () =>
+        (isSecret
+          ? t.kube.core.createNamespacedSecret({ namespace, body })
+          : t.kube.core.createNamespacedConfigMap({ namespace, body })) as Promise<unknown>,
+    );
+  }
 }

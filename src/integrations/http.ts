@@ -9,34 +9,12 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { Certificate, ProbeResult, Timings } from '../analysis/http-checks.js';
 
-export interface Timings {
-  /** Milliseconds from the start of the probe; each phase's own length is the difference. */
-  dns: number;
-  connect: number;
-  tls: number;
-  firstByte: number;
-  total: number;
-}
+// The probe's result is plain data, defined beside the analysis that judges it.
+export type { Certificate, ProbeResult, Timings } from '../analysis/http-checks.js';
 
-export interface Certificate {
-  subject: string;
-  issuer: string;
-  validTo: Date;
-}
-
-export interface ProbeResult {
-  url: string;
-  status?: number;
-  headers: Record<string, string>;
-  body: string;
-  /** Milliseconds until the whole body arrived (same as timings.total). */
-  totalMs: number;
-  timings: Timings;
-  certificate?: Certificate;
-  error?: string;
-}
-
+/** How to send one probe. */
 export interface ProbeOptions {
   method?: string;
   headers?: Record<string, string>;
@@ -52,6 +30,10 @@ export interface ProbeOptions {
 
 const MAX_BODY = 1024 * 1024;
 
+/**
+ * One request, timed phase by phase. A failed request (refused, timed out, aborted, TLS
+ * rejected) resolves too: the result carries the error beside whatever had been measured.
+ */
 export function probe(url: string, options: ProbeOptions): Promise<ProbeResult> {
   const started = performance.now();
   const since = () => performance.now() - started;
@@ -59,81 +41,108 @@ export function probe(url: string, options: ProbeOptions): Promise<ProbeResult> 
   const result: ProbeResult = { url, headers: {}, body: '', totalMs: 0, timings };
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined = undefined;
+    let onAbort: (() => void) | undefined = undefined;
     const finish = (error?: string) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      options.signal.removeEventListener('abort', onAbort);
+      if (onAbort) options.signal.removeEventListener('abort', onAbort);
       timings.total = since();
       result.totalMs = timings.total;
       if (error !== undefined) result.error = error;
       resolve(result);
     };
     let target: URL;
+    let request: http.ClientRequest;
     try {
       target = new URL(url);
-    } catch {
-      return finish('not a valid URL');
+      request = (target.protocol === 'https:' ? https : http).request(target, requestOptions(target, options));
+    } catch (error) {
+      // A URL that does not parse, or a header value the HTTP client refuses, is a finding, not a crash.
+      return finish(
+        (error as NodeJS.ErrnoException).code === 'ERR_INVALID_URL' ? 'not a valid URL' : (error as Error).message,
+      );
     }
-    const secure = target.protocol === 'https:';
-    const request = (secure ? https : http).request(target, {
-      method: options.method ?? 'GET',
-      headers: options.headers,
-      agent: options.agent ?? false, // a fresh connection unless asked, so every phase is measured
-      ...(secure ? { ca: options.ca, rejectUnauthorized: !options.insecure, servername: target.hostname } : {}),
-    });
-    const onAbort = () => {
+    const abort = () => {
       request.destroy();
       finish('aborted');
     };
-    const timer = setTimeout(() => {
+    onAbort = abort;
+    timer = setTimeout(() => {
       request.destroy();
       finish(`no response within ${options.timeoutMs} ms`);
     }, options.timeoutMs);
-    if (options.signal.aborted) return onAbort();
-    options.signal.addEventListener('abort', onAbort, { once: true });
+    if (options.signal.aborted) return abort();
+    options.signal.addEventListener('abort', abort, { once: true });
 
-    const readCertificate = (socket: TLSSocket) => {
-      const cert = socket.getPeerCertificate();
-      if (cert && cert.valid_to) {
-        const cn = (name: string | string[] | undefined) => (Array.isArray(name) ? name.join(', ') : (name ?? ''));
-        result.certificate = {
-          subject: cn(cert.subject?.CN),
-          issuer: cn(cert.issuer?.CN),
-          validTo: new Date(cert.valid_to),
-        };
-      }
-    };
-    request.on('socket', (socket: Socket) => {
-      if (!socket.connecting) {
-        // A kept-alive connection: no phases to time; the certificate is the open connection's.
-        if (secure) readCertificate(socket as TLSSocket);
-        return;
-      }
-      if (!isIP(target.hostname.replace(/^\[|\]$/g, ''))) socket.once('lookup', () => (timings.dns = since()));
-      socket.once('connect', () => (timings.connect = since()));
-      if (secure) {
-        socket.once('secureConnect', () => {
-          timings.tls = since();
-          readCertificate(socket as TLSSocket);
-        });
-      }
-    });
-    request.on('response', (response) => {
-      timings.firstByte = since();
-      result.status = response.statusCode;
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (value !== undefined) result.headers[name] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        if (result.body.length < MAX_BODY) result.body += chunk;
-        if (result.body.length >= MAX_BODY) response.destroy();
-      });
-      response.on('end', () => finish());
-      response.on('close', () => finish());
-    });
+    request.on('socket', (socket: Socket) => timePhases(socket, target, result, since));
+    request.on('response', (response) => readResponse(response, result, since, finish));
     request.on('error', (error: NodeJS.ErrnoException) => finish(error.code ?? error.message));
     request.end();
   });
+}
+
+function requestOptions(target: URL, options: ProbeOptions): https.RequestOptions {
+  const secure = target.protocol === 'https:';
+  return {
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    agent: options.agent ?? false, // a fresh connection unless asked, so every phase is measured
+    ...(secure ? { ca: options.ca, rejectUnauthorized: !options.insecure, servername: target.hostname } : {}),
+  };
+}
+
+/** The server's certificate as the probe reports it, or undefined when the socket has none. */
+function peerCertificate(socket: TLSSocket): Certificate | undefined {
+  const cert = socket.getPeerCertificate();
+  if (!cert || !cert.valid_to) return undefined;
+  const cn = (name: string | string[] | undefined) => (Array.isArray(name) ? name.join(', ') : (name ?? ''));
+  return { subject: cn(cert.subject?.CN), issuer: cn(cert.issuer?.CN), validTo: new Date(cert.valid_to) };
+}
+
+/** Marks when DNS, connect and TLS finish on a new connection, and reads the certificate. */
+function timePhases(socket: Socket, target: URL, result: ProbeResult, since: () => number): void {
+  const secure = target.protocol === 'https:';
+  const readCertificate = () => {
+    const certificate = peerCertificate(socket as TLSSocket);
+    if (certificate) result.certificate = certificate;
+  };
+  if (!socket.connecting) {
+    // A kept-alive connection: no phases to time; the certificate is the open connection's.
+    if (secure) readCertificate();
+    return;
+  }
+  const timings = result.timings;
+  // An IP address needs no lookup, and the socket then emits no 'lookup': DNS stays 0.
+  if (!isIP(target.hostname.replace(/^\[|\]$/g, ''))) socket.once('lookup', () => (timings.dns = since()));
+  socket.once('connect', () => (timings.connect = since()));
+  if (secure) {
+    socket.once('secureConnect', () => {
+      timings.tls = since();
+      readCertificate();
+    });
+  }
+}
+
+/** Status, headers (repeated ones joined) and a body of at most MAX_BODY characters; `finish` at its end. */
+function readResponse(
+  response: http.IncomingMessage,
+  result: ProbeResult,
+  since: () => number,
+  finish: () => void,
+): void {
+  result.timings.firstByte = since();
+  result.status = response.statusCode;
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined) result.headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  response.setEncoding('utf8');
+  response.on('data', (chunk: string) => {
+    if (result.body.length < MAX_BODY) result.body += chunk;
+    // Enough to judge: stop reading rather than hold a huge body in memory.
+    if (result.body.length >= MAX_BODY) response.destroy();
+  });
+  response.on('end', () => finish());
+  response.on('close', () => finish());
 }

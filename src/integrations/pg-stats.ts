@@ -10,6 +10,7 @@ export type { PgStats, QueryStats, StatementStats } from '../analysis/pg-health.
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
+/** Runs `fn` with a connection to `url` (30 s statement timeout), closed after it whatever happens. */
 export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, statement_timeout: 30_000, application_name: 'opscron' });
   await client.connect();
@@ -20,29 +21,72 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
   }
 }
 
+/** Rows of a query, typed by the caller (the row shapes below are what each statement selects). */
+type Rows = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<R[]>;
+
+type Session = { pid: number; user: string | null; seconds: number; query: string };
+
+/**
+ * Everything src/analysis/pg-health.ts judges, one statement at a time on `client`: the
+ * server and its connections, sessions idle in a transaction or running long (by
+ * `thresholds`), blocked queries, cache hit rates, replication, sequences and indexes.
+ */
 export async function readPgStats(
   client: pg.Client,
   thresholds: { longRunningSeconds: number; idleInTransactionSeconds: number },
 ): Promise<PgStats> {
-  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
+  const q: Rows = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
     (await client.query<R>(text, values)).rows;
-  const [head] = await q<{
-    db: string;
-    version: string;
-    total: string;
-    max: string;
-    replica: boolean;
-    replay: string | null;
-    age: string;
-  }>(`
+  const head = await readServer(q);
+  const sessions = await readSessions(q, thresholds);
+  const blocked = await readBlocked(q);
+  const cacheHit = await readCacheHit(q);
+  const replication = await readReplication(q, head);
+  return {
+    database: head.db,
+    serverVersion: head.version,
+    connections: { total: Number(head.total), max: Number(head.max) },
+    idleInTransaction: sessions.idle,
+    longRunning: sessions.long,
+    blocked,
+    cacheHit,
+    replication: replication.replication,
+    inactiveSlots: replication.inactiveSlots,
+    wraparound: { age: Number(head.age), remaining: 2_147_483_647 - Number(head.age) },
+    sequences: await readSequences(q),
+    ...(await readIndexProblems(q)),
+  };
+}
+
+interface ServerRow {
+  db: string;
+  version: string;
+  total: string;
+  max: string;
+  replica: boolean;
+  replay: string | null;
+  age: string;
+}
+
+/** The server in one row: version, connections, whether it is a replica (and its replay lag), XID age. */
+async function readServer(q: Rows): Promise<ServerRow> {
+  const [head] = await q<ServerRow>(`
     select current_database() as db, current_setting('server_version') as version,
            (select count(*) from pg_stat_activity)::text as total, current_setting('max_connections') as max,
            pg_is_in_recovery() as replica,
            case when pg_is_in_recovery() then extract(epoch from now() - pg_last_xact_replay_timestamp())::text end as replay,
            (select max(age(datfrozenxid)) from pg_database)::text as age`);
+  return head!;
+}
+
+/** Sessions idle in a transaction, and queries running, for at least the thresholds (20 of each, longest first). */
+async function readSessions(
+  q: Rows,
+  thresholds: { longRunningSeconds: number; idleInTransactionSeconds: number },
+): Promise<{ idle: Session[]; long: Session[] }> {
   const activity = `select pid, usename as user, extract(epoch from now() - %s)::float8 as seconds, left(query, 500) as query
                       from pg_stat_activity where pid <> pg_backend_pid() and datname = current_database() and %s order by seconds desc limit 20`;
-  const idle = await q<{ pid: number; user: string | null; seconds: number; query: string }>(
+  const idle = await q<Session>(
     activity
       .replace('%s', 'state_change')
       .replace(
@@ -51,7 +95,7 @@ export async function readPgStats(
       ),
     [thresholds.idleInTransactionSeconds],
   );
-  const long = await q<{ pid: number; user: string | null; seconds: number; query: string }>(
+  const long = await q<Session>(
     activity
       .replace('%s', 'query_start')
       .replace(
@@ -60,6 +104,11 @@ export async function readPgStats(
       ),
     [thresholds.longRunningSeconds],
   );
+  return { idle, long };
+}
+
+/** Queries waiting on a lock, with what holds it. */
+async function readBlocked(q: Rows): Promise<PgStats['blocked']> {
   const blocked = await q<{
     pid: number;
     blocked_by: number[];
@@ -70,6 +119,17 @@ export async function readPgStats(
     select a.pid, pg_blocking_pids(a.pid) as blocked_by, extract(epoch from now() - a.query_start)::float8 as seconds, left(a.query, 500) as query,
            (select left(b.query, 500) from pg_stat_activity b where b.pid = (pg_blocking_pids(a.pid))[1]) as blocker_query
       from pg_stat_activity a where cardinality(pg_blocking_pids(a.pid)) > 0 and a.datname = current_database()`);
+  return blocked.map((b) => ({
+    pid: b.pid,
+    blockedBy: b.blocked_by,
+    seconds: b.seconds,
+    query: b.query,
+    blockerQuery: b.blocker_query,
+  }));
+}
+
+/** Buffer cache hit rates of tables and indexes (null: nothing read yet), and how much was read. */
+async function readCacheHit(q: Rows): Promise<PgStats['cacheHit']> {
   const [cache] = await q<{
     table_hit: string | null;
     index_hit: string | null;
@@ -80,12 +140,34 @@ export async function readPgStats(
            (select sum(idx_blks_hit) / nullif(sum(idx_blks_hit) + sum(idx_blks_read), 0) from pg_statio_user_indexes)::text as index_hit,
            (select coalesce(sum(heap_blks_hit) + sum(heap_blks_read), 0) from pg_statio_user_tables)::text as table_reads,
            (select coalesce(sum(idx_blks_hit) + sum(idx_blks_read), 0) from pg_statio_user_indexes)::text as index_reads`);
+  return {
+    table: num(cache!.table_hit),
+    index: num(cache!.index_hit),
+    tableReads: Number(cache!.table_reads),
+    indexReads: Number(cache!.index_reads),
+  };
+}
+
+/** Standbys and their lag, and replication slots nobody reads (they hold WAL back). */
+async function readReplication(q: Rows, head: ServerRow): Promise<Pick<PgStats, 'replication' | 'inactiveSlots'>> {
   const standbys = await q<{ name: string; lag: string | null; state: string }>(
     `select coalesce(application_name, client_addr::text, pid::text) as name, extract(epoch from replay_lag)::text as lag, state from pg_stat_replication`,
   );
   const slots = await q<{ name: string; retained: string | null }>(
     `select slot_name as name, case when pg_is_in_recovery() then null else pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text end as retained from pg_replication_slots where not active`,
   );
+  return {
+    replication: {
+      isReplica: head.replica,
+      replicaLagSeconds: num(head.replay),
+      standbys: standbys.map((s) => ({ name: s.name, lagSeconds: num(s.lag), state: s.state })),
+    },
+    inactiveSlots: slots.map((s) => ({ name: s.name, retainedBytes: num(s.retained) })),
+  };
+}
+
+/** Each ascending sequence with its last value against the most its column (or itself) can hold. */
+async function readSequences(q: Rows): Promise<PgStats['sequences']> {
   const sequences = await q<{ sequence: string; column: string | null; last_value: string; max_value: string }>(`
     select s.schemaname || '.' || s.sequencename as sequence,
            (select c.relname || '.' || a.attname from pg_depend d join pg_class c on c.oid = d.refobjid join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
@@ -95,6 +177,17 @@ export async function readPgStats(
                from pg_depend d join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid join pg_type t on t.oid = a.atttypid
               where d.objid = (quote_ident(s.schemaname) || '.' || quote_ident(s.sequencename))::regclass and d.deptype in ('a', 'i') limit 1), s.max_value))::text as max_value
       from pg_sequences s where s.increment_by > 0`);
+  return sequences.map((s) => ({
+    sequence: s.sequence,
+    column: s.column,
+    lastValue: Number(s.last_value),
+    maxValue: Number(s.max_value),
+    ratio: Number(s.last_value) / Number(s.max_value),
+  }));
+}
+
+/** Invalid indexes (a failed concurrent build), and btree indexes another one already covers. */
+async function readIndexProblems(q: Rows): Promise<Pick<PgStats, 'invalidIndexes' | 'duplicateIndexes'>> {
   const invalid = await q<{ index: string; table: string }>(
     `select i.indexrelid::regclass::text as index, i.indrelid::regclass::text as table from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace where not i.indisvalid and n.nspname not in ('pg_catalog', 'information_schema')`,
   );
@@ -109,38 +202,6 @@ export async function readPgStats(
        and (b.indkey::text || ' ') like (a.indkey::text || ' %')
        and (a.indkey::text <> b.indkey::text or a.indexrelid > b.indexrelid)`);
   return {
-    database: head!.db,
-    serverVersion: head!.version,
-    connections: { total: Number(head!.total), max: Number(head!.max) },
-    idleInTransaction: idle,
-    longRunning: long,
-    blocked: blocked.map((b) => ({
-      pid: b.pid,
-      blockedBy: b.blocked_by,
-      seconds: b.seconds,
-      query: b.query,
-      blockerQuery: b.blocker_query,
-    })),
-    cacheHit: {
-      table: num(cache!.table_hit),
-      index: num(cache!.index_hit),
-      tableReads: Number(cache!.table_reads),
-      indexReads: Number(cache!.index_reads),
-    },
-    replication: {
-      isReplica: head!.replica,
-      replicaLagSeconds: num(head!.replay),
-      standbys: standbys.map((s) => ({ name: s.name, lagSeconds: num(s.lag), state: s.state })),
-    },
-    inactiveSlots: slots.map((s) => ({ name: s.name, retainedBytes: num(s.retained) })),
-    wraparound: { age: Number(head!.age), remaining: 2_147_483_647 - Number(head!.age) },
-    sequences: sequences.map((s) => ({
-      sequence: s.sequence,
-      column: s.column,
-      lastValue: Number(s.last_value),
-      maxValue: Number(s.max_value),
-      ratio: Number(s.last_value) / Number(s.max_value),
-    })),
     invalidIndexes: invalid,
     duplicateIndexes: duplicates.map((d) => ({
       index: d.index,
@@ -151,6 +212,7 @@ export async function readPgStats(
   };
 }
 
+/** What pg_stat_statements (when it is there) and the scan and index counters say about the queries. */
 export async function readQueryStats(client: pg.Client, limit: number): Promise<QueryStats> {
   let statements: StatementStats[] | null = null;
   let missingReason: string | undefined;

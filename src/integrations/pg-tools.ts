@@ -16,17 +16,11 @@ export interface PgConnection {
 
 export function pgConnection(url: string, database?: string): PgConnection {
   const u = new URL(url);
-  const db = database ?? decodeURIComponent(u.pathname.replace(/^\//, '')) ?? 'postgres';
+  // As node-postgres does: a URL without a database names the user's database.
+  const user = u.username ? decodeURIComponent(u.username) : '';
+  const db = database ?? (decodeURIComponent(u.pathname.replace(/^\//, '')) || user || 'postgres');
   const host = u.searchParams.get('host') ?? (u.hostname ? decodeURIComponent(u.hostname) : 'localhost');
-  const args = [
-    '-h',
-    host,
-    '-p',
-    u.port || '5432',
-    ...(u.username ? ['-U', decodeURIComponent(u.username)] : []),
-    '-d',
-    db,
-  ];
+  const args = ['-h', host, '-p', u.port || '5432', ...(user ? ['-U', user] : []), '-d', db];
   const env: Record<string, string> = {};
   if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
   const sslmode = u.searchParams.get('sslmode');

@@ -13,13 +13,14 @@ import {
   type ClusterState,
 } from '../analysis/audit.js';
 import { duration } from '../config/schema.js';
-import { kubeCall, kubeFor } from '../integrations/kube.js';
-import { defineJob, statusOf, type Finding } from './types.js';
+import { kubeCall, kubeFor, type Kube } from '../integrations/kube.js';
+import { defineJob, statusOf, type Finding, type JobContext } from './types.js';
 
 const quantity = z
   .string()
   .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: 'must be a Kubernetes quantity such as 500m, 2, 1Gi' });
 
+/** Which sections to audit, over which namespaces, against which resource policy and targets. */
 export const auditReviewParams = z.strictObject({
   /** Namespaces to audit (default kubernetes.namespaces); cluster-wide RBAC is always read. */
   namespaces: z.array(z.string()).optional(),
@@ -38,6 +39,9 @@ export const auditReviewParams = z.strictObject({
   backupTarget: duration.default(26 * 3_600_000),
 });
 
+type AuditReviewParams = z.output<typeof auditReviewParams>;
+
+/** The compliance report's controls: pass (info) or fail, each with its id, evidence and remedy. */
 export const auditReview = defineJob({
   type: 'audit-review',
   summary:
@@ -47,71 +51,7 @@ export const auditReview = defineJob({
   overridable: ['sections', 'policy', 'period', 'backupTarget'],
   async run(ctx, params) {
     const findings: Finding[] = [];
-    const cluster = params.sections.some((s) => s !== 'operations');
-    if (cluster) {
-      const kube = await kubeFor(ctx.config);
-      const namespaces = params.namespaces ?? ctx.config.kubernetes!.namespaces;
-      const state: ClusterState = {
-        clusterRoleBindings: [],
-        clusterRoles: [],
-        roleBindings: [],
-        roles: [],
-        workloads: [],
-        configMaps: [],
-        hpas: [],
-        pdbs: [],
-      };
-      state.clusterRoleBindings = (
-        await kubeCall('list clusterrolebindings', () => kube.rbac.listClusterRoleBinding())
-      ).items;
-      state.clusterRoles = (await kubeCall('list clusterroles', () => kube.rbac.listClusterRole())).items;
-      for (const [i, namespace] of namespaces.entries()) {
-        ctx.progress(i / namespaces.length, `reading ${namespace}`);
-        state.roleBindings.push(
-          ...(
-            await kubeCall(`list rolebindings in ${namespace}`, () =>
-              kube.rbac.listNamespacedRoleBinding({ namespace }),
-            )
-          ).items,
-        );
-        state.roles.push(
-          ...(await kubeCall(`list roles in ${namespace}`, () => kube.rbac.listNamespacedRole({ namespace }))).items,
-        );
-        for (const [kind, list] of [
-          ['Deployment', () => kube.apps.listNamespacedDeployment({ namespace })],
-          ['StatefulSet', () => kube.apps.listNamespacedStatefulSet({ namespace })],
-          ['DaemonSet', () => kube.apps.listNamespacedDaemonSet({ namespace })],
-        ] as const) {
-          state.workloads.push(
-            ...(
-              await kubeCall(`list ${kind.toLowerCase()}s in ${namespace}`, list as () => Promise<{ items: object[] }>)
-            ).items.map((w) => ({ ...w, kind })),
-          );
-        }
-        state.configMaps.push(
-          ...(await kubeCall(`list configmaps in ${namespace}`, () => kube.core.listNamespacedConfigMap({ namespace })))
-            .items,
-        );
-        state.hpas.push(
-          ...(
-            await kubeCall(`list horizontalpodautoscalers in ${namespace}`, () =>
-              kube.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }),
-            )
-          ).items,
-        );
-        state.pdbs.push(
-          ...(
-            await kubeCall(`list poddisruptionbudgets in ${namespace}`, () =>
-              kube.policy.listNamespacedPodDisruptionBudget({ namespace }),
-            )
-          ).items,
-        );
-      }
-      const plain = JSON.parse(JSON.stringify(state)) as ClusterState; // the client's model classes as plain API objects
-      if (params.sections.includes('access')) findings.push(...accessControls(plain));
-      if (params.sections.includes('security')) findings.push(...securityControls(plain));
-      if (params.sections.includes('reliability')) findings.push(...reliabilityControls(plain, params.policy));
-    }
+    if (params.sections.some((s) => s !== 'operations')) findings.push(...(await clusterControls(ctx, params)));
     if (params.sections.includes('operations')) {
       // What opscron itself recorded: backups, failing jobs, destructive actions, error logs.
       findings.push(
@@ -130,3 +70,79 @@ export const auditReview = defineJob({
     };
   },
 });
+
+/** The sections judged on the cluster (access, security, reliability), from one read of it. */
+async function clusterControls(ctx: JobContext, params: AuditReviewParams): Promise<Finding[]> {
+  const kube = await kubeFor(ctx.config);
+  const namespaces = params.namespaces ?? ctx.config.kubernetes!.namespaces;
+  const state = await readCluster(ctx, kube, namespaces);
+  const plain = JSON.parse(JSON.stringify(state)) as ClusterState; // the client's model classes as plain API objects
+  const findings: Finding[] = [];
+  if (params.sections.includes('access')) findings.push(...accessControls(plain));
+  if (params.sections.includes('security')) findings.push(...securityControls(plain));
+  if (params.sections.includes('reliability')) findings.push(...reliabilityControls(plain, params.policy));
+  return findings;
+}
+
+/** Cluster-wide RBAC, then each namespace's RBAC, workloads, configmaps, autoscalers and disruption budgets. */
+async function readCluster(ctx: JobContext, kube: Kube, namespaces: readonly string[]): Promise<ClusterState> {
+  const state: ClusterState = {
+    clusterRoleBindings: [],
+    clusterRoles: [],
+    roleBindings: [],
+    roles: [],
+    workloads: [],
+    configMaps: [],
+    hpas: [],
+    pdbs: [],
+  };
+  state.clusterRoleBindings = (
+    await kubeCall('list clusterrolebindings', () => kube.rbac.listClusterRoleBinding())
+  ).items;
+  state.clusterRoles = (await kubeCall('list clusterroles', () => kube.rbac.listClusterRole())).items;
+  for (const [i, namespace] of namespaces.entries()) {
+    ctx.progress(i / namespaces.length, `reading ${namespace}`);
+    await readNamespace(kube, namespace, state);
+  }
+  return state;
+}
+
+/** Adds one namespace's objects to `state`, in the order the controls were written against. */
+async function readNamespace(kube: Kube, namespace: string, state: ClusterState): Promise<void> {
+  state.roleBindings.push(
+    ...(await kubeCall(`list rolebindings in ${namespace}`, () => kube.rbac.listNamespacedRoleBinding({ namespace })))
+      .items,
+  );
+  state.roles.push(
+    ...(await kubeCall(`list roles in ${namespace}`, () => kube.rbac.listNamespacedRole({ namespace }))).items,
+  );
+  for (const [kind, list] of [
+    ['Deployment', () => kube.apps.listNamespacedDeployment({ namespace })],
+    ['StatefulSet', () => kube.apps.listNamespacedStatefulSet({ namespace })],
+    ['DaemonSet', () => kube.apps.listNamespacedDaemonSet({ namespace })],
+  ] as const) {
+    state.workloads.push(
+      ...(
+        await kubeCall(`list ${kind.toLowerCase()}s in ${namespace}`, list as () => Promise<{ items: object[] }>)
+      ).items.map((w) => ({ ...w, kind })),
+    );
+  }
+  state.configMaps.push(
+    ...(await kubeCall(`list configmaps in ${namespace}`, () => kube.core.listNamespacedConfigMap({ namespace })))
+      .items,
+  );
+  state.hpas.push(
+    ...(
+      await kubeCall(`list horizontalpodautoscalers in ${namespace}`, () =>
+        kube.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }),
+      )
+    ).items,
+  );
+  state.pdbs.push(
+    ...(
+      await kubeCall(`list poddisruptionbudgets in ${namespace}`, () =>
+        kube.policy.listNamespacedPodDisruptionBudget({ namespace }),
+      )
+    ).items,
+  );
+}

@@ -5,15 +5,15 @@
  * transaction for longer than a limit — reported, or ended with pg_terminate_backend.
  * Anything but reporting is destructive: confirm, audited.
  */
-import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
-import { withClient } from '../integrations/pg-stats.js';
-import { redisConnection } from '../integrations/redis.js';
+import { withSessions } from '../integrations/pg-sessions.js';
+import { withQueue } from '../integrations/queue-admin.js';
 import { databaseOf } from './db-backup.js';
-import { defineJob, statusOf, type Finding } from './types.js';
+import { defineJob, statusOf, type Finding, type JobContext } from './types.js';
 
+/** Where to look for stuck work and what to do with it (report by default). */
 export const clearStuckParams = z.strictObject({
   /** BullMQ queues to look at; default: opscron's own queue (when it runs on Redis). */
   queues: z
@@ -40,6 +40,17 @@ export const clearStuckParams = z.strictObject({
   terminate: z.boolean().default(false),
 });
 
+type ClearStuckParams = z.output<typeof clearStuckParams>;
+type QueueTarget = NonNullable<ClearStuckParams['queues']>[number];
+
+/** What one part of the run found and did: its findings, how many were stuck, how many it cleared. */
+interface Cleared {
+  findings: Finding[];
+  stuck: number;
+  handled: number;
+}
+
+/** Stuck queue jobs and idle-in-transaction sessions: reported, or (confirmed) cleared. */
 export const clearStuck = defineJob({
   type: 'clear-stuck',
   summary:
@@ -48,102 +59,25 @@ export const clearStuck = defineJob({
   overridable: ['action', 'idleInTransaction', 'terminate'],
   destructive: (p) => p.action !== 'report' || p.terminate,
   async run(ctx, params) {
-    const findings: Finding[] = [];
-    const queues =
-      params.queues ??
-      (ctx.config.queue.redisUrl
-        ? [
-            {
-              name: ctx.config.queue.name,
-              prefix: ctx.config.queue.prefix,
-              redisUrl: ctx.config.queue.redisUrl,
-              maxActive: 3_600_000,
-            },
-          ]
-        : []);
+    const queues = queuesOf(ctx, params);
     if (!queues.length && !params.database)
       throw new InvalidRunError('nothing to look at: give queues (or run opscron on Redis) and/or a database');
+    const findings: Finding[] = [];
     let stuckJobs = 0;
     let handled = 0;
     const now = ctx.now().getTime();
     for (const q of queues) {
-      const url = q.redisUrl ?? ctx.config.queue.redisUrl;
-      if (!url) throw new InvalidRunError(`queues[${q.name}]: no redisUrl and opscron's own queue is not on Redis`);
-      const queue = new Queue(q.name, { connection: redisConnection(url, false), prefix: q.prefix });
-      try {
-        const client = await queue.client;
-        for (const job of await queue.getActive(0, 999)) {
-          const locked = (await client.get(`${q.prefix}:${q.name}:${job.id}:lock`)) !== null;
-          const activeMs = now - (job.processedOn ?? job.timestamp);
-          const why = !locked
-            ? `stalled: active for ${Math.round(activeMs / 1000)} s and no worker holds its lock`
-            : activeMs > q.maxActive
-              ? `active for ${Math.round(activeMs / 1000)} s, longer than ${Math.round(q.maxActive / 1000)} s`
-              : null;
-          if (!why) continue;
-          stuckJobs++;
-          const resource = `queue/${q.name}/${job.id}`;
-          if (params.action === 'report') {
-            findings.push({
-              severity: 'warning',
-              check: 'queue.stuck-job',
-              resource,
-              message: `${job.name} (${job.id}) ${why}`,
-              evidence: { id: job.id, name: job.name, attemptsMade: job.attemptsMade, activeMs, locked },
-              remedy:
-                'Run clear-stuck with action: retry (or fail) and confirm: true; if workers are alive, find out why they hang first.',
-            });
-            continue;
-          }
-          // Token "0": no lock to match — the worker that held it is gone or hung.
-          await job.moveToFailed(new Error(`cleared by opscron clear-stuck: ${why}`), '0', false);
-          if (params.action === 'retry') await job.retry('failed');
-          handled++;
-          findings.push({
-            severity: 'info',
-            check: params.action === 'retry' ? 'queue.job-retried' : 'queue.job-failed',
-            resource,
-            message: `${job.name} (${job.id}) ${why}: ${params.action === 'retry' ? 'moved back to waiting' : 'marked failed'}`,
-          });
-        }
-      } finally {
-        await queue.close();
-      }
+      const queue = await clearQueue(ctx, params, q, now);
+      findings.push(...queue.findings);
+      stuckJobs += queue.stuck;
+      handled += queue.handled;
     }
     let sessions = 0;
     if (params.database) {
-      const db = databaseOf(ctx, params.database);
-      await withClient(db.url, async (client) => {
-        const { rows } = await client.query<{ pid: number; user: string | null; seconds: number; query: string }>(
-          `select pid, usename as user, extract(epoch from now() - state_change)::float8 as seconds, left(query, 300) as query from pg_stat_activity
-            where datname = current_database() and pid <> pg_backend_pid() and state in ('idle in transaction', 'idle in transaction (aborted)') and now() - state_change >= make_interval(secs => $1)`,
-          [params.idleInTransaction / 1000],
-        );
-        for (const s of rows) {
-          sessions++;
-          const resource = `db/${db.name}/pid/${s.pid}`;
-          if (!params.terminate) {
-            findings.push({
-              severity: 'warning',
-              check: 'pg.idle-in-transaction',
-              resource,
-              message: `pid ${s.pid} (${s.user ?? '?'}) idle in transaction for ${Math.round(s.seconds)} s: ${s.query.replace(/\s+/g, ' ')}`,
-              remedy: `Run clear-stuck with terminate: true and confirm: true, or select pg_terminate_backend(${s.pid}); and set idle_in_transaction_session_timeout.`,
-            });
-            continue;
-          }
-          const ended =
-            (await client.query<{ ok: boolean }>('select pg_terminate_backend($1) as ok', [s.pid])).rows[0]?.ok ===
-            true;
-          if (ended) handled++;
-          findings.push({
-            severity: ended ? 'info' : 'warning',
-            check: 'pg.session-terminated',
-            resource,
-            message: `pid ${s.pid} (${s.user ?? '?'}) idle in transaction for ${Math.round(s.seconds)} s: ${ended ? 'terminated' : 'could not be terminated (permissions?)'}`,
-          });
-        }
-      });
+      const idle = await clearIdleSessions(ctx, params, params.database);
+      findings.push(...idle.findings);
+      sessions = idle.stuck;
+      handled += idle.handled;
     }
     return {
       status: statusOf(findings),
@@ -156,3 +90,96 @@ export const clearStuck = defineJob({
     };
   },
 });
+
+/** The queues asked for, or opscron's own when it runs on Redis. */
+function queuesOf(ctx: JobContext, params: ClearStuckParams): QueueTarget[] {
+  return (
+    params.queues ??
+    (ctx.config.queue.redisUrl
+      ? [
+          {
+            name: ctx.config.queue.name,
+            prefix: ctx.config.queue.prefix,
+            redisUrl: ctx.config.queue.redisUrl,
+            maxActive: 3_600_000,
+          },
+        ]
+      : [])
+  );
+}
+
+/** Why an active job is stuck — no worker holds its lock, or it ran past maxActive — or null if it is not. */
+function stuckReason(locked: boolean, activeMs: number, maxActive: number): string | null {
+  if (!locked) return `stalled: active for ${Math.round(activeMs / 1000)} s and no worker holds its lock`;
+  if (activeMs > maxActive)
+    return `active for ${Math.round(activeMs / 1000)} s, longer than ${Math.round(maxActive / 1000)} s`;
+  return null;
+}
+
+/** One queue's active jobs (the first 1000): the stuck ones reported, or failed (and retried). */
+async function clearQueue(ctx: JobContext, params: ClearStuckParams, q: QueueTarget, now: number): Promise<Cleared> {
+  const url = q.redisUrl ?? ctx.config.queue.redisUrl;
+  if (!url) throw new InvalidRunError(`queues[${q.name}]: no redisUrl and opscron's own queue is not on Redis`);
+  const out: Cleared = { findings: [], stuck: 0, handled: 0 };
+  await withQueue(url, q.name, q.prefix, async (queue) => {
+    for (const job of await queue.active(1000)) {
+      const activeMs = now - job.startedAt;
+      const why = stuckReason(job.locked, activeMs, q.maxActive);
+      if (!why) continue;
+      out.stuck++;
+      const resource = `queue/${q.name}/${job.id}`;
+      if (params.action === 'report') {
+        out.findings.push({
+          severity: 'warning',
+          check: 'queue.stuck-job',
+          resource,
+          message: `${job.name} (${job.id}) ${why}`,
+          evidence: { id: job.id, name: job.name, attemptsMade: job.attemptsMade, activeMs, locked: job.locked },
+          remedy:
+            'Run clear-stuck with action: retry (or fail) and confirm: true; if workers are alive, find out why they hang first.',
+        });
+        continue;
+      }
+      await queue.clear(job.id, `cleared by opscron clear-stuck: ${why}`, params.action === 'retry');
+      out.handled++;
+      out.findings.push({
+        severity: 'info',
+        check: params.action === 'retry' ? 'queue.job-retried' : 'queue.job-failed',
+        resource,
+        message: `${job.name} (${job.id}) ${why}: ${params.action === 'retry' ? 'moved back to waiting' : 'marked failed'}`,
+      });
+    }
+  });
+  return out;
+}
+
+/** Sessions idle in a transaction for at least idleInTransaction: reported, or ended with pg_terminate_backend. */
+async function clearIdleSessions(ctx: JobContext, params: ClearStuckParams, database: string): Promise<Cleared> {
+  const db = databaseOf(ctx, database);
+  const out: Cleared = { findings: [], stuck: 0, handled: 0 };
+  await withSessions(db.url, async (sessions) => {
+    for (const s of await sessions.idleInTransaction(params.idleInTransaction / 1000)) {
+      out.stuck++;
+      const resource = `db/${db.name}/pid/${s.pid}`;
+      if (!params.terminate) {
+        out.findings.push({
+          severity: 'warning',
+          check: 'pg.idle-in-transaction',
+          resource,
+          message: `pid ${s.pid} (${s.user ?? '?'}) idle in transaction for ${Math.round(s.seconds)} s: ${s.query.replace(/\s+/g, ' ')}`,
+          remedy: `Run clear-stuck with terminate: true and confirm: true, or select pg_terminate_backend(${s.pid}); and set idle_in_transaction_session_timeout.`,
+        });
+        continue;
+      }
+      const ended = await sessions.terminate(s.pid);
+      if (ended) out.handled++;
+      out.findings.push({
+        severity: ended ? 'info' : 'warning',
+        check: 'pg.session-terminated',
+        resource,
+        message: `pid ${s.pid} (${s.user ?? '?'}) idle in transaction for ${Math.round(s.seconds)} s: ${ended ? 'terminated' : 'could not be terminated (permissions?)'}`,
+      });
+    }
+  });
+  return out;
+}

@@ -9,10 +9,11 @@
 import { z } from 'zod';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
-import { kubeCall, kubeFor, PatchStrategy } from '../integrations/kube.js';
+import { kubeCall, kubeFor, PatchStrategy, type Kube } from '../integrations/kube.js';
 import { kubeTarget } from './service.js';
 import { defineJob } from './types.js';
 
+/** The ConfigMap key to set, to what, for how long, and whether to restart the deployment. */
 export const debugLoggingParams = z.strictObject({
   service: z.string().optional(),
   namespace: z.string().optional(),
@@ -26,6 +27,7 @@ export const debugLoggingParams = z.strictObject({
   restart: z.boolean().default(false),
 });
 
+/** Turns a service's debug logging on for a while; the worker turns it back (store-recorded revert). */
 export const debugLogging = defineJob({
   type: 'debug-logging',
   summary:
@@ -56,30 +58,8 @@ export const debugLogging = defineJob({
       revertAt,
       restartDeployment: params.restart ? service!.deployment! : null,
     });
-    await kubeCall(`patch ${resource}`, () =>
-      kube.core.patchNamespacedConfigMap(
-        {
-          name: params.configMap,
-          namespace,
-          body: {
-            metadata: { resourceVersion: current.metadata?.resourceVersion },
-            data: { [params.key]: params.level },
-          },
-        },
-        kube.patchAs(PatchStrategy.MergePatch),
-      ),
-    );
-    if (params.restart) {
-      const body = {
-        spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now.toISOString() } } } },
-      };
-      await kubeCall(`restart deployment/${namespace}/${service!.deployment}`, () =>
-        kube.apps.patchNamespacedDeployment(
-          { name: service!.deployment!, namespace, body },
-          kube.patchAs(PatchStrategy.StrategicMergePatch),
-        ),
-      );
-    }
+    await setKey(kube, namespace, params, current.metadata?.resourceVersion);
+    if (params.restart) await restartDeployment(kube, namespace, service!.deployment!, now);
     const was = previous === null ? 'unset' : previous;
     return {
       status: 'ok',
@@ -97,3 +77,38 @@ export const debugLogging = defineJob({
     };
   },
 });
+
+/**
+ * Sets the key in the ConfigMap, guarded by the resourceVersion read before the revert was
+ * recorded: a concurrent edit fails the patch instead of being overwritten.
+ */
+async function setKey(
+  kube: Kube,
+  namespace: string,
+  params: { configMap: string; key: string; level: string },
+  resourceVersion: string | undefined,
+): Promise<void> {
+  await kubeCall(`patch configmap/${namespace}/${params.configMap}`, () =>
+    kube.core.patchNamespacedConfigMap(
+      {
+        name: params.configMap,
+        namespace,
+        body: { metadata: { resourceVersion }, data: { [params.key]: params.level } },
+      },
+      kube.patchAs(PatchStrategy.MergePatch),
+    ),
+  );
+}
+
+/** `kubectl rollout restart`: the annotation patch that rolls the pods, for services that read config only at start. */
+async function restartDeployment(kube: Kube, namespace: string, deployment: string, now: Date): Promise<void> {
+  const body = {
+    spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now.toISOString() } } } },
+  };
+  await kubeCall(`restart deployment/${namespace}/${deployment}`, () =>
+    kube.apps.patchNamespacedDeployment(
+      { name: deployment, namespace, body },
+      kube.patchAs(PatchStrategy.StrategicMergePatch),
+    ),
+  );
+}

@@ -84,17 +84,7 @@ async function fromScrapes(ctx: JobContext, params: Params, url: string): Promis
   };
   const before = await scrape();
   ctx.progress(0, `waiting ${params.window} ms for the second scrape`);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, params.window);
-    ctx.signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(ctx.signal.reason);
-      },
-      { once: true },
-    );
-  });
+  await ctx.sleep(params.window);
   return errorRate(
     before,
     await scrape(),

@@ -10,11 +10,18 @@ import https from 'node:https';
 import { z } from 'zod';
 import { duration, type ServiceConfig } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
-import { linearPattern, linearRegex } from '../analysis/pattern.js';
-import { parseExposition } from '../analysis/prometheus-text.js';
+import {
+  answerFindings,
+  answerMetrics,
+  certificateFindings,
+  metricsFindings,
+  phaseMetrics,
+  unreachableFinding,
+} from '../analysis/http-checks.js';
+import { linearRegex } from '../analysis/pattern.js';
 import { probeDependency } from '../integrations/dependencies.js';
 import { readBoundedText } from '../integrations/files.js';
-import { probe, type Certificate, type ProbeResult } from '../integrations/http.js';
+import { probe } from '../integrations/http.js';
 import { redact } from '../observability/redact.js';
 import { defineJob, statusOf, type Finding, type JobContext, type JobOutcome } from './types.js';
 
@@ -32,6 +39,7 @@ const headerCondition = z.strictObject({
   matches: linearRegex.optional(),
 });
 
+/** What to probe (one service, many, or a URL) and what a healthy answer looks like. */
 export const healthCheckParams = z
   .strictObject({
     service: z.string().optional(),
@@ -73,52 +81,8 @@ export const healthCheckParams = z
     error: 'scrapeMetrics needs service (its metricsPath says where)',
   });
 
+/** health-check's params after parsing, defaults filled in. */
 export type HealthCheckParams = z.output<typeof healthCheckParams>;
-
-function fieldAt(body: unknown, path: string): { found: boolean; value?: unknown } {
-  let node = body;
-  for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object' || !(part in node)) return { found: false };
-    node = (node as Record<string, unknown>)[part];
-  }
-  return { found: true, value: node };
-}
-
-/** Phase lengths in ms, as blackbox exporter splits them (a phase that did not happen is 0). */
-function phaseMetrics(result: ProbeResult): Record<string, number> {
-  const t = result.timings;
-  const connected = t.tls || t.connect;
-  const round = (ms: number) => Math.round(ms * 10) / 10;
-  return {
-    dnsMs: round(t.dns),
-    connectMs: round(t.connect ? t.connect - t.dns : 0),
-    tlsMs: round(t.tls ? t.tls - t.connect : 0),
-    firstByteMs: round(t.firstByte ? t.firstByte - connected : 0),
-    responseTimeMs: Math.round(result.totalMs),
-  };
-}
-
-function certificateFindings(
-  cert: Certificate,
-  limits: { warnDays: number; criticalDays: number },
-  resource: string,
-  now: Date,
-): Finding[] {
-  const daysLeft = (cert.validTo.getTime() - now.getTime()) / 86_400_000;
-  const severity = daysLeft < limits.criticalDays ? 'critical' : daysLeft < limits.warnDays ? 'warning' : null;
-  if (!severity) return [];
-  const when = daysLeft < 0 ? `expired ${(-daysLeft).toFixed(1)} days ago` : `expires in ${daysLeft.toFixed(1)} days`;
-  return [
-    {
-      severity,
-      check: 'tls.expiry',
-      resource,
-      message: `TLS certificate for ${cert.subject || 'the service'} ${when} (${cert.validTo.toISOString()})`,
-      evidence: { daysLeft, validTo: cert.validTo.toISOString(), issuer: cert.issuer },
-      remedy: `Renew the certificate for ${cert.subject || 'the service'} (issued by ${cert.issuer || 'unknown'}) and reload the service before ${cert.validTo.toISOString()}.`,
-    },
-  ];
-}
 
 async function dependencyFindings(
   service: ServiceConfig,
@@ -139,6 +103,7 @@ async function dependencyFindings(
     }));
 }
 
+/** Probes a service's health endpoint (or many, fanned out) and judges the answer. */
 export const healthCheck = defineJob({
   type: 'health-check',
   summary: 'HTTP health endpoint: status code, response time and JSON body conditions',
@@ -231,6 +196,7 @@ async function fanOut(ctx: JobContext, params: HealthCheckParams, ca: string | u
   };
 }
 
+/** One target: probe it (and its dependencies alongside), judge the answer, scrape its metrics if asked. */
 async function checkOne(
   ctx: JobContext,
   params: HealthCheckParams,
@@ -255,134 +221,17 @@ async function checkOne(
     insecure: params.insecureSkipVerify,
     agent,
   });
-  const findings: Finding[] = [];
   const metrics = phaseMetrics(result);
-  if (result.certificate) findings.push(...certificateFindings(result.certificate, params.tls, resource, ctx.now()));
+  // The certificate is read at the handshake, so it is judged even when the request failed after it.
+  const findings = result.certificate ? certificateFindings(result.certificate, params.tls, resource, ctx.now()) : [];
   if (result.error !== undefined) {
-    const certificateProblem = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(result.error);
-    findings.push({
-      severity: 'critical',
-      check: 'http.reachable',
-      resource,
-      message: `GET ${url} failed: ${result.error}`,
-      remedy: certificateProblem
-        ? 'The TLS certificate is not trusted: fix the chain, or give its CA in caFile.'
-        : 'Check that the service is running and reachable from opscron.',
-    });
-    findings.push(...(await dependencies));
+    findings.push(unreachableFinding(url, result.error, resource, params.method), ...(await dependencies));
     return { status: 'critical', summary: `${resource} unreachable: ${result.error}`, findings, metrics };
   }
-  metrics.statusCode = result.status!;
-  if (result.certificate)
-    metrics.tlsDaysLeft =
-      Math.round(((result.certificate.validTo.getTime() - ctx.now().getTime()) / 86_400_000) * 10) / 10;
-  if (!params.expectStatus.includes(result.status!)) {
-    findings.push({
-      severity: 'critical',
-      check: 'http.status',
-      resource,
-      message: `status ${result.status}, expected ${params.expectStatus.join(' or ')}`,
-      evidence: { status: result.status, body: result.body.slice(0, 500) },
-      remedy:
-        result.status! >= 500
-          ? `The service answers but reports itself broken: its logs and its dependencies say why; if a deploy just happened, rollout undo.`
-          : `Check the health path (services[].healthPath) and expectStatus: ${result.status} is not what this check expects.`,
-    });
-  }
-  if (result.totalMs > params.maxResponseTime) {
-    findings.push({
-      severity: 'warning',
-      check: 'http.response-time',
-      resource,
-      message: `answered in ${Math.round(result.totalMs)} ms, above ${params.maxResponseTime} ms`,
-      evidence: { ms: result.totalMs, limit: params.maxResponseTime },
-      remedy:
-        'Slow health answers come before outages: check latency-check and resource-usage (CPU throttling, memory pressure) for this service.',
-    });
-  }
-  for (const condition of params.expectHeaders) {
-    const value = result.headers[condition.name.toLowerCase()];
-    const wrong =
-      value === undefined
-        ? 'is missing'
-        : condition.equals !== undefined && value !== condition.equals
-          ? `is ${JSON.stringify(value)}, expected ${JSON.stringify(condition.equals)}`
-          : condition.matches !== undefined && !linearPattern(condition.matches).test(value)
-            ? `is ${JSON.stringify(value)}, expected to match /${condition.matches}/`
-            : null;
-    if (wrong)
-      findings.push({
-        severity: 'critical',
-        check: 'http.header',
-        resource,
-        message: `header ${condition.name} ${wrong}`,
-        remedy: `A wrong or missing ${condition.name} header usually means a different version or a proxy answered: check what is deployed and the route to it.`,
-      });
-  }
-  if (params.json.length) {
-    let body: unknown;
-    try {
-      body = JSON.parse(result.body);
-    } catch {
-      findings.push({
-        severity: 'critical',
-        check: 'http.body-json',
-        resource,
-        message: 'body is not JSON',
-        evidence: { body: result.body.slice(0, 200) },
-        remedy:
-          'Something other than the service answered (an error page, a proxy): check the route and the health path.',
-      });
-    }
-    if (body !== undefined) {
-      for (const condition of params.json) {
-        const field = fieldAt(body, condition.path);
-        if (!field.found) {
-          findings.push({
-            severity: 'critical',
-            check: 'http.body-field',
-            resource,
-            message: `body has no field ${condition.path}`,
-            remedy: `The health answer changed shape: check the deployed version, or update the json condition on ${condition.path}.`,
-          });
-        } else if (condition.equals !== undefined && field.value !== condition.equals) {
-          findings.push({
-            severity: 'critical',
-            check: 'http.body-field',
-            resource,
-            message: `${condition.path} is ${JSON.stringify(field.value)}, expected ${JSON.stringify(condition.equals)}`,
-            remedy: `The service reports ${condition.path} = ${JSON.stringify(field.value)}: the part it names is degraded; check it (and its dependency probes) first.`,
-          });
-        }
-      }
-    }
-  }
-  if (params.scrapeMetrics && service) {
-    const metricsUrl = new URL(service.metricsPath, service.url).toString();
-    const scrape = await probe(metricsUrl, { timeoutMs: params.requestTimeout, signal: ctx.signal });
-    if (scrape.error !== undefined || scrape.status !== 200) {
-      findings.push({
-        severity: 'warning',
-        check: 'metrics.reachable',
-        resource,
-        message: `GET ${metricsUrl}: ${scrape.error ?? `status ${scrape.status}`}`,
-        remedy: `Check that ${service.name} exposes Prometheus metrics at ${service.metricsPath} (services[].metricsPath).`,
-      });
-    } else {
-      const exposition = parseExposition(scrape.body);
-      metrics.metricSamples = exposition.samples.length;
-      if (exposition.errors.length) {
-        findings.push({
-          severity: 'warning',
-          check: 'metrics.parse',
-          resource,
-          message: `${metricsUrl} is not valid Prometheus text: ${exposition.errors.slice(0, 3).join('; ')}${exposition.errors.length > 3 ? ` (and ${exposition.errors.length - 3} more)` : ''}`,
-          evidence: { errors: exposition.errors.slice(0, 20) },
-          remedy: 'Fix the exporter: Prometheus will drop this scrape (promtool check metrics shows the same lines).',
-        });
-      }
-    }
-  }
+  Object.assign(metrics, answerMetrics(result, ctx.now()));
+  findings.push(...answerFindings(result, params, resource));
+  if (params.scrapeMetrics && service)
+    findings.push(...(await scrapeFindings(ctx, params, service, resource, metrics)));
   findings.push(...(await dependencies));
   const status = statusOf(findings);
   const summary =
@@ -390,4 +239,19 @@ async function checkOne(
       ? `${resource} healthy: ${result.status} in ${metrics.responseTimeMs} ms`
       : `${resource}: ${findings.map((f) => f.message).join('; ')}`;
   return { status, summary, findings, metrics };
+}
+
+/** GETs the service's metrics path and judges it; the sample count joins `metrics` when it could be read. */
+async function scrapeFindings(
+  ctx: JobContext,
+  params: HealthCheckParams,
+  service: ServiceConfig,
+  resource: string,
+  metrics: Record<string, number>,
+): Promise<Finding[]> {
+  const metricsUrl = new URL(service.metricsPath, service.url).toString();
+  const scrape = await probe(metricsUrl, { timeoutMs: params.requestTimeout, signal: ctx.signal });
+  const judged = metricsFindings(scrape, metricsUrl, service, resource);
+  if (judged.samples !== undefined) metrics.metricSamples = judged.samples;
+  return judged.findings;
 }

@@ -20,7 +20,19 @@ import { rollout } from './rollout.js';
 import { Feeds } from '../feeds.js';
 import type { JobDefinition } from './types.js';
 
-const all: JobDefinition<any>[] = [
+/**
+ * The definitions as the registry holds them, each one's param type erased. Sound because
+ * nothing calls `run` with anything but what the same definition's `params` schema produced
+ * (the worker parses first); TypeScript cannot name "a definition of some P", so the erasure
+ * is this one assertion.
+ */
+function registry<P extends unknown[]>(
+  ...definitions: { [I in keyof P]: JobDefinition<P[I]> }
+): JobDefinition<unknown>[] {
+  return definitions as JobDefinition<unknown>[];
+}
+
+const all = registry(
   healthCheck,
   latencyCheck,
   errorRateJob,
@@ -44,8 +56,9 @@ const all: JobDefinition<any>[] = [
   complianceReport,
   incidentReport,
   noop,
-];
+);
 
+/** Every job type by its name. */
 export const jobTypes: ReadonlyMap<string, JobDefinition<unknown>> = new Map(all.map((job) => [job.type, job]));
 
 /** What each type feeds to incidents and reports. */

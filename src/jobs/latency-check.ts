@@ -14,6 +14,7 @@ import { defineJob, statusOf, type Finding, type JobContext, type JobOutcome } f
 
 const limits = z.strictObject({ p50: duration.optional(), p95: duration.optional(), p99: duration.optional() });
 
+/** The service, where its numbers come from, and the warn and critical limits per percentile (ms). */
 export const latencyCheckParams = z.strictObject({
   service: z.string(),
   /** Probes in the sample (sequential, so one slow answer does not hide behind others). */
@@ -89,6 +90,7 @@ function thresholdFindings(
   return findings;
 }
 
+/** A service's p50/p95/p99 against warn and critical limits, from Prometheus or active probes. */
 export const latencyCheck = defineJob({
   type: 'latency-check',
   summary: 'p50/p95/p99 response time of a service from active probes, against thresholds',
@@ -99,73 +101,103 @@ export const latencyCheck = defineJob({
     const service = serviceOf(ctx, params.service);
     const url = new URL(service.healthPath, service.url).toString();
     const resource = `service/${service.name}`;
-    const usePrometheus = usesPrometheus(ctx, params.source);
-    if (usePrometheus) {
-      const values = await fromPrometheus(ctx, params, service.name);
-      if (!values)
-        return {
-          status: 'ok',
-          summary: `${resource}: no ${params.histogram} samples in Prometheus over ${params.window} ms`,
-          findings: [
-            {
-              severity: 'info',
-              check: 'latency.no-data',
-              resource,
-              message: `Prometheus has no ${params.histogram}_bucket{${params.selector ?? `job="${service.name}"`}} samples in the window`,
-              remedy: "Set params.histogram and params.selector to the service's request-duration histogram.",
-            },
-          ],
-        };
-      const findings = thresholdFindings(
-        values,
-        params,
-        resource,
-        service.name,
-        `over the last ${params.window} ms (Prometheus)`,
-      );
-      const round = (x: number) => Math.round(x * 10) / 10;
-      return {
-        status: statusOf(findings),
-        summary: `${resource}: p50 ${Math.round(values.p50)} ms, p95 ${Math.round(values.p95)} ms, p99 ${Math.round(values.p99)} ms (Prometheus)`,
-        findings,
-        metrics: { p50Ms: round(values.p50), p95Ms: round(values.p95), p99Ms: round(values.p99) },
-      };
-    }
-    const times: number[] = [];
-    const failures: string[] = [];
-    for (let i = 0; i < params.probes; i++) {
-      const answer = await probe(url, { timeoutMs: params.requestTimeout, signal: ctx.signal });
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (answer.error !== undefined || answer.status! >= 500) failures.push(answer.error ?? `status ${answer.status}`);
-      else times.push(answer.totalMs);
-      ctx.progress((i + 1) / params.probes, `${i + 1} of ${params.probes} probes`);
-    }
-    const findings: Finding[] = [];
-    if (failures.length) {
-      findings.push({
-        severity: failures.length === params.probes ? 'critical' : 'warning',
-        check: 'latency.failed-probes',
-        resource,
-        message: `${failures.length} of ${params.probes} probes failed (${[...new Set(failures)].slice(0, 3).join(', ')})`,
-        remedy: `Run the health-check and error-rate jobs for ${service.name}: failures are not a latency problem.`,
-      });
-    }
-    if (!times.length) return { status: 'critical', summary: `${resource}: every probe failed`, findings };
-    const summary = summarize(times);
-    findings.push(...thresholdFindings(summary, params, resource, service.name, `over ${summary.count} probes`));
-    const round = (x: number) => Math.round(x * 10) / 10;
-    return {
-      status: statusOf(findings),
-      summary: `${resource}: p50 ${Math.round(summary.p50)} ms, p95 ${Math.round(summary.p95)} ms, p99 ${Math.round(summary.p99)} ms over ${summary.count} probes`,
-      findings,
-      metrics: {
-        p50Ms: round(summary.p50),
-        p95Ms: round(summary.p95),
-        p99Ms: round(summary.p99),
-        maxMs: round(summary.max),
-        probes: summary.count,
-        failedProbes: failures.length,
-      },
-    };
+    if (usesPrometheus(ctx, params.source)) return prometheusOutcome(ctx, params, service.name, resource);
+    return probeOutcome(ctx, params, { name: service.name, url }, resource);
   },
 });
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+/** The percentiles Prometheus computes from the service's histogram; no samples in the window is not a failure. */
+async function prometheusOutcome(
+  ctx: JobContext,
+  params: Params,
+  serviceName: string,
+  resource: string,
+): Promise<JobOutcome> {
+  const values = await fromPrometheus(ctx, params, serviceName);
+  if (!values)
+    return {
+      status: 'ok',
+      summary: `${resource}: no ${params.histogram} samples in Prometheus over ${params.window} ms`,
+      findings: [
+        {
+          severity: 'info',
+          check: 'latency.no-data',
+          resource,
+          message: `Prometheus has no ${params.histogram}_bucket{${params.selector ?? `job="${serviceName}"`}} samples in the window`,
+          remedy: "Set params.histogram and params.selector to the service's request-duration histogram.",
+        },
+      ],
+    };
+  const findings = thresholdFindings(
+    values,
+    params,
+    resource,
+    serviceName,
+    `over the last ${params.window} ms (Prometheus)`,
+  );
+  return {
+    status: statusOf(findings),
+    summary: `${resource}: p50 ${Math.round(values.p50)} ms, p95 ${Math.round(values.p95)} ms, p99 ${Math.round(values.p99)} ms (Prometheus)`,
+    findings,
+    metrics: { p50Ms: round(values.p50), p95Ms: round(values.p95), p99Ms: round(values.p99) },
+  };
+}
+
+/**
+ * `params.probes` sequential probes of the health endpoint (so one slow answer does not hide
+ * behind others): the answers' times, and why the others failed (no answer, or a 5xx).
+ */
+async function sampleProbes(
+  ctx: JobContext,
+  params: Params,
+  url: string,
+): Promise<{ times: number[]; failures: string[] }> {
+  const times: number[] = [];
+  const failures: string[] = [];
+  for (let i = 0; i < params.probes; i++) {
+    const answer = await probe(url, { timeoutMs: params.requestTimeout, signal: ctx.signal });
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (answer.error !== undefined || answer.status! >= 500) failures.push(answer.error ?? `status ${answer.status}`);
+    else times.push(answer.totalMs);
+    ctx.progress((i + 1) / params.probes, `${i + 1} of ${params.probes} probes`);
+  }
+  return { times, failures };
+}
+
+/** The percentiles of active probes of `service.url` (its health endpoint); failed probes are a finding of their own, not fast answers. */
+async function probeOutcome(
+  ctx: JobContext,
+  params: Params,
+  service: { name: string; url: string },
+  resource: string,
+): Promise<JobOutcome> {
+  const { times, failures } = await sampleProbes(ctx, params, service.url);
+  const findings: Finding[] = [];
+  if (failures.length) {
+    findings.push({
+      severity: failures.length === params.probes ? 'critical' : 'warning',
+      check: 'latency.failed-probes',
+      resource,
+      message: `${failures.length} of ${params.probes} probes failed (${[...new Set(failures)].slice(0, 3).join(', ')})`,
+      remedy: `Run the health-check and error-rate jobs for ${service.name}: failures are not a latency problem.`,
+    });
+  }
+  if (!times.length) return { status: 'critical', summary: `${resource}: every probe failed`, findings };
+  const summary = summarize(times);
+  findings.push(...thresholdFindings(summary, params, resource, service.name, `over ${summary.count} probes`));
+  return {
+    status: statusOf(findings),
+    summary: `${resource}: p50 ${Math.round(summary.p50)} ms, p95 ${Math.round(summary.p95)} ms, p99 ${Math.round(summary.p99)} ms over ${summary.count} probes`,
+    findings,
+    metrics: {
+      p50Ms: round(summary.p50),
+      p95Ms: round(summary.p95),
+      p99Ms: round(summary.p99),
+      maxMs: round(summary.max),
+      probes: summary.count,
+      failedProbes: failures.length,
+    },
+  };
+}

@@ -8,13 +8,14 @@ import { z } from 'zod';
 import { Drain } from '../analysis/drain.js';
 import { linearPattern, linearRegex } from '../analysis/pattern.js';
 import { InvalidRunError } from '../errors.js';
-import { kubeCall, kubeFor } from '../integrations/kube.js';
+import { kubeCall, kubeFor, type Kube } from '../integrations/kube.js';
 import { kubeTarget } from './service.js';
-import { defineJob, statusOf, type Finding } from './types.js';
+import { defineJob, statusOf, type Finding, type JobContext } from './types.js';
 
 const DEFAULT_ERROR_PATTERN =
   '\\b(error|err|exception|fatal|fail(ed|ure)?|panic|critical|traceback|refused|timeout|denied)\\b';
 
+/** Which pods to read, what counts as an error line, and how templates are mined and compared. */
 export const logAnalysisParams = z.strictObject({
   service: z.string().optional(),
   namespace: z.string().optional(),
@@ -30,12 +31,14 @@ export const logAnalysisParams = z.strictObject({
   minSpike: z.number().int().min(1).default(10),
 });
 
-interface Seen {
-  template: string;
-  count: number;
-  example: string;
-}
+/** One template as a run recorded it in its logs.templates finding; read back, it is parsed, not trusted. */
+const seen = z.object({ template: z.string(), count: z.number(), example: z.string() });
+type Seen = z.output<typeof seen>;
 
+type LogAnalysisParams = z.output<typeof logAnalysisParams>;
+type Pod = Awaited<ReturnType<Kube['core']['listNamespacedPod']>>['items'][number];
+
+/** A service's error log lines as templates: the most frequent, the new ones and the ones that jumped since the last run. */
 export const logAnalysis = defineJob({
   type: 'log-analysis',
   summary: 'Tail the pods of a service, mine error templates (Drain), report new ones and spikes',
@@ -54,38 +57,13 @@ export const logAnalysis = defineJob({
     const pods = (
       await kubeCall(`list pods in ${namespace}`, () => kube.core.listNamespacedPod({ namespace, labelSelector }))
     ).items.filter((p) => p.status?.phase !== 'Succeeded');
-    // The default pattern is opscron's own and safe for V8's faster engine; any other runs in linear time.
-    const errorLine =
-      params.errorPattern === DEFAULT_ERROR_PATTERN
-        ? new RegExp(params.errorPattern, 'i')
-        : linearPattern(params.errorPattern, { ignoreCase: true });
     const drain = new Drain({ similarity: params.similarity, depth: params.depth });
-    let lines = 0;
-    let errors = 0;
-    for (const [i, pod] of pods.entries()) {
-      for (const container of pod.spec?.containers ?? []) {
-        ctx.progress(i / Math.max(1, pods.length), `${pod.metadata?.name}/${container.name}`);
-        const text = await kubeCall(`logs of ${pod.metadata?.name}/${container.name}`, () =>
-          kube.core.readNamespacedPodLog({
-            name: pod.metadata!.name!,
-            namespace,
-            container: container.name,
-            tailLines: params.tail,
-          }),
-        );
-        for (const line of String(text).split('\n')) {
-          if (!line) continue;
-          lines++;
-          if (!errorLine.test(line)) continue;
-          errors++;
-          drain.add(line);
-        }
-      }
-    }
+    const { lines, errors } = await mineErrors(ctx, kube, namespace, pods, params, drain);
     const current: Seen[] = drain.top(50).map((t) => ({ template: Drain.text(t), count: t.count, example: t.example }));
-    const previous =
-      ((await ctx.history.previousFindings())?.find((f) => f.check === 'logs.templates')?.evidence as
-        Seen[] | undefined) ?? null;
+    const recorded = (await ctx.history.previousFindings())?.find((f) => f.check === 'logs.templates')?.evidence;
+    // A history row from another version, or damaged, is no baseline: compare next time instead.
+    const parsed = z.array(seen).safeParse(recorded);
+    const previous = parsed.success ? parsed.data : null;
     const findings: Finding[] = [
       {
         severity: 'info',
@@ -95,32 +73,7 @@ export const logAnalysis = defineJob({
         evidence: current,
       },
     ];
-    if (previous) {
-      const before = new Map(previous.map((p) => [p.template, p.count]));
-      for (const t of current) {
-        const was = before.get(t.template);
-        if (was === undefined) {
-          findings.push({
-            severity: 'warning',
-            check: 'logs.new-template',
-            resource,
-            message: `new error (${t.count}×): ${t.template}`,
-            evidence: t,
-            remedy: `New since the last run: look at the first occurrence (example: ${t.example.slice(0, 200)}) and what changed then (a deploy, a dependency).`,
-          });
-        } else if (t.count >= was * params.spikeFactor && t.count - was >= params.minSpike) {
-          findings.push({
-            severity: 'warning',
-            check: 'logs.template-spike',
-            resource,
-            message: `${t.count}× (was ${was}×): ${t.template}`,
-            evidence: { ...t, previous: was },
-            remedy:
-              'An error that grew this fast usually has one cause: check the newest deploy and the dependencies this error names.',
-          });
-        }
-      }
-    }
+    if (previous) findings.push(...changeFindings(current, previous, params, resource));
     return {
       status: statusOf(findings),
       summary: `${resource}: ${errors} error lines of ${lines}, ${drain.templates.length} templates${previous ? `, ${findings.filter((f) => f.check === 'logs.new-template').length} new, ${findings.filter((f) => f.check === 'logs.template-spike').length} spiking` : ' (first run: the baseline)'}`,
@@ -129,3 +82,77 @@ export const logAnalysis = defineJob({
     };
   },
 });
+
+/** Reads the last `tail` lines of every container of `pods` and adds the error lines to `drain`. */
+async function mineErrors(
+  ctx: JobContext,
+  kube: Kube,
+  namespace: string,
+  pods: readonly Pod[],
+  params: LogAnalysisParams,
+  drain: Drain,
+): Promise<{ lines: number; errors: number }> {
+  // The default pattern is opscron's own and safe for V8's faster engine; any other runs in linear time.
+  const errorLine =
+    params.errorPattern === DEFAULT_ERROR_PATTERN
+      ? new RegExp(params.errorPattern, 'i')
+      : linearPattern(params.errorPattern, { ignoreCase: true });
+  let lines = 0;
+  let errors = 0;
+  for (const [i, pod] of pods.entries()) {
+    for (const container of pod.spec?.containers ?? []) {
+      ctx.progress(i / Math.max(1, pods.length), `${pod.metadata?.name}/${container.name}`);
+      const text = await kubeCall(`logs of ${pod.metadata?.name}/${container.name}`, () =>
+        kube.core.readNamespacedPodLog({
+          name: pod.metadata!.name!,
+          namespace,
+          container: container.name,
+          tailLines: params.tail,
+        }),
+      );
+      for (const line of String(text).split('\n')) {
+        if (!line) continue;
+        lines++;
+        if (!errorLine.test(line)) continue;
+        errors++;
+        drain.add(line);
+      }
+    }
+  }
+  return { lines, errors };
+}
+
+/** Against the previous run's templates: a template not seen then, or one whose count jumped (by spikeFactor and minSpike). */
+function changeFindings(
+  current: readonly Seen[],
+  previous: readonly Seen[],
+  params: LogAnalysisParams,
+  resource: string,
+): Finding[] {
+  const before = new Map(previous.map((p) => [p.template, p.count]));
+  const findings: Finding[] = [];
+  for (const t of current) {
+    const was = before.get(t.template);
+    if (was === undefined) {
+      findings.push({
+        severity: 'warning',
+        check: 'logs.new-template',
+        resource,
+        message: `new error (${t.count}×): ${t.template}`,
+        evidence: t,
+        remedy: `New since the last run: look at the first occurrence (example: ${t.example.slice(0, 200)}) and what changed then (a deploy, a dependency).`,
+      });
+    } else if (t.count >= was * params.spikeFactor && t.count - was >= params.minSpike) {
+      findings.push({
+        severity: 'warning',
+        check: 'logs.template-spike',
+        resource,
+        message: `${t.count}× (was ${was}×): ${t.template}`,
+        evidence: { ...t, previous: was },
+        remedy:
+          'An error that grew this fast usually has one cause: check the newest deploy and the dependencies this error names.',
+      });
+    }
+  }
+  return findings;
+}

@@ -16,17 +16,7 @@ export const noop = defineJob({
     // Sleeps in steps of at most a second, reporting progress, so long no-ops show it too.
     for (let slept = 0; slept < params.sleep;) {
       const step = Math.min(1000, params.sleep - slept);
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, step);
-        ctx.signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            reject(ctx.signal.reason);
-          },
-          { once: true },
-        );
-      });
+      await ctx.sleep(step);
       slept += step;
       ctx.progress(slept / params.sleep, `slept ${slept} of ${params.sleep} ms`);
     }

@@ -14,6 +14,7 @@ import { kubeCall, kubeFor, PatchStrategy, type Kube } from '../integrations/kub
 import { deploymentOf } from './service.js';
 import { defineJob, type Finding, type JobContext, type JobOutcome } from './types.js';
 
+/** The action, the deployment (by service, or namespace and name), and how long to wait for it. */
 export const rolloutParams = z.strictObject({
   action: z.enum(['verify', 'restart', 'undo']).default('verify'),
   service: z.string().optional(),
@@ -26,7 +27,11 @@ export const rolloutParams = z.strictObject({
   pollInterval: duration.default(2_000),
 });
 type Params = z.output<typeof rolloutParams>;
+type Deployment = Awaited<ReturnType<Kube['apps']['readNamespacedDeployment']>>;
+/** The deployment acted on; `resource` names it in findings and messages. */
+type Target = { namespace: string; name: string; resource: string };
 
+/** kubectl rollout status, restart or undo on a deployment; restart and undo need confirm. */
 export const rollout = defineJob({
   type: 'rollout',
   summary: 'kubectl rollout status / restart / undo for a deployment (restart and undo are destructive)',
@@ -60,12 +65,7 @@ export const rollout = defineJob({
   },
 });
 
-async function undo(
-  kube: Kube,
-  target: { namespace: string; name: string; resource: string },
-  deployment: Awaited<ReturnType<Kube['apps']['readNamespacedDeployment']>>,
-  toRevision?: number,
-): Promise<string> {
+async function undo(kube: Kube, target: Target, deployment: Deployment, toRevision?: number): Promise<string> {
   const selector = Object.entries(deployment.spec?.selector?.matchLabels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
@@ -88,34 +88,21 @@ async function undo(
   return `rolled back to revision ${chosen.revision} (${chosen.replicaSet.metadata?.name}); `;
 }
 
+/** Reads the deployment until it has rolled out, failed, or `params.wait` ran out; one poll per pollInterval. */
 async function verify(
   ctx: JobContext,
   kube: Kube,
-  target: { namespace: string; name: string; resource: string },
+  target: Target,
   read: () => ReturnType<Kube['apps']['readNamespacedDeployment']>,
   params: Params,
   did: string,
 ): Promise<JobOutcome> {
-  const started = Date.now();
+  const started = ctx.now().getTime();
   for (;;) {
     const d = await read();
     const state = rolloutStatus(d as never);
-    const metrics = {
-      replicas: d.spec?.replicas ?? 0,
-      updated: d.status?.updatedReplicas ?? 0,
-      available: d.status?.availableReplicas ?? 0,
-      revision: Number(d.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0),
-    };
-    const available = d.status?.conditions?.find((c) => c.type === 'Available');
-    const findings: Finding[] = [];
-    if (available?.status === 'False')
-      findings.push({
-        severity: 'critical',
-        check: 'rollout.available',
-        resource: target.resource,
-        message: `not available: ${available.reason ?? ''} ${available.message ?? ''}`.trim(),
-        remedy: 'Check the pods (kubectl describe, logs); roll back with action: undo if the new version is the cause.',
-      });
+    const metrics = rolloutMetrics(d);
+    const findings = availabilityFindings(d, target);
     if (state.done) {
       return {
         status: findings.length ? 'critical' : 'ok',
@@ -127,7 +114,7 @@ async function verify(
         metrics,
       };
     }
-    if (state.failed || Date.now() - started >= params.wait) {
+    if (state.failed || ctx.now().getTime() - started >= params.wait) {
       findings.push({
         severity: 'critical',
         check: 'rollout.status',
@@ -137,17 +124,31 @@ async function verify(
       });
       return { status: 'critical', summary: `${did}${findings[findings.length - 1]!.message}`, findings, metrics };
     }
-    ctx.progress(Math.min(0.99, (Date.now() - started) / params.wait), state.message);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, params.pollInterval);
-      ctx.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          reject(ctx.signal.reason);
-        },
-        { once: true },
-      );
-    });
+    ctx.progress(Math.min(0.99, (ctx.now().getTime() - started) / params.wait), state.message);
+    await ctx.sleep(params.pollInterval);
   }
+}
+
+function rolloutMetrics(d: Deployment): Record<string, number> {
+  return {
+    replicas: d.spec?.replicas ?? 0,
+    updated: d.status?.updatedReplicas ?? 0,
+    available: d.status?.availableReplicas ?? 0,
+    revision: Number(d.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0),
+  };
+}
+
+/** The deployment's Available condition when it is False: too few pods serve, rolled out or not. */
+function availabilityFindings(d: Deployment, target: Target): Finding[] {
+  const available = d.status?.conditions?.find((c) => c.type === 'Available');
+  if (available?.status !== 'False') return [];
+  return [
+    {
+      severity: 'critical',
+      check: 'rollout.available',
+      resource: target.resource,
+      message: `not available: ${available.reason ?? ''} ${available.message ?? ''}`.trim(),
+      remedy: 'Check the pods (kubectl describe, logs); roll back with action: undo if the new version is the cause.',
+    },
+  ];
 }
