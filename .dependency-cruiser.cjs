@@ -80,6 +80,13 @@ module.exports = {
       `^src/(store|queue|reports|incidents|reverts|${UPPER.slice(7, -1)}|run-request|run-outcome)`,
       'a job knows its params, checks and outcome — not queues, HTTP, SQL or reports',
     ),
+    {
+      name: 'jobs-use-adapters',
+      severity: 'error',
+      comment: 'a job reaches PostgreSQL, Redis and BullMQ through integrations/ or backup/, never through the drivers',
+      from: { path: '^src/jobs/' },
+      to: { path: '^node_modules/(pg|pg-[^/]+|bullmq|ioredis)/' },
+    },
     layer(
       'reports-below-engine',
       '^src/reports/',
