@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OpscronError } from '../errors.js';
@@ -24,6 +24,25 @@ export class FileStorage {
 
   constructor(root: string) {
     this.root = resolve(root);
+  }
+
+  /**
+   * The key `keyOrPath` names: a key as it is; a file path (absolute, or relative to the
+   * working directory, as `ls` shows it) under the root, as its key. A path elsewhere is refused.
+   */
+  keyOf(keyOrPath: string): string {
+    const path = resolve(keyOrPath);
+    if (path.startsWith(this.root + sep))
+      return path
+        .slice(this.root.length + 1)
+        .split(sep)
+        .join('/');
+    if (isAbsolute(keyOrPath) || keyOrPath.startsWith('./') || keyOrPath.startsWith('../'))
+      throw new OpscronError(
+        'OPSCRON_BAD_STORAGE_KEY',
+        `"${keyOrPath}" is not under the backups directory ${this.root}`,
+      );
+    return keyOrPath;
   }
 
   /** The file a key names; keys that could climb out of the root are refused. */

@@ -108,8 +108,12 @@ describe('database backups', () => {
     expect(refused.stderr).toMatch(
       /restore is destructive: it writes shop of .* into 127\.0\.0\.1:\d+\/\w+\. Add --confirm to do it\./,
     );
+    // A path outside the backups directory is refused by name; the dump's own path, as `ls` shows it, is the backup.
+    const elsewhere = await runOpscron(['restore', '/etc/passwd', '--to', target, '--config', file], { cwd });
+    expect(elsewhere).toMatchObject({ code: 3 });
+    expect(elsewhere.stderr).toContain(`"/etc/passwd" is not under the backups directory ${dir}`);
     const restored = await runOpscron(
-      ['restore', key, '--to', target, '--confirm', '--reason', 'drill', '--config', file],
+      ['restore', join(dir, key), '--to', target, '--confirm', '--reason', 'drill', '--config', file],
       { cwd },
     );
     expect(restored.stderr).toMatch(/checking the checksum/);

@@ -23,7 +23,7 @@ export function restoreCommand(program: Command, cli: CliContext): void {
   program
     .command('restore <backup>')
     .description(
-      'restore a backup (its key under backups.path): a database dump into --to, or a config backup (config/...) into the cluster — destructive: needs --confirm, and is audited',
+      'restore a backup (its key, or its file path under backups.path): a database dump into --to, or a config backup (config/...) into the cluster — destructive: needs --confirm, and is audited',
     )
     .option(
       '--to <url>',
@@ -39,8 +39,10 @@ export function restoreCommand(program: Command, cli: CliContext): void {
     )
     .option('--confirm', 'yes, overwrite (without it a config restore shows what would change)')
     .option('--reason <text>', 'why (recorded in the audit log)')
-    .action(async (key: string, opts: RestoreOptions) => {
+    .action(async (backup: string, opts: RestoreOptions) => {
       const cfg = await cli.config();
+      // The key `run` and `history` print, or the file's path as found on disk.
+      const key = new FileStorage(cfg.backups.path).keyOf(backup);
       if (key.startsWith('config/')) return restoreConfigBackup(cfg, cli, key, opts);
       return restoreDatabaseBackup(cfg, cli, key, opts);
     });
