@@ -1,8 +1,6 @@
 /** The health-check job against a real HTTP service whose answers the test sets. */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
-import { join } from 'node:path';
+import { selfSignedCertificate } from '../support/certificate.js';
 import { tempDir } from '../support/cli.js';
 import { freePort } from '../support/services.mjs';
 import { parseConfig } from '../../src/configure.js';
@@ -147,38 +145,14 @@ describe('health-check', () => {
   describe('TLS certificate expiry (a real TLS server, self-signed certificates made by openssl)', () => {
     const dir = tempDir('opscron-tls-');
     const serve = async (days: number) => {
-      const key = join(dir, `key-${days}.pem`);
-      const cert = join(dir, `cert-${days}.pem`);
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-          '-days',
-          String(days),
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      );
-      const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) =>
-        res.end('{"status":"ok"}'),
-      );
+      const { key, cert, file } = selfSignedCertificate(dir, days);
+      const server = createServer({ key, cert }, (_req, res) => res.end('{"status":"ok"}'));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       let connections = 0;
       server.on('secureConnection', () => connections++);
       return {
         url: `https://127.0.0.1:${(server.address() as { port: number }).port}/health`,
-        ca: cert,
+        ca: file,
         connections: () => connections,
         close: () =>
           new Promise((r) => {

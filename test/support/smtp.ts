@@ -2,11 +2,9 @@
  * A real SMTP server for the tests (the smtp-server package: a full SMTP implementation,
  * STARTTLS included) that keeps what it receives, parsed by mailparser.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { selfSignedCertificate, type Certificate } from './certificate.js';
 import { tempDir } from './cli.js';
 
 export interface Received {
@@ -30,34 +28,10 @@ export interface TestSmtp {
 export const testSmtpCa = (): string => selfSigned().file;
 
 /** A certificate for 127.0.0.1, made once per test file. */
-let certificate: { key: Buffer; cert: Buffer; file: string } | null = null;
-function selfSigned(): { key: Buffer; cert: Buffer; file: string } {
+let certificate: Certificate | null = null;
+function selfSigned(): Certificate {
   if (certificate) return certificate;
-  const dir = tempDir('smtp-cert-');
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return (certificate = { key: readFileSync(key), cert: readFileSync(cert), file: cert });
+  return (certificate = selfSignedCertificate(tempDir('smtp-cert-'), 2));
 }
 
 export async function startSmtp(port = 0, received: Received[] = []): Promise<TestSmtp> {
