@@ -42,7 +42,7 @@ export interface Backends {
   locks: RunLocks;
 }
 
-/** Opens the store and the queue the configuration asks for: PostgreSQL/PGlite, BullMQ/in-process. */
+/** Opens the store and the queue the configuration asks for: PostgreSQL/SQLite, BullMQ/in-process. */
 export async function openBackends(config: OpscronConfig): Promise<Backends> {
   const store = await openStore({ databaseUrl: config.store.databaseUrl, path: config.store.path });
   if (!config.queue.redisUrl)

@@ -201,8 +201,8 @@ export function logHistoryErrors(runLog: RunLog, logger: Logger): void {
       context.action === 'retry'
         ? 'could not write run history; keeping the rows and retrying'
         : context.action === 'repaired'
-          ? 'PostgreSQL refused part of a run row; it was written with that field replaced'
-          : 'PostgreSQL refused a run row even repaired; it was dropped';
+          ? 'the store refused part of a run row; it was written with that field replaced'
+          : 'the store refused a run row even repaired; it was dropped';
     logger.error({ err: error, rows: context.rows, run: context.id }, message);
   };
 }

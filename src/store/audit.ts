@@ -50,7 +50,7 @@ interface Queued {
  */
 interface Kept extends BatchPromise {
   lines: CopyBuffer;
-  /** PGlite (no COPY from a client): the records themselves. */
+  /** SQLite (no COPY): the records themselves. */
   records: AuditRecord[];
 }
 
@@ -71,9 +71,14 @@ const writers = new WeakMap<Sql, Writer>();
 const RETRY_MS = 1000;
 const KEPT_GATHER = { lingerMs: 20, quietMs: 5, maxBatch: 2000 };
 const COPY = 'copy audit_log (actor, source, action, job_id, params, reason) from stdin';
-const INSERT = `insert into audit_log (actor, source, action, job_id, params, reason)
+const INSERT = {
+  postgres: `insert into audit_log (actor, source, action, job_id, params, reason)
   select actor, source, action, job_id, params, reason
-  from jsonb_to_recordset($1::jsonb) as x(actor text, source text, action text, job_id text, params jsonb, reason text)`;
+  from jsonb_to_recordset($1::jsonb) as x(actor text, source text, action text, job_id text, params jsonb, reason text)`,
+  sqlite: `insert into audit_log (actor, source, action, job_id, params, reason)
+  select value ->> 'actor', value ->> 'source', value ->> 'action', value ->> 'job_id', nullif(value -> 'params', 'null'),
+    value ->> 'reason' from json_each($1)`,
+};
 
 /**
  * Resolves once the entry is in the database. Entries written while a statement is in
@@ -129,7 +134,7 @@ const keptCount = (k: Kept) => k.lines.lines + k.records.length;
 /** Audit entries that reached the store only repaired (a refused field replaced) or not at all. */
 export const auditStats = { repaired: 0, dropped: 0, writeErrors: 0 };
 
-/** One entry in a statement: as COPY text or as a record (PGlite), and who waits for it, if anyone. */
+/** One entry in a statement: as COPY text or as a record (SQLite), and who waits for it, if anyone. */
 interface Item {
   line: Buffer | null;
   record: AuditRecord | null;
@@ -137,7 +142,7 @@ interface Item {
 }
 
 const noteOf = (error: unknown) =>
-  `audit: PostgreSQL refused this entry's params or reason (${(error as { code?: string }).code ?? '?'}); they were replaced`;
+  `audit: the store refused this entry's params or reason (${(error as { code?: string }).code ?? '?'}); they were replaced`;
 
 /** Round 1 replaces params and reason with a note, round 2 the actor as well. */
 function repairItem(item: Item, error: unknown, round: number): Item | null {
@@ -169,7 +174,7 @@ async function writeItems(sql: Sql, items: Item[]): Promise<{ left: Item[]; erro
           COPY,
           part.map((i) => i.line!),
         )
-      : sql.query(INSERT, [pgJson(part.map((i) => i.record))]).then(() => {});
+      : sql.query(INSERT[sql.kind], [pgJson(part.map((i) => i.record))]).then(() => {});
   const dropped = new Set<Item>();
   try {
     await writeResilient(items, write, {

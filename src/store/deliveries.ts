@@ -90,7 +90,7 @@ export class DeliveryRepository {
         where id in (select id from deliveries
                       where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1)
                       order by id limit $3 for update skip locked)
-        returning id, report_id, message, channel, recipients, attempts`,
+        returning id, report_id, message${this.sql.kind === 'sqlite' ? ' as "message:json"' : ''}, channel, recipients, attempts`,
       [now, new Date(now.getTime() + leaseMs), limit],
     );
     return rows.map((r) => ({

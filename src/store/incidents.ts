@@ -116,7 +116,9 @@ export class IncidentRepository {
   /** Open, with one of its signals still without a healthy run. */
   async stillFailing(id: string): Promise<boolean> {
     const { rows } = await this.sql.query<{ failing: boolean }>(
-      `select i.status = 'open' and exists (select 1 from signal_states s where s.service = i.service and s.signal in (select jsonb_array_elements_text(i.signals)) and s.good_streak = 0) as failing
+      `select i.status = 'open' and exists (select 1 from signal_states s where s.service = i.service and s.signal in (${
+        this.sql.kind === 'sqlite' ? 'select value from json_each(i.signals)' : 'select jsonb_array_elements_text(i.signals)'
+      }) and s.good_streak = 0) as failing
          from incidents i where i.id = $1`,
       [id],
     );
@@ -125,7 +127,9 @@ export class IncidentRepository {
   /** Each signal of each open incident (the opscron_incidents_open gauge). */
   async openSignals(): Promise<Array<{ service: string; signal: string }>> {
     const { rows } = await this.sql.query<{ service: string; signal: string }>(
-      `select service, jsonb_array_elements_text(signals) as signal from incidents where status = 'open'`,
+      this.sql.kind === 'sqlite'
+        ? `select i.service, s.value as signal from incidents i, json_each(i.signals) s where i.status = 'open'`
+        : `select service, jsonb_array_elements_text(signals) as signal from incidents where status = 'open'`,
     );
     return rows;
   }

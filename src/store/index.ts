@@ -1,6 +1,7 @@
 /**
- * The store: the only owner of opscron's tables, on PostgreSQL (DATABASE_URL) or PGlite
- * under ./var/db — same SQL either way; migrations run at open. Everything else reads and
+ * The store: the only owner of opscron's tables, on PostgreSQL (DATABASE_URL) or SQLite
+ * under ./var/db (sqlite.ts) — the same SQL where the two agree, a statement each where
+ * they do not; migrations run at open. Everything else reads and
  * writes through its repositories, one per table family; no SQL for opscron's tables is
  * written anywhere else (lint keeps it so).
  */
@@ -10,6 +11,7 @@ import { DeliveryRepository } from './deliveries.js';
 import { IncidentRepository } from './incidents.js';
 import { grantKey } from './keys.js';
 import { migrations } from './migrations.js';
+import { sqliteMigrations } from './migrations-sqlite.js';
 import * as reportFindings from './report-findings.js';
 import * as reportQueries from './report-queries.js';
 import { ReportRepository } from './reports.js';
@@ -27,12 +29,15 @@ import {
 } from './runs.js';
 import { RunLog } from './run-log.js';
 import { advanceSlots, loadScheduleStates, setPaused } from './schedule-state.js';
-import { connectPostgres, openPglite, type Sql } from './sql.js';
+import { connectPostgres, type Sql } from './sql.js';
+import { openSqlite } from './sqlite.js';
 import { beat, closeOrphanedRuns, forgetWorker } from './workers.js';
 
 const MIGRATION_LOCK = 7_465_823_101;
 
+/** Applies the migrations `sql` has not had yet; returns their versions. */
 export async function migrate(sql: Sql): Promise<number[]> {
+  if (sql.kind === 'sqlite') return migrateSqlite(sql);
   return sql.withConnection(async (conn) => {
     await conn.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
@@ -57,6 +62,25 @@ export async function migrate(sql: Sql): Promise<number[]> {
       await conn.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
   });
+}
+
+/** The embedded store has one process (claimed), so no lock: each migration is one transaction. */
+async function migrateSqlite(sql: Sql): Promise<number[]> {
+  await sql.exec(
+    `create table if not exists schema_migrations (version integer primary key, name text not null, applied_at text not null default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`,
+  );
+  const { rows } = await sql.query<{ version: number }>('select version from schema_migrations');
+  const applied = new Set(rows.map((r) => r.version));
+  const done: number[] = [];
+  for (const m of sqliteMigrations) {
+    if (applied.has(m.version)) continue;
+    await sql.transaction(async (q) => {
+      for (const statement of m.sql.split(/;\s*\n/).filter((s) => s.trim())) await q.query(statement);
+      await q.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name]);
+    });
+    done.push(m.version);
+  }
+  return done;
 }
 
 /** Bound to one store: each function of a module of statements, with its Sql given. */
@@ -130,7 +154,7 @@ export interface Store extends Repositories {
 }
 
 export async function openStore(options: { databaseUrl?: string; path: string }): Promise<Store> {
-  const sql = options.databaseUrl ? connectPostgres(options.databaseUrl) : await openPglite(options.path);
+  const sql = options.databaseUrl ? connectPostgres(options.databaseUrl) : openSqlite(options.path);
   let key: Buffer;
   try {
     await migrate(sql);
@@ -146,7 +170,7 @@ export async function openStore(options: { databaseUrl?: string; path: string })
     runLog,
     runPages: new RunPages(sql),
     grantKey: key,
-    exclusive: sql.kind === 'pglite',
+    exclusive: sql.kind === 'sqlite',
     ...repositories(sql, runLog),
     ping: async () => {
       await sql.query('select 1');

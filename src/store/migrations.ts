@@ -1,7 +1,8 @@
 /**
  * Versioned schema migrations, applied in order at start under an advisory lock so that
- * several replicas starting together apply each one once. The same SQL runs on
- * PostgreSQL and PGlite. Never edit a released migration: add the next one.
+ * several replicas starting together apply each one once. These are for
+ * PostgreSQL; the embedded store (SQLite) has its own, migrations-sqlite.ts. Never edit a
+ * released migration: add the next one.
  */
 export interface Migration {
   version: number;

@@ -1,9 +1,10 @@
 /**
  * The findings, run counts, successes and audit entries reports read: what failed and why,
  * how each job ran, when backups last succeeded, what people did. Same SQL on PostgreSQL
- * and PGlite; which job types count is given by the caller (their declared feeds).
+ * and SQLite (dialect.ts); which job types count is given by the caller (their declared feeds).
  */
 import type { Period } from '../model.js';
+import { dialectOf, type Dialect } from './dialect.js';
 import type { Sql } from './sql.js';
 
 export interface JobRunSummary {
@@ -39,7 +40,15 @@ export interface FindingRow {
   remedy?: string;
 }
 
+/** A member of a finding (alias f, from `d.elements`). */
+function findingField(sql: Sql): { d: Dialect; f: string; field: (name: string) => string } {
+  const d = dialectOf(sql);
+  const f = d.element('f');
+  return { d, f, field: (name) => d.member(f, `'${name}'`) };
+}
+
 export async function failingChecks(sql: Sql, period: Period, limit = 50): Promise<FailingCheck[]> {
+  const { d, f, field } = findingField(sql);
   const { rows } = await sql.query<{
     resource: string;
     check: string;
@@ -49,14 +58,14 @@ export async function failingChecks(sql: Sql, period: Period, limit = 50): Promi
     lastMessage: string;
     remedy: string | null;
   }>(
-    `select f->>'resource' as resource, f->>'check' as check, f->>'severity' as severity, count(*)::int as count,
+    `select ${field('resource')} as resource, ${field('check')} as "check", ${field('severity')} as severity, count(*)::int as count,
             max(r.created_at) as "lastAt",
-            (array_agg(f->>'message' order by r.created_at desc))[1] as "lastMessage",
-            (array_agg(f->>'remedy' order by r.created_at desc) filter (where f ? 'remedy'))[1] as remedy
-       from runs r cross join lateral jsonb_array_elements(r.findings) f
-      where r.created_at >= $1 and r.created_at < $2 and r.findings <> '[]'::jsonb and f->>'severity' in ('warning', 'critical')
+            ${d.newest(field('message'), 'r.created_at')} as "lastMessage",
+            ${d.newest(field('remedy'), 'r.created_at', d.has(f, "'remedy'"))} as remedy
+       from ${d.elements('runs r', 'findings', 'f')}
+      where r.created_at >= $1 and r.created_at < $2 and r.findings <> '[]'::jsonb and ${field('severity')} in ('warning', 'critical')
       group by 1, 2, 3
-      order by (f->>'severity') = 'critical' desc, count(*) desc, 1, 2
+      order by ${field('severity')} = 'critical' desc, count(*) desc, 1, 2
       limit $3`,
     [period.from, period.to, limit],
   );
@@ -71,6 +80,7 @@ export async function findingsOf(
   limit = 100,
   resourcePrefix?: string,
 ): Promise<FindingRow[]> {
+  const { d, field } = findingField(sql);
   const { rows } = await sql.query<{
     at: Date;
     job: string;
@@ -80,10 +90,11 @@ export async function findingsOf(
     message: string;
     remedy: string | null;
   }>(
-    `select r.created_at as at, r.job_id as job, f->>'severity' as severity, f->>'check' as check, f->>'resource' as resource, f->>'message' as message, f->>'remedy' as remedy
-       from runs r cross join lateral jsonb_array_elements(r.findings) f
+    `select r.created_at as at, r.job_id as job, ${field('severity')} as severity, ${field('check')} as "check",
+            ${field('resource')} as resource, ${field('message')} as message, ${field('remedy')} as remedy
+       from ${d.elements('runs r', 'findings', 'f')}
       where r.job_type = any($3) and r.created_at >= $1 and r.created_at < $2 and r.findings <> '[]'::jsonb
-        and ($5::text is null or f->>'resource' like $5 || '%')
+        and ($5::text is null or substr(${field('resource')}, 1, length($5)) = $5)
       order by r.created_at desc
       limit $4`,
     [period.from, period.to, jobTypes, limit, resourcePrefix ?? null],

@@ -1,12 +1,13 @@
 /**
  * What the reports read from the store, as a few aggregate queries per report: the
  * database does the counting and the percentiles, so a month of a thousand services
- * comes back as one row per service and day. Same SQL on PostgreSQL and PGlite. Which job
+ * comes back as one row per service and day. Written once for PostgreSQL and SQLite (dialect.ts). Which job
  * types and which run metrics feed each figure is not known here: the caller says (from
  * each job type's declared feeds), so renaming a job's metric cannot silently empty a report.
  */
 import type { Period } from '../model.js';
 import { pgJson } from './copy.js';
+import { dialectOf, type Dialect } from './dialect.js';
 import type { Sql } from './sql.js';
 
 export type { FailingCheck, FindingRow, JobRunSummary } from './report-findings.js';
@@ -39,9 +40,25 @@ export interface LatencyRow {
   p99: number | null;
 }
 
-const SERVICE = `coalesce(r.params->>'service', ($3::jsonb)->>r.job_id, r.job_id)`;
-const DAY = `to_char(r.created_at at time zone $4, 'YYYY-MM-DD')`;
 const ENDED = `r.status not in ('running', 'missed', 'skipped', 'cancelled')`;
+
+/**
+ * Aggregates per service and day, and per service over the whole period (day null), of
+ * the ended runs of `types` ($5) in the period ($1, $2). A run's service is its `service`
+ * param, else the name $3 maps its job to, else its job id; its day is in time zone $4.
+ */
+function perServiceDay(sql: Sql, aggregates: (d: Dialect) => string, where = 'true'): string {
+  const d = dialectOf(sql);
+  const service = `coalesce(${d.member('r.params', "'service'")}, ${d.member('$3::jsonb', 'r.job_id')}, r.job_id)`;
+  return d.perServiceDay(
+    aggregates(d),
+    `select r.*, ${service} as service, ${d.day('r.created_at', '$4')} as day from runs r
+      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and ${where}`,
+  );
+}
+
+/** A run metric (a parameter naming it) as a number. */
+const metric = (d: Dialect, name: string) => `(${d.member('r.metrics', name)})::float8`;
 
 /** A feed: the job types whose runs carry a figure, and the run metric it is in. */
 export interface MetricFeed {
@@ -57,13 +74,11 @@ export async function healthByServiceDay(
   feed: MetricFeed,
 ): Promise<ServiceDayRow[]> {
   const { rows } = await sql.query<ServiceDayRow>(
-    `select ${SERVICE} as service, ${DAY} as day, count(*)::int as checks,
-            (count(*) filter (where r.status in ('ok', 'warning')))::int as up,
-            percentile_cont(0.5) within group (order by (r.metrics->>$6)::float8) as p50,
-            percentile_cont(0.95) within group (order by (r.metrics->>$6)::float8) as p95
-       from runs r
-      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED}
-      group by grouping sets ((1, 2), (1))`,
+    perServiceDay(
+      sql,
+      (d) => `count(*)::int as checks, (count(*) filter (where r.status in ('ok', 'warning')))::int as up,
+        ${d.percentile(0.5, metric(d, '$6'))} as p50, ${d.percentile(0.95, metric(d, '$6'))} as p95`,
+    ),
     [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.metric],
   );
   return rows;
@@ -85,15 +100,13 @@ export async function errorRatesByServiceDay(
   feed: ErrorRateFeed,
 ): Promise<ErrorRateRow[]> {
   const { rows } = await sql.query<ErrorRateRow>(
-    `select ${SERVICE} as service, ${DAY} as day,
-            coalesce(sum((r.metrics->>$6)::float8), 0) as requests,
-            coalesce(sum((r.metrics->>$7)::float8), 0) as errors,
-            avg((r.metrics->>$8)::float8) as "meanRatio",
-            (array_agg((r.metrics->>$9)::float8 order by r.created_at desc)
-               filter (where r.metrics ? $9))[1] as budget
-       from runs r
-      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and r.metrics is not null
-      group by grouping sets ((1, 2), (1))`,
+    perServiceDay(
+      sql,
+      (d) => `coalesce(sum(${metric(d, '$6')}), 0) as requests, coalesce(sum(${metric(d, '$7')}), 0) as errors,
+        avg(${metric(d, '$8')}) as "meanRatio",
+        ${d.newest(metric(d, '$9'), 'r.created_at', d.has('r.metrics', '$9'))} as budget`,
+      'r.metrics is not null',
+    ),
     [
       period.from,
       period.to,
@@ -124,11 +137,11 @@ export async function latencyByServiceDay(
   feed: LatencyFeed,
 ): Promise<LatencyRow[]> {
   const { rows } = await sql.query<LatencyRow>(
-    `select ${SERVICE} as service, ${DAY} as day,
-            avg((r.metrics->>$6)::float8) as p50, avg((r.metrics->>$7)::float8) as p95, avg((r.metrics->>$8)::float8) as p99
-       from runs r
-      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and r.metrics is not null
-      group by grouping sets ((1, 2), (1))`,
+    perServiceDay(
+      sql,
+      (d) => `avg(${metric(d, '$6')}) as p50, avg(${metric(d, '$7')}) as p95, avg(${metric(d, '$8')}) as p99`,
+      'r.metrics is not null',
+    ),
     [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.p50, feed.p95, feed.p99],
   );
   return rows;
@@ -142,10 +155,7 @@ export async function metricByDay(
   services: Record<string, string>,
 ): Promise<Array<{ service: string; day: string | null; value: number | null }>> {
   const { rows } = await sql.query<{ service: string; day: string | null; value: number | null }>(
-    `select ${SERVICE} as service, ${DAY} as day, avg((r.metrics->>$6)::float8) as value
-       from runs r
-      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and r.metrics ? $6
-      group by grouping sets ((1, 2), (1))`,
+    perServiceDay(sql, (d) => `avg(${metric(d, '$6')}) as value`, dialectOf(sql).has('r.metrics', '$6')),
     [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.metric],
   );
   return rows;

@@ -53,8 +53,11 @@ const toRecord = (r: ReportRow): ReportRecord => ({
   summary: r.summary,
 });
 
+/** Every column; SQLite's summary is JSON text, read as `summary:json` (store/sqlite.ts). */
+const columns = (sql: Sql) => (sql.kind === 'sqlite' ? '*, summary as "summary:json"' : '*');
+
 export async function getReport(sql: Sql, id: string): Promise<ReportRecord | null> {
-  const { rows } = await sql.query<ReportRow>('select * from reports where id = $1', [id]);
+  const { rows } = await sql.query<ReportRow>(`select ${columns(sql)} from reports where id = $1`, [id]);
   return rows[0] ? toRecord(rows[0]) : null;
 }
 
@@ -63,7 +66,7 @@ export async function listReports(
   filter: { kind?: string; limit: number; before?: Date },
 ): Promise<ReportRecord[]> {
   const { rows } = await sql.query<ReportRow>(
-    `select * from reports where ($1::text is null or kind = $1) and ($2::timestamptz is null or created_at < $2) order by created_at desc, id desc limit $3`,
+    `select ${columns(sql)} from reports where ($1::text is null or kind = $1) and ($2::timestamptz is null or created_at < $2) order by created_at desc, id desc limit $3`,
     [filter.kind ?? null, filter.before ?? null, filter.limit],
   );
   return rows.map(toRecord);
@@ -132,7 +135,7 @@ export class ReportRepository {
     before: Date,
   ): Promise<{ id: string; createdAt: Date; summary: ReportSummary } | null> {
     const { rows } = await this.sql.query<{ id: string; created_at: Date; summary: ReportSummary }>(
-      'select id, created_at, summary from reports where kind = $1 and created_at < $2 order by created_at desc limit 1',
+      `select id, created_at, ${this.sql.kind === 'sqlite' ? 'summary as "summary:json"' : 'summary'} from reports where kind = $1 and created_at < $2 order by created_at desc limit 1`,
       [kind, before],
     );
     const row = rows[0];

@@ -46,12 +46,10 @@ export class RevertRepository {
     r: Omit<PendingRevert, 'id'> & { runId?: string; now: Date },
   ): Promise<{ previous: string | null; extended: boolean }> {
     const id = `${r.namespace}/${r.configmap}/${r.key}`;
-    const { rows } = await this.sql.query<{ previous: string | null; inserted: boolean }>(
-      `insert into pending_reverts (id, namespace, configmap, key, previous, value, revert_at, restart_deployment, created_at, run_id)
+    const upsert = `insert into pending_reverts (id, namespace, configmap, key, previous, value, revert_at, restart_deployment, created_at, run_id)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       on conflict (id) do update set revert_at = excluded.revert_at, value = excluded.value, restart_deployment = coalesce(excluded.restart_deployment, pending_reverts.restart_deployment)
-       returning previous, (xmax = 0) as inserted`,
-      [
+       on conflict (id) do update set revert_at = excluded.revert_at, value = excluded.value, restart_deployment = coalesce(excluded.restart_deployment, pending_reverts.restart_deployment)`;
+    const params = [
         id,
         r.namespace,
         r.configmap,
@@ -62,7 +60,16 @@ export class RevertRepository {
         r.restartDeployment,
         r.now,
         r.runId ?? null,
-      ],
+    ];
+    if (this.sql.kind === 'sqlite') {
+      // One process, one connection: no one can come between the look and the upsert.
+      const { rows: before } = await this.sql.query('select 1 from pending_reverts where id = $1', [id]);
+      const { rows } = await this.sql.query<{ previous: string | null }>(`${upsert} returning previous`, params);
+      return { previous: rows[0]!.previous, extended: before.length > 0 };
+    }
+    const { rows } = await this.sql.query<{ previous: string | null; inserted: boolean }>(
+      `${upsert} returning previous, (xmax = 0) as inserted`,
+      params,
     );
     return { previous: rows[0]!.previous, extended: !rows[0]!.inserted };
   }
@@ -86,7 +93,7 @@ export class RevertRepository {
    * Resolves to the revert done, or null if another replica has it or it is no longer due.
    */
   async claim(id: string, now: Date, undo: (revert: PendingRevert) => Promise<void>): Promise<PendingRevert | null> {
-    return this.sql.transaction(async (q) => {
+    const step = async (q: Pick<Sql, 'query'>) => {
       const { rows } = await q.query<Row>(
         'select * from pending_reverts where id = $1 and revert_at <= $2 for update skip locked',
         [id, now],
@@ -96,6 +103,9 @@ export class RevertRepository {
       await undo(revert);
       await q.query('delete from pending_reverts where id = $1', [id]);
       return revert;
-    });
+    };
+    // The embedded store has no other replica to race, and a transaction there would hold
+    // every other statement (the run history's among them) while `undo` talks to Kubernetes.
+    return this.sql.kind === 'sqlite' ? step(this.sql) : this.sql.transaction(step);
   }
 }

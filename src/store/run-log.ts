@@ -17,7 +17,7 @@ import type { Sql } from './sql.js';
 /**
  * Rows waiting for the next statement. On PostgreSQL they are kept as COPY text (see
  * CopyBuffer): `fresh` ones, new to the table, go in by COPY; `known` ones (a run written
- * as running, now ending) are merged. PGlite, which has no COPY from a client, keeps the
+ * as running, now ending) are merged. SQLite, which has no COPY, keeps the
  * rows themselves, a later state of a run replacing an earlier one.
  */
 interface Pending extends BatchPromise {
@@ -92,7 +92,7 @@ export class RunLog {
   /** Inserts rows that are not there yet (missed slots, seen by several schedulers); returns the ids that were new. */
   async insertNew(rows: RunRow[]): Promise<string[]> {
     if (!rows.length) return [];
-    const result = await this.sql.query<{ id: string }>(INSERT_NEW, batchJson(rows));
+    const result = await this.sql.query<{ id: string }>(INSERT_NEW[this.sql.kind], batchJson(rows));
     return result.rows.map((r) => r.id);
   }
 
@@ -144,7 +144,8 @@ export class RunLog {
   private async writeBatch(batch: Pending): Promise<void> {
     const copyIn = this.sql.copyIn;
     if (!copyIn) {
-      const upsert = (part: RunRow[]) => this.sql.query(UPSERT, batchJson(part), 'opscron_runs_upsert').then(() => {});
+      const upsert = (part: RunRow[]) =>
+        this.sql.query(UPSERT[this.sql.kind], batchJson(part), 'opscron_runs_upsert').then(() => {});
       await this.resilient(
         [...batch.rows.values()],
         upsert,

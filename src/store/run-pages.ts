@@ -7,7 +7,8 @@
  * the rows' ids and versions first and reuses the page built last time when they are
  * the same: the same rows in the same order at the same versions make the same JSON.
  * Nothing is served stale — a run that was added, changed or deleted anywhere (any
- * process, any replica) changes the validator.
+ * process, any replica) changes the validator. The embedded store (SQLite) validates by
+ * its write counters instead (see `validator`).
  */
 import { filterSql, listRunSummariesJson, type RunFilter } from './runs.js';
 import type { Sql } from './sql.js';
@@ -31,9 +32,7 @@ export class RunPages {
   /** Runs newest first without findings and params, as a JSON array (see listRunSummariesJson). */
   async list(filter: RunFilter): Promise<string> {
     const { where, params } = filterSql(filter);
-    const text = `select coalesce(string_agg(id || '/' || xmin, ','), '') as v from (select id, xmin from runs ${where}) r`;
-    const { rows } = await this.sql.query<{ v: string }>(text, params, this.nameOf(text));
-    const validator = rows[0]!.v;
+    const validator = await this.validator(where, params);
     const key = `${where}|${JSON.stringify(params)}`;
     const cached = this.pages.get(key);
     if (cached && cached.validator === validator) {
@@ -47,6 +46,21 @@ export class RunPages {
     const json = await listRunSummariesJson(this.sql, filter, (t) => this.nameOf(t));
     this.put(key, { validator, json });
     return json;
+  }
+
+  /**
+   * PostgreSQL: the page's rows and their versions. SQLite: the count of rows this
+   * connection ever changed and the file's version (bumped by any other connection's
+   * commit) — any write anywhere makes every page new, which in a process with one
+   * connection and a few writes a minute costs little.
+   */
+  private async validator(where: string, params: unknown[]): Promise<string> {
+    const text =
+      this.sql.kind === 'sqlite'
+        ? `select total_changes() || '/' || (select data_version from pragma_data_version()) as v`
+        : `select coalesce(string_agg(id || '/' || xmin, ','), '') as v from (select id, xmin from runs ${where}) r`;
+    const { rows } = await this.sql.query<{ v: string }>(text, this.sql.kind === 'sqlite' ? [] : params, this.nameOf(text));
+    return rows[0]!.v;
   }
 
   private put(key: string, page: Page): void {

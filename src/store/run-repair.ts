@@ -60,7 +60,7 @@ function replacements(column: string | null, round: number, note: string): Parti
 
 const noteOf = (column: string | null, error: unknown) => {
   const e = error as { code?: string; message?: string };
-  return `history: PostgreSQL refused ${column ? `the ${column} of this run` : 'this run'} (${e.code ?? '?'} ${String(e.message ?? error).slice(0, 200)}); the refused value was replaced`;
+  return `history: the store refused ${column ? `the ${column} of this run` : 'this run'} (${e.code ?? '?'} ${String(e.message ?? error).slice(0, 200)}); the refused value was replaced`;
 };
 
 const encode = (column: Column, value: unknown): string =>

@@ -1,6 +1,6 @@
 /**
  * The statements that write run rows, and a row in each of the forms they take: COPY text
- * (PostgreSQL) and JSON for jsonb_populate_recordset (PGlite, and rows that may exist).
+ * (PostgreSQL) and one JSON array per batch (SQLite, and rows that may exist in PostgreSQL).
  */
 import type { RunRow } from '../model.js';
 import { copyJson as json, copyText as text, copyTime as time, pgJson } from './copy.js';
@@ -28,6 +28,7 @@ export const RUN_COLUMNS = [
 ] as const;
 export type Column = (typeof RUN_COLUMNS)[number];
 const COLUMNS = RUN_COLUMNS;
+const JSON_COLUMNS = new Set<Column>(['findings', 'metrics', 'params']);
 
 /** A row as the JSON object jsonb_populate_recordset reads (dates serialise as ISO strings). */
 const toRecord = (r: RunRow) => ({
@@ -52,14 +53,25 @@ const toRecord = (r: RunRow) => ({
   worker: r.worker,
 });
 
-// A whole batch is one JSON parameter: one JSON.stringify in Node, one statement in PostgreSQL.
-const FROM_JSON = `select ${COLUMNS.join(', ')} from jsonb_populate_recordset(null::runs, $1::jsonb)`;
+// A whole batch is one JSON parameter: one JSON.stringify in Node, one statement in the database.
+const FROM_JSON = {
+  postgres: `select ${COLUMNS.join(', ')} from jsonb_populate_recordset(null::runs, $1::jsonb)`,
+  // JSON null is SQL NULL in the JSON columns, as in PostgreSQL; `where true` keeps SQLite
+  // from reading the upsert's `on conflict` as part of the select.
+  sqlite: `select ${COLUMNS.map((c) => (JSON_COLUMNS.has(c) ? `nullif(value -> '${c}', 'null')` : `value ->> '${c}'`)).join(', ')}
+    from json_each($1) where true`,
+};
 const UPDATE_ALL = `on conflict (id) do update set ${COLUMNS.slice(1)
   .map((c) => `${c} = excluded.${c}`)
   .join(', ')}`;
-export const UPSERT = `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON} ${UPDATE_ALL}`;
-export const INSERT_NEW = `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON}
-  on conflict (id) do nothing returning id`;
+export const UPSERT = {
+  postgres: `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON.postgres} ${UPDATE_ALL}`,
+  sqlite: `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON.sqlite} ${UPDATE_ALL}`,
+};
+export const INSERT_NEW = {
+  postgres: `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON.postgres} on conflict (id) do nothing returning id`,
+  sqlite: `insert into runs (${COLUMNS.join(', ')}) ${FROM_JSON.sqlite} on conflict (id) do nothing returning id`,
+};
 
 export const batchJson = (rows: Iterable<RunRow>): string[] => [pgJson(Array.from(rows, toRecord))];
 

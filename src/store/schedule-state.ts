@@ -23,16 +23,22 @@ export async function loadScheduleStates(sql: Sql): Promise<Map<string, Schedule
   );
 }
 
-/** Moves each job's last fired slot forward (never back: several schedulers may race). */
-export async function advanceSlots(sql: Sql, jobIds: string[], slots: Date[]): Promise<void> {
-  if (!jobIds.length) return;
-  await sql.query(
-    `insert into schedule_state (job_id, last_slot)
+const ADVANCE = {
+  postgres: `insert into schedule_state (job_id, last_slot)
        select * from unnest($1::text[], $2::timestamptz[])
      on conflict (job_id) do update
        set last_slot = greatest(schedule_state.last_slot, excluded.last_slot), updated_at = now()`,
-    [jobIds, slots.map((s) => s.toISOString())],
-  );
+  // RFC 3339 text in UTC sorts as time does; max() of a NULL and a slot would be NULL.
+  sqlite: `insert into schedule_state (job_id, last_slot)
+       select j.value, s.value from json_each($1) j join json_each($2) s on s.key = j.key where true
+     on conflict (job_id) do update
+       set last_slot = coalesce(max(schedule_state.last_slot, excluded.last_slot), excluded.last_slot), updated_at = now()`,
+};
+
+/** Moves each job's last fired slot forward (never back: several schedulers may race). */
+export async function advanceSlots(sql: Sql, jobIds: string[], slots: Date[]): Promise<void> {
+  if (!jobIds.length) return;
+  await sql.query(ADVANCE[sql.kind], [jobIds, slots.map((s) => s.toISOString())]);
 }
 
 export async function setPaused(sql: Sql, jobId: string, paused: boolean, actor: string): Promise<void> {

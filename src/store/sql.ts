@@ -1,15 +1,12 @@
 /**
  * The one SQL surface both back ends offer: PostgreSQL through a pg Pool when
- * DATABASE_URL is set, PGlite (WASM Postgres in a directory) otherwise.
+ * DATABASE_URL is set, SQLite in a file under ./var/db otherwise (sqlite.ts).
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { OpscronError } from '../errors.js';
 
 export interface Sql {
-  readonly kind: 'postgres' | 'pglite';
+  readonly kind: 'postgres' | 'sqlite';
   /** `name` makes it a prepared statement where the back end has them (hot statements). */
   query<R = Record<string, unknown>>(text: string, params?: unknown[], name?: string): Promise<{ rows: R[] }>;
   /** Several statements in one go (migrations); no parameters. */
@@ -20,7 +17,7 @@ export interface Sql {
   transaction<T>(fn: (sql: Pick<Sql, 'query'>) => Promise<T>): Promise<T>;
   /**
    * `COPY ... FROM STDIN` with `data` in COPY's text format, all or nothing. PostgreSQL
-   * only (PGlite has no COPY from a client stream); the cheapest way to insert many rows.
+   * only (SQLite has no COPY; one statement there costs no round trip anyway); the cheapest way to insert many rows.
    * With `around`, its `before` and `after` statements run with the COPY in one transaction
    * on one connection (fill a temporary table, then merge it).
    */
@@ -124,65 +121,3 @@ export function connectPostgres(url: string): Sql {
   };
 }
 
-/**
- * PGlite is one process's database: a second process opening the same directory would
- * corrupt it, so the directory is claimed with a pid file while open.
- */
-function claim(dataDir: string): () => void {
-  const lock = `${dataDir}.pid`;
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => rmSync(lock, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number(readFileSync(lock, 'utf8'));
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new OpscronError(
-          'OPSCRON_STORE_IN_USE',
-          `the embedded store ${dataDir} is in use by opscron (pid ${pid}); stop it first, or set DATABASE_URL to share a PostgreSQL`,
-        );
-      }
-      rmSync(lock, { force: true });
-    }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-export async function openPglite(dataDir: string): Promise<Sql> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const inMemory = dataDir.startsWith('memory://');
-  if (!inMemory) await mkdir(dataDir, { recursive: true });
-  const release = inMemory ? () => {} : claim(dataDir);
-  let db;
-  try {
-    db = await PGlite.create(dataDir);
-  } catch (error) {
-    release();
-    throw error;
-  }
-  const sql: Sql = {
-    kind: 'pglite',
-    query: async (text, params) => db.query(text, params) as never,
-    exec: async (text) => {
-      await db.exec(text);
-    },
-    withConnection: async (fn) => fn(sql),
-    // PGlite runs a transaction exclusively: other queries wait until it ends.
-    transaction: async (fn) =>
-      db.transaction(async (tx) => fn({ query: async (text, params) => tx.query(text, params) as never })),
-    close: async () => {
-      await db.close();
-      release();
-    },
-  };
-  return sql;
-}

@@ -30,7 +30,14 @@ export async function closeOrphanedRuns(
   why?: string,
 ): Promise<{ id: string; worker: string | null }[]> {
   const { rows } = await sql.query<{ id: string; worker: string | null }>(
-    `with alive as (select name from worker_heartbeats where beat_at >= $2 or name = $1),
+    sql.kind === 'sqlite'
+      ? `update runs set status = 'failed', finished_at = $3,
+           error = coalesce($5, 'worker ' || coalesce(worker, '(unknown)') || ' stopped while this run was in progress (no heartbeat for ' || $4 || ' s)'),
+           summary = 'worker lost mid-run'
+         where status = 'running' and (worker is null or worker not in
+           (select name from worker_heartbeats where beat_at >= $2 or name = $1))
+         returning id, worker`
+      : `with alive as (select name from worker_heartbeats where beat_at >= $2 or name = $1),
      closed as (
        update runs set status = 'failed', finished_at = $3,
          error = coalesce($5, 'worker ' || coalesce(worker, '(unknown)') || ' stopped while this run was in progress (no heartbeat for ' || $4::text || ' s)'),

@@ -72,7 +72,7 @@ describe('opscron CLI', () => {
     const result = await runOpscron(['validate', '--config', writeConfig(dir, good())], { cwd: dir });
     expect(result).toMatchObject({ code: 0 });
     expect(result.stdout).toMatch(
-      /configuration OK: 1 jobs \(1 scheduled\), 0 services, time zone UTC, queue embedded, store PGlite in \.\/var\/db/,
+      /configuration OK: 1 jobs \(1 scheduled\), 0 services, time zone UTC, queue embedded, store SQLite in \.\/var\/db/,
     );
   });
 

@@ -1,6 +1,6 @@
 /**
  * The whole path — scheduler → queue → worker → history — in both modes: embedded
- * (in-process queue, PGlite) and distributed (BullMQ on a real Redis, real PostgreSQL).
+ * (in-process queue, SQLite) and distributed (BullMQ on a real Redis, real PostgreSQL).
  */
 import { startOpscron, type Opscron } from '../../src/app.js';
 import { parseConfig } from '../../src/configure.js';

@@ -1,5 +1,5 @@
 /**
- * The scheduler against a real store (PGlite) and the real in-process queue, driven by a
+ * The scheduler against a real store (SQLite) and the real in-process queue, driven by a
  * fake clock: DST days, catch-up after downtime, missed slots, pause across restarts.
  */
 import { parseConfig } from '../../src/configure.js';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { migrations } from '../../src/store/migrations.js';
+import { sqliteMigrations } from '../../src/store/migrations-sqlite.js';
 import { migrate, openStore, type Store } from '../../src/store/index.js';
 import { RunPages } from '../../src/store/run-pages.js';
 import { getRun, latestRuns, listRuns, pruneRuns, type RunRow } from '../../src/store/runs.js';
@@ -36,7 +37,7 @@ function run(over: Partial<RunRow>): RunRow {
 
 describe.each([
   ['PostgreSQL', async () => openStore({ databaseUrl: await createDatabase('store'), path: '' })],
-  ['PGlite', async () => openStore({ path: join(tempDir('opscron-pglite-'), 'db') })],
+  ['SQLite', async () => openStore({ path: join(tempDir('opscron-sqlite-'), 'db') })],
 ])('store on %s', (_name, open) => {
   let store: Store;
   beforeAll(async () => {
@@ -49,7 +50,7 @@ describe.each([
   it('applies migrations once, even when asked again', async () => {
     expect(await migrate(store.sql)).toEqual([]);
     const { rows } = await store.sql.query('select version from schema_migrations');
-    expect(rows).toEqual(migrations.map((m) => ({ version: m.version })));
+    expect(rows).toEqual((store.kind === 'sqlite' ? sqliteMigrations : migrations).map((m) => ({ version: m.version })));
   });
 
   it('writes a run when it starts and updates it when it ends, batching concurrent writes', async () => {

@@ -1,0 +1,57 @@
+/**
+ * The few SQL expressions the store's reports spell differently on PostgreSQL and SQLite,
+ * so that each report query is written once. Everything else in those queries is the same
+ * SQL on both (casts of values are dropped for SQLite by its adapter, store/sqlite.ts).
+ */
+import type { Sql } from './sql.js';
+
+export interface Dialect {
+  /** `json`'s member `key` (an SQL expression) as text. */
+  member(json: string, key: string): string;
+  /** Whether `json` has the member `key`. */
+  has(json: string, key: string): string;
+  /** The elements of the JSON array column `column` of `table`, as `alias` (read with `element(alias)`). */
+  elements(table: string, column: string, alias: string): string;
+  /** An element from `elements`. */
+  element(alias: string): string;
+  /** The calendar day (YYYY-MM-DD) of a timestamp in a time zone given as a parameter. */
+  day(timestamp: string, zone: string): string;
+  /** The continuous percentile (PostgreSQL's percentile_cont) of `value` over the group. */
+  percentile(fraction: number, value: string): string;
+  /** `value` of the group's newest row by `order` (among those where `filter` holds). */
+  newest(value: string, order: string, filter?: string): string;
+  /** Aggregates per service and day, and per service over the period (day null), from `rows` (a select with service and day columns). */
+  perServiceDay(aggregates: string, rows: string): string;
+}
+
+const postgres: Dialect = {
+  member: (json, key) => `(${json})->>${key}`,
+  has: (json, key) => `(${json}) ? ${key}`,
+  elements: (table, column, alias) => `${table} cross join lateral jsonb_array_elements(${table}.${column}) ${alias}`,
+  element: (alias) => alias,
+  day: (timestamp, zone) => `to_char(${timestamp} at time zone ${zone}, 'YYYY-MM-DD')`,
+  percentile: (fraction, value) => `percentile_cont(${fraction}) within group (order by ${value})`,
+  newest: (value, order, filter) =>
+    `(array_agg(${value} order by ${order} desc)${filter ? ` filter (where ${filter})` : ''})[1]`,
+  perServiceDay: (aggregates, rows) =>
+    `select service, day, ${aggregates} from (${rows}) r group by grouping sets ((service, day), (service))`,
+};
+
+// A member name in a JSON path, quoted: a job id or metric name may hold a dot.
+const path = (key: string) => `'$."' || ${key} || '"'`;
+
+const sqlite: Dialect = {
+  member: (json, key) => `json_extract(${json}, ${path(key)})`,
+  has: (json, key) => `json_type(${json}, ${path(key)}) is not null`,
+  elements: (table, column, alias) => `${table}, json_each(${table}.${column}) ${alias}`,
+  element: (alias) => `${alias}.value`,
+  day: (timestamp, zone) => `local_day(${timestamp}, ${zone})`,
+  percentile: (fraction, value) => `percentile_cont_json(json_group_array(${value}), ${fraction})`,
+  newest: (value, order, filter) =>
+    `(json_group_array(${value} order by ${order} desc)${filter ? ` filter (where ${filter})` : ''}) ->> 0`,
+  perServiceDay: (aggregates, rows) =>
+    `with r as (${rows}) select service, day, ${aggregates} from r group by service, day
+     union all select service, null as day, ${aggregates} from r group by service`,
+};
+
+export const dialectOf = (sql: Pick<Sql, 'kind'>): Dialect => (sql.kind === 'sqlite' ? sqlite : postgres);

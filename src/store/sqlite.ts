@@ -1,0 +1,271 @@
+/**
+ * The embedded store: SQLite through Node's built-in `node:sqlite`, in one file under
+ * ./var/db. PGlite was measured first and cannot fit a small VM (bench/README.md,
+ * "Embedded store"): SQLite keeps its pages on disk and a few MiB of cache in memory, so
+ * the process stays near its own size however long the history grows.
+ *
+ * One connection, used synchronously: statements run one at a time on the event loop
+ * (each is sub-millisecond on opscron's indexes), and a transaction holds a lock that
+ * every other statement waits for, so nothing interleaves into it. The repositories speak
+ * PostgreSQL where it is the same SQL and give SQLite its own statement where it is not;
+ * what this adapter translates is only mechanical: `$1` placeholders, values (dates as
+ * RFC 3339 text, booleans as 0/1, arrays and objects as JSON text) and rows back.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { DatabaseSync as Database, StatementSync } from 'node:sqlite';
+import { OpscronError } from '../errors.js';
+import { claim } from './claim.js';
+import type { Sql } from './sql.js';
+
+/** Columns that hold a timestamp, by the names the store's statements read them as. */
+const DATES = new Set([
+  'scheduled_for',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'last_slot',
+  'paused_at',
+  'updated_at',
+  'applied_at',
+  'at',
+  'period_from',
+  'period_to',
+  'next_attempt_at',
+  'lease_until',
+  'sent_at',
+  'opened_at',
+  'first_bad_at',
+  'resolved_at',
+  'revert_at',
+  'beat_at',
+  'openedAt',
+  'firstBadAt',
+  'resolvedAt',
+  'lastAt',
+]);
+/** Columns that hold JSON. `summary` and `message` are text in some tables: a statement reading their JSON names them `x:json`. */
+const JSONS = new Set(['findings', 'metrics', 'params', 'recipients', 'signals', 'data']);
+const BOOLEANS = new Set(['paused', 'failing', 'inserted']);
+
+function decode(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in row) {
+    const value = row[key];
+    if (value === null || value === undefined) {
+      out[key.endsWith(':json') ? key.slice(0, -5) : key] = null;
+    } else if (DATES.has(key)) out[key] = new Date(value as string);
+    else if (JSONS.has(key)) out[key] = JSON.parse(value as string);
+    else if (BOOLEANS.has(key)) out[key] = Boolean(value);
+    else if (key.endsWith(':json')) out[key.slice(0, -5)] = JSON.parse(value as string);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function encode(value: unknown): string | number | bigint | null | Uint8Array {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') return value;
+  if (value instanceof Uint8Array) return value;
+  return JSON.stringify(value);
+}
+
+/**
+ * PostgreSQL's spelling of what concerns values and locks, as SQLite's: `$1` is `?1`;
+ * casts (`$1::text`, `count(*)::int`) go, SQLite's values carrying their own type; a list
+ * parameter (`= any($1)`, bound as a JSON array) is read with json_each; `for update [skip
+ * locked]` goes, a transaction here holding the whole database (begin immediate). Nothing else is
+ * rewritten: where the SQL differs, the repository gives SQLite its own statement. The
+ * store's SQL has no `$` inside a literal.
+ */
+const placeholders = (text: string) =>
+  text
+    .replace(/::[a-z][a-z0-9_]*(?:\[\])?/g, '')
+    .replace(/= any\(\$(\d+)\)/g, 'in (select value from json_each(?$1))')
+    .replace(/\$(\d+)/g, '?$1')
+    .replace(/\s+for update(?: skip locked)?(?=\s*(?:\)|$))/g, '');
+
+/**
+ * SQLite's result codes as the SQLSTATE classes the writers sort failures by
+ * (store/resilient.ts): a constraint or malformed value is the row's fault, busy is not.
+ */
+function sqlState(error: { errcode?: number; message?: string }): string | undefined {
+  const code = error.errcode;
+  if (code === undefined) return undefined;
+  if (code === 2067 || code === 1555) return '23505'; // UNIQUE, PRIMARYKEY
+  if ((code & 0xff) === 19) return '23000'; // other constraints: CHECK, NOT NULL, FOREIGN KEY
+  if (code === 18) return '54000'; // TOOBIG
+  if (code === 1 && /malformed JSON|JSON cannot hold/i.test(error.message ?? '')) return '22P02';
+  return undefined;
+}
+
+function storeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const state = sqlState(error as { errcode?: number });
+  if (state) Object.defineProperty(error, 'code', { value: state, configurable: true, writable: true });
+  return error;
+}
+
+/** The SQL functions the store's SQLite statements use that SQLite lacks. */
+function addFunctions(db: Database): void {
+  db.function('now', () => new Date().toISOString());
+  // percentile_cont over a json_group_array of the values (nulls ignored): PostgreSQL's interpolation.
+  db.function('percentile_cont_json', (values: unknown, fraction: unknown) => {
+    const xs = (JSON.parse(values as string) as unknown[])
+      .filter((x): x is number => typeof x === 'number')
+      .sort((a, b) => a - b);
+    if (!xs.length) return null;
+    const at = (xs.length - 1) * Number(fraction);
+    const low = Math.floor(at);
+    const high = Math.ceil(at);
+    return xs[low]! + (xs[high]! - xs[low]!) * (at - low);
+  });
+  // The calendar day (YYYY-MM-DD) of an RFC 3339 instant in an IANA time zone.
+  const days = new Map<string, Intl.DateTimeFormat>();
+  db.function('local_day', { deterministic: true }, (instant: unknown, zone: unknown) => {
+    if (typeof instant !== 'string') return null;
+    let format = days.get(zone as string);
+    if (!format) {
+      format = new Intl.DateTimeFormat('en-CA', {
+        timeZone: zone as string,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      });
+      days.set(zone as string, format);
+    }
+    return format.format(new Date(instant));
+  });
+}
+
+const require = createRequire(import.meta.url);
+
+function loadSqlite(): typeof import('node:sqlite') {
+  // Node 22 warns once that node:sqlite is experimental; say what we use instead of that.
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (/SQLite is an experimental feature/.test(text)) return;
+    return (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return require('node:sqlite') as typeof import('node:sqlite');
+  } catch (error) {
+    throw new OpscronError(
+      'OPSCRON_CONFIG_INVALID',
+      `the embedded store needs Node.js 22.13 or newer (node:sqlite); this is ${process.version}. Install Node.js 22 or 24, or set DATABASE_URL to use PostgreSQL`,
+      { cause: error },
+    );
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
+/** Statements prepared once per text; the store's texts are a fixed set, reports' a few more. */
+class Statements {
+  private readonly cache = new Map<string, StatementSync>();
+  constructor(private readonly db: Database) {}
+
+  get(text: string): StatementSync {
+    let statement = this.cache.get(text);
+    if (!statement) {
+      statement = this.db.prepare(placeholders(text));
+      if (this.cache.size >= 500) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(text, statement);
+    }
+    return statement;
+  }
+}
+
+export function openSqlite(path: string): Sql {
+  const { DatabaseSync } = loadSqlite();
+  const inMemory = path.startsWith('memory://');
+  const file = inMemory ? ':memory:' : join(path, 'opscron.sqlite');
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  const release = inMemory ? () => {} : claim(path);
+  let db: Database;
+  try {
+    db = new DatabaseSync(file);
+    // Pages freed by retention go back to the file system in steps (incremental_vacuum);
+    // auto_vacuum only takes effect on an empty file, before the first table.
+    db.exec('pragma auto_vacuum = incremental');
+    db.exec(
+      'pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on; pragma busy_timeout = 5000; pragma cache_size = -8000',
+    );
+    addFunctions(db);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const statements = new Statements(db);
+  let closed = false;
+  const run = (text: string, params: unknown[] = []) => {
+    if (closed) throw new OpscronError('OPSCRON_UNAVAILABLE', 'the embedded store is closed');
+    try {
+      const rows = statements.get(text).all(...params.map(encode)) as Record<string, unknown>[];
+      return { rows: rows.map(decode) };
+    } catch (error) {
+      throw storeError(error);
+    }
+  };
+  const exec = (text: string) => {
+    try {
+      db.exec(text);
+    } catch (error) {
+      throw storeError(error);
+    }
+  };
+  // A transaction in progress: every statement outside it waits until it ends.
+  let held: Promise<void> = Promise.resolve();
+  const direct: Pick<Sql, 'query' | 'exec'> = {
+    query: async (text, params) => run(text, params) as never,
+    exec: async (text) => exec(text),
+  };
+  const sql: Sql = {
+    kind: 'sqlite',
+    query: async (text, params) => {
+      await held;
+      return run(text, params) as never;
+    },
+    exec: async (text) => {
+      await held;
+      exec(text);
+    },
+    withConnection: async (fn) => fn(sql),
+    transaction: async (fn) => {
+      let done!: () => void;
+      const mine = new Promise<void>((resolve) => (done = resolve));
+      const previous = held;
+      held = previous.then(() => mine);
+      await previous;
+      try {
+        exec('begin immediate');
+        try {
+          const result = await fn(direct);
+          exec('commit');
+          return result;
+        } catch (error) {
+          try {
+            db.exec('rollback');
+          } catch {
+            // SQLite rolled it back itself (some errors end the transaction).
+          }
+          throw error;
+        }
+      } finally {
+        done();
+      }
+    },
+    close: async () => {
+      await held;
+      if (closed) return;
+      closed = true;
+      db.close();
+      release();
+    },
+  };
+  return sql;
+}
