@@ -10,8 +10,8 @@ export interface Dialect {
   member(json: string, key: string): string;
   /** Whether `json` has the member `key`. */
   has(json: string, key: string): string;
-  /** The elements of the JSON array column `column` of `table`, as `alias` (read with `element(alias)`). */
-  elements(table: string, column: string, alias: string): string;
+  /** `table` as `as`, joined to the elements of its JSON array column `column` as `alias` (read with `element(alias)`). */
+  elements(table: string, as: string, column: string, alias: string): string;
   /** An element from `elements`. */
   element(alias: string): string;
   /** The calendar day (YYYY-MM-DD) of a timestamp in a time zone given as a parameter. */
@@ -27,7 +27,7 @@ export interface Dialect {
 const postgres: Dialect = {
   member: (json, key) => `(${json})->>${key}`,
   has: (json, key) => `(${json}) ? ${key}`,
-  elements: (table, column, alias) => `${table} cross join lateral jsonb_array_elements(${table}.${column}) ${alias}`,
+  elements: (table, as, column, alias) => `${table} ${as} cross join lateral jsonb_array_elements(${as}.${column}) ${alias}`,
   element: (alias) => alias,
   day: (timestamp, zone) => `to_char(${timestamp} at time zone ${zone}, 'YYYY-MM-DD')`,
   percentile: (fraction, value) => `percentile_cont(${fraction}) within group (order by ${value})`,
@@ -43,7 +43,7 @@ const path = (key: string) => `'$."' || ${key} || '"'`;
 const sqlite: Dialect = {
   member: (json, key) => `json_extract(${json}, ${path(key)})`,
   has: (json, key) => `json_type(${json}, ${path(key)}) is not null`,
-  elements: (table, column, alias) => `${table}, json_each(${table}.${column}) ${alias}`,
+  elements: (table, as, column, alias) => `${table} ${as}, json_each(${as}.${column}) ${alias}`,
   element: (alias) => `${alias}.value`,
   day: (timestamp, zone) => `local_day(${timestamp}, ${zone})`,
   percentile: (fraction, value) => `percentile_cont_json(json_group_array(${value}), ${fraction})`,

@@ -62,7 +62,7 @@ export async function failingChecks(sql: Sql, period: Period, limit = 50): Promi
             max(r.created_at) as "lastAt",
             ${d.newest(field('message'), 'r.created_at')} as "lastMessage",
             ${d.newest(field('remedy'), 'r.created_at', d.has(f, "'remedy'"))} as remedy
-       from ${d.elements('runs r', 'findings', 'f')}
+       from ${d.elements('runs', 'r', 'findings', 'f')}
       where r.created_at >= $1 and r.created_at < $2 and r.findings <> '[]'::jsonb and ${field('severity')} in ('warning', 'critical')
       group by 1, 2, 3
       order by ${field('severity')} = 'critical' desc, count(*) desc, 1, 2
@@ -92,7 +92,7 @@ export async function findingsOf(
   }>(
     `select r.created_at as at, r.job_id as job, ${field('severity')} as severity, ${field('check')} as "check",
             ${field('resource')} as resource, ${field('message')} as message, ${field('remedy')} as remedy
-       from ${d.elements('runs r', 'findings', 'f')}
+       from ${d.elements('runs', 'r', 'findings', 'f')}
       where r.job_type = any($3) and r.created_at >= $1 and r.created_at < $2 and r.findings <> '[]'::jsonb
         and ($5::text is null or substr(${field('resource')}, 1, length($5)) = $5)
       order by r.created_at desc

@@ -103,7 +103,8 @@ function sqlState(error: { errcode?: number; message?: string }): string | undef
 }
 
 function storeError(error: unknown): unknown {
-  if (!(error instanceof Error)) return error;
+  // Not `instanceof Error`: under a test runner's VM the error comes from another realm.
+  if (typeof error !== 'object' || error === null) return error;
   const state = sqlState(error as { errcode?: number });
   if (state) Object.defineProperty(error, 'code', { value: state, configurable: true, writable: true });
   return error;

@@ -15,6 +15,7 @@ import type { RunRow } from '../../src/store/runs.js';
 import { tempDir } from '../support/cli.js';
 import { FakeKube } from '../support/fake-kube.js';
 import { jobContext } from '../support/job-context.js';
+import { runRow } from '../support/run-row.js';
 
 const recorded = readFileSync(new URL('../fixtures/app-errors.log', import.meta.url), 'utf8')
   .trim()
@@ -56,10 +57,17 @@ describe('log-analysis', () => {
     const runId = `logs-${++n}`;
     const ctx = jobContext(config(), () => {}, { store, runId, jobId: 'checkout-logs' });
     const outcome = await logAnalysis.run(ctx, logAnalysisParams.parse({ service: 'checkout', tail: 1000 }));
-    await store.sql.query(
-      `insert into runs (id, job_id, job_type, trigger, created_at, status, findings, metrics) values ($1, 'checkout-logs', 'log-analysis', 'schedule', now() + make_interval(secs => $4), $2, $3, '{}')`,
-      [ctx.runId, outcome.status, JSON.stringify(outcome.findings), n],
-    );
+    await store.runs.insertNew([
+      runRow({
+        id: ctx.runId,
+        jobId: 'checkout-logs',
+        jobType: 'log-analysis',
+        createdAt: new Date(Date.now() + n * 1000),
+        status: outcome.status,
+        findings: outcome.findings,
+        metrics: {},
+      }),
+    ]);
     return outcome;
   };
 

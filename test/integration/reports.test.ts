@@ -1,5 +1,5 @@
 /**
- * Reports end to end on real parts: PostgreSQL holds the runs, pdfkit renders, poppler's
+ * Reports end to end on real parts: PostgreSQL or the embedded SQLite holds the runs, pdfkit renders, poppler's
  * pdftotext/pdfinfo/pdffonts read the PDF back, a real SMTP server (smtp-server, with
  * STARTTLS) receives the mail, the outbox writes .eml files, and the HTTP API serves the
  * stored PDF. SMTP down then up: delivered once, not lost, not duplicated.
@@ -18,8 +18,10 @@ import { jobFeeds } from '../../src/jobs/index.js';
 import { DeliveryWorker } from '../../src/reports/deliver/outbox.js';
 import { renderReport } from '../../src/reports/pdf/render.js';
 import { buildReport, produceReport } from '../../src/reports/publish.js';
+import type { RunRow } from '../../src/model.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { runRow } from '../support/run-row.js';
 import { tempDir } from '../support/cli.js';
 import { createDatabase, freePort } from '../support/services.mjs';
 import { startSmtp, testSmtpCa, type TestSmtp } from '../support/smtp.js';
@@ -41,21 +43,48 @@ function pdfTool(tool: string, pdf: Buffer): string {
 
 /** Two days of hourly checks: checkout always up; search down for 3 hours on the 25th. */
 async function seed(store: Store): Promise<void> {
-  await store.sql.query(
-    `insert into runs (id, job_id, job_type, trigger, created_at, started_at, finished_at, status, summary, findings, metrics)
-     select svc || '-' || h, 'hc-' || svc, 'health-check', 'schedule', t, t, t + interval '30 ms',
-            case when down then 'critical' else 'ok' end, 'x',
-            case when down then jsonb_build_array(jsonb_build_object('severity', 'critical', 'check', 'http.status', 'resource', 'service/' || svc, 'message', 'status 503, expected 200', 'remedy', 'Check search''s dependencies.')) else '[]'::jsonb end,
-            jsonb_build_object('responseTimeMs', case when svc = 'checkout' then 40 + h % 5 else 200 end)
-       from unnest(array['checkout', 'search']) svc, generate_series(0, 47) h,
-            lateral (select $1::timestamptz - (h + 1) * interval '1 hour' as t, svc = 'search' and h between 10 and 12 as down) x`,
-    [TO],
+  const run = runRow;
+  const rows: RunRow[] = [];
+  for (const svc of ['checkout', 'search'])
+    for (let h = 0; h < 48; h++) {
+      const t = new Date(TO.getTime() - (h + 1) * 3_600_000);
+      const down = svc === 'search' && h >= 10 && h <= 12;
+      rows.push(
+        run({
+          id: `${svc}-${h}`,
+          jobId: `hc-${svc}`,
+          jobType: 'health-check',
+          createdAt: t,
+          startedAt: t,
+          finishedAt: new Date(t.getTime() + 30),
+          status: down ? 'critical' : 'ok',
+          summary: 'x',
+          findings: down
+            ? [
+                {
+                  severity: 'critical',
+                  check: 'http.status',
+                  resource: `service/${svc}`,
+                  message: 'status 503, expected 200',
+                  remedy: "Check search's dependencies.",
+                },
+              ]
+            : [],
+          metrics: { responseTimeMs: svc === 'checkout' ? 40 + (h % 5) : 200 },
+        }),
+      );
+    }
+  rows.push(
+    run({
+      id: 'er-1',
+      jobId: 'er-checkout',
+      jobType: 'error-rate',
+      createdAt: new Date('2026-11-25T12:00:00Z'),
+      status: 'warning',
+      metrics: { requests: 20000, errors: 300, errorRatio: 0.015, errorBudgetRemaining: 0.62 },
+    }),
   );
-  await store.sql.query(
-    `insert into runs (id, job_id, job_type, trigger, created_at, status, findings, metrics)
-     values ('er-1', 'er-checkout', 'error-rate', 'schedule', $1, 'warning', '[]', '{"requests": 20000, "errors": 300, "errorRatio": 0.015, "errorBudgetRemaining": 0.62}')`,
-    [new Date('2026-11-25T12:00:00Z')],
-  );
+  expect(await store.runs.insertNew(rows)).toHaveLength(rows.length);
   await store.sql.query(
     `insert into incidents (id, service, title, status, severity, opened_at, first_bad_at, resolved_at, signals)
      values ('inc-20261125-search', 'search', 'health-check critical', 'resolved', 'critical', $1, $2, $3, '["health"]')`,
@@ -63,8 +92,14 @@ async function seed(store: Store): Promise<void> {
   );
 }
 
-describe('reports', () => {
-  let databaseUrl: string;
+/** The same reports from either store: PostgreSQL (DATABASE_URL) and the embedded SQLite. */
+const backends = [
+  ['PostgreSQL', async () => ({ databaseUrl: await createDatabase('reports') })],
+  ['SQLite', async () => ({ path: join(tempDir('reports-db-'), 'db') })],
+] as const;
+
+describe.each(backends)('reports on %s', (_name, storeConfig) => {
+  let storeOptions: { databaseUrl?: string; path?: string };
   let store: Store;
   let reportsDir: string;
   const smtps: TestSmtp[] = [];
@@ -72,7 +107,7 @@ describe('reports', () => {
   const config = (over: Record<string, unknown> = {}): OpscronConfig =>
     parseConfig({
       timezone: 'UTC',
-      store: { databaseUrl },
+      store: storeOptions,
       reports: { path: reportsDir, recipients: { health: ['lead@example.com', 'ops@example.com'] } },
       services: [
         { name: 'checkout', url: 'http://checkout.internal' },
@@ -87,8 +122,8 @@ describe('reports', () => {
     });
 
   beforeAll(async () => {
-    databaseUrl = await createDatabase('reports');
-    store = await openStore({ databaseUrl, path: 'unused' });
+    storeOptions = await storeConfig();
+    store = await openStore({ path: 'unused', ...storeOptions });
     await seed(store);
   });
   beforeEach(() => {

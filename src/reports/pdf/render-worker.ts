@@ -4,7 +4,7 @@ import type { Report } from '../types.js';
 import { renderReport } from './render.js';
 
 const rendered = await renderReport(workerData as Report);
-// Transferred, not copied: the PDF's memory moves to the main thread (a pooled slice is copied out first).
-const whole =
-  rendered.byteOffset === 0 && rendered.byteLength === rendered.buffer.byteLength ? rendered : Buffer.from(rendered);
-parentPort!.postMessage(whole, [whole.buffer as ArrayBuffer]);
+// Copied once into memory of its own, which is then transferred (moved, not copied again) to the
+// main thread: Node 22+ refuses to transfer the memory behind a Buffer (it may be pooled).
+const whole = new Uint8Array(rendered);
+parentPort!.postMessage(whole, [whole.buffer]);

@@ -25,7 +25,10 @@ export async function renderOffThread(report: Report): Promise<Buffer> {
     const worker = new Worker(entry, { workerData: report });
     let pdf: Buffer | null = null;
     worker.once('message', (data: Uint8Array) => (pdf = Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
-    worker.once('error', reject);
+    // What the thread threw arrives cloned (a DOMException may lose its message): say where it came from.
+    worker.once('error', (error: unknown) =>
+      reject(new Error(`the report renderer failed: ${(error as Error)?.message || String(error)}`, { cause: error })),
+    );
     worker.once('exit', (code) =>
       pdf ? resolve(pdf) : reject(new Error(`the report renderer exited with code ${code} before it sent the PDF`)),
     );
