@@ -43,7 +43,7 @@ writeFileSync(
   'request = function() return wrk.format(nil, "/api/runs?job=job-" .. math.random(0, 999) .. "&limit=100") end\n',
 );
 
-async function load(address, seconds, { randomJob = false } = {}) {
+export async function load(address, seconds, { randomJob = false } = {}) {
   const url = `${address}/api/runs?job=job-42&limit=100`;
   if (hasWrk) {
     const { stdout } = await run('wrk', [

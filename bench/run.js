@@ -14,6 +14,7 @@ import { healthReportBench } from './report.js';
 import { fanoutBench } from './fanout.js';
 import { backupBench } from './backup.js';
 import { logsBench } from './logs.js';
+import { embeddedBench } from './embedded.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -106,6 +107,26 @@ try {
     const r = await logsBench({ lines: quick ? 200_000 : 1_000_000, rounds: quick ? 1 : 5 });
     console.log(
       `logs median: ${Math.round(r.masked)} lines/s with masking (target ≥ 200,000) ${r.masked >= 200_000 ? 'MET' : 'NOT MET'}, ${Math.round(r.unmasked)} without; ${r.templates} templates; kept after 100k and 1M lines: ${r.grow.map((g) => `${g.templates} templates`).join(', ')}`,
+    );
+  }
+  if (only === 'embedded') {
+    const minutes = quick ? 1 : 10;
+    console.log(
+      `embedded store (SQLite) beside PostgreSQL: RSS of the default configuration, writes, 1,000,000 rows behind the API`,
+    );
+    const r = await embeddedBench({
+      databaseUrl,
+      minutes,
+      rows: quick ? 200_000 : 1_000_000,
+      seconds: quick ? 5 : 10,
+      rounds: quick ? 1 : 3,
+    });
+    const side = (s) =>
+      `RSS ${s.rss1.toFixed(0)} MiB at 1 min, ${s.rssEnd.toFixed(0)} MiB at ${minutes} min (peak ${s.peakEnd.toFixed(0)}); ${Math.round(s.writes)} rows/s written; with the rows: page p99 ${s.p99} ms at ${Math.round(s.rps)} req/s, random job p99 ${s.randomP99} ms at ${Math.round(s.randomRps)} req/s, RSS ${s.loadedRss.toFixed(0)} MiB (peak ${s.loadedPeak.toFixed(0)})`;
+    console.log(`embedded median: ${side(r.embedded)}`);
+    console.log(`postgres median: ${side(r.postgres)}`);
+    console.log(
+      `targets: ≤ 150 MB after ${minutes} min ${r.embedded.rssEnd * 1.048576 <= 150 ? 'MET' : 'NOT MET'}; ≤ 250 MB with the rows ${r.embedded.loadedPeak * 1.048576 <= 250 ? 'MET' : 'NOT MET'}; p99 ≤ 20 ms ${r.embedded.p99 <= 20 ? 'MET' : 'NOT MET'}`,
     );
   }
 } finally {

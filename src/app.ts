@@ -245,4 +245,8 @@ function watchBackends(metrics: Metrics, store: Store, queue: RunQueue): void {
   metrics.historyBacklog.collect = function collect() {
     this.set(store.runLog.backlog);
   };
+  metrics.historyBytes.collect = async function collect() {
+    const bytes = await store.runs.bytes().catch(() => null);
+    if (bytes !== null) this.set(bytes);
+  };
 }

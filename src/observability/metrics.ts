@@ -70,6 +70,11 @@ export class Metrics {
     help: 'Run rows waiting to be written to the store.',
     registers: [this.registry],
   });
+  readonly historyBytes: client.Gauge & { collect?: (this: client.Gauge) => Promise<void> } = new client.Gauge({
+    name: 'opscron_run_history_bytes',
+    help: 'Disk the run history takes: PostgreSQL, the runs table and its indexes; the embedded store, the pages in use in its file (runs are nearly all of it). Rows past store.retention are deleted hourly.',
+    registers: [this.registry],
+  });
   readonly schedulerHeartbeat = new client.Gauge({
     name: 'opscron_scheduler_heartbeat_timestamp_seconds',
     help: 'Last time the scheduler loop ran.',

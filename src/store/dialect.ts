@@ -27,7 +27,8 @@ export interface Dialect {
 const postgres: Dialect = {
   member: (json, key) => `(${json})->>${key}`,
   has: (json, key) => `(${json}) ? ${key}`,
-  elements: (table, as, column, alias) => `${table} ${as} cross join lateral jsonb_array_elements(${as}.${column}) ${alias}`,
+  elements: (table, as, column, alias) =>
+    `${table} ${as} cross join lateral jsonb_array_elements(${as}.${column}) ${alias}`,
   element: (alias) => alias,
   day: (timestamp, zone) => `to_char(${timestamp} at time zone ${zone}, 'YYYY-MM-DD')`,
   percentile: (fraction, value) => `percentile_cont(${fraction}) within group (order by ${value})`,

@@ -117,7 +117,9 @@ export class IncidentRepository {
   async stillFailing(id: string): Promise<boolean> {
     const { rows } = await this.sql.query<{ failing: boolean }>(
       `select i.status = 'open' and exists (select 1 from signal_states s where s.service = i.service and s.signal in (${
-        this.sql.kind === 'sqlite' ? 'select value from json_each(i.signals)' : 'select jsonb_array_elements_text(i.signals)'
+        this.sql.kind === 'sqlite'
+          ? 'select value from json_each(i.signals)'
+          : 'select jsonb_array_elements_text(i.signals)'
       }) and s.good_streak = 0) as failing
          from incidents i where i.id = $1`,
       [id],

@@ -24,6 +24,7 @@ import {
   listRuns,
   previousFindings,
   pruneRuns,
+  runHistoryBytes,
   runsOfQueueJob,
   type RunFilter,
 } from './runs.js';
@@ -110,6 +111,7 @@ function repositories(sql: Sql, runLog: RunLog) {
       ofQueueJob: (queueId: string) => runsOfQueueJob(sql, queueId),
       latest: () => latestRuns(sql),
       prune: (before: Date) => pruneRuns(sql, before),
+      bytes: () => runHistoryBytes(sql),
       previousFindings: (jobId: string, exceptRunId: string) => previousFindings(sql, jobId, exceptRunId),
     },
     audit: {

@@ -50,16 +50,16 @@ export class RevertRepository {
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        on conflict (id) do update set revert_at = excluded.revert_at, value = excluded.value, restart_deployment = coalesce(excluded.restart_deployment, pending_reverts.restart_deployment)`;
     const params = [
-        id,
-        r.namespace,
-        r.configmap,
-        r.key,
-        r.previous,
-        r.value,
-        r.revertAt,
-        r.restartDeployment,
-        r.now,
-        r.runId ?? null,
+      id,
+      r.namespace,
+      r.configmap,
+      r.key,
+      r.previous,
+      r.value,
+      r.revertAt,
+      r.restartDeployment,
+      r.now,
+      r.runId ?? null,
     ];
     if (this.sql.kind === 'sqlite') {
       // One process, one connection: no one can come between the look and the upsert.

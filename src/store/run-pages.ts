@@ -59,7 +59,11 @@ export class RunPages {
       this.sql.kind === 'sqlite'
         ? `select total_changes() || '/' || (select data_version from pragma_data_version()) as v`
         : `select coalesce(string_agg(id || '/' || xmin, ','), '') as v from (select id, xmin from runs ${where}) r`;
-    const { rows } = await this.sql.query<{ v: string }>(text, this.sql.kind === 'sqlite' ? [] : params, this.nameOf(text));
+    const { rows } = await this.sql.query<{ v: string }>(
+      text,
+      this.sql.kind === 'sqlite' ? [] : params,
+      this.nameOf(text),
+    );
     return rows[0]!.v;
   }
 

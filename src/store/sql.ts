@@ -120,4 +120,3 @@ export function connectPostgres(url: string): Sql {
     close: () => pool.end(),
   };
 }
-

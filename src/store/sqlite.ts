@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import type { DatabaseSync as Database, StatementSync } from 'node:sqlite';
 import { OpscronError } from '../errors.js';
 import { claim } from './claim.js';
+import { addFunctions } from './sqlite-functions.js';
 import type { Sql } from './sql.js';
 
 /** Columns that hold a timestamp, by the names the store's statements read them as. */
@@ -110,38 +111,6 @@ function storeError(error: unknown): unknown {
   return error;
 }
 
-/** The SQL functions the store's SQLite statements use that SQLite lacks. */
-function addFunctions(db: Database): void {
-  db.function('now', () => new Date().toISOString());
-  // percentile_cont over a json_group_array of the values (nulls ignored): PostgreSQL's interpolation.
-  db.function('percentile_cont_json', (values: unknown, fraction: unknown) => {
-    const xs = (JSON.parse(values as string) as unknown[])
-      .filter((x): x is number => typeof x === 'number')
-      .sort((a, b) => a - b);
-    if (!xs.length) return null;
-    const at = (xs.length - 1) * Number(fraction);
-    const low = Math.floor(at);
-    const high = Math.ceil(at);
-    return xs[low]! + (xs[high]! - xs[low]!) * (at - low);
-  });
-  // The calendar day (YYYY-MM-DD) of an RFC 3339 instant in an IANA time zone.
-  const days = new Map<string, Intl.DateTimeFormat>();
-  db.function('local_day', { deterministic: true }, (instant: unknown, zone: unknown) => {
-    if (typeof instant !== 'string') return null;
-    let format = days.get(zone as string);
-    if (!format) {
-      format = new Intl.DateTimeFormat('en-CA', {
-        timeZone: zone as string,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-      });
-      days.set(zone as string, format);
-    }
-    return format.format(new Date(instant));
-  });
-}
-
 const require = createRequire(import.meta.url);
 
 function loadSqlite(): typeof import('node:sqlite') {
@@ -181,15 +150,11 @@ class Statements {
   }
 }
 
-export function openSqlite(path: string): Sql {
+/** Opens the file with the store's settings and functions. */
+function openDatabase(file: string): Database {
   const { DatabaseSync } = loadSqlite();
-  const inMemory = path.startsWith('memory://');
-  const file = inMemory ? ':memory:' : join(path, 'opscron.sqlite');
-  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
-  const release = inMemory ? () => {} : claim(path);
-  let db: Database;
+  const db = new DatabaseSync(file);
   try {
-    db = new DatabaseSync(file);
     // Pages freed by retention go back to the file system in steps (incremental_vacuum);
     // auto_vacuum only takes effect on an empty file, before the first table.
     db.exec('pragma auto_vacuum = incremental');
@@ -197,76 +162,109 @@ export function openSqlite(path: string): Sql {
       'pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on; pragma busy_timeout = 5000; pragma cache_size = -8000',
     );
     addFunctions(db);
+    return db;
   } catch (error) {
-    release();
+    db.close();
     throw error;
   }
-  const statements = new Statements(db);
-  let closed = false;
-  const run = (text: string, params: unknown[] = []) => {
-    if (closed) throw new OpscronError('OPSCRON_UNAVAILABLE', 'the embedded store is closed');
+}
+
+/** One connection and the lock its transactions hold. */
+class Connection {
+  private readonly statements: Statements;
+  private closed = false;
+  /** A transaction in progress: every statement outside it waits until it ends. */
+  held: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Database,
+    private readonly release: () => void,
+  ) {
+    this.statements = new Statements(db);
+  }
+
+  run(text: string, params: unknown[] = []): { rows: Record<string, unknown>[] } {
+    if (this.closed) throw new OpscronError('OPSCRON_UNAVAILABLE', 'the embedded store is closed');
     try {
-      const rows = statements.get(text).all(...params.map(encode)) as Record<string, unknown>[];
+      const rows = this.statements.get(text).all(...params.map(encode)) as Record<string, unknown>[];
       return { rows: rows.map(decode) };
     } catch (error) {
       throw storeError(error);
     }
-  };
-  const exec = (text: string) => {
+  }
+
+  exec(text: string): void {
     try {
-      db.exec(text);
+      this.db.exec(text);
     } catch (error) {
       throw storeError(error);
     }
-  };
-  // A transaction in progress: every statement outside it waits until it ends.
-  let held: Promise<void> = Promise.resolve();
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const previous = this.held;
+    this.held = previous.then(() => mine);
+    await previous;
+    try {
+      this.exec('begin immediate');
+      try {
+        const result = await fn();
+        this.exec('commit');
+        return result;
+      } catch (error) {
+        try {
+          this.db.exec('rollback');
+        } catch {
+          // SQLite rolled it back itself (some errors end the transaction).
+        }
+        throw error;
+      }
+    } finally {
+      done();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.held;
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+    this.release();
+  }
+}
+
+export function openSqlite(path: string): Sql {
+  const inMemory = path.startsWith('memory://');
+  const file = inMemory ? ':memory:' : join(path, 'opscron.sqlite');
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  const release = inMemory ? () => {} : claim(path);
+  let db: Database;
+  try {
+    db = openDatabase(file);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const connection = new Connection(db, release);
   const direct: Pick<Sql, 'query' | 'exec'> = {
-    query: async (text, params) => run(text, params) as never,
-    exec: async (text) => exec(text),
+    query: async (text, params) => connection.run(text, params) as never,
+    exec: async (text) => connection.exec(text),
   };
   const sql: Sql = {
     kind: 'sqlite',
     query: async (text, params) => {
-      await held;
-      return run(text, params) as never;
+      await connection.held;
+      return connection.run(text, params) as never;
     },
     exec: async (text) => {
-      await held;
-      exec(text);
+      await connection.held;
+      connection.exec(text);
     },
     withConnection: async (fn) => fn(sql),
-    transaction: async (fn) => {
-      let done!: () => void;
-      const mine = new Promise<void>((resolve) => (done = resolve));
-      const previous = held;
-      held = previous.then(() => mine);
-      await previous;
-      try {
-        exec('begin immediate');
-        try {
-          const result = await fn(direct);
-          exec('commit');
-          return result;
-        } catch (error) {
-          try {
-            db.exec('rollback');
-          } catch {
-            // SQLite rolled it back itself (some errors end the transaction).
-          }
-          throw error;
-        }
-      } finally {
-        done();
-      }
-    },
-    close: async () => {
-      await held;
-      if (closed) return;
-      closed = true;
-      db.close();
-      release();
-    },
+    transaction: (fn) => connection.transaction(() => fn(direct)),
+    close: () => connection.close(),
   };
   return sql;
 }

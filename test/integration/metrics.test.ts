@@ -63,6 +63,8 @@ describe('/metrics', () => {
     ]) {
       expect(text).toContain(name);
     }
+    // The embedded store's size, in bytes: a run is in it.
+    expect(Number(/^opscron_run_history_bytes (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(4096);
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text });
     expect({ status: check.status, out: `${check.stdout}${check.stderr}` }).toEqual({ status: 0, out: '' });
   });

@@ -50,7 +50,9 @@ describe.each([
   it('applies migrations once, even when asked again', async () => {
     expect(await migrate(store.sql)).toEqual([]);
     const { rows } = await store.sql.query('select version from schema_migrations');
-    expect(rows).toEqual((store.kind === 'sqlite' ? sqliteMigrations : migrations).map((m) => ({ version: m.version })));
+    expect(rows).toEqual(
+      (store.kind === 'sqlite' ? sqliteMigrations : migrations).map((m) => ({ version: m.version })),
+    );
   });
 
   it('writes a run when it starts and updates it when it ends, batching concurrent writes', async () => {
@@ -273,6 +275,28 @@ describe.each([
     ]);
     expect(await pruneRuns(store.sql, new Date('2021-01-01T00:00:00Z'))).toBe(1);
     expect((await listRuns(store.sql, { job: 'p' })).map((r) => r.id)).toEqual(['old-running']);
+  });
+
+  it('prunes past retention in batches, oldest first, keeping what is newer; the size gauge follows the history', async () => {
+    const empty = await store.runs.bytes();
+    const old = Date.parse('2020-01-01T00:00:00Z');
+    const rows = Array.from({ length: 2_500 }, (_, i) =>
+      run({ id: `b${i}`, jobId: 'batch', status: 'ok', createdAt: new Date(old + i * 1000), summary: 'x'.repeat(500) }),
+    );
+    rows.push(run({ id: 'recent', jobId: 'batch', status: 'ok', createdAt: new Date('2026-11-30T00:00:00Z') }));
+    expect(await store.runs.insertNew(rows)).toHaveLength(rows.length);
+    const full = await store.runs.bytes();
+    expect(full).toBeGreaterThan(empty + 2_500 * 500);
+
+    // Batches of 1,000: three statements, the last one short.
+    expect(await pruneRuns(store.sql, new Date(old + 2_000 * 1000), 1_000)).toBe(2_000);
+    expect((await listRuns(store.sql, { job: 'batch', limit: 1000 })).map((r) => r.id).sort()).toEqual(
+      [...Array.from({ length: 500 }, (_, i) => `b${2_000 + i}`), 'recent'].sort(),
+    );
+    expect(await store.runs.prune(new Date('2026-01-01T00:00:00Z'))).toBe(500);
+    expect((await listRuns(store.sql, { job: 'batch' })).map((r) => r.id)).toEqual(['recent']);
+    // The embedded store gives the freed pages back to the file system; PostgreSQL keeps them for reuse.
+    if (store.kind === 'sqlite') expect(await store.runs.bytes()).toBeLessThan(full / 2);
   });
 });
 
