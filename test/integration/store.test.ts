@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrations } from '../../src/store/migrations.js';
 import { sqliteMigrations } from '../../src/store/migrations-sqlite.js';
@@ -281,22 +282,51 @@ describe.each([
     const empty = await store.runs.bytes();
     const old = Date.parse('2020-01-01T00:00:00Z');
     const rows = Array.from({ length: 2_500 }, (_, i) =>
-      run({ id: `b${i}`, jobId: 'batch', status: 'ok', createdAt: new Date(old + i * 1000), summary: 'x'.repeat(500) }),
+      run({
+        id: `ret${i}`,
+        jobId: 'retention',
+        status: 'ok',
+        createdAt: new Date(old + i * 1000),
+        summary: 'x'.repeat(500),
+      }),
     );
-    rows.push(run({ id: 'recent', jobId: 'batch', status: 'ok', createdAt: new Date('2026-11-30T00:00:00Z') }));
+    rows.push(run({ id: 'recent', jobId: 'retention', status: 'ok', createdAt: new Date('2026-11-30T00:00:00Z') }));
     expect(await store.runs.insertNew(rows)).toHaveLength(rows.length);
     const full = await store.runs.bytes();
     expect(full).toBeGreaterThan(empty + 2_500 * 500);
 
     // Batches of 1,000: three statements, the last one short.
     expect(await pruneRuns(store.sql, new Date(old + 2_000 * 1000), 1_000)).toBe(2_000);
-    expect((await listRuns(store.sql, { job: 'batch', limit: 1000 })).map((r) => r.id).sort()).toEqual(
-      [...Array.from({ length: 500 }, (_, i) => `b${2_000 + i}`), 'recent'].sort(),
+    expect((await listRuns(store.sql, { job: 'retention', limit: 1000 })).map((r) => r.id).sort()).toEqual(
+      [...Array.from({ length: 500 }, (_, i) => `ret${2_000 + i}`), 'recent'].sort(),
     );
     expect(await store.runs.prune(new Date('2026-01-01T00:00:00Z'))).toBe(500);
-    expect((await listRuns(store.sql, { job: 'batch' })).map((r) => r.id)).toEqual(['recent']);
+    expect((await listRuns(store.sql, { job: 'retention' })).map((r) => r.id)).toEqual(['recent']);
     // The embedded store gives the freed pages back to the file system; PostgreSQL keeps them for reuse.
     if (store.kind === 'sqlite') expect(await store.runs.bytes()).toBeLessThan(full / 2);
+  });
+});
+
+describe('the embedded store file', () => {
+  it('belongs to one process: a second open is refused while the first holds it, and taken over once it is gone', async () => {
+    const path = join(tempDir('opscron-claim-'), 'db');
+    writeFileSync(`${path}.pid`, '999999999'); // a process that is gone
+    const store = await openStore({ path });
+    expect(readFileSync(`${path}.pid`, 'utf8')).toBe(String(process.pid));
+    await store.runLog.write(run({ id: 'kept', jobId: 'file', status: 'ok' }));
+    await store.close();
+    expect(existsSync(`${path}.pid`)).toBe(false);
+    const again = await openStore({ path });
+    expect((await again.runs.list({ job: 'file' })).map((r) => r.id)).toEqual(['kept']);
+    await again.close();
+  });
+
+  it("refuses a directory that holds opscron 0.1's PGlite store, saying what to do, and leaves it as it was", async () => {
+    const path = join(tempDir('opscron-pglite-'), 'db');
+    mkdirSync(path, { recursive: true });
+    writeFileSync(join(path, 'PG_VERSION'), '17\n');
+    await expect(openStore({ path })).rejects.toThrow(/holds the PGlite store of opscron 0\.1.*move it aside/);
+    expect(readdirSync(path)).toEqual(['PG_VERSION']);
   });
 });
 
