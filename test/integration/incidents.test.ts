@@ -28,20 +28,24 @@ import { startSmtp, type TestSmtp } from '../support/smtp.js';
 import { eventually } from '../support/target.js';
 
 describe('incidents', () => {
-  describe('state kept in PostgreSQL', () => {
+  describe.each([
+    ['PostgreSQL', async () => ({ databaseUrl: await createDatabase('incidents') })],
+    ['SQLite', async () => ({ path: join(tempDir('incidents-db-'), 'db') })],
+  ] as const)('state kept in %s', (_name, storeOptions) => {
     let store: Store;
     let manager: IncidentManager;
     let config: OpscronConfig;
     let clock = Date.parse('2026-11-26T10:00:00Z');
 
     beforeAll(async () => {
-      store = await openStore({ databaseUrl: await createDatabase('incidents'), path: 'unused' });
+      store = await openStore({ path: 'unused', ...(await storeOptions()) });
     });
     afterAll(async () => {
       await store.close();
     });
     beforeEach(async () => {
-      await store.sql.query('truncate incidents, incident_events, signal_states, reports cascade');
+      for (const table of ['incident_events', 'signal_states', 'deliveries', 'incidents', 'reports'])
+        await store.sql.query(`delete from ${table}`);
       config = parseConfig({
         reports: { path: tempDir('inc-reports-') },
         services: [{ name: 'cart', url: 'http://cart.internal' }],
