@@ -8,7 +8,7 @@
  * (each is sub-millisecond on opscron's indexes), and a transaction holds a lock that
  * every other statement waits for, so nothing interleaves into it. The repositories speak
  * PostgreSQL where it is the same SQL and give SQLite its own statement where it is not;
- * what this adapter translates is only mechanical: `$1` placeholders, values (dates as
+ * what this adapter translates is only mechanical: `$1` placeholders, casts, values (dates as
  * RFC 3339 text, booleans as 0/1, arrays and objects as JSON text) and rows back.
  */
 import { mkdirSync } from 'node:fs';
@@ -75,19 +75,26 @@ function encode(value: unknown): string | number | bigint | null | Uint8Array {
 }
 
 /**
- * PostgreSQL's spelling of what concerns values and locks, as SQLite's: `$1` is `?1`;
- * casts (`$1::text`, `count(*)::int`) go, SQLite's values carrying their own type; a list
- * parameter (`= any($1)`, bound as a JSON array) is read with json_each; `for update [skip
- * locked]` goes, a transaction here holding the whole database (begin immediate). Nothing else is
- * rewritten: where the SQL differs, the repository gives SQLite its own statement. The
- * store's SQL has no `$` inside a literal.
+ * PostgreSQL's spelling of what concerns values and locks, as SQLite's: each `$n` becomes
+ * an anonymous `?`, bound in the order they appear (Node 22's node:sqlite cannot bind
+ * numbered `?n` by position); casts (`$1::text`, `count(*)::int`) go, SQLite's values
+ * carrying their own type; a list parameter (`= any($1)`, bound as a JSON array) is read
+ * with json_each; `for update [skip locked]` goes, a transaction here holding the whole
+ * database (begin immediate). Nothing else is rewritten: where the SQL differs, the
+ * repository gives SQLite its own statement. No literal in the store's SQL holds `$` and a digit.
  */
-const placeholders = (text: string) =>
-  text
+function translate(text: string): { text: string; order: number[] } {
+  const order: number[] = [];
+  const sqlite = text
     .replace(/::[a-z][a-z0-9_]*(?:\[\])?/g, '')
-    .replace(/= any\(\$(\d+)\)/g, 'in (select value from json_each(?$1))')
-    .replace(/\$(\d+)/g, '?$1')
-    .replace(/\s+for update(?: skip locked)?(?=\s*(?:\)|$))/g, '');
+    .replace(/= any\((\$\d+)\)/g, 'in (select value from json_each($1))')
+    .replace(/\s+for update(?: skip locked)?(?=\s*(?:\)|$))/g, '')
+    .replace(/\$(\d+)/g, (_, n: string) => {
+      order.push(Number(n) - 1);
+      return '?';
+    });
+  return { text: sqlite, order };
+}
 
 /**
  * SQLite's result codes as the SQLSTATE classes the writers sort failures by
@@ -134,19 +141,26 @@ function loadSqlite(): typeof import('node:sqlite') {
   }
 }
 
+interface Prepared {
+  statement: StatementSync;
+  /** Which parameter each `?` takes, in order. */
+  order: number[];
+}
+
 /** Statements prepared once per text; the store's texts are a fixed set, reports' a few more. */
 class Statements {
-  private readonly cache = new Map<string, StatementSync>();
+  private readonly cache = new Map<string, Prepared>();
   constructor(private readonly db: Database) {}
 
-  get(text: string): StatementSync {
-    let statement = this.cache.get(text);
-    if (!statement) {
-      statement = this.db.prepare(placeholders(text));
+  all(text: string, params: readonly unknown[]): Record<string, unknown>[] {
+    let prepared = this.cache.get(text);
+    if (!prepared) {
+      const translated = translate(text);
+      prepared = { statement: this.db.prepare(translated.text), order: translated.order };
       if (this.cache.size >= 500) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(text, statement);
+      this.cache.set(text, prepared);
     }
-    return statement;
+    return prepared.statement.all(...prepared.order.map((i) => encode(params[i]))) as Record<string, unknown>[];
   }
 }
 
@@ -186,7 +200,7 @@ class Connection {
   run(text: string, params: unknown[] = []): { rows: Record<string, unknown>[] } {
     if (this.closed) throw new OpscronError('OPSCRON_UNAVAILABLE', 'the embedded store is closed');
     try {
-      const rows = this.statements.get(text).all(...params.map(encode)) as Record<string, unknown>[];
+      const rows = this.statements.all(text, params);
       return { rows: rows.map(decode) };
     } catch (error) {
       throw storeError(error);
