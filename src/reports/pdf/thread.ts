@@ -16,6 +16,16 @@ import type { Report } from '../types.js';
 const entry = new URL('./render-worker.js', import.meta.url);
 const threaded = import.meta.url.endsWith('.js') && existsSync(fileURLToPath(entry));
 
+/**
+ * The PDF as bytes that own their whole ArrayBuffer, so the worker can transfer them to the main
+ * thread instead of copying: the buffer itself when it does, else a copy. Node hands out small
+ * Buffers as slices of a shared pool that cannot be transferred (DataCloneError): under 4 KiB on
+ * Node 22, but under 32 KiB on Node 24, whose pool is 64 KiB, so a small report's PDF is one.
+ */
+export function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
+
 export async function renderOffThread(report: Report): Promise<Buffer> {
   if (!threaded) {
     const { renderReport } = await import('./render.js');
