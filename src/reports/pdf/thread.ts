@@ -26,6 +26,17 @@ export function ownBytes(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
 }
 
+/**
+ * The worker's error as the main thread gets it. A DOMException thrown there (a DataCloneError,
+ * say) arrives without its message, so the CLI printed "opscron: " and nothing else; its stack
+ * still names it, when there is a stack.
+ */
+function rendererError(error: Error): Error {
+  if (error.message) return error;
+  const named = error.stack?.split('\n').find((line) => /^\w+: /.test(line));
+  return new Error(`the report renderer failed: ${named ?? 'the worker sent no message'}`);
+}
+
 export async function renderOffThread(report: Report): Promise<Buffer> {
   if (!threaded) {
     const { renderReport } = await import('./render.js');
@@ -35,7 +46,7 @@ export async function renderOffThread(report: Report): Promise<Buffer> {
     const worker = new Worker(entry, { workerData: report });
     let pdf: Buffer | null = null;
     worker.once('message', (data: Uint8Array) => (pdf = Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
-    worker.once('error', reject);
+    worker.once('error', (error) => reject(rendererError(error)));
     worker.once('exit', (code) =>
       pdf ? resolve(pdf) : reject(new Error(`the report renderer exited with code ${code} before it sent the PDF`)),
     );
