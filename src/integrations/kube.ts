@@ -1,8 +1,11 @@
 /**
- * The Kubernetes API through @kubernetes/client-node (1.x; 2.x does not run on Node 20):
+ * The Kubernetes API through @kubernetes/client-node (1.x; 2.x needs undici 8, so Node 22.19+):
  * in-cluster service account, or a kubeconfig and context. Errors come back as one line
  * naming the call, the HTTP status and the API's own message. The client is loaded on
  * first use: it costs about 70 MiB, which an opscron without Kubernetes jobs never pays.
+ * 1.x fetches through node-fetch 2, whose whatwg-url 5 loads Node's deprecated `punycode`
+ * (DEP0040, printed on Node 22); package.json overrides it with whatwg-url 14, which
+ * node-fetch uses only where Node has no global URL, i.e. never. Drop the override with 1.x.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';

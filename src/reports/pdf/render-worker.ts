@@ -2,9 +2,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Report } from '../types.js';
 import { renderReport } from './render.js';
+import { ownBytes } from './thread.js';
 
-const rendered = await renderReport(workerData as Report);
-// Copied once into memory of its own, which is then transferred (moved, not copied again) to the
-// main thread: Node 22+ refuses to transfer the memory behind a Buffer (it may be pooled).
-const whole = new Uint8Array(rendered);
-parentPort!.postMessage(whole, [whole.buffer]);
+// Transferred, not copied: the PDF's memory moves to the main thread (a pooled slice is copied out first).
+const pdf = ownBytes(await renderReport(workerData as Report));
+parentPort!.postMessage(pdf, [pdf.buffer as ArrayBuffer]);
