@@ -166,16 +166,17 @@ describe('opscron CLI', () => {
     }
   });
 
-  it('refuses a second process on the same embedded store instead of corrupting it', async () => {
+  it('refuses a second opscron start on the same embedded store instead of corrupting it', async () => {
     const dir = tempDir();
     const port = await freePort();
     const file = writeConfig(dir, good());
     const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
     await eventually(async () => app.output().includes('opscron started'), 'start');
-    const second = await runOpscron(['history', '--config', file], { cwd: dir });
+    // Reading commands ask the running opscron instead (cli-running.test.ts); a second start cannot.
+    const second = await runOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(await freePort()) } });
     expect(second.code).toBe(3);
-    expect(second.stderr).toMatch(/the embedded store .* is in use by opscron \(pid \d+\)/);
-    await app.stop();
+    expect(second.stderr).toMatch(/the embedded store .* is in use by opscron \(pid \d+\); stop it first/);
+    expect(await app.stop()).toBe(0);
   });
 
   it('report health --out writes the PDF from the embedded store and --email drops the mail in the outbox', async () => {
