@@ -169,9 +169,7 @@ async function run(parts: Parts, options: StartOptions, clock: Clock, role: Role
         'no API token configured (http.tokens or OPSCRON_API_TOKEN): the HTTP server listens on loopback only and /api is open to local callers',
       );
     address = await parts.http.listen({ port: config.http.port, host });
-    // The embedded store is this process's alone: a second command on it asks this API instead.
-    if (!config.store.databaseUrl && !config.store.path.startsWith('memory://'))
-      parts.withdrawApi = advertiseApi(config.store.path, urlOf(parts.http.server.address() as AddressInfo));
+    parts.withdrawApi = advertise(parts.http, config, logger);
   }
   await parts.worker?.start();
   parts.deliveries?.start();
@@ -192,6 +190,21 @@ async function run(parts: Parts, options: StartOptions, clock: Clock, role: Role
           onError: (error) => logger.warn({ err: error }, 'could not prune run history'),
         });
   return address;
+}
+
+/**
+ * The embedded store is this process's alone: a second command on it asks this API instead,
+ * found by the note written beside the store. Without the note it still runs (the CLI then
+ * tries http.port on loopback).
+ */
+function advertise(http: FastifyInstance, config: OpscronConfig, logger: Logger): (() => void) | null {
+  if (config.store.databaseUrl || config.store.path.startsWith('memory://')) return null;
+  try {
+    return advertiseApi(config.store.path, urlOf(http.server.address() as AddressInfo));
+  } catch (error) {
+    logger.warn({ err: error }, 'could not note where the API listens beside the embedded store');
+    return null;
+  }
 }
 
 export async function startOpscron(options: StartOptions): Promise<Opscron> {
