@@ -69,6 +69,13 @@ describe('the CLI while opscron runs on the embedded store', () => {
   // The second terminal: no PORT (it finds the running opscron by what it wrote beside the store), no token.
   const cli = (args: string[], env: Record<string, string> = {}) =>
     runOpscron([...args, '--config', file], { cwd: dir, env });
+  /** The result of a command that must succeed; otherwise what it said, so a failure explains itself. */
+  const ok = <R extends { code: number | null; stderr: string }>(r: R): R => {
+    if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+    return r;
+  };
+  // Each test after the first needs opscron up, however long a loaded machine takes to start it.
+  const running = () => eventually(async () => app.output().includes('opscron started'), 'opscron to start', 120_000);
   const api = async (path: string, init: RequestInit = {}) =>
     (await fetch(`http://127.0.0.1:${port}${path}`, {
       ...init,
@@ -92,11 +99,11 @@ describe('the CLI while opscron runs on the embedded store', () => {
   }, 60_000);
 
   it('run is carried out by the running opscron, shows its progress and exits with its status', async () => {
+    await running();
     target.behaviour = {};
-    const ok = await cli(['run', 'web']);
-    expect(ok).toMatchObject({ code: 0 });
-    expect(ok.stdout).toMatch(/^web OK \(manual, attempt 1, \d+ms\): /);
-    expect(ok.stderr).toMatch(/running web through its API at http:\/\/127\.0\.0\.1:\d+/);
+    const passed = ok(await cli(['run', 'web']));
+    expect(passed.stdout).toMatch(/^web OK \(manual, attempt 1, \d+ms\): /);
+    expect(passed.stderr).toMatch(/running web through its API at http:\/\/127\.0\.0\.1:\d+/);
     target.behaviour = { delayMs: 300 };
     const slow = await cli(['run', 'web', '--set', 'maxResponseTime=100ms', '--json']);
     expect(slow.code).toBe(1);
@@ -109,8 +116,7 @@ describe('the CLI while opscron runs on the embedded store', () => {
     target.behaviour = { status: 500 };
     expect((await cli(['run', 'web'])).code).toBe(2);
     target.behaviour = {};
-    const wait = await cli(['run', 'wait', '--reason', 'progress']);
-    expect(wait).toMatchObject({ code: 0 });
+    const wait = ok(await cli(['run', 'wait', '--reason', 'progress']));
     expect(wait.stdout).toMatch(/^wait OK \(manual, attempt 1, 1\.\ds\): slept 1500 ms/);
     expect(wait.stderr).toMatch(/\[#+-*\]\s+\d+% slept \d+ of 1500 ms/);
     // Bad input is refused before the running opscron is asked: exit 3, the field named.
@@ -124,13 +130,12 @@ describe('the CLI while opscron runs on the embedded store', () => {
   }, 180_000);
 
   it('trigger queues a run on the running opscron, audited with the token it showed', async () => {
-    const result = await cli(['trigger', 'web', '--reason', 'from a second terminal']);
-    expect(result).toMatchObject({ code: 0 });
+    await running();
+    const result = ok(await cli(['trigger', 'web', '--reason', 'from a second terminal']));
     const runId = /^queued web as run (\S+)$/m.exec(result.stdout)?.[1];
     expect(runId).toBeDefined();
     await eventually(async () => (await api(`/api/runs/${runId}`)).status === 'ok', 'the triggered run');
-    const audit = await cli(['audit', '--json']);
-    expect(audit).toMatchObject({ code: 0 });
+    const audit = ok(await cli(['audit', '--json']));
     expect(JSON.parse(audit.stdout)).toContainEqual(
       expect.objectContaining({
         actor: 'ops',
@@ -145,9 +150,9 @@ describe('the CLI while opscron runs on the embedded store', () => {
   }, 120_000);
 
   it('backups lists what db-backup stored, with size and encryption, then backup-verify’s verdict', async () => {
-    expect(await cli(['run', 'backup'])).toMatchObject({ code: 0 });
-    const listed = await cli(['backups']);
-    expect(listed).toMatchObject({ code: 0 });
+    await running();
+    ok(await cli(['run', 'backup']));
+    const listed = ok(await cli(['backups']));
     expect(listed.stderr).toMatch(/reading backup verifications through its API/);
     const row = /^(\S+)\s+(\d+[smhd])\s+shop\s+(\d+(?:\.\d)? (?:B|KiB|MiB))\s+yes\s+never\s+(\S+)$/m.exec(
       listed.stdout,
@@ -158,9 +163,8 @@ describe('the CLI while opscron runs on the embedded store', () => {
     expect(path).toMatch(/^var\/backups\/shop\/\d{4}\/\d{2}\/\d{2}\/shop-\d{8}T\d{6}Z\.dump\.gz\.enc$/);
     expect(existsSync(join(dir, path))).toBe(true);
 
-    expect(await cli(['run', 'verify'])).toMatchObject({ code: 0 });
-    const verified = await cli(['backups', 'shop', '--json']);
-    expect(verified).toMatchObject({ code: 0 });
+    ok(await cli(['run', 'verify']));
+    const verified = ok(await cli(['backups', 'shop', '--json']));
     expect(JSON.parse(verified.stdout)).toEqual([
       expect.objectContaining({
         kind: 'database',
@@ -194,6 +198,7 @@ describe('the CLI while opscron runs on the embedded store', () => {
   }, 180_000);
 
   it('a token the running opscron does not know is refused by its API, and never printed', async () => {
+    await running();
     const wrong = 'not-a-token-of-this-opscron-42';
     const result = await cli(['list'], { OPSCRON_API_TOKEN: wrong });
     expect(result.code).toBe(3);
@@ -204,6 +209,7 @@ describe('the CLI while opscron runs on the embedded store', () => {
   }, 60_000);
 
   it('prints through the API exactly what it prints from the store once opscron has stopped', async () => {
+    await running();
     // Hold the schedule still so that nothing changes between the two readings.
     await api('/api/jobs/tick/pause', { method: 'POST', body: JSON.stringify({ reason: 'compare' }) });
     let last = '';
@@ -225,16 +231,15 @@ describe('the CLI while opscron runs on the embedded store', () => {
     ];
     const through: string[] = [];
     for (const args of readings) {
-      const r = await cli(args);
-      expect(r).toMatchObject({ code: 0 });
+      const r = ok(await cli(args));
       expect(r.stderr).toMatch(/through its API/);
       through.push(still(r.stdout));
     }
     expect(await app.stop()).toBe(0);
     expect(existsSync(join(dir, 'var', 'db.api.json'))).toBe(false);
     for (const [i, args] of readings.entries()) {
-      const r = await cli(args);
-      expect(r).toMatchObject({ code: 0, stderr: '' });
+      const r = ok(await cli(args));
+      expect(r.stderr).toBe('');
       expect(still(r.stdout)).toBe(through[i]);
     }
     expect(through[0]).toMatch(/^tick\s+noop\s+\* \* \* \* \* \*\s+UTC\s+<next>\s+ok \S+\s+paused$/m);

@@ -131,10 +131,13 @@ describe('opscron CLI', () => {
       jobs: [{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('start') } }],
     });
     const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
-    await eventually(async () => target.count('start') >= 2, 'two scheduled runs', 15_000);
-    const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
-    expect(health).toMatchObject({ status: 'ok' });
-    expect(await app.stop()).toBe(0);
+    try {
+      await eventually(async () => target.count('start') >= 2, 'two scheduled runs', 15_000);
+      const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+      expect(health).toMatchObject({ status: 'ok' });
+    } finally {
+      expect(await app.stop()).toBe(0); // stopped whatever happened: a failed test leaves no opscron running
+    }
     expect(app.output()).toMatch(/opscron stopped/);
     const list = await runOpscron(['list', '--config', file], { cwd: dir });
     expect(list.stdout).toMatch(/^tick\s+health-check\s+\* \* \* \* \* \*\s+UTC\s+\S+\s+ok /m);
@@ -171,12 +174,18 @@ describe('opscron CLI', () => {
     const port = await freePort();
     const file = writeConfig(dir, good());
     const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
-    await eventually(async () => app.output().includes('opscron started'), 'start');
-    // Reading commands ask the running opscron instead (cli-running.test.ts); a second start cannot.
-    const second = await runOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(await freePort()) } });
-    expect(second.code).toBe(3);
-    expect(second.stderr).toMatch(/the embedded store .* is in use by opscron \(pid \d+\); stop it first/);
-    expect(await app.stop()).toBe(0);
+    try {
+      await eventually(async () => app.output().includes('opscron started'), 'start');
+      // Reading commands ask the running opscron instead (cli-running.test.ts); a second start cannot.
+      const second = await runOpscron(['start', '--config', file], {
+        cwd: dir,
+        env: { PORT: String(await freePort()) },
+      });
+      expect(second.code).toBe(3);
+      expect(second.stderr).toMatch(/the embedded store .* is in use by opscron \(pid \d+\); stop it first/);
+    } finally {
+      expect(await app.stop()).toBe(0);
+    }
   });
 
   it('report health --out writes the PDF from the embedded store and --email drops the mail in the outbox', async () => {
