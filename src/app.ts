@@ -194,8 +194,8 @@ async function run(parts: Parts, options: StartOptions, clock: Clock, role: Role
 
 /**
  * The embedded store is this process's alone: a second command on it asks this API instead,
- * found by the note written beside the store. Without the note it still runs (the CLI then
- * tries http.port on loopback).
+ * found by the note written beside the store. Without the note it still runs; commands on
+ * its store are then refused as they are while it starts.
  */
 function advertise(http: FastifyInstance, config: OpscronConfig, logger: Logger): (() => void) | null {
   if (config.store.databaseUrl || config.store.path.startsWith('memory://')) return null;

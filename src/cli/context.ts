@@ -52,21 +52,15 @@ export async function withStoreOrApi<T>(
   try {
     store = await openStore({ databaseUrl: cfg.store.databaseUrl, path: cfg.store.path });
   } catch (error) {
-    if (!heldByOpscron(error)) throw error;
-    const server = localServer(cfg);
+    // Only a running opscron that says where it serves this store can be asked; otherwise
+    // (one still starting, or something else holding the store) the refusal stands, saying what.
+    const api = heldByOpscron(error) ? advertisedApi(cfg.store.path) : null;
+    if (!api) throw error;
+    const server = localServer(cfg, api);
     process.stderr.write(
       `opscron: the embedded store is in use by the running opscron; ${doing} through its API at ${server.url}\n`,
     );
-    return remote(server).catch((failure: unknown) => {
-      // It says where it listens once it does: until then it is starting, or an older opscron.
-      if ((failure as OpscronError).code !== 'OPSCRON_SERVER_UNREACHABLE' || advertisedApi(cfg.store.path))
-        throw failure;
-      throw new OpscronError(
-        'OPSCRON_SERVER_UNREACHABLE',
-        `${(failure as Error).message} — the opscron that holds the embedded store has not said where its API listens yet: if it is still starting, try again in a moment`,
-        { cause: failure },
-      );
-    });
+    return remote(server);
   }
   try {
     return await local(store);

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { z } from 'zod';
 import type { OpscronConfig } from '../config/schema.js';
 import { OpscronError, type ErrorCode } from '../errors.js';
-import { advertisedApi } from '../local-api.js';
+import type { LocalApi } from '../local-api.js';
 import type { ReportKind, Scope } from '../model.js';
 
 /** A running opscron's API and the token shown to it (never printed). */
@@ -19,16 +19,13 @@ export const serverAt = (url: string): Server => ({ url, token: process.env.OPSC
 const RANK: Record<Scope, number> = { read: 0, trigger: 1, admin: 2 };
 
 /**
- * The opscron that holds this configuration's embedded store: where it said it listens
- * (local-api.ts), else loopback on http.port. The CLI acts with the configuration's
- * authority, so without $OPSCRON_API_TOKEN it shows the configuration's strongest token.
+ * The opscron that holds this configuration's embedded store, where it said it listens
+ * (local-api.ts). The CLI acts with the configuration's authority, so without
+ * $OPSCRON_API_TOKEN it shows the configuration's strongest token.
  */
-export function localServer(cfg: OpscronConfig): Server {
+export function localServer(cfg: OpscronConfig, api: LocalApi): Server {
   const strongest = [...cfg.http.tokens].sort((a, b) => RANK[b.scope] - RANK[a.scope])[0];
-  return {
-    url: advertisedApi(cfg.store.path)?.url ?? `http://127.0.0.1:${cfg.http.port}`,
-    token: process.env.OPSCRON_API_TOKEN || strongest?.token,
-  };
+  return { url: api.url, token: process.env.OPSCRON_API_TOKEN || strongest?.token };
 }
 
 const origin = (server: Server) => new URL(server.url).origin;

@@ -34,8 +34,9 @@ export function triggerCommand(program: Command, cli: CliContext): void {
       checkTrigger(cfg, request); // before any connection: a bad request touches nothing
       if (cfg.queue.redisUrl) return console.log(`queued ${id} as run ${await onSharedQueue(cfg, request)}`);
       // The embedded queue lives in the opscron that holds the embedded store: ask it.
-      if (!cfg.store.databaseUrl && advertisedApi(cfg.store.path)) {
-        const server = localServer(cfg);
+      const api = cfg.store.databaseUrl ? null : advertisedApi(cfg.store.path);
+      if (api) {
+        const server = localServer(cfg, api);
         process.stderr.write(
           `opscron: the embedded store is in use by the running opscron; queueing ${id} through its API at ${server.url}\n`,
         );
