@@ -180,7 +180,7 @@ describe('opscron CLI', () => {
     const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
     let stopped: number | null = null;
     try {
-      await eventually(async () => app.output().includes('opscron started'), 'start');
+      await eventually(async () => app.output().includes('opscron started'), 'start', 60_000);
       // Reading commands ask the running opscron instead (cli-running.test.ts); a second start cannot.
       const second = await runOpscron(['start', '--config', file], {
         cwd: dir,
