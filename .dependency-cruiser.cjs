@@ -101,7 +101,7 @@ module.exports = {
     ),
     layer(
       'engine-below-surfaces',
-      '^src/(worker|scheduler|run-context|run-ports|run-request|run-outcome|actions)\\.ts$',
+      '^src/(worker|scheduler|run-context|run-ports|run-request|run-outcome|actions|backups|local-api)\\.ts$',
       '^src/(http|cli|app)',
       'the engine does not know who drives it',
     ),

@@ -3,6 +3,7 @@
  * handle whose `stop()` drains in order: stop firing, let running jobs finish within the
  * grace period (then cancel them), close HTTP, queue and store.
  */
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
 import type { OpscronConfig } from './config/schema.js';
@@ -22,6 +23,7 @@ import { openStore, type Store } from './store/index.js';
 import { jobFeeds } from './jobs/index.js';
 import { auditStats } from './store/audit.js';
 import { startLoop, type Loop } from './loop.js';
+import { advertiseApi, urlOf } from './local-api.js';
 import { RunWorker } from './worker.js';
 
 export type Role = 'all' | 'scheduler' | 'worker';
@@ -77,6 +79,8 @@ interface Parts extends Backends {
   reverter: Reverter | null;
   retention: Loop | null;
   http: FastifyInstance | null;
+  /** Takes back the note that says where this process serves the embedded store's API (local-api.ts). */
+  withdrawApi: (() => void) | null;
 }
 
 function assemble(options: StartOptions, role: Role, clock: Clock, metrics: Metrics, backends: Backends): Parts {
@@ -110,7 +114,18 @@ function assemble(options: StartOptions, role: Role, clock: Clock, metrics: Metr
     options.http === false
       ? null
       : buildServer({ config, store, queue, metrics, scheduler, worker, logger, feeds: jobFeeds, onMailQueued: kick });
-  return { ...backends, metrics, worker, scheduler, deliveries, incidents, reverter, retention: null, http };
+  return {
+    ...backends,
+    metrics,
+    worker,
+    scheduler,
+    deliveries,
+    incidents,
+    reverter,
+    retention: null,
+    http,
+    withdrawApi: null,
+  };
 }
 
 /** Stops every part in order, each even if the one before failed to (and says so). */
@@ -123,6 +138,7 @@ async function stopParts(parts: Parts, config: OpscronConfig, logger: Logger): P
     ['reverter', () => parts.reverter?.stop()],
     ['deliveries', () => parts.deliveries?.stop()],
     ['http', () => parts.http?.close()],
+    ['local-api', async () => parts.withdrawApi?.()],
     ['queue', () => parts.queue.close()],
     ['locks', () => parts.locks.close()],
     ['store', () => parts.store.close()],
@@ -153,6 +169,7 @@ async function run(parts: Parts, options: StartOptions, clock: Clock, role: Role
         'no API token configured (http.tokens or OPSCRON_API_TOKEN): the HTTP server listens on loopback only and /api is open to local callers',
       );
     address = await parts.http.listen({ port: config.http.port, host });
+    parts.withdrawApi = advertise(parts.http, config, logger);
   }
   await parts.worker?.start();
   parts.deliveries?.start();
@@ -173,6 +190,21 @@ async function run(parts: Parts, options: StartOptions, clock: Clock, role: Role
           onError: (error) => logger.warn({ err: error }, 'could not prune run history'),
         });
   return address;
+}
+
+/**
+ * The embedded store is this process's alone: a second command on it asks this API instead,
+ * found by the note written beside the store. Without the note it still runs; commands on
+ * its store are then refused as they are while it starts.
+ */
+function advertise(http: FastifyInstance, config: OpscronConfig, logger: Logger): (() => void) | null {
+  if (config.store.databaseUrl || config.store.path.startsWith('memory://')) return null;
+  try {
+    return advertiseApi(config.store.path, urlOf(http.server.address() as AddressInfo));
+  } catch (error) {
+    logger.warn({ err: error }, 'could not note where the API listens beside the embedded store');
+    return null;
+  }
 }
 
 export async function startOpscron(options: StartOptions): Promise<Opscron> {

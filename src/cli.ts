@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `opscron` command; one file per command in cli/commands. Exit codes: 0 ok, 1 warning, 2 critical, 3 error or unknown. */
 import { Command } from 'commander';
+import { backupsCommand } from './cli/commands/backups.js';
 import { recordCommands } from './cli/commands/records.js';
 import { reportCommand } from './cli/commands/report.js';
 import { restoreCommand } from './cli/commands/restore.js';
@@ -16,7 +17,15 @@ const program = new Command('opscron')
   .showHelpAfterError();
 
 const cli = cliContext(program);
-for (const add of [startCommand, runCommand, triggerCommand, recordCommands, reportCommand, restoreCommand])
+for (const add of [
+  startCommand,
+  runCommand,
+  triggerCommand,
+  recordCommands,
+  backupsCommand,
+  reportCommand,
+  restoreCommand,
+])
   add(program, cli);
 
 program

@@ -45,6 +45,8 @@ export const ERRORS = {
   OPSCRON_SERVER_UNREACHABLE: { status: 502, retryable: true },
   OPSCRON_TRIGGER_REFUSED: { status: 502, retryable: false },
   OPSCRON_REPORT_REFUSED: { status: 502, retryable: false },
+  /** A running opscron's API refused a read, or answered what this CLI cannot read. */
+  OPSCRON_API_REFUSED: { status: 502, retryable: false },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorCode = keyof typeof ERRORS;

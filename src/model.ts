@@ -135,6 +135,8 @@ export interface JobFeeds {
   performanceSection?: 'resources' | 'slow-queries';
   /** A backup: its last success is a compliance control. */
   backup?: 'database' | 'config';
+  /** It verifies backups: a run names the backup it verified in the `evidence.key` of a `backup.*` finding. */
+  backupVerification?: boolean;
   /** Its latest run holds the compliance controls. */
   complianceControls?: boolean;
 }

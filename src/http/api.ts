@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from './common.js';
 import { auditRoutes } from './routes/audit.js';
+import { backupRoutes } from './routes/backups.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { jobRoutes } from './routes/jobs.js';
 import { reportRoutes } from './routes/reports.js';
@@ -14,6 +15,6 @@ import { runRoutes } from './routes/runs.js';
 export type { ApiDeps } from './common.js';
 
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
-  for (const routes of [jobRoutes, runRoutes, incidentRoutes, reportRoutes, auditRoutes])
+  for (const routes of [jobRoutes, runRoutes, incidentRoutes, reportRoutes, auditRoutes, backupRoutes])
     void app.register(routes, deps);
 }

@@ -33,6 +33,7 @@ export const backupVerify = defineJob({
   type: 'backup-verify',
   summary: 'Restore the latest backup into a scratch database and prove its row counts and sample checksums',
   params: backupVerifyParams,
+  feeds: { backupVerification: true },
   overridable: ['maxAge'],
   async run(ctx, params) {
     const database = databaseOf(ctx, params.database);
@@ -81,6 +82,7 @@ function unusableOutcome(key: string, error: OpscronError, resource: string): Jo
         check: error instanceof BackupCheckError ? 'backup.checksum' : 'backup.decrypt',
         resource,
         message: error.message,
+        evidence: { key },
         remedy:
           'This backup is not usable: take a new one now (db-backup) and find out what changed the stored file or the key.',
       },

@@ -131,10 +131,15 @@ describe('opscron CLI', () => {
       jobs: [{ id: 'tick', type: 'health-check', schedule: '* * * * * *', params: { url: target.url('start') } }],
     });
     const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
-    await eventually(async () => target.count('start') >= 2, 'two scheduled runs', 15_000);
-    const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
-    expect(health).toMatchObject({ status: 'ok' });
-    expect(await app.stop()).toBe(0);
+    let stopped: number | null = null;
+    try {
+      await eventually(async () => target.count('start') >= 2, 'two scheduled runs', 15_000);
+      const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+      expect(health).toMatchObject({ status: 'ok' });
+    } finally {
+      stopped = await app.stop(); // whatever happened: a failed test leaves no opscron running
+    }
+    expect(stopped).toBe(0);
     expect(app.output()).toMatch(/opscron stopped/);
     const list = await runOpscron(['list', '--config', file], { cwd: dir });
     expect(list.stdout).toMatch(/^tick\s+health-check\s+\* \* \* \* \* \*\s+UTC\s+\S+\s+ok /m);
@@ -148,6 +153,7 @@ describe('opscron CLI', () => {
     });
     target.behaviour = {};
     const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
+    let stopped: number | null = null;
     try {
       await eventually(async () => target.count('live-report') >= 3, 'three scheduled runs', 15_000);
       const result = await runOpscron(['report', 'health', '--out', 'live.pdf', '--config', file], {
@@ -162,20 +168,30 @@ describe('opscron CLI', () => {
       const text = execFileSync('pdftotext', ['-layout', join(dir, 'live.pdf'), '-'], { encoding: 'utf8' });
       expect(text).toMatch(/tick\s+ok\s+100\.00 %/);
     } finally {
-      expect(await app.stop()).toBe(0);
+      stopped = await app.stop();
     }
+    expect(stopped).toBe(0);
   });
 
-  it('refuses a second process on the same embedded store instead of corrupting it', async () => {
+  it('refuses a second opscron start on the same embedded store instead of corrupting it', async () => {
     const dir = tempDir();
     const port = await freePort();
     const file = writeConfig(dir, good());
     const app = spawnOpscron(['start', '--config', file], { cwd: dir, env: { PORT: String(port) } });
-    await eventually(async () => app.output().includes('opscron started'), 'start');
-    const second = await runOpscron(['history', '--config', file], { cwd: dir });
-    expect(second.code).toBe(3);
-    expect(second.stderr).toMatch(/the embedded store .* is in use by opscron \(pid \d+\)/);
-    await app.stop();
+    let stopped: number | null = null;
+    try {
+      await eventually(async () => app.output().includes('opscron started'), 'start', 60_000);
+      // Reading commands ask the running opscron instead (cli-running.test.ts); a second start cannot.
+      const second = await runOpscron(['start', '--config', file], {
+        cwd: dir,
+        env: { PORT: String(await freePort()) },
+      });
+      expect(second.code).toBe(3);
+      expect(second.stderr).toMatch(/the embedded store .* is in use by opscron \(pid \d+\); stop it first/);
+    } finally {
+      stopped = await app.stop();
+    }
+    expect(stopped).toBe(0);
   });
 
   it('report health --out writes the PDF from the embedded store and --email drops the mail in the outbox', async () => {

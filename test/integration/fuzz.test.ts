@@ -256,6 +256,7 @@ describe('fuzzing what a request can hand opscron', () => {
       path: fc.constantFrom(
         '/api/runs',
         '/api/audit',
+        '/api/backups',
         '/api/reports',
         '/api/incidents',
         '/api/jobs',

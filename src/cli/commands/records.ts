@@ -1,11 +1,17 @@
-/** opscron list, history and audit: what is configured, what ran, who did what. */
+/**
+ * opscron list, history and audit: what is configured, what ran, who did what. Read from the
+ * store; while the opscron running here holds the embedded store, from its API — printed
+ * the same either way (views.ts).
+ */
 import type { Command } from 'commander';
 import { jobsOverview } from '../../actions.js';
 import { parseDuration } from '../../config/duration.js';
 import { OpscronError } from '../../errors.js';
-import { withStore, type CliContext } from '../context.js';
-import { duration, table, time } from '../format.js';
+import { withStoreOrApi, type CliContext } from '../context.js';
+import { auditThroughApi, jobsThroughApi, runsThroughApi } from '../remote-records.js';
+import { auditView, historyView, jobsView } from '../views.js';
 
+/** A --limit value: a whole number from 1 to `max`, or an error naming it. */
 const wholeNumber = (name: string, max: number) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max)
     throw new OpscronError('OPSCRON_BAD_ARGUMENT', `${name} "${v}": must be a whole number from 1 to ${max}`);
@@ -24,18 +30,23 @@ function listCommand(program: Command, cli: CliContext): void {
     .description('configured jobs with schedule, time zone, next run and last status')
     .action(async () => {
       const cfg = await cli.config();
-      await withStore(cfg, async (store) => {
-        const rows = (await jobsOverview(cfg, store)).map(({ job, timezone, nextRun, lastRun, paused }) => [
-          job.id,
-          job.type,
-          job.schedule ?? '(manual)',
-          timezone,
-          time(nextRun),
-          lastRun ? `${lastRun.status} ${time(lastRun.createdAt)}` : '-',
-          !job.enabled ? 'disabled' : paused ? 'paused' : '',
-        ]);
-        console.log(table(rows, ['JOB', 'TYPE', 'SCHEDULE', 'TIMEZONE', 'NEXT RUN', 'LAST RUN', '']));
-      });
+      const jobs = await withStoreOrApi(
+        cfg,
+        'reading the jobs',
+        async (store) =>
+          (await jobsOverview(cfg, store)).map(({ job, timezone, nextRun, lastRun, paused }) => ({
+            id: job.id,
+            type: job.type,
+            schedule: job.schedule ?? null,
+            timezone,
+            enabled: job.enabled,
+            paused,
+            nextRun,
+            lastRun: lastRun ? { status: lastRun.status, at: lastRun.createdAt } : null,
+          })),
+        jobsThroughApi,
+      );
+      console.log(jobsView(jobs));
     });
 }
 
@@ -46,24 +57,13 @@ function historyCommand(program: Command, cli: CliContext): void {
     .option('--limit <n>', 'how many', wholeNumber('--limit', 1000), 20)
     .option('--json', 'print as JSON')
     .action(async (job: string | undefined, opts: { limit: number; json?: boolean }) => {
-      await withStore(await cli.config(), async (store) => {
-        const runs = await store.runs.list({ job, limit: opts.limit });
-        if (opts.json) return console.log(JSON.stringify(runs, null, 2));
-        console.log(
-          table(
-            runs.map((r) => [
-              time(r.createdAt),
-              r.jobId,
-              r.trigger,
-              String(r.attempt),
-              r.status,
-              duration(r),
-              (r.summary ?? '').slice(0, 100),
-            ]),
-            ['WHEN', 'JOB', 'TRIGGER', 'TRY', 'STATUS', 'TOOK', 'SUMMARY'],
-          ),
-        );
-      });
+      const runs = await withStoreOrApi(
+        await cli.config(),
+        'reading the history',
+        (store) => store.runs.list({ job, limit: opts.limit }),
+        (server) => runsThroughApi(server, { job, limit: opts.limit }, opts.json === true),
+      );
+      console.log(historyView(runs, opts.json === true));
     });
 }
 
@@ -82,23 +82,12 @@ function auditCommand(program: Command, cli: CliContext): void {
           'OPSCRON_BAD_ARGUMENT',
           `--since "${opts.since}": must be an RFC 3339 time or a duration such as 24h or 7d`,
         );
-      await withStore(await cli.config(), async (store) => {
-        const entries = await store.audit.list(since, opts.limit);
-        if (opts.json) return console.log(JSON.stringify(entries, null, 2));
-        console.log(
-          table(
-            entries.map((e) => [
-              time(e.at),
-              e.actor,
-              e.source,
-              e.action,
-              e.jobId ?? '-',
-              e.reason ?? '',
-              e.params ? JSON.stringify(e.params).slice(0, 60) : '',
-            ]),
-            ['WHEN', 'WHO', 'FROM', 'ACTION', 'JOB', 'REASON', 'PARAMS'],
-          ),
-        );
-      });
+      const entries = await withStoreOrApi(
+        await cli.config(),
+        'reading the audit log',
+        (store) => store.audit.list(since, opts.limit),
+        (server) => auditThroughApi(server, since, opts.limit),
+      );
+      console.log(auditView(entries, opts.json === true));
     });
 }

@@ -13,9 +13,9 @@ import { DeliveryWorker } from '../../reports/deliver/outbox.js';
 import { parseInstant } from '../../reports/period.js';
 import { DEFAULT_LENGTH, produceReport, type Produced } from '../../reports/publish.js';
 import type { Store } from '../../store/index.js';
-import { withStore, type CliContext } from '../context.js';
+import { withStoreOrApi, type CliContext } from '../context.js';
 import { drawProgress } from '../format.js';
-import { reportThroughApi, type RemoteReportRequest } from '../remote.js';
+import { reportThroughApi, serverAt, type RemoteReportRequest } from '../remote.js';
 
 interface ReportOptions {
   from?: string;
@@ -75,18 +75,13 @@ export function reportCommand(program: Command, cli: CliContext): void {
       const request = requestOf(kind, opts);
       const cfg = await cli.config();
       const out = opts.out ? resolvePath(opts.out) : undefined;
-      if (opts.server) return reportThroughApi(opts.server, request, out);
-      try {
-        await withStore(cfg, (store) => buildHere(cfg, store, request, out));
-      } catch (error) {
-        // The embedded store belongs to the opscron running here: ask it instead.
-        if ((error as OpscronError).code !== 'OPSCRON_STORE_IN_USE') throw error;
-        const local = `http://127.0.0.1:${cfg.http.port}`;
-        process.stderr.write(
-          `opscron: the embedded store is in use by the running opscron; building the report through its API at ${local}\n`,
-        );
-        await reportThroughApi(local, request, out);
-      }
+      if (opts.server) return reportThroughApi(serverAt(opts.server), request, out);
+      await withStoreOrApi(
+        cfg,
+        'building the report',
+        (store) => buildHere(cfg, store, request, out),
+        (server) => reportThroughApi(server, request, out),
+      );
     });
 }
 

@@ -8,8 +8,11 @@ import { OpscronError } from '../../errors.js';
 import { kubeFor } from '../../integrations/kube.js';
 import { FileStorage } from '../../integrations/storage.js';
 import { redact } from '../../observability/redact.js';
-import { withStore, type CliContext } from '../context.js';
+import { withStoreAlone, type CliContext } from '../context.js';
 import { drawProgress } from '../format.js';
+
+/** Why a restore is refused while the opscron running here holds the embedded store (no API restores). */
+const NEEDS_STORE = "refused: a restore is written to opscron's audit log, which needs opscron's store to itself";
 
 interface RestoreOptions {
   to?: string;
@@ -56,31 +59,36 @@ async function restoreConfigBackup(
 ): Promise<void> {
   const storage = new FileStorage(cfg.backups.path);
   const manifest = await readConfigManifest(storage, key);
-  const result = await restoreConfig({
-    storage,
-    manifest,
-    kube: await kubeFor(cfg),
-    passphrase: encryptionKey(),
-    object: opts.object,
-    apply: opts.confirm === true,
-  });
-  if (opts.confirm) {
-    await withStore(cfg, (store) =>
-      store.audit.write({
-        actor: cli.actor(),
-        source: 'cli',
-        action: 'restore',
-        jobId: null,
-        params: {
-          backup: manifest.prefix,
-          namespace: manifest.namespace,
-          object: opts.object ?? 'all',
-          applied: result.applied,
-        },
-        reason: opts.reason,
-      }),
-    );
-  }
+  const restore = async () =>
+    restoreConfig({
+      storage,
+      manifest,
+      kube: await kubeFor(cfg),
+      passphrase: encryptionKey(),
+      object: opts.object,
+      apply: opts.confirm === true,
+    });
+  // A dry run changes nothing and records nothing. Applied, it is audited: the store is
+  // opened first, so one this command cannot write to stops it before anything is applied.
+  const result = !opts.confirm
+    ? await restore()
+    : await withStoreAlone(cfg, NEEDS_STORE, async (store) => {
+        const done = await restore();
+        await store.audit.write({
+          actor: cli.actor(),
+          source: 'cli',
+          action: 'restore',
+          jobId: null,
+          params: {
+            backup: manifest.prefix,
+            namespace: manifest.namespace,
+            object: opts.object ?? 'all',
+            applied: done.applied,
+          },
+          reason: opts.reason,
+        });
+        return done;
+      });
   for (const line of result.changes) console.log(line);
   if (!result.changes.length) console.log(`nothing to change: the cluster matches ${manifest.prefix}`);
   else if (opts.confirm)
@@ -110,7 +118,7 @@ async function restoreDatabaseBackup(
       `restore is destructive: it writes ${manifest.database} of ${manifest.createdAt} into ${target.host}${target.pathname}${opts.clean ? ', dropping what it recreates' : ''}. Add --confirm to do it.`,
     );
   // On the record before a byte is restored.
-  await withStore(cfg, (store) =>
+  await withStoreAlone(cfg, NEEDS_STORE, (store) =>
     store.audit.write({
       actor: cli.actor(),
       source: 'cli',

@@ -5,7 +5,8 @@ import { need, parse, type ApiDeps } from '../common.js';
 
 const auditQuery = z.strictObject({
   since: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  // As many as `opscron audit --limit` shows, which asks this API while the embedded store is held.
+  limit: z.coerce.number().int().min(1).max(10_000).default(200),
 });
 
 export async function auditRoutes(app: FastifyInstance, { store }: ApiDeps): Promise<void> {
