@@ -133,7 +133,7 @@ function loadSqlite(): typeof import('node:sqlite') {
   } catch (error) {
     throw new OpscronError(
       'OPSCRON_CONFIG_INVALID',
-      `the embedded store needs Node.js 22.13 or newer (node:sqlite); this is ${process.version}. Install Node.js 22 or 24, or set DATABASE_URL to use PostgreSQL`,
+      `the embedded store needs Node.js 22.13 or newer (node:sqlite); this is ${process.version}. Install Node.js 22 or 24, run this command as scripts/with-node.sh bin/opscron.js ... (it fetches Node 24 from the npm registry), or set DATABASE_URL to use PostgreSQL`,
       { cause: error },
     );
   } finally {
