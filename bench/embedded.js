@@ -202,11 +202,12 @@ export async function embeddedBench({
     for (let round = 0; round < rounds; round++)
       for (const [name, child] of Object.entries(children)) {
         const one = await load(child.address, seconds);
+        const afterOne = child.memory();
         const random = await load(child.address, seconds, { randomJob: true });
         const m = child.memory();
-        (loaded[name] ??= []).push({ one, random, ...m });
+        (loaded[name] ??= []).push({ one, random, oneRss: afterOne.rss, ...m });
         log(
-          `  round ${round + 1} ${name}: one job p99 ${one.p99} ms (${Math.round(one.rps)} req/s), random job p99 ${random.p99} ms (${Math.round(random.rps)} req/s); RSS ${m.rss.toFixed(0)} MiB, peak ${m.peak.toFixed(0)} MiB`,
+          `  round ${round + 1} ${name}: one job p99 ${one.p99} ms (${Math.round(one.rps)} req/s), RSS ${afterOne.rss.toFixed(0)} MiB; random job p99 ${random.p99} ms (${Math.round(random.rps)} req/s), RSS ${m.rss.toFixed(0)} MiB, peak ${m.peak.toFixed(0)} MiB`,
         );
       }
   } finally {
@@ -221,6 +222,7 @@ export async function embeddedBench({
     rps: median(loaded[name].map((r) => r.one.rps)),
     randomP99: median(loaded[name].map((r) => r.random.p99)),
     randomRps: median(loaded[name].map((r) => r.random.rps)),
+    oneJobPeak: Math.max(...loaded[name].map((r) => r.oneRss)),
     loadedRss: Math.max(...loaded[name].map((r) => r.rss)),
     loadedPeak: Math.max(...loaded[name].map((r) => r.peak)),
   });
