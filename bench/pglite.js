@@ -15,6 +15,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile, median } from './stats.js';
+import { runRow } from './embedded.js';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const mib = () => process.memoryUsage().rss / 2 ** 20;
@@ -72,36 +73,12 @@ async function sqlite() {
   };
 }
 
-const row = (i, now) => {
-  const t = new Date(now - i * 1000);
-  return {
-    id: `w${i}`,
-    queueId: `w${i}`,
-    jobId: `job-${i % 1000}`,
-    jobType: 'health-check',
-    trigger: 'schedule',
-    scheduledFor: t,
-    createdAt: t,
-    startedAt: t,
-    finishedAt: new Date(t.getTime() + 40),
-    attempt: 1,
-    status: 'ok',
-    summary: 'service/x healthy: 200 in 12 ms',
-    findings: [],
-    metrics: { responseTimeMs: 12 },
-    error: null,
-    params: null,
-    requestedBy: null,
-    reason: null,
-    worker: 'bench',
-  };
-};
-
 async function measure(kind) {
   const side = kind === 'pglite' ? await pglite() : await sqlite();
   const now = Date.now();
   let started = performance.now();
-  for (let b = 0; b < 50; b++) await side.write(Array.from({ length: 2000 }, (_, i) => row(b * 2000 + i, now)));
+  for (let b = 0; b < 50; b++)
+    await side.write(Array.from({ length: 2000 }, (_, i) => runRow(b * 2000 + i, now, 1000)));
   const writes = 100_000 / ((performance.now() - started) / 1000);
   started = performance.now();
   await side.seed(ROWS);

@@ -8,6 +8,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { isAlive } from './process-alive.js';
 
 export interface LocalApi {
   pid: number;
@@ -40,15 +41,6 @@ export function advertiseApi(storePath: string, url: string): () => void {
   return () => {
     if (read(file)?.pid === process.pid) rmSync(file, { force: true });
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The API of the opscron running on the store at `storePath`, if one said so and is still alive. */

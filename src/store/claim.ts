@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpscronError } from '../errors.js';
+import { isAlive } from '../process-alive.js';
 
 export function claim(dataDir: string): () => void {
   if (existsSync(join(dataDir, 'PG_VERSION')))
@@ -29,14 +30,5 @@ export function claim(dataDir: string): () => void {
       }
       rmSync(lock, { force: true });
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
