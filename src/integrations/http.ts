@@ -89,7 +89,14 @@ function requestOptions(target: URL, options: ProbeOptions): https.RequestOption
     method: options.method ?? 'GET',
     headers: options.headers,
     agent: options.agent ?? false, // a fresh connection unless asked, so every phase is measured
-    ...(secure ? { ca: options.ca, rejectUnauthorized: !options.insecure, servername: target.hostname } : {}),
+    // SNI names a host, never an address (RFC 6066; Node warns, DEP0123): for an IP target none is sent.
+    ...(secure
+      ? {
+          ca: options.ca,
+          rejectUnauthorized: !options.insecure,
+          ...(isIP(target.hostname.replace(/^\[|\]$/g, '')) ? {} : { servername: target.hostname }),
+        }
+      : {}),
   };
 }
 
