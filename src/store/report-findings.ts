@@ -49,15 +49,7 @@ function findingField(sql: Sql): { d: Dialect; f: string; field: (name: string) 
 
 export async function failingChecks(sql: Sql, period: Period, limit = 50): Promise<FailingCheck[]> {
   const { d, f, field } = findingField(sql);
-  const { rows } = await sql.query<{
-    resource: string;
-    check: string;
-    severity: 'warning' | 'critical';
-    count: number;
-    lastAt: Date;
-    lastMessage: string;
-    remedy: string | null;
-  }>(
+  const { rows } = await sql.query<Omit<FailingCheck, 'remedy'> & { remedy: string | null }>(
     `select ${field('resource')} as resource, ${field('check')} as "check", ${field('severity')} as severity, count(*)::int as count,
             max(r.created_at) as "lastAt",
             ${d.newest(field('message'), 'r.created_at')} as "lastMessage",
