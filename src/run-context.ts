@@ -1,7 +1,7 @@
 /** One run as the job sees it (DESIGN.md's JobContext), and the worker's handle on it. */
 import { waitFor, type Clock } from './clock.js';
 import type { JobConfig, OpscronConfig } from './config/schema.js';
-import type { HistoryPort, JobContext, ReportsPort, RevertsPort } from './jobs/types.js';
+import type { HistoryPort, JobContext, ReportsPort, RevertsPort, StatePort } from './jobs/types.js';
 import type { Logger } from './observability/logger.js';
 import type { RunRow } from './model.js';
 import { jobPorts, type JobPorts, type PortDeps } from './run-ports.js';
@@ -63,6 +63,10 @@ export class RunContext implements JobContext {
 
   get reverts(): RevertsPort {
     return this.port.reverts;
+  }
+
+  get state(): StatePort {
+    return this.port.state;
   }
 
   get signal(): AbortSignal {

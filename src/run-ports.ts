@@ -5,7 +5,7 @@
  */
 import type { OpscronConfig } from './config/schema.js';
 import type { Feeds } from './feeds.js';
-import type { HistoryPort, JobContext, ReportsPort, RevertsPort } from './jobs/types.js';
+import type { HistoryPort, JobContext, ReportsPort, RevertsPort, StatePort } from './jobs/types.js';
 import { serviceOfJobs } from './reports/inputs.js';
 import { produceReport } from './reports/publish.js';
 import type { Store } from './store/index.js';
@@ -25,10 +25,15 @@ export interface RunIdentity {
   progress: (fraction: number, note?: string) => void;
 }
 
-export type JobPorts = Pick<JobContext, 'history' | 'reports' | 'reverts'>;
+export type JobPorts = Pick<JobContext, 'history' | 'reports' | 'reverts' | 'state'>;
 
 export function jobPorts(deps: PortDeps, run: RunIdentity): JobPorts {
-  return { history: historyPort(deps, run), reports: reportsPort(deps, run), reverts: revertsPort(deps, run) };
+  return {
+    history: historyPort(deps, run),
+    reports: reportsPort(deps, run),
+    reverts: revertsPort(deps, run),
+    state: statePort(deps, run),
+  };
 }
 
 function historyPort({ store, config, feeds }: PortDeps, run: RunIdentity): HistoryPort {
@@ -84,5 +89,12 @@ function reportsPort({ store, config, feeds, onMailQueued }: PortDeps, run: RunI
 function revertsPort({ store }: PortDeps, run: RunIdentity): RevertsPort {
   return {
     schedule: (revert) => store.reverts.schedule({ ...revert, runId: run.runId, now: run.now() }),
+  };
+}
+
+function statePort({ store }: PortDeps, run: RunIdentity): StatePort {
+  return {
+    get: (scope) => store.jobState.get(run.jobId, scope),
+    put: (scope, value) => store.jobState.put(run.jobId, scope, run.runId, run.now(), value),
   };
 }

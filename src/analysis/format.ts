@@ -11,3 +11,11 @@ export const mebibytes = (bytes: number, decimals = 1): string => `${(bytes / 2 
 
 /** A statement on one line and short enough for a message (whitespace collapsed, 160 characters). */
 export const shortQuery = (query: string): string => query.replace(/\s+/g, ' ').trim().slice(0, 160);
+
+/** A length of time, rounded to what a reader needs: 42 → "42 s", 3720 → "62 min", 7200 → "2 h", 259200 → "3 d". */
+export function span(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 36 * 3600) return `${Math.round(seconds / 360) / 10} h`;
+  return `${Math.round(seconds / 8640) / 10} d`;
+}

@@ -58,6 +58,14 @@ export interface RevertsPort {
   }): Promise<{ previous: string | null; extended: boolean }>;
 }
 
+/** What this job kept at its previous run, per scope (a cache, a database, a service). */
+export interface StatePort {
+  /** What this job kept under `scope` last time, and when (null: nothing yet). */
+  get(scope: string): Promise<{ at: Date; value: unknown } | null>;
+  /** Keeps `value` (JSON, at most 1 MiB) under `scope` for this job's next run; replaces what was kept. */
+  put(scope: string, value: unknown): Promise<void>;
+}
+
 export interface JobContext {
   runId: string;
   /** The configured job id ('nightly-backup'); the type is on the definition. */
@@ -72,6 +80,8 @@ export interface JobContext {
   history: HistoryPort;
   reports: ReportsPort;
   reverts: RevertsPort;
+  /** Kept between runs of this job: counters to judge changes since, templates with stable ids. */
+  state: StatePort;
   /** Long work reports how far it is (0..1) with a short note; the CLI and API show it. */
   progress(fraction: number, note?: string): void;
   now(): Date;

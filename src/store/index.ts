@@ -9,6 +9,7 @@ import type { AuditSource, Period, RunRow } from '../model.js';
 import { drainAudit, listAudit, writeAudit, type AuditEntry } from './audit.js';
 import { DeliveryRepository } from './deliveries.js';
 import { IncidentRepository } from './incidents.js';
+import { JobStateRepository } from './job-state.js';
 import { grantKey } from './keys.js';
 import { migrations } from './migrations.js';
 import { sqliteMigrations } from './migrations-sqlite.js';
@@ -134,6 +135,7 @@ function repositories(sql: Sql, runLog: RunLog) {
     reports: new ReportRepository(sql),
     reportData: { ...bind(reportQueries, sql), ...bind(reportFindings, sql) },
     reverts: new RevertRepository(sql),
+    jobState: new JobStateRepository(sql),
   };
 }
 

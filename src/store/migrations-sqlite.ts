@@ -164,4 +164,18 @@ create table worker_heartbeats (
 ) strict;
 `,
   },
+  {
+    version: 2,
+    name: 'job state kept between runs (PostgreSQL migration 5)',
+    sql: `
+create table job_state (
+  job_id   text not null,
+  scope    text not null,
+  run_id   text not null,
+  taken_at text not null check (taken_at like '____-__-__T__:__:__.___Z' and taken_at >= '0001'),
+  state    text not null check (json_valid(state)),
+  primary key (job_id, scope)
+) strict;
+`,
+  },
 ];

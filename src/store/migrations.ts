@@ -206,4 +206,20 @@ create table worker_heartbeats (
 alter table reports add column origin text not null default 'job' check (origin in ('job', 'incident', 'api', 'cli'));
 `,
   },
+  {
+    version: 5,
+    name: 'job state kept between runs',
+    sql: `
+-- What a job keeps for its next run, per scope (a cache, a database): the counters it read,
+-- so the next run judges what changed since, not totals since the server started.
+create table job_state (
+  job_id   text not null,
+  scope    text not null,
+  run_id   text not null,
+  taken_at timestamptz not null,
+  state    jsonb not null,
+  primary key (job_id, scope)
+);
+`,
+  },
 ];

@@ -305,6 +305,26 @@ describe.each([
     // The embedded store gives the freed pages back to the file system; PostgreSQL keeps them for reuse.
     if (store.kind === 'sqlite') expect(await store.runs.bytes()).toBeLessThan(full / 2);
   });
+
+  it('keeps one state per job and scope for the next run, replaced each time, and refuses what is too big', async () => {
+    expect(await store.jobState.get('cache-health', 'sessions')).toBeNull();
+    const first = { at: '2026-12-01T09:00:00.000Z', values: { evicted_keys: 40 }, list: [1, 2] };
+    await store.jobState.put('cache-health', 'sessions', 'r1', new Date('2026-12-01T09:00:00Z'), first);
+    await store.jobState.put('cache-health', 'other', 'r1', new Date('2026-12-01T09:00:00Z'), ['an', 'array']);
+    expect(await store.jobState.get('cache-health', 'sessions')).toEqual({
+      at: new Date('2026-12-01T09:00:00Z'),
+      runId: 'r1',
+      value: first,
+    });
+    await store.jobState.put('cache-health', 'sessions', 'r2', new Date('2026-12-01T10:00:00Z'), { values: {} });
+    expect(await store.jobState.get('cache-health', 'sessions')).toMatchObject({ runId: 'r2', value: { values: {} } });
+    expect((await store.jobState.get('cache-health', 'other'))?.value).toEqual(['an', 'array']);
+    expect(await store.jobState.get('other-job', 'sessions')).toBeNull();
+    await expect(
+      store.jobState.put('cache-health', 'big', 'r3', new Date(), { s: 'x'.repeat(1024 * 1024) }),
+    ).rejects.toThrow(/cache-health\/big: 1048584 bytes is over the 1048576/);
+    await expect(store.jobState.put('cache-health', 'fn', 'r3', new Date(), undefined)).rejects.toThrow(/not JSON/);
+  });
 });
 
 describe('the embedded store file', () => {

@@ -15,6 +15,10 @@ const noPorts: JobPorts = {
   },
   reports: { produce: () => Promise.reject(new Error('this test gave the job no store')) },
   reverts: { schedule: () => Promise.reject(new Error('this test gave the job no store')) },
+  state: {
+    get: () => Promise.reject(new Error('this test gave the job no store')),
+    put: () => Promise.reject(new Error('this test gave the job no store')),
+  },
 };
 
 /** `store`: the job's ports read and write it, as in the worker; `runId`, `jobId` and `now` as the run would have them. */
