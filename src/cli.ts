@@ -2,6 +2,7 @@
 /** The `opscron` command; one file per command in cli/commands. Exit codes: 0 ok, 1 warning, 2 critical, 3 error or unknown. */
 import { Command } from 'commander';
 import { backupsCommand } from './cli/commands/backups.js';
+import { incidentCommands } from './cli/commands/incident.js';
 import { recordCommands } from './cli/commands/records.js';
 import { reportCommand } from './cli/commands/report.js';
 import { restoreCommand } from './cli/commands/restore.js';
@@ -22,6 +23,7 @@ for (const add of [
   runCommand,
   triggerCommand,
   recordCommands,
+  incidentCommands,
   backupsCommand,
   reportCommand,
   restoreCommand,

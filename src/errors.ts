@@ -23,6 +23,8 @@ export const ERRORS = {
   OPSCRON_FORBIDDEN: { status: 403, retryable: false },
   OPSCRON_UNKNOWN_JOB: { status: 404, retryable: false },
   OPSCRON_NOT_FOUND: { status: 404, retryable: false },
+  /** The incident is already resolved (or acknowledged): nothing was changed. */
+  OPSCRON_INCIDENT_STATE: { status: 409, retryable: false },
   OPSCRON_STORE_IN_USE: { status: 409, retryable: false },
   OPSCRON_BUSY: { status: 429, retryable: true },
   OPSCRON_ROLE_NEEDS_SHARED: { status: 400, retryable: false },

@@ -86,6 +86,17 @@ export async function getJson<S extends z.ZodType>(
   return result.data;
 }
 
+/** POST `body` to `path`; the answer's JSON when it is 2xx, else the server's refusal as `code`. */
+export async function postJson(server: Server, path: string, body: unknown, code: ErrorCode): Promise<unknown> {
+  const response = await call(server, path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw await refusal(server, response, code);
+  return response.json().catch(() => null);
+}
+
 /** POST /api/jobs/:id/runs on a running opscron; the token's name is the actor it records. */
 export async function triggerThroughApi(
   server: Server,

@@ -5,12 +5,16 @@ import type { ActionDeps } from '../actions.js';
 import { formatIssues } from '../config/load.js';
 import { OpscronError } from '../errors.js';
 import type { Feeds } from '../feeds.js';
+import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/index.js';
 import type { RunWorker } from '../worker.js';
 import { allows, type Principal, type Scope } from './auth.js';
 
 export interface ApiDeps extends ActionDeps {
   store: Store;
+  logger: Logger;
+  /** What incidents changed by hand are stamped with (tests move it). */
+  now: () => number;
   worker: RunWorker | null;
   feeds: Feeds;
   /** A mail was queued: send it now rather than at the next poll. */

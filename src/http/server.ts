@@ -36,7 +36,8 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
   checkInputs(app);
   handleErrors(app, deps.logger);
   const { config, store, queue, scheduler, worker, feeds, onMailQueued, metrics } = deps;
-  registerApi(app, { config, store, queue, scheduler, worker, feeds, onMailQueued });
-  void app.register(probeRoutes, { store, queue, metrics, scheduler, now: deps.now ?? Date.now });
+  const now = deps.now ?? Date.now;
+  registerApi(app, { config, store, queue, scheduler, worker, feeds, onMailQueued, logger: deps.logger, now });
+  void app.register(probeRoutes, { store, queue, metrics, scheduler, now });
   return app;
 }

@@ -80,7 +80,20 @@ async function incidentEvents(sql: Sql, id: string): Promise<IncidentEvent[]> {
   return rows.map((r) => ({ at: new Date(r.at), kind: r.kind, signal: r.signal, runId: r.run_id, message: r.message }));
 }
 
-const INCIDENT_COLUMNS = `id, service, title, status, severity, opened_at as "openedAt", first_bad_at as "firstBadAt", resolved_at as "resolvedAt", signals, report_id as "reportId"`;
+const INCIDENT_COLUMNS = `id, service, title, status, severity, opened_at as "openedAt", first_bad_at as "firstBadAt", acknowledged_at as "acknowledgedAt", acknowledged_by as "acknowledgedBy", resolved_at as "resolvedAt", signals, report_id as "reportId"`;
+
+/** Who did something to an incident by hand, and what they said. */
+export interface IncidentAction {
+  actor: string;
+  source: string;
+  at: Date;
+  note?: string | null;
+}
+
+/** What became of an action on an incident: done, or why not. */
+export type ActionResult = 'done' | 'missing' | 'resolved' | 'already';
+
+const said = (a: IncidentAction) => (a.note ? `: ${a.note}` : '');
 
 /** Incidents as the API, incidents/ and the reports read and change them. */
 export class IncidentRepository {
@@ -108,6 +121,70 @@ export class IncidentRepository {
     message: string,
   ): Promise<void> {
     return addEvent(this.sql, incidentId, at, kind, signal, runId, message);
+  }
+
+  /** "I'm on it": once per incident, while it is open. */
+  async acknowledge(id: string, a: IncidentAction): Promise<ActionResult> {
+    return this.sql.transaction(async (q) => {
+      const { rows } = await q.query<{ status: string; acknowledged_at: Date | null }>(
+        'select status, acknowledged_at from incidents where id = $1 for update',
+        [id],
+      );
+      const row = rows[0];
+      if (!row) return 'missing';
+      if (row.status !== 'open') return 'resolved';
+      if (row.acknowledged_at) return 'already';
+      await q.query('update incidents set acknowledged_at = $2, acknowledged_by = $3 where id = $1', [
+        id,
+        a.at,
+        a.actor,
+      ]);
+      await addEvent(q, id, a.at, 'acknowledged', null, null, `acknowledged by ${a.actor}${said(a)}`, {
+        actor: a.actor,
+        source: a.source,
+      });
+      return 'done';
+    });
+  }
+
+  /**
+   * Resolved by hand: the incident closes and its signals start healthy again, so a service
+   * still failing opens a new incident after the configured streak rather than never again.
+   * The signals are locked before the incident, in the order a run's transaction takes them.
+   */
+  async resolveByHand(id: string, a: IncidentAction): Promise<ActionResult> {
+    const found = await this.get(id);
+    if (!found) return 'missing';
+    const signals = (found.signals as string[]).slice().sort();
+    return this.sql.transaction(async (q) => {
+      await q.query(
+        `select signal from signal_states where service = $1 and signal = any($2) order by signal for update`,
+        [found.service, signals],
+      );
+      const { rows } = await q.query<{ status: string }>('select status from incidents where id = $1 for update', [id]);
+      if (rows[0]?.status !== 'open') return 'resolved';
+      await q.query(`update incidents set status = 'resolved', resolved_at = $2 where id = $1`, [id, a.at]);
+      await q.query(
+        `update signal_states set state = 'healthy', bad_streak = 0, good_streak = 0, first_bad_at = null, updated_at = $3
+         where service = $1 and signal = any($2)`,
+        [found.service, signals, a.at],
+      );
+      await addEvent(q, id, a.at, 'resolved', null, null, `resolved by ${a.actor}${said(a)}`, {
+        actor: a.actor,
+        source: a.source,
+      });
+      return 'done';
+    });
+  }
+
+  /** A note on the timeline, open or resolved. */
+  async note(id: string, a: IncidentAction & { note: string }): Promise<ActionResult> {
+    if (!(await this.get(id))) return 'missing';
+    await addEvent(this.sql, id, a.at, 'note', null, null, `${a.actor}: ${a.note}`, {
+      actor: a.actor,
+      source: a.source,
+    });
+    return 'done';
   }
 
   async setReport(id: string, reportId: string): Promise<void> {
@@ -150,7 +227,7 @@ export class IncidentRepository {
   }
   async events(id: string): Promise<Array<Record<string, unknown>>> {
     const { rows } = await this.sql.query(
-      `select at, kind, signal, run_id as "runId", message from incident_events where incident_id = $1 order by at, id`,
+      `select at, kind, signal, run_id as "runId", message, data from incident_events where incident_id = $1 order by at, id`,
       [id],
     );
     return rows;

@@ -178,4 +178,12 @@ create table job_state (
 ) strict;
 `,
   },
+  {
+    version: 3,
+    name: 'incidents: acknowledged by whom and when (PostgreSQL migration 6)',
+    sql: `
+alter table incidents add column acknowledged_at text check (acknowledged_at like '____-__-__T__:__:__.___Z' and acknowledged_at >= '0001');
+alter table incidents add column acknowledged_by text;
+`,
+  },
 ];

@@ -222,4 +222,13 @@ create table job_state (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'incidents: acknowledged by whom and when',
+    sql: `
+-- Someone said "I'm on it": re-notification and escalation stop, MTTA is measured from here.
+alter table incidents add column acknowledged_at timestamptz;
+alter table incidents add column acknowledged_by text;
+`,
+  },
 ];

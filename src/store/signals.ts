@@ -35,10 +35,11 @@ export async function addEvent(
   signal: string | null,
   runId: string | null,
   message: string,
+  data: Record<string, unknown> | null = null,
 ): Promise<void> {
   await q.query(
-    'insert into incident_events (incident_id, at, kind, signal, run_id, message) values ($1, $2, $3, $4, $5, $6)',
-    [incidentId, at, kind, signal, runId, redact(message).slice(0, 2000)],
+    'insert into incident_events (incident_id, at, kind, signal, run_id, message, data) values ($1, $2, $3, $4, $5, $6, $7)',
+    [incidentId, at, kind, signal, runId, redact(message).slice(0, 2000), data === null ? null : pgJson(data)],
   );
 }
 

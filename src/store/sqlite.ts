@@ -45,6 +45,8 @@ const DATES = new Set([
   'firstBadAt',
   'resolvedAt',
   'lastAt',
+  'acknowledged_at',
+  'acknowledgedAt',
 ]);
 /** Columns that hold JSON. `summary` and `message` are text in some tables: a statement reading their JSON names them `x:json`. */
 const JSONS = new Set(['findings', 'metrics', 'params', 'recipients', 'signals', 'data']);
