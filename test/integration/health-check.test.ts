@@ -69,7 +69,7 @@ describe('health-check', () => {
       for (let i = 0; i < 30; i++) expect(target.count(`fan${i}`)).toBe(1);
       expect(notes.at(-1)).toBe('31 of 31 checked');
       expect(() => healthCheckParams.parse({ service: 'svc-1', services: ['svc-2'] })).toThrow(
-        'set exactly one of service, services or url',
+        'set exactly one of service, services, url or dns',
       );
       await expect(
         healthCheck.run(jobContext(config), healthCheckParams.parse({ services: ['svc-1', 'nope'] })),
