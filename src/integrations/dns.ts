@@ -55,6 +55,12 @@ export async function probeDns(
     totalMs: 0,
   };
   const resolver = new Resolver({ timeout: Math.max(1, Math.round(options.timeoutMs)), tries: 1 });
+  // c-ares may try again past its timeout (without EDNS, say): the caller's bound is kept here.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    resolver.cancel();
+  }, options.timeoutMs);
   const cancel = () => resolver.cancel();
   options.signal.addEventListener('abort', cancel, { once: true });
   try {
@@ -67,8 +73,10 @@ export async function probeDns(
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     const rcode = RCODE_OF[code];
     if (rcode) result.rcode = rcode;
-    else result.error = code === 'ECANCELLED' ? 'aborted' : code;
+    else if (code === 'ECANCELLED') result.error = timedOut ? `timed out after ${options.timeoutMs} ms` : 'aborted';
+    else result.error = code;
   } finally {
+    clearTimeout(timer);
     options.signal.removeEventListener('abort', cancel);
     result.totalMs = performance.now() - started;
   }
