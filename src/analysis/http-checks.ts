@@ -120,15 +120,17 @@ export function responseTimeFindings(
   resource: string,
   check = 'http.response-time',
 ): Finding[] {
-  const critical = limits.criticalResponseTime !== undefined && ms > limits.criticalResponseTime;
-  if (!critical && ms <= limits.maxResponseTime) return [];
+  // Judged in whole milliseconds, as the message says them: 1000.4 ms is not "1000 ms, above 1000 ms".
+  const whole = Math.round(ms);
+  const critical = limits.criticalResponseTime !== undefined && whole > limits.criticalResponseTime;
+  if (!critical && whole <= limits.maxResponseTime) return [];
   const limit = critical ? limits.criticalResponseTime! : limits.maxResponseTime;
   return [
     {
       severity: critical ? 'critical' : 'warning',
       check,
       resource,
-      message: `answered in ${Math.round(ms)} ms, above ${limit} ms${critical ? ' (criticalResponseTime)' : ''}`,
+      message: `answered in ${whole} ms, above ${limit} ms${critical ? ' (criticalResponseTime)' : ''}`,
       evidence: { ms, limit },
       remedy:
         'Slow health answers come before outages: check latency-check and resource-usage (CPU throttling, memory pressure) for this service.',
