@@ -548,6 +548,43 @@ describe('health-check: what the answer says (a real HTTP service)', () => {
   });
 });
 
+describe('health-check: thresholds in a fan-out are per service', () => {
+  it("one service's failures do not count against another's, and the run names which is on which count", async () => {
+    const up = await new Target().start();
+    const down = await new Target().start();
+    down.behaviour = { status: 503 };
+    const store = await openStore({ path: 'memory://' });
+    try {
+      const config = parseConfig({
+        services: [
+          { name: 'cart', url: `http://127.0.0.1:${up.port}` },
+          { name: 'search', url: `http://127.0.0.1:${down.port}` },
+        ],
+      });
+      const params = healthCheckParams.parse({ services: ['*'], failureThreshold: 2 });
+      const run = (runId: string) =>
+        healthCheck.run(
+          jobContext(config, () => {}, { store, jobId: 'all', runId }),
+          params,
+        );
+      const first = await run('r1');
+      expect(first.status).toBe('warning');
+      expect(first.findings.map((f) => `${f.resource} ${f.severity}`)).toEqual(['service/search warning']);
+      down.behaviour = {};
+      up.behaviour = { status: 503 };
+      const second = await run('r2'); // search recovered; cart fails for the first time: both below threshold
+      expect(second.findings.map((f) => `${f.resource} ${f.severity}`)).toEqual(['service/cart warning']);
+      const third = await run('r3');
+      expect(third.status).toBe('critical');
+      expect(third.findings.map((f) => `${f.resource} ${f.severity}`)).toEqual(['service/cart critical']);
+    } finally {
+      await store.close();
+      await up.stop();
+      await down.stop();
+    }
+  });
+});
+
 describe('health-check: the whole TLS chain (root CA → intermediate → leaf, made by openssl)', () => {
   it('judges the earliest expiry in the chain and names the intermediate that expires first', async () => {
     const dir = tempDir('opscron-chain-');
