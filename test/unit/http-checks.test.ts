@@ -11,7 +11,8 @@ import {
 import { certificateFindings, type Certificate } from '../../src/analysis/certificates.js';
 import { applyStreak, asStreak, type ProbeStreak } from '../../src/analysis/probe-streak.js';
 import { dnsFindings, tcpFindings, type DnsResult, type TcpResult } from '../../src/analysis/socket-checks.js';
-import type { Finding } from '../../src/model.js';
+import { initialSignal, step, verdictOf } from '../../src/incidents/signal.js';
+import { statusOf, type Finding } from '../../src/model.js';
 import {
   answerFindings,
   answerMetrics,
@@ -557,6 +558,29 @@ describe('failure and success thresholds (per target, kept between runs)', () =>
       'critical',
     ]);
     expect(applyStreak([expiring], start, thresholds, resource, now).findings).toEqual([expiring]);
+  });
+
+  it('adds up with the incident signal as the README says: it opens after failureThreshold + openAfter − 1 failures', () => {
+    for (const [failureThreshold, openAfter] of [
+      [1, 2],
+      [3, 2],
+      [3, 1],
+      [2, 3],
+    ] as const) {
+      let kept: { streak: ProbeStreak; at: Date | null } = start;
+      let signal = initialSignal;
+      let opened = 0;
+      for (let run = 1; run <= 10 && !opened; run++) {
+        const applied = applyStreak([down], kept, { failureThreshold, successThreshold: 1 }, resource, now);
+        kept = { streak: applied.streak, at: now };
+        const moved = step(signal, verdictOf(statusOf(applied.findings))!, now, { openAfter, resolveAfter: 2 });
+        signal = moved.next;
+        if (moved.transition === 'failing') opened = run;
+      }
+      expect(`${failureThreshold}+${openAfter}: ${opened}`).toBe(
+        `${failureThreshold}+${openAfter}: ${failureThreshold + openAfter - 1}`,
+      );
+    }
   });
 
   it('reads back anything kept as a valid streak', () => {
