@@ -24,6 +24,8 @@ export interface TcpResult {
   matched?: boolean;
   /** The server closed the connection before the expected answer came. */
   closed?: boolean;
+  /** The probe stopped reading at its bound (64 KiB) before the expected answer came. */
+  full?: boolean;
 }
 
 /** The response codes of RFC 1035 (and 2136) a resolver reports by name. */
@@ -77,12 +79,16 @@ export function tcpFindings(
     ];
   const findings: Finding[] = [];
   if (expect.expectResponse !== undefined && !result.matched) {
-    const how = result.closed ? 'closed the connection' : `did not answer within ${Math.round(result.totalMs)} ms`;
+    const how = result.closed
+      ? 'it closed the connection'
+      : result.full
+        ? `stopped reading after ${Math.round(result.received.length / 1024)} KiB`
+        : `waited ${Math.round(result.totalMs)} ms`;
     findings.push({
       severity: 'critical',
       check: 'tcp.response',
       resource,
-      message: `${result.target} ${how} with text matching /${expect.expectResponse}/${result.received ? `; it sent ${shown(result.received)}` : '; it sent nothing'}`,
+      message: `${result.target}: no answer matching /${expect.expectResponse}/ (${how}); it sent ${result.received ? shown(result.received) : 'nothing'}`,
       evidence: { received: result.received.slice(0, 500) },
       remedy: `The port is open but what answers is not the expected service (or it is stuck): check what listens on ${result.target}.`,
     });

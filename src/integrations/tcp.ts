@@ -20,6 +20,14 @@ export interface TcpProbeOptions {
 
 const MAX_RECEIVED = 64 * 1024;
 
+/** Adds what arrived to the result; true when the probe is done: the expected answer came, or the bound was reached. */
+function received(result: TcpResult, chunk: string, expect: TcpProbeOptions['expect']): boolean {
+  result.received = (result.received + chunk).slice(0, MAX_RECEIVED);
+  if (expect?.(result.received)) result.matched = true;
+  else if (result.received.length >= MAX_RECEIVED) result.full = true;
+  return result.matched === true || result.full === true;
+}
+
 /** One TCP probe; it always resolves, a failure is in the result's `error` or `matched`. */
 export function probeTcp(host: string, port: number, options: TcpProbeOptions): Promise<TcpResult> {
   const started = performance.now();
@@ -64,11 +72,7 @@ export function probeTcp(host: string, port: number, options: TcpProbeOptions): 
     );
     socket.once('close', () => finish({ closed: true }));
     socket.on('data', (chunk: string) => {
-      result.received = (result.received + chunk).slice(0, MAX_RECEIVED);
-      if (options.expect?.(result.received)) {
-        result.matched = true;
-        finish();
-      } else if (result.received.length >= MAX_RECEIVED) finish();
+      if (received(result, chunk, options.expect)) finish();
     });
     socket.once('connect', () => {
       connected = true;

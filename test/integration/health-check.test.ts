@@ -312,14 +312,33 @@ describe('health-check: TCP ports (a real TCP server in the test)', () => {
     expect(wrong.status).toBe('critical');
     expect(wrong.findings[0]).toMatchObject({ check: 'tcp.response' });
     expect(wrong.findings[0]!.message).toMatch(
-      /^127\.0\.0\.1:\d+ did not answer within \d+ ms with text matching \/\^\\\+PONG\/; it sent "-ERR unknown\\r\\n"$/,
+      /^127\.0\.0\.1:\d+: no answer matching \/\^\\\+PONG\/ \(waited \d+ ms\); it sent "-ERR unknown\\r\\n"$/,
     );
     answer = () => null;
     const silent = await run({ ...params, requestTimeout: 300, expectResponse: 'PONG' });
     expect(silent.findings.map((f) => f.message)).toEqual([
-      expect.stringMatching(/did not answer within \d+ ms with text matching \/PONG\/; it sent nothing$/),
+      expect.stringMatching(/: no answer matching \/PONG\/ \(waited \d+ ms\); it sent nothing$/),
     ]);
     expect(silent.metrics!.responseTimeMs).toBeGreaterThanOrEqual(290);
+    answer = null;
+  });
+
+  it('reads at most 64 KiB of what a server sends, and never repeats what was sent to it', async () => {
+    answer = () => 'x'.repeat(200 * 1024);
+    const started = Date.now();
+    const flood = await run({
+      url: `tcp://127.0.0.1:${port}`,
+      send: 'AUTH s3cret-token\r\n',
+      expectResponse: '^OK',
+      requestTimeout: 5000,
+    });
+    expect(Date.now() - started).toBeLessThan(4000); // stopped at the bound, not at the timeout
+    expect(flood.findings.map((f) => f.check)).toEqual(['tcp.response']);
+    expect((flood.findings[0]!.evidence as { received: string }).received).toHaveLength(500);
+    expect(flood.findings[0]!.message).toMatch(
+      /^127\.0\.0\.1:\d+: no answer matching \/\^OK\/ \(stopped reading after 64 KiB\); it sent "x{100}…"$/,
+    );
+    expect(JSON.stringify(flood)).not.toContain('s3cret-token');
     answer = null;
   });
 

@@ -475,7 +475,7 @@ describe('TCP and DNS probes, recorded', () => {
       'tcp/x',
     );
     expect(wrong!.message).toBe(
-      `db.internal:5432 closed the connection with text matching /^OK/; it sent ${JSON.stringify(`${noise.slice(0, 100)}…`)}`,
+      `db.internal:5432: no answer matching /^OK/ (it closed the connection); it sent ${JSON.stringify(`${noise.slice(0, 100)}…`)}`,
     );
   });
 
