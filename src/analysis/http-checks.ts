@@ -6,6 +6,8 @@
  * does the request and src/jobs/health-check.ts puts the pieces together.
  */
 import type { Finding } from '../model.js';
+import { bodyFindings, type JsonCondition } from './body-conditions.js';
+import { daysLeft, type Certificate } from './certificates.js';
 import { linearPattern } from './pattern.js';
 import { parseExposition } from './prometheus-text.js';
 
@@ -17,13 +19,6 @@ export interface Timings {
   tls: number;
   firstByte: number;
   total: number;
-}
-
-/** The server's TLS certificate, as much of it as is judged. */
-export interface Certificate {
-  subject: string;
-  issuer: string;
-  validTo: Date;
 }
 
 /** One probe's answer, as src/integrations/http.ts records it. */
@@ -39,13 +34,6 @@ export interface ProbeResult {
   error?: string;
 }
 
-/** A field of the JSON body that must be there (and, with `equals`, hold that value). */
-export interface JsonCondition {
-  /** Dot path into the JSON body: `status`, `checks.db.status`, `items.0.id`. */
-  path: string;
-  equals?: string | number | boolean | null;
-}
-
 /** A response header that must be there (and, with `equals` or `matches`, say that). */
 export interface HeaderCondition {
   name: string;
@@ -55,14 +43,11 @@ export interface HeaderCondition {
 }
 
 /** What a healthy answer looks like (the health-check's params). */
-export interface AnswerExpectations {
+export interface AnswerExpectations extends ResponseTimeLimits {
   expectStatus: readonly number[];
-  maxResponseTime: number;
   expectHeaders: readonly HeaderCondition[];
   json: readonly JsonCondition[];
 }
-
-const DAY_MS = 86_400_000;
 
 /** Phase lengths in ms, as blackbox exporter splits them (a phase that did not happen is 0). */
 export function phaseMetrics(result: ProbeResult): Record<string, number> {
@@ -78,35 +63,11 @@ export function phaseMetrics(result: ProbeResult): Record<string, number> {
   };
 }
 
-/** What an answer adds to the phase metrics: its status code and, over HTTPS, the certificate's days left. */
+/** What an answer adds to the phase metrics: its status code and, over HTTPS, the days left until the chain's earliest expiry. */
 export function answerMetrics(result: ProbeResult, now: Date): Record<string, number> {
   const metrics: Record<string, number> = { statusCode: result.status! };
-  if (result.certificate)
-    metrics.tlsDaysLeft = Math.round(((result.certificate.validTo.getTime() - now.getTime()) / DAY_MS) * 10) / 10;
+  if (result.certificate) metrics.tlsDaysLeft = daysLeft(result.certificate, now);
   return metrics;
-}
-
-/** A certificate within `limits` days of its expiry (or past it): one finding, else none. */
-export function certificateFindings(
-  cert: Certificate,
-  limits: { warnDays: number; criticalDays: number },
-  resource: string,
-  now: Date,
-): Finding[] {
-  const daysLeft = (cert.validTo.getTime() - now.getTime()) / DAY_MS;
-  const severity = daysLeft < limits.criticalDays ? 'critical' : daysLeft < limits.warnDays ? 'warning' : null;
-  if (!severity) return [];
-  const when = daysLeft < 0 ? `expired ${(-daysLeft).toFixed(1)} days ago` : `expires in ${daysLeft.toFixed(1)} days`;
-  return [
-    {
-      severity,
-      check: 'tls.expiry',
-      resource,
-      message: `TLS certificate for ${cert.subject || 'the service'} ${when} (${cert.validTo.toISOString()})`,
-      evidence: { daysLeft, validTo: cert.validTo.toISOString(), issuer: cert.issuer },
-      remedy: `Renew the certificate for ${cert.subject || 'the service'} (issued by ${cert.issuer || 'unknown'}) and reload the service before ${cert.validTo.toISOString()}.`,
-    },
-  ];
 }
 
 /** No answer at all (refused, timed out, TLS rejected): critical, with the step that fits the error. */
@@ -142,21 +103,39 @@ export function statusFindings(result: ProbeResult, expectStatus: readonly numbe
   ];
 }
 
-/** Slower than `maxResponseTime`: a warning, not critical — the service still answers. */
-export function responseTimeFindings(result: ProbeResult, maxResponseTime: number, resource: string): Finding[] {
-  if (result.totalMs > maxResponseTime)
-    return [
-      {
-        severity: 'warning',
-        check: 'http.response-time',
-        resource,
-        message: `answered in ${Math.round(result.totalMs)} ms, above ${maxResponseTime} ms`,
-        evidence: { ms: result.totalMs, limit: maxResponseTime },
-        remedy:
-          'Slow health answers come before outages: check latency-check and resource-usage (CPU throttling, memory pressure) for this service.',
-      },
-    ];
-  return [];
+/** How slow is too slow: above `maxResponseTime` a warning, above `criticalResponseTime` (when set) critical. */
+export interface ResponseTimeLimits {
+  maxResponseTime: number;
+  criticalResponseTime?: number;
+}
+
+/**
+ * A probe slower than its limits (`[RESPONSE_TIME] < 300` in Gatus' words). Past
+ * `maxResponseTime` the service still answers, so it is a warning; past
+ * `criticalResponseTime` it is as good as down for its callers, so it is critical.
+ */
+export function responseTimeFindings(
+  ms: number,
+  limits: ResponseTimeLimits,
+  resource: string,
+  check = 'http.response-time',
+): Finding[] {
+  // Judged in whole milliseconds, as the message says them: 1000.4 ms is not "1000 ms, above 1000 ms".
+  const whole = Math.round(ms);
+  const critical = limits.criticalResponseTime !== undefined && whole > limits.criticalResponseTime;
+  if (!critical && whole <= limits.maxResponseTime) return [];
+  const limit = critical ? limits.criticalResponseTime! : limits.maxResponseTime;
+  return [
+    {
+      severity: critical ? 'critical' : 'warning',
+      check,
+      resource,
+      message: `answered in ${whole} ms, above ${limit} ms${critical ? ' (criticalResponseTime)' : ''}`,
+      evidence: { ms, limit },
+      remedy:
+        'Slow health answers come before outages: check latency-check and resource-usage (CPU throttling, memory pressure) for this service.',
+    },
+  ];
 }
 
 /** How a header fails its condition, in words, or null when it meets it. */
@@ -191,65 +170,11 @@ export function headerFindings(
   return findings;
 }
 
-/** The value at a dot path of a parsed JSON body; `found` tells a missing field from a null one. */
-export function fieldAt(body: unknown, path: string): { found: boolean; value?: unknown } {
-  let node = body;
-  for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object' || !(part in node)) return { found: false };
-    node = (node as Record<string, unknown>)[part];
-  }
-  return { found: true, value: node };
-}
-
-/** The body's JSON conditions: a body that is not JSON is one finding; else one per field missing or wrong. */
-export function bodyFindings(body: string, conditions: readonly JsonCondition[], resource: string): Finding[] {
-  if (!conditions.length) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return [
-      {
-        severity: 'critical',
-        check: 'http.body-json',
-        resource,
-        message: 'body is not JSON',
-        evidence: { body: body.slice(0, 200) },
-        remedy:
-          'Something other than the service answered (an error page, a proxy): check the route and the health path.',
-      },
-    ];
-  }
-  return conditions.flatMap((condition) => fieldFindings(parsed, condition, resource));
-}
-
-/** One condition on the parsed body: the field is missing, or holds another value than `equals`. */
-function fieldFindings(body: unknown, condition: JsonCondition, resource: string): Finding[] {
-  const field = fieldAt(body, condition.path);
-  const finding = { severity: 'critical', check: 'http.body-field', resource } as const;
-  if (!field.found)
-    return [
-      {
-        ...finding,
-        message: `body has no field ${condition.path}`,
-        remedy: `The health answer changed shape: check the deployed version, or update the json condition on ${condition.path}.`,
-      },
-    ];
-  if (condition.equals === undefined || field.value === condition.equals) return [];
-  return [
-    {
-      ...finding,
-      message: `${condition.path} is ${JSON.stringify(field.value)}, expected ${JSON.stringify(condition.equals)}`,
-      remedy: `The service reports ${condition.path} = ${JSON.stringify(field.value)}: the part it names is degraded; check it (and its dependency probes) first.`,
-    },
-  ];
-}
-
 /** Everything an answer that arrived is judged on, in the order an operator reads it: status, time, headers, body. */
 export function answerFindings(result: ProbeResult, expect: AnswerExpectations, resource: string): Finding[] {
   return [
     ...statusFindings(result, expect.expectStatus, resource),
-    ...responseTimeFindings(result, expect.maxResponseTime, resource),
+    ...responseTimeFindings(result.totalMs, expect, resource),
     ...headerFindings(result.headers, expect.expectHeaders, resource),
     ...bodyFindings(result.body, expect.json, resource),
   ];

@@ -3,10 +3,10 @@
  * tcp:// (connect), postgres:// (select 1), redis:// (PING), http(s):// (any answer
  * below 500). Each is bounded by a timeout and the caller's signal, and closes what it opened.
  */
-import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { probe } from './http.js';
+import { probeTcp } from './tcp.js';
 
 export interface DependencyResult {
   url: string;
@@ -29,18 +29,9 @@ function bounded<T>(work: (signal: AbortSignal) => Promise<T>, timeoutMs: number
   });
 }
 
-async function tcp(url: URL, signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const socket = connect({ host: url.hostname, port: Number(url.port) });
-    const done = (error?: Error) => {
-      socket.destroy();
-      if (error) reject(error);
-      else resolve();
-    };
-    signal.addEventListener('abort', () => done(), { once: true });
-    socket.once('connect', () => done());
-    socket.once('error', (e: NodeJS.ErrnoException) => done(new Error(e.code ?? e.message)));
-  });
+async function tcp(url: URL, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const result = await probeTcp(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port), { timeoutMs, signal });
+  if (result.error !== undefined) throw new Error(result.error);
 }
 
 async function postgres(url: string, signal: AbortSignal): Promise<void> {
@@ -98,7 +89,7 @@ export async function probeDependency(url: string, timeoutMs: number, signal: Ab
       async (s) => {
         switch (kind) {
           case 'tcp':
-            return tcp(parsed, s);
+            return tcp(parsed, timeoutMs, s);
           case 'postgres':
             return postgres(url, s);
           case 'redis':

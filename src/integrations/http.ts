@@ -8,11 +8,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import type { Certificate, ProbeResult, Timings } from '../analysis/http-checks.js';
+import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from 'node:tls';
+import type { Certificate, CertificateInfo } from '../analysis/certificates.js';
+import type { ProbeResult, Timings } from '../analysis/http-checks.js';
 
 // The probe's result is plain data, defined beside the analysis that judges it.
-export type { Certificate, ProbeResult, Timings } from '../analysis/http-checks.js';
+export type { ProbeResult, Timings } from '../analysis/http-checks.js';
 
 /** How to send one probe. */
 export interface ProbeOptions {
@@ -100,12 +101,32 @@ function requestOptions(target: URL, options: ProbeOptions): https.RequestOption
   };
 }
 
-/** The server's certificate as the probe reports it, or undefined when the socket has none. */
+/** Longest chain walked: real ones have 2 to 4 certificates; a longer one is cut, not followed forever. */
+const MAX_CHAIN = 10;
+
+const cn = (name: string | string[] | undefined) => (Array.isArray(name) ? name.join(', ') : (name ?? ''));
+const infoOf = (cert: PeerCertificate): CertificateInfo => ({
+  subject: cn(cert.subject?.CN),
+  issuer: cn(cert.issuer?.CN),
+  validTo: new Date(cert.valid_to),
+});
+
+/**
+ * The server's certificate and the chain above it, leaf first: each issuer in turn, up to
+ * a self-signed root (its issuer is itself), a certificate seen before, or MAX_CHAIN.
+ */
 function peerCertificate(socket: TLSSocket): Certificate | undefined {
-  const cert = socket.getPeerCertificate();
-  if (!cert || !cert.valid_to) return undefined;
-  const cn = (name: string | string[] | undefined) => (Array.isArray(name) ? name.join(', ') : (name ?? ''));
-  return { subject: cn(cert.subject?.CN), issuer: cn(cert.issuer?.CN), validTo: new Date(cert.valid_to) };
+  const leaf = socket.getPeerCertificate(true);
+  if (!leaf || !leaf.valid_to) return undefined;
+  const chain: CertificateInfo[] = [];
+  const seen = new Set<string>();
+  let cert: DetailedPeerCertificate | undefined = leaf;
+  while (cert?.valid_to && chain.length < MAX_CHAIN && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(infoOf(cert));
+    cert = cert.issuerCertificate;
+  }
+  return { ...infoOf(leaf), chain };
 }
 
 /** Marks when DNS, connect and TLS finish on a new connection, and reads the certificate. */

@@ -1,88 +1,35 @@
 /**
  * health-check: GET a service's health endpoint and judge it by status code, response
- * time, response headers and fields of its JSON body; optionally fetch and parse the
- * service's /metrics. A failed condition is a finding; a slow answer is a warning, a
- * wrong one or none at all is critical; /metrics that cannot be read or parsed is a warning.
+ * time, response headers and conditions on its body; optionally fetch and parse the
+ * service's /metrics. Or probe a tcp:// port or a DNS name (health-check-sockets.ts). A
+ * failed condition is a finding; a slow answer is a warning (critical past
+ * criticalResponseTime), a wrong one or none at all is critical; /metrics that cannot be
+ * read or parsed is a warning. Failure and success thresholds hold back a blip
+ * (health-check-streak.ts).
  */
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import { z } from 'zod';
-import { duration, type ServiceConfig } from '../config/schema.js';
+import type { ServiceConfig } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
+import { certificateFindings } from '../analysis/certificates.js';
 import {
   answerFindings,
   answerMetrics,
-  certificateFindings,
   metricsFindings,
   phaseMetrics,
   unreachableFinding,
 } from '../analysis/http-checks.js';
-import { linearRegex } from '../analysis/pattern.js';
 import { probeDependency } from '../integrations/dependencies.js';
 import { readBoundedText } from '../integrations/files.js';
 import { probe } from '../integrations/http.js';
 import { redact } from '../observability/redact.js';
+import { healthCheckParams, type HealthCheckParams } from './health-check-params.js';
+import { checkDns, checkTcp } from './health-check-sockets.js';
+import { withStreak } from './health-check-streak.js';
 import { defineJob, statusOf, type Finding, type JobContext, type JobOutcome } from './types.js';
 
-const jsonCondition = z.strictObject({
-  /** Dot path into the JSON body: `status`, `checks.db.status`, `items.0.id`. */
-  path: z.string().min(1),
-  equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
-});
-
-const headerCondition = z.strictObject({
-  name: z.string().min(1),
-  /** Exact value; without it (and without `matches`) the header only has to be present. */
-  equals: z.string().optional(),
-  /** A regular expression (RE2 syntax: linear time) the value must match. */
-  matches: linearRegex.optional(),
-});
-
-/** What to probe (one service, many, or a URL) and what a healthy answer looks like. */
-export const healthCheckParams = z
-  .strictObject({
-    service: z.string().optional(),
-    /** Fan-out: check each of these services (`["*"]`: every configured service) in one run. */
-    services: z.array(z.string()).min(1).optional(),
-    /** Fan-out: checks in flight at once. */
-    concurrency: z.number().int().min(1).max(1000).default(50),
-    /**
-     * Fan-out: keep connections open between the run's checks (default yes). Thousands of
-     * fresh connections cost time and ephemeral ports; a reused one has no DNS, connect or
-     * TLS phase to measure. A single-target check always uses a fresh connection.
-     */
-    reuseConnections: z.boolean().optional(),
-    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-    method: z.enum(['GET', 'HEAD']).default('GET'),
-    headers: z.record(z.string(), z.string()).default({}),
-    expectStatus: z.array(z.number().int().min(100).max(599)).min(1).default([200]),
-    maxResponseTime: duration.default(2000),
-    requestTimeout: duration.default(10_000),
-    json: z.array(jsonCondition).default([]),
-    expectHeaders: z.array(headerCondition).default([]),
-    /** Also GET the service's metrics path and check it parses as Prometheus text (needs `service`). */
-    scrapeMetrics: z.boolean().default(false),
-    /** HTTPS: days before the certificate's expiry that make a warning and a critical finding. */
-    tls: z
-      .strictObject({ warnDays: z.number().min(0).default(14), criticalDays: z.number().min(0).default(3) })
-      .default({ warnDays: 14, criticalDays: 3 }),
-    /** HTTPS: a PEM file of extra CA certificates to trust (a private CA). */
-    caFile: z.string().optional(),
-    /** HTTPS: accept any certificate (its expiry is still judged). */
-    insecureSkipVerify: z.boolean().default(false),
-    /** Probe the service's dependencies (services[].dependencies). */
-    checkDependencies: z.boolean().default(true),
-  })
-  .refine((p) => [p.service, p.url, p.services].filter((v) => v !== undefined).length === 1, {
-    error: 'set exactly one of service, services or url',
-  })
-  .refine((p) => !p.scrapeMetrics || p.url === undefined, {
-    error: 'scrapeMetrics needs service (its metricsPath says where)',
-  });
-
-/** health-check's params after parsing, defaults filled in. */
-export type HealthCheckParams = z.output<typeof healthCheckParams>;
+export { healthCheckParams, type HealthCheckParams } from './health-check-params.js';
 
 async function dependencyFindings(
   service: ServiceConfig,
@@ -106,14 +53,19 @@ async function dependencyFindings(
 /** Probes a service's health endpoint (or many, fanned out) and judges the answer. */
 export const healthCheck = defineJob({
   type: 'health-check',
-  summary: 'HTTP health endpoint: status code, response time and JSON body conditions',
+  summary: 'HTTP health endpoint (status, response time, headers, body conditions, TLS chain), TCP port or DNS name',
   params: healthCheckParams,
   feeds: { signal: 'health', availability: { responseTime: 'responseTimeMs' }, incidentEvidence: true },
   overridable: [
     'method',
     'expectStatus',
     'maxResponseTime',
+    'criticalResponseTime',
     'requestTimeout',
+    'failureThreshold',
+    'successThreshold',
+    'expectResponse',
+    'expectDns',
     'json',
     'expectHeaders',
     'scrapeMetrics',
@@ -125,8 +77,12 @@ export const healthCheck = defineJob({
   async run(ctx, params) {
     const ca = params.caFile ? await readBoundedText(params.caFile, 'caFile') : undefined;
     if (params.services) return fanOut(ctx, params, ca);
+    if (params.dns) return withStreak(ctx, params, `dns/${params.dns.name}`, () => checkDns(ctx, params, params.dns!));
+    if (params.url?.startsWith('tcp:'))
+      return withStreak(ctx, params, `tcp/${new URL(params.url).host}`, () => checkTcp(ctx, params));
     const service = params.service === undefined ? undefined : findService(ctx, params.service);
-    return checkOne(ctx, params, service, ca);
+    const resource = service ? `service/${service.name}` : `url/${params.url}`;
+    return withStreak(ctx, params, resource, () => checkOne(ctx, params, service, ca));
   },
 });
 
@@ -160,7 +116,9 @@ async function fanOut(ctx: JobContext, params: HealthCheckParams, ca: string | u
   const worker = async () => {
     while (next < services.length && !ctx.signal.aborted) {
       const i = next++;
-      outcomes[i] = await checkOne(ctx, params, services[i]!, ca, agents);
+      const service = services[i]!;
+      const check = () => checkOne(ctx, params, service, ca, agents);
+      outcomes[i] = await withStreak(ctx, params, `service/${service.name}`, check);
       if (++done % step === 0) ctx.progress(done / services.length, `${done} of ${services.length} checked`);
     }
   };

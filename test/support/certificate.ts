@@ -1,6 +1,6 @@
-/** Self-signed certificates for 127.0.0.1, made by the real openssl, for tests that serve TLS. */
+/** Certificates for 127.0.0.1 made by the real openssl, for tests that serve TLS: self-signed ones, and whole chains. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Certificate {
@@ -36,4 +36,90 @@ export function selfSignedCertificate(dir: string, days: number): Certificate {
     { stdio: 'ignore' },
   );
   return { key: readFileSync(key), cert: readFileSync(cert), file: cert };
+}
+
+/** A chain made as a private PKI makes one: a root CA, an intermediate CA it signs, and a leaf for 127.0.0.1. */
+export interface CertificateChain {
+  key: Buffer;
+  /** The leaf then the intermediate (PEM), as a server presents its chain. */
+  cert: Buffer;
+  /** The root's PEM file (the CA file a client trusts). */
+  caFile: string;
+}
+
+/**
+ * A root CA → intermediate CA → leaf chain by the real openssl, each valid the given days
+ * from now (an intermediate may expire before the leaf it signs: openssl, like real CAs'
+ * mistakes, allows it). Files are written under `dir` with `name` as their prefix.
+ */
+export function certificateChain(
+  dir: string,
+  name: string,
+  days: { root: number; intermediate: number; leaf: number },
+): CertificateChain {
+  const file = (part: string) => join(dir, `${name}-${part}`);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  writeFileSync(
+    file('ext.cnf'),
+    [
+      '[ca]',
+      'basicConstraints=critical,CA:TRUE',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      'subjectKeyIdentifier=hash',
+      'authorityKeyIdentifier=keyid',
+      '[leaf]',
+      'basicConstraints=CA:FALSE',
+      'subjectAltName=IP:127.0.0.1',
+      'subjectKeyIdentifier=hash',
+      'authorityKeyIdentifier=keyid',
+      '',
+    ].join('\n'),
+  );
+  openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('root.key'),
+    '-out',
+    file('root.pem'),
+    '-days',
+    String(days.root),
+    '-subj',
+    '/CN=Test Root CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
+  const issue = (part: string, subject: string, issuer: string, validDays: number, extensions: string) => {
+    openssl('req', '-new', ...ec, '-keyout', file(`${part}.key`), '-out', file(`${part}.csr`), '-subj', subject);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      file(`${part}.csr`),
+      '-CA',
+      file(`${issuer}.pem`),
+      '-CAkey',
+      file(`${issuer}.key`),
+      '-CAcreateserial',
+      '-out',
+      file(`${part}.pem`),
+      '-days',
+      String(validDays),
+      '-extfile',
+      file('ext.cnf'),
+      '-extensions',
+      extensions,
+    );
+  };
+  issue('intermediate', '/CN=Test Intermediate CA', 'root', days.intermediate, 'ca');
+  issue('leaf', '/CN=127.0.0.1', 'intermediate', days.leaf, 'leaf');
+  return {
+    key: readFileSync(file('leaf.key')),
+    cert: Buffer.concat([readFileSync(file('leaf.pem')), readFileSync(file('intermediate.pem'))]),
+    caFile: file('root.pem'),
+  };
 }

@@ -1,11 +1,21 @@
-/** The health-check's judgements on recorded probe results: what an operator would be told to check. */
+/** The health-check's judgements on recorded probe results (HTTP, TLS chains, TCP, DNS, streaks): what an operator would be told to check. */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import {
+  bodyFindings,
+  conditionProblems,
+  failedComparisons,
+  fieldAt,
+  type JsonCondition,
+} from '../../src/analysis/body-conditions.js';
+import { certificateFindings, type Certificate } from '../../src/analysis/certificates.js';
+import { applyStreak, asStreak, type ProbeStreak } from '../../src/analysis/probe-streak.js';
+import { dnsFindings, tcpFindings, type DnsResult, type TcpResult } from '../../src/analysis/socket-checks.js';
+import { initialSignal, step, verdictOf } from '../../src/incidents/signal.js';
+import { statusOf, type Finding } from '../../src/model.js';
 import {
   answerFindings,
   answerMetrics,
-  bodyFindings,
-  certificateFindings,
-  fieldAt,
   headerFindings,
   metricsFindings,
   phaseMetrics,
@@ -110,7 +120,7 @@ describe('status code', () => {
 
 describe('response time', () => {
   it('slower than the limit is a warning with the time rounded in the message', () => {
-    const findings = responseTimeFindings(recorded({ totalMs: 2345.6 }), 2000, resource);
+    const findings = responseTimeFindings(2345.6, { maxResponseTime: 2000 }, resource);
     expect(findings).toEqual([
       expect.objectContaining({
         severity: 'warning',
@@ -122,7 +132,7 @@ describe('response time', () => {
   });
 
   it('exactly at the limit passes', () => {
-    expect(responseTimeFindings(recorded({ totalMs: 2000 }), 2000, resource)).toEqual([]);
+    expect(responseTimeFindings(2000, { maxResponseTime: 2000 }, resource)).toEqual([]);
   });
 });
 
@@ -284,5 +294,308 @@ describe('the /metrics scrape', () => {
         evidence: { errors: expect.arrayContaining(['line 5: unexpected text after the value of y']) },
       }),
     ]);
+  });
+});
+
+describe('body conditions with comparisons, lengths and patterns (Gatus conditions, structured)', () => {
+  const body = JSON.stringify({ queue: { depth: 120 }, ratio: '0.25', items: ['a', 'b'], name: 'checkout', ok: true });
+  const messages = (conditions: JsonCondition[]) => bodyFindings(body, conditions, resource).map((f) => f.message);
+
+  it('compares numbers, and numbers a JSON field carries as text, with every operator', () => {
+    expect(
+      messages([
+        { path: 'queue.depth', gt: 100, gte: 120, lt: 121, lte: 120 },
+        { path: 'ratio', lt: 0.5 },
+      ]),
+    ).toEqual([]);
+    expect(
+      messages([
+        { path: 'queue.depth', gt: 120, lte: 100 },
+        { path: 'ratio', gte: 1 },
+      ]),
+    ).toEqual(['queue.depth is 120, expected > 120 and <= 100', 'ratio is 0.25, expected >= 1']);
+    expect(
+      messages([
+        { path: 'name', lt: 5 },
+        { path: 'ok', gt: 0 },
+        { path: 'items', gt: 0 },
+      ]),
+    ).toEqual(['name is "checkout", not a number', 'ok is true, not a number', 'items is ["a","b"], not a number']);
+  });
+
+  it('judges the length of a string, a list, or the body itself (`$`), exactly or compared', () => {
+    expect(
+      messages([
+        { path: 'items', length: 2 },
+        { path: 'name', length: { gte: 1, lt: 9 } },
+      ]),
+    ).toEqual([]);
+    expect(
+      messages([
+        { path: 'items', length: 3 },
+        { path: '$', length: { lt: 10 } },
+        { path: 'queue', length: 1 },
+      ]),
+    ).toEqual([
+      'items has length 2, expected == 3',
+      `the body has length ${body.length}, expected < 10`,
+      'queue is {"depth":120}, which has no length (not a string or list)',
+    ]);
+  });
+
+  it('matches patterns in linear time, equals and notEquals any JSON scalar', () => {
+    expect(
+      messages([
+        { path: 'name', matches: '^check' },
+        { path: 'queue.depth', matches: '^1\\d\\d$' },
+        { path: 'ok', notEquals: false },
+      ]),
+    ).toEqual([]);
+    expect(
+      messages([
+        { path: 'name', matches: '^cart' },
+        { path: 'ok', notEquals: true },
+      ]),
+    ).toEqual(['name is "checkout", expected to match /^cart/', 'ok is true, expected anything else']);
+  });
+
+  it('judges a body that is not JSON when only `$` is asked about', () => {
+    expect(bodyFindings('OK', [{ path: '$', matches: '^OK$' }], resource)).toEqual([]);
+    expect(bodyFindings('DOWN', [{ path: '$', equals: 'OK' }], resource).map((f) => f.message)).toEqual([
+      'the body is "DOWN", expected "OK"',
+    ]);
+  });
+
+  it('never walks into what the body inherits (a path through __proto__ or constructor is missing)', () => {
+    expect(fieldAt({}, 'constructor')).toEqual({ found: false });
+    expect(fieldAt(JSON.parse('{"a":{}}'), 'a.__proto__')).toEqual({ found: false });
+    expect(fieldAt(['x'], '0')).toEqual({ found: true, value: 'x' });
+  });
+
+  it('any JSON at all under any condition gives findings, never an exception, with bounded messages', () => {
+    const limits = fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: undefined });
+    const condition = fc.record(
+      {
+        path: fc.constantFrom('a', 'a.b', 'a.0', '$', 'x.y.z'),
+        equals: fc.option(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)), { nil: undefined }),
+        gt: limits,
+        lte: limits,
+        length: fc.option(fc.nat(5), { nil: undefined }),
+        matches: fc.option(fc.constantFrom('^a', 'b+', '\\d'), { nil: undefined }),
+      },
+      { requiredKeys: ['path'] },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.array(condition, { maxLength: 4 }), (value, conditions) => {
+        const found = bodyFindings(JSON.stringify({ a: value }), conditions as JsonCondition[], resource);
+        for (const f of found) expect(f.message.length).toBeLessThan(400);
+      }),
+    );
+  });
+
+  it('agrees with the comparison operators on every pair of numbers', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true }), fc.double({ noNaN: true }), (value, limit) => {
+        expect(failedComparisons(value, { gt: limit })).toEqual(value > limit ? [] : [`> ${limit}`]);
+        expect(failedComparisons(value, { lte: limit })).toEqual(value <= limit ? [] : [`<= ${limit}`]);
+        const finite = Number.isFinite(value) && Number.isFinite(limit);
+        if (finite) expect(conditionProblems(value, { path: 'v', gte: limit })).toHaveLength(value >= limit ? 0 : 1);
+      }),
+    );
+  });
+});
+
+describe('response time against two limits', () => {
+  it('above maxResponseTime is a warning, above criticalResponseTime critical', () => {
+    const limits = { maxResponseTime: 300, criticalResponseTime: 1000 };
+    expect(responseTimeFindings(300, limits, resource)).toEqual([]);
+    expect(summary(responseTimeFindings(301, limits, resource))).toEqual(['http.response-time warning']);
+    expect(responseTimeFindings(1000.4, limits, resource)[0]!.severity).toBe('warning');
+    expect(responseTimeFindings(1001, limits, resource)).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        message: 'answered in 1001 ms, above 1000 ms (criticalResponseTime)',
+      }),
+    ]);
+  });
+});
+
+describe('TLS expiry over the whole chain', () => {
+  const limits = { warnDays: 14, criticalDays: 3 };
+  const at = (days: number) => new Date(now.getTime() + days * DAY);
+  const chain = (leaf: number, intermediate: number, root: number): Certificate => ({
+    subject: 'checkout.internal',
+    issuer: 'Internal Issuing CA',
+    validTo: at(leaf),
+    chain: [
+      { subject: 'checkout.internal', issuer: 'Internal Issuing CA', validTo: at(leaf) },
+      { subject: 'Internal Issuing CA', issuer: 'Internal Root CA', validTo: at(intermediate) },
+      { subject: 'Internal Root CA', issuer: 'Internal Root CA', validTo: at(root) },
+    ],
+  });
+
+  it('names the intermediate that expires before the leaf, and how to replace it', () => {
+    const [finding] = certificateFindings(chain(60, 2, 3650), limits, resource, now);
+    expect(finding).toMatchObject({
+      severity: 'critical',
+      message:
+        'TLS intermediate certificate "Internal Issuing CA" (2 of 3 in the chain for checkout.internal) expires in 2.0 days (2026-11-28T12:00:00.000Z)',
+      remedy:
+        'Get the current intermediate certificate Internal Issuing CA from Internal Root CA, install it in the chain the service presents, and reload the service before 2026-11-28T12:00:00.000Z.',
+      evidence: expect.objectContaining({ chainIndex: 1, subject: 'Internal Issuing CA' }),
+    });
+    expect(answerMetrics(recorded({ certificate: chain(60, 2, 3650) }), now).tlsDaysLeft).toBe(2);
+  });
+
+  it('names a root that expires first, and the leaf when it is the first (as before)', () => {
+    expect(certificateFindings(chain(60, 400, 10), limits, resource, now)[0]!.message).toMatch(
+      /^TLS root certificate "Internal Root CA" \(3 of 3/,
+    );
+    expect(certificateFindings(chain(10, 400, 3650), limits, resource, now)[0]!.message).toBe(
+      'TLS certificate for checkout.internal expires in 10.0 days (2026-12-06T12:00:00.000Z)',
+    );
+    expect(certificateFindings(chain(60, 400, 3650), limits, resource, now)).toEqual([]);
+  });
+});
+
+describe('TCP and DNS probes, recorded', () => {
+  const tcp: TcpResult = { target: 'db.internal:5432', connectMs: 1.2, totalMs: 3.4, received: '' };
+  const limits = { maxResponseTime: 1000 };
+
+  it('a TCP port: refused is critical; an answer that does not match names what was sent, quoted and cut', () => {
+    expect(tcpFindings(tcp, limits, 'tcp/db.internal:5432')).toEqual([]);
+    expect(tcpFindings({ ...tcp, error: 'ECONNREFUSED', connectMs: 0 }, limits, 'tcp/x')[0]).toMatchObject({
+      check: 'tcp.reachable',
+      message: 'connect to db.internal:5432 failed: ECONNREFUSED',
+    });
+    const noise = `\u001b[31m${'x'.repeat(300)}`;
+    const [wrong] = tcpFindings(
+      { ...tcp, received: noise, matched: false, closed: true },
+      { ...limits, expectResponse: '^OK' },
+      'tcp/x',
+    );
+    expect(wrong!.message).toBe(
+      `db.internal:5432: no answer matching /^OK/ (it closed the connection); it sent ${JSON.stringify(`${noise.slice(0, 100)}…`)}`,
+    );
+  });
+
+  const dns: DnsResult = {
+    name: 'api.example.com',
+    type: 'A',
+    server: 'system',
+    rcode: 'NOERROR',
+    answers: ['10.0.0.7'],
+    totalMs: 2,
+  };
+  const expectDns = { ...limits, rcode: 'NOERROR' as const, contains: [] };
+
+  it('DNS: the expected rcode, at least one answer unless told otherwise, and the values asked for', () => {
+    expect(dnsFindings(dns, { ...expectDns, contains: ['10.0.0.7'] }, 'dns/api')).toEqual([]);
+    expect(dnsFindings({ ...dns, answers: [] }, expectDns, 'dns/api').map((f) => f.message)).toEqual([
+      'A api.example.com at the system resolver gave 0 A records, expected at least 1',
+    ]);
+    expect(dnsFindings({ ...dns, answers: [] }, { ...expectDns, minAnswers: 0 }, 'dns/api')).toEqual([]);
+    expect(
+      dnsFindings({ ...dns, rcode: 'NXDOMAIN', answers: [] }, { ...expectDns, rcode: 'NXDOMAIN' }, 'dns/api'),
+    ).toEqual([]);
+    expect(
+      dnsFindings({ ...dns, rcode: undefined, answers: [], error: 'ECONNREFUSED' }, expectDns, 'dns/api')[0],
+    ).toMatchObject({
+      check: 'dns.reachable',
+      message: 'A api.example.com at the system resolver: no answer (ECONNREFUSED)',
+    });
+  });
+});
+
+describe('failure and success thresholds (per target, kept between runs)', () => {
+  const thresholds = { failureThreshold: 3, successThreshold: 2 };
+  const down: Finding = { severity: 'critical', check: 'http.status', resource, message: 'status 503, expected 200' };
+  const expiring: Finding = {
+    severity: 'critical',
+    check: 'tls.expiry',
+    resource,
+    message: 'TLS certificate expires in 1.0 days',
+  };
+  const start = { streak: asStreak(null), at: null };
+
+  /** Runs a sequence of outcomes (true: failed) through the streak; each run's severities. */
+  function replay(failed: boolean[], t = thresholds): string[] {
+    let kept: { streak: ProbeStreak; at: Date | null } = start;
+    return failed.map((bad, i) => {
+      const at = new Date(now.getTime() + i * 60_000);
+      const applied = applyStreak(bad ? [down] : [], kept, t, resource, at);
+      kept = { streak: applied.streak, at };
+      return applied.findings.map((f) => f.severity).join(',') || 'ok';
+    });
+  }
+
+  it('warns for the first failures, "k of N", and is critical from the N-th in a row', () => {
+    expect(replay([true, true, true, true])).toEqual(['warning', 'warning', 'critical', 'critical']);
+    expect(replay([true, true, false, true, true])).toEqual(['warning', 'warning', 'ok', 'warning', 'warning']);
+    const first = applyStreak([down], start, thresholds, resource, now).findings[0]!;
+    expect(first.message).toBe(
+      'status 503, expected 200 — failure 1 of 3 in a row before this is critical (failureThreshold; none yet)',
+    );
+  });
+
+  it('recovers only after M good runs in a row; a flap while recovering stays critical', () => {
+    expect(replay([true, true, true, false, true, false, false, true])).toEqual([
+      'warning',
+      'warning',
+      'critical',
+      'warning',
+      'critical',
+      'warning',
+      'ok',
+      'warning',
+    ]);
+  });
+
+  it('with both thresholds at 1 it changes nothing, and a certificate expiry is never held back', () => {
+    expect(replay([true, false, true], { failureThreshold: 1, successThreshold: 1 })).toEqual([
+      'critical',
+      'ok',
+      'critical',
+    ]);
+    expect(applyStreak([expiring], start, thresholds, resource, now).findings).toEqual([expiring]);
+  });
+
+  it('adds up with the incident signal as the README says: it opens after failureThreshold + openAfter − 1 failures', () => {
+    for (const [failureThreshold, openAfter] of [
+      [1, 2],
+      [3, 2],
+      [3, 1],
+      [2, 3],
+    ] as const) {
+      let kept: { streak: ProbeStreak; at: Date | null } = start;
+      let signal = initialSignal;
+      let opened = 0;
+      for (let run = 1; run <= 10 && !opened; run++) {
+        const applied = applyStreak([down], kept, { failureThreshold, successThreshold: 1 }, resource, now);
+        kept = { streak: applied.streak, at: now };
+        const moved = step(signal, verdictOf(statusOf(applied.findings))!, now, { openAfter, resolveAfter: 2 });
+        signal = moved.next;
+        if (moved.transition === 'failing') opened = run;
+      }
+      expect(`${failureThreshold}+${openAfter}: ${opened}`).toBe(
+        `${failureThreshold}+${openAfter}: ${failureThreshold + openAfter - 1}`,
+      );
+    }
+  });
+
+  it('reads back anything kept as a valid streak', () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        const streak = asStreak(value);
+        expect(Number.isInteger(streak.failures) && streak.failures >= 0).toBe(true);
+        expect(typeof streak.failing).toBe('boolean');
+      }),
+    );
+    expect(asStreak({ failures: 2, successes: 0, failing: false, since: null })).toEqual({
+      failures: 2,
+      successes: 0,
+      failing: false,
+      since: null,
+    });
   });
 });
