@@ -36,7 +36,7 @@ describe('the trigger boundary', () => {
   });
 
   it.each([
-    ['health-check', ['url', 'headers', 'caFile', 'insecureSkipVerify', 'service', 'services']],
+    ['health-check', ['url', 'headers', 'caFile', 'insecureSkipVerify', 'service', 'services', 'dns', 'send']],
     ['backup-verify', ['scratchUrl', 'backup', 'database']],
     ['cache-clear', ['pattern', 'all', 'cache']],
     ['debug-logging', ['configMap', 'key', 'namespace', 'service']],
