@@ -1,7 +1,10 @@
 /** Percentiles of a sample, nearest-rank (the value below which p % of observations fall). Pure. */
 export function percentile(values: readonly number[], p: number): number {
-  if (!values.length) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  return ofSorted(Float64Array.from(values).sort(), p);
+}
+
+function ofSorted(sorted: Float64Array, p: number): number {
+  if (!sorted.length) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
@@ -14,12 +17,14 @@ export interface LatencySummary {
   count: number;
 }
 
+/** One sort for all three (a typed array sorts numerically); no spread, so any sample size fits the stack. */
 export function summarize(values: readonly number[]): LatencySummary {
+  const sorted = Float64Array.from(values).sort();
   return {
-    p50: percentile(values, 50),
-    p95: percentile(values, 95),
-    p99: percentile(values, 99),
-    max: values.length ? Math.max(...values) : NaN,
-    count: values.length,
+    p50: ofSorted(sorted, 50),
+    p95: ofSorted(sorted, 95),
+    p99: ofSorted(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    count: sorted.length,
   };
 }

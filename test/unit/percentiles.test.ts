@@ -45,4 +45,9 @@ describe('summarize', () => {
     expect(none.count).toBe(0);
     expect([none.p50, none.p95, none.p99, none.max].every(Number.isNaN)).toBe(true);
   });
+
+  it('summarizes a million samples (a spread of that many arguments overflowed the stack)', () => {
+    const samples = Array.from({ length: 1_000_000 }, (_, i) => (i * 7919) % 1_000_000);
+    expect(summarize(samples)).toEqual({ p50: 499_999, p95: 949_999, p99: 989_999, max: 999_999, count: 1_000_000 });
+  });
 });
