@@ -149,11 +149,14 @@ export class Drain {
       this.overflow++;
       return null;
     }
+    // The example is the whole line, with the configured masks too: what they hide stays hidden.
+    let example = line;
+    for (const m of this.o.masks) example = m.replace(example);
     const created: Template = {
       id: this.nextId++,
       tokens,
       count: 1,
-      example: line.length > 500 ? `${line.slice(0, 500)}…` : line,
+      example: example.length > 500 ? `${example.slice(0, 500)}…` : example,
       route,
     };
     this.templates.push(created);

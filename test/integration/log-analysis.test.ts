@@ -212,6 +212,7 @@ describe('log-analysis', () => {
       'auth-logs',
     );
     expect(evidence(outcome).map((t) => [t.count, t.template])).toEqual([[2, 'ERROR login denied for <USER>']]);
+    expect(JSON.stringify(outcome)).not.toMatch(/alice|bob|mallory/); // examples are masked too
     expect(logAnalysis.overridable).not.toContain('masks');
     const bad = logAnalysisParams.safeParse({ masks: [{ pattern: '(a)\\1', name: 'X' }] });
     expect(bad.success).toBe(false);
