@@ -106,10 +106,12 @@ export const logAnalysis = defineJob({
     const templates = seen.length;
     const findings: Finding[] = [templatesFinding(resource, seen, mined, pods.length, templates, window)];
     if (kept) findings.push(...changeFindings(seen, kept, window, params, resource));
-    const count = (check: string) => findings.filter((f) => f.check === check).length;
+    const keptIds = new Set(kept?.templates.map((t) => t.id));
+    const fresh = seen.filter((t) => !keptIds.has(t.id)).length;
+    const spiking = findings.filter((f) => f.check === 'logs.template-spike').length;
     return {
       status: statusOf(findings),
-      summary: `${resource}: ${mined.errors} error lines of ${mined.lines} ${window.text}, ${templates} templates${kept ? `, ${count('logs.new-template')} new, ${count('logs.template-spike')} spiking` : ` (${baseline})`}`,
+      summary: `${resource}: ${mined.errors} error lines of ${mined.lines} ${window.text}, ${templates} templates${kept ? `, ${fresh} new, ${spiking} spiking` : ` (${baseline})`}`,
       findings,
       metrics: {
         pods: pods.length,

@@ -127,6 +127,9 @@ describe('log-analysis', () => {
       [2, 30],
       [4, 1],
     ]);
+    expect(second.summary).toBe(
+      'service/checkout: 31 error lines of 31 since the previous run 60 min ago, 2 templates, 1 new, 1 spiking',
+    );
     expect(second.status).toBe('warning');
     expect(second.findings.filter((f) => f.severity === 'warning').every((f) => f.remedy)).toBe(true);
   });
