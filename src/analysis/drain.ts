@@ -7,6 +7,12 @@
  * positions that differ become <*>), otherwise the line starts a new template. Memory
  * grows with the number of templates, not lines: each keeps its tokens, a count and one
  * example. Pure and synchronous.
+ *
+ * Templates keep stable ids across runs: `restore()` puts templates a previous run kept
+ * back into the tree where they were made (their route), with a count of 0; lines that
+ * match them count there and keep the id, and new templates get ids after the highest one.
+ * Masks from configuration (`masks`: linear-time patterns with a name) run on the whole
+ * line before it is split, as Drain3's masking does; the built-in ones run token by token.
  */
 export interface DrainOptions {
   /** Share of equal tokens for a line to join a template (Drain3: 0.4). */
@@ -20,6 +26,8 @@ export interface DrainOptions {
   mask: boolean;
   /** Removed from the start of each line before mining: timestamps and syslog headers vary, they are not the message. */
   header: RegExp | null;
+  /** Extra masks over the whole line (after the header is removed), in order; see log-masks.ts. */
+  masks: ReadonlyArray<{ replace(text: string): string }>;
 }
 
 /** An ISO-8601 timestamp, or a syslog header (`Dec 10 06:55:46 host proc[123]:`), with what usually follows (a level). */
@@ -33,6 +41,7 @@ export const drainDefaults: DrainOptions = {
   maxTemplates: 10_000,
   mask: true,
   header: DEFAULT_HEADER,
+  masks: [],
 };
 
 export interface Template {
@@ -40,7 +49,12 @@ export interface Template {
   tokens: string[];
   count: number;
   example: string;
+  /** The tree keys that lead to its leaf (token count first): where restore() puts it back. */
+  route: string[];
 }
+
+/** A template as kept between runs: what restore() needs. */
+export type KeptTemplate = Pick<Template, 'id' | 'tokens' | 'example' | 'route'>;
 
 const WILD = '<*>';
 
@@ -91,6 +105,7 @@ export class Drain {
   private readonly o: DrainOptions;
   /** Lines that would have made a template past maxTemplates. */
   overflow = 0;
+  private nextId = 1;
 
   constructor(options: Partial<DrainOptions> = {}) {
     this.o = { ...drainDefaults, ...options };
@@ -98,13 +113,14 @@ export class Drain {
 
   /** Adds a line; returns its template (null past maxTemplates). */
   add(line: string): Template | null {
-    const content = this.o.header ? line.replace(this.o.header, '') : line;
+    let content = this.o.header ? line.replace(this.o.header, '') : line;
+    for (const m of this.o.masks) content = m.replace(content);
     const tokens: string[] = [];
     for (const raw of content.split(' ')) {
       if (raw === '') continue;
       tokens.push(this.o.mask ? maskToken(raw) : raw);
     }
-    const leaf = this.leaf(tokens);
+    const { leaf, route } = this.leaf(tokens);
     let best: Template | null = null;
     let bestScore = -1;
     let bestParams = -1;
@@ -133,20 +149,42 @@ export class Drain {
       this.overflow++;
       return null;
     }
+    // The example is the whole line, with the configured masks too: what they hide stays hidden.
+    let example = line;
+    for (const m of this.o.masks) example = m.replace(example);
     const created: Template = {
-      id: this.templates.length + 1,
+      id: this.nextId++,
       tokens,
       count: 1,
-      example: line.length > 500 ? `${line.slice(0, 500)}…` : line,
+      example: example.length > 500 ? `${example.slice(0, 500)}…` : example,
+      route,
     };
     this.templates.push(created);
     leaf.templates.push(created);
     return created;
   }
 
-  private leaf(tokens: string[]): Node {
+  /** Puts back a template an earlier run kept, where it was made, with its id and a count of 0. */
+  restore(kept: KeptTemplate): Template {
+    const [length, ...keys] = kept.route;
+    let current: Node = this.root.get(Number(length)) ?? node();
+    this.root.set(Number(length), current);
+    for (const key of keys) {
+      let next = current.children.get(key);
+      if (!next) current.children.set(key, (next = node()));
+      current = next;
+    }
+    const t: Template = { ...kept, tokens: [...kept.tokens], route: [...kept.route], count: 0 };
+    this.templates.push(t);
+    current.templates.push(t);
+    this.nextId = Math.max(this.nextId, t.id + 1);
+    return t;
+  }
+
+  private leaf(tokens: string[]): { leaf: Node; route: string[] } {
     let current: Node = this.root.get(tokens.length) ?? node();
     this.root.set(tokens.length, current);
+    const route = [String(tokens.length)];
     const prefix = Math.min(this.o.depth - 2, tokens.length);
     for (let i = 0; i < prefix; i++) {
       const token = tokens[i]!;
@@ -158,17 +196,21 @@ export class Drain {
           if (!next) current.children.set(WILD, (next = node()));
         } else current.children.set(key, (next = node()));
       }
+      route.push(next === current.children.get(key) ? key : WILD);
       current = next;
     }
-    return current;
+    return { leaf: current, route };
   }
 
   static text(t: Template): string {
     return t.tokens.join(' ');
   }
 
-  /** Templates by count, highest first. */
+  /** Templates seen since this Drain was made (restored ones only once a line matched them), by count, highest first. */
   top(n: number): Template[] {
-    return [...this.templates].sort((a, b) => b.count - a.count).slice(0, n);
+    return this.templates
+      .filter((t) => t.count > 0)
+      .sort((a, b) => b.count - a.count)
+      .slice(0, n);
   }
 }

@@ -1,24 +1,28 @@
 /**
- * The runbook's `kubectl top pods`, judged: each container's usage (metrics.k8s.io)
- * against its requests and limits, containers without limits, and pods that restart
- * (OOMKilled, CrashLoopBackOff). Pure: takes the API objects, returns findings.
+ * The runbook's `kubectl top pods`, judged: each running container's usage (metrics.k8s.io)
+ * against its requests and limits, containers without limits, pods that restart
+ * (OOMKilled, CrashLoopBackOff), and pods that do not run at all (./pod-state.ts) —
+ * counted apart, since there is no usage to measure. Pure: takes the API objects.
  */
 import type { Finding } from '../model.js';
+import { podState, type PodStateLike } from './pod-state.js';
 import { formatBytes, formatCpu, parseQuantity } from './quantity.js';
 
 /** The parts of a v1 Pod this reads. */
-export interface PodLike {
-  metadata?: { name?: string; namespace?: string };
+export interface PodLike extends PodStateLike {
+  metadata?: { name?: string; namespace?: string; creationTimestamp?: string | Date };
   spec?: {
+    nodeName?: string;
     containers?: Array<{
+      image?: string;
       name: string;
       resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
     }>;
   };
-  status?: {
-    phase?: string;
+  status?: PodStateLike['status'] & {
     containerStatuses?: Array<{
       name: string;
+      image?: string;
       restartCount?: number;
       state?: { waiting?: { reason?: string; message?: string } };
       lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string | Date } };
@@ -36,6 +40,8 @@ export interface ResourceThresholds {
   warnPercent: number;
   criticalPercent: number;
   restartsWarn: number;
+  /** The limits the configuration sets as policy, if it does: what a no-limits finding tells to set. */
+  limitPolicy?: { cpu?: string; memory?: string };
 }
 
 export interface ContainerUsage {
@@ -52,7 +58,10 @@ export interface ContainerUsage {
 export interface ResourceAnalysis {
   findings: Finding[];
   containers: ContainerUsage[];
+  /** `pods` counts the pods measured (Running); `notMeasured` the others. */
   metrics: Record<string, number>;
+  /** Pods not measured, by phase (Pending, Failed, Unknown, Succeeded). */
+  notMeasured: Record<string, number>;
 }
 
 /** Usage shares keep one decimal, without trailing zeros: 0.977 → "97.7 %", 0.5 → "50 %". */
@@ -82,8 +91,19 @@ function containerUsage(pod: string, c: PodContainer, usage: Record<string, stri
   };
 }
 
-function missingLimits(resource: string, row: ContainerUsage): Finding[] {
-  const missing = [row.cpuLimit === null && 'cpu', row.memoryLimit === null && 'memory'].filter(Boolean);
+/** What to set a missing limit to: the configured policy, else twice the usage measured now (as a start). */
+function limitAdvice(kind: 'cpu' | 'memory', row: ContainerUsage, policy: ResourceThresholds['limitPolicy']): string {
+  const set = policy?.[kind];
+  if (set) return `${kind} ${set} (the configured policy)`;
+  const used = kind === 'cpu' ? row.cpu : row.memory;
+  const fmt = kind === 'cpu' ? formatCpu : formatBytes;
+  if (used === null || used <= 0)
+    return `${kind} above its peak usage (no usage measured yet: kubectl top pod over a busy day)`;
+  return `${kind} above its peak usage — it uses ${fmt(used)} now, so at least ${fmt(used * 2)} as a start, checked against its peak over a busy day`;
+}
+
+function missingLimits(resource: string, row: ContainerUsage, t: ResourceThresholds): Finding[] {
+  const missing = (['cpu', 'memory'] as const).filter((k) => (k === 'cpu' ? row.cpuLimit : row.memoryLimit) === null);
   if (!missing.length) return [];
   return [
     {
@@ -91,7 +111,7 @@ function missingLimits(resource: string, row: ContainerUsage): Finding[] {
       check: 'resources.no-limits',
       resource,
       message: `container ${row.container} has no ${missing.join(' or ')} limit`,
-      remedy: `Set resources.limits.${missing.join(' and ')} on ${row.container} (the runbook's policy: limits 2 CPU / 4Gi) so one pod cannot starve its node.`,
+      remedy: `Set resources.limits on ${row.container} so one pod cannot starve its node: ${missing.map((k) => limitAdvice(k, row, t.limitPolicy)).join('; ')}.`,
     },
   ];
 }
@@ -181,30 +201,41 @@ const noMetrics = (namespace: string): Finding => ({
 });
 
 /**
- * The namespace's running pods judged: limits missing, usage near limits (or over requests),
- * restarts by cause; with each container's usage and the figures the performance report charts.
+ * The namespace's pods judged: those not running by their state (and counted apart); the
+ * running ones for limits missing, usage near limits (or over requests), restarts by cause;
+ * with each container's usage and the figures the performance report charts.
  */
 export function analyzeResources(
   namespace: string,
   pods: PodLike[],
   podMetrics: PodMetricsLike[],
   t: ResourceThresholds,
+  now: Date,
 ): ResourceAnalysis {
   const findings: Finding[] = [];
   const containers: ContainerUsage[] = [];
+  const notMeasured: Record<string, number> = {};
   const usageOf = usageByContainer(podMetrics);
   let restarts = 0;
   let withoutMetrics = 0;
+  let measured = 0;
   for (const pod of pods) {
     const name = pod.metadata?.name ?? '?';
     const resource = `pod/${namespace}/${name}`;
-    if (pod.status?.phase && pod.status.phase !== 'Running') continue; // finished or not yet started: nothing to use
+    const state = podState(namespace, pod, now);
+    findings.push(...state.findings);
+    if (!state.measured) {
+      const phase = state.notMeasured ?? 'Unknown';
+      notMeasured[phase] = (notMeasured[phase] ?? 0) + 1;
+      continue; // nothing running to measure
+    }
+    measured++;
     for (const c of pod.spec?.containers ?? []) {
       const usage = usageOf.get(`${name}/${c.name}`);
       if (!usage) withoutMetrics++;
       const row = containerUsage(name, c, usage);
       containers.push(row);
-      findings.push(...missingLimits(resource, row), ...usageFindings(resource, row, t));
+      findings.push(...missingLimits(resource, row, t), ...usageFindings(resource, row, t));
     }
     for (const s of pod.status?.containerStatuses ?? []) {
       restarts += s.restartCount ?? 0;
@@ -212,14 +243,16 @@ export function analyzeResources(
       if (finding) findings.push(finding);
     }
   }
-  if (pods.length && withoutMetrics === containers.length && containers.length) findings.push(noMetrics(namespace));
+  if (withoutMetrics === containers.length && containers.length) findings.push(noMetrics(namespace));
   const maxCpu = maxShare(containers.map((c) => [c.cpu, c.cpuLimit]));
   const maxMemory = maxShare(containers.map((c) => [c.memory, c.memoryLimit]));
   return {
     findings,
     containers,
+    notMeasured,
     metrics: {
-      pods: pods.length,
+      pods: measured,
+      notMeasured: pods.length - measured,
       containers: containers.length,
       maxCpuOfLimit: Math.round(maxCpu * 1000) / 1000,
       maxMemoryOfLimit: Math.round(maxMemory * 1000) / 1000,

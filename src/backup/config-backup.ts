@@ -116,22 +116,3 @@ export async function readConfigFile(
   const doc = YAML.parse(text.toString('utf8')) as { items?: BackedUpObject[] };
   return doc.items ?? [];
 }
-
-/** What applying `backup` over `current` would change, in words; secret values are never shown. */
-export function diffObject(backup: BackedUpObject, current: KubeObject | undefined): string[] {
-  const name = `${backup.kind.toLowerCase()}/${backup.metadata.namespace}/${backup.metadata.name}`;
-  if (!current) return [`${name}: missing in the cluster, will be created`];
-  const secret = backup.kind === 'Secret';
-  const a = { ...(backup.data ?? {}) } as Record<string, string>;
-  const b = { ...(current.data ?? {}) } as Record<string, string>;
-  const out: string[] = [];
-  for (const k of Object.keys(a).sort()) {
-    if (!(k in b)) out.push(`${name}: ${k} will be added${secret ? '' : ` (${JSON.stringify(a[k]).slice(0, 80)})`}`);
-    else if (a[k] !== b[k])
-      out.push(
-        `${name}: ${k} will change${secret ? '' : ` from ${JSON.stringify(b[k]).slice(0, 60)} to ${JSON.stringify(a[k]).slice(0, 60)}`}`,
-      );
-  }
-  for (const k of Object.keys(b).sort()) if (!(k in a)) out.push(`${name}: ${k} will be removed`);
-  return out;
-}

@@ -1,19 +1,19 @@
 /**
- * Restoring ConfigMaps and Secrets from a config backup: a dry run by default, listing
- * what would change (secret values never shown); applied, each object is replaced at the
- * resourceVersion just read (a concurrent edit fails instead of being overwritten) or
- * created if it is gone.
+ * Restoring ConfigMaps and Secrets from a config backup: first every file to be read is
+ * checked against the SHA-256 its manifest recorded (a changed or damaged file is refused,
+ * by name, before anything is compared or applied); then a dry run by default, listing
+ * what would change (data, binaryData, labels, annotations; secret values never shown);
+ * applied, each object is replaced at the resourceVersion just read (a concurrent edit
+ * fails instead of being overwritten) or created if it is gone.
  */
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
 import { OpscronError } from '../errors.js';
 import { kubeCall, type Kube } from '../integrations/kube.js';
 import type { FileStorage } from '../integrations/storage.js';
-import {
-  diffObject,
-  readConfigFile,
-  type BackedUpObject,
-  type ConfigManifest,
-  type KubeObject,
-} from './config-backup.js';
+import { readConfigFile, type BackedUpObject, type ConfigManifest, type KubeObject } from './config-backup.js';
+import { diffObject } from './config-diff.js';
+import { BackupCheckError } from './restore.js';
 
 /** The manifest of a config backup, given its directory or the manifest's own key. */
 export async function readConfigManifest(storage: FileStorage, key: string): Promise<ConfigManifest> {
@@ -40,7 +40,11 @@ export async function restoreConfig(o: {
   const changes: string[] = [];
   const applied: string[] = [];
   let matched = 0;
-  for (const file of o.manifest.files) {
+  const files = o.manifest.files.filter(
+    (f) => !o.object || f.objects.some((n) => `${f.kind.toLowerCase()}/${n}` === o.object!.toLowerCase()),
+  );
+  for (const file of files) await checkFile(o.storage, file);
+  for (const file of files) {
     for (const obj of await readConfigFile(o.storage, file, o.passphrase)) {
       const ref = `${obj.kind.toLowerCase()}/${obj.metadata.name}`;
       if (o.object && o.object.toLowerCase() !== ref) continue;
@@ -60,6 +64,24 @@ export async function restoreConfig(o: {
       `${o.object} is not in this backup (${o.manifest.files.flatMap((f) => f.objects.map((n) => `${f.kind.toLowerCase()}/${n}`)).join(', ')})`,
     );
   return { changes, applied };
+}
+
+/** Throws unless the stored file has the SHA-256 its manifest recorded. */
+async function checkFile(storage: FileStorage, file: ConfigManifest['files'][number]): Promise<void> {
+  const hash = createHash('sha256');
+  try {
+    await pipeline(storage.read(file.key), hash);
+  } catch (error) {
+    if (error instanceof OpscronError) throw error;
+    throw new BackupCheckError(
+      `cannot read ${file.key}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  const sha256 = hash.digest('hex');
+  if (sha256 !== file.sha256)
+    throw new BackupCheckError(
+      `refused: ${file.key} does not match its manifest (SHA-256 ${sha256}, the manifest recorded ${file.sha256}): changed or damaged since the backup, so nothing was restored`,
+    );
 }
 
 /** Where one backed-up object goes back: `ref` is `kind/name`, for messages. */

@@ -3,6 +3,10 @@
  * put it back (the store's reverts); worker processes check every few seconds and revert
  * what is due — claimed so that one replica does it, and still done after a restart
  * because the record is in the store, not in memory. Each revert is audited.
+ *
+ * Before it puts a value back it reads the key: if it no longer holds the value opscron
+ * set, someone changed it by hand during the TTL — that change is theirs and stays. The
+ * record is closed without a write or a restart, and the audit log and the log say why.
  */
 import { systemClock, type Clock } from '../clock.js';
 import type { OpscronConfig } from '../config/schema.js';
@@ -46,14 +50,21 @@ export class Reverter {
     this.loop = null;
   }
 
-  /** Reverts everything due; returns what it reverted. */
+  /** Reverts everything due; returns what it reverted (not what it left because someone changed it since). */
   async runOnce(): Promise<string[]> {
     const now = new Date(this.clock.now());
     const done: string[] = [];
     for (const id of await this.o.store.reverts.dueIds(now)) {
-      const reverted = await this.o.store.reverts.claim(id, now, (revert) => this.undo(revert, now));
+      let found: string | null | undefined;
+      const reverted = await this.o.store.reverts.claim(id, now, async (revert) => {
+        found = await this.undo(revert, now);
+      });
       if (!reverted) continue;
       // After the commit: the embedded store runs one transaction at a time.
+      if (found !== undefined) {
+        await this.leftAlone(reverted, found);
+        continue;
+      }
       await this.o.store.audit.write({
         actor: REVERT_ACTOR,
         source: 'scheduler',
@@ -77,9 +88,45 @@ export class Reverter {
     return done;
   }
 
-  private async undo(r: PendingRevert, now: Date): Promise<void> {
+  /** A key changed by someone else during the TTL: recorded as left alone, with what it holds. */
+  private async leftAlone(r: PendingRevert, found: string | null): Promise<void> {
+    const holds = found === null ? 'no value (the key or the ConfigMap was removed)' : `"${found}"`;
+    const reason = `not reverted: ${r.key} in configmap ${r.namespace}/${r.configmap} holds ${holds}, not "${r.value}" as debug-logging set it — changed by someone during the TTL, so their change stays (no restart)`;
+    await this.o.store.audit.write({
+      actor: REVERT_ACTOR,
+      source: 'scheduler',
+      action: 'revert-skipped',
+      jobId: null,
+      params: {
+        configmap: `${r.namespace}/${r.configmap}`,
+        key: r.key,
+        set: r.value,
+        found,
+        wouldRestore: r.previous,
+        restart: r.restartDeployment,
+      },
+      reason,
+    });
+    this.o.logger.warn({ configmap: `${r.namespace}/${r.configmap}`, key: r.key, set: r.value, found }, reason);
+  }
+
+  /**
+   * Puts the previous value back if the key still holds the one opscron set, guarded by the
+   * resourceVersion just read (an edit in between fails the patch; the record stays for the
+   * next try). Resolves to undefined when reverted, or to what the key holds when it was left.
+   */
+  private async undo(r: PendingRevert, now: Date): Promise<string | null | undefined> {
     const kube = await kubeFor(this.o.config);
-    const body = { data: { [r.key]: r.previous } }; // null removes a key that did not exist before
+    const current = await kubeCall(`get configmap/${r.namespace}/${r.configmap}`, () =>
+      kube.core.readNamespacedConfigMap({ name: r.configmap, namespace: r.namespace }),
+    ).catch((error: { httpStatus?: number }) => {
+      if (error.httpStatus === 404) return null; // deleted since: nothing of ours is left to put back
+      throw error;
+    });
+    const holds = current?.data?.[r.key] ?? null;
+    if (holds !== r.value) return holds;
+    const resourceVersion = current?.metadata?.resourceVersion;
+    const body = { metadata: { resourceVersion }, data: { [r.key]: r.previous } }; // null removes a key that did not exist before
     await kubeCall(`revert configmap/${r.namespace}/${r.configmap}`, () =>
       kube.core.patchNamespacedConfigMap(
         { name: r.configmap, namespace: r.namespace, body },
@@ -97,5 +144,6 @@ export class Reverter {
         ),
       );
     }
+    return undefined;
   }
 }

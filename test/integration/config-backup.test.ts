@@ -4,7 +4,7 @@
  * a key, and fail clearly with the wrong one; a restore shows its diff first and applies
  * only with --confirm.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/configure.js';
 import { configBackup, configBackupParams } from '../../src/jobs/config-backup.js';
@@ -143,5 +143,79 @@ describe('config-backup', () => {
         params: expect.objectContaining({ applied: ['configmap/app-config', 'secret/db-creds'] }),
       }),
     ]);
+  });
+  it('restores labels, annotations and binaryData too, and shows them in what would change', async () => {
+    process.env.OPSCRON_ENCRYPTION_KEY = 'cluster backup key 2026';
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]).toString('base64');
+    kube.add({
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'assets',
+        namespace: 'shop',
+        labels: { app: 'checkout', tier: 'web' },
+        annotations: { owner: 'payments' },
+      },
+      data: { THEME: 'dark' },
+      binaryData: { 'logo.png': png },
+    });
+    const dir = tempDir('cfg-meta-');
+    const prefix = ((await backup(dir)).findings[0]!.evidence as { prefix: string }).prefix;
+    // Someone relabels it, rewrites an annotation and swaps the logo; data stays the same.
+    kube.add({
+      ...kube.get('ConfigMap', 'shop', 'assets')!,
+      metadata: {
+        ...kube.get('ConfigMap', 'shop', 'assets')!.metadata,
+        labels: { app: 'checkout', tier: 'batch', rogue: 'yes' },
+        annotations: { owner: 'someone-else', 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+      },
+      binaryData: { 'logo.png': Buffer.from('tiny').toString('base64') },
+    });
+    const cwd = tempDir('cfg-meta-cli-');
+    const file = writeConfig(cwd, { kubernetes: { kubeconfig, namespaces: ['shop'] }, backups: { path: dir } });
+    const env = { OPSCRON_ENCRYPTION_KEY: 'cluster backup key 2026' };
+    const dry = await runOpscron(['restore', prefix, '--object', 'configmap/assets', '--config', file], { cwd, env });
+    expect(dry).toMatchObject({ code: 0 });
+    expect(dry.stdout.trim().split('\n')).toEqual([
+      'configmap/shop/assets: binaryData logo.png will change from 4 bytes to 8 bytes',
+      'configmap/shop/assets: label tier will change from "batch" to "web"',
+      'configmap/shop/assets: label rogue will be removed',
+      'configmap/shop/assets: annotation owner will change from "someone-else" to "payments"',
+      'dry run: add --confirm to apply these changes',
+    ]);
+    const applied = await runOpscron(
+      ['restore', prefix, '--object', 'configmap/assets', '--confirm', '--config', file],
+      { cwd, env },
+    );
+    expect(applied).toMatchObject({ code: 0 });
+    const restored = kube.get('ConfigMap', 'shop', 'assets')!;
+    expect(restored.metadata.labels).toEqual({ app: 'checkout', tier: 'web' });
+    expect(restored.metadata.annotations).toEqual({ owner: 'payments' });
+    expect(restored.binaryData).toEqual({ 'logo.png': png });
+    expect(restored.data).toEqual({ THEME: 'dark' });
+  });
+
+  it('refuses to restore from a file that does not match its manifest checksum, naming it, and applies nothing', async () => {
+    process.env.OPSCRON_ENCRYPTION_KEY = 'cluster backup key 2026';
+    const dir = tempDir('cfg-sum-');
+    const prefix = ((await backup(dir)).findings[0]!.evidence as { prefix: string }).prefix;
+    const yamlFile = files(dir).find((f) => f.endsWith('configmaps.yaml'))!;
+    writeFileSync(yamlFile, readFileSync(yamlFile, 'utf8').replace('THEME: dark', 'THEME: light'));
+    kube.add({ ...kube.get('ConfigMap', 'shop', 'assets')!, data: { THEME: 'blue' } });
+    const cwd = tempDir('cfg-sum-cli-');
+    const file = writeConfig(cwd, { kubernetes: { kubeconfig, namespaces: ['shop'] }, backups: { path: dir } });
+    const env = { OPSCRON_ENCRYPTION_KEY: 'cluster backup key 2026' };
+    for (const args of [[], ['--confirm'], ['--object', 'configmap/assets', '--confirm']]) {
+      const refused = await runOpscron(['restore', prefix, ...args, '--config', file], { cwd, env });
+      expect(refused.code).toBe(3); // as for a wrong key or a corrupted database backup
+      expect(refused.stderr).toContain(`refused: ${prefix}/configmaps.yaml does not match its manifest (SHA-256 `);
+      expect(refused.stdout).toBe('');
+    }
+    expect(kube.get('ConfigMap', 'shop', 'assets')!.data).toEqual({ THEME: 'blue' });
+    // The secrets file is intact: restoring only from it is not refused.
+    const secretOnly = await runOpscron(['restore', prefix, '--object', 'secret/db-creds', '--config', file], {
+      cwd,
+      env,
+    });
+    expect(secretOnly).toMatchObject({ code: 0 });
   });
 });

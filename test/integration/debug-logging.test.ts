@@ -85,6 +85,43 @@ describe('debug-logging', () => {
     await store.close();
   });
 
+  it('leaves a value changed by hand during the TTL: no write, no restart, and the audit log and the log say why', async () => {
+    const store = await openStore({ path: 'memory://' });
+    const logged: Array<{ fields: unknown; message: string }> = [];
+    const logger = {
+      ...silentLogger,
+      warn: (fields: unknown, message: string) => logged.push({ fields, message }),
+      info: () => {},
+    } as unknown as typeof silentLogger;
+    try {
+      await run(store, at('13:00'), { ttl: '10m', restart: true });
+      const restartedAt = () =>
+        kube.deployment('shop', 'checkout').spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
+      expect(restartedAt()).toBe('2026-11-26T13:00:00.000Z');
+      // An operator chasing the incident sets it to trace by hand.
+      kube.add({ ...kube.get('ConfigMap', 'shop', 'checkout-config')!, data: { LOG_LEVEL: 'trace', PORT: '8080' } });
+      const patchesBefore = kube.requests.filter((r) => r.method === 'PATCH').length;
+      const reverter = new Reverter({ config: config(), store, logger, clock: clockAt(() => at('13:11')) });
+      expect(await reverter.runOnce()).toEqual([]);
+      expect(kube.get('ConfigMap', 'shop', 'checkout-config')!.data).toEqual({ LOG_LEVEL: 'trace', PORT: '8080' });
+      expect(kube.requests.filter((r) => r.method === 'PATCH')).toHaveLength(patchesBefore);
+      expect(restartedAt()).toBe('2026-11-26T13:00:00.000Z');
+      expect(await store.reverts.pending()).toEqual([]); // closed, not retried every 10 s
+      const reason =
+        'not reverted: LOG_LEVEL in configmap shop/checkout-config holds "trace", not "debug" as debug-logging set it — changed by someone during the TTL, so their change stays (no restart)';
+      expect(await listAudit(store.sql)).toEqual([
+        expect.objectContaining({
+          action: 'revert-skipped',
+          reason,
+          params: expect.objectContaining({ key: 'LOG_LEVEL', set: 'debug', found: 'trace', wouldRestore: 'info' }),
+        }),
+      ]);
+      expect(logged.map((l) => l.message)).toEqual([reason]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a key that was not there is removed again; restart: true restarts the deployment both times', async () => {
     const store = await openStore({ path: 'memory://' });
     try {

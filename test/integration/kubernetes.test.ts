@@ -15,6 +15,9 @@ import { FakeKube } from '../support/fake-kube.js';
 import { jobContext } from '../support/job-context.js';
 
 const recorded = JSON.parse(readFileSync(new URL('../fixtures/kube-pods.json', import.meta.url), 'utf8'));
+const notRunning = JSON.parse(
+  readFileSync(new URL('../fixtures/kube-pods-not-running.json', import.meta.url), 'utf8'),
+).pods;
 
 describe('Kubernetes jobs (real client, fake API server)', () => {
   let kube: FakeKube;
@@ -33,6 +36,7 @@ describe('Kubernetes jobs (real client, fake API server)', () => {
           ),
       );
     }
+    for (const pod of notRunning) kube.addPod('edge', pod);
     kube.addDeployment('shop', 'api', { image: 'shop/api:1.4.1', replicas: 3 });
     config = parseConfig({
       kubernetes: { kubeconfig: kube.kubeconfig(tempDir('kube-')), context: 'fake', namespaces: ['shop'] },
@@ -58,7 +62,37 @@ describe('Kubernetes jobs (real client, fake API server)', () => {
       'resources.memory-limit',
       'resources.no-limits',
     ]);
-    expect(outcome.metrics).toMatchObject({ pods: 4, maxCpuOfLimit: 0.977, restarts: 15 });
+    expect(outcome.metrics).toMatchObject({ pods: 3, notMeasured: 1, maxCpuOfLimit: 0.977, restarts: 15 });
+    expect(outcome.summary).toMatch(/^\d+ findings in shop \(3 pods measured, 1 not running \(1 Succeeded\)\): /);
+  });
+
+  it('resource-usage names each pod that does not run, with its cause, and counts it apart', async () => {
+    const now = () => new Date('2026-11-26T10:00:00Z');
+    const outcome = await resourceUsage.run(
+      jobContext(config, () => {}, { now }),
+      resourceUsageParams.parse({ namespace: 'edge' }),
+    );
+    expect(outcome.status).toBe('critical');
+    expect(outcome.findings.map((f) => `${f.severity} ${f.check} ${f.resource}`)).toEqual([
+      'critical pod.unschedulable pod/edge/api-7d9f8c6b5-zz9pq',
+      'critical pod.image-pull pod/edge/api-6c8b7f9d4-k2m4n',
+      'critical pod.config-error pod/edge/worker-5c4b9d7f8-cfg01',
+      'warning pod.failed pod/edge/search-74d5c9-evict',
+      'critical pod.unknown pod/edge/cache-warm-0',
+      'info pod.pending pod/edge/api-6c8b7f9d4-new01',
+    ]);
+    expect(outcome.metrics).toMatchObject({ pods: 0, notMeasured: 6 });
+    expect(outcome.summary).toMatch(
+      /^5 findings in edge \(0 pods measured, 6 not running \(4 Pending, 1 Failed, 1 Unknown\)\): pod is Pending, not scheduled: Unschedulable: 0\/3 nodes are available: 3 Insufficient cpu\./,
+    );
+  });
+
+  it('limitPolicy must be Kubernetes quantities; the message names the field and the value', () => {
+    const parsed = resourceUsageParams.safeParse({ limitPolicy: { cpu: 'lots' } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]!.message).toBe(
+      'limitPolicy.cpu: "lots" is not a Kubernetes quantity above zero (e.g. 500m or 2)',
+    );
   });
 
   it("resource-usage of a service looks only at its deployment's pods", async () => {

@@ -3,7 +3,8 @@
  * The real @kubernetes/client-node talks to it over HTTP with a bearer token, exactly as it
  * would to a cluster. It follows the API's semantics for the endpoints opscron uses:
  *
- * - paths: /api/v1/namespaces/{ns}/pods, /apis/apps/v1/namespaces/{ns}/deployments/{name},
+ * - paths: /api/v1/namespaces/{ns}/pods, /api/v1/namespaces/{ns}/pods/{name}/log (tailLines,
+ *   previous, sinceSeconds; limitBytes ignored), /apis/apps/v1/namespaces/{ns}/deployments/{name},
  *   /apis/apps/v1/namespaces/{ns}/replicasets, /apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods,
  *   and for any object given to `add()` its collection and item paths (RBAC, StatefulSets,
  *   DaemonSets, ConfigMaps, Secrets, ServiceAccounts, HPAs, PDBs): list, get, create (POST,
@@ -37,13 +38,16 @@ type Obj = Record<string, any>;
 export class FakeKube {
   readonly token = 'fake-kube-token-7f3a9c';
   /** What the client sent: method, path and content type. */
-  readonly requests: Array<{ method: string; path: string; contentType?: string }> = [];
+  readonly requests: Array<{ method: string; path: string; contentType?: string; query?: string }> = [];
   autoRolloutMs: number | null = null;
   private server: Server | null = null;
   private rv = 1000;
   private readonly pods = new Map<string, Obj>();
   private readonly podMetrics = new Map<string, Obj>();
   private readonly logs = new Map<string, string[]>();
+  private readonly previousLogs = new Map<string, string[]>();
+  /** The log clock `sinceSeconds` is judged against. */
+  logNow: () => Date = () => new Date();
   private readonly deployments = new Map<string, Obj>();
   private readonly replicaSets = new Map<string, Obj>();
   /** Every other object, by collection path, then name. */
@@ -153,6 +157,25 @@ current-context: ${context}
     this.logs.set(`${namespace}/${pod}/${container ?? ''}`, lines);
   }
 
+  /** What `kubectl logs --previous` returns: the container instance before its last restart (none set: 400, as the kubelet answers). */
+  setPreviousLogs(namespace: string, pod: string, lines: string[], container?: string): void {
+    this.previousLogs.set(`${namespace}/${pod}/${container ?? ''}`, lines);
+  }
+
+  /**
+   * `sinceSeconds`: the kubelet filters by the time it received each line; here a line's own
+   * leading RFC 3339 timestamp stands for it (lines without one are always returned), judged
+   * against `logNow()` so tests can fix the clock.
+   */
+  private sinceFilter(lines: string[], sinceSeconds: string | null): string[] {
+    if (!sinceSeconds) return lines;
+    const from = this.logNow().getTime() - Number(sinceSeconds) * 1000;
+    return lines.filter((line) => {
+      const at = /^\[?(\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d))/.exec(line);
+      return !at || Date.parse(at[1]!) >= from;
+    });
+  }
+
   /** A deployment at revision 1, rolled out, with its ReplicaSet. */
   addDeployment(
     namespace: string,
@@ -253,7 +276,12 @@ current-context: ${context}
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, contentType: req.headers['content-type'] });
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      contentType: req.headers['content-type'],
+      query: url.search,
+    });
     if (req.headers.authorization !== `Bearer ${this.token}`)
       return this.status(res, 401, 'Unauthorized', 'Unauthorized');
     const body = await new Promise<string>((resolve) => {
@@ -270,7 +298,19 @@ current-context: ${context}
       const pod = this.pods.get(`${m[1]}/${m[2]}`);
       if (!pod) return this.status(res, 404, 'NotFound', `pods "${m[2]}" not found`);
       const container = url.searchParams.get('container') ?? pod.spec?.containers?.[0]?.name ?? '';
-      const lines = this.logs.get(`${m[1]}/${m[2]}/${container}`) ?? this.logs.get(`${m[1]}/${m[2]}/`) ?? [];
+      const previous = url.searchParams.get('previous') === 'true';
+      const from = previous ? this.previousLogs : this.logs;
+      if (previous && !from.has(`${m[1]}/${m[2]}/${container}`) && !from.has(`${m[1]}/${m[2]}/`))
+        return this.status(
+          res,
+          400,
+          'BadRequest',
+          `previous terminated container "${container}" in pod "${m[2]}" not found`,
+        );
+      const lines = this.sinceFilter(
+        from.get(`${m[1]}/${m[2]}/${container}`) ?? from.get(`${m[1]}/${m[2]}/`) ?? [],
+        url.searchParams.get('sinceSeconds'),
+      );
       const tail = url.searchParams.get('tailLines');
       res.writeHead(200, { 'content-type': 'text/plain' });
       return void res.end(`${(tail ? lines.slice(-Number(tail)) : lines).join('\n')}\n`);

@@ -5,6 +5,11 @@ import { analyzeResources } from '../../src/analysis/resources.js';
 import { rolloutStatus, templateForUndo, undoTarget } from '../../src/analysis/rollout.js';
 
 const recorded = JSON.parse(readFileSync(new URL('../fixtures/kube-pods.json', import.meta.url), 'utf8'));
+const notRunning = JSON.parse(
+  readFileSync(new URL('../fixtures/kube-pods-not-running.json', import.meta.url), 'utf8'),
+).pods;
+const NOW = new Date('2026-11-26T10:00:00Z');
+const thresholds = { warnPercent: 80, criticalPercent: 95, restartsWarn: 3 };
 
 describe('quantities', () => {
   it.each([
@@ -25,11 +30,7 @@ describe('quantities', () => {
 });
 
 describe('resource usage', () => {
-  const result = analyzeResources('shop', recorded.pods, recorded.metrics, {
-    warnPercent: 80,
-    criticalPercent: 95,
-    restartsWarn: 3,
-  });
+  const result = analyzeResources('shop', recorded.pods, recorded.metrics, thresholds, NOW);
   const by = (check: string) =>
     result.findings.filter((f) => f.check === check).map((f) => [f.severity, f.resource, f.message]);
 
@@ -59,10 +60,12 @@ describe('resource usage', () => {
     expect(result.findings.every((f) => f.severity === 'info' || f.remedy)).toBe(true);
   });
 
-  it('skips finished pods and sums what it saw', () => {
+  it('measures the running pods only, and counts the finished one apart', () => {
     expect(result.containers.map((c) => `${c.pod}/${c.container}`)).not.toContain('migrate-29384-abcde/migrate');
+    expect(result.notMeasured).toEqual({ Succeeded: 1 });
     expect(result.metrics).toEqual({
-      pods: 4,
+      pods: 3,
+      notMeasured: 1,
       containers: 4,
       maxCpuOfLimit: 0.977,
       maxMemoryOfLimit: 0.854,
@@ -71,8 +74,100 @@ describe('resource usage', () => {
   });
 
   it('says so when metrics-server gives nothing', () => {
-    const none = analyzeResources('shop', recorded.pods, [], { warnPercent: 80, criticalPercent: 95, restartsWarn: 3 });
+    const none = analyzeResources('shop', recorded.pods, [], thresholds, NOW);
     expect(none.findings.map((f) => f.check)).toContain('resources.no-metrics');
+  });
+});
+
+describe('pods that do not run', () => {
+  const result = analyzeResources('shop', notRunning, [], thresholds, NOW);
+  const rows = result.findings.map((f) => [f.severity, f.check, f.resource, f.message]);
+
+  it('each gets a finding with its cause as the API states it, and a remedy', () => {
+    expect(rows).toEqual([
+      [
+        'critical',
+        'pod.unschedulable',
+        'pod/shop/api-7d9f8c6b5-zz9pq',
+        'pod is Pending, not scheduled: Unschedulable: 0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.',
+      ],
+      [
+        'critical',
+        'pod.image-pull',
+        'pod/shop/api-6c8b7f9d4-k2m4n',
+        'container api cannot start: ImagePullBackOff: Back-off pulling image "shop/api:1.5.0-rc1"',
+      ],
+      [
+        'critical',
+        'pod.config-error',
+        'pod/shop/worker-5c4b9d7f8-cfg01',
+        'container worker cannot start: CreateContainerConfigError: secret "worker-db" not found',
+      ],
+      [
+        'warning',
+        'pod.failed',
+        'pod/shop/search-74d5c9-evict',
+        'pod Failed: Evicted: The node was low on resource: memory. Threshold quantity: 100Mi, available: 91340Ki. Container search was using 1843200Ki, request is 0, has larger consumption of memory.',
+      ],
+      ['critical', 'pod.unknown', 'pod/shop/cache-warm-0', 'pod state Unknown: its node node-d stopped reporting'],
+      [
+        'info',
+        'pod.pending',
+        'pod/shop/api-6c8b7f9d4-new01',
+        'pod is Pending for 30 s: scheduled, containers not started yet',
+      ],
+    ]);
+    expect(result.findings.every((f) => f.remedy)).toBe(true);
+    expect(result.findings.find((f) => f.check === 'pod.image-pull')!.remedy).toMatch(/shop\/api:1\.5\.0-rc1/);
+  });
+
+  it('counts them as not measured, by phase, apart from the pods measured', () => {
+    expect(result.notMeasured).toEqual({ Pending: 4, Failed: 1, Unknown: 1 });
+    expect(result.metrics).toMatchObject({ pods: 0, notMeasured: 6, containers: 0 });
+    expect(result.findings.map((f) => f.check)).not.toContain('resources.no-metrics');
+  });
+
+  it('a pod still starting after five minutes is a warning, not news', () => {
+    const later = analyzeResources('shop', notRunning, [], thresholds, new Date('2026-11-26T10:06:00Z'));
+    expect(later.findings.find((f) => f.check === 'pod.pending')).toMatchObject({
+      severity: 'warning',
+      message: 'pod is Pending for 7 min: scheduled, containers not started yet',
+    });
+  });
+
+  it('an init container that cannot start counts too; server text is bounded and on one line', () => {
+    const pod = {
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'app', resources: { limits: { cpu: '1', memory: '1Gi' } } }] },
+      status: {
+        phase: 'Pending',
+        initContainerStatuses: [
+          { name: 'migrate', state: { waiting: { reason: 'InvalidImageName', message: `bad\n${'x'.repeat(5000)}` } } },
+        ],
+      },
+    };
+    const [f] = analyzeResources('shop', [pod], [], thresholds, NOW).findings;
+    expect(f).toMatchObject({ severity: 'critical', check: 'pod.invalid-image' });
+    expect(f!.message.startsWith('init container migrate cannot start: InvalidImageName: bad x')).toBe(true);
+    expect(f!.message.length).toBeLessThan(400);
+  });
+
+  it('the no-limits remedy says what to set: the configured policy, or from the usage measured', () => {
+    const from = analyzeResources('shop', recorded.pods, recorded.metrics, thresholds, NOW).findings.find(
+      (f) => f.check === 'resources.no-limits',
+    )!;
+    expect(from.remedy).not.toMatch(/2 CPU|4Gi/);
+    expect(from.remedy).toMatch(/it uses \S+ now, so at least \S+ as a start/);
+    const policy = analyzeResources(
+      'shop',
+      recorded.pods,
+      recorded.metrics,
+      { ...thresholds, limitPolicy: { cpu: '1500m', memory: '3Gi' } },
+      NOW,
+    ).findings.find((f) => f.check === 'resources.no-limits')!;
+    expect(policy.remedy).toBe(
+      'Set resources.limits on worker so one pod cannot starve its node: cpu 1500m (the configured policy); memory 3Gi (the configured policy).',
+    );
   });
 });
 
