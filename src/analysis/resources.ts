@@ -7,6 +7,9 @@
 import type { Finding } from '../model.js';
 import { podState, type PodStateLike } from './pod-state.js';
 import { formatBytes, formatCpu, parseQuantity } from './quantity.js';
+import { restartFinding, restartWindow, type RestartBaseline } from './restarts.js';
+
+export type { RestartBaseline } from './restarts.js';
 
 /** The parts of a v1 Pod this reads. */
 export interface PodLike extends PodStateLike {
@@ -57,6 +60,8 @@ export interface ContainerUsage {
 
 export interface ResourceAnalysis {
   findings: Finding[];
+  /** Each running container's restart count now, for the next run's baseline. */
+  restartCounts: Record<string, number>;
   containers: ContainerUsage[];
   /** `pods` counts the pods measured (Running); `notMeasured` the others. */
   metrics: Record<string, number>;
@@ -68,7 +73,7 @@ export interface ResourceAnalysis {
 const pct = (v: number) => `${Math.round(v * 1000) / 10} %`;
 
 type PodContainer = NonNullable<NonNullable<PodLike['spec']>['containers']>[number];
-type ContainerStatus = NonNullable<NonNullable<PodLike['status']>['containerStatuses']>[number];
+export type ContainerStatus = NonNullable<NonNullable<PodLike['status']>['containerStatuses']>[number];
 
 /** Usage by `pod/container`, as metrics-server reports it. */
 function usageByContainer(podMetrics: PodMetricsLike[]): Map<string, Record<string, string>> {
@@ -157,37 +162,6 @@ function usageFindings(resource: string, row: ContainerUsage, t: ResourceThresho
   return f;
 }
 
-/** Why a container restarts, by the most telling sign: crash-looping now, OOM-killed last, or just often. */
-function restartFinding(namespace: string, pod: string, s: ContainerStatus, t: ResourceThresholds): Finding | null {
-  const resource = `pod/${namespace}/${pod}`;
-  const terminated = s.lastState?.terminated?.reason;
-  if (s.state?.waiting?.reason === 'CrashLoopBackOff')
-    return {
-      severity: 'critical',
-      check: 'pod.crashloop',
-      resource,
-      message: `container ${s.name} is in CrashLoopBackOff (${s.restartCount ?? 0} restarts${terminated ? `, last exit: ${terminated}` : ''})`,
-      remedy: `kubectl logs ${pod} -c ${s.name} --previous -n ${namespace} shows why it exits; roll back (rollout undo) if a new version brought it.`,
-    };
-  if (terminated === 'OOMKilled')
-    return {
-      severity: 'critical',
-      check: 'pod.oomkilled',
-      resource,
-      message: `container ${s.name} was OOMKilled (${s.restartCount ?? 0} restarts)`,
-      remedy: `Raise ${s.name}'s memory limit or fix its memory use; it will be killed again at the same limit.`,
-    };
-  if ((s.restartCount ?? 0) >= t.restartsWarn)
-    return {
-      severity: 'warning',
-      check: 'pod.restarts',
-      resource,
-      message: `container ${s.name} restarted ${s.restartCount} times${terminated ? ` (last: ${terminated})` : ''}`,
-      remedy: `kubectl describe pod ${pod} -n ${namespace} and its previous logs say why.`,
-    };
-  return null;
-}
-
 /** The highest usage-to-limit share among containers that have both (0 when none has). */
 const maxShare = (shares: Array<[number | null, number | null]>) =>
   Math.max(0, ...shares.filter(([used, limit]) => used !== null && limit).map(([used, limit]) => used! / limit!));
@@ -211,8 +185,10 @@ export function analyzeResources(
   podMetrics: PodMetricsLike[],
   t: ResourceThresholds,
   now: Date,
+  previous: RestartBaseline | null = null,
 ): ResourceAnalysis {
   const findings: Finding[] = [];
+  const restartCounts: Record<string, number> = {};
   const containers: ContainerUsage[] = [];
   const notMeasured: Record<string, number> = {};
   const usageOf = usageByContainer(podMetrics);
@@ -238,9 +214,10 @@ export function analyzeResources(
       findings.push(...missingLimits(resource, row, t), ...usageFindings(resource, row, t));
     }
     for (const s of pod.status?.containerStatuses ?? []) {
-      restarts += s.restartCount ?? 0;
-      const finding = restartFinding(namespace, name, s, t);
-      if (finding) findings.push(finding);
+      const window = restartWindow(`${namespace}/${name}/${s.name}`, s.restartCount ?? 0, previous, now);
+      restartCounts[window.key] = s.restartCount ?? 0;
+      restarts += window.count;
+      findings.push(...restartFinding(namespace, name, s, t, window));
     }
   }
   if (withoutMetrics === containers.length && containers.length) findings.push(noMetrics(namespace));
@@ -248,6 +225,7 @@ export function analyzeResources(
   const maxMemory = maxShare(containers.map((c) => [c.memory, c.memoryLimit]));
   return {
     findings,
+    restartCounts,
     containers,
     notMeasured,
     metrics: {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { parseQuantity } from '../analysis/quantity.js';
 import { analyzeResources } from '../analysis/resources.js';
+import { restartBaselineOf, type RestartBaseline } from '../analysis/restarts.js';
 import { kubeCall, kubeFor } from '../integrations/kube.js';
 import { serviceOf } from './service.js';
 import { defineJob, statusOf, type Finding } from './types.js';
@@ -47,6 +48,8 @@ export const resourceUsage = defineJob({
         ? [service.namespace]
         : ctx.config.kubernetes!.namespaces;
     const labelSelector = params.labelSelector ?? (service?.deployment ? `app=${service.deployment}` : undefined);
+    const previous = restartBaselineOf((await ctx.state.get('restarts'))?.value);
+    const restartCounts: Record<string, number> = {};
     const findings: Finding[] = [];
     const notMeasured: Record<string, number> = {};
     const metrics: Record<string, number> = {
@@ -59,23 +62,17 @@ export const resourceUsage = defineJob({
     };
     for (const [i, namespace] of namespaces.entries()) {
       ctx.progress(i / namespaces.length, `namespace ${namespace}`);
-      const pods = await kubeCall(`list pods in ${namespace}`, () =>
-        kube.core.listNamespacedPod({ namespace, labelSelector }),
+      const { pods, usage } = await readNamespace(kube, namespace, labelSelector, findings);
+      const result = analyzeResources(
+        namespace,
+        pods.items as never,
+        usage.items as never,
+        params,
+        ctx.now(),
+        previous,
       );
-      const usage = await kubeCall(`pod metrics in ${namespace} (metrics.k8s.io)`, () =>
-        kube.metrics.getPodMetrics(namespace),
-      ).catch((error: Error) => {
-        findings.push({
-          severity: 'warning',
-          check: 'resources.metrics-api',
-          resource: `namespace/${namespace}`,
-          message: error.message,
-          remedy: 'Install or fix metrics-server: kubectl top pods needs the same metrics.k8s.io API.',
-        });
-        return { items: [] };
-      });
-      const result = analyzeResources(namespace, pods.items as never, usage.items as never, params, ctx.now());
       findings.push(...result.findings);
+      Object.assign(restartCounts, result.restartCounts);
       for (const [phase, n] of Object.entries(result.notMeasured)) notMeasured[phase] = (notMeasured[phase] ?? 0) + n;
       metrics.pods! += result.metrics.pods!;
       metrics.notMeasured! += result.metrics.notMeasured!;
@@ -84,10 +81,37 @@ export const resourceUsage = defineJob({
       metrics.maxCpuOfLimit = Math.max(metrics.maxCpuOfLimit!, result.metrics.maxCpuOfLimit!);
       metrics.maxMemoryOfLimit = Math.max(metrics.maxMemoryOfLimit!, result.metrics.maxMemoryOfLimit!);
     }
+    // The counts of the containers running now: a pod gone since is forgotten, so this stays as big as the fleet.
+    await ctx.state.put('restarts', { at: ctx.now().toISOString(), restarts: restartCounts } satisfies RestartBaseline);
     const scope = `${namespaces.join(', ')}${labelSelector ? ` (${labelSelector})` : ''}`;
     return { status: statusOf(findings), summary: summaryOf(findings, metrics, notMeasured, scope), findings, metrics };
   },
 });
+
+/** A namespace's pods and their usage; without the metrics API, a finding saying so and no usage. */
+async function readNamespace(
+  kube: Awaited<ReturnType<typeof kubeFor>>,
+  namespace: string,
+  labelSelector: string | undefined,
+  findings: Finding[],
+) {
+  const pods = await kubeCall(`list pods in ${namespace}`, () =>
+    kube.core.listNamespacedPod({ namespace, labelSelector }),
+  );
+  const usage = await kubeCall(`pod metrics in ${namespace} (metrics.k8s.io)`, () =>
+    kube.metrics.getPodMetrics(namespace),
+  ).catch((error: Error) => {
+    findings.push({
+      severity: 'warning',
+      check: 'resources.metrics-api',
+      resource: `namespace/${namespace}`,
+      message: error.message,
+      remedy: 'Install or fix metrics-server: kubectl top pods needs the same metrics.k8s.io API.',
+    });
+    return { items: [] };
+  });
+  return { pods, usage };
+}
 
 /** The findings that matter first; otherwise what was measured. Either way, how many pods were measured and how many not. */
 function summaryOf(

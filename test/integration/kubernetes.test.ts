@@ -9,6 +9,7 @@ import { parseConfig } from '../../src/configure.js';
 import type { OpscronConfig } from '../../src/config/schema.js';
 import { resourceUsage, resourceUsageParams } from '../../src/jobs/resource-usage.js';
 import { rollout, rolloutParams } from '../../src/jobs/rollout.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { resolveParams } from '../../src/worker.js';
 import { tempDir } from '../support/cli.js';
 import { FakeKube } from '../support/fake-kube.js';
@@ -22,8 +23,10 @@ const notRunning = JSON.parse(
 describe('Kubernetes jobs (real client, fake API server)', () => {
   let kube: FakeKube;
   let config: OpscronConfig;
+  let store: Store;
 
   beforeAll(async () => {
+    store = await openStore({ path: 'memory://' });
     kube = await new FakeKube().start();
     for (const pod of recorded.pods) {
       const usage = recorded.metrics.find((m: { metadata: { name: string } }) => m.metadata.name === pod.metadata.name);
@@ -45,10 +48,14 @@ describe('Kubernetes jobs (real client, fake API server)', () => {
   });
   afterAll(async () => {
     await kube.stop();
+    await store.close();
   });
 
   it('resource-usage reads pods and metrics.k8s.io with the token and judges them', async () => {
-    const outcome = await resourceUsage.run(jobContext(config), resourceUsageParams.parse({}));
+    const outcome = await resourceUsage.run(
+      jobContext(config, () => {}, { store, jobId: 'shop-resources' }),
+      resourceUsageParams.parse({}),
+    );
     expect(kube.requests.slice(-2).map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /api/v1/namespaces/shop/pods',
       'GET /apis/metrics.k8s.io/v1beta1/namespaces/shop/pods',
@@ -69,7 +76,7 @@ describe('Kubernetes jobs (real client, fake API server)', () => {
   it('resource-usage names each pod that does not run, with its cause, and counts it apart', async () => {
     const now = () => new Date('2026-11-26T10:00:00Z');
     const outcome = await resourceUsage.run(
-      jobContext(config, () => {}, { now }),
+      jobContext(config, () => {}, { now, store, jobId: 'edge-resources' }),
       resourceUsageParams.parse({ namespace: 'edge' }),
     );
     expect(outcome.status).toBe('critical');
@@ -87,6 +94,57 @@ describe('Kubernetes jobs (real client, fake API server)', () => {
     );
   });
 
+  it('judges restarts and OOM kills since the previous run: one from yesterday is not news on the second run', async () => {
+    const pod = (restartCount: number, finishedAt: string) => ({
+      metadata: { name: 'billing-0', labels: { app: 'billing' } },
+      spec: { containers: [{ name: 'app', image: 'billing:2.0', resources: { limits: { cpu: '1', memory: '1Gi' } } }] },
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          {
+            name: 'app',
+            restartCount,
+            state: { running: {} },
+            lastState: { terminated: { reason: 'OOMKilled', exitCode: 137, finishedAt } },
+          },
+        ],
+      },
+    });
+    const usage = { app: { cpu: '100m', memory: '300Mi' } };
+    let clock = Date.parse('2026-12-01T10:00:00Z');
+    const run = async () =>
+      resourceUsage.run(
+        jobContext(config, () => {}, { store, jobId: 'billing-resources', now: () => new Date(clock) }),
+        resourceUsageParams.parse({ namespace: 'billing' }),
+      );
+    const restartFindings = (o: Awaited<ReturnType<typeof run>>) =>
+      o.findings.filter((f) => f.check.startsWith('pod.')).map((f) => `${f.severity} ${f.check}: ${f.message}`);
+
+    kube.addPod('billing', pod(5, '2026-11-30T09:00:00Z'), usage);
+    // First run: nothing to compare with; the OOM kill is judged as the pod's own history says.
+    const first = await run();
+    expect(restartFindings(first)).toEqual([
+      'critical pod.oomkilled: container app was OOMKilled (5 restarts since the pod started)',
+    ]);
+
+    clock += 3_600_000;
+    const second = await run();
+    expect(second.status).toBe('ok');
+    expect(restartFindings(second)).toEqual([
+      'info pod.oomkilled: container app was last OOMKilled before the previous run (2026-11-30T09:00:00.000Z); no restart since the previous run 60 min ago',
+    ]);
+    expect(second.metrics).toMatchObject({ restarts: 0 });
+
+    // Killed again between runs, and restarting often: news again.
+    kube.addPod('billing', pod(9, '2026-12-01T11:30:00Z'), usage);
+    clock += 3_600_000;
+    const third = await run();
+    expect(third.status).toBe('critical');
+    expect(restartFindings(third)).toEqual([
+      'critical pod.oomkilled: container app was OOMKilled (4 restarts since the previous run 60 min ago)',
+    ]);
+  });
+
   it('limitPolicy must be Kubernetes quantities; the message names the field and the value', () => {
     const parsed = resourceUsageParams.safeParse({ limitPolicy: { cpu: 'lots' } });
     expect(parsed.success).toBe(false);
@@ -96,7 +154,10 @@ describe('Kubernetes jobs (real client, fake API server)', () => {
   });
 
   it("resource-usage of a service looks only at its deployment's pods", async () => {
-    const outcome = await resourceUsage.run(jobContext(config), resourceUsageParams.parse({ service: 'api' }));
+    const outcome = await resourceUsage.run(
+      jobContext(config, () => {}, { store, jobId: 'api-resources' }),
+      resourceUsageParams.parse({ service: 'api' }),
+    );
     expect(outcome.metrics!.pods).toBe(2);
     expect(outcome.findings.every((f) => f.resource.startsWith('pod/shop/api-'))).toBe(true);
   });

@@ -48,7 +48,7 @@ describe('resource usage', () => {
       ['warning', 'pod/shop/worker-5c4b9d7f8-mm2zq', 'container worker has no cpu or memory limit'],
     ]);
     expect(by('pod.oomkilled')).toEqual([
-      ['critical', 'pod/shop/api-7d9f8c6b5-q8r7t', 'container api was OOMKilled (4 restarts)'],
+      ['critical', 'pod/shop/api-7d9f8c6b5-q8r7t', 'container api was OOMKilled (4 restarts since the pod started)'],
     ]);
     expect(by('pod.crashloop')).toEqual([
       [
