@@ -4,6 +4,7 @@
  * (OOMKilled, CrashLoopBackOff). Pure: takes the API objects, returns findings.
  */
 import type { Finding } from '../model.js';
+import { runbookPolicy } from './audit/reliability.js';
 import { formatBytes, formatCpu, parseQuantity } from './quantity.js';
 
 /** The parts of a v1 Pod this reads. */
@@ -36,6 +37,8 @@ export interface ResourceThresholds {
   warnPercent: number;
   criticalPercent: number;
   restartsWarn: number;
+  /** The limits the remedy for a missing one recommends (default: the runbook's policy, 2 CPU / 4Gi). */
+  limits?: { cpu: string; memory: string };
 }
 
 export interface ContainerUsage {
@@ -82,7 +85,7 @@ function containerUsage(pod: string, c: PodContainer, usage: Record<string, stri
   };
 }
 
-function missingLimits(resource: string, row: ContainerUsage): Finding[] {
+function missingLimits(resource: string, row: ContainerUsage, limits = runbookPolicy.limits): Finding[] {
   const missing = [row.cpuLimit === null && 'cpu', row.memoryLimit === null && 'memory'].filter(Boolean);
   if (!missing.length) return [];
   return [
@@ -91,7 +94,7 @@ function missingLimits(resource: string, row: ContainerUsage): Finding[] {
       check: 'resources.no-limits',
       resource,
       message: `container ${row.container} has no ${missing.join(' or ')} limit`,
-      remedy: `Set resources.limits.${missing.join(' and ')} on ${row.container} (the runbook's policy: limits 2 CPU / 4Gi) so one pod cannot starve its node.`,
+      remedy: `Set resources.limits.${missing.join(' and ')} on ${row.container} (the policy: limits cpu ${limits.cpu} / memory ${limits.memory}) so one pod cannot starve its node.`,
     },
   ];
 }
@@ -204,7 +207,7 @@ export function analyzeResources(
       if (!usage) withoutMetrics++;
       const row = containerUsage(name, c, usage);
       containers.push(row);
-      findings.push(...missingLimits(resource, row), ...usageFindings(resource, row, t));
+      findings.push(...missingLimits(resource, row, t.limits), ...usageFindings(resource, row, t));
     }
     for (const s of pod.status?.containerStatuses ?? []) {
       restarts += s.restartCount ?? 0;

@@ -16,7 +16,8 @@ import { duration } from '../config/schema.js';
 import { kubeCall, kubeFor, type Kube } from '../integrations/kube.js';
 import { defineJob, statusOf, type Finding, type JobContext } from './types.js';
 
-const quantity = z
+/** A Kubernetes quantity as a param (resource-usage's `limits` too). */
+export const quantity = z
   .string()
   .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: 'must be a Kubernetes quantity such as 500m, 2, 1Gi' });
 

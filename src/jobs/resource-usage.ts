@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import { analyzeResources } from '../analysis/resources.js';
+import { runbookPolicy } from '../analysis/audit.js';
 import { kubeCall, kubeFor } from '../integrations/kube.js';
+import { quantity } from './audit-review.js';
 import { serviceOf } from './service.js';
 import { defineJob, statusOf, type Finding } from './types.js';
 
@@ -18,6 +20,8 @@ export const resourceUsageParams = z.strictObject({
   criticalPercent: z.number().min(1).max(100).default(95),
   /** A container restarted at least this often is a warning even without a known cause. */
   restartsWarn: z.number().int().min(1).default(3),
+  /** What the remedy for a missing limit recommends: the policy audit-review checks (the runbook's 2 CPU / 4Gi by default). */
+  limits: z.strictObject({ cpu: quantity, memory: quantity }).default(runbookPolicy.limits),
 });
 
 export const resourceUsage = defineJob({
@@ -25,7 +29,7 @@ export const resourceUsage = defineJob({
   summary: 'kubectl top pods, judged: usage against requests and limits, missing limits, restarts',
   params: resourceUsageParams,
   feeds: { signal: 'resources', performanceSection: 'resources', incidentEvidence: true },
-  overridable: ['warnPercent', 'criticalPercent', 'restartsWarn'],
+  overridable: ['warnPercent', 'criticalPercent', 'restartsWarn', 'limits'],
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);
     const service = params.service === undefined ? undefined : serviceOf(ctx, params.service);
