@@ -52,9 +52,18 @@ describe('label selectors', () => {
         },
       ),
     );
+    const junk = fc.oneof(
+      fc.anything(),
+      fc.record({ matchLabels: fc.anything(), matchExpressions: fc.anything() }, { requiredKeys: [] }),
+      fc.record({
+        matchExpressions: fc.array(
+          fc.record({ key: fc.anything(), operator: fc.anything(), values: fc.anything() }, { requiredKeys: [] }),
+        ),
+      }),
+    );
     fc.assert(
-      fc.property(fc.anything(), fc.dictionary(fc.string(), fc.string()), (junk, have) => {
-        expect(typeof selects(junk as LabelSelector, have)).toBe('boolean');
+      fc.property(junk, fc.dictionary(fc.string(), fc.string()), (selector, have) => {
+        expect(typeof selects(selector as LabelSelector, have)).toBe('boolean');
       }),
     );
   });
@@ -274,5 +283,63 @@ describe('Jobs, CronJobs and bare Pods are workloads too', () => {
     ]);
     const reliability = failed(reliabilityControls(state, runbookPolicy));
     expect(reliability.probes).toBeUndefined();
+  });
+});
+
+describe('any workload the API returns', () => {
+  /** Env values carry a marker: whatever the names, no finding may repeat one. */
+  const env = fc.array(
+    fc.record({
+      name: fc.oneof(fc.constantFrom('DB_PASSWORD', 'API_TOKEN', 'BYPASS_CACHE', 'apiKey', 'tls.key', ''), fc.string()),
+      value: fc.string({ maxLength: 300 }).map((v) => `VALUE-MARK-${v}`),
+    }),
+    { maxLength: 4 },
+  );
+  const containerOf = fc.record(
+    {
+      name: fc.string({ maxLength: 20 }),
+      image: fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('nginx', 'a/b:latest', 'h:5000/x', 'x@sha256:00')),
+      imagePullPolicy: fc.constantFrom('Always', 'IfNotPresent', 'Never', 'odd'),
+      env,
+      ports: fc.array(fc.record({ containerPort: fc.integer(), hostPort: fc.integer() }, { requiredKeys: [] })),
+    },
+    { requiredKeys: [] },
+  );
+  const labelsOf = fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), { maxKeys: 3 });
+  const workload = fc.record({
+    kind: fc.constantFrom('Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', undefined),
+    metadata: fc.record({ name: fc.string(), namespace: fc.constantFrom('shop', 'billing') }),
+    spec: fc.record(
+      {
+        template: fc.record({
+          metadata: fc.record({ labels: labelsOf }),
+          spec: fc.record({ containers: fc.array(containerOf, { maxLength: 3 }) }),
+        }),
+        jobTemplate: fc.record({
+          spec: fc.record({
+            template: fc.record({ spec: fc.record({ containers: fc.array(containerOf, { maxLength: 2 }) }) }),
+          }),
+        }),
+      },
+      { requiredKeys: [] },
+    ),
+  });
+
+  it('never throws, and never repeats an env value in a finding', () => {
+    fc.assert(
+      fc.property(fc.array(workload, { maxLength: 4 }), labelsOf, (workloads, selector) => {
+        const state = withChanges((s) => {
+          s.workloads = workloads as Workload[];
+          s.networkPolicies[0]!.spec!.podSelector = { matchLabels: selector };
+        });
+        const findings = [
+          ...securityControls(state),
+          ...accessControls(state),
+          ...reliabilityControls(state, runbookPolicy),
+        ];
+        expect(JSON.stringify(findings)).not.toContain('VALUE-MARK-');
+      }),
+      { numRuns: 200 },
+    );
   });
 });

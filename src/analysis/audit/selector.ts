@@ -11,7 +11,7 @@ type Expression = NonNullable<LabelSelector['matchExpressions']>[number];
 
 function holds(term: Expression, labels: Record<string, string>): boolean {
   const key = term.key ?? '';
-  const values = term.values ?? [];
+  const values = Array.isArray(term.values) ? term.values : [];
   const has = Object.hasOwn(labels, key);
   switch (term.operator) {
     case 'In':
@@ -30,8 +30,10 @@ function holds(term: Expression, labels: Record<string, string>): boolean {
 
 /** Whether `selector` selects a pod with these labels (a missing selector selects nothing). */
 export function selects(selector: LabelSelector | undefined | null, labels: Record<string, string> = {}): boolean {
-  if (!selector) return false;
-  if (!Object.entries(selector.matchLabels ?? {}).every(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v))
-    return false;
-  return (selector.matchExpressions ?? []).every((term) => holds(term, labels));
+  if (!selector || typeof selector !== 'object') return false;
+  const { matchLabels = {}, matchExpressions = [] } = selector;
+  // Shapes the API would have refused select nothing, rather than throw.
+  if (typeof matchLabels !== 'object' || matchLabels === null || !Array.isArray(matchExpressions)) return false;
+  if (!Object.entries(matchLabels).every(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v)) return false;
+  return matchExpressions.every((term) => typeof term === 'object' && term !== null && holds(term, labels));
 }
