@@ -192,7 +192,6 @@ describe('audit-review', () => {
       'polaris-capabilities',
       'polaris-host-namespaces',
       'polaris-image-tag',
-      'polaris-network-policy',
       'polaris-privilege-escalation',
       'polaris-privileged',
       'polaris-read-only-root',

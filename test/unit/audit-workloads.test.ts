@@ -102,6 +102,12 @@ describe('NetworkPolicy coverage', () => {
     expect(evidenceOf(elsewhere['polaris-network-policy'])).toEqual([
       { resource: 'deployment/shop/checkout', detail: 'none of the 1 NetworkPolicies in shop selects its pods' },
     ]);
+    const hostNetwork = security((s) => {
+      s.networkPolicies = [];
+      s.workloads[0]!.spec!.template!.spec!.hostNetwork = true;
+    });
+    expect(hostNetwork['polaris-network-policy']).toBeUndefined(); // a policy cannot reach it: host-namespaces fails it
+    expect(hostNetwork['polaris-host-namespaces']).toBeDefined();
     const byExpression = security(
       (s) => (s.networkPolicies[0]!.spec!.podSelector = { matchExpressions: [{ key: 'app', operator: 'Exists' }] }),
     );
@@ -254,7 +260,15 @@ describe('Jobs, CronJobs and bare Pods are workloads too', () => {
     const state = withChanges((s) => {
       const made = batch('Job', 'report-29112026');
       made.metadata!.ownerReferences = [{ kind: 'CronJob', name: 'report', controller: true }];
-      s.workloads.push(batch('Job', 'migrate'), batch('CronJob', 'report'), made);
+      // An operator's StatefulSet (owned by its custom resource) is audited like any other.
+      const operated = privileged(checkout());
+      operated.kind = 'StatefulSet';
+      operated.metadata = {
+        name: 'prometheus-main',
+        namespace: 'shop',
+        ownerReferences: [{ kind: 'Prometheus', name: 'main', controller: true }],
+      };
+      s.workloads.push(batch('Job', 'migrate'), batch('CronJob', 'report'), made, operated);
       s.pods.push(
         {
           kind: 'Pod',
@@ -275,6 +289,7 @@ describe('Jobs, CronJobs and bare Pods are workloads too', () => {
     expect(evidenceOf(failed(securityControls(state))['polaris-privileged']).map((e) => e.resource)).toEqual([
       'job/shop/migrate/checkout',
       'cronjob/shop/report/checkout',
+      'statefulset/shop/prometheus-main/checkout',
       'pod/shop/debug/checkout',
     ]);
     // The bare pod runs on the default service account; Jobs need no probes.

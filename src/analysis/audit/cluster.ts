@@ -159,18 +159,20 @@ export const podSpecOf = (w: Workload): PodSpec => templateOf(w)?.spec ?? {};
 /** The labels of the pods a workload stamps out: what PDBs and NetworkPolicies select on. */
 export const podLabelsOf = (w: Workload): Record<string, string> => templateOf(w)?.metadata?.labels ?? {};
 
-/** Owned by a controller (a ReplicaSet's pod, a CronJob's Job): judged through that controller, not again. */
-const controlled = (o: KubeObject) => (o.metadata?.ownerReferences ?? []).some((r) => r.controller === true);
+/** Owned by a controller of the given kind (any kind when none is given). */
+const controlledBy = (o: KubeObject, kind?: string) =>
+  (o.metadata?.ownerReferences ?? []).some((r) => r.controller === true && (kind === undefined || r.kind === kind));
 
 /**
- * Every workload the pod controls judge: the controllers read (less Jobs a CronJob made),
- * and bare Pods — nothing recreates them, so nothing else would show their spec.
+ * Every workload the pod controls judge: the controllers read — all of them, an operator's
+ * StatefulSet too, less the Jobs a CronJob made (judged through its jobTemplate) — and bare
+ * Pods, which no controller owns: nothing recreates them, so nothing else would show their spec.
  */
 export function workloadsOf(state: ClusterState): Workload[] {
   return [
-    ...state.workloads.filter((w) => !controlled(w)),
+    ...state.workloads.filter((w) => !(w.kind === 'Job' && controlledBy(w, 'CronJob'))),
     ...state.pods
-      .filter((p) => !controlled(p))
+      .filter((p) => !controlledBy(p))
       .map((p): Workload => ({ kind: 'Pod', metadata: p.metadata, spec: { template: p } })),
   ];
 }
