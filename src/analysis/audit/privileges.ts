@@ -62,7 +62,7 @@ const PRIVILEGES: PrivilegeSpec[] = [
     title: 'service-account token creation limited to system subjects',
     severity: 'warning',
     remedy:
-      'Remove create on serviceaccounts/token: it mints a token for any service account in scope, and with it that account’s rights.',
+      'Remove create on serviceaccounts/token: it mints a token for any service account in scope, and with it the rights of that account.',
     verbs: ['create'],
     targets: [{ group: '', resource: 'serviceaccounts/token' }],
   },
