@@ -73,7 +73,6 @@ export interface ResourceAnalysis {
 const pct = (v: number) => `${Math.round(v * 1000) / 10} %`;
 
 type PodContainer = NonNullable<NonNullable<PodLike['spec']>['containers']>[number];
-export type ContainerStatus = NonNullable<NonNullable<PodLike['status']>['containerStatuses']>[number];
 
 /** Usage by `pod/container`, as metrics-server reports it. */
 function usageByContainer(podMetrics: PodMetricsLike[]): Map<string, Record<string, string>> {

@@ -6,7 +6,14 @@
  */
 import type { Finding } from '../model.js';
 import { span } from './format.js';
-import type { ContainerStatus, ResourceThresholds } from './resources.js';
+
+/** The parts of a v1 ContainerStatus this reads. */
+export interface ContainerStatus {
+  name: string;
+  restartCount?: number;
+  state?: { waiting?: { reason?: string; message?: string } };
+  lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string | Date } };
+}
 
 /**
  * What the previous run saw of restarts: a container's restart count is a total since its
@@ -38,7 +45,7 @@ export function restartFinding(
   namespace: string,
   pod: string,
   s: ContainerStatus,
-  t: Pick<ResourceThresholds, 'restartsWarn'>,
+  t: { restartsWarn: number },
   w: RestartWindow,
 ): Finding[] {
   const resource = `pod/${namespace}/${pod}`;

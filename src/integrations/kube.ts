@@ -19,6 +19,8 @@ export interface Kube {
   rbac: K8s.RbacAuthorizationV1Api;
   autoscaling: K8s.AutoscalingV2Api;
   policy: K8s.PolicyV1Api;
+  batch: K8s.BatchV1Api;
+  networking: K8s.NetworkingV1Api;
   metrics: K8s.Metrics;
   /** Request options that send a patch with this content type. */
   patchAs(strategy: PatchType): K8s.ConfigurationOptions;
@@ -68,6 +70,8 @@ export async function kubeFor(config: OpscronConfig, env: NodeJS.ProcessEnv = pr
     rbac: kc.makeApiClient(k8s.RbacAuthorizationV1Api),
     autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api),
     policy: kc.makeApiClient(k8s.PolicyV1Api),
+    batch: kc.makeApiClient(k8s.BatchV1Api),
+    networking: kc.makeApiClient(k8s.NetworkingV1Api),
     metrics: new k8s.Metrics(kc),
     server: cluster.server,
     patchAs: (strategy: PatchType) => k8s.setHeaderOptions('Content-Type', strategy),

@@ -16,7 +16,8 @@ import { duration } from '../config/schema.js';
 import { kubeCall, kubeFor, type Kube } from '../integrations/kube.js';
 import { defineJob, statusOf, type Finding, type JobContext } from './types.js';
 
-const quantity = z
+/** A Kubernetes quantity as a param (resource-usage's `limits` too). */
+export const quantity = z
   .string()
   .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: 'must be a Kubernetes quantity such as 500m, 2, 1Gi' });
 
@@ -84,7 +85,7 @@ async function clusterControls(ctx: JobContext, params: AuditReviewParams): Prom
   return findings;
 }
 
-/** Cluster-wide RBAC, then each namespace's RBAC, workloads, configmaps, autoscalers and disruption budgets. */
+/** Cluster-wide RBAC, then each namespace's RBAC, workloads, pods, configmaps, autoscalers, budgets and network policies. */
 async function readCluster(ctx: JobContext, kube: Kube, namespaces: readonly string[]): Promise<ClusterState> {
   const state: ClusterState = {
     clusterRoleBindings: [],
@@ -92,9 +93,11 @@ async function readCluster(ctx: JobContext, kube: Kube, namespaces: readonly str
     roleBindings: [],
     roles: [],
     workloads: [],
+    pods: [],
     configMaps: [],
     hpas: [],
     pdbs: [],
+    networkPolicies: [],
   };
   state.clusterRoleBindings = (
     await kubeCall('list clusterrolebindings', () => kube.rbac.listClusterRoleBinding())
@@ -107,42 +110,36 @@ async function readCluster(ctx: JobContext, kube: Kube, namespaces: readonly str
   return state;
 }
 
+type Listing = { items: object[] };
+
+/** What each namespace is read for: the list call, and where its items go (workloads get their kind: lists leave it out). */
+const namespaceReads = (kube: Kube, namespace: string) =>
+  [
+    ['rolebindings', 'roleBindings', () => kube.rbac.listNamespacedRoleBinding({ namespace })],
+    ['roles', 'roles', () => kube.rbac.listNamespacedRole({ namespace })],
+    ['deployments', 'Deployment', () => kube.apps.listNamespacedDeployment({ namespace })],
+    ['statefulsets', 'StatefulSet', () => kube.apps.listNamespacedStatefulSet({ namespace })],
+    ['daemonsets', 'DaemonSet', () => kube.apps.listNamespacedDaemonSet({ namespace })],
+    ['jobs', 'Job', () => kube.batch.listNamespacedJob({ namespace })],
+    ['cronjobs', 'CronJob', () => kube.batch.listNamespacedCronJob({ namespace })],
+    ['pods', 'pods', () => kube.core.listNamespacedPod({ namespace })],
+    ['configmaps', 'configMaps', () => kube.core.listNamespacedConfigMap({ namespace })],
+    ['horizontalpodautoscalers', 'hpas', () => kube.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace })],
+    ['poddisruptionbudgets', 'pdbs', () => kube.policy.listNamespacedPodDisruptionBudget({ namespace })],
+    ['networkpolicies', 'networkPolicies', () => kube.networking.listNamespacedNetworkPolicy({ namespace })],
+  ] as Array<
+    [
+      string,
+      keyof ClusterState | 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob',
+      () => Promise<Listing>,
+    ]
+  >;
+
 /** Adds one namespace's objects to `state`, in the order the controls were written against. */
 async function readNamespace(kube: Kube, namespace: string, state: ClusterState): Promise<void> {
-  state.roleBindings.push(
-    ...(await kubeCall(`list rolebindings in ${namespace}`, () => kube.rbac.listNamespacedRoleBinding({ namespace })))
-      .items,
-  );
-  state.roles.push(
-    ...(await kubeCall(`list roles in ${namespace}`, () => kube.rbac.listNamespacedRole({ namespace }))).items,
-  );
-  for (const [kind, list] of [
-    ['Deployment', () => kube.apps.listNamespacedDeployment({ namespace })],
-    ['StatefulSet', () => kube.apps.listNamespacedStatefulSet({ namespace })],
-    ['DaemonSet', () => kube.apps.listNamespacedDaemonSet({ namespace })],
-  ] as const) {
-    state.workloads.push(
-      ...(
-        await kubeCall(`list ${kind.toLowerCase()}s in ${namespace}`, list as () => Promise<{ items: object[] }>)
-      ).items.map((w) => ({ ...w, kind })),
-    );
+  for (const [plural, into, list] of namespaceReads(kube, namespace)) {
+    const { items } = await kubeCall(`list ${plural} in ${namespace}`, list);
+    if (into in state) (state[into as keyof ClusterState] as object[]).push(...items);
+    else state.workloads.push(...items.map((w) => ({ ...w, kind: into })));
   }
-  state.configMaps.push(
-    ...(await kubeCall(`list configmaps in ${namespace}`, () => kube.core.listNamespacedConfigMap({ namespace })))
-      .items,
-  );
-  state.hpas.push(
-    ...(
-      await kubeCall(`list horizontalpodautoscalers in ${namespace}`, () =>
-        kube.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }),
-      )
-    ).items,
-  );
-  state.pdbs.push(
-    ...(
-      await kubeCall(`list poddisruptionbudgets in ${namespace}`, () =>
-        kube.policy.listNamespacedPodDisruptionBudget({ namespace }),
-      )
-    ).items,
-  );
 }

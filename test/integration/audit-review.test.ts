@@ -23,6 +23,21 @@ import { createDatabase } from '../support/services.mjs';
 import { eventually } from '../support/target.js';
 
 const labels = { app: 'good' };
+const BOOTSTRAPPED = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
+/** The built-in edit ClusterRole as an API server serves it (excerpt of its aggregated rules). */
+const EDIT_RULES = [
+  {
+    apiGroups: [''],
+    resources: ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy'],
+    verbs: ['get', 'list', 'watch'],
+  },
+  { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
+  {
+    apiGroups: [''],
+    resources: ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy'],
+    verbs: ['create', 'delete', 'deletecollection', 'patch', 'update'],
+  },
+];
 const goodDeployment = (namespace: string) => ({
   kind: 'Deployment',
   metadata: { name: 'good', namespace, labels },
@@ -34,7 +49,7 @@ const goodDeployment = (namespace: string) => ({
       spec: {
         serviceAccountName: 'good',
         automountServiceAccountToken: false,
-        securityContext: { runAsNonRoot: true, runAsUser: 10001 },
+        securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
         containers: [
           {
             name: 'good',
@@ -68,11 +83,22 @@ const cleanExtras = (namespace: string) => [
     metadata: { name: 'good', namespace },
     spec: { minAvailable: 1, selector: { matchLabels: labels } },
   },
+  // The binding every cluster bootstraps: system:masters in it is Kubernetes' own wiring.
   {
     kind: 'ClusterRoleBinding',
-    metadata: { name: 'cluster-admins' },
+    metadata: { name: 'cluster-admin', labels: BOOTSTRAPPED },
     roleRef: { kind: 'ClusterRole', name: 'cluster-admin' },
     subjects: [{ kind: 'Group', name: 'system:masters' }],
+  },
+  {
+    kind: 'ClusterRole',
+    metadata: { name: 'edit', labels: BOOTSTRAPPED },
+    rules: EDIT_RULES,
+  },
+  {
+    kind: 'NetworkPolicy',
+    metadata: { name: 'good', namespace },
+    spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress'] },
   },
   {
     kind: 'ConfigMap',
@@ -170,6 +196,7 @@ describe('audit-review', () => {
       'polaris-privileged',
       'polaris-read-only-root',
       'polaris-run-as-non-root',
+      'polaris-seccomp',
       'probes',
       'replicas',
       'resources-policy',
@@ -201,7 +228,7 @@ describe('audit-review', () => {
   it('a clean cluster passes every control', async () => {
     const outcome = await review(clean, 'clean');
     expect(outcome.findings.filter((f) => f.severity !== 'info')).toEqual([]);
-    expect(outcome).toMatchObject({ status: 'ok', metrics: { failed: 0, controls: 22 } });
+    expect(outcome).toMatchObject({ status: 'ok', metrics: { failed: 0, controls: 33 } });
   });
 
   describe('in the compliance report', () => {
@@ -237,7 +264,7 @@ describe('audit-review', () => {
       expect(text).toMatch(/polaris-privileged\s+fail/);
       expect(text).toMatch(/cis-5\.1\.8-escalation\s+pass/);
       expect(text).toContain('There is no earlier compliance report: every control is new.');
-      expect(first.record.summary.headline).toMatch(/^\d+ of 26 controls pass/);
+      expect(first.record.summary.headline).toMatch(/^\d+ of 37 controls pass/);
 
       bad.add({
         kind: 'ClusterRoleBinding',

@@ -13,10 +13,12 @@ import { Ajv } from 'ajv';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
 import * as core from 'kubernetes-models/v1';
+import * as networking from 'kubernetes-models/networking.k8s.io/v1';
 import * as policy from 'kubernetes-models/policy/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import YAML from 'yaml';
+import { allows } from '../../src/analysis/audit/rbac.js';
 import { parseConfig } from '../../src/configure.js';
 import { auditReview, auditReviewParams } from '../../src/jobs/audit-review.js';
 import { tempDir } from '../support/cli.js';
@@ -37,6 +39,7 @@ const MODELS: Record<string, new (o: any) => { validate(): void }> = {
   ClusterRole: rbac.ClusterRole,
   ClusterRoleBinding: rbac.ClusterRoleBinding,
   RoleBinding: rbac.RoleBinding,
+  NetworkPolicy: networking.NetworkPolicy,
   ServiceMonitor: monitoring.ServiceMonitor,
   PrometheusRule: monitoring.PrometheusRule,
 };
@@ -82,6 +85,7 @@ describe('Helm chart', () => {
       'Deployment/opscron-worker',
       'HorizontalPodAutoscaler/opscron-scheduler',
       'HorizontalPodAutoscaler/opscron-worker',
+      'NetworkPolicy/opscron',
       'PersistentVolumeClaim/opscron',
       'PodDisruptionBudget/opscron-scheduler',
       'PodDisruptionBudget/opscron-worker',
@@ -192,7 +196,10 @@ describe('Helm chart', () => {
   it("opscron's own audit-review gives its chart a clean bill", async () => {
     const kube = await new FakeKube().start();
     try {
-      for (const o of render({ rbac: { jobs: { rollout: true, debugLogging: true } } }).objects) {
+      const { objects } = render({
+        rbac: { jobs: { rollout: true, debugLogging: true, resourceUsage: false, logAnalysis: false } },
+      });
+      for (const o of objects) {
         if (['ServiceMonitor', 'PrometheusRule'].includes(o.kind)) continue; // not read by audit-review
         kube.add({
           ...o,
@@ -210,7 +217,39 @@ describe('Helm chart', () => {
         auditReviewParams.parse({ sections: ['access', 'security', 'reliability'] }),
       );
       expect(outcome.findings.filter((f) => f.severity !== 'info')).toEqual([]);
-      expect(outcome.metrics).toMatchObject({ controls: 22, failed: 0 });
+      expect(outcome.metrics).toMatchObject({ controls: 33, failed: 0 });
+      // Every list audit-review made is one the chart's ClusterRoles grant (a new kind read needs a new rule).
+      const rules = objects
+        .filter((o) => o.kind === 'ClusterRole')
+        .flatMap((o) => o.rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>);
+      const reads = kube.requests.map((r) => {
+        const m = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)(?:\/namespaces\/[^/]+)?\/([^/]+)$/.exec(r.path);
+        return { method: r.method, group: m?.[1] ?? '', resource: m?.[2] ?? r.path };
+      });
+      expect(new Set(reads.map((r) => r.resource))).toEqual(
+        new Set([
+          'clusterrolebindings',
+          'clusterroles',
+          'rolebindings',
+          'roles',
+          'deployments',
+          'statefulsets',
+          'daemonsets',
+          'jobs',
+          'cronjobs',
+          'pods',
+          'configmaps',
+          'horizontalpodautoscalers',
+          'poddisruptionbudgets',
+          'networkpolicies',
+        ]),
+      );
+      for (const read of reads) {
+        expect([read, rules.some((rule) => read.method === 'GET' && allows(rule, ['list'], read))]).toEqual([
+          read,
+          true,
+        ]);
+      }
     } finally {
       await kube.stop();
     }

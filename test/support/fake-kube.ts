@@ -7,7 +7,7 @@
  *   previous, sinceSeconds; limitBytes ignored), /apis/apps/v1/namespaces/{ns}/deployments/{name},
  *   /apis/apps/v1/namespaces/{ns}/replicasets, /apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods,
  *   and for any object given to `add()` its collection and item paths (RBAC, StatefulSets,
- *   DaemonSets, ConfigMaps, Secrets, ServiceAccounts, HPAs, PDBs): list, get, create (POST,
+ *   DaemonSets, Jobs, CronJobs, ConfigMaps, Secrets, ServiceAccounts, HPAs, PDBs, NetworkPolicies): list, get, create (POST,
  *   409 if it exists), replace (PUT, 409 on a stale resourceVersion) and merge patch;
  *   list kinds (PodList, ...) with metadata.resourceVersion; `labelSelector` with equality terms;
  *   404 and 415 as `Status` objects; 401 without the token.
@@ -665,6 +665,16 @@ const COLLECTIONS = new Map<string, { base: string; apiVersion: string; plural: 
       base: '/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets',
       apiVersion: 'policy/v1',
       plural: 'poddisruptionbudgets.policy',
+    },
+  ],
+  ['Job', { base: '/apis/batch/v1/namespaces/{ns}/jobs', apiVersion: 'batch/v1', plural: 'jobs.batch' }],
+  ['CronJob', { base: '/apis/batch/v1/namespaces/{ns}/cronjobs', apiVersion: 'batch/v1', plural: 'cronjobs.batch' }],
+  [
+    'NetworkPolicy',
+    {
+      base: '/apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies',
+      apiVersion: 'networking.k8s.io/v1',
+      plural: 'networkpolicies.networking.k8s.io',
     },
   ],
 ]);

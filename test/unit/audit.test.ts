@@ -1,8 +1,8 @@
 /**
- * The audit controls on Kubernetes objects shaped like `kubectl get -o json` prints them
- * (as test/integration/audit-review.test.ts serves them through a fake API server): a
+ * The audit controls on recorded Kubernetes objects (test/support/audit-cluster.ts): a
  * compliant namespace passes every control, and each violation added to it fails its own
- * control, naming the offender, with a message an operator can act on.
+ * control, naming the offender, with a message an operator can act on. The RBAC additions
+ * of issue 17 are in audit-access.test.ts, the workload ones in audit-workloads.test.ts.
  */
 import {
   accessControls,
@@ -13,125 +13,19 @@ import {
   type ClusterState,
   type OperationsInput,
 } from '../../src/analysis/audit.js';
-import type { Finding } from '../../src/model.js';
-
-type Workload = ClusterState['workloads'][number];
-
-const labels = { app: 'checkout' };
-const probe = (path: string) => ({ httpGet: { path, port: 8080 }, periodSeconds: 10 });
-
-/** A Deployment that meets every control. */
-const checkout = (): Workload => ({
-  kind: 'Deployment',
-  metadata: { name: 'checkout', namespace: 'shop', labels },
-  spec: {
-    replicas: 2,
-    template: {
-      metadata: { labels },
-      spec: {
-        serviceAccountName: 'checkout',
-        automountServiceAccountToken: false,
-        securityContext: { runAsNonRoot: true, runAsUser: 10001 },
-        containers: [
-          {
-            name: 'checkout',
-            image: 'registry.example.com:5000/shop/checkout:2.4.1',
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              readOnlyRootFilesystem: true,
-              capabilities: { drop: ['ALL'] },
-            },
-            resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '4Gi' } },
-            readinessProbe: probe('/ready'),
-            livenessProbe: probe('/health'),
-          },
-        ],
-      },
-    },
-  },
-});
-
-/** The compliant namespace: checkout with its HPA and PDB, and the RBAC every cluster ships with. */
-const compliant = (): ClusterState => ({
-  clusterRoleBindings: [
-    {
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'cluster-admin', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
-      roleRef: { kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ kind: 'Group', name: 'system:masters' }],
-    },
-    {
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'coredns' },
-      roleRef: { kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ kind: 'ServiceAccount', name: 'coredns', namespace: 'kube-system' }],
-    },
-  ],
-  clusterRoles: [
-    {
-      kind: 'ClusterRole',
-      metadata: { name: 'cluster-admin', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
-      rules: [{ verbs: ['*'], resources: ['*'] }],
-    },
-    {
-      kind: 'ClusterRole',
-      metadata: { name: 'system:controller:replicaset-controller' },
-      rules: [{ verbs: ['create', 'delete'], resources: ['pods'] }],
-    },
-  ],
-  roleBindings: [],
-  roles: [
-    {
-      kind: 'Role',
-      metadata: { name: 'checkout-config', namespace: 'shop' },
-      rules: [{ verbs: ['get', 'list', 'watch'], resources: ['configmaps'] }],
-    },
-  ],
-  workloads: [checkout()],
-  configMaps: [
-    {
-      kind: 'ConfigMap',
-      metadata: { name: 'checkout-config', namespace: 'shop' },
-      data: { LOG_LEVEL: 'info', DATABASE_PASSWORD: '${FROM_SECRET}', STRIPE_API_KEY: '' },
-    },
-  ],
-  hpas: [
-    {
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'checkout', namespace: 'shop' },
-      spec: { scaleTargetRef: { kind: 'Deployment', name: 'checkout' }, minReplicas: 2 },
-    },
-  ],
-  pdbs: [
-    {
-      kind: 'PodDisruptionBudget',
-      metadata: { name: 'checkout', namespace: 'shop' },
-      spec: { selector: { matchLabels: labels } },
-    },
-  ],
-});
-
-/** The cluster with a change made to it. */
-const withChanges = (change: (s: ClusterState) => void): ClusterState => {
-  const state = compliant();
-  change(state);
-  return state;
-};
-
-const all = (s: ClusterState) => [
-  ...accessControls(s),
-  ...securityControls(s),
-  ...reliabilityControls(s, runbookPolicy),
-];
-
-/** The failed controls by id. */
-const failed = (findings: Finding[]) =>
-  Object.fromEntries(findings.filter((f) => f.severity !== 'info').map((f) => [f.check, f]));
-
-const evidenceOf = (f: Finding | undefined) => (f?.evidence ?? []) as Array<{ resource: string; detail: string }>;
+import {
+  all,
+  checkout,
+  compliant,
+  evidenceOf,
+  failed,
+  probe,
+  withChanges,
+  type Workload,
+} from '../support/audit-cluster.js';
 
 describe('a compliant namespace', () => {
-  it('passes all 22 cluster controls, each once, in section order', () => {
+  it('passes all 33 cluster controls, each once, in section order', () => {
     const findings = all(compliant());
     expect(findings.map((f) => f.check)).toEqual([
       'cis-5.1.1-cluster-admin',
@@ -139,18 +33,29 @@ describe('a compliant namespace', () => {
       'cis-5.1.2-secrets',
       'cis-5.1.4-create-pods',
       'cis-5.1-exec-attach',
+      'cis-5.1.7-system-masters',
       'cis-5.1.8-escalation',
       'cis-5.1.5-default-sa',
       'cis-5.1.6-token-mount',
+      'cis-5.1.9-create-pv',
+      'cis-5.1.10-node-proxy',
+      'cis-5.1.11-csr-approval',
+      'cis-5.1.12-webhooks',
+      'cis-5.1.13-sa-token',
       'polaris-run-as-non-root',
       'polaris-privileged',
       'polaris-privilege-escalation',
       'polaris-host-namespaces',
       'polaris-host-path',
+      'polaris-host-port',
       'polaris-capabilities',
       'polaris-read-only-root',
+      'polaris-seccomp',
       'polaris-image-tag',
+      'polaris-pull-policy',
+      'polaris-network-policy',
       'configmap-sensitive-values',
+      'polaris-sensitive-env',
       'resources-policy',
       'probes',
       'hpa-min-replicas',
@@ -169,7 +74,7 @@ describe('a compliant namespace', () => {
 });
 
 describe('access control (CIS 5.1)', () => {
-  it('cluster-admin bound to an app account is critical; system:masters and kube-system accounts are not', () => {
+  it('cluster-admin bound to an app account or to system:masters is critical; kube-system accounts are not', () => {
     const state = withChanges((s) =>
       s.clusterRoleBindings.push({
         kind: 'ClusterRoleBinding',
@@ -186,8 +91,13 @@ describe('access control (CIS 5.1)', () => {
       check: 'cis-5.1.1-cluster-admin',
       resource: 'clusterrolebinding/ci-admin',
       message:
-        'cluster-admin bound only to system subjects: 1 violation — clusterrolebinding/ci-admin (cluster-admin to ServiceAccount shop/deployer)',
-      evidence: [{ resource: 'clusterrolebinding/ci-admin', detail: 'cluster-admin to ServiceAccount shop/deployer' }],
+        'cluster-admin bound only to system subjects: 1 violation — clusterrolebinding/ci-admin (cluster-admin to ServiceAccount shop/deployer, Group system:masters)',
+      evidence: [
+        {
+          resource: 'clusterrolebinding/ci-admin',
+          detail: 'cluster-admin to ServiceAccount shop/deployer, Group system:masters',
+        },
+      ],
       remedy: expect.stringContaining('narrower ClusterRole'),
     });
   });
@@ -210,7 +120,7 @@ describe('access control (CIS 5.1)', () => {
     const secrets = failed(accessControls(bound))['cis-5.1.2-secrets'];
     expect(secrets).toMatchObject({ severity: 'warning', resource: 'role/shop/secret-reader' });
     expect(evidenceOf(secrets)).toEqual([
-      { resource: 'role/shop/secret-reader', detail: 'get,list on secrets, held by User alice' },
+      { resource: 'role/shop/secret-reader', detail: 'get,list on secrets, held by User alice in namespace shop' },
     ]);
   });
 
@@ -266,7 +176,7 @@ describe('access control (CIS 5.1)', () => {
     ]);
   });
 
-  it('a ClusterRole granted in a namespace by a RoleBinding counts for exec, and system roles are out of scope', () => {
+  it('a ClusterRole granted in a namespace by a RoleBinding counts for exec, and so does a system role bound to a person', () => {
     const state = withChanges((s) => {
       s.clusterRoles.push({ metadata: { name: 'pod-exec' }, rules: [{ verbs: ['create'], resources: ['pods/exec'] }] });
       s.roleBindings.push({
@@ -274,7 +184,7 @@ describe('access control (CIS 5.1)', () => {
         roleRef: { kind: 'ClusterRole', name: 'pod-exec' },
         subjects: [{ kind: 'Group', name: 'oncall' }],
       });
-      // Kubernetes' own controller role is bound to a person: still not the audit's business.
+      // Kubernetes' own controller role bound to a person: bob may now create pods.
       s.clusterRoleBindings.push({
         metadata: { name: 'odd' },
         roleRef: { kind: 'ClusterRole', name: 'system:controller:replicaset-controller' },
@@ -282,10 +192,16 @@ describe('access control (CIS 5.1)', () => {
       });
     });
     const access = failed(accessControls(state));
-    expect(Object.keys(access)).toEqual(['cis-5.1-exec-attach']);
+    expect(Object.keys(access)).toEqual(['cis-5.1.4-create-pods', 'cis-5.1-exec-attach']);
     expect(access['cis-5.1-exec-attach']!.message).toBe(
-      'exec and attach limited to system subjects: 1 violation — clusterrole/pod-exec (create on pods/exec, held by Group oncall)',
+      'exec and attach limited to system subjects: 1 violation — clusterrole/pod-exec (create on pods/exec, held by Group oncall in namespace shop)',
     );
+    expect(evidenceOf(access['cis-5.1.4-create-pods'])).toEqual([
+      {
+        resource: 'clusterrole/system:controller:replicaset-controller',
+        detail: 'create,delete on pods, held by User bob',
+      },
+    ]);
   });
 
   it('bind, escalate and impersonate are critical when held', () => {
@@ -308,8 +224,8 @@ describe('access control (CIS 5.1)', () => {
       severity: 'critical',
       resource: 'clusterrole/rbac-manager',
       evidence: [
-        { resource: 'clusterrole/rbac-manager', detail: 'get,bind held by User bob' },
-        { resource: 'clusterrole/rbac-manager', detail: 'impersonate held by User bob' },
+        { resource: 'clusterrole/rbac-manager', detail: 'get,bind on clusterroles, held by User bob' },
+        { resource: 'clusterrole/rbac-manager', detail: 'impersonate on users,serviceaccounts, held by User bob' },
       ],
     });
   });
@@ -369,6 +285,7 @@ describe('pod security (Polaris) and ConfigMaps', () => {
       'polaris-host-path',
       'polaris-capabilities',
       'polaris-read-only-root',
+      'polaris-seccomp',
       'polaris-image-tag',
     ]);
     expect(security['polaris-privileged']).toMatchObject({
@@ -462,21 +379,37 @@ describe('reliability', () => {
     });
     const policy = failed(reliabilityControls(state, runbookPolicy))['resources-policy']!;
     expect(policy.message).toBe(
-      'requests and limits set, within policy (limits 2 CPU / 4Gi): 2 violations — ' +
+      'requests and limits set, within policy (requests cpu 500m / memory 1Gi, limits cpu 2 / memory 4Gi): 2 violations — ' +
         'deployment/shop/checkout/bare (missing requests.cpu, requests.memory, limits.cpu, limits.memory); ' +
-        'deployment/shop/checkout/greedy (cpu limit 4 over 2; memory limit 8Gi over 4Gi)',
+        'deployment/shop/checkout/greedy (cpu request 1 over 500m; memory request 2Gi over 1Gi; cpu limit 4 over 2; memory limit 8Gi over 4Gi)',
     );
     expect(policy.remedy).toBe(
       'Set resources like the runbook: requests cpu 500m / memory 1Gi, limits cpu 2 / memory 4Gi.',
     );
   });
 
-  it('judges limits against the policy it is given', () => {
+  it('judges requests and limits against the policy it is given', () => {
     const tight = { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } };
     const policy = failed(reliabilityControls(compliant(), tight))['resources-policy']!;
     expect(policy.message).toBe(
-      'requests and limits set, within policy (limits 1 CPU / 2Gi): 1 violation — deployment/shop/checkout/checkout (cpu limit 2 over 1; memory limit 4Gi over 2Gi)',
+      'requests and limits set, within policy (requests cpu 250m / memory 512Mi, limits cpu 1 / memory 2Gi): 1 violation — deployment/shop/checkout/checkout (cpu request 500m over 250m; memory request 1Gi over 512Mi; cpu limit 2 over 1; memory limit 4Gi over 2Gi)',
     );
+    expect(policy.remedy).toBe(
+      'Set resources like the runbook: requests cpu 250m / memory 512Mi, limits cpu 1 / memory 2Gi.',
+    );
+    // Requests over the policy with limits within it: the old check, comparing limits only, passed this.
+    const reserving = withChanges((s) => {
+      s.workloads[0]!.spec!.template!.spec!.containers![0]!.resources = {
+        requests: { cpu: '2', memory: '4Gi' },
+        limits: { cpu: '2', memory: '4Gi' },
+      };
+    });
+    expect(evidenceOf(failed(reliabilityControls(reserving, runbookPolicy))['resources-policy'])).toEqual([
+      {
+        resource: 'deployment/shop/checkout/checkout',
+        detail: 'cpu request 2 over 500m; memory request 4Gi over 1Gi',
+      },
+    ]);
   });
 
   it('says which probe is missing', () => {

@@ -1,92 +1,26 @@
 /**
  * Access control: the CIS Kubernetes Benchmark 5.1 RBAC checks that kube-bench leaves
- * manual. Kubernetes' own subjects and roles (system:*, kube-* service accounts, the
- * bootstrapped defaults) are out of scope: the controls ask what people and apps can do.
+ * manual. Who counts and what a rule allows is rbac.ts's: Kubernetes' own components are
+ * out of scope, the controls ask what people and apps can do — through any role, built-in
+ * ones (admin, edit, cluster-admin) included.
  */
 import type { Finding } from '../../model.js';
+import { podSpecOf, ref, workloadRef, workloadsOf, type Binding, type ClusterState, type Workload } from './cluster.js';
+import { control } from './control.js';
+import { privilegeControls } from './privileges.js';
 import {
-  podSpecOf,
-  ref,
-  workloadRef,
-  type Binding,
-  type ClusterState,
-  type PolicyRule,
-  type Role,
-  type Subject,
-  type Workload,
-} from './cluster.js';
-import { control, type Violation } from './control.js';
+  asViolation,
+  heldGrants,
+  heldRules,
+  holdersOf,
+  isSystemSubject,
+  namedOnly,
+  violationsOf,
+  type HeldRule,
+} from './rbac.js';
 
-const isSystemSubject = (s: Subject) =>
-  (s.name ?? '').startsWith('system:') || (s.kind === 'ServiceAccount' && (s.namespace ?? '').startsWith('kube-'));
-
-const isSystemRole = (r: Role) =>
-  (r.metadata?.name ?? '').startsWith('system:') ||
-  r.metadata?.labels?.['kubernetes.io/bootstrapping'] === 'rbac-defaults';
-
-/** The binding's subjects that are not Kubernetes' own, as `Kind namespace/name`. */
-const subjects = (b: Binding) =>
-  (b.subjects ?? [])
-    .filter((s) => !isSystemSubject(s))
-    .map((s) => `${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}`);
-
-/** A rule of a non-system role, with the non-system subjects bound to that role (maybe none). */
-interface HeldRule {
-  role: Role;
-  kind: 'ClusterRole' | 'Role';
-  rule: PolicyRule;
-  holders: string[];
-}
-
-/** Roles (by kind/namespace/name) bound to a non-system subject, with who holds them. */
-function boundRoles(state: ClusterState): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const b of [...state.clusterRoleBindings, ...state.roleBindings]) {
-    const who = subjects(b);
-    if (!who.length) continue;
-    // A RoleBinding may grant a ClusterRole: its holders hold the cluster-wide role's rules.
-    const key =
-      b.roleRef?.kind === 'ClusterRole'
-        ? `ClusterRole//${b.roleRef.name}`
-        : `Role/${b.metadata?.namespace}/${b.roleRef?.name}`;
-    out.set(key, [...(out.get(key) ?? []), ...who]);
-  }
-  return out;
-}
-
-/** Every rule of every non-system ClusterRole and Role, with its holders. */
-function heldRules(state: ClusterState): HeldRule[] {
-  const bound = boundRoles(state);
-  const out: HeldRule[] = [];
-  for (const [kind, list] of [
-    ['ClusterRole', state.clusterRoles],
-    ['Role', state.roles],
-  ] as const) {
-    for (const role of list) {
-      if (isSystemRole(role)) continue;
-      const holders =
-        bound.get(`${kind}/${kind === 'Role' ? role.metadata?.namespace : ''}/${role.metadata?.name}`) ?? [];
-      for (const rule of role.rules ?? []) out.push({ role, kind, rule, holders });
-    }
-  }
-  return out;
-}
-
-const verbsOf = (rule: PolicyRule) => (rule.verbs ?? []).join(',');
-const resourcesOf = (rule: PolicyRule) => (rule.resources ?? []).join(',');
-
-const grants = (rule: PolicyRule, verbs: string[], resources: string[]) =>
-  (rule.verbs ?? []).some((v) => v === '*' || verbs.includes(v)) &&
-  (rule.resources ?? []).some((r) => r === '*' || resources.includes(r));
-
-/** Held rules that allow any of the verbs on any of the resources (wildcards included). */
-const granted = (rules: HeldRule[], verbs: string[], resources: string[]): Violation[] =>
-  rules
-    .filter((x) => x.holders.length && grants(x.rule, verbs, resources))
-    .map((x) => ({
-      resource: ref(x.role, x.kind),
-      detail: `${verbsOf(x.rule)} on ${resourcesOf(x.rule)}, held by ${x.holders.join(', ')}`,
-    }));
+const core = (resource: string) => ({ group: '', resource });
+const RBAC = 'rbac.authorization.k8s.io';
 
 /** Pods run as the default service account when the workload names none (or names it). */
 const usesDefaultServiceAccount = (w: Workload) => {
@@ -94,7 +28,11 @@ const usesDefaultServiceAccount = (w: Workload) => {
   return !account || account === 'default';
 };
 
-const clusterAdmin = (state: ClusterState): Finding =>
+/** Where a binding grants: cluster-wide, or in its namespace. */
+const where = (b: Binding) => (b.metadata?.namespace ? ` in namespace ${b.metadata.namespace}` : '');
+const bindingRef = (b: Binding) => ref(b, b.metadata?.namespace ? 'RoleBinding' : 'ClusterRoleBinding');
+
+const clusterAdmin = (bindings: Binding[]): Finding =>
   control(
     {
       id: 'cis-5.1.1-cluster-admin',
@@ -103,9 +41,10 @@ const clusterAdmin = (state: ClusterState): Finding =>
       remedy:
         'Bind a narrower ClusterRole (or a namespaced Role) instead of cluster-admin; keep cluster-admin for break-glass groups.',
     },
-    state.clusterRoleBindings
-      .filter((b) => b.roleRef?.name === 'cluster-admin' && subjects(b).length)
-      .map((b) => ({ resource: ref(b, 'ClusterRoleBinding'), detail: `cluster-admin to ${subjects(b).join(', ')}` })),
+    // A RoleBinding to the cluster-admin ClusterRole gives full control of its namespace, Roles and Secrets included.
+    bindings
+      .filter((b) => b.roleRef?.kind === 'ClusterRole' && b.roleRef.name === 'cluster-admin' && holdersOf(b).length)
+      .map((b) => ({ resource: bindingRef(b), detail: `cluster-admin${where(b)} to ${holdersOf(b).join(', ')}` })),
     'cluster',
   );
 
@@ -119,22 +58,30 @@ const wildcards = (rules: HeldRule[]): Finding =>
       remedy: 'List the verbs and resources the role needs instead of "*".',
     },
     rules
-      .filter((x) => (x.rule.verbs ?? []).includes('*') || (x.rule.resources ?? []).includes('*'))
-      .map((x) => ({ resource: ref(x.role, x.kind), detail: `verbs ${verbsOf(x.rule)} on ${resourcesOf(x.rule)}` })),
+      // Kubernetes' own roles (cluster-admin is * on *) are judged by who holds them, in the other controls.
+      .filter((x) => !x.builtIn && ((x.rule.verbs ?? []).includes('*') || (x.rule.resources ?? []).includes('*')))
+      .map((x) => ({
+        resource: ref(x.role, x.kind),
+        detail: `verbs ${(x.rule.verbs ?? []).join(',')} on ${(x.rule.resources ?? []).join(',')}`,
+      })),
     'cluster',
   );
 
-const secretReaders = (rules: HeldRule[]): Finding =>
-  control(
+/** kube-bench's remedy names resourceNames as the way out: a rule limited to named secrets reads those only, so it passes, noted. */
+const secretReaders = (rules: HeldRule[]): Finding => {
+  const readers = heldGrants(rules, ['get', 'list', 'watch'], [core('secrets')]);
+  return control(
     {
       id: 'cis-5.1.2-secrets',
       title: 'secrets readable only by system subjects',
       severity: 'warning',
       remedy: 'Remove get/list/watch on secrets from the role, or name the secrets it needs (resourceNames).',
     },
-    granted(rules, ['get', 'list', 'watch'], ['secrets']).filter((v) => !/resourceNames/.test(v.detail)),
+    readers.filter((x) => !namedOnly(x.rule)).map(asViolation),
     'cluster',
+    { label: 'limited to named secrets', items: readers.filter((x) => namedOnly(x.rule)).map(asViolation) },
   );
+};
 
 const podCreators = (rules: HeldRule[]): Finding =>
   control(
@@ -144,7 +91,7 @@ const podCreators = (rules: HeldRule[]): Finding =>
       severity: 'warning',
       remedy: 'Let controllers create pods; remove create on pods from people and apps.',
     },
-    granted(rules, ['create'], ['pods']),
+    violationsOf(rules, ['create'], [core('pods')]),
     'cluster',
   );
 
@@ -156,10 +103,29 @@ const execAttach = (rules: HeldRule[]): Finding =>
       severity: 'warning',
       remedy: 'Remove create on pods/exec and pods/attach; grant it for incidents only, audited.',
     },
-    granted(rules, ['create', 'get'], ['pods/exec', 'pods/attach']),
+    violationsOf(rules, ['create', 'get'], [core('pods/exec'), core('pods/attach')]),
     'cluster',
   );
 
+/** system:masters bypasses RBAC altogether: the bootstrapped cluster-admin binding is the only one it should appear in. */
+const systemMasters = (bindings: Binding[]): Finding =>
+  control(
+    {
+      id: 'cis-5.1.7-system-masters',
+      title: 'system:masters not used',
+      severity: 'warning',
+      remedy:
+        'Bind a named group to a narrower role instead of system:masters, and issue no client certificates with O=system:masters: its members pass every authorization check and cannot be revoked by RBAC.',
+    },
+    bindings
+      .filter((b) =>
+        (b.subjects ?? []).some((s) => s.kind === 'Group' && s.name === 'system:masters' && !isSystemSubject(s, b)),
+      )
+      .map((b) => ({ resource: bindingRef(b), detail: `${b.roleRef?.name}${where(b)} to Group system:masters` })),
+    'cluster',
+  );
+
+/** A `*` verb includes bind, escalate and impersonate; each needs the resource it acts on. */
 const escalation = (rules: HeldRule[]): Finding =>
   control(
     {
@@ -168,11 +134,29 @@ const escalation = (rules: HeldRule[]): Finding =>
       severity: 'critical',
       remedy: 'Remove bind, escalate and impersonate: each lets the holder grant itself more than it has.',
     },
-    rules
-      .filter(
-        (x) => x.holders.length && (x.rule.verbs ?? []).some((v) => ['bind', 'escalate', 'impersonate'].includes(v)),
+    heldGrants(
+      rules,
+      ['bind', 'escalate'],
+      [
+        { group: RBAC, resource: 'roles' },
+        { group: RBAC, resource: 'clusterroles' },
+      ],
+    )
+      .concat(
+        heldGrants(
+          rules,
+          ['impersonate'],
+          [
+            core('users'),
+            core('groups'),
+            core('serviceaccounts'),
+            { group: 'authentication.k8s.io', resource: 'userextras' },
+            { group: 'authentication.k8s.io', resource: 'uids' },
+          ],
+        ),
       )
-      .map((x) => ({ resource: ref(x.role, x.kind), detail: `${verbsOf(x.rule)} held by ${x.holders.join(', ')}` })),
+      .filter((x, i, all) => all.indexOf(x) === i)
+      .map(asViolation),
     'cluster',
   );
 
@@ -204,17 +188,21 @@ const tokenMount = (workloads: Workload[]): Finding =>
     'cluster',
   );
 
-/** CIS 5.1: who holds cluster-admin, wildcards, secrets, pod creation, exec, escalation; service accounts and tokens. */
+/** CIS 5.1.1–5.1.13: cluster-admin, wildcards, secrets, pod creation, exec, system:masters, escalation, service accounts, then 5.1.9–5.1.13. */
 export function accessControls(state: ClusterState): Finding[] {
   const rules = heldRules(state);
+  const bindings = [...state.clusterRoleBindings, ...state.roleBindings];
+  const workloads = workloadsOf(state);
   return [
-    clusterAdmin(state),
+    clusterAdmin(bindings),
     wildcards(rules),
     secretReaders(rules),
     podCreators(rules),
     execAttach(rules),
+    systemMasters(bindings),
     escalation(rules),
-    defaultServiceAccount(state.workloads),
-    tokenMount(state.workloads),
+    defaultServiceAccount(workloads),
+    tokenMount(workloads),
+    ...privilegeControls(rules),
   ];
 }

@@ -22,10 +22,27 @@ export interface ControlSpec {
 /** The message names the first three offenders; the evidence keeps them all. */
 const MESSAGE_OFFENDERS = 3;
 
-/** One finding per control: passed (info) or failed with every violation as evidence. */
-export function control(spec: ControlSpec, violations: Violation[], scope: string): Finding {
-  if (!violations.length)
-    return { severity: 'info', check: spec.id, resource: scope, message: `${spec.title}: passed`, evidence: [] };
+/** What a passing control still tells the reviewer: grants it allows by design, e.g. to named secrets only. */
+export interface Noted {
+  label: string;
+  items: Violation[];
+}
+
+/**
+ * One finding per control: passed (info) or failed with every violation as evidence. A
+ * passing control with `noted` items says so in its message and keeps them as evidence.
+ */
+export function control(spec: ControlSpec, violations: Violation[], scope: string, noted?: Noted): Finding {
+  if (!violations.length) {
+    const note = noted?.items.length ? ` — ${noted.label}: ${offenders(noted.items)}` : '';
+    return {
+      severity: 'info',
+      check: spec.id,
+      resource: scope,
+      message: `${spec.title}: passed${note}`,
+      evidence: noted?.items ?? [],
+    };
+  }
   return {
     severity: spec.severity,
     check: spec.id,

@@ -5,9 +5,11 @@
 import type { Finding } from '../../model.js';
 import { parseQuantity } from '../quantity.js';
 import {
+  podLabelsOf,
   podSpecOf,
   ref,
   workloadRef,
+  workloadsOf,
   type ClusterState,
   type Container,
   type HorizontalPodAutoscaler,
@@ -15,6 +17,7 @@ import {
   type Workload,
 } from './cluster.js';
 import { control, type Violation } from './control.js';
+import { selects } from './selector.js';
 
 /** Kubernetes quantities (500m, 1Gi) each container should request and not exceed as limits. */
 export interface ResourcePolicy {
@@ -38,24 +41,24 @@ const RESOURCE_FIELDS = [
 /** Over the maximum; an unreadable value is not over, an unreadable maximum caps nothing. */
 const over = (value: string | undefined, max: string) => (parseQuantity(value) ?? 0) > (parseQuantity(max) ?? Infinity);
 
-/** What a container does wrong against the policy: fields missing, limits above it. */
+const SINGULAR = { requests: 'request', limits: 'limit' } as const;
+
+/** What a container does wrong against the policy: fields missing, requests or limits above it. */
 function policyProblems(c: Container, policy: ResourcePolicy): string[] {
   const res = c.resources ?? {};
   const missing = RESOURCE_FIELDS.filter(([group, name]) => !res[group]?.[name]).map(([g, n]) => `${g}.${n}`);
-  return [
-    ...(missing.length ? [`missing ${missing.join(', ')}`] : []),
-    ...(over(res.limits?.cpu, policy.limits.cpu) ? [`cpu limit ${res.limits?.cpu} over ${policy.limits.cpu}`] : []),
-    ...(over(res.limits?.memory, policy.limits.memory)
-      ? [`memory limit ${res.limits?.memory} over ${policy.limits.memory}`]
-      : []),
-  ];
+  // A request over the policy reserves more of the node than the runbook allows, as a limit over it may use more.
+  const overPolicy = RESOURCE_FIELDS.filter(([group, name]) => over(res[group]?.[name], policy[group][name])).map(
+    ([group, name]) => `${name} ${SINGULAR[group]} ${res[group]?.[name]} over ${policy[group][name]}`,
+  );
+  return [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...overPolicy];
 }
 
 const resourcesPolicy = (workloads: Workload[], policy: ResourcePolicy): Finding =>
   control(
     {
       id: 'resources-policy',
-      title: `requests and limits set, within policy (limits ${policy.limits.cpu} CPU / ${policy.limits.memory})`,
+      title: `requests and limits set, within policy (requests cpu ${policy.requests.cpu} / memory ${policy.requests.memory}, limits cpu ${policy.limits.cpu} / memory ${policy.limits.memory})`,
       severity: 'warning',
       remedy: `Set resources like the runbook: requests cpu ${policy.requests.cpu} / memory ${policy.requests.memory}, limits cpu ${policy.limits.cpu} / memory ${policy.limits.memory}.`,
     },
@@ -68,6 +71,9 @@ const resourcesPolicy = (workloads: Workload[], policy: ResourcePolicy): Finding
     'cluster',
   );
 
+/** Jobs and CronJobs run to completion: nothing routes traffic to them or waits for them to be ready (Polaris skips them too). */
+const BATCH = new Set(['Job', 'CronJob']);
+
 const probes = (workloads: Workload[]): Finding =>
   control(
     {
@@ -76,16 +82,18 @@ const probes = (workloads: Workload[]): Finding =>
       severity: 'warning',
       remedy: 'Add a readinessProbe (traffic only when ready) and a livenessProbe (restart when stuck).',
     },
-    workloads.flatMap((w) =>
-      (podSpecOf(w).containers ?? [])
-        .filter((c) => !c.readinessProbe || !c.livenessProbe)
-        .map((c) => ({
-          resource: `${workloadRef(w)}/${c.name}`,
-          detail: [!c.readinessProbe && 'no readinessProbe', !c.livenessProbe && 'no livenessProbe']
-            .filter(Boolean)
-            .join(', '),
-        })),
-    ),
+    workloads
+      .filter((w) => !BATCH.has(w.kind ?? 'Deployment'))
+      .flatMap((w) =>
+        (podSpecOf(w).containers ?? [])
+          .filter((c) => !c.readinessProbe || !c.livenessProbe)
+          .map((c) => ({
+            resource: `${workloadRef(w)}/${c.name}`,
+            detail: [!c.readinessProbe && 'no readinessProbe', !c.livenessProbe && 'no livenessProbe']
+              .filter(Boolean)
+              .join(', '),
+          })),
+      ),
     'cluster',
   );
 
@@ -116,10 +124,6 @@ const hpaMinReplicas = (deployments: Workload[], hpas: HorizontalPodAutoscaler[]
     'cluster',
   );
 
-/** Whether the selector's matchLabels all hold on the labels (a selector without matchLabels selects nothing here). */
-const selects = (selector: { matchLabels?: Record<string, string> } | undefined, labels?: Record<string, string>) =>
-  Boolean(selector?.matchLabels) && Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v);
-
 const disruptionBudget = (deployments: Workload[], pdbs: PodDisruptionBudget[]): Finding =>
   control(
     {
@@ -132,9 +136,7 @@ const disruptionBudget = (deployments: Workload[], pdbs: PodDisruptionBudget[]):
       .filter(
         (d) =>
           !pdbs.some(
-            (p) =>
-              p.metadata?.namespace === d.metadata?.namespace &&
-              selects(p.spec?.selector, d.spec?.template?.metadata?.labels),
+            (p) => p.metadata?.namespace === d.metadata?.namespace && selects(p.spec?.selector, podLabelsOf(d)),
           ),
       )
       .map((d) => ({ resource: ref(d, 'Deployment'), detail: 'no PodDisruptionBudget' })),
@@ -157,12 +159,13 @@ const replicas = (deployments: Workload[], hpas: HorizontalPodAutoscaler[]): Fin
     'cluster',
   );
 
-/** The resource policy and probes on every workload; HPA, PDB and replicas on Deployments. */
+/** The resource policy on every workload, probes on all but Jobs and CronJobs; HPA, PDB and replicas on Deployments. */
 export function reliabilityControls(state: ClusterState, policy: ResourcePolicy): Finding[] {
-  const deployments = state.workloads.filter((w) => (w.kind ?? 'Deployment') === 'Deployment');
+  const workloads = workloadsOf(state);
+  const deployments = workloads.filter((w) => (w.kind ?? 'Deployment') === 'Deployment');
   return [
-    resourcesPolicy(state.workloads, policy),
-    probes(state.workloads),
+    resourcesPolicy(workloads, policy),
+    probes(workloads),
     hpaMinReplicas(deployments, state.hpas),
     disruptionBudget(deployments, state.pdbs),
     replicas(deployments, state.hpas),

@@ -1,39 +1,23 @@
 /**
  * Pod security: Polaris' security checks on every container (init containers too: they run
- * with the same rights), its host checks on every pod template, and secrets left in plain
- * ConfigMaps.
+ * with the same rights) and its host checks on every pod template, of every workload kind
+ * (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs, bare Pods); then NetworkPolicy
+ * coverage (network.ts) and secrets left in plain sight (sensitive.ts).
  */
 import type { Finding } from '../../model.js';
 import {
   podSpecOf,
-  ref,
   workloadRef,
+  workloadsOf,
   type ClusterState,
-  type ConfigMap,
-  type Container,
-  type PodSpec,
   type SecurityContext,
   type Workload,
 } from './cluster.js';
+import { containersOf, type PlacedContainer } from './containers.js';
 import { control } from './control.js';
-
-/** A container with the pod spec around it, named `kind/namespace/workload/container` in evidence. */
-interface PlacedContainer {
-  spec: PodSpec;
-  c: Container;
-  at: string;
-}
-
-function containersOf(workloads: Workload[]): PlacedContainer[] {
-  return workloads.flatMap((w) => {
-    const spec = podSpecOf(w);
-    return [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => ({
-      spec,
-      c,
-      at: `${workloadRef(w)}/${c.name}`,
-    }));
-  });
-}
+import { hostPort, imageTag, pullPolicy, seccomp } from './container-checks.js';
+import { networkPolicyCoverage } from './network.js';
+import { sensitiveValues } from './sensitive.js';
 
 /** The container's own setting, else the pod's default (runAsNonRoot and runAsUser may be set on either). */
 const effective = (x: PlacedContainer, key: 'runAsNonRoot' | 'runAsUser') =>
@@ -41,21 +25,7 @@ const effective = (x: PlacedContainer, key: 'runAsNonRoot' | 'runAsUser') =>
 
 const context = (x: PlacedContainer): SecurityContext => x.c.securityContext ?? {};
 
-/** What is wrong with an image reference, or null: a digest pins it, so does any tag but latest. */
-function unpinned(image: string): 'no tag' | ':latest' | null {
-  const last = image.split('/').pop() ?? image; // a registry's port (host:5000/app) is not a tag
-  if (last.includes('@')) return null;
-  const tag = last.includes(':') ? last.split(':').pop() : null;
-  return !tag ? 'no tag' : tag === 'latest' ? ':latest' : null;
-}
-
 const HOST_NAMESPACES = ['hostNetwork', 'hostPID', 'hostIPC'] as const;
-
-/** Keys that name a credential; their values belong in a Secret. */
-const SENSITIVE = /pass(word)?|secret|token|api[-_]?key|private[-_]?key|credential/i;
-
-/** `${VAR}` is a placeholder filled from a Secret at deploy time, not the secret itself. */
-const isPlaceholder = (value: string) => /^\$\{.*\}$/.test(value);
 
 const runAsNonRoot = (containers: PlacedContainer[]): Finding =>
   control(
@@ -164,50 +134,23 @@ const readOnlyRoot = (containers: PlacedContainer[]): Finding =>
     'cluster',
   );
 
-const imageTag = (containers: PlacedContainer[]): Finding =>
-  control(
-    {
-      id: 'polaris-image-tag',
-      title: 'images pinned to a tag other than latest',
-      severity: 'warning',
-      remedy: 'Pin the image to a version tag or digest, so a restart cannot change what runs.',
-    },
-    containers
-      .filter((x) => unpinned(String(x.c.image ?? '')))
-      .map((x) => ({ resource: x.at, detail: `${x.c.image}: ${unpinned(String(x.c.image))}` })),
-    'cluster',
-  );
-
-/** The evidence names the key only: the value is a secret, and the finding is stored and mailed. */
-const configMapSecrets = (configMaps: ConfigMap[]): Finding =>
-  control(
-    {
-      id: 'configmap-sensitive-values',
-      title: 'no secrets in plain ConfigMaps',
-      severity: 'critical',
-      remedy:
-        'Move the value to a Secret (referenced with secretKeyRef) and rotate it: it has been readable by anyone who can read ConfigMaps.',
-    },
-    configMaps.flatMap((cm) =>
-      Object.entries(cm.data ?? {})
-        .filter(([k, v]) => SENSITIVE.test(k) && String(v).trim() !== '' && !isPlaceholder(String(v)))
-        .map(([k]) => ({ resource: ref(cm, 'ConfigMap'), detail: `key ${k}` })),
-    ),
-    'cluster',
-  );
-
-/** Polaris' pod-security checks, then secrets in ConfigMaps. */
+/** Polaris' pod-security checks, NetworkPolicy coverage, then secrets in ConfigMaps and env values. */
 export function securityControls(state: ClusterState): Finding[] {
-  const containers = containersOf(state.workloads);
+  const workloads = workloadsOf(state);
+  const containers = containersOf(workloads);
   return [
     runAsNonRoot(containers),
     privileged(containers),
     privilegeEscalation(containers),
-    hostNamespaces(state.workloads),
-    hostPath(state.workloads),
+    hostNamespaces(workloads),
+    hostPath(workloads),
+    hostPort(containers),
     capabilities(containers),
     readOnlyRoot(containers),
+    seccomp(containers),
     imageTag(containers),
-    configMapSecrets(state.configMaps),
+    pullPolicy(containers),
+    networkPolicyCoverage(workloads, state.networkPolicies),
+    ...sensitiveValues(state.configMaps, containers),
   ];
 }
