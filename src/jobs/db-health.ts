@@ -1,6 +1,6 @@
 /** db-health: PgHero's checks with its defaults, each finding with the remedy an operator would run. */
 import { z } from 'zod';
-import { judgePgHealth, pgHealthDefaults } from '../analysis/pg-health.js';
+import { cacheHitSince, judgePgHealth, pgHealthDefaults } from '../analysis/pg-health.js';
 import { duration } from '../config/schema.js';
 import { readPgStats, withClient } from '../integrations/pg-stats.js';
 import { databaseOf } from './db-backup.js';
@@ -22,12 +22,16 @@ export const dbHealth = defineJob({
   overridable: ['longRunning', 'idleInTransaction', 'cacheHitRate', 'sequenceRatio'],
   async run(ctx, params) {
     const database = databaseOf(ctx, params.database);
-    const stats = await withClient(database.url, (client) =>
+    const reading = await withClient(database.url, (client) =>
       readPgStats(client, {
         longRunningSeconds: params.longRunning / 1000,
         idleInTransactionSeconds: params.idleInTransaction / 1000,
       }),
     );
+    // Cache hit rates are judged over the blocks read since the previous run, not since the statistics began.
+    const kept = await ctx.state.get(database.name);
+    const { stats, keep } = cacheHitSince(kept?.value, reading, ctx.now().toISOString());
+    await ctx.state.put(database.name, keep);
     const findings = judgePgHealth(stats, {
       ...pgHealthDefaults,
       cacheHitRate: params.cacheHitRate,
@@ -41,7 +45,7 @@ export const dbHealth = defineJob({
             .map((f) => f.message)
             .slice(0, 3)
             .join('; ')}${findings.length > 3 ? ` (and ${findings.length - 3} more)` : ''}`
-        : `${database.name} healthy: ${stats.connections.total}/${stats.connections.max} connections, cache hit ${stats.cacheHit.table === null ? 'n/a' : `${(stats.cacheHit.table * 100).toFixed(2)} %`}`,
+        : `${database.name} healthy: ${stats.connections.total}/${stats.connections.max} connections, cache hit ${stats.cacheHit.table === null ? 'n/a' : `${(stats.cacheHit.table * 100).toFixed(2)} %`} ${stats.cacheHit.interval}`,
       findings,
       metrics: {
         connections: stats.connections.total,

@@ -8,7 +8,8 @@ import {
   judgeQueries,
   pgHealthDefaults,
   type PgStats,
-  type QueryStats,
+  type QueryInput,
+  type TableScanRow,
 } from '../../src/analysis/pg-health.js';
 
 /** A healthy primary: 12 of 100 connections, a warm cache, far from wraparound, no standbys. */
@@ -19,7 +20,13 @@ const healthy = (): PgStats => ({
   idleInTransaction: [],
   longRunning: [],
   blocked: [],
-  cacheHit: { table: 0.9993, index: 0.9981, tableReads: 4_812_334, indexReads: 9_120_442 },
+  cacheHit: {
+    table: 0.9993,
+    index: 0.9981,
+    tableReads: 4_812_334,
+    indexReads: 9_120_442,
+    interval: 'since the previous run 60 min ago',
+  },
   replication: { isReplica: false, replicaLagSeconds: null, standbys: [] },
   inactiveSlots: [],
   wraparound: { age: 200_000_000, remaining: 1_947_483_647 },
@@ -107,12 +114,22 @@ describe('judgePgHealth', () => {
   });
 
   it('judges cache hit rates below 99 %, once enough blocks were read to mean something', () => {
-    const findings = judge((s) => (s.cacheHit = { table: 0.942, index: 0.5, tableReads: 120_000, indexReads: 999 }));
+    const interval = 'since the previous run 60 min ago';
+    const findings = judge(
+      (s) => (s.cacheHit = { table: 0.942, index: 0.5, tableReads: 120_000, indexReads: 999, interval }),
+    );
     expect(brief(findings)).toEqual([
-      ['warning', 'pg.table-cache-hit-rate', 'db/orders', 'table cache hit rate 94.2 %, below 99.0 %'],
+      [
+        'warning',
+        'pg.table-cache-hit-rate',
+        'db/orders',
+        'table cache hit rate 94.2 % over 120000 blocks read since the previous run 60 min ago, below 99.0 %',
+      ],
     ]);
-    expect(findings[0]!.evidence).toEqual({ rate: 0.942, reads: 120_000 });
-    expect(judge((s) => (s.cacheHit = { table: null, index: null, tableReads: 0, indexReads: 0 }))).toEqual([]);
+    expect(findings[0]!.evidence).toEqual({ rate: 0.942, reads: 120_000, interval });
+    expect(judge((s) => (s.cacheHit = { table: null, index: null, tableReads: 0, indexReads: 0, interval }))).toEqual(
+      [],
+    );
   });
 
   it('reports a lagging replica, lagging standbys and inactive slots with the WAL they hold', () => {
@@ -273,24 +290,39 @@ describe('judgeQueries', () => {
     },
     { query: 'SELECT * FROM audit_events', calls: 2, totalMs: 5_000, meanMs: 2_500, rows: 2_000_000 },
   ];
-  const tables: QueryStats['seqScanTables'] = [
+  const tables: TableScanRow[] = [
     { table: 'public.order_lines', seqScans: 8_123, indexScans: 12, liveRows: 1_250_000, seqTupRead: 9_000_000_000 },
+    { table: 'public.small', seqScans: 8_123, indexScans: 12, liveRows: 9_999, seqTupRead: 9_000_000 },
+    { table: 'public.orders', seqScans: 10, indexScans: 12, liveRows: 1_250_000, seqTupRead: 12_500_000 },
   ];
-  const unused: QueryStats['unusedIndexes'] = [
+  const since = 'since the previous run 60 min ago';
+  const input = (over: Partial<QueryInput>): QueryInput => ({
+    statements,
+    statementsInterval: since,
+    tables: [],
+    tablesInterval: since,
+    unusedIndexes: [],
+    ...over,
+  });
+  const unused: QueryInput['unusedIndexes'] = [
     { index: 'public.orders_note_idx', table: 'public.orders', scans: 0, bytes: 157_286_400 },
   ];
 
   it('lists the top statements by total and by mean time, then the slow and the row-heavy ones', () => {
-    const findings = judgeQueries('orders', { statements, seqScanTables: [], unusedIndexes: [] }, thresholds);
+    const findings = judgeQueries('orders', input({}), thresholds);
     expect(findings.map((f) => [f.severity, f.check, f.message])).toEqual([
-      ['info', 'pg.top-total-time', 'top 2 queries by total time'],
-      ['info', 'pg.top-mean-time', 'top 2 queries by mean time'],
+      ['info', 'pg.top-total-time', 'top 2 queries by total time since the previous run 60 min ago'],
+      ['info', 'pg.top-mean-time', 'top 2 queries by mean time since the previous run 60 min ago'],
       [
         'warning',
         'pg.slow-query',
-        '300.0 ms mean over 300 calls (90.0 s total): SELECT o.* FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.customer_id = $1',
+        '300.0 ms mean over 300 calls since the previous run 60 min ago (90.0 s total): SELECT o.* FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.customer_id = $1',
       ],
-      ['info', 'pg.rows-per-call', '1000000 rows per call: SELECT * FROM audit_events'],
+      [
+        'info',
+        'pg.rows-per-call',
+        '1000000 rows per call since the previous run 60 min ago: SELECT * FROM audit_events',
+      ],
     ]);
     const queries = (i: number) => (findings[i]!.evidence as Array<{ query: string }>).map((q) => q.query);
     expect(queries(0)).toEqual([
@@ -304,26 +336,22 @@ describe('judgeQueries', () => {
   });
 
   it('a statement is slow only when it is also run often enough to matter', () => {
-    const findings = judgeQueries(
-      'orders',
-      { statements, seqScanTables: [], unusedIndexes: [] },
-      { ...thresholds, slowCalls: 1 },
-    );
+    const findings = judgeQueries('orders', input({}), { ...thresholds, slowCalls: 1 });
     expect(findings.filter((f) => f.check === 'pg.slow-query').map((f) => f.message.split(':')[0])).toEqual([
-      '300.0 ms mean over 300 calls (90.0 s total)',
-      '2500.0 ms mean over 2 calls (5.0 s total)',
+      '300.0 ms mean over 300 calls since the previous run 60 min ago (90.0 s total)',
+      '2500.0 ms mean over 2 calls since the previous run 60 min ago (5.0 s total)',
     ]);
   });
 
   it('without pg_stat_statements says why and how to install it, and still judges tables and indexes', () => {
     const findings = judgeQueries(
       'orders',
-      {
+      input({
         statements: null,
         missingReason: 'the pg_stat_statements extension is not installed in this database',
-        seqScanTables: tables,
+        tables,
         unusedIndexes: unused,
-      },
+      }),
       thresholds,
     );
     expect(findings.map((f) => [f.severity, f.check, f.resource, f.message])).toEqual([
@@ -337,7 +365,7 @@ describe('judgeQueries', () => {
         'warning',
         'pg.seq-scans',
         'db/orders/table/public.order_lines',
-        'public.order_lines (1250000 rows) is read by sequential scans 8123 times against 12 index scans',
+        'public.order_lines (1250000 rows) was read by sequential scans 8123 times against 12 index scans since the previous run 60 min ago',
       ],
       [
         'info',

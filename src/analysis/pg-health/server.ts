@@ -93,8 +93,8 @@ const cache: Check = (s, r, t) =>
       severity: 'warning',
       check: `pg.${kind}-cache-hit-rate`,
       resource: r,
-      message: `${kind} cache hit rate ${percent(rate!)}, below ${percent(t.cacheHitRate)}`,
-      evidence: { rate, reads },
+      message: `${kind} cache hit rate ${percent(rate!)} over ${reads} blocks read ${s.cacheHit.interval}, below ${percent(t.cacheHitRate)}`,
+      evidence: { rate, reads, interval: s.cacheHit.interval },
       remedy:
         'The working set does not fit in shared_buffers: add memory (and raise shared_buffers), or find the queries reading the most blocks (query-analysis).',
     }));
