@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import type { PgReading, PgStats } from '../analysis/pg-health.js';
+import { readMaintenance, readWraparound } from './pg-maintenance.js';
 
 export type { PgReading, PgStats } from '../analysis/pg-health.js';
 export { readQueryStats } from './pg-queries.js';
@@ -34,7 +35,7 @@ type Session = { pid: number; user: string | null; seconds: number; query: strin
  */
 export async function readPgStats(
   client: pg.Client,
-  thresholds: { longRunningSeconds: number; idleInTransactionSeconds: number },
+  thresholds: { longRunningSeconds: number; idleInTransactionSeconds: number; longTransactionSeconds: number },
 ): Promise<PgReading> {
   const q: Rows = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
     (await client.query<R>(text, values)).rows;
@@ -53,9 +54,10 @@ export async function readPgStats(
     cacheCounters,
     replication: replication.replication,
     inactiveSlots: replication.inactiveSlots,
-    wraparound: { age: Number(head.age), remaining: 2_147_483_647 - Number(head.age) },
+    wraparound: await readWraparound(client),
     sequences: await readSequences(q),
     ...(await readIndexProblems(q)),
+    maintenance: await readMaintenance(client, { longTransactionSeconds: thresholds.longTransactionSeconds }),
   };
 }
 
@@ -65,18 +67,20 @@ interface ServerRow {
   total: string;
   max: string;
   replica: boolean;
+  receive_lsn: string | null;
+  replay_lsn: string | null;
   replay: string | null;
-  age: string;
 }
 
-/** The server in one row: version, connections, whether it is a replica (and its replay lag), XID age. */
+/** The server in one row: version, connections, whether it is a replica (and where it is in the WAL). */
 async function readServer(q: Rows): Promise<ServerRow> {
   const [head] = await q<ServerRow>(`
     select current_database() as db, current_setting('server_version') as version,
            (select count(*) from pg_stat_activity)::text as total, current_setting('max_connections') as max,
            pg_is_in_recovery() as replica,
-           case when pg_is_in_recovery() then extract(epoch from now() - pg_last_xact_replay_timestamp())::text end as replay,
-           (select max(age(datfrozenxid)) from pg_database)::text as age`);
+           case when pg_is_in_recovery() then pg_last_wal_receive_lsn()::text end as receive_lsn,
+           case when pg_is_in_recovery() then pg_last_wal_replay_lsn()::text end as replay_lsn,
+           case when pg_is_in_recovery() then extract(epoch from now() - pg_last_xact_replay_timestamp())::text end as replay`);
   return head!;
 }
 
@@ -157,7 +161,9 @@ async function readReplication(q: Rows, head: ServerRow): Promise<Pick<PgStats, 
   return {
     replication: {
       isReplica: head.replica,
-      replicaLagSeconds: num(head.replay),
+      replay: head.replica
+        ? { receiveLsn: head.receive_lsn, replayLsn: head.replay_lsn, secondsSinceLastReplay: num(head.replay) }
+        : null,
       standbys: standbys.map((s) => ({ name: s.name, lagSeconds: num(s.lag), state: s.state })),
     },
     inactiveSlots: slots.map((s) => ({ name: s.name, retainedBytes: num(s.retained) })),

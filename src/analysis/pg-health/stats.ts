@@ -12,14 +12,72 @@ export interface PgStats {
   cacheHit: { table: number | null; index: number | null; tableReads: number; indexReads: number; interval: string };
   replication: {
     isReplica: boolean;
-    replicaLagSeconds: number | null;
+    /** Where this replica is in the WAL it received and replayed (null on a primary): replication.ts turns it into lag. */
+    replay: ReplayPosition | null;
     standbys: Array<{ name: string; lagSeconds: number | null; state: string }>;
   };
   inactiveSlots: Array<{ name: string; retainedBytes: number | null }>;
-  wraparound: { age: number; remaining: number };
+  wraparound: Wraparound;
+  maintenance: Maintenance;
   sequences: Array<{ sequence: string; column: string | null; lastValue: number; maxValue: number; ratio: number }>;
   invalidIndexes: Array<{ index: string; table: string }>;
   duplicateIndexes: Array<{ index: string; coveredBy: string; table: string; bytes: number }>;
+}
+
+/** A replica's WAL positions, as pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn() and now() − pg_last_xact_replay_timestamp() give them. */
+export interface ReplayPosition {
+  receiveLsn: string | null;
+  replayLsn: string | null;
+  secondsSinceLastReplay: number | null;
+}
+
+/** Transaction and multixact ID ages: each database's (pg_database), and this database's oldest tables (pg_class with its TOAST table). */
+export interface Wraparound {
+  databases: Array<{ database: string; xidAge: number; multixactAge: number }>;
+  tables: Array<{
+    table: string;
+    xidAge: number;
+    multixactAge: number;
+    /** autovacuum_freeze_max_age and autovacuum_multixact_freeze_max_age as they apply to this table (its reloptions, else the server's). */
+    freezeMaxAge: number;
+    multixactFreezeMaxAge: number;
+  }>;
+}
+
+/** A user table's upkeep: dead rows, changes since the last analyze, and when autovacuum would step in. */
+export interface TableUpkeep {
+  table: string;
+  liveRows: number;
+  deadRows: number;
+  modsSinceAnalyze: number;
+  /** Seconds since the latest of last_vacuum and last_autovacuum; null: never since the statistics were reset. */
+  lastVacuumSeconds: number | null;
+  lastAnalyzeSeconds: number | null;
+  /** Dead rows past which autovacuum vacuums it: autovacuum_vacuum_threshold + scale_factor × reltuples (its reloptions, else the server's). */
+  vacuumTrigger: number;
+  analyzeTrigger: number;
+  autovacuumEnabled: boolean;
+}
+
+/** An estimate of a table's or index's wasted space (check_postgres' and PgHero's method: expected pages from pg_stats widths vs pages). */
+export interface BloatEstimate {
+  kind: 'table' | 'index';
+  name: string;
+  table: string;
+  bytes: number;
+  wastedBytes: number;
+}
+
+/** What held-open work and upkeep db-health judges beyond PgHero's basics. */
+export interface Maintenance {
+  tables: TableUpkeep[];
+  bloat: BloatEstimate[];
+  preparedTransactions: Array<{ gid: string; owner: string; database: string; seconds: number }>;
+  /** Active replication slots and the WAL each keeps (null on a replica); max_slot_wal_keep_size in bytes, null when unlimited (-1). */
+  activeSlots: Array<{ name: string; retainedBytes: number | null }>;
+  maxSlotWalKeepBytes: number | null;
+  /** Transactions open for at least the threshold, idle or active (pg_stat_activity.xact_start). */
+  longTransactions: Array<{ pid: number; user: string | null; seconds: number; state: string; query: string }>;
 }
 
 /** pg_statio_user_tables' and pg_statio_user_indexes' block counters summed, since `statsReset` (ISO 8601; null: never reset). */
