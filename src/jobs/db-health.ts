@@ -20,6 +20,8 @@ export const dbHealthParams = z
     idleInTransaction: duration.default(60_000),
     /** A transaction open this long (xact_start), idle or active. */
     longTransaction: duration.default(300_000),
+    /** Replay lag of this replica or its standbys. */
+    replicationLag: duration.default(d.replicationLagSeconds * 1000),
     cacheHitRate: share(d.cacheHitRate),
     sequenceRatio: share(d.sequenceRatio),
     /** Shares of the 2^31 transaction (and multixact) IDs a database or table may fall behind. */
@@ -45,6 +47,7 @@ const thresholds = (p: DbHealthParams) => ({
   ...pgHealthDefaults,
   cacheHitRate: p.cacheHitRate,
   sequenceRatio: p.sequenceRatio,
+  replicationLagSeconds: p.replicationLag / 1000,
   wraparoundWarn: p.wraparoundWarn,
   wraparoundCritical: p.wraparoundCritical,
   deadTupleShare: p.deadTupleShare,
@@ -64,6 +67,7 @@ export const dbHealth = defineJob({
     'longRunning',
     'idleInTransaction',
     'longTransaction',
+    'replicationLag',
     'cacheHitRate',
     'sequenceRatio',
     'wraparoundWarn',
