@@ -20,7 +20,7 @@ const TABLES = `
   with widths as (
     select c.oid, sum((1 - s.null_frac) * s.avg_width) as width, bool_or(s.null_frac > 0) as nulls, count(*) as cols
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      join pg_stats s on s.schemaname = n.nspname and s.tablename = c.relname
+      join pg_stats s on s.schemaname = n.nspname and s.tablename = c.relname and not s.inherited
      where c.relkind = 'r' and c.relpages >= $1 and n.nspname not in ('pg_catalog', 'information_schema')
      group by c.oid)
   select ${qualified('c.oid')} as name, ${qualified('c.oid')} as table, c.relpages::float8 * bs as bytes,
@@ -39,11 +39,11 @@ const INDEXES = `
       from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_am am on am.oid = ic.relam and am.amname = 'btree'
       join pg_class tc on tc.oid = i.indrelid join pg_namespace n on n.oid = tc.relnamespace
       join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey::int2[])
-      join pg_stats s on s.schemaname = n.nspname and s.tablename = tc.relname and s.attname = a.attname
+      join pg_stats s on s.schemaname = n.nspname and s.tablename = tc.relname and s.attname = a.attname and not s.inherited
      where ic.relpages >= $1 and i.indexprs is null and i.indpred is null and n.nspname not in ('pg_catalog', 'information_schema')
      group by i.indexrelid, i.indnatts)
   select ${qualified('c.oid')} as name, ${qualified('i.indrelid')} as table, c.relpages::float8 * bs as bytes,
-         greatest(c.relpages - 1 - ceil(greatest(c.reltuples, 0) / floor((bs - 24 - 16) * ff / 100.0 / entry)), 0)::float8 * bs as wasted
+         greatest(c.relpages - 1 - ceil(greatest(c.reltuples, 0) / greatest(floor((bs - 24 - 16) * ff / 100.0 / entry), 1)), 0)::float8 * bs as wasted
     from widths w join pg_class c on c.oid = w.indexrelid join pg_index i on i.indexrelid = w.indexrelid,
          lateral (select current_setting('block_size')::int as bs,
                          coalesce((select option_value::int from pg_options_to_table(c.reloptions) where option_name = 'fillfactor'), 90) as ff,

@@ -93,12 +93,13 @@ async function readActiveSlots(client: pg.Client): Promise<Pick<Maintenance, 'ac
   const slots = await client.query<{ name: string; retained: string | null }>(
     `select slot_name as name, case when pg_is_in_recovery() then null else pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text end as retained from pg_replication_slots where active order by 2 desc nulls last limit 50`,
   );
+  // The setting is PostgreSQL 13+; before it, and at -1, nothing limits what a slot keeps.
   const [max] = (
-    await client.query<{ bytes: string }>(
-      `select pg_size_bytes(current_setting('max_slot_wal_keep_size'))::text as bytes`,
+    await client.query<{ bytes: string | null }>(
+      `select pg_size_bytes(current_setting('max_slot_wal_keep_size', true))::text as bytes`,
     )
   ).rows;
-  const bytes = Number(max!.bytes);
+  const bytes = max?.bytes == null ? -1 : Number(max.bytes);
   return {
     activeSlots: slots.rows.map((s) => ({ name: s.name, retainedBytes: num(s.retained) })),
     maxSlotWalKeepBytes: bytes < 0 ? null : bytes,
