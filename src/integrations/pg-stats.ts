@@ -4,9 +4,11 @@
  * with one short-lived connection. I/O only: src/analysis/pg-health.ts judges it.
  */
 import pg from 'pg';
-import type { PgStats, QueryStats, StatementStats } from '../analysis/pg-health.js';
+import type { PgReading, PgStats } from '../analysis/pg-health.js';
+import { readMaintenance, readWraparound } from './pg-maintenance.js';
 
-export type { PgStats, QueryStats, StatementStats } from '../analysis/pg-health.js';
+export type { PgReading, PgStats } from '../analysis/pg-health.js';
+export { readQueryStats } from './pg-queries.js';
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -33,14 +35,14 @@ type Session = { pid: number; user: string | null; seconds: number; query: strin
  */
 export async function readPgStats(
   client: pg.Client,
-  thresholds: { longRunningSeconds: number; idleInTransactionSeconds: number },
-): Promise<PgStats> {
+  thresholds: { longRunningSeconds: number; idleInTransactionSeconds: number; longTransactionSeconds: number },
+): Promise<PgReading> {
   const q: Rows = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
     (await client.query<R>(text, values)).rows;
   const head = await readServer(q);
   const sessions = await readSessions(q, thresholds);
   const blocked = await readBlocked(q);
-  const cacheHit = await readCacheHit(q);
+  const cacheCounters = await readCacheCounters(q);
   const replication = await readReplication(q, head);
   return {
     database: head.db,
@@ -49,12 +51,13 @@ export async function readPgStats(
     idleInTransaction: sessions.idle,
     longRunning: sessions.long,
     blocked,
-    cacheHit,
+    cacheCounters,
     replication: replication.replication,
     inactiveSlots: replication.inactiveSlots,
-    wraparound: { age: Number(head.age), remaining: 2_147_483_647 - Number(head.age) },
+    wraparound: await readWraparound(client),
     sequences: await readSequences(q),
     ...(await readIndexProblems(q)),
+    maintenance: await readMaintenance(client, { longTransactionSeconds: thresholds.longTransactionSeconds }),
   };
 }
 
@@ -64,18 +67,20 @@ interface ServerRow {
   total: string;
   max: string;
   replica: boolean;
+  receive_lsn: string | null;
+  replay_lsn: string | null;
   replay: string | null;
-  age: string;
 }
 
-/** The server in one row: version, connections, whether it is a replica (and its replay lag), XID age. */
+/** The server in one row: version, connections, whether it is a replica (and where it is in the WAL). */
 async function readServer(q: Rows): Promise<ServerRow> {
   const [head] = await q<ServerRow>(`
     select current_database() as db, current_setting('server_version') as version,
            (select count(*) from pg_stat_activity)::text as total, current_setting('max_connections') as max,
            pg_is_in_recovery() as replica,
-           case when pg_is_in_recovery() then extract(epoch from now() - pg_last_xact_replay_timestamp())::text end as replay,
-           (select max(age(datfrozenxid)) from pg_database)::text as age`);
+           case when pg_is_in_recovery() then pg_last_wal_receive_lsn()::text end as receive_lsn,
+           case when pg_is_in_recovery() then pg_last_wal_replay_lsn()::text end as replay_lsn,
+           case when pg_is_in_recovery() then extract(epoch from now() - pg_last_xact_replay_timestamp())::text end as replay`);
   return head!;
 }
 
@@ -128,23 +133,20 @@ async function readBlocked(q: Rows): Promise<PgStats['blocked']> {
   }));
 }
 
-/** Buffer cache hit rates of tables and indexes (null: nothing read yet), and how much was read. */
-async function readCacheHit(q: Rows): Promise<PgStats['cacheHit']> {
-  const [cache] = await q<{
-    table_hit: string | null;
-    index_hit: string | null;
-    table_reads: string;
-    index_reads: string;
-  }>(`
-    select (select sum(heap_blks_hit) / nullif(sum(heap_blks_hit) + sum(heap_blks_read), 0) from pg_statio_user_tables)::text as table_hit,
-           (select sum(idx_blks_hit) / nullif(sum(idx_blks_hit) + sum(idx_blks_read), 0) from pg_statio_user_indexes)::text as index_hit,
-           (select coalesce(sum(heap_blks_hit) + sum(heap_blks_read), 0) from pg_statio_user_tables)::text as table_reads,
-           (select coalesce(sum(idx_blks_hit) + sum(idx_blks_read), 0) from pg_statio_user_indexes)::text as index_reads`);
+/** Blocks of tables and indexes found in the buffer cache and read from disk, since the statistics were reset. */
+async function readCacheCounters(q: Rows): Promise<PgReading['cacheCounters']> {
+  const [c] = await q<{ heap_hit: string; heap_read: string; idx_hit: string; idx_read: string; reset: Date | null }>(`
+    select (select coalesce(sum(heap_blks_hit), 0) from pg_statio_user_tables)::text as heap_hit,
+           (select coalesce(sum(heap_blks_read), 0) from pg_statio_user_tables)::text as heap_read,
+           (select coalesce(sum(idx_blks_hit), 0) from pg_statio_user_indexes)::text as idx_hit,
+           (select coalesce(sum(idx_blks_read), 0) from pg_statio_user_indexes)::text as idx_read,
+           (select stats_reset from pg_stat_database where datname = current_database()) as reset`);
   return {
-    table: num(cache!.table_hit),
-    index: num(cache!.index_hit),
-    tableReads: Number(cache!.table_reads),
-    indexReads: Number(cache!.index_reads),
+    heapHit: Number(c!.heap_hit),
+    heapRead: Number(c!.heap_read),
+    indexHit: Number(c!.idx_hit),
+    indexRead: Number(c!.idx_read),
+    statsReset: c!.reset ? new Date(c!.reset).toISOString() : null,
   };
 }
 
@@ -159,7 +161,9 @@ async function readReplication(q: Rows, head: ServerRow): Promise<Pick<PgStats, 
   return {
     replication: {
       isReplica: head.replica,
-      replicaLagSeconds: num(head.replay),
+      replay: head.replica
+        ? { receiveLsn: head.receive_lsn, replayLsn: head.replay_lsn, secondsSinceLastReplay: num(head.replay) }
+        : null,
       standbys: standbys.map((s) => ({ name: s.name, lagSeconds: num(s.lag), state: s.state })),
     },
     inactiveSlots: slots.map((s) => ({ name: s.name, retainedBytes: num(s.retained) })),
@@ -210,57 +214,4 @@ async function readIndexProblems(q: Rows): Promise<Pick<PgStats, 'invalidIndexes
       bytes: Number(d.bytes),
     })),
   };
-}
-
-/** What pg_stat_statements (when it is there) and the scan and index counters say about the queries. */
-export async function readQueryStats(client: pg.Client, limit: number): Promise<QueryStats> {
-  let statements: StatementStats[] | null = null;
-  let missingReason: string | undefined;
-  const ext = await client.query(`select 1 from pg_extension where extname = 'pg_stat_statements'`);
-  if (!ext.rowCount) missingReason = 'the pg_stat_statements extension is not installed in this database';
-  else {
-    try {
-      statements = (
-        await client.query<{ query: string; calls: string; total: number; mean: number; rows: string }>(
-          `
-        select left(query, 1000) as query, calls::text, total_exec_time as total, mean_exec_time as mean, rows::text
-          from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) and query not ilike '%pg_stat_statements%'
-         order by total_exec_time desc limit $1`,
-          [limit * 5],
-        )
-      ).rows.map((r) => ({
-        query: r.query,
-        calls: Number(r.calls),
-        totalMs: r.total,
-        meanMs: r.mean,
-        rows: Number(r.rows),
-      }));
-    } catch (error) {
-      missingReason = (error as Error).message; // e.g. "pg_stat_statements must be loaded via shared_preload_libraries"
-    }
-  }
-  const seqScanTables = (
-    await client.query<{
-      table: string;
-      seq_scan: string;
-      idx_scan: string | null;
-      live: string;
-      seq_tup_read: string;
-    }>(`
-    select schemaname || '.' || relname as table, seq_scan::text, idx_scan::text, n_live_tup::text as live, seq_tup_read::text
-      from pg_stat_user_tables where seq_scan > coalesce(idx_scan, 0) and n_live_tup >= 10000 order by seq_tup_read desc limit 20`)
-  ).rows.map((r) => ({
-    table: r.table,
-    seqScans: Number(r.seq_scan),
-    indexScans: Number(r.idx_scan ?? 0),
-    liveRows: Number(r.live),
-    seqTupRead: Number(r.seq_tup_read),
-  }));
-  const unusedIndexes = (
-    await client.query<{ index: string; table: string; scans: string; bytes: string }>(`
-    select s.schemaname || '.' || s.indexrelname as index, s.schemaname || '.' || s.relname as table, s.idx_scan::text as scans, pg_relation_size(s.indexrelid)::text as bytes
-      from pg_stat_user_indexes s join pg_index i on i.indexrelid = s.indexrelid
-     where not i.indisunique and not i.indisprimary and s.idx_scan < 50 order by pg_relation_size(s.indexrelid) desc limit 50`)
-  ).rows.map((r) => ({ index: r.index, table: r.table, scans: Number(r.scans), bytes: Number(r.bytes) }));
-  return { statements, missingReason, seqScanTables, unusedIndexes };
 }

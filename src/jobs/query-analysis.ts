@@ -1,11 +1,13 @@
 /**
  * query-analysis: the runbook's "analyse queries" from pg_stat_statements — top N by
  * total and by mean time, slow ones (mean ≥ 20 ms over ≥ 100 calls), rows per call —
- * plus tables read mostly by sequential scans and indexes nobody uses. Without the
- * extension: one finding saying how to enable it.
+ * plus tables read mostly by sequential scans and indexes nobody uses. The counters are
+ * judged by what changed since the previous run (kept per database in the job's state),
+ * so a slow query fixed since clears. Without the extension: one finding saying how to
+ * enable it.
  */
 import { z } from 'zod';
-import { judgeQueries } from '../analysis/pg-health.js';
+import { asQuerySnapshot, judgeQueries, queryChanges, seqScanCount } from '../analysis/pg-health.js';
 import { readQueryStats, withClient } from '../integrations/pg-stats.js';
 import { databaseOf } from './db-backup.js';
 import { defineJob, statusOf } from './types.js';
@@ -21,27 +23,35 @@ export const queryAnalysisParams = z.strictObject({
 export const queryAnalysis = defineJob({
   type: 'query-analysis',
   summary:
-    'pg_stat_statements: top queries by total and mean time, slow queries, sequential-scan tables, unused indexes',
+    'pg_stat_statements since the previous run: top queries by total and mean time, slow queries, sequential-scan tables, unused indexes',
   params: queryAnalysisParams,
   feeds: { performanceSection: 'slow-queries' },
   overridable: ['top', 'slowMeanMs', 'slowCalls', 'rowsPerCall'],
   async run(ctx, params) {
     const database = databaseOf(ctx, params.database);
-    const stats = await withClient(database.url, (client) => readQueryStats(client, params.top));
-    const findings = judgeQueries(database.name, stats, params);
+    const stats = await withClient(database.url, (client) => readQueryStats(client));
+    const kept = await ctx.state.get(database.name);
+    const changes = queryChanges(asQuerySnapshot(kept?.value), stats, ctx.now().toISOString());
+    await ctx.state.put(database.name, changes.snapshot);
+    const findings = judgeQueries(
+      database.name,
+      { ...changes, missingReason: stats.missingReason, unusedIndexes: stats.unusedIndexes },
+      params,
+    );
     const slow = findings.filter((f) => f.check === 'pg.slow-query').length;
+    const seqScans = seqScanCount(findings);
     return {
       status: statusOf(findings),
       summary:
-        stats.statements === null
+        changes.statements === null
           ? `${database.name}: no query statistics (${stats.missingReason})`
-          : `${database.name}: ${stats.statements.length} statements read, ${slow} slow, ${stats.seqScanTables.length} tables mostly sequentially scanned, ${stats.unusedIndexes.length} unused indexes`,
+          : `${database.name}: ${changes.statements.length} statements run ${changes.statementsInterval}, ${slow} slow, ${seqScans} tables mostly sequentially scanned, ${stats.unusedIndexes.length} unused indexes`,
       findings,
       metrics: {
         slowQueries: slow,
-        seqScanTables: stats.seqScanTables.length,
+        seqScanTables: seqScans,
         unusedIndexes: stats.unusedIndexes.length,
-        ...(stats.statements?.[0] ? { topTotalMs: Math.round(stats.statements[0].totalMs) } : {}),
+        ...(changes.statements?.[0] ? { topTotalMs: Math.round(changes.statements[0].totalMs) } : {}),
       },
     };
   },

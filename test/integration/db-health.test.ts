@@ -8,27 +8,35 @@ import pg from 'pg';
 import { parseConfig } from '../../src/configure.js';
 import { dbHealth, dbHealthParams } from '../../src/jobs/db-health.js';
 import { queryAnalysis, queryAnalysisParams } from '../../src/jobs/query-analysis.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { createDatabase } from '../support/services.mjs';
 import { jobContext } from '../support/job-context.js';
 import { eventually } from '../support/target.js';
 
+/** A run of a job at `at` (the runs' clock), keeping its state in `store` as the worker would. */
+const context = (url: string, store: Store, jobId: string, at: Date) =>
+  jobContext(parseConfig({ databases: [{ name: 'shop', url }] }), undefined, { store, jobId, now: () => at });
+const HOUR = 3_600_000;
+
 describe('PostgreSQL health and query analysis', () => {
   let url: string;
   let admin: pg.Client;
+  let store: Store;
+  let clock = Date.now();
+  /** Each run an hour after the one before, as an hourly schedule would fire them. */
+  const tick = () => new Date((clock += HOUR));
   const run = {
     health: (params: Record<string, unknown> = {}) =>
-      dbHealth.run(
-        jobContext(parseConfig({ databases: [{ name: 'shop', url }] })),
-        dbHealthParams.parse({ database: 'shop', ...params }),
-      ),
-    queries: (target = url) =>
+      dbHealth.run(context(url, store, 'db', tick()), dbHealthParams.parse({ database: 'shop', ...params })),
+    queries: (target = url, params: Record<string, unknown> = {}) =>
       queryAnalysis.run(
-        jobContext(parseConfig({ databases: [{ name: 'shop', url: target }] })),
-        queryAnalysisParams.parse({ database: 'shop' }),
+        context(target, store, `queries-${target}`, tick()),
+        queryAnalysisParams.parse({ database: 'shop', ...params }),
       ),
   };
 
   beforeAll(async () => {
+    store = await openStore({ path: 'memory://' });
     url = await createDatabase('dbhealth');
     admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -51,13 +59,16 @@ describe('PostgreSQL health and query analysis', () => {
   });
   afterAll(async () => {
     await admin.end();
+    await store.close();
   });
 
   it('query-analysis finds the slow query, the sequential scans and the unused index', async () => {
     const outcome = await run.queries();
     const by = (check: string) => outcome.findings.filter((f) => f.check === check);
     expect(by('pg.slow-query').map((f) => f.message)).toEqual([
-      expect.stringMatching(/^2\d\.\d ms mean over 110 calls .*: select pg_sleep\(\$\d\), \$\d::int as n$/),
+      expect.stringMatching(
+        /^\d+\.\d ms mean over 110 calls since pg_stat_statements was last reset \d+ min ago .*: select pg_sleep\(\$\d\), \$\d::int as n$/,
+      ),
     ]);
     expect(by('pg.slow-query')[0]!.remedy).toMatch(/EXPLAIN \(ANALYZE, BUFFERS\)/);
     expect(by('pg.top-total-time')[0]!.evidence).toEqual(
@@ -68,6 +79,55 @@ describe('PostgreSQL health and query analysis', () => {
       expect.arrayContaining(['db/shop/index/public.big_w']),
     );
     expect(outcome.status).toBe('warning');
+  });
+
+  it('a slow query fixed since the previous run clears: the second run is ok, and one still slow warns over its new calls', async () => {
+    const queries = (params: Record<string, unknown> = {}) =>
+      queryAnalysis.run(
+        context(url, store, 'queries-twice', tick()),
+        queryAnalysisParams.parse({ database: 'shop', ...params }),
+      );
+    const first = await queries();
+    expect(first.findings.filter((f) => f.check === 'pg.slow-query')).toHaveLength(1);
+    const second = await queries();
+    expect(second.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(second.status).toBe('ok');
+    expect(second.findings.find((f) => f.check === 'pg.top-total-time')!.message).toMatch(
+      /since the previous run 60 min ago$/,
+    );
+    for (let i = 0; i < 10; i++) await admin.query('select pg_sleep(0.021), $1::int as n', [i]);
+    const third = await queries({ slowCalls: 10 });
+    expect(third.findings.filter((f) => f.check === 'pg.slow-query').map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^\d+\.\d ms mean over 10 calls since the previous run 60 min ago \(0\.\d s total\): select pg_sleep/,
+      ),
+    ]);
+    expect(third.status).toBe('warning');
+  });
+
+  it('finds a slow query run a few times among many fast, frequent ones', async () => {
+    const busy = await createDatabase('dbhealth_busy');
+    const client = new pg.Client({ connectionString: busy });
+    await client.connect();
+    try {
+      await client.query('create extension pg_stat_statements');
+      // Eight different statements of ~2 ms, 100 calls each: each has more total time than the slow one,
+      // so a read of the 5 × top statements by total time alone never sees it.
+      for (let k = 1; k <= 8; k++)
+        for (let i = 0; i < 100; i++) await client.query(`select pg_sleep(0.002)${', 1'.repeat(k)}`);
+      for (let i = 0; i < 3; i++) await client.query('select pg_sleep(0.025) as rarely_run');
+      const topByTotal = await client.query<{ query: string }>(
+        `select query from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+          order by total_exec_time desc limit 5`,
+      );
+      expect(topByTotal.rows.map((r) => r.query)).not.toContainEqual(expect.stringMatching(/rarely_run/));
+      const outcome = await run.queries(busy, { top: 1, slowCalls: 3 });
+      expect(outcome.findings.filter((f) => f.check === 'pg.slow-query').map((f) => f.message)).toEqual([
+        expect.stringMatching(/^\d+\.\d ms mean over 3 calls .*: select pg_sleep\(\$1\) as rarely_run$/),
+      ]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('without pg_stat_statements it says how to enable it instead of failing', async () => {

@@ -7,9 +7,12 @@ import {
   judgePgHealth,
   judgeQueries,
   pgHealthDefaults,
+  replicaLagSeconds,
   type PgStats,
-  type QueryStats,
+  type QueryInput,
+  type TableScanRow,
 } from '../../src/analysis/pg-health.js';
+import { dbHealthParams } from '../../src/jobs/db-health.js';
 
 /** A healthy primary: 12 of 100 connections, a warm cache, far from wraparound, no standbys. */
 const healthy = (): PgStats => ({
@@ -19,10 +22,52 @@ const healthy = (): PgStats => ({
   idleInTransaction: [],
   longRunning: [],
   blocked: [],
-  cacheHit: { table: 0.9993, index: 0.9981, tableReads: 4_812_334, indexReads: 9_120_442 },
-  replication: { isReplica: false, replicaLagSeconds: null, standbys: [] },
+  cacheHit: {
+    table: 0.9993,
+    index: 0.9981,
+    tableReads: 4_812_334,
+    indexReads: 9_120_442,
+    interval: 'since the previous run 60 min ago',
+  },
+  replication: { isReplica: false, replay: null, standbys: [] },
   inactiveSlots: [],
-  wraparound: { age: 200_000_000, remaining: 1_947_483_647 },
+  wraparound: {
+    databases: [
+      { database: 'orders', xidAge: 200_000_000, multixactAge: 3_000_000 },
+      { database: 'template0', xidAge: 150_000_000, multixactAge: 0 },
+    ],
+    tables: [
+      {
+        table: 'orders',
+        xidAge: 199_000_000,
+        multixactAge: 3_000_000,
+        freezeMaxAge: 200_000_000,
+        multixactFreezeMaxAge: 400_000_000,
+      },
+    ],
+  },
+  maintenance: {
+    tables: [
+      {
+        table: 'public.orders',
+        liveRows: 48_000_000,
+        deadRows: 900_000,
+        modsSinceAnalyze: 1_200_000,
+        lastVacuumSeconds: 7200,
+        lastAnalyzeSeconds: 3 * 86_400,
+        vacuumTrigger: 9_600_050,
+        analyzeTrigger: 4_800_050,
+        autovacuumEnabled: true,
+      },
+    ],
+    bloat: [
+      { kind: 'table', name: 'public.orders', table: 'public.orders', bytes: 20 * 2 ** 30, wastedBytes: 2 ** 30 },
+    ],
+    preparedTransactions: [],
+    activeSlots: [{ name: 'replica_b', retainedBytes: 16 * 2 ** 20 }],
+    maxSlotWalKeepBytes: null,
+    longTransactions: [],
+  },
   sequences: [
     {
       sequence: 'public.orders_id_seq',
@@ -107,19 +152,29 @@ describe('judgePgHealth', () => {
   });
 
   it('judges cache hit rates below 99 %, once enough blocks were read to mean something', () => {
-    const findings = judge((s) => (s.cacheHit = { table: 0.942, index: 0.5, tableReads: 120_000, indexReads: 999 }));
+    const interval = 'since the previous run 60 min ago';
+    const findings = judge(
+      (s) => (s.cacheHit = { table: 0.942, index: 0.5, tableReads: 120_000, indexReads: 999, interval }),
+    );
     expect(brief(findings)).toEqual([
-      ['warning', 'pg.table-cache-hit-rate', 'db/orders', 'table cache hit rate 94.2 %, below 99.0 %'],
+      [
+        'warning',
+        'pg.table-cache-hit-rate',
+        'db/orders',
+        'table cache hit rate 94.2 % over 120000 blocks read since the previous run 60 min ago, below 99.0 %',
+      ],
     ]);
-    expect(findings[0]!.evidence).toEqual({ rate: 0.942, reads: 120_000 });
-    expect(judge((s) => (s.cacheHit = { table: null, index: null, tableReads: 0, indexReads: 0 }))).toEqual([]);
+    expect(findings[0]!.evidence).toEqual({ rate: 0.942, reads: 120_000, interval });
+    expect(judge((s) => (s.cacheHit = { table: null, index: null, tableReads: 0, indexReads: 0, interval }))).toEqual(
+      [],
+    );
   });
 
   it('reports a lagging replica, lagging standbys and inactive slots with the WAL they hold', () => {
     const findings = judge((s) => {
       s.replication = {
         isReplica: true,
-        replicaLagSeconds: 125.4,
+        replay: { receiveLsn: '3/1A000000', replayLsn: '3/19FF0000', secondsSinceLastReplay: 125.4 },
         standbys: [
           { name: 'replica-b', lagSeconds: 90, state: 'streaming' },
           { name: 'replica-c', lagSeconds: 59.9, state: 'streaming' },
@@ -156,17 +211,70 @@ describe('judgePgHealth', () => {
   });
 
   it('ignores replay lag on a server that is not a replica', () => {
-    expect(judge((s) => (s.replication.replicaLagSeconds = 500))).toEqual([]);
+    const replay = { receiveLsn: null, replayLsn: null, secondsSinceLastReplay: 500 };
+    expect(judge((s) => (s.replication.replay = replay))).toEqual([]);
   });
 
-  it('warns about wraparound under 100 million transaction IDs left, critical under 10 million', () => {
-    const left = (remaining: number) =>
-      brief(judge((s) => (s.wraparound = { age: 2_147_483_647 - remaining, remaining })));
-    expect(left(100_000_000)).toEqual([]);
-    expect(left(95_000_000)).toEqual([
-      ['warning', 'pg.transaction-id-wraparound', 'db/orders', '95,000,000 transaction IDs left before wraparound'],
+  it('a replica of an idle primary is not lagging: it has replayed all it received, however long ago the last write was', () => {
+    // Recorded on a streaming standby of a primary nobody wrote to for an hour.
+    const idle = { receiveLsn: '0/3000148', replayLsn: '0/3000148', secondsSinceLastReplay: 3612.7 };
+    expect(replicaLagSeconds(idle)).toBe(0);
+    expect(judge((s) => (s.replication = { isReplica: true, replay: idle, standbys: [] }))).toEqual([]);
+    // Received more than it replayed: the time since the last replayed transaction is the lag.
+    expect(replicaLagSeconds({ ...idle, replayLsn: '0/2FFF000' })).toBe(3612.7);
+    // Not streaming (restoring from the archive): nothing received, so the timestamp is all there is.
+    expect(replicaLagSeconds({ receiveLsn: null, replayLsn: '0/2FFF000', secondsSinceLastReplay: 80 })).toBe(80);
+    expect(replicaLagSeconds({ receiveLsn: null, replayLsn: null, secondsSinceLastReplay: null })).toBeNull();
+  });
+
+  it('warns when a database has used half of its 2^31 transaction or multixact IDs, critical at three quarters', () => {
+    const at = (xidAge: number, multixactAge = 0) =>
+      brief(judge((s) => (s.wraparound.databases = [{ database: 'orders', xidAge, multixactAge }])));
+    expect(at(1_073_741_823)).toEqual([]);
+    expect(at(1_073_741_824)).toEqual([
+      [
+        'warning',
+        'pg.transaction-id-wraparound',
+        'db/orders',
+        'database orders has used 50.0 % of its transaction IDs before wraparound (age 1,073,741,824, 1,073,741,824 left)',
+      ],
     ]);
-    expect(left(9_000_000)[0]![0]).toBe('critical');
+    expect(at(1_610_612_736)[0]![0]).toBe('critical');
+    expect(at(1000, 1_300_000_000)).toEqual([
+      [
+        'warning',
+        'pg.multixact-wraparound',
+        'db/orders',
+        'database orders has used 60.5 % of its multixact IDs before wraparound (age 1,300,000,000, 847,483,648 left)',
+      ],
+    ]);
+    const other = judge((s) => s.wraparound.databases.push({ database: 'legacy', xidAge: 1.7e9, multixactAge: 0 }));
+    expect(brief(other)[0]!.slice(0, 3)).toEqual([
+      'critical',
+      'pg.transaction-id-wraparound',
+      'db/orders/database/legacy',
+    ]);
+    const early = judge((s) => (s.wraparound.databases[0]!.xidAge = 300_000_000), {
+      ...pgHealthDefaults,
+      wraparoundWarn: 0.1,
+    });
+    expect(brief(early)[0]![0]).toBe('warning');
+  });
+
+  it('names each table by its own age: past the horizon share, or far past the autovacuum_freeze_max_age that should have frozen it', () => {
+    const table = (over: Partial<PgStats['wraparound']['tables'][number]>) =>
+      brief(judge((s) => Object.assign(s.wraparound.tables[0]!, over)));
+    expect(table({ xidAge: 299_999_999 })).toEqual([]);
+    expect(table({ xidAge: 300_000_000 })).toEqual([
+      [
+        'warning',
+        'pg.table-wraparound',
+        'db/orders/table/orders',
+        'table orders has used 14.0 % of the IDs before wraparound (transaction ID age 300,000,000 against autovacuum_freeze_max_age 200,000,000, multixact age 3,000,000 against 400,000,000)',
+      ],
+    ]);
+    expect(table({ multixactAge: 600_000_000 })[0]![1]).toBe('pg.table-wraparound');
+    expect(table({ xidAge: 1_700_000_000 })[0]![0]).toBe('critical');
   });
 
   it('warns when a sequence has used 90 % of its range, critical at 98 %, with the ALTER to run', () => {
@@ -237,7 +345,7 @@ describe('judgePgHealth', () => {
     const findings = judge((s) => {
       s.invalidIndexes = [{ index: 'i', table: 't' }];
       s.sequences[0]!.ratio = 0.95;
-      s.wraparound = { age: 2_100_000_000, remaining: 47_483_647 };
+      s.wraparound.databases[0]!.xidAge = 2_100_000_000;
       s.inactiveSlots = [{ name: 'slot', retainedBytes: 0 }];
       s.cacheHit.table = 0.5;
       s.blocked = [{ pid: 2, blockedBy: [1], seconds: 5, query: 'q', blockerQuery: 'b' }];
@@ -259,6 +367,147 @@ describe('judgePgHealth', () => {
   });
 });
 
+describe('judgePgHealth: upkeep and what holds vacuum back', () => {
+  const table = (over: Partial<PgStats['maintenance']['tables'][number]>) =>
+    judge((s) => Object.assign(s.maintenance.tables[0]!, over));
+
+  it("a table with a fifth of its rows dead, and one past autovacuum's trigger unvacuumed for a day, are named with the VACUUM to run", () => {
+    const dead = table({
+      liveRows: 40_000,
+      deadRows: 10_000,
+      vacuumTrigger: 8050,
+      lastVacuumSeconds: null,
+      autovacuumEnabled: false,
+    });
+    expect(brief(dead)).toEqual([
+      [
+        'warning',
+        'pg.dead-tuples',
+        'db/orders/table/public.orders',
+        'public.orders has 10000 dead rows (20.0 % of its rows; autovacuum steps in at 8050), never vacuumed (autovacuum is off for it)',
+      ],
+    ]);
+    expect(dead[0]!.remedy).toMatch(/^VACUUM \(VERBOSE\) public\.orders;/);
+    expect(table({ liveRows: 40_001, deadRows: 9_999 })).toEqual([]);
+    const overdue = table({ deadRows: 9_700_000, lastVacuumSeconds: 90_000 });
+    expect(brief(overdue)).toEqual([
+      [
+        'warning',
+        'pg.vacuum-overdue',
+        'db/orders/table/public.orders',
+        'public.orders has 9700000 dead rows (16.8 % of its rows; autovacuum steps in at 9600050), last vacuumed 25 h ago',
+      ],
+    ]);
+    expect(table({ deadRows: 9_700_000, lastVacuumSeconds: 3600 })).toEqual([]);
+  });
+
+  it("a table changed past autovacuum's analyze trigger and not analyzed for a day", () => {
+    expect(brief(table({ modsSinceAnalyze: 4_900_000 }))).toEqual([
+      [
+        'warning',
+        'pg.analyze-overdue',
+        'db/orders/table/public.orders',
+        'public.orders has 4900000 rows changed (autovacuum analyzes at 4800050), last analyzed 3 d ago',
+      ],
+    ]);
+    expect(table({ modsSinceAnalyze: 4_900_000, lastAnalyzeSeconds: 600 })).toEqual([]);
+  });
+
+  it('estimated bloat of half a relation and 100 MiB is named as an estimate', () => {
+    const findings = judge((s) =>
+      s.maintenance.bloat.push(
+        {
+          kind: 'index',
+          name: 'public.orders_pkey',
+          table: 'public.orders',
+          bytes: 300 * 2 ** 20,
+          wastedBytes: 150 * 2 ** 20,
+        },
+        {
+          kind: 'index',
+          name: 'public.small_idx',
+          table: 'public.orders',
+          bytes: 100 * 2 ** 20,
+          wastedBytes: 90 * 2 ** 20,
+        },
+      ),
+    );
+    expect(brief(findings)).toEqual([
+      [
+        'warning',
+        'pg.index-bloat',
+        'db/orders/index/public.orders_pkey',
+        'index public.orders_pkey is an estimated 50.0 % bloat (150.0 MiB of 300.0 MiB; an estimate from pg_stats, as check_postgres and PgHero make it)',
+      ],
+    ]);
+    expect(findings[0]!.remedy).toBe('REINDEX INDEX CONCURRENTLY public.orders_pkey;');
+  });
+
+  it('a prepared transaction left open five minutes is critical: it holds back vacuum in every database', () => {
+    const findings = judge((s) => {
+      s.maintenance.preparedTransactions = [
+        { gid: 'tx-42', owner: 'billing', database: 'orders', seconds: 300 },
+        { gid: 'tx-43', owner: 'billing', database: 'orders', seconds: 2 },
+      ];
+    });
+    expect(brief(findings)).toEqual([
+      [
+        'critical',
+        'pg.prepared-transaction',
+        'db/orders/prepared/tx-42',
+        'prepared transaction tx-42 (billing, database orders) has been left open for 5 min: it holds its locks and keeps vacuum from cleaning anywhere',
+      ],
+    ]);
+    expect(findings[0]!.remedy).toContain("ROLLBACK PREPARED 'tx-42';");
+  });
+
+  it('an active slot keeping 1 GiB of WAL, or 80 % of max_slot_wal_keep_size when that is lower', () => {
+    const slot = (retainedBytes: number, max: number | null = null) =>
+      brief(
+        judge((s) => {
+          s.maintenance.activeSlots = [{ name: 'cdc', retainedBytes }];
+          s.maintenance.maxSlotWalKeepBytes = max;
+        }),
+      );
+    expect(slot(2 ** 30 - 1)).toEqual([]);
+    expect(slot(2 ** 30)).toEqual([
+      [
+        'warning',
+        'pg.slot-retained-wal',
+        'db/orders/slot/cdc',
+        'active replication slot cdc keeps 1024 MiB of WAL (limit 1024 MiB)',
+      ],
+    ]);
+    expect(slot(420 * 2 ** 20, 512 * 2 ** 20)).toEqual([
+      [
+        'warning',
+        'pg.slot-retained-wal',
+        'db/orders/slot/cdc',
+        'active replication slot cdc keeps 420 MiB of WAL (limit 410 MiB; max_slot_wal_keep_size 512 MiB)',
+      ],
+    ]);
+  });
+
+  it('a transaction open for long is named once, by xact_start, whether idle or active', () => {
+    const findings = judge((s) => {
+      s.idleInTransaction = [{ pid: 7, user: 'app', seconds: 900, query: 'select 1' }];
+      s.maintenance.longTransactions = [
+        { pid: 7, user: 'app', seconds: 1000, state: 'idle in transaction', query: 'select 1' },
+        { pid: 8, user: 'etl', seconds: 5400, state: 'active', query: 'insert into facts select …' },
+      ];
+    });
+    expect(brief(findings)).toEqual([
+      ['warning', 'pg.idle-in-transaction', 'db/orders', 'pid 7 (app) idle in transaction for 900 s: select 1'],
+      [
+        'warning',
+        'pg.long-transaction',
+        'db/orders',
+        'pid 8 (etl) has had a transaction open for 1.5 h (active): insert into facts select …',
+      ],
+    ]);
+  });
+});
+
 describe('judgeQueries', () => {
   const thresholds = { top: 2, slowMeanMs: 100, slowCalls: 100, rowsPerCall: 1000 };
   /** pg_stat_statements rows as pg-stats.ts returns them: ordered by total time. */
@@ -273,24 +522,39 @@ describe('judgeQueries', () => {
     },
     { query: 'SELECT * FROM audit_events', calls: 2, totalMs: 5_000, meanMs: 2_500, rows: 2_000_000 },
   ];
-  const tables: QueryStats['seqScanTables'] = [
+  const tables: TableScanRow[] = [
     { table: 'public.order_lines', seqScans: 8_123, indexScans: 12, liveRows: 1_250_000, seqTupRead: 9_000_000_000 },
+    { table: 'public.small', seqScans: 8_123, indexScans: 12, liveRows: 9_999, seqTupRead: 9_000_000 },
+    { table: 'public.orders', seqScans: 10, indexScans: 12, liveRows: 1_250_000, seqTupRead: 12_500_000 },
   ];
-  const unused: QueryStats['unusedIndexes'] = [
+  const since = 'since the previous run 60 min ago';
+  const input = (over: Partial<QueryInput>): QueryInput => ({
+    statements,
+    statementsInterval: since,
+    tables: [],
+    tablesInterval: since,
+    unusedIndexes: [],
+    ...over,
+  });
+  const unused: QueryInput['unusedIndexes'] = [
     { index: 'public.orders_note_idx', table: 'public.orders', scans: 0, bytes: 157_286_400 },
   ];
 
   it('lists the top statements by total and by mean time, then the slow and the row-heavy ones', () => {
-    const findings = judgeQueries('orders', { statements, seqScanTables: [], unusedIndexes: [] }, thresholds);
+    const findings = judgeQueries('orders', input({}), thresholds);
     expect(findings.map((f) => [f.severity, f.check, f.message])).toEqual([
-      ['info', 'pg.top-total-time', 'top 2 queries by total time'],
-      ['info', 'pg.top-mean-time', 'top 2 queries by mean time'],
+      ['info', 'pg.top-total-time', 'top 2 queries by total time since the previous run 60 min ago'],
+      ['info', 'pg.top-mean-time', 'top 2 queries by mean time since the previous run 60 min ago'],
       [
         'warning',
         'pg.slow-query',
-        '300.0 ms mean over 300 calls (90.0 s total): SELECT o.* FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.customer_id = $1',
+        '300.0 ms mean over 300 calls since the previous run 60 min ago (90.0 s total): SELECT o.* FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.customer_id = $1',
       ],
-      ['info', 'pg.rows-per-call', '1000000 rows per call: SELECT * FROM audit_events'],
+      [
+        'info',
+        'pg.rows-per-call',
+        '1000000 rows per call since the previous run 60 min ago: SELECT * FROM audit_events',
+      ],
     ]);
     const queries = (i: number) => (findings[i]!.evidence as Array<{ query: string }>).map((q) => q.query);
     expect(queries(0)).toEqual([
@@ -304,26 +568,22 @@ describe('judgeQueries', () => {
   });
 
   it('a statement is slow only when it is also run often enough to matter', () => {
-    const findings = judgeQueries(
-      'orders',
-      { statements, seqScanTables: [], unusedIndexes: [] },
-      { ...thresholds, slowCalls: 1 },
-    );
+    const findings = judgeQueries('orders', input({}), { ...thresholds, slowCalls: 1 });
     expect(findings.filter((f) => f.check === 'pg.slow-query').map((f) => f.message.split(':')[0])).toEqual([
-      '300.0 ms mean over 300 calls (90.0 s total)',
-      '2500.0 ms mean over 2 calls (5.0 s total)',
+      '300.0 ms mean over 300 calls since the previous run 60 min ago (90.0 s total)',
+      '2500.0 ms mean over 2 calls since the previous run 60 min ago (5.0 s total)',
     ]);
   });
 
   it('without pg_stat_statements says why and how to install it, and still judges tables and indexes', () => {
     const findings = judgeQueries(
       'orders',
-      {
+      input({
         statements: null,
         missingReason: 'the pg_stat_statements extension is not installed in this database',
-        seqScanTables: tables,
+        tables,
         unusedIndexes: unused,
-      },
+      }),
       thresholds,
     );
     expect(findings.map((f) => [f.severity, f.check, f.resource, f.message])).toEqual([
@@ -337,7 +597,7 @@ describe('judgeQueries', () => {
         'warning',
         'pg.seq-scans',
         'db/orders/table/public.order_lines',
-        'public.order_lines (1250000 rows) is read by sequential scans 8123 times against 12 index scans',
+        'public.order_lines (1250000 rows) was read by sequential scans 8123 times against 12 index scans since the previous run 60 min ago',
       ],
       [
         'info',
@@ -350,5 +610,24 @@ describe('judgeQueries', () => {
     expect(findings[2]!.remedy).toBe(
       'If replicas do not use it either: DROP INDEX CONCURRENTLY public.orders_note_idx; it costs every write.',
     );
+  });
+});
+
+describe('db-health params', () => {
+  it('rejects a critical wraparound share below the warning one, naming both values', () => {
+    const parsed = dbHealthParams.safeParse({ database: 'orders', wraparoundWarn: 0.8, wraparoundCritical: 0.6 });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['wraparoundCritical', 'must be at least wraparoundWarn (0.8); got 0.6'],
+    ]);
+    expect(dbHealthParams.parse({ database: 'orders' })).toMatchObject({
+      wraparoundWarn: 0.5,
+      wraparoundCritical: 0.75,
+      preparedTransaction: 300_000,
+      longTransaction: 300_000,
+      maintenanceAge: 86_400_000,
+      slotWalBytes: 2 ** 30,
+      bloatBytes: 100 * 2 ** 20,
+    });
   });
 });

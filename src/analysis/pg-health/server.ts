@@ -1,30 +1,49 @@
 /**
  * PgHero's health checks with its defaults, one function a family: connections, sessions,
- * locks, cache, replication, wraparound, sequences, indexes. Each gives the remedy an
+ * locks, cache, replication, wraparound (wraparound.ts), sequences, indexes, upkeep (upkeep.ts). Each gives the remedy an
  * operator would run.
  */
 import type { Finding } from '../../model.js';
 import { mebibytes, percent, shortQuery } from '../format.js';
-import type { PgStats } from './stats.js';
+import type { PgStats, ReplayPosition } from './stats.js';
+import { judgeUpkeep, type UpkeepThresholds } from './upkeep.js';
+import { judgeWraparound, type WraparoundThresholds } from './wraparound.js';
 
-export interface PgHealthThresholds {
+export interface PgHealthThresholds extends WraparoundThresholds, UpkeepThresholds {
   connectionsWarn: number;
   connectionsCritical: number;
   cacheHitRate: number;
   replicationLagSeconds: number;
-  wraparoundRemaining: number;
   sequenceRatio: number;
 }
 
-/** PgHero's defaults. */
+/** PgHero's defaults; check_postgres' where PgHero has none (wraparound by share, prepared transactions). */
 export const pgHealthDefaults: PgHealthThresholds = {
   connectionsWarn: 0.8,
   connectionsCritical: 0.95,
   cacheHitRate: 0.99,
   replicationLagSeconds: 60,
-  wraparoundRemaining: 10_000_000,
+  wraparoundWarn: 0.5,
+  wraparoundCritical: 0.75,
   sequenceRatio: 0.9,
+  deadTupleShare: 0.2,
+  maintenanceAgeSeconds: 86_400,
+  bloatRatio: 0.5,
+  bloatBytes: 100 * 2 ** 20,
+  preparedTransactionSeconds: 300,
+  slotWalBytes: 2 ** 30,
 };
+
+/**
+ * A replica's lag as PgHero and check_postgres compute it: none when it has replayed all
+ * the WAL it received (a primary with no writes sends nothing, and the time since the last
+ * replayed transaction says nothing then); otherwise the time since the last replayed
+ * transaction. Null when it cannot be known (nothing replayed yet).
+ */
+export function replicaLagSeconds(p: ReplayPosition): number | null {
+  if (p.receiveLsn !== null && p.receiveLsn === p.replayLsn) return 0;
+  return p.secondsSinceLastReplay;
+}
 
 /** A family of checks: the stats, the database's resource name (`db/<name>`) and the thresholds in, findings out. */
 type Check = (s: PgStats, r: string, t: PgHealthThresholds) => Finding[];
@@ -93,15 +112,16 @@ const cache: Check = (s, r, t) =>
       severity: 'warning',
       check: `pg.${kind}-cache-hit-rate`,
       resource: r,
-      message: `${kind} cache hit rate ${percent(rate!)}, below ${percent(t.cacheHitRate)}`,
-      evidence: { rate, reads },
+      message: `${kind} cache hit rate ${percent(rate!)} over ${reads} blocks read ${s.cacheHit.interval}, below ${percent(t.cacheHitRate)}`,
+      evidence: { rate, reads, interval: s.cacheHit.interval },
       remedy:
         'The working set does not fit in shared_buffers: add memory (and raise shared_buffers), or find the queries reading the most blocks (query-analysis).',
     }));
 
 /** This server's lag as a replica, its standbys' lag as a primary, and slots nobody reads. */
 const replication: Check = (s, r, t) => {
-  const { isReplica, replicaLagSeconds: lag, standbys } = s.replication;
+  const { isReplica, replay, standbys } = s.replication;
+  const lag = replay && replicaLagSeconds(replay);
   const f: Finding[] = [];
   if (isReplica && lag !== null && lag >= t.replicationLagSeconds) {
     f.push({
@@ -132,21 +152,8 @@ const replication: Check = (s, r, t) => {
   return f;
 };
 
-/** Warns ten times the threshold ahead (autovacuum still has time), critical under it. */
-const wraparound: Check = (s, r, t) =>
-  s.wraparound.remaining < t.wraparoundRemaining * 10
-    ? [
-        {
-          severity: s.wraparound.remaining < t.wraparoundRemaining ? 'critical' : 'warning',
-          check: 'pg.transaction-id-wraparound',
-          resource: r,
-          message: `${s.wraparound.remaining.toLocaleString('en')} transaction IDs left before wraparound`,
-          evidence: s.wraparound,
-          remedy:
-            'VACUUM (FREEZE) the oldest tables now (order by age(relfrozenxid)); check that autovacuum is not blocked by long transactions or inactive slots.',
-        },
-      ]
-    : [];
+const wraparound: Check = judgeWraparound;
+const upkeep: Check = judgeUpkeep;
 
 const sequences: Check = (s, r, t) =>
   s.sequences
@@ -181,9 +188,9 @@ const indexes: Check = (s, r) => [
   })),
 ];
 
-const CHECKS: Check[] = [connections, sessions, locks, cache, replication, wraparound, sequences, indexes];
+const CHECKS: Check[] = [connections, sessions, locks, cache, replication, wraparound, sequences, indexes, upkeep];
 
-/** Every family's findings on one database, in PgHero's order. */
+/** Every family's findings on one database, in PgHero's order, then upkeep (upkeep.ts). */
 export function judgePgHealth(s: PgStats, t: PgHealthThresholds = pgHealthDefaults): Finding[] {
   const r = `db/${s.database}`;
   return CHECKS.flatMap((check) => check(s, r, t));
