@@ -125,7 +125,8 @@ export interface JobFeeds {
   incidentEvidence?: boolean;
   /** Availability and response time per service (health report): the response-time metric. */
   availability?: { responseTime: string };
-  latency?: { p50: string; p95: string; p99: string };
+  /** Per-run percentiles, and the prefix of the metrics that hold the run's log-scale histogram (analysis/histogram.ts). */
+  latency?: { p50: string; p95: string; p99: string; histogram: string };
   errorRate?: { requests: string; errors: string; ratio: string; budget: string };
   /** A cache hit ratio (performance report). */
   cacheHitRatio?: string;
