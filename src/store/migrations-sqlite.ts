@@ -178,4 +178,11 @@ create table job_state (
 ) strict;
 `,
   },
+  {
+    version: 3,
+    name: 'runs: per-target results of a fan-out (PostgreSQL migration 6)',
+    sql: `
+alter table runs add column targets text check (json_valid(targets));
+`,
+  },
 ];

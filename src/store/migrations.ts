@@ -222,4 +222,13 @@ create table job_state (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'runs: per-target results of a fan-out',
+    sql: `
+-- A run that checks many services (health-check services: [..] or ["*"]) keeps each one's
+-- verdict and response time, [{service, status, ms}], so reports count each service.
+alter table runs add column targets jsonb;
+`,
+  },
 ];

@@ -65,6 +65,16 @@ describe('health-check', () => {
         }),
       ]);
       expect(outcome.metrics).toMatchObject({ targets: 31, healthy: 30, failing: 1 });
+      // Each service's own verdict and time, for reports to count per service.
+      expect(outcome.targets).toHaveLength(31);
+      expect(outcome.targets!.find((t) => t.service === 'broken')).toEqual({
+        service: 'broken',
+        status: 'critical',
+        ms: expect.any(Number),
+      });
+      expect(outcome.targets!.filter((t) => t.status === 'ok' && t.ms! >= 20).map((t) => t.service)).toEqual(
+        Array.from({ length: 30 }, (_, i) => `svc-${i}`),
+      );
       expect(outcome.metrics!.p50Ms).toBeGreaterThanOrEqual(20);
       for (let i = 0; i < 30; i++) expect(target.count(`fan${i}`)).toBe(1);
       expect(notes.at(-1)).toBe('31 of 31 checked');
