@@ -49,7 +49,15 @@ export const errorRateParams = z.strictObject({
    * (critical) at 14.4x over 1h and 5m and 6x over 6h and 30m, tickets (warning) at 3x over
    * 1d and 2h and 1x over 3d and 6h — and the error budget left over `period`.
    */
-  slo: z.strictObject({ target: z.number().gt(0).lt(1), period: duration.default(30 * 86_400_000) }).optional(),
+  slo: z
+    .strictObject({
+      target: z.number().gt(0).lt(1),
+      // A trigger may set it: bounded, like a report period, so no query spans years.
+      period: duration
+        .refine((ms) => ms >= 3_600_000 && ms <= 366 * 86_400_000, { error: 'must be from 1h to 366d' })
+        .default(30 * 86_400_000),
+    })
+    .optional(),
 });
 
 const percent = (x: number) => `${(x * 100).toFixed(2)} %`;

@@ -10,6 +10,7 @@ import {
   type WindowCount,
 } from '../../src/analysis/error-rate.js';
 import { parseExposition } from '../../src/analysis/prometheus-text.js';
+import { errorRateParams } from '../../src/jobs/error-rate.js';
 
 const scrape = (name: string) => parseExposition(readFileSync(`test/fixtures/metrics/${name}`, 'utf8'));
 const spec = { metric: 'http_requests_total', statusLabels: ['status', 'code'] };
@@ -168,5 +169,15 @@ describe('burn rates (SRE workbook, SLO 99.9 %)', () => {
         },
       ),
     );
+  });
+});
+
+describe('error-rate params', () => {
+  it('bounds the SLO period a trigger may set, naming the field and what is allowed', () => {
+    expect(errorRateParams.parse({ service: 's', slo: { target: 0.999 } }).slo!.period).toBe(30 * 86_400_000);
+    const refused = errorRateParams.safeParse({ service: 's', slo: { target: 0.999, period: '3650d' } });
+    expect(refused.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'slo.period: must be from 1h to 366d',
+    ]);
   });
 });
