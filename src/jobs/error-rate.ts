@@ -126,6 +126,9 @@ async function windowCounts(
   return counts;
 }
 
+/** 0.9995 → "99.95 %" (not 99.95000000000002). */
+const percentOf = (x: number) => `${Number((x * 100).toPrecision(12))} %`;
+
 const times = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(1)}x`);
 
 /** One line per tier: its burn over each window, and whether it fired or why it was not judged. */
@@ -137,7 +140,7 @@ function tierFinding(t: TierVerdict, resource: string, slo: { target: number; pe
     severity: t.severity,
     check: 'slo.burn-rate',
     resource,
-    message: `error budget burning ${times(t.longBurn)} over the last ${t.long.name} and ${times(t.shortBurn)} over the last ${t.short.name} (${t.kind} at ${t.factor}x, SLO ${slo.target * 100} %)`,
+    message: `error budget burning ${times(t.longBurn)} over the last ${t.long.name} and ${times(t.shortBurn)} over the last ${t.short.name} (${t.kind} at ${t.factor}x, SLO ${percentOf(slo.target)})`,
     evidence: { ...t, target: slo.target },
     remedy:
       t.kind === 'page'
@@ -168,7 +171,7 @@ async function sloFindings(
       severity: 'info',
       check: 'slo.budget',
       resource,
-      message: `${(metrics.errorBudgetRemaining * 100).toFixed(1)} % of the error budget left (SLO ${slo.target * 100} % over the last ${span(slo.period / 1000)})`,
+      message: `${(metrics.errorBudgetRemaining * 100).toFixed(1)} % of the error budget left (SLO ${percentOf(slo.target)} over the last ${span(slo.period / 1000)})`,
       evidence: { ratio: period.ratio, target: slo.target, periodMs: slo.period },
     });
   }
