@@ -80,11 +80,24 @@ export interface Artifact {
   sha256?: string;
 }
 
+/**
+ * One of the many targets a run checked (a health-check fan-out over `services`): its own
+ * verdict and response time, so that reports count each service, not the run.
+ */
+export interface TargetResult {
+  service: string;
+  status: OutcomeStatus;
+  /** Response time (ms), when it answered. */
+  ms?: number;
+}
+
 export interface JobOutcome {
   status: OutcomeStatus;
   summary: string;
   findings: Finding[];
   metrics?: Record<string, number>;
+  /** Per-target results of a run that checks many. */
+  targets?: TargetResult[];
   artifacts?: Artifact[];
 }
 
@@ -104,6 +117,8 @@ export interface RunRow {
   summary: string | null;
   findings: Finding[];
   metrics: Record<string, number> | null;
+  /** Per-target results of a run that checked many (absent or null otherwise). */
+  targets?: TargetResult[] | null;
   error: string | null;
   params: unknown;
   requestedBy: string | null;
@@ -125,7 +140,8 @@ export interface JobFeeds {
   incidentEvidence?: boolean;
   /** Availability and response time per service (health report): the response-time metric. */
   availability?: { responseTime: string };
-  latency?: { p50: string; p95: string; p99: string };
+  /** Per-run percentiles, and the prefix of the metrics that hold the run's log-scale histogram (analysis/histogram.ts). */
+  latency?: { p50: string; p95: string; p99: string; histogram: string };
   errorRate?: { requests: string; errors: string; ratio: string; budget: string };
   /** A cache hit ratio (performance report). */
   cacheHitRatio?: string;

@@ -3,7 +3,14 @@
  * so no check — however much it finds, whatever a service answers — can make a run row
  * that the store refuses (jsonb holds at most 255 MB) or a page the API cannot serve.
  */
-import { OUTCOME_STATUSES, SEVERITIES, type Finding, type JobOutcome, type OutcomeStatus } from './model.js';
+import {
+  OUTCOME_STATUSES,
+  SEVERITIES,
+  type Finding,
+  type JobOutcome,
+  type OutcomeStatus,
+  type TargetResult,
+} from './model.js';
 
 export const OUTCOME_LIMITS = {
   summary: 2000,
@@ -13,6 +20,8 @@ export const OUTCOME_LIMITS = {
   /** Evidence of one finding, as JSON. */
   evidenceBytes: 16 * 1024,
   metrics: 200,
+  /** Per-target results of one run (a fan-out over 10,000 services keeps about 400 KB). */
+  targets: 20_000,
 };
 
 const cut = (text: unknown, max: number): string => {
@@ -52,6 +61,7 @@ export function boundOutcome(outcome: JobOutcome): {
   summary: string;
   findings: Finding[];
   metrics: Record<string, number> | null;
+  targets: TargetResult[] | null;
 } {
   if (!OUTCOME_STATUSES.includes(outcome.status))
     throw new Error(
@@ -77,5 +87,24 @@ export function boundOutcome(outcome: JobOutcome): {
       metrics[cut(key, OUTCOME_LIMITS.label)] = value;
     }
   }
-  return { status: outcome.status, summary: cut(outcome.summary, OUTCOME_LIMITS.summary), findings, metrics };
+  return {
+    status: outcome.status,
+    summary: cut(outcome.summary, OUTCOME_LIMITS.summary),
+    findings,
+    metrics,
+    targets: boundTargets(outcome.targets),
+  };
+}
+
+/** At most OUTCOME_LIMITS.targets results, each a service name, a verdict and a finite time. */
+function boundTargets(targets: unknown): TargetResult[] | null {
+  if (!Array.isArray(targets)) return null;
+  const out: TargetResult[] = [];
+  for (const t of targets.slice(0, OUTCOME_LIMITS.targets) as Array<Partial<TargetResult> | null>) {
+    if (!t || typeof t.service !== 'string' || !OUTCOME_STATUSES.includes(t.status as OutcomeStatus)) continue;
+    const result: TargetResult = { service: cut(t.service, OUTCOME_LIMITS.label), status: t.status! };
+    if (typeof t.ms === 'number' && Number.isFinite(t.ms) && t.ms >= 0) result.ms = Math.round(t.ms * 10) / 10;
+    out.push(result);
+  }
+  return out;
 }

@@ -181,6 +181,7 @@ export class RunWorker {
       row.summary = bounded.summary;
       row.findings = bounded.findings;
       row.metrics = bounded.metrics;
+      row.targets = bounded.targets;
       return this.finish(row, bounded.status, null);
     }
     const status: RunStatus =

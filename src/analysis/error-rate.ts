@@ -59,39 +59,98 @@ export function burnRate(errorRatio: number, sloTarget: number): number {
   return errorRatio / (1 - sloTarget);
 }
 
-export interface BurnWindowRule {
+/** A window of the burn-rate alerts: its name (`1h`) and length. */
+export interface BurnWindow {
+  name: string;
+  ms: number;
+}
+
+/** One tier of the multi-window alerts: fires when its long and its short window both burn at `factor` or faster. */
+export interface BurnTier {
+  /** page: someone acts now (critical); ticket: someone looks during working hours (warning). */
+  kind: 'page' | 'ticket';
   severity: 'critical' | 'warning';
-  long: string;
-  short: string;
+  long: BurnWindow;
+  short: BurnWindow;
   factor: number;
 }
 
-/** The multi-window, multi-burn-rate alerts of the Google SRE workbook. */
-export const DEFAULT_BURN_RULES: readonly BurnWindowRule[] = [
-  { severity: 'critical', long: '1h', short: '5m', factor: 14.4 },
-  { severity: 'warning', long: '6h', short: '30m', factor: 6 },
-];
+const w = (name: string, minutes: number): BurnWindow => ({ name, ms: minutes * 60_000 });
 
 /**
- * Which rules fire, given the error ratio over each window: a rule fires only when both its
- * long and its short window burn faster than its factor (the short one says it is still
- * happening). A window without data never fires.
+ * The SRE workbook's multi-window, multi-burn-rate alerts (chapter 5, table 5-8), as sloth
+ * generates them by default: two pages (2 % of a 30-day budget in 1 h, 5 % in 6 h) and two
+ * tickets (10 % in 1 d, 10 % in 3 d), each with a short window 1/12 of the long one.
  */
-export function burnAlerts(
-  ratios: Readonly<Record<string, number | null>>,
+export const DEFAULT_BURN_TIERS: readonly BurnTier[] = [
+  { kind: 'page', severity: 'critical', long: w('1h', 60), short: w('5m', 5), factor: 14.4 },
+  { kind: 'page', severity: 'critical', long: w('6h', 360), short: w('30m', 30), factor: 6 },
+  { kind: 'ticket', severity: 'warning', long: w('1d', 1440), short: w('2h', 120), factor: 3 },
+  { kind: 'ticket', severity: 'warning', long: w('3d', 4320), short: w('6h', 360), factor: 1 },
+];
+
+/** Every window the tiers read, once each, shortest first. */
+export function burnWindows(tiers: readonly BurnTier[] = DEFAULT_BURN_TIERS): BurnWindow[] {
+  const byName = new Map<string, BurnWindow>();
+  for (const t of tiers) for (const win of [t.long, t.short]) byName.set(win.name, win);
+  return [...byName.values()].sort((a, b) => a.ms - b.ms);
+}
+
+/** Requests and 5xx counted over one window. */
+export interface WindowCount {
+  requests: number;
+  errors: number;
+}
+
+/** A tier as judged: its burn rates when both windows had enough traffic, else why it was not judged. */
+export interface TierVerdict extends BurnTier {
+  longBurn: number | null;
+  shortBurn: number | null;
+  longRequests: number;
+  shortRequests: number;
+  fired: boolean;
+  /** Why the tier was not judged (too little traffic in a window, or no data). */
+  skipped?: string;
+}
+
+const burnOf = (count: WindowCount | undefined, sloTarget: number): number | null =>
+  count && count.requests > 0 ? burnRate(count.errors / count.requests, sloTarget) : null;
+
+/**
+ * Each tier's verdict from the requests and errors counted over each window. The minimum
+ * of traffic applies to each of a tier's two windows (a 5-minute window with 3 requests
+ * proves nothing; a 6-hour one with thousands does, whatever the last minute saw): a tier
+ * with a window under `minRequests` is not judged and says so. A tier fires when both of
+ * its windows burn at its factor or faster (the short one says it is still happening).
+ */
+export function judgeBurnTiers(
+  counts: Readonly<Record<string, WindowCount>>,
   sloTarget: number,
-  rules: readonly BurnWindowRule[] = DEFAULT_BURN_RULES,
-): (BurnWindowRule & { longBurn: number; shortBurn: number })[] {
-  const fired = [];
-  for (const rule of rules) {
-    const long = ratios[rule.long];
-    const short = ratios[rule.short];
-    if (long == null || short == null) continue;
-    const longBurn = burnRate(long, sloTarget);
-    const shortBurn = burnRate(short, sloTarget);
-    if (longBurn >= rule.factor && shortBurn >= rule.factor) fired.push({ ...rule, longBurn, shortBurn });
-  }
-  return fired;
+  minRequests: number,
+  tiers: readonly BurnTier[] = DEFAULT_BURN_TIERS,
+): TierVerdict[] {
+  return tiers.map((tier) => {
+    const long = counts[tier.long.name];
+    const short = counts[tier.short.name];
+    const verdict: TierVerdict = {
+      ...tier,
+      longBurn: burnOf(long, sloTarget),
+      shortBurn: burnOf(short, sloTarget),
+      longRequests: long?.requests ?? 0,
+      shortRequests: short?.requests ?? 0,
+      fired: false,
+    };
+    const thin = [tier.long, tier.short].filter((win) => (counts[win.name]?.requests ?? 0) < minRequests);
+    if (thin.length) {
+      verdict.skipped = `too little traffic: ${thin.map((win) => `${Math.round(counts[win.name]?.requests ?? 0)} requests over ${win.name}`).join(', ')} (under ${minRequests})`;
+      return verdict;
+    }
+    // 1 − 0.999 is 0.0010000000000000009 in floating point: a ratio exactly at the factor
+    // must not miss it by a rounding error.
+    const reaches = (burn: number) => burn >= tier.factor * (1 - 1e-9);
+    verdict.fired = reaches(verdict.longBurn!) && reaches(verdict.shortBurn!);
+    return verdict;
+  });
 }
 
 /** Share of the error budget left over the SLO period, from the error ratio over that period (0..1, may go below 0). */

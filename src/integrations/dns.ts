@@ -73,7 +73,10 @@ export async function probeDns(
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     const rcode = RCODE_OF[code];
     if (rcode) result.rcode = rcode;
-    else if (code === 'ECANCELLED') result.error = timedOut ? `timed out after ${options.timeoutMs} ms` : 'aborted';
+    // c-ares' own timeout is the same bound as the timer here: whichever fires first, it timed out.
+    else if (code === 'ETIMEOUT' || (code === 'ECANCELLED' && timedOut))
+      result.error = `timed out after ${options.timeoutMs} ms`;
+    else if (code === 'ECANCELLED') result.error = 'aborted';
     else result.error = code;
   } finally {
     clearTimeout(timer);

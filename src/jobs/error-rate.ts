@@ -5,7 +5,17 @@
  * Below the minimum traffic there is no verdict: three requests prove nothing.
  */
 import { z } from 'zod';
-import { budgetRemaining, burnAlerts, errorRate, type ErrorRate } from '../analysis/error-rate.js';
+import {
+  budgetRemaining,
+  burnRate,
+  burnWindows,
+  errorRate,
+  judgeBurnTiers,
+  type ErrorRate,
+  type TierVerdict,
+  type WindowCount,
+} from '../analysis/error-rate.js';
+import { span } from '../analysis/format.js';
 import { parseExposition } from '../analysis/prometheus-text.js';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
@@ -22,7 +32,7 @@ export const errorRateParams = z.strictObject({
   warnThreshold: z.number().gt(0).lt(1).optional(),
   /** Time between the two scrapes. */
   window: duration.default(60_000),
-  /** Fewer requests than this in the window: no verdict. */
+  /** Fewer requests than this in the window (and, in SLO mode, in either window of a burn-rate tier): no verdict on it. */
   minRequests: z.number().int().min(1).default(100),
   metric: z
     .string()
@@ -35,10 +45,19 @@ export const errorRateParams = z.strictObject({
   /** PromQL label matchers that pick the service's series (default: job="<service name>"). */
   selector: z.string().optional(),
   /**
-   * SLO mode (Prometheus only): multi-window burn-rate alerts (14.4x over 1h and 5m,
-   * 6x over 6h and 30m) and the error budget left over `period`.
+   * SLO mode (Prometheus only): the SRE workbook's multi-window burn-rate alerts — pages
+   * (critical) at 14.4x over 1h and 5m and 6x over 6h and 30m, tickets (warning) at 3x over
+   * 1d and 2h and 1x over 3d and 6h — and the error budget left over `period`.
    */
-  slo: z.strictObject({ target: z.number().gt(0).lt(1), period: duration.default(30 * 86_400_000) }).optional(),
+  slo: z
+    .strictObject({
+      target: z.number().gt(0).lt(1),
+      // A trigger may set it: bounded, like a report period, so no query spans years.
+      period: duration
+        .refine((ms) => ms >= 3_600_000 && ms <= 366 * 86_400_000, { error: 'must be from 1h to 366d' })
+        .default(30 * 86_400_000),
+    })
+    .optional(),
 });
 
 const percent = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -93,9 +112,48 @@ async function fromScrapes(ctx: JobContext, params: Params, url: string): Promis
   );
 }
 
-const WINDOWS: Record<string, number> = { '5m': 300_000, '30m': 1_800_000, '1h': 3_600_000, '6h': 21_600_000 };
+/** Requests and 5xx over each burn-rate window: the minimum of traffic is judged per window, not here. */
+async function windowCounts(
+  ctx: JobContext,
+  params: Params,
+  serviceName: string,
+): Promise<Record<string, WindowCount>> {
+  const counts: Record<string, WindowCount> = {};
+  for (const win of burnWindows()) {
+    const { requests, errors } = await fromPrometheus(ctx, params, serviceName, win.ms);
+    counts[win.name] = { requests, errors };
+  }
+  return counts;
+}
 
-/** Burn-rate alerts over the SRE workbook's windows, and the budget left over the SLO period. */
+/** 0.9995 → "99.95 %" (not 99.95000000000002). */
+const percentOf = (x: number) => `${Number((x * 100).toPrecision(12))} %`;
+
+const times = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(1)}x`);
+
+/** One line per tier: its burn over each window, and whether it fired or why it was not judged. */
+const tierLine = (t: TierVerdict) =>
+  `${t.kind} at ${t.factor}x over ${t.long.name} and ${t.short.name}: ${times(t.longBurn)} over ${t.long.name} (${Math.round(t.longRequests)} requests), ${times(t.shortBurn)} over ${t.short.name} (${Math.round(t.shortRequests)} requests)${t.skipped ? ` — not judged, ${t.skipped}` : t.fired ? ' — fires' : ''}`;
+
+function tierFinding(t: TierVerdict, resource: string, slo: { target: number; period: number }): Finding {
+  return {
+    severity: t.severity,
+    check: 'slo.burn-rate',
+    resource,
+    message: `error budget burning ${times(t.longBurn)} over the last ${t.long.name} and ${times(t.shortBurn)} over the last ${t.short.name} (${t.kind} at ${t.factor}x, SLO ${percentOf(slo.target)})`,
+    evidence: { ...t, target: slo.target },
+    remedy:
+      t.kind === 'page'
+        ? `At this rate the whole budget is gone within ${Math.round(slo.period / 3_600_000 / t.longBurn!)} h: act now — rollout undo if a deploy caused it, reset-breakers if a dependency recovered.`
+        : `Slow burn: find the cause during working hours (recent deploys, a degraded dependency).`,
+  };
+}
+
+/**
+ * The SRE workbook's burn-rate tiers (two pages, two tickets), each judged over its own
+ * pair of windows with the minimum of traffic applied to each; every tier's burn rates in
+ * an info finding and the run metrics (burnRate1h, ...); the budget left over the SLO period.
+ */
 async function sloFindings(
   ctx: JobContext,
   params: Params,
@@ -104,11 +162,7 @@ async function sloFindings(
   metrics: Record<string, number>,
 ): Promise<Finding[]> {
   const slo = params.slo!;
-  const ratios: Record<string, number | null> = {};
-  for (const [name, ms] of Object.entries(WINDOWS)) {
-    const rate = await fromPrometheus(ctx, { ...params, minRequests: 1 }, serviceName, ms);
-    ratios[name] = rate.ratio;
-  }
+  const counts = await windowCounts(ctx, params, serviceName);
   const period = await fromPrometheus(ctx, { ...params, minRequests: 1 }, serviceName, slo.period);
   const findings: Finding[] = [];
   if (period.ratio !== null) {
@@ -117,24 +171,22 @@ async function sloFindings(
       severity: 'info',
       check: 'slo.budget',
       resource,
-      message: `${(metrics.errorBudgetRemaining * 100).toFixed(1)} % of the error budget left (SLO ${slo.target * 100} % over ${slo.period} ms)`,
-      evidence: { ratio: period.ratio, target: slo.target },
+      message: `${(metrics.errorBudgetRemaining * 100).toFixed(1)} % of the error budget left (SLO ${percentOf(slo.target)} over the last ${span(slo.period / 1000)})`,
+      evidence: { ratio: period.ratio, target: slo.target, periodMs: slo.period },
     });
   }
-  for (const alert of burnAlerts(ratios, slo.target)) {
-    metrics[`burnRate${alert.long}`] = alert.longBurn;
-    findings.push({
-      severity: alert.severity,
-      check: 'slo.burn-rate',
-      resource,
-      message: `error budget burning ${alert.longBurn.toFixed(1)}x over ${alert.long} and ${alert.shortBurn.toFixed(1)}x over ${alert.short} (alert at ${alert.factor}x)`,
-      evidence: { ...alert, target: slo.target },
-      remedy:
-        alert.severity === 'critical'
-          ? `At this rate the whole budget is gone within ${Math.round(slo.period / 3_600_000 / alert.longBurn)} h: act now — rollout undo if a deploy caused it, reset-breakers if a dependency recovered.`
-          : `Slow burn: find the cause during working hours (recent deploys, a degraded dependency).`,
-    });
-  }
+  const tiers = judgeBurnTiers(counts, slo.target, params.minRequests);
+  for (const [name, count] of Object.entries(counts))
+    if (count.requests >= params.minRequests)
+      metrics[`burnRate${name}`] = burnRate(count.errors / count.requests, slo.target);
+  findings.push({
+    severity: 'info',
+    check: 'slo.burn-rates',
+    resource,
+    message: tiers.map(tierLine).join('; '),
+    evidence: { tiers, target: slo.target, minRequests: params.minRequests },
+  });
+  findings.push(...tiers.filter((t) => t.fired).map((t) => tierFinding(t, resource, slo)));
   return findings;
 }
 
@@ -157,42 +209,53 @@ export const errorRateJob = defineJob({
       throw new InvalidRunError('slo mode needs Prometheus (prometheus.url): burn rates span hours');
     const rate = usePrometheus ? await fromPrometheus(ctx, params, service.name) : await fromScrapes(ctx, params, url);
     const metrics: Record<string, number> = { requests: rate.requests, errors: rate.errors, windowMs: params.window };
+    // The burn-rate tiers are judged over their own windows, whatever traffic the base window saw.
+    const findings = params.slo ? await sloFindings(ctx, params, service.name, resource, metrics) : [];
+    const burning = findings.filter((f) => f.check === 'slo.burn-rate');
+    const slo = burning.length ? `; ${burning.map((f) => f.message).join('; ')}` : '';
     if (rate.ratio === null) {
+      findings.push({
+        severity: 'info',
+        check: 'error-rate.traffic',
+        resource,
+        message: `too little traffic for a verdict on the last ${params.window} ms (${Math.round(rate.requests)} < ${params.minRequests} requests)`,
+        evidence: rate,
+      });
       return {
-        status: 'ok',
-        summary: `${resource}: ${rate.requests} requests in ${params.window} ms, under the ${params.minRequests} needed for a verdict`,
-        findings: [
-          {
-            severity: 'info',
-            check: 'error-rate.traffic',
-            resource,
-            message: `too little traffic for a verdict (${rate.requests} < ${params.minRequests} requests)`,
-            evidence: rate,
-          },
-        ],
+        status: statusOf(findings),
+        summary: `${resource}: ${Math.round(rate.requests)} requests in ${params.window} ms, under the ${params.minRequests} needed for a verdict${slo}`,
+        findings,
         metrics,
       };
     }
     metrics.errorRatio = rate.ratio;
-    const findings: Finding[] =
-      params.slo && usePrometheus ? await sloFindings(ctx, params, service.name, resource, metrics) : [];
-    const warn = params.warnThreshold ?? params.threshold / 2;
-    const severity = rate.ratio >= params.threshold ? 'critical' : rate.ratio >= warn ? 'warning' : null;
-    if (severity) {
-      findings.push({
-        severity,
-        check: 'error-rate',
-        resource,
-        message: `${percent(rate.ratio)} of requests failed with 5xx (${rate.errors} of ${rate.requests}), ${severity === 'critical' ? 'at or above' : 'approaching'} the ${percent(params.threshold)} threshold`,
-        evidence: { ...rate, threshold: params.threshold, windowMs: params.window },
-        remedy: `Look at ${service.name}'s logs and recent deploys (rollout verify / undo); if a dependency is failing, its health-check says which; reset-breakers once it is back.`,
-      });
-    }
+    const threshold = thresholdFinding({ ...rate, ratio: rate.ratio }, params, service.name, resource);
+    if (threshold) findings.push(threshold);
     return {
       status: statusOf(findings),
-      summary: `${resource}: ${percent(rate.ratio)} 5xx over ${params.window} ms (${rate.requests} requests)`,
+      summary: `${resource}: ${percent(rate.ratio)} 5xx over ${params.window} ms (${rate.requests} requests)${slo}`,
       findings,
       metrics,
     };
   },
 });
+
+/** The base window's 5xx share against the threshold (critical) and the warning threshold. */
+function thresholdFinding(
+  rate: ErrorRate & { ratio: number },
+  params: Params,
+  serviceName: string,
+  resource: string,
+): Finding | null {
+  const warn = params.warnThreshold ?? params.threshold / 2;
+  const severity = rate.ratio >= params.threshold ? 'critical' : rate.ratio >= warn ? 'warning' : null;
+  if (!severity) return null;
+  return {
+    severity,
+    check: 'error-rate',
+    resource,
+    message: `${percent(rate.ratio)} of requests failed with 5xx (${rate.errors} of ${rate.requests}) over the last ${params.window} ms, ${severity === 'critical' ? 'at or above' : 'approaching'} the ${percent(params.threshold)} threshold`,
+    evidence: { ...rate, threshold: params.threshold, windowMs: params.window },
+    remedy: `Look at ${serviceName}'s logs and recent deploys (rollout verify / undo); if a dependency is failing, its health-check says which; reset-breakers once it is back.`,
+  };
+}

@@ -24,6 +24,7 @@ import { probeDependency } from '../integrations/dependencies.js';
 import { readBoundedText } from '../integrations/files.js';
 import { probe } from '../integrations/http.js';
 import { redact } from '../observability/redact.js';
+import type { TargetResult } from '../model.js';
 import { healthCheckParams, type HealthCheckParams } from './health-check-params.js';
 import { checkDns, checkTcp } from './health-check-sockets.js';
 import { withStreak } from './health-check-streak.js';
@@ -142,6 +143,7 @@ async function fanOut(ctx: JobContext, params: HealthCheckParams, ca: string | u
       ? `${services.length - failing.length} of ${services.length} services healthy; not: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? ` and ${failing.length - 10} more` : ''}`
       : `all ${services.length} services healthy (p50 ${at(0.5)} ms, p95 ${at(0.95)} ms)`,
     findings,
+    targets: targetsOf(services, outcomes),
     metrics: {
       targets: services.length,
       healthy: services.length - failing.length,
@@ -152,6 +154,16 @@ async function fanOut(ctx: JobContext, params: HealthCheckParams, ca: string | u
       maxMs: times[times.length - 1] ?? 0,
     },
   };
+}
+
+/** Each service's own verdict and time: reports count availability and percentiles per service. */
+function targetsOf(services: readonly ServiceConfig[], outcomes: readonly JobOutcome[]): TargetResult[] {
+  return services.map((s, i) => {
+    const ms = outcomes[i]!.metrics?.responseTimeMs;
+    return ms === undefined
+      ? { service: s.name, status: outcomes[i]!.status }
+      : { service: s.name, status: outcomes[i]!.status, ms };
+  });
 }
 
 /** One target: probe it (and its dependencies alongside), judge the answer, scrape its metrics if asked. */

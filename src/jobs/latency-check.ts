@@ -2,9 +2,12 @@
  * latency-check: response-time percentiles (p50/p95/p99) of a service against thresholds:
  * from its request-duration histogram in Prometheus (`histogram_quantile` over a window)
  * when Prometheus is configured, otherwise from N active probes of its health endpoint.
- * Failed probes count as errors, not as fast answers.
+ * Failed probes count as errors, not as fast answers. Each run also keeps its response
+ * times as a log-scale histogram (analysis/histogram.ts) among its metrics, so that reports
+ * read a week's percentiles from all the week's samples, not from an average of percentiles.
  */
 import { z } from 'zod';
+import { fromPrometheusBuckets, histogramMetrics, histogramOf, type Histogram } from '../analysis/histogram.js';
 import { summarize } from '../analysis/percentiles.js';
 import { duration } from '../config/schema.js';
 import { probe } from '../integrations/http.js';
@@ -39,12 +42,28 @@ type Params = z.output<typeof latencyCheckParams>;
 
 const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
 
+/** The run metrics that hold the run's histogram: `latencyBucket<i>` = samples in bucket i. */
+export const HISTOGRAM_PREFIX = 'latencyBucket';
+
+/** The window's requests by bucket, from the histogram's `le` buckets (their increase over the window). */
+async function prometheusHistogram(ctx: JobContext, params: Params, selector: string): Promise<Histogram> {
+  const { url, timeout } = ctx.config.prometheus!;
+  const buckets = await instantQuery(
+    url,
+    `sum by (le) (increase(${params.histogram}_bucket{${selector}}[${promRange(params.window)}]))`,
+    { timeoutMs: timeout, signal: ctx.signal },
+  );
+  return fromPrometheusBuckets(
+    buckets.map((b) => ({ le: b.metric.le === '+Inf' ? Infinity : Number(b.metric.le), count: b.value })),
+  );
+}
+
 /** Percentiles in ms from Prometheus, or null when it has no samples in the window. */
 async function fromPrometheus(
   ctx: JobContext,
   params: Params,
   serviceName: string,
-): Promise<Record<'p50' | 'p95' | 'p99', number> | null> {
+): Promise<(Record<'p50' | 'p95' | 'p99', number> & { histogram: Histogram }) | null> {
   const { url, timeout } = ctx.config.prometheus!;
   const selector = params.selector ?? `job="${serviceName}"`;
   const range = promRange(params.window);
@@ -57,7 +76,7 @@ async function fromPrometheus(
     );
     out[name] = (sample?.value ?? NaN) * 1000;
   }
-  return Number.isFinite(out.p50) ? out : null;
+  return Number.isFinite(out.p50) ? { ...out, histogram: await prometheusHistogram(ctx, params, selector) } : null;
 }
 
 function thresholdFindings(
@@ -95,7 +114,11 @@ export const latencyCheck = defineJob({
   type: 'latency-check',
   summary: 'p50/p95/p99 response time of a service from active probes, against thresholds',
   params: latencyCheckParams,
-  feeds: { signal: 'latency', latency: { p50: 'p50Ms', p95: 'p95Ms', p99: 'p99Ms' }, incidentEvidence: true },
+  feeds: {
+    signal: 'latency',
+    latency: { p50: 'p50Ms', p95: 'p95Ms', p99: 'p99Ms', histogram: HISTOGRAM_PREFIX },
+    incidentEvidence: true,
+  },
   overridable: ['probes', 'warn', 'critical', 'requestTimeout', 'source', 'window'],
   async run(ctx, params): Promise<JobOutcome> {
     const service = serviceOf(ctx, params.service);
@@ -131,7 +154,7 @@ async function prometheusOutcome(
       ],
     };
   const findings = thresholdFindings(
-    values,
+    { p50: values.p50, p95: values.p95, p99: values.p99 },
     params,
     resource,
     serviceName,
@@ -141,7 +164,12 @@ async function prometheusOutcome(
     status: statusOf(findings),
     summary: `${resource}: p50 ${Math.round(values.p50)} ms, p95 ${Math.round(values.p95)} ms, p99 ${Math.round(values.p99)} ms (Prometheus)`,
     findings,
-    metrics: { p50Ms: round(values.p50), p95Ms: round(values.p95), p99Ms: round(values.p99) },
+    metrics: {
+      p50Ms: round(values.p50),
+      p95Ms: round(values.p95),
+      p99Ms: round(values.p99),
+      ...histogramMetrics(values.histogram, HISTOGRAM_PREFIX),
+    },
   };
 }
 
@@ -198,6 +226,7 @@ async function probeOutcome(
       maxMs: round(summary.max),
       probes: summary.count,
       failedProbes: failures.length,
+      ...histogramMetrics(histogramOf(times), HISTOGRAM_PREFIX),
     },
   };
 }

@@ -85,7 +85,10 @@ export async function loadPerformanceInputs(
   };
   const [latency, errors, resources, queries, cache] = await Promise.all([
     latencyFeed
-      ? source.reportData.latencyByServiceDay(period, services, { types: latencyFeed.types, ...latencyFeed.feed })
+      ? source.reportData.latencyByServiceDay(period, services, {
+          types: latencyFeed.types,
+          histogram: latencyFeed.feed.histogram,
+        })
       : [],
     errorRate
       ? source.reportData.errorRatesByServiceDay(period, services, { types: errorRate.types, ...errorRate.feed })
@@ -96,7 +99,8 @@ export async function loadPerformanceInputs(
       ? source.reportData.metricByDay(period, { types: cacheFeed.types, metric: cacheFeed.feed }, services)
       : [],
   ]);
-  return { period, generatedAt, latency, errors, resources, queries, cache, sources };
+  const histogramPrefix = latencyFeed?.feed.histogram ?? '';
+  return { period, generatedAt, latency, histogramPrefix, errors, resources, queries, cache, sources };
 }
 
 export async function loadComplianceInputs(

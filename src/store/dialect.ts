@@ -20,8 +20,13 @@ export interface Dialect {
   percentile(fraction: number, value: string): string;
   /** `value` of the group's newest row by `order` (among those where `filter` holds). */
   newest(value: string, order: string, filter?: string): string;
-  /** Aggregates per service and day, and per service over the period (day null), from `rows` (a select with service and day columns). */
-  perServiceDay(aggregates: string, rows: string): string;
+  /** The members of the JSON object `json` as rows of `alias`: `alias.key` (text) and `alias.value` (text or number: cast it). */
+  members(json: string, alias: string): string;
+  /**
+   * Aggregates per service and day, and per service over the period (day null), from `rows`
+   * (a select with service and day columns); `by`: further columns to group by in both.
+   */
+  perServiceDay(aggregates: string, rows: string, by?: string): string;
 }
 
 const postgres: Dialect = {
@@ -34,8 +39,11 @@ const postgres: Dialect = {
   percentile: (fraction, value) => `percentile_cont(${fraction}) within group (order by ${value})`,
   newest: (value, order, filter) =>
     `(array_agg(${value} order by ${order} desc)${filter ? ` filter (where ${filter})` : ''})[1]`,
-  perServiceDay: (aggregates, rows) =>
-    `select service, day, ${aggregates} from (${rows}) r group by grouping sets ((service, day), (service))`,
+  members: (json, alias) => `jsonb_each_text(${json}) ${alias}`,
+  perServiceDay: (aggregates, rows, by) => {
+    const more = by ? `, ${by}` : '';
+    return `select service, day${more}, ${aggregates} from (${rows}) r group by grouping sets ((service, day${more}), (service${more}))`;
+  },
 };
 
 // A member name in a JSON path, quoted: a job id or metric name may hold a dot.
@@ -50,9 +58,12 @@ const sqlite: Dialect = {
   percentile: (fraction, value) => `percentile_cont_json(json_group_array(${value}), ${fraction})`,
   newest: (value, order, filter) =>
     `(json_group_array(${value} order by ${order} desc)${filter ? ` filter (where ${filter})` : ''}) ->> 0`,
-  perServiceDay: (aggregates, rows) =>
-    `with r as (${rows}) select service, day, ${aggregates} from r group by service, day
-     union all select service, null as day, ${aggregates} from r group by service`,
+  members: (json, alias) => `json_each(${json}) ${alias}`,
+  perServiceDay: (aggregates, rows, by) => {
+    const more = by ? `, ${by}` : '';
+    return `with r as (${rows}) select service, day${more}, ${aggregates} from r group by service, day${more}
+     union all select service, null as day${more}, ${aggregates} from r group by service${more}`;
+  },
 };
 
 export const dialectOf = (sql: Pick<Sql, 'kind'>): Dialect => (sql.kind === 'sqlite' ? sqlite : postgres);

@@ -186,4 +186,11 @@ alter table incidents add column acknowledged_at text check (acknowledged_at lik
 alter table incidents add column acknowledged_by text;
 `,
   },
+  {
+    version: 4,
+    name: 'runs: per-target results of a fan-out (PostgreSQL migration 7)',
+    sql: `
+alter table runs add column targets text check (json_valid(targets));
+`,
+  },
 ];

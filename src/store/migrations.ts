@@ -231,4 +231,13 @@ alter table incidents add column acknowledged_at timestamptz;
 alter table incidents add column acknowledged_by text;
 `,
   },
+  {
+    version: 7,
+    name: 'runs: per-target results of a fan-out',
+    sql: `
+-- A run that checks many services (health-check services: [..] or ["*"]) keeps each one's
+-- verdict and response time, [{service, status, ms}], so reports count each service.
+alter table runs add column targets jsonb;
+`,
+  },
 ];

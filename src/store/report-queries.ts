@@ -32,15 +32,20 @@ export interface ErrorRateRow {
   budget: number | null;
 }
 
-export interface LatencyRow {
+/** How many of a service's response times (of a day, or of the period: day null) fell in one histogram bucket. */
+export interface LatencyBucketRow {
   service: string;
   day: string | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
+  /** The run metric that counted them: the feed's histogram prefix and the bucket. */
+  key: string;
+  count: number;
 }
 
 const ENDED = `r.status not in ('running', 'missed', 'skipped', 'cancelled')`;
+
+/** A run's service: its `service` param, else the name $3 maps its job to, else its job id. */
+const serviceOfRun = (d: Dialect) =>
+  `coalesce(${d.member('r.params', "'service'")}, ${d.member('$3::jsonb', 'r.job_id')}, r.job_id)`;
 
 /**
  * Aggregates per service and day, and per service over the whole period (day null), of
@@ -49,10 +54,9 @@ const ENDED = `r.status not in ('running', 'missed', 'skipped', 'cancelled')`;
  */
 function perServiceDay(sql: Sql, aggregates: (d: Dialect) => string, where = 'true'): string {
   const d = dialectOf(sql);
-  const service = `coalesce(${d.member('r.params', "'service'")}, ${d.member('$3::jsonb', 'r.job_id')}, r.job_id)`;
   return d.perServiceDay(
     aggregates(d),
-    `select r.*, ${service} as service, ${d.day('r.created_at', '$4')} as day from runs r
+    `select r.*, ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day from runs r
       where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and ${where}`,
   );
 }
@@ -66,18 +70,35 @@ export interface MetricFeed {
   metric: string;
 }
 
-/** Availability (runs that passed) and response-time percentiles per service and day. */
+/**
+ * One check of a service per row (service, day, status, ms): a run of one service is one
+ * check; a run over many (health-check `services: [..]`) is one check of each service it
+ * kept a result for (its `targets`), with that service's own verdict and response time.
+ */
+function checksOfServices(d: Dialect): string {
+  const t = d.element('t');
+  const inPeriod = `r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED}`;
+  return `select ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day, r.status as status, ${metric(d, '$6')} as ms
+      from runs r where ${inPeriod} and r.targets is null
+    union all
+    select ${d.member(t, "'service'")} as service, ${d.day('r.created_at', '$4')} as day, ${d.member(t, "'status'")} as status,
+           (${d.member(t, "'ms'")})::float8 as ms
+      from ${d.elements('runs', 'r', 'targets', 't')} where ${inPeriod} and r.targets is not null`;
+}
+
+/** Availability (checks that passed) and response-time percentiles (of all the checks' times) per service and day. */
 export async function healthByServiceDay(
   sql: Sql,
   period: Period,
   services: Record<string, string>,
   feed: MetricFeed,
 ): Promise<ServiceDayRow[]> {
+  const d = dialectOf(sql);
   const { rows } = await sql.query<ServiceDayRow>(
-    perServiceDay(
-      sql,
-      (d) => `count(*)::int as checks, (count(*) filter (where r.status in ('ok', 'warning')))::int as up,
-        ${d.percentile(0.5, metric(d, '$6'))} as p50, ${d.percentile(0.95, metric(d, '$6'))} as p95`,
+    d.perServiceDay(
+      `count(*)::int as checks, (count(*) filter (where r.status in ('ok', 'warning')))::int as up,
+        ${d.percentile(0.5, 'r.ms')} as p50, ${d.percentile(0.95, 'r.ms')} as p95`,
+      checksOfServices(d),
     ),
     [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.metric],
   );
@@ -122,29 +143,35 @@ export async function errorRatesByServiceDay(
   return rows;
 }
 
-/** The run metrics a latency feed writes. */
+/** The run metrics a latency feed writes: each run's histogram is the metrics named `<histogram><bucket>`. */
 export interface LatencyFeed {
   types: readonly string[];
-  p50: string;
-  p95: string;
-  p99: string;
+  histogram: string;
 }
 
+/**
+ * The runs' response-time histograms added up per service and day and over the period:
+ * percentiles are read from the sums (analysis/histogram.ts), never averaged across runs.
+ */
 export async function latencyByServiceDay(
   sql: Sql,
   period: Period,
   services: Record<string, string>,
   feed: LatencyFeed,
-): Promise<LatencyRow[]> {
-  const { rows } = await sql.query<LatencyRow>(
-    perServiceDay(
-      sql,
-      (d) => `avg(${metric(d, '$6')}) as p50, avg(${metric(d, '$7')}) as p95, avg(${metric(d, '$8')}) as p99`,
-      'r.metrics is not null',
+): Promise<LatencyBucketRow[]> {
+  const d = dialectOf(sql);
+  const { rows } = await sql.query<LatencyBucketRow>(
+    d.perServiceDay(
+      'sum(r.n)::float8 as count',
+      `select ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day, m.key as key, (m.value)::float8 as n
+         from runs r, ${d.members('r.metrics', 'm')}
+        where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED}
+          and r.metrics is not null and substr(m.key, 1, length($6)) = $6`,
+      'key',
     ),
-    [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.p50, feed.p95, feed.p99],
+    [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.histogram],
   );
-  return rows;
+  return rows.map((r) => ({ ...r, count: Number(r.count) }));
 }
 
 /** One metric of a feed per resource (e.g. cache-health hitRatio per cache) and day. */

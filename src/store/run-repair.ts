@@ -19,6 +19,7 @@ function replacements(column: string | null, round: number, note: string): Parti
     started_at: null,
     findings: noteFindings,
     metrics: null,
+    targets: null,
     error: null,
     params: null,
     requested_by: null,
@@ -64,7 +65,7 @@ const noteOf = (column: string | null, error: unknown) => {
 };
 
 const encode = (column: Column, value: unknown): string =>
-  ['findings', 'metrics', 'params'].includes(column)
+  ['findings', 'metrics', 'params', 'targets'].includes(column)
     ? json(value)
     : ['scheduled_for', 'created_at', 'started_at', 'finished_at'].includes(column)
       ? time(value as Date | null)
@@ -104,6 +105,7 @@ const FIELD: Record<Column, keyof RunRow> = {
   requested_by: 'requestedBy',
   reason: 'reason',
   worker: 'worker',
+  targets: 'targets',
 };
 
 export const repairRow = (row: RunRow, error: unknown, round: number): RunRow | null => {

@@ -25,10 +25,11 @@ export const RUN_COLUMNS = [
   'requested_by',
   'reason',
   'worker',
+  'targets',
 ] as const;
 export type Column = (typeof RUN_COLUMNS)[number];
 const COLUMNS = RUN_COLUMNS;
-const JSON_COLUMNS = new Set<Column>(['findings', 'metrics', 'params']);
+const JSON_COLUMNS = new Set<Column>(['findings', 'metrics', 'params', 'targets']);
 
 /** A row as the JSON object jsonb_populate_recordset reads (dates serialise as ISO strings). */
 const toRecord = (r: RunRow) => ({
@@ -51,6 +52,7 @@ const toRecord = (r: RunRow) => ({
   requested_by: r.requestedBy,
   reason: r.reason,
   worker: r.worker,
+  targets: r.targets ?? null,
 });
 
 // A whole batch is one JSON parameter: one JSON.stringify in Node, one statement in the database.
@@ -93,6 +95,6 @@ export function copyLine(r: RunRow): string {
   return (
     `${text(r.id)}\t${text(r.queueId)}\t${text(r.jobId)}\t${text(r.jobType)}\t${r.trigger}\t${time(r.scheduledFor)}\t${time(r.createdAt)}\t` +
     `${time(r.startedAt)}\t${time(r.finishedAt)}\t${r.attempt}\t${r.status}\t${text(r.summary)}\t${json(r.findings ?? [])}\t${json(r.metrics)}\t` +
-    `${text(r.error)}\t${json(r.params)}\t${text(r.requestedBy)}\t${text(r.reason)}\t${text(r.worker)}\n`
+    `${text(r.error)}\t${json(r.params)}\t${text(r.requestedBy)}\t${text(r.reason)}\t${text(r.worker)}\t${json(r.targets ?? null)}\n`
   );
 }

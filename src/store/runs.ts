@@ -6,7 +6,7 @@
  *   running ──► ok | warning | critical | failed | timeout | cancelled | skipped
  *   missed: a slot that never ran (written once, by the scheduler)
  */
-import type { Finding, RunRow, RunStatus, Trigger } from '../model.js';
+import type { Finding, RunRow, RunStatus, TargetResult, Trigger } from '../model.js';
 import type { Sql } from './sql.js';
 
 export type { RunRow, RunStatus, Trigger } from '../model.js';
@@ -27,6 +27,7 @@ export function fromDb(r: Record<string, unknown>): RunRow {
     summary: (r.summary as string) ?? null,
     findings: (r.findings as Finding[]) ?? [],
     metrics: (r.metrics as Record<string, number>) ?? null,
+    targets: (r.targets as TargetResult[]) ?? null,
     error: (r.error as string) ?? null,
     params: r.params ?? null,
     requestedBy: (r.requested_by as string) ?? null,

@@ -49,7 +49,7 @@ const DATES = new Set([
   'acknowledgedAt',
 ]);
 /** Columns that hold JSON. `summary` and `message` are text in some tables: a statement reading their JSON names them `x:json`. */
-const JSONS = new Set(['findings', 'metrics', 'params', 'recipients', 'signals', 'data']);
+const JSONS = new Set(['findings', 'metrics', 'params', 'targets', 'recipients', 'signals', 'data']);
 const BOOLEANS = new Set(['paused', 'failing']);
 
 function decode(row: Record<string, unknown>): Record<string, unknown> {

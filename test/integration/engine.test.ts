@@ -16,7 +16,7 @@ import { eventually, Target } from '../support/target.js';
 
 type Mode = 'embedded' | 'distributed';
 
-async function start(mode: Mode, jobs: unknown[]): Promise<Opscron> {
+async function start(mode: Mode, jobs: unknown[], over: Record<string, unknown> = {}): Promise<Opscron> {
   const isolated = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const config = parseConfig({
     store: mode === 'distributed' ? { databaseUrl: await createDatabase('engine') } : { path: 'memory://' },
@@ -26,6 +26,7 @@ async function start(mode: Mode, jobs: unknown[]): Promise<Opscron> {
         : { concurrency: 5 },
     scheduler: { shutdownGrace: '2s' },
     jobs,
+    ...over,
   });
   return startOpscron({ config, logger: silentLogger, http: false, metrics: new Metrics() });
 }
@@ -96,6 +97,18 @@ describe.each<Mode>(['embedded', 'distributed'])('engine, %s', (mode) => {
     expect(target.count('down')).toBe(1);
   });
 
+  it("keeps a fan-out's per-service results in the run's history", async () => {
+    target.behaviour = {};
+    const services = ['a', 'b'].map((name) => ({ name, url: target.url(`fan-${name}`) }));
+    app = await start(mode, [{ id: 'fleet', type: 'health-check', params: { services: ['*'] } }], { services });
+    await trigger(app, 'fleet');
+    const [run] = await finished(app, 'fleet', 1);
+    expect(run!.targets).toEqual([
+      { service: 'a', status: 'ok', ms: expect.any(Number) },
+      { service: 'b', status: 'ok', ms: expect.any(Number) },
+    ]);
+  });
+
   it('concurrency forbid: a run that finds the previous one still running is skipped', async () => {
     target.behaviour = { delayMs: 1500 };
     app = await start(mode, [check('slow', target, { concurrency: 'forbid' })]);
@@ -158,7 +171,7 @@ describe.each<Mode>(['embedded', 'distributed'])('engine, %s', (mode) => {
     const errors = bad.map((r) => r.error).sort();
     expect(errors).toEqual([
       'bad params: params.expectStatus: "two hundred" — expected array, received string',
-      'bad params: params.extra: unknown key — check the spelling; allowed here: service, services, concurrency, reuseConnections, url, method, headers, expectStatus, maxResponseTime, requestTimeout, json, expectHeaders, scrapeMetrics, tls, caFile, insecureSkipVerify, checkDependencies',
+      'bad params: params.extra: unknown key — check the spelling; allowed here: service, services, concurrency, reuseConnections, url, send, expectResponse, dns, expectDns, method, headers, expectStatus, maxResponseTime, criticalResponseTime, requestTimeout, json, expectHeaders, failureThreshold, successThreshold, scrapeMetrics, tls, caFile, insecureSkipVerify, checkDependencies',
       'bad queue data: data.trigger: "sometimes" — allowed: schedule, manual, catch-up, retry',
     ]);
     expect(bad.every((r) => r.status === 'failed')).toBe(true);

@@ -126,7 +126,7 @@ describe.each([
 
     const empty = await post(`/api/incidents/${id}/note`, tokens[1]!.token, { note: '   ' });
     expect(empty.status).toBe(400);
-    expect((await empty.json()).message).toMatch(/note/);
+    expect(((await empty.json()) as { message: string }).message).toMatch(/note/);
     const extra = await post(`/api/incidents/${id}/note`, tokens[1]!.token, { note: 'x', severity: 'low' });
     expect(extra.status).toBe(400);
     expect((await post(`/api/incidents/${id}/note`, tokens[1]!.token, { note: 'failover started' })).status).toBe(200);

@@ -1,10 +1,20 @@
 /** The latency-check job against a real HTTP service whose delay the test sets. */
+import { bucketOfMetric, quantileOf, RELATIVE_ERROR } from '../../src/analysis/histogram.js';
 import { summarize, percentile } from '../../src/analysis/percentiles.js';
 import { parseConfig } from '../../src/configure.js';
 import { jobContext } from '../support/job-context.js';
-import { latencyCheck, latencyCheckParams } from '../../src/jobs/latency-check.js';
+import { HISTOGRAM_PREFIX, latencyCheck, latencyCheckParams } from '../../src/jobs/latency-check.js';
 import { startPrometheus } from '../support/prometheus.js';
 import { eventually, Target } from '../support/target.js';
+
+/** The histogram a run kept among its metrics. */
+const histogramOfRun = (metrics: Record<string, number>) =>
+  new Map(
+    Object.entries(metrics).flatMap(([k, v]) => {
+      const bucket = bucketOfMetric(k, HISTOGRAM_PREFIX);
+      return bucket === null ? [] : [[bucket, v] as [number, number]];
+    }),
+  );
 
 describe('percentiles', () => {
   it('uses nearest rank', () => {
@@ -39,6 +49,10 @@ describe('latency-check', () => {
     expect(outcome.status).toBe('ok');
     expect(outcome.metrics).toMatchObject({ probes: 5, failedProbes: 0 });
     expect(outcome.progress).toEqual([0.2, 0.4, 0.6, 0.8, 1]);
+    // The probes' times are kept as a histogram a report can merge with other runs'.
+    const buckets = histogramOfRun(outcome.metrics!);
+    expect([...buckets.values()].reduce((a, b) => a + b, 0)).toBe(5);
+    expect(quantileOf(buckets, 0.99)! / outcome.metrics!.p99Ms!).toBeCloseTo(1, 1);
   });
 
   it('warns and pages on the thresholds it crosses', async () => {
@@ -110,6 +124,12 @@ describe('latency-check', () => {
       expect(outcome.metrics!.p99Ms).toBeGreaterThan(850);
       expect(outcome.status).toBe('warning'); // p95 above the default 500 ms, p99 under the critical 2 s
       expect(outcome.findings.map((f) => f.check)).toEqual(['latency.p95']);
+      // The window's requests by bucket: the same percentiles, read from the kept histogram.
+      const buckets = histogramOfRun(outcome.metrics!);
+      for (const q of ['p50', 'p95', 'p99'] as const)
+        expect(
+          Math.abs(quantileOf(buckets, { p50: 0.5, p95: 0.95, p99: 0.99 }[q])! / outcome.metrics![`${q}Ms`]! - 1),
+        ).toBeLessThan(RELATIVE_ERROR + 0.02);
       target.behaviour = {};
     } finally {
       await prometheus.stop();

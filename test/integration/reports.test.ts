@@ -18,6 +18,9 @@ import { jobFeeds } from '../../src/jobs/index.js';
 import { DeliveryWorker } from '../../src/reports/deliver/outbox.js';
 import { renderReport } from '../../src/reports/pdf/render.js';
 import { buildReport, produceReport } from '../../src/reports/publish.js';
+import { bucketOf, bucketValue, histogramMetrics, histogramOf, RELATIVE_ERROR } from '../../src/analysis/histogram.js';
+import { summarize } from '../../src/analysis/percentiles.js';
+import { HISTOGRAM_PREFIX } from '../../src/jobs/latency-check.js';
 import type { RunRow } from '../../src/model.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -92,6 +95,73 @@ async function seed(store: Store): Promise<void> {
   );
 }
 
+/** A week earlier, its own two days: fan-out health checks and latency-check histograms. */
+const FLEET_TO = new Date('2026-11-19T00:00:00Z');
+
+/**
+ * Hourly runs of one health-check over two services (`services: [cart, ledger]`): cart
+ * always up in 30 ms; ledger down 6 hours on the 18th, up in 100 ms otherwise but 900 ms
+ * in 4 of them. And ten latency-check runs of api, 100 probes each: nine at 20 ms, one at 900 ms.
+ */
+function fleetRuns(): RunRow[] {
+  const rows: RunRow[] = [];
+  for (let h = 0; h < 48; h++) {
+    const t = new Date(FLEET_TO.getTime() - (h + 1) * 3_600_000);
+    const down = h >= 2 && h <= 7;
+    const ledgerMs = h % 10 === 0 ? 900 : 100;
+    rows.push(
+      runRow({
+        id: `fleet-${h}`,
+        jobId: 'hc-fleet',
+        jobType: 'health-check',
+        createdAt: t,
+        finishedAt: t,
+        status: down ? 'critical' : 'ok',
+        params: { services: ['cart', 'ledger'] },
+        findings: down
+          ? [
+              {
+                severity: 'critical',
+                check: 'http.status',
+                resource: 'service/ledger',
+                message: 'status 503, expected 200',
+              },
+            ]
+          : [],
+        // What the run says across its services: not any one service's figures.
+        metrics: { targets: 2, healthy: down ? 1 : 2, failing: down ? 1 : 0, p50Ms: 30, p95Ms: down ? 30 : ledgerMs },
+        targets: [
+          { service: 'cart', status: 'ok', ms: 30 },
+          down ? { service: 'ledger', status: 'critical' } : { service: 'ledger', status: 'ok', ms: ledgerMs },
+        ],
+      }),
+    );
+  }
+  for (let i = 0; i < 10; i++) {
+    const t = new Date(FLEET_TO.getTime() - (i + 1) * 3_600_000);
+    const probes: number[] = Array(100).fill(i === 3 ? 900 : 20);
+    const { p50, p95, p99 } = summarize(probes);
+    rows.push(
+      runRow({
+        id: `latency-${i}`,
+        jobId: 'lc-api',
+        jobType: 'latency-check',
+        createdAt: t,
+        status: 'ok',
+        params: { service: 'api' },
+        metrics: {
+          p50Ms: p50,
+          p95Ms: p95,
+          p99Ms: p99,
+          probes: 100,
+          ...histogramMetrics(histogramOf(probes), HISTOGRAM_PREFIX),
+        },
+      }),
+    );
+  }
+  return rows;
+}
+
 /** The same reports from either store: PostgreSQL (DATABASE_URL) and the embedded SQLite. */
 const backends = [
   ['PostgreSQL', async () => ({ databaseUrl: await createDatabase('reports') })],
@@ -125,6 +195,7 @@ describe.each(backends)('reports on %s', (_name, storeConfig) => {
     storeOptions = await storeConfig();
     store = await openStore({ path: 'unused', ...storeOptions });
     await seed(store);
+    expect(await store.runs.insertNew(fleetRuns())).toHaveLength(58);
   });
   beforeEach(() => {
     reportsDir = tempDir('reports-');
@@ -162,6 +233,73 @@ describe.each(backends)('reports on %s', (_name, storeConfig) => {
     const fonts = pdfTool('pdffonts', produced.pdf);
     expect(fonts).toMatch(/DejaVuSans\s.*yes\s+yes/); // embedded, subset
     expect(fonts).not.toMatch(/Helvetica/);
+  });
+
+  it("counts a fan-out health check per service, from each service's own result in the run", async () => {
+    const cfg = config({
+      services: [
+        { name: 'cart', url: 'http://cart.internal' },
+        { name: 'ledger', url: 'http://ledger.internal' },
+      ],
+      jobs: [{ id: 'hc-fleet', type: 'health-check', params: { services: ['cart', 'ledger'] } }],
+    });
+    const { report } = await buildReport(
+      { store, config: cfg, feeds: jobFeeds, now: () => FLEET_TO },
+      { kind: 'health', lengthMs: 2 * 86_400_000 },
+    );
+    if (report.kind !== 'health') throw new Error(report.kind);
+    const rows = report.services.data!.map((r) => [r.service, r.status, r.checks, r.availability, r.p50Ms, r.p95Ms]);
+    // Not one row for the job "hc-fleet" at 42/48: one per service, with its own checks and times.
+    expect(rows).toEqual([
+      ['cart', 'ok', 48, 1, 30, 30],
+      ['ledger', 'critical', 48, 42 / 48, 100, 900],
+    ]);
+    const ledger = report.services.data!.find((r) => r.service === 'ledger')!;
+    expect(ledger.availabilityByDay).toEqual([
+      { day: '2026-11-17', value: 1 },
+      { day: '2026-11-18', value: 18 / 24 },
+    ]);
+    const text = pdfText(
+      (
+        await produceReport(
+          { store, config: cfg, feeds: jobFeeds, now: () => FLEET_TO },
+          { kind: 'health', lengthMs: 2 * 86_400_000, email: false },
+        )
+      ).pdf,
+    );
+    expect(text).toMatch(/cart\s+ok\s+100\.00 %\s+48\s+30 ms\s+30 ms/);
+    expect(text).toMatch(/ledger\s+critical\s+87\.50 %\s+48\s+100 ms\s+900 ms/);
+    expect(text).not.toMatch(/hc-fleet\s+(ok|warning|critical)\s+\d/);
+  });
+
+  it("reads the performance report's percentiles from the runs' merged histograms, not an average of their p95s", async () => {
+    const cfg = config({
+      services: [{ name: 'api', url: 'http://api.internal' }],
+      jobs: [{ id: 'lc-api', type: 'latency-check', params: { service: 'api' } }],
+    });
+    const { report } = await buildReport(
+      { store, config: cfg, feeds: jobFeeds, now: () => FLEET_TO },
+      { kind: 'performance', lengthMs: 2 * 86_400_000 },
+    );
+    if (report.kind !== 'performance') throw new Error(report.kind);
+    const [api] = report.latency.data!;
+    // The mean of the ten runs' p95s is 108 ms; a tenth of all probes took 900 ms, so the p95 is 900 ms.
+    expect(api!.service).toBe('api');
+    expect(Math.abs(api!.p95Ms! - 900) / 900).toBeLessThanOrEqual(RELATIVE_ERROR);
+    expect(Math.abs(api!.p50Ms! - 20) / 20).toBeLessThanOrEqual(RELATIVE_ERROR);
+    // The 18th (all ten runs) has the p95 of its own samples; the 17th had no run.
+    const slow = Math.round(bucketValue(bucketOf(900)));
+    expect(api!.p95ByDay.map((d) => d.value && Math.round(d.value))).toEqual([null, slow]);
+    const text = pdfText(
+      (
+        await produceReport(
+          { store, config: cfg, feeds: jobFeeds, now: () => FLEET_TO },
+          { kind: 'performance', lengthMs: 2 * 86_400_000, email: false },
+        )
+      ).pdf,
+    );
+    expect(text).toMatch(new RegExp(`api\\s+20 ms\\s+${slow} ms\\s+${slow} ms`));
+    expect(text.replace(/\s+/g, ' ')).toContain('never its percentiles averaged; within 4.8 % of the exact value');
   });
 
   it('renders byte for byte the same under a fixed clock', async () => {

@@ -77,6 +77,10 @@ describe.each([
         summary: 'down',
         findings: [{ severity: 'critical', check: 'http.status', resource: 'service/web', message: 'status 503' }],
         metrics: { responseTimeMs: 12 },
+        targets: [
+          { service: 'web', status: 'critical' },
+          { service: 'api\t"x"', status: 'ok', ms: 3.5 },
+        ],
       }),
     );
     const runs = await listRuns(store.sql, { job: 'batch', limit: 1000 });
@@ -84,6 +88,12 @@ describe.each([
     const b7 = runs.find((r) => r.id === 'b7')!;
     expect(b7).toMatchObject({ status: 'critical', summary: 'down', metrics: { responseTimeMs: 12 } });
     expect(b7.findings[0]!.message).toBe('status 503');
+    // A fan-out's per-service results (tab and quote survive COPY text and JSON alike).
+    expect(b7.targets).toEqual([
+      { service: 'web', status: 'critical' },
+      { service: 'api\t"x"', status: 'ok', ms: 3.5 },
+    ]);
+    expect(runs.find((r) => r.id === 'b8')!.targets).toBeNull();
   });
 
   it('filters runs by job, status, trigger and period, newest first, paged', async () => {

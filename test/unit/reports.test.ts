@@ -1,4 +1,5 @@
 /** Report models on recorded inputs: the numbers, the statuses and the "no data" sentences. */
+import { bucketOf, bucketValue, RELATIVE_ERROR } from '../../src/analysis/histogram.js';
 import { composeComplianceReport } from '../../src/reports/model/compliance.js';
 import { composeHealthReport, type HealthInputs } from '../../src/reports/model/health.js';
 import { composeIncidentReport } from '../../src/reports/model/incident.js';
@@ -198,11 +199,42 @@ describe('compliance report model', () => {
 });
 
 describe('performance and incident models', () => {
+  it('performance: percentiles come from the added-up histograms, not from an average of per-run percentiles', () => {
+    // Day 1: 90 probes at 20 ms; day 2: 10 at 900 ms. Per-run p95s were 20 and 900: their mean, 460 ms, is no percentile at all.
+    const fast = `latencyBucket${bucketOf(20)}`;
+    const slow = `latencyBucket${bucketOf(900)}`;
+    const report = composePerformanceReport({
+      period,
+      generatedAt,
+      latency: [
+        { service: 'api', day: null, key: fast, count: 90 },
+        { service: 'api', day: null, key: slow, count: 10 },
+        { service: 'api', day: '2026-11-24', key: fast, count: 90 },
+        { service: 'api', day: '2026-11-25', key: slow, count: 10 },
+        { service: 'api', day: null, key: 'latencyBucketjunk', count: 1e9 },
+      ],
+      histogramPrefix: 'latencyBucket',
+      errors: [],
+      resources: [],
+      queries: [],
+      cache: [],
+      sources: { latency: [], errorRate: [], resources: [], slowQueries: [], cache: [] },
+    });
+    const [api] = report.latency.data!;
+    expect(api!.p50Ms).toBeCloseTo(bucketValue(bucketOf(20)));
+    expect(api!.p95Ms).toBeCloseTo(bucketValue(bucketOf(900))); // the slowest 10 % are above the 95th percentile
+    expect(Math.abs(api!.p95Ms! - 900) / 900).toBeLessThanOrEqual(RELATIVE_ERROR);
+    expect(api!.p95ByDay.map((d) => Math.round(d.value!))).toEqual(
+      [20, 900].map((v) => Math.round(bucketValue(bucketOf(v)))),
+    );
+  });
+
   it('performance: names the job that would have recorded each missing section', () => {
     const report = composePerformanceReport({
       period,
       generatedAt,
       latency: [],
+      histogramPrefix: 'latencyBucket',
       errors: [],
       resources: [],
       queries: [],

@@ -2,7 +2,8 @@
  * The performance report: latency and error-rate trends per service, resource usage
  * against limits, slow queries and cache hit ratio — whatever the jobs recorded.
  */
-import type { ErrorRateRow, LatencyRow } from '../../store/report-queries.js';
+import { bucketOfMetric, quantileOf, type Histogram } from '../../analysis/histogram.js';
+import type { ErrorRateRow, LatencyBucketRow } from '../../store/report-queries.js';
 import { daysOf } from '../period.js';
 import type { FindingRow, Period, PerformanceReport } from '../types.js';
 import { byService, natural, num, series, worst } from './common.js';
@@ -10,7 +11,10 @@ import { byService, natural, num, series, worst } from './common.js';
 export interface PerformanceInputs {
   period: Period;
   generatedAt: Date;
-  latency: LatencyRow[];
+  /** The runs' response-time histograms added up per service and day (and over the period). */
+  latency: LatencyBucketRow[];
+  /** The prefix of the run metrics that hold a histogram bucket (the latency feed's). */
+  histogramPrefix: string;
   errors: ErrorRateRow[];
   resources: FindingRow[];
   queries: FindingRow[];
@@ -23,16 +27,33 @@ const none = (what: string, types: string[]) => ({
   empty: `No ${what} recorded in this period: no ${types.length ? types.join(' or ') : 'job that reports it'} run reported it.`,
 });
 
+/** The bucket rows as one histogram per service and day (and per service over the period: day null). */
+function latencyHistograms(
+  rows: readonly LatencyBucketRow[],
+  prefix: string,
+): Array<{ service: string; day: string | null; histogram: Histogram }> {
+  const out = new Map<string, { service: string; day: string | null; histogram: Histogram }>();
+  for (const row of rows) {
+    const bucket = bucketOfMetric(row.key, prefix);
+    if (bucket === null) continue;
+    const id = JSON.stringify([row.service, row.day]);
+    let entry = out.get(id);
+    if (!entry) out.set(id, (entry = { service: row.service, day: row.day, histogram: new Map() }));
+    entry.histogram.set(bucket, (entry.histogram.get(bucket) ?? 0) + Number(row.count));
+  }
+  return [...out.values()];
+}
+
 export function composePerformanceReport(input: PerformanceInputs): PerformanceReport {
   const days = daysOf(input.period);
-  const latency = [...byService(input.latency)]
+  const latency = [...byService(latencyHistograms(input.latency, input.histogramPrefix))]
     .sort(([a], [b]) => natural(a, b))
     .map(([service, { total, days: rows }]) => ({
       service,
-      p50Ms: num(total?.p50),
-      p95Ms: num(total?.p95),
-      p99Ms: num(total?.p99),
-      p95ByDay: series(rows, days, (r) => num(r.p95)),
+      p50Ms: total ? quantileOf(total.histogram, 0.5) : null,
+      p95Ms: total ? quantileOf(total.histogram, 0.95) : null,
+      p99Ms: total ? quantileOf(total.histogram, 0.99) : null,
+      p95ByDay: series(rows, days, (r) => quantileOf(r.histogram, 0.95)),
     }));
   const errors = [...byService(input.errors)]
     .sort(([a], [b]) => natural(a, b))

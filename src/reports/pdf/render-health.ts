@@ -28,7 +28,7 @@ export function renderHealth(pdf: ReportDocument, r: HealthReport): void {
 
 function servicesTable(pdf: ReportDocument, data: ServiceHealth[]): void {
   pdf.paragraph(
-    'Availability is the share of health checks that passed. p50/p95 are health-check response times over the period; the trend is the daily p95. Error rate is 5xx responses over all requests seen by error-rate runs.',
+    "Availability is the share of a service's health checks that passed over the period (a run that checks many services counts once for each, with its own verdict). p50/p95 are over all of the period's health-check response times of the service; the trend is the p95 of each day. Error rate is 5xx responses over all requests seen by error-rate runs; the budget is what the latest SLO-mode run left over its SLO period.",
     { muted: true, size: 8.5 },
   );
   pdf.table(

@@ -2,6 +2,7 @@
  * The performance report's pages: latency and error rate per service with their daily
  * trend, resource usage against limits, slow queries and cache hit ratio.
  */
+import { RELATIVE_ERROR } from '../../analysis/histogram.js';
 import { instant, ms, pct } from '../format.js';
 import type { FindingRow, PerformanceReport } from '../types.js';
 import type { ReportDocument } from './document.js';
@@ -20,6 +21,10 @@ export function renderPerformance(pdf: ReportDocument, r: PerformanceReport): vo
 }
 
 function latencyTable(pdf: ReportDocument, data: NonNullable<PerformanceReport['latency']['data']>): void {
+  pdf.paragraph(
+    `Percentiles over all of the period's latency-check samples (of each day for the trend): each run's histogram is added up, never its percentiles averaged; within ${(RELATIVE_ERROR * 100).toFixed(1)} % of the exact value.`,
+    { muted: true, size: 8.5 },
+  );
   pdf.table(
     [
       { title: 'Service', width: 3 },
