@@ -3,9 +3,7 @@
  * DOCTOR, SLOWLOG, CONFIG GET, and bounded samples of its keys by SCAN (never KEYS).
  */
 import { Redis } from 'ioredis';
-import type { KeySample, RedisSnapshot } from '../analysis/redis.js';
-
-export type { KeySample, RedisSnapshot } from '../analysis/redis.js';
+import type { KeySample, KeySampleResult, RedisSnapshot } from '../analysis/redis.js';
 
 export function redisClient(url: string): Redis {
   return new Redis(url, {
@@ -38,45 +36,103 @@ export function parseInfo(text: string): Record<string, string> {
   return out;
 }
 
+/** CONFIG parameters read besides max*: one CONFIG GET each (several in one GET needs Redis 7). */
+const CONFIG_ALSO = [
+  'activedefrag',
+  'save',
+  'appendonly',
+  'appendfsync',
+  'latency-monitor-threshold',
+  'stop-writes-on-bgsave-error',
+];
+
+/** SLOWLOG entries read: the newest, for the message; how many were logged comes from their ids. */
+const SLOWLOG_READ = 10;
+
 export async function readRedis(client: Redis): Promise<RedisSnapshot> {
   const info = parseInfo(await client.info('everything'));
-  const configPairs = (await client.config('GET', 'max*')) as string[];
-  const more = (await client.config('GET', 'activedefrag')) as string[];
   const config: Record<string, string> = {};
-  for (const pairs of [configPairs, more])
+  for (const parameter of ['max*', ...CONFIG_ALSO]) {
+    const pairs = (await client.config('GET', parameter)) as string[];
     for (let i = 0; i + 1 < pairs.length; i += 2) config[pairs[i]!] = pairs[i + 1]!;
-  const memoryDoctor = String(await client.call('MEMORY', 'DOCTOR'));
-  const latencyDoctor = String(await client.call('LATENCY', 'DOCTOR'));
+  }
+  const memoryDoctor = String(await client.call('MEMORY', 'DOCTOR')).slice(0, 8192);
+  const latencyDoctor = String(await client.call('LATENCY', 'DOCTOR')).slice(0, 8192);
   const length = Number(await client.call('SLOWLOG', 'LEN'));
-  const raw = (await client.call('SLOWLOG', 'GET', '5')) as Array<[number, number, number, string[]]>;
-  const entries = raw.map(([id, at, micros, args]) => ({
+  const raw = (await client.call('SLOWLOG', 'GET', String(SLOWLOG_READ))) as Array<[number, number, number, string[]]>;
+  const entries = raw.slice(0, SLOWLOG_READ).map(([id, at, micros, args]) => ({
     id: Number(id),
     at: new Date(Number(at) * 1000),
     micros: Number(micros),
-    command: args.slice(0, 4).join(' ').slice(0, 200),
+    command: args
+      .slice(0, 4)
+      .map((a) => String(a).slice(0, 100))
+      .join(' ')
+      .slice(0, 200),
   }));
   return { info, config, memoryDoctor, latencyDoctor, slowlog: { length, entries } };
 }
 
-/** Up to `limit` keys from SCAN, with their TTL and MEMORY USAGE (pipelined). */
-export async function sampleKeys(client: Redis, limit: number, match = '*'): Promise<KeySample[]> {
+/** How far a SCAN sample may go: keys, wall time, bytes of key names held. */
+export interface SampleBounds {
+  keys: number;
+  ms: number;
+  keyBytes: number;
+  signal: AbortSignal;
+  /** The clock the time bound is measured on. */
+  now?: () => number;
+}
+
+/** Key names longer than this are not sampled (their MEMORY USAGE would be read by a name opscron then holds). */
+const KEY_NAME_MAX = 1024;
+
+/** Keys from SCAN until a bound is reached, with their TTL, MEMORY USAGE and TYPE (pipelined). */
+export async function sampleKeys(client: Redis, bounds: SampleBounds, match = '*'): Promise<KeySampleResult> {
+  const now = bounds.now ?? Date.now;
+  const deadline = now() + bounds.ms;
   const keys: string[] = [];
+  let bytes = 0;
   let cursor = '0';
+  let stoppedBy: KeySampleResult['stoppedBy'] = 'done';
   do {
+    bounds.signal.throwIfAborted();
     const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', 500);
     cursor = next;
-    for (const k of batch) if (keys.length < limit) keys.push(k);
-  } while (cursor !== '0' && keys.length < limit);
-  if (!keys.length) return [];
+    for (const k of batch) {
+      if (keys.length >= bounds.keys) stoppedBy = 'keys';
+      else if (bytes + k.length > bounds.keyBytes) stoppedBy = 'bytes';
+      if (stoppedBy !== 'done') break;
+      if (k.length > KEY_NAME_MAX) continue;
+      keys.push(k);
+      bytes += k.length;
+    }
+    if (stoppedBy === 'done' && cursor !== '0' && keys.length >= bounds.keys) stoppedBy = 'keys';
+    if (stoppedBy === 'done' && cursor !== '0' && now() >= deadline) stoppedBy = 'time';
+  } while (cursor !== '0' && stoppedBy === 'done');
+  const dbsize = await client.dbsize();
+  const sampled: KeySample[] = [];
+  // In batches, so a cancelled run stops between them.
+  for (let from = 0; from < keys.length; from += 500) {
+    bounds.signal.throwIfAborted();
+    sampled.push(...(await describeKeys(client, keys.slice(from, from + 500))));
+  }
+  return { keys: sampled, dbsize, stoppedBy };
+}
+
+/** PTTL, MEMORY USAGE and TYPE of each key, in one pipeline. */
+async function describeKeys(client: Redis, keys: string[]): Promise<KeySample[]> {
   const pipeline = client.pipeline();
   for (const k of keys) {
     pipeline.pttl(k);
     pipeline.call('MEMORY', 'USAGE', k, 'SAMPLES', '5');
+    pipeline.type(k);
   }
   const results = (await pipeline.exec()) ?? [];
+  const at = (i: number) => results[i]?.[1];
   return keys.map((key, i) => ({
     key,
-    ttl: Number(results[2 * i]?.[1] ?? -2),
-    bytes: results[2 * i + 1]?.[1] == null ? null : Number(results[2 * i + 1]![1]),
+    ttl: Number(at(3 * i) ?? -2),
+    bytes: at(3 * i + 1) == null ? null : Number(at(3 * i + 1)),
+    type: String(at(3 * i + 2) ?? 'none').slice(0, 32),
   }));
 }
