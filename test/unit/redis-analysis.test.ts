@@ -228,6 +228,11 @@ describe('judgeRedisHealth', () => {
       s.info = parseInfo('used_memory:4194304\r\nused_memory_rss:12582912\r\nmem_fragmentation_ratio:3.00\r\n');
     });
     expect(judgeRedisHealth('sessions', small, thresholds).map((f) => f.check)).not.toContain('redis.fragmentation');
+    // Under 5 MiB used (Redis' MEMORY DOCTOR's floor), redis-server's own resident size is not fragmentation.
+    const tiny = changed(quiet, (s) => {
+      s.info = parseInfo('used_memory:2831155\r\nused_memory_rss:14680064\r\nmem_fragmentation_ratio:5.15\r\n');
+    });
+    expect(judgeRedisHealth('sessions', tiny, thresholds).map((f) => f.check)).not.toContain('redis.fragmentation');
   });
 });
 

@@ -43,8 +43,11 @@ export function redisKept(s: RedisSnapshot, at: Date): RedisKept {
     counters: {
       at: at.toISOString(),
       epoch: s.info.run_id?.slice(0, 64) || null,
-      // An uptime beyond a century is garbled: the start is then unknown.
-      since: uptime > 0 && uptime < CENTURY ? new Date(at.getTime() - uptime * 1000).toISOString() : null,
+      // An uptime that is not a count of seconds below a century is garbled: the start is then unknown.
+      since:
+        /^\d{1,10}$/.test(s.info.uptime_in_seconds ?? '') && uptime < CENTURY
+          ? new Date(at.getTime() - uptime * 1000).toISOString()
+          : null,
       // A counter below 0 is a garbled INFO line, not a count: read as 0.
       values: Object.fromEntries(
         Object.entries({
