@@ -6,13 +6,15 @@
  * (MEMORY and LATENCY DOCTOR), state.ts (persistence, replication), advice.ts
  * (cache-optimize), patterns.ts (memory and TTLs by key pattern).
  */
+export { redisMetrics, type KeySample, type KeySampleResult, type RedisSnapshot } from './redis/metrics.js';
 export {
-  redisMetrics,
-  type KeySample,
-  type KeySampleResult,
-  type RedisSnapshot,
-} from './redis/metrics.js';
-export { asKept, intervalMetrics, redisInterval, redisKept, type RedisInterval, type RedisKept } from './redis/interval.js';
+  asKept,
+  intervalMetrics,
+  redisInterval,
+  redisKept,
+  type RedisInterval,
+  type RedisKept,
+} from './redis/interval.js';
 export { judgeRedisHealth } from './redis/health.js';
 export { adviseRedis, type Advice } from './redis/advice.js';
 export { byPattern, keyPattern } from './redis/patterns.js';

@@ -122,11 +122,7 @@ const policyMismatch: Adviser = ({ r, m, policy, sampled, withoutTtl, share, eno
  * with every key expiring, volatile-* and allkeys-* evict the same keys.
  */
 const policyTtl: Adviser = ({ r, m, policy, sampled, withoutTtl, share, enough, sinceStart }) =>
-  policy.startsWith('allkeys-') &&
-  enough &&
-  share > 0 &&
-  share < 0.5 &&
-  m.evictedKeys > 0
+  policy.startsWith('allkeys-') && enough && share > 0 && share < 0.5 && m.evictedKeys > 0
     ? {
         finding: {
           severity: 'info',

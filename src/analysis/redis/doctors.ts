@@ -47,7 +47,8 @@ export const latencyDoctor: Check = ({ r, s }) =>
 /** latency-monitor-threshold 0 (the default): Redis records no latency events and the doctor cannot help. */
 export const latencyMonitorOff: Check = ({ r, s }) => {
   const threshold = s.config['latency-monitor-threshold'];
-  const off = threshold === undefined ? /latency monitoring is disabled/i.test(s.latencyDoctor) : Number(threshold) === 0;
+  const off =
+    threshold === undefined ? /latency monitoring is disabled/i.test(s.latencyDoctor) : Number(threshold) === 0;
   return off
     ? {
         severity: 'info',

@@ -73,14 +73,20 @@ export function byPattern(sample: KeySampleResult): PatternRow[] {
     rows.set(pattern, row);
   }
   return [...rows.values()]
-    .map((row) => ({ ...row, estimatedKeys: Math.round(row.keys * scale), estimatedBytes: Math.round(row.bytes * scale) }))
+    .map((row) => ({
+      ...row,
+      estimatedKeys: Math.round(row.keys * scale),
+      estimatedBytes: Math.round(row.bytes * scale),
+    }))
     .sort((a, b) => b.bytes - a.bytes || b.keys - a.keys || (a.pattern < b.pattern ? -1 : 1));
 }
 
 /** "a SCAN sample of 1000 of 182340 keys (0.5 %), cut short by its time bound". */
 export function describeSample(sample: KeySampleResult, sampled: number): string {
-  const of = sample.dbsize > sampled ? ` of ${sample.dbsize} keys (${percent(sampled / sample.dbsize)})` : ' keys (every key)';
-  const stopped = sample.stoppedBy === 'done' || sample.stoppedBy === 'keys' ? '' : `, cut short by its ${sample.stoppedBy} bound`;
+  const of =
+    sample.dbsize > sampled ? ` of ${sample.dbsize} keys (${percent(sampled / sample.dbsize)})` : ' keys (every key)';
+  const stopped =
+    sample.stoppedBy === 'done' || sample.stoppedBy === 'keys' ? '' : `, cut short by its ${sample.stoppedBy} bound`;
   return `a SCAN sample of ${sampled}${of}${stopped}`;
 }
 

@@ -66,7 +66,9 @@ export const persistence: Check = ({ r, s, now }) => {
   const lastSave = n(s.info.rdb_last_save_time);
   const age = lastSave ? span(Math.max(0, serverNow - lastSave)) : '?';
   const parts = [
-    save ? `RDB save points "${save.slice(0, 100)}": ${n(s.info.rdb_changes_since_last_save)} changes since the last save ${age} ago` : null,
+    save
+      ? `RDB save points "${save.slice(0, 100)}": ${n(s.info.rdb_changes_since_last_save)} changes since the last save ${age} ago`
+      : null,
     aofOn ? `AOF on (appendfsync ${short(s.config.appendfsync)})` : null,
   ].filter((p): p is string => p !== null);
   return {
@@ -142,7 +144,10 @@ export const replication: Check = (x) => {
     message: `${replicas.length} replicas connected${lagging.length ? `, ${lagging.length} lagging more than ${t.replicaLag} s` : ''}: ${listed}`,
     evidence: replicas,
     ...(lagging.length
-      ? { remedy: "A lagging replica serves stale reads: check its network and load, and the primary's output buffer limits." }
+      ? {
+          remedy:
+            "A lagging replica serves stale reads: check its network and load, and the primary's output buffer limits.",
+        }
       : {}),
   };
 };
