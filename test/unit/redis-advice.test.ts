@@ -86,6 +86,7 @@ describe('key patterns', () => {
         'config',
         'session_handler_v2',
         'ip:10.0.0.1',
+        'login:bob.smith@example.com:attempts',
       ].map(keyPattern),
     ).toEqual([
       'session:*',
@@ -96,6 +97,7 @@ describe('key patterns', () => {
       'config',
       'session_handler_v*',
       'ip:*',
+      'login:*:attempts',
     ]);
   });
 

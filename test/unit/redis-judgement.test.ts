@@ -21,7 +21,7 @@ const T0 = new Date('2026-12-01T09:00:00Z');
 const T1 = new Date(T0.getTime() + HOUR);
 
 /** Recorded from redis-server 7.0.15 (LATENCY DOCTOR / MEMORY DOCTOR as redis-cli prints them). */
-export const DOCTOR = {
+const DOCTOR = {
   latencyOff:
     "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.",
   latencyQuiet:

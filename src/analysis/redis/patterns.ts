@@ -9,7 +9,7 @@ import { mebibytes, percent } from '../format.js';
 import type { KeySample, KeySampleResult } from './metrics.js';
 
 /** Characters that separate the parts of a key name; kept in the pattern. */
-const DELIMITERS = /([:/|#{},;=@\s])/;
+const DELIMITERS = /([:/|#{},;=\s])/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX_ID = /^[0-9a-f]{8,}$/i;
 /** Tokens, ULIDs, base64 ids: long, one word, with digits in them (3 or more: `session_handler_v2` is a name). */
@@ -25,6 +25,8 @@ export function keyPattern(key: string): string {
     .slice(0, 4 * PATTERN_MAX)
     .split(DELIMITERS)
     .map((part) => {
+      // An e-mail address names a person: masked whole, like an id.
+      if (part.includes('@')) return '*';
       if (UUID.test(part) || (HEX_ID.test(part) && /\d/.test(part)) || (TOKEN.test(part) && digits(part) >= 3))
         return '*';
       // Numbers within a part (user123 → user*), and runs of them (2026-11-30, 10.0.0.1) as one.
