@@ -2,7 +2,7 @@
  * What a Redis server says about itself: INFO (all sections), MEMORY DOCTOR, LATENCY
  * DOCTOR, SLOWLOG, CONFIG GET, and bounded samples of its keys by SCAN (never KEYS).
  */
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import type { KeySample, KeySampleResult, RedisSnapshot } from '../analysis/redis.js';
 
 export function redisClient(url: string): Redis {
@@ -49,27 +49,52 @@ const CONFIG_ALSO = [
 /** SLOWLOG entries read: the newest, for the message; how many were logged comes from their ids. */
 const SLOWLOG_READ = 10;
 
+/**
+ * What a command answers, or `fallback` when the server refuses it (managed Redis renames or
+ * disables CONFIG, DEBUG-like commands and the doctors): what it would have said is then
+ * unknown, and the checks that need it say nothing. Connection errors still fail the run.
+ */
+async function unlessRefused(command: Promise<unknown>, fallback: unknown): Promise<unknown> {
+  try {
+    return await command;
+  } catch (error) {
+    if (error instanceof ReplyError) return fallback;
+    throw error;
+  }
+}
+
+/** SLOWLOG GET's entries, as far as they have the shape of one. */
+function slowlogEntries(raw: unknown): RedisSnapshot['slowlog']['entries'] {
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .slice(0, SLOWLOG_READ)
+    .filter((e): e is unknown[] => Array.isArray(e) && Array.isArray(e[3]))
+    .map(([id, at, micros, args]) => ({
+      id: Number(id),
+      at: new Date(Number(at) * 1000),
+      micros: Number(micros),
+      command: (args as unknown[])
+        .slice(0, 4)
+        .map((a) => String(a).slice(0, 100))
+        .join(' ')
+        .slice(0, 200),
+    }))
+    .filter((e) => Number.isFinite(e.id) && Number.isFinite(e.micros) && !Number.isNaN(e.at.getTime()));
+}
+
 export async function readRedis(client: Redis): Promise<RedisSnapshot> {
   const info = parseInfo(await client.info('everything'));
   const config: Record<string, string> = {};
   for (const parameter of ['max*', ...CONFIG_ALSO]) {
-    const pairs = (await client.config('GET', parameter)) as string[];
-    for (let i = 0; i + 1 < pairs.length; i += 2) config[pairs[i]!] = pairs[i + 1]!;
+    const pairs = await unlessRefused(client.config('GET', parameter), []);
+    if (!Array.isArray(pairs)) continue;
+    for (let i = 0; i + 1 < pairs.length; i += 2) config[String(pairs[i])] = String(pairs[i + 1]);
   }
-  const memoryDoctor = String(await client.call('MEMORY', 'DOCTOR')).slice(0, 8192);
-  const latencyDoctor = String(await client.call('LATENCY', 'DOCTOR')).slice(0, 8192);
-  const length = Number(await client.call('SLOWLOG', 'LEN'));
-  const raw = (await client.call('SLOWLOG', 'GET', String(SLOWLOG_READ))) as Array<[number, number, number, string[]]>;
-  const entries = raw.slice(0, SLOWLOG_READ).map(([id, at, micros, args]) => ({
-    id: Number(id),
-    at: new Date(Number(at) * 1000),
-    micros: Number(micros),
-    command: args
-      .slice(0, 4)
-      .map((a) => String(a).slice(0, 100))
-      .join(' ')
-      .slice(0, 200),
-  }));
+  const doctor = async (what: string) => String(await unlessRefused(client.call(what, 'DOCTOR'), '')).slice(0, 8192);
+  const memoryDoctor = await doctor('MEMORY');
+  const latencyDoctor = await doctor('LATENCY');
+  const length = Number(await unlessRefused(client.call('SLOWLOG', 'LEN'), 0)) || 0;
+  const entries = slowlogEntries(await unlessRefused(client.call('SLOWLOG', 'GET', String(SLOWLOG_READ)), []));
   return { info, config, memoryDoctor, latencyDoctor, slowlog: { length, entries } };
 }
 

@@ -213,3 +213,29 @@ describe('cache-optimize: memory by key pattern from a bounded SCAN sample', () 
     await expect(sampleKeys(redis, { ...bounds, signal: cancel.signal })).rejects.toThrow('run cancelled');
   });
 });
+
+describe('cache-health on a Redis that refuses CONFIG and LATENCY (as managed services rename them)', () => {
+  let server: RedisServer;
+  let store: Store;
+  beforeAll(async () => {
+    server = await startRedis(undefined, ['--rename-command', 'CONFIG', '', '--rename-command', 'LATENCY', '']);
+    store = await openStore({ path: 'memory://' });
+  });
+  afterAll(async () => {
+    await store.close();
+    await server.stop();
+  });
+
+  it('judges what INFO says and leaves out what it cannot know, instead of failing the run', async () => {
+    const outcome = await cacheHealth.run(
+      jobContext(caches(['managed', server]), undefined, { store, jobId: 'health' }),
+      cacheHealthParams.parse({ cache: 'managed' }),
+    );
+    expect(outcome.summary).toMatch(/^managed: no lookups and 0 evicted since Redis started \d+ s ago;/);
+    const checks = outcome.findings.map((f) => f.check);
+    expect(checks).toContain('redis.no-maxmemory'); // INFO's maxmemory:0
+    expect(checks).not.toContain('redis.persistence'); // save/appendonly unknown
+    expect(checks).not.toContain('redis.latency-monitor-off'); // neither CONFIG nor the doctor said
+    expect(checks).not.toContain('redis.latency-doctor');
+  });
+});

@@ -9,6 +9,7 @@ import { mebibytes, percent, span } from '../format.js';
 import {
   isFragmented,
   n,
+  policyOf,
   redisMetrics,
   type KeySample,
   type KeySampleResult,
@@ -203,7 +204,7 @@ export function adviseRedis(
     r: `cache/${cache}`,
     s,
     m: redisMetrics(s),
-    policy: s.config['maxmemory-policy'] ?? 'noeviction', // Redis' default
+    policy: policyOf(s, 'noeviction'), // Redis' default
     sample: result.keys,
     result,
     sampled,

@@ -9,7 +9,7 @@ import type { Finding } from '../../model.js';
 import { mebibytes, percent } from '../format.js';
 import { latencyDoctor, latencyMonitorOff, memoryDoctor } from './doctors.js';
 import type { RedisInterval } from './interval.js';
-import { isFragmented, redisMetrics } from './metrics.js';
+import { isFragmented, policyOf, redisMetrics } from './metrics.js';
 import { persistence, persistenceFailing, replication } from './state.js';
 import type { Check, Judged, RedisHealthThresholds } from './judged.js';
 import type { RedisSnapshot } from './metrics.js';
@@ -40,7 +40,7 @@ const evictions: Check = ({ r, s, m, i }) =>
         severity: 'warning',
         check: 'redis.evictions',
         resource: r,
-        message: `${i.evicted} keys evicted ${i.text} under ${s.config['maxmemory-policy'] ?? '?'} (maxmemory ${mebibytes(m.maxmemory)})`,
+        message: `${i.evicted} keys evicted ${i.text} under ${policyOf(s, '?')} (maxmemory ${mebibytes(m.maxmemory)})`,
         evidence: { evicted: i.evicted, from: i.change.from, to: i.change.to },
         remedy:
           'The data does not fit: raise maxmemory, or give keys TTLs; cache-optimize says whether the policy fits the keys.',
@@ -70,7 +70,7 @@ const memory: Check = ({ r, s, m, t }) => {
         message: `${mebibytes(m.usedMemory)} used of ${mebibytes(m.maxmemory)} maxmemory (${percent(m.memoryRatio)})`,
         evidence: { used: m.usedMemory, max: m.maxmemory },
         remedy:
-          s.config['maxmemory-policy'] === 'noeviction'
+          policyOf(s, '?') === 'noeviction'
             ? 'At maxmemory with noeviction, writes fail: raise maxmemory or clear stale keys (cache-clear).'
             : 'Raise maxmemory or expect evictions.',
       }

@@ -100,3 +100,7 @@ export function redisMetrics(s: RedisSnapshot): RedisMetrics {
  */
 export const isFragmented = (m: RedisMetrics): boolean =>
   m.usedMemory >= 5 * 2 ** 20 && m.fragmentation > 1.4 && m.fragmentationBytes > 10 * 2 ** 20;
+
+/** The eviction policy: CONFIG's, or INFO's where CONFIG was refused; `fallback` when neither says. */
+export const policyOf = (s: RedisSnapshot, fallback: string): string =>
+  s.config['maxmemory-policy'] ?? s.info.maxmemory_policy?.slice(0, 40) ?? fallback;
