@@ -95,7 +95,30 @@ export async function readRedis(client: Redis): Promise<RedisSnapshot> {
   const latencyDoctor = await doctor('LATENCY');
   const length = Number(await unlessRefused(client.call('SLOWLOG', 'LEN'), 0)) || 0;
   const entries = slowlogEntries(await unlessRefused(client.call('SLOWLOG', 'GET', String(SLOWLOG_READ)), []));
-  return { info, config, memoryDoctor, latencyDoctor, slowlog: { length, entries } };
+  const latencyLatest = latestSpikes(await unlessRefused(client.call('LATENCY', 'LATEST'), null));
+  return {
+    info,
+    config,
+    memoryDoctor,
+    latencyDoctor,
+    slowlog: { length, entries },
+    ...(latencyLatest ? { latencyLatest } : {}),
+  };
+}
+
+/** LATENCY LATEST's rows (event, unix time, latest ms, worst ms, …), as far as they have that shape; null if refused. */
+function latestSpikes(raw: unknown): RedisSnapshot['latencyLatest'] | null {
+  if (!Array.isArray(raw)) return null;
+  return raw
+    .slice(0, 50)
+    .filter((e): e is unknown[] => Array.isArray(e) && e.length >= 4)
+    .map(([event, at, latestMs, maxMs]) => ({
+      event: String(event).slice(0, 64),
+      at: Number(at),
+      latestMs: Number(latestMs),
+      maxMs: Number(maxMs),
+    }))
+    .filter((e) => Number.isFinite(e.at) && Number.isFinite(e.latestMs) && Number.isFinite(e.maxMs));
 }
 
 /** How far a SCAN sample may go: keys, wall time, bytes of key names held. */

@@ -232,6 +232,23 @@ describe("the doctors' words", () => {
     );
   });
 
+  it('a spike the previous run saw (LATENCY LATEST) is no finding; a later one is, over that interval', () => {
+    const at = Math.floor(T0.getTime() / 1000);
+    const s = (spikeAt: number) => {
+      const x = { ...cache({ hits: 0, misses: 0, evicted: 0 }, 100), latencyDoctor: DOCTOR.latencySpike };
+      x.latencyLatest = [{ event: 'command', at: spikeAt, latestMs: 300, maxMs: 300 }];
+      return x;
+    };
+    const first = run(s(at - 60), T0, null);
+    expect(first.findings.find((f) => f.check === 'redis.latency-doctor')!.message).toMatch(
+      /^latency spikes since Redis started or LATENCY RESET: command 300 ms \(worst 300 ms\)\. LATENCY DOCTOR/,
+    );
+    expect(run(s(at - 60), T1, first.kept).findings.map((f) => f.check)).not.toContain('redis.latency-doctor');
+    expect(run(s(at + 1800), T1, first.kept).findings.find((f) => f.check === 'redis.latency-doctor')!.message).toMatch(
+      /^latency spikes since the previous run 60 min ago: command 300 ms/,
+    );
+  });
+
   it("with latency monitoring off (Redis' default) says so, and how to turn it on", () => {
     const findings = with_({ latencyDoctor: DOCTOR.latencyOff }, { 'latency-monitor-threshold': '0' });
     expect(doctorChecks(findings)).toEqual(['redis.latency-monitor-off']);

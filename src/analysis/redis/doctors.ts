@@ -33,16 +33,29 @@ export const memoryDoctor: Check = ({ r, s }) =>
       }
     : null;
 
-export const latencyDoctor: Check = ({ r, s }) =>
-  doctorVerdict(s.latencyDoctor, LATENCY_HEALTHY) === 'issues'
-    ? {
-        severity: 'info',
-        check: 'redis.latency-doctor',
-        resource: r,
-        message: `LATENCY DOCTOR (since Redis started or LATENCY RESET): ${oneLine(s.latencyDoctor)}`,
-        remedy: 'LATENCY RESET once the cause is dealt with, so the next report shows only new spikes.',
-      }
-    : null;
+/**
+ * LATENCY DOCTOR speaks of every spike since Redis started (or LATENCY RESET). Where LATENCY
+ * LATEST says when each event last spiked, only a spike the previous run had not seen is a
+ * finding; the doctor's words come with it.
+ */
+export const latencyDoctor: Check = ({ r, s, i }) => {
+  if (doctorVerdict(s.latencyDoctor, LATENCY_HEALTHY) !== 'issues') return null;
+  const seen = i.latencySeen;
+  const fresh = s.latencyLatest?.filter((e) => !seen || !(e.event in seen) || e.at > seen[e.event]!);
+  if (fresh && seen && !fresh.length) return null;
+  const spikes = (fresh ?? [])
+    .slice(0, 5)
+    .map((e) => `${e.event} ${e.latestMs} ms (worst ${e.maxMs} ms)`)
+    .join(', ');
+  return {
+    severity: 'info',
+    check: 'redis.latency-doctor',
+    resource: r,
+    message: `${spikes ? `latency spikes ${seen ? i.text : 'since Redis started or LATENCY RESET'}: ${spikes}. ` : ''}LATENCY DOCTOR (since Redis started or LATENCY RESET): ${oneLine(s.latencyDoctor)}`,
+    evidence: fresh,
+    remedy: 'LATENCY RESET once the cause is dealt with, so the next report shows only new spikes.',
+  };
+};
 
 /** latency-monitor-threshold 0 (the default): Redis records no latency events and the doctor cannot help. */
 export const latencyMonitorOff: Check = ({ r, s }) => {

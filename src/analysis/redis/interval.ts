@@ -14,6 +14,8 @@ export interface RedisKept {
   counters: CounterReading;
   /** The newest SLOWLOG entry's id (ids keep counting across SLOWLOG RESET, restart at 0 with the server). */
   slowlogId: number | null;
+  /** LATENCY LATEST as read: each event's latest spike (unix seconds, the server's clock); null where refused. */
+  latencySeen: Record<string, number> | null;
 }
 
 /** The counters' change over the interval a run judges, and the words that say which interval. */
@@ -33,6 +35,8 @@ export interface RedisInterval {
   slow: number;
   /** Those of them SLOWLOG GET returned. */
   slowEntries: RedisSnapshot['slowlog']['entries'];
+  /** The latest spike per event the previous run saw; null: the first run or a restart, so every spike is new. */
+  latencySeen: Record<string, number> | null;
 }
 
 /** The counters as read now. `since` is when Redis started, by its uptime. */
@@ -61,6 +65,7 @@ export function redisKept(s: RedisSnapshot, at: Date): RedisKept {
       ),
     },
     slowlogId: s.slowlog.entries.length ? Math.max(...s.slowlog.entries.map((e) => e.id)) : null,
+    latencySeen: s.latencyLatest ? Object.fromEntries(s.latencyLatest.map((e) => [e.event, e.at])) : null,
   };
 }
 
@@ -70,7 +75,16 @@ export function asKept(value: unknown): RedisKept | null {
   const v = value as Partial<RedisKept>;
   const counters = asReading(v.counters);
   if (!counters) return null;
-  return { counters, slowlogId: typeof v.slowlogId === 'number' && Number.isFinite(v.slowlogId) ? v.slowlogId : null };
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  const seen =
+    v.latencySeen && typeof v.latencySeen === 'object'
+      ? Object.fromEntries(
+          Object.entries(v.latencySeen)
+            .slice(0, 100)
+            .filter((e): e is [string, number] => num(e[1]) !== null),
+        )
+      : null;
+  return { counters, slowlogId: num(v.slowlogId), latencySeen: seen };
 }
 
 /** The change from what the previous run kept (null: none) to `now`. */
@@ -95,6 +109,7 @@ export function redisInterval(previous: RedisKept | null, now: RedisKept, s: Red
     oom: d('oom'),
     slow: Math.max(0, newest - after),
     slowEntries: s.slowlog.entries.filter((e) => e.id > after),
+    latencySeen: sameServer ? previous.latencySeen : null,
   };
 }
 

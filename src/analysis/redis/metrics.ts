@@ -8,6 +8,8 @@ export interface RedisSnapshot {
   memoryDoctor: string;
   latencyDoctor: string;
   slowlog: { length: number; entries: Array<{ id: number; at: Date; micros: number; command: string }> };
+  /** LATENCY LATEST: each event's latest spike (unix seconds, server clock) and its worst; absent where refused. */
+  latencyLatest?: Array<{ event: string; at: number; latestMs: number; maxMs: number }>;
 }
 
 /** A key from SCAN with its PTTL (-1: no expiry), MEMORY USAGE (null if it went away) and TYPE ('none' if it went away). */
