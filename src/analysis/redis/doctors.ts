@@ -41,7 +41,7 @@ export const memoryDoctor: Check = ({ r, s }) =>
 export const latencyDoctor: Check = ({ r, s, i }) => {
   if (doctorVerdict(s.latencyDoctor, LATENCY_HEALTHY) !== 'issues') return null;
   const seen = i.latencySeen;
-  const fresh = s.latencyLatest?.filter((e) => !seen || !(e.event in seen) || e.at > seen[e.event]!);
+  const fresh = s.latencyLatest?.filter((e) => !seen || !Object.hasOwn(seen, e.event) || e.at > seen[e.event]!);
   if (fresh && seen && !fresh.length) return null;
   const spikes = (fresh ?? [])
     .slice(0, 5)
