@@ -2,10 +2,8 @@
  * What a Redis server says about itself: INFO (all sections), MEMORY DOCTOR, LATENCY
  * DOCTOR, SLOWLOG, CONFIG GET, and bounded samples of its keys by SCAN (never KEYS).
  */
-import { Redis } from 'ioredis';
-import type { KeySample, RedisSnapshot } from '../analysis/redis.js';
-
-export type { KeySample, RedisSnapshot } from '../analysis/redis.js';
+import { Redis, ReplyError } from 'ioredis';
+import type { KeySample, KeySampleResult, RedisSnapshot } from '../analysis/redis.js';
 
 export function redisClient(url: string): Redis {
   return new Redis(url, {
@@ -38,45 +36,151 @@ export function parseInfo(text: string): Record<string, string> {
   return out;
 }
 
-export async function readRedis(client: Redis): Promise<RedisSnapshot> {
-  const info = parseInfo(await client.info('everything'));
-  const configPairs = (await client.config('GET', 'max*')) as string[];
-  const more = (await client.config('GET', 'activedefrag')) as string[];
-  const config: Record<string, string> = {};
-  for (const pairs of [configPairs, more])
-    for (let i = 0; i + 1 < pairs.length; i += 2) config[pairs[i]!] = pairs[i + 1]!;
-  const memoryDoctor = String(await client.call('MEMORY', 'DOCTOR'));
-  const latencyDoctor = String(await client.call('LATENCY', 'DOCTOR'));
-  const length = Number(await client.call('SLOWLOG', 'LEN'));
-  const raw = (await client.call('SLOWLOG', 'GET', '5')) as Array<[number, number, number, string[]]>;
-  const entries = raw.map(([id, at, micros, args]) => ({
-    id: Number(id),
-    at: new Date(Number(at) * 1000),
-    micros: Number(micros),
-    command: args.slice(0, 4).join(' ').slice(0, 200),
-  }));
-  return { info, config, memoryDoctor, latencyDoctor, slowlog: { length, entries } };
+/** CONFIG parameters read besides max*: one CONFIG GET each (several in one GET needs Redis 7). */
+const CONFIG_ALSO = [
+  'activedefrag',
+  'save',
+  'appendonly',
+  'appendfsync',
+  'latency-monitor-threshold',
+  'stop-writes-on-bgsave-error',
+];
+
+/** SLOWLOG entries read: the newest, for the message; how many were logged comes from their ids. */
+const SLOWLOG_READ = 10;
+
+/**
+ * What a command answers, or `fallback` when the server refuses it (managed Redis renames or
+ * disables CONFIG, DEBUG-like commands and the doctors): what it would have said is then
+ * unknown, and the checks that need it say nothing. Connection errors still fail the run.
+ */
+async function unlessRefused(command: Promise<unknown>, fallback: unknown): Promise<unknown> {
+  try {
+    return await command;
+  } catch (error) {
+    if (error instanceof ReplyError) return fallback;
+    throw error;
+  }
 }
 
-/** Up to `limit` keys from SCAN, with their TTL and MEMORY USAGE (pipelined). */
-export async function sampleKeys(client: Redis, limit: number, match = '*'): Promise<KeySample[]> {
+/** SLOWLOG GET's entries, as far as they have the shape of one. */
+function slowlogEntries(raw: unknown): RedisSnapshot['slowlog']['entries'] {
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .slice(0, SLOWLOG_READ)
+    .filter((e): e is unknown[] => Array.isArray(e) && Array.isArray(e[3]))
+    .map(([id, at, micros, args]) => ({
+      id: Number(id),
+      at: new Date(Number(at) * 1000),
+      micros: Number(micros),
+      command: (args as unknown[])
+        .slice(0, 4)
+        .map((a) => String(a).slice(0, 100))
+        .join(' ')
+        .slice(0, 200),
+    }))
+    .filter((e) => Number.isFinite(e.id) && Number.isFinite(e.micros) && !Number.isNaN(e.at.getTime()));
+}
+
+export async function readRedis(client: Redis): Promise<RedisSnapshot> {
+  const info = parseInfo(await client.info('everything'));
+  const config: Record<string, string> = {};
+  for (const parameter of ['max*', ...CONFIG_ALSO]) {
+    const pairs = await unlessRefused(client.config('GET', parameter), []);
+    if (!Array.isArray(pairs)) continue;
+    for (let i = 0; i + 1 < pairs.length; i += 2) config[String(pairs[i])] = String(pairs[i + 1]);
+  }
+  const doctor = async (what: string) => String(await unlessRefused(client.call(what, 'DOCTOR'), '')).slice(0, 8192);
+  const memoryDoctor = await doctor('MEMORY');
+  const latencyDoctor = await doctor('LATENCY');
+  const length = Number(await unlessRefused(client.call('SLOWLOG', 'LEN'), 0)) || 0;
+  const entries = slowlogEntries(await unlessRefused(client.call('SLOWLOG', 'GET', String(SLOWLOG_READ)), []));
+  const latencyLatest = latestSpikes(await unlessRefused(client.call('LATENCY', 'LATEST'), null));
+  return {
+    info,
+    config,
+    memoryDoctor,
+    latencyDoctor,
+    slowlog: { length, entries },
+    ...(latencyLatest ? { latencyLatest } : {}),
+  };
+}
+
+/** LATENCY LATEST's rows (event, unix time, latest ms, worst ms, …), as far as they have that shape; null if refused. */
+function latestSpikes(raw: unknown): RedisSnapshot['latencyLatest'] | null {
+  if (!Array.isArray(raw)) return null;
+  return raw
+    .slice(0, 50)
+    .filter((e): e is unknown[] => Array.isArray(e) && e.length >= 4)
+    .map(([event, at, latestMs, maxMs]) => ({
+      event: String(event).slice(0, 64),
+      at: Number(at),
+      latestMs: Number(latestMs),
+      maxMs: Number(maxMs),
+    }))
+    .filter((e) => Number.isFinite(e.at) && Number.isFinite(e.latestMs) && Number.isFinite(e.maxMs));
+}
+
+/** How far a SCAN sample may go: keys, wall time, bytes of key names held. */
+export interface SampleBounds {
+  keys: number;
+  ms: number;
+  keyBytes: number;
+  signal: AbortSignal;
+  /** The clock the time bound is measured on. */
+  now?: () => number;
+}
+
+/** Key names longer than this are not sampled (their MEMORY USAGE would be read by a name opscron then holds). */
+const KEY_NAME_MAX = 1024;
+
+/** Keys from SCAN until a bound is reached, with their TTL, MEMORY USAGE and TYPE (pipelined). */
+export async function sampleKeys(client: Redis, bounds: SampleBounds, match = '*'): Promise<KeySampleResult> {
+  const now = bounds.now ?? Date.now;
+  const deadline = now() + bounds.ms;
   const keys: string[] = [];
+  let bytes = 0;
   let cursor = '0';
+  let stoppedBy: KeySampleResult['stoppedBy'] = 'done';
   do {
+    bounds.signal.throwIfAborted();
     const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', 500);
     cursor = next;
-    for (const k of batch) if (keys.length < limit) keys.push(k);
-  } while (cursor !== '0' && keys.length < limit);
-  if (!keys.length) return [];
+    for (const k of batch) {
+      if (keys.length >= bounds.keys) stoppedBy = 'keys';
+      else if (bytes + k.length > bounds.keyBytes) stoppedBy = 'bytes';
+      if (stoppedBy !== 'done') break;
+      if (k.length > KEY_NAME_MAX) continue;
+      keys.push(k);
+      bytes += k.length;
+    }
+    if (stoppedBy === 'done' && cursor !== '0' && keys.length >= bounds.keys) stoppedBy = 'keys';
+    if (stoppedBy === 'done' && cursor !== '0' && now() >= deadline) stoppedBy = 'time';
+  } while (cursor !== '0' && stoppedBy === 'done');
+  const dbsize = await client.dbsize();
+  const sampled: KeySample[] = [];
+  // In batches, so a cancelled run stops between them.
+  for (let from = 0; from < keys.length; from += 500) {
+    bounds.signal.throwIfAborted();
+    sampled.push(...(await describeKeys(client, keys.slice(from, from + 500))));
+  }
+  return { keys: sampled, dbsize, stoppedBy };
+}
+
+/** PTTL, MEMORY USAGE and TYPE of each key, in one pipeline. */
+async function describeKeys(client: Redis, keys: string[]): Promise<KeySample[]> {
   const pipeline = client.pipeline();
   for (const k of keys) {
     pipeline.pttl(k);
     pipeline.call('MEMORY', 'USAGE', k, 'SAMPLES', '5');
+    pipeline.type(k);
   }
   const results = (await pipeline.exec()) ?? [];
+  const at = (i: number) => results[i]?.[1];
   return keys.map((key, i) => ({
     key,
-    ttl: Number(results[2 * i]?.[1] ?? -2),
-    bytes: results[2 * i + 1]?.[1] == null ? null : Number(results[2 * i + 1]![1]),
+    ttl: Number(at(3 * i) ?? -2),
+    bytes: at(3 * i + 1) == null ? null : Number(at(3 * i + 1)),
+    type: String(at(3 * i + 2) ?? 'none').slice(0, 32),
   }));
 }

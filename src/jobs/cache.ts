@@ -5,7 +5,17 @@
  * --service: count first, then SCAN + UNLINK in batches; never KEYS, never FLUSHALL).
  */
 import { z } from 'zod';
-import { adviseRedis, judgeRedisHealth, redisMetrics } from '../analysis/redis.js';
+import {
+  adviseRedis,
+  asKept,
+  intervalMetrics,
+  judgeRedisHealth,
+  redisInterval,
+  redisKept,
+  redisMetrics,
+  type RedisInterval,
+} from '../analysis/redis.js';
+import type { RedisMetrics } from '../analysis/redis/metrics.js';
 import { InvalidRunError } from '../errors.js';
 import { readRedis, sampleKeys, withRedis } from '../integrations/redis-info.js';
 import { defineJob, statusOf, type Finding, type JobContext } from './types.js';
@@ -24,42 +34,52 @@ export const cacheHealthParams = z.strictObject({
   hitRatio: z.number().min(0).max(1).default(0.8),
   memoryWarn: z.number().min(0).max(1).default(0.9),
   memoryCritical: z.number().min(0).max(1).default(0.98),
+  /** Seconds a replica may lag behind this primary before it is a warning. */
+  replicaLag: z.number().min(0).max(86_400).default(10),
 });
+
+/** The summary's words for what was judged, and the checks that were not all clear. */
+function healthSummary(name: string, m: RedisMetrics, i: RedisInterval, findings: Finding[]): string {
+  const open = findings.filter((f) => f.severity !== 'info').map((f) => f.check);
+  const ratio = i.hitRatio === null ? 'no lookups' : `hit ratio ${(i.hitRatio * 100).toFixed(1)} %`;
+  return `${name}: ${ratio} and ${i.evicted} evicted ${i.text}; ${(m.usedMemory / 2 ** 20).toFixed(1)} MiB${m.maxmemory ? ` of ${(m.maxmemory / 2 ** 20).toFixed(0)} MiB` : ''}, ${m.keys} keys${open.length ? `; ${open.join(', ')}` : ''}`;
+}
 
 export const cacheHealth = defineJob({
   type: 'cache-health',
   summary:
-    'Redis health from INFO, MEMORY DOCTOR and LATENCY DOCTOR: hit ratio, evictions, memory, fragmentation, clients, slowlog',
+    'Redis health from INFO, MEMORY DOCTOR and LATENCY DOCTOR: hit ratio and evictions since the previous run, memory, fragmentation, clients, slowlog, persistence, replication',
   params: cacheHealthParams,
-  feeds: { cacheHitRatio: 'hitRatio' },
-  overridable: ['hitRatio', 'memoryWarn', 'memoryCritical'],
+  // The hit ratio over each run's interval: the since-start ratio barely moves once Redis has run a while.
+  feeds: { cacheHitRatio: 'intervalHitRatio' },
+  overridable: ['hitRatio', 'memoryWarn', 'memoryCritical', 'replicaLag'],
   async run(ctx, params) {
     const cache = cacheOf(ctx, params.cache);
     const snapshot = await withRedis(cache.url, readRedis);
-    const findings = judgeRedisHealth(cache.name, snapshot, params);
+    const now = ctx.now();
+    // Counters are judged by what changed since this job's previous run on the cache.
+    const kept = redisKept(snapshot, now);
+    const interval = redisInterval(asKept((await ctx.state.get(cache.name))?.value), kept, snapshot);
+    const findings = judgeRedisHealth(cache.name, snapshot, params, interval, now);
+    await ctx.state.put(cache.name, kept);
     const m = redisMetrics(snapshot);
-    const status = statusOf(findings);
     return {
-      status,
-      summary: `${cache.name}: hit ratio ${(m.hitRatio * 100).toFixed(1)} %, ${(m.usedMemory / 2 ** 20).toFixed(1)} MiB${m.maxmemory ? ` of ${(m.maxmemory / 2 ** 20).toFixed(0)} MiB` : ''}, ${m.keys} keys, ${m.evictedKeys} evicted${
-        findings.some((f) => f.severity !== 'info')
-          ? `; ${findings
-              .filter((f) => f.severity !== 'info')
-              .map((f) => f.check)
-              .join(', ')}`
-          : ''
-      }`,
+      status: statusOf(findings),
+      summary: healthSummary(cache.name, m, interval, findings),
       findings,
-      // Kept with every run so the performance report can chart them.
-      metrics: m,
+      // Kept with every run so the performance report can chart them: since-start totals as
+      // INFO gives them (hits, evictedKeys, ...), and the interval's (intervalHits, ...).
+      metrics: { ...m, ...intervalMetrics(interval) },
     };
   },
 });
 
 export const cacheOptimizeParams = z.strictObject({
   cache: z.string(),
-  /** Keys sampled by SCAN for the TTL mix and big keys. */
+  /** Keys sampled by SCAN for the TTL mix, big keys and memory by pattern. */
   sample: z.number().int().min(1).max(100_000).default(1000),
+  /** Milliseconds the SCAN sample may take; it stops there and says so. */
+  sampleMs: z.number().int().min(100).max(60_000).default(5000),
   bigKeyBytes: z
     .number()
     .int()
@@ -69,18 +89,26 @@ export const cacheOptimizeParams = z.strictObject({
   apply: z.boolean().default(false),
 });
 
+/** Key names held while sampling, at most (a key name can be 512 MB). */
+const SAMPLE_KEY_BYTES = 8 * 2 ** 20;
+
 export const cacheOptimize = defineJob({
   type: 'cache-optimize',
   summary:
     'Concrete Redis settings advice with the reason; apply: true (with confirm) makes the safe CONFIG SET changes',
   params: cacheOptimizeParams,
-  overridable: ['sample', 'bigKeyBytes', 'apply'],
+  overridable: ['sample', 'sampleMs', 'bigKeyBytes', 'apply'],
   destructive: (p) => p.apply,
   async run(ctx, params) {
     const cache = cacheOf(ctx, params.cache);
     return withRedis(cache.url, async (client) => {
       const snapshot = await readRedis(client);
-      const sample = await sampleKeys(client, params.sample);
+      const sample = await sampleKeys(client, {
+        keys: params.sample,
+        ms: params.sampleMs,
+        keyBytes: SAMPLE_KEY_BYTES,
+        signal: ctx.signal,
+      });
       const advice = adviseRedis(cache.name, snapshot, sample, params);
       const findings: Finding[] = advice.map((a) => a.finding);
       const applied: string[] = [];
@@ -119,13 +147,12 @@ export const cacheOptimize = defineJob({
           ...advice.filter((a) => !(params.apply && a.set)).map((a) => a.finding),
           ...findings.filter((f) => f.check === 'redis.config-refused'),
         ]),
-        summary: !advice.length
-          ? `${cache.name}: nothing to change (${sample.length} keys sampled)`
-          : `${cache.name}: ${open.map((a) => a.finding.check).join(', ') || 'advice only'}${applied.length ? `; applied ${applied.join(', ')}` : ''}`,
+        summary: `${cache.name}: ${open.map((a) => a.finding.check).join(', ') || `nothing to change (${sample.keys.length} keys sampled)`}${applied.length ? `; applied ${applied.join(', ')}` : ''}`,
         findings,
         metrics: {
-          sampled: sample.length,
-          withoutTtl: sample.filter((k) => k.ttl === -1).length,
+          sampled: sample.keys.length,
+          dbsize: sample.dbsize,
+          withoutTtl: sample.keys.filter((k) => k.ttl === -1).length,
           applied: applied.length,
         },
       };

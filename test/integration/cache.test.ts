@@ -4,6 +4,7 @@
  * it; cache-clear removes exactly the pattern's keys and no others, and never uses KEYS.
  */
 import { Redis } from 'ioredis';
+import { createConnection } from 'node:net';
 import { parseConfig } from '../../src/configure.js';
 import {
   cacheClear,
@@ -13,14 +14,45 @@ import {
   cacheOptimize,
   cacheOptimizeParams,
 } from '../../src/jobs/cache.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { resolveParams } from '../../src/worker.js';
 import { startRedis, type RedisServer } from '../support/services.mjs';
 import { jobContext } from '../support/job-context.js';
 
+/** Connects and returns what Redis says before it closes the connection (at maxclients: an error). */
+function refusedConnection(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let said = '';
+    socket.on('data', (d) => (said += d.toString()));
+    socket.on('close', () => resolve(said));
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error('Redis kept the connection open')));
+  });
+}
+
 describe('cache jobs on a real Redis', () => {
   let server: RedisServer;
   let redis: Redis;
-  const ctx = () => jobContext(parseConfig({ caches: [{ name: 'sessions', url: server.url }] }));
+  const config = () => parseConfig({ caches: [{ name: 'sessions', url: server.url }] });
+  /** A run's context: with a store, state is kept between runs; `at` is the run's clock. */
+  const ctx = (store?: Store, at?: Date) =>
+    jobContext(config(), undefined, store ? { store, jobId: 'cache', now: () => at ?? new Date() } : {});
+  /** `count` keys of 1 KiB, prefix:0 .. prefix:count-1. */
+  const fill = async (count: number, prefix = 'page') => {
+    const value = 'x'.repeat(1024);
+    for (let i = 0; i < count; i += 500) {
+      const p = redis.pipeline();
+      for (let j = i; j < Math.min(count, i + 500); j++) p.set(`${prefix}:${j}`, value);
+      await p.exec();
+    }
+  };
+  /** `count` GETs: of page:0, page:step, page:2·step … or, with `key`, that one key `count` times. */
+  const lookups = async (count: number, step: number, key?: string) => {
+    const p = redis.pipeline();
+    for (let i = 0; i < count; i++) p.get(key ?? `page:${i * step}`);
+    await p.exec();
+  };
 
   beforeAll(async () => {
     server = await startRedis();
@@ -31,31 +63,111 @@ describe('cache jobs on a real Redis', () => {
     await server.stop();
   });
 
-  it('cache-health reports evictions, memory near its limit and the hit ratio', async () => {
+  it('cache-health reports evictions and the hit ratio since Redis started, then only what changed since its previous run', async () => {
     await redis.flushall();
+    await redis.config('RESETSTAT');
     await redis.config('SET', 'maxmemory', String(3 * 1024 * 1024));
     await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
-    const value = 'x'.repeat(1024);
-    for (let i = 0; i < 6000; i += 500) {
-      const p = redis.pipeline();
-      for (let j = i; j < i + 500; j++) p.set(`page:${j}`, value);
-      await p.exec();
+    await fill(6000);
+    await lookups(2000, 3); // mostly misses: most keys were evicted
+    const store = await openStore({ path: 'memory://' });
+    const t0 = new Date();
+    const health = (at: Date) => cacheHealth.run(ctx(store, at), cacheHealthParams.parse({ cache: 'sessions' }));
+    try {
+      const first = await health(t0);
+      expect(first.findings.map((f) => f.check)).toEqual(
+        expect.arrayContaining(['redis.evictions', 'redis.hit-ratio']),
+      );
+      expect(first.status).toBe('warning');
+      expect(first.metrics!.evictedKeys).toBeGreaterThan(1000);
+      expect(first.metrics!.intervalEvictedKeys).toBe(first.metrics!.evictedKeys);
+      expect(first.findings.find((f) => f.check === 'redis.evictions')!.message).toMatch(
+        /^\d+ keys evicted since Redis started \d+ s ago under allkeys-lru \(maxmemory 3\.0 MiB\)$/,
+      );
+      expect(first.findings.filter((f) => f.severity !== 'info').every((f) => f.remedy)).toBe(true);
+
+      // The cache now fits (maxmemory raised) and serves hits: evictions and misses before the
+      // previous run are history.
+      await redis.config('SET', 'maxmemory', String(64 * 1024 * 1024));
+      await redis.call('MEMORY', 'PURGE'); // (jemalloc keeps the evicted keys' pages resident until purged)
+      await redis.set('page:hot', 'x');
+      await lookups(1500, 0, 'page:hot');
+      const second = await health(new Date(t0.getTime() + 3600_000));
+      expect(second.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+      expect(second.status).toBe('ok');
+      expect(second.metrics).toMatchObject({
+        intervalEvictedKeys: 0,
+        intervalHits: 1500,
+        intervalMisses: 0,
+        intervalHitRatio: 1,
+      });
+      expect(second.metrics!.evictedKeys).toBe(first.metrics!.evictedKeys); // the since-start total, as INFO says
+      expect(second.summary).toMatch(/^sessions: hit ratio 100\.0 % and 0 evicted since the previous run 60 min ago;/);
+
+      // It evicts again between runs: a warning, over that interval.
+      await redis.config('SET', 'maxmemory', String(3 * 1024 * 1024));
+      await fill(3000, 'more');
+      const third = await health(new Date(t0.getTime() + 7200_000));
+      // (memory may sit at 98 % of maxmemory right after evicting, critical: that depends on the allocator)
+      expect(third.status).not.toBe('ok');
+      expect(third.findings.find((f) => f.check === 'redis.evictions')!.message).toMatch(
+        /^\d+ keys evicted since the previous run 60 min ago under allkeys-lru/,
+      );
+    } finally {
+      await store.close();
     }
-    const p = redis.pipeline();
-    for (let i = 0; i < 2000; i++) p.get(`page:${i * 3}`);
-    await p.exec();
-    const outcome = await cacheHealth.run(ctx(), cacheHealthParams.parse({ cache: 'sessions' }));
-    const checks = outcome.findings.map((f) => f.check);
-    // (whether used memory sits above 90 % of maxmemory right after evicting varies with the allocator)
-    expect(checks).toEqual(expect.arrayContaining(['redis.evictions', 'redis.hit-ratio']));
-    expect(outcome.metrics!.memoryRatio).toBeGreaterThan(0.5);
-    expect(outcome.status).toBe('warning');
-    expect(outcome.metrics!.evictedKeys).toBeGreaterThan(1000);
-    expect(outcome.metrics!.hitRatio).toBeLessThan(0.8);
-    expect(outcome.findings.find((f) => f.check === 'redis.evictions')!.message).toMatch(
-      /^\d+ keys evicted under allkeys-lru \(maxmemory 3\.0 MiB\)$/,
-    );
-    expect(outcome.findings.filter((f) => f.severity !== 'info').every((f) => f.remedy)).toBe(true);
+  });
+
+  it('cache-health: rejected connections and OOM refusals warn on the run after them, not on the next; RESETSTAT and a restart are handled', async () => {
+    await redis.flushall();
+    await redis.config('RESETSTAT');
+    await redis.config('SET', 'maxmemory', '0');
+    const store = await openStore({ path: 'memory://' });
+    const t0 = new Date();
+    const health = (n: number) =>
+      cacheHealth.run(
+        ctx(store, new Date(t0.getTime() + n * 3600_000)),
+        cacheHealthParams.parse({ cache: 'sessions' }),
+      );
+    try {
+      await health(0);
+      // Provoke a rejected connection (maxclients at what is connected) and an OOM refusal.
+      // (this test's own connection is open: with maxclients 1, the next one is rejected)
+      await redis.config('SET', 'maxclients', '1');
+      expect(await refusedConnection(server.port)).toMatch(/max number of clients reached/);
+      await redis.config('SET', 'maxclients', '10000');
+      await redis.config('SET', 'maxmemory-policy', 'noeviction');
+      await redis.config('SET', 'maxmemory', '1');
+      await expect(redis.set('refused', 'x')).rejects.toThrow(/OOM/);
+      await redis.config('SET', 'maxmemory', '0');
+
+      const after = await health(1);
+      const counted = (o: typeof after) =>
+        o.findings.filter((f) => ['redis.rejected-connections', 'redis.oom-errors'].includes(f.check));
+      expect(counted(after).map((f) => [f.severity, f.message])).toEqual([
+        ['warning', '1 connections rejected since the previous run 60 min ago (maxclients 10000)'],
+        ['critical', '1 commands refused with OOM since the previous run 60 min ago'],
+      ]);
+      const next = await health(2);
+      expect(counted(next)).toEqual([]);
+
+      // CONFIG RESETSTAT between runs: counters go down; judged since then, no negative counts.
+      await lookups(10, 0, 'nothing-here');
+      await redis.config('RESETSTAT');
+      await lookups(5, 0, 'nothing-here');
+      const reset = await health(3);
+      expect(reset.metrics).toMatchObject({ intervalMisses: 5, intervalRejectedConnections: 0, intervalOomErrors: 0 });
+      expect(reset.summary).toMatch(/since the counters were reset/);
+
+      // A restart (new run_id): everything since the restart.
+      await server.restart();
+      await lookups(7, 0, 'nothing-here');
+      const restarted = await health(4);
+      expect(restarted.metrics).toMatchObject({ intervalMisses: 7 });
+      expect(restarted.summary).toMatch(/since the counters were reset \d+ s ago/);
+    } finally {
+      await store.close();
+    }
   });
 
   it('cache-optimize explains a policy that does not fit the keys and a big key, and applies the fix only with confirm', async () => {

@@ -4,13 +4,16 @@ export function freePort(): Promise<number>;
 
 export interface RedisServer {
   port: number;
+  /** Its working directory (dump.rdb, appendonly files). */
+  dir: string;
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
   /** Stops and starts again on the same port (an empty dataset, like a restarted cache). */
   restart(downForMs?: number): Promise<void>;
 }
-export function startRedis(port?: number): Promise<RedisServer>;
+/** `args`: more redis-server arguments, e.g. `['--replicaof', '127.0.0.1', '6380']`. */
+export function startRedis(port?: number, args?: string[]): Promise<RedisServer>;
 
 export interface PostgresCluster {
   port: number;

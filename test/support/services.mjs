@@ -42,13 +42,14 @@ function pgBin(name) {
   return name;
 }
 
-export async function startRedis(port) {
+/** `args`: more redis-server arguments (`['--replicaof', '127.0.0.1', '6380']`, `['--enable-debug-command', 'yes']`). */
+export async function startRedis(port, args = []) {
   const p = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'opscron-redis-'));
   const launch = () =>
     spawn(
       'redis-server',
-      ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args],
       { stdio: 'ignore' },
     );
   const ping = async () => {
@@ -64,6 +65,7 @@ export async function startRedis(port) {
   };
   const server = {
     port: p,
+    dir,
     url: `redis://127.0.0.1:${p}`,
     process: launch(),
     async stop() {

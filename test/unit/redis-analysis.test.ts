@@ -5,7 +5,9 @@
  */
 import {
   adviseRedis,
-  judgeRedisHealth,
+  judgeRedisHealth as judgeAt,
+  redisInterval,
+  redisKept,
   redisMetrics,
   type KeySample,
   type RedisSnapshot,
@@ -15,6 +17,8 @@ import { parseInfo } from '../../src/integrations/redis-info.js';
 const PRESSED_INFO = `# Server\r
 redis_version:7.2.4\r
 redis_mode:standalone\r
+run_id:0a9f3c1d2e4b5a6978807f6e5d4c3b2a19081726\r
+uptime_in_seconds:259200\r
 \r
 # Clients\r
 connected_clients:87\r
@@ -77,7 +81,16 @@ const quiet = (): RedisSnapshot => ({
   slowlog: { length: 0, entries: [] },
 });
 
-const thresholds = { hitRatio: 0.8, memoryWarn: 0.9, memoryCritical: 0.98 };
+const thresholds = { hitRatio: 0.8, memoryWarn: 0.9, memoryCritical: 0.98, replicaLag: 10 };
+const NOW = new Date('2026-12-01T10:00:00Z');
+/** A first run: no earlier reading, so the counters are judged since Redis started. */
+const judgeRedisHealth = (cache: string, s: RedisSnapshot, t: typeof thresholds) =>
+  judgeAt(cache, s, t, redisInterval(null, redisKept(s, NOW), s), NOW);
+/** cache-optimize's advice without the by-pattern overviews (tested on their own). */
+const advise = (...args: Parameters<typeof adviseRedis>) =>
+  adviseRedis(...args).filter((a) => !a.finding.check.endsWith('-by-pattern'));
+/** A sample that is every key there is. */
+const whole = (keys: KeySample[]) => ({ keys, dbsize: keys.length, stoppedBy: 'done' as const });
 const changed = (base: () => RedisSnapshot, change: (s: RedisSnapshot) => void) => {
   const s = base();
   change(s);
@@ -125,15 +138,25 @@ describe('redisMetrics', () => {
 });
 
 describe('judgeRedisHealth', () => {
-  it('a quiet cache has nothing to report (too few lookups to judge its hit ratio)', () => {
-    expect(judgeRedisHealth('sessions', quiet(), thresholds)).toEqual([]);
+  it('a quiet cache has nothing to report (too few lookups to judge its hit ratio) but that latency monitoring is off', () => {
+    expect(judgeRedisHealth('sessions', quiet(), thresholds).map((f) => [f.severity, f.check])).toEqual([
+      ['info', 'redis.latency-monitor-off'],
+    ]);
   });
 
   it('a cache under pressure: hit ratio, evictions, memory, fragmentation, clients, and what the doctors say', () => {
     const findings = judgeRedisHealth('sessions', pressed(), thresholds);
     expect(findings.map((f) => [f.severity, f.check, f.message])).toEqual([
-      ['warning', 'redis.hit-ratio', 'hit ratio 73.8 % (812345 hits, 287655 misses), below 80.0 %'],
-      ['warning', 'redis.evictions', '5120 keys evicted under allkeys-lru (maxmemory 1024.0 MiB)'],
+      [
+        'warning',
+        'redis.hit-ratio',
+        'hit ratio 73.8 % since Redis started 3 d ago (812345 hits, 287655 misses), below 80.0 %',
+      ],
+      [
+        'warning',
+        'redis.evictions',
+        '5120 keys evicted since Redis started 3 d ago under allkeys-lru (maxmemory 1024.0 MiB)',
+      ],
       ['warning', 'redis.memory', '972.0 MiB used of 1024.0 MiB maxmemory (94.9 %)'],
       ['warning', 'redis.fragmentation', 'memory fragmentation 1.47 (461.6 MiB more resident than used)'],
       ['warning', 'redis.clients', '87 of 100 clients connected'],
@@ -141,14 +164,20 @@ describe('judgeRedisHealth', () => {
       [
         'info',
         'redis.slowlog',
-        '12 slow commands logged; slowest recent: KEYS session:* (48.2 ms), HGETALL cart:9912 (12.5 ms), SMEMBERS online (11.0 ms)',
+        '312 slow commands logged since Redis started 3 d ago; latest: KEYS session:* (48.2 ms), HGETALL cart:9912 (12.5 ms), SMEMBERS online (11.0 ms)',
       ],
       [
         'info',
         'redis.memory-doctor',
-        expect.stringMatching(/^Sam, I detected a few issues .* \* High allocator fragmentation/),
+        expect.stringMatching(/^MEMORY DOCTOR: Sam, I detected a few issues .* \* High allocator fragmentation/),
       ],
-      ['info', 'redis.latency-doctor', expect.stringMatching(/^Dave, I have observed latency spikes/)],
+      [
+        'info',
+        'redis.latency-doctor',
+        expect.stringMatching(
+          /^LATENCY DOCTOR \(since Redis started or LATENCY RESET\): Dave, I have observed latency spikes/,
+        ),
+      ],
     ]);
     expect(findings.every((f) => f.resource === 'cache/sessions')).toBe(true);
     expect(findings.filter((f) => f.severity !== 'info').every((f) => f.remedy)).toBe(true);
@@ -165,11 +194,11 @@ describe('judgeRedisHealth', () => {
     expect(memory.remedy).toMatch(/^At maxmemory with noeviction, writes fail/);
   });
 
-  it('without maxmemory, says Redis will grow unbounded instead of judging a ratio', () => {
+  it('without maxmemory, warns (as cache-optimize does) that Redis will grow unbounded instead of judging a ratio', () => {
     const unbounded = changed(pressed, (s) => (s.config.maxmemory = '0'));
     const findings = judgeRedisHealth('sessions', unbounded, thresholds);
     expect(findings.find((f) => f.check === 'redis.no-maxmemory')).toMatchObject({
-      severity: 'info',
+      severity: 'warning',
       message: 'no maxmemory: Redis uses 972.0 MiB and will grow until the machine runs out',
     });
     expect(findings.map((f) => f.check)).not.toContain('redis.memory');
@@ -183,8 +212,14 @@ describe('judgeRedisHealth', () => {
     const findings = judgeRedisHealth('sessions', refusing, thresholds);
     expect(findings.map((f) => f.check)).not.toContain('redis.clients');
     expect(findings.filter((f) => ['redis.rejected-connections', 'redis.oom-errors'].includes(f.check))).toEqual([
-      expect.objectContaining({ severity: 'warning', message: '14 connections rejected (maxclients 100)' }),
-      expect.objectContaining({ severity: 'critical', message: '37 commands refused with OOM since start' }),
+      expect.objectContaining({
+        severity: 'warning',
+        message: '14 connections rejected since Redis started 3 d ago (maxclients 100)',
+      }),
+      expect.objectContaining({
+        severity: 'critical',
+        message: '37 commands refused with OOM since Redis started 3 d ago',
+      }),
     ]);
   });
 
@@ -193,6 +228,11 @@ describe('judgeRedisHealth', () => {
       s.info = parseInfo('used_memory:4194304\r\nused_memory_rss:12582912\r\nmem_fragmentation_ratio:3.00\r\n');
     });
     expect(judgeRedisHealth('sessions', small, thresholds).map((f) => f.check)).not.toContain('redis.fragmentation');
+    // Under 5 MiB used (Redis' MEMORY DOCTOR's floor), redis-server's own resident size is not fragmentation.
+    const tiny = changed(quiet, (s) => {
+      s.info = parseInfo('used_memory:2831155\r\nused_memory_rss:14680064\r\nmem_fragmentation_ratio:5.15\r\n');
+    });
+    expect(judgeRedisHealth('sessions', tiny, thresholds).map((f) => f.check)).not.toContain('redis.fragmentation');
   });
 });
 
@@ -205,14 +245,14 @@ describe('adviseRedis', () => {
   const big = { bigKeyBytes: 2 ** 20 };
 
   it('has no advice for a well-tuned cache', () => {
-    expect(adviseRedis('sessions', quiet(), keys(20, 0), big)).toEqual([]);
+    expect(advise('sessions', quiet(), whole(keys(20, 0)), big)).toEqual([]);
   });
 
   it('without maxmemory, advises setting it but does not set it itself', () => {
-    const advice = adviseRedis(
+    const advice = advise(
       'sessions',
       changed(quiet, (s) => (s.config.maxmemory = '0')),
-      [],
+      whole([]),
       big,
     );
     expect(advice).toEqual([
@@ -233,12 +273,13 @@ describe('adviseRedis', () => {
       s.info.errorstat_OOM = 'count=37';
       s.config.activedefrag = 'yes';
     });
-    expect(adviseRedis('sessions', full, keys(5, 5), big)).toEqual([
+    expect(advise('sessions', full, whole(keys(5, 5)), big)).toEqual([
       {
         finding: expect.objectContaining({
           severity: 'critical',
           check: 'redis.noeviction-full',
-          message: 'maxmemory-policy noeviction at 97.0 % of maxmemory and 37 writes refused with OOM: writes fail',
+          message:
+            'maxmemory-policy noeviction at 97.0 % of maxmemory (37 writes refused with OOM since Redis started 3 d ago): writes fail',
         }),
         set: { parameter: 'maxmemory-policy', value: 'allkeys-lru' },
       },
@@ -250,21 +291,21 @@ describe('adviseRedis', () => {
       s.config['maxmemory-policy'] = 'volatile-lfu';
       s.config.activedefrag = 'yes';
     });
-    const [advice, ...rest] = adviseRedis('sessions', volatile, keys(3, 7), big);
+    const [advice, ...rest] = advise('sessions', volatile, whole(keys(3, 7)), big);
     expect(rest).toEqual([]);
     expect(advice!.set).toEqual({ parameter: 'maxmemory-policy', value: 'allkeys-lfu' });
     expect(advice!.finding).toMatchObject({
       severity: 'warning',
       check: 'redis.policy-mismatch',
       message:
-        'maxmemory-policy volatile-lfu evicts only keys with a TTL, but 70.0 % of 10 sampled keys have none (5120 evicted so far): at maxmemory, writes will fail',
+        'maxmemory-policy volatile-lfu evicts only keys with a TTL, but 70.0 % of 10 sampled keys have none (5120 evicted since Redis started 3 d ago): at maxmemory, writes will fail',
       evidence: { sampled: 10, withoutTtl: 7 },
     });
     // Under half without a TTL: the policy has enough to evict.
-    expect(adviseRedis('sessions', volatile, keys(6, 4), big)).toEqual([]);
+    expect(advise('sessions', volatile, whole(keys(6, 4)), big)).toEqual([]);
     // A key that expired between SCAN and PTTL (-2) is not a key without a TTL.
     const expiring = [...keys(5, 4), { key: 'session:gone', ttl: -2, bytes: null }];
-    expect(adviseRedis('sessions', volatile, expiring, big)).toEqual([]);
+    expect(advise('sessions', volatile, whole(expiring), big)).toEqual([]);
   });
 
   it('lists big keys, biggest first, against the threshold given', () => {
@@ -274,17 +315,17 @@ describe('adviseRedis', () => {
       { key: 'report:2026-11', ttl: 86_400_000, bytes: 5 * 2 ** 20 },
       { key: 'gone', ttl: -2, bytes: null },
     ];
-    const [advice] = adviseRedis('sessions', quiet(), sample, big);
+    const [advice] = advise('sessions', quiet(), whole(sample), big);
     expect(advice!.finding).toMatchObject({
       check: 'redis.big-keys',
-      message: '2 of 4 sampled keys are 1.0 MiB or more: report:2026-11 (5.0 MiB), feed:home (1.5 MiB)',
+      message: '2 of 3 sampled keys are 1.0 MiB or more: report:2026-11 (5.0 MiB), feed:home (1.5 MiB)',
     });
     expect((advice!.finding.evidence as KeySample[]).map((k) => k.key)).toEqual(['report:2026-11', 'feed:home']);
-    expect(adviseRedis('sessions', quiet(), sample, { bigKeyBytes: 8 * 2 ** 20 })).toEqual([]);
+    expect(advise('sessions', quiet(), whole(sample), { bigKeyBytes: 8 * 2 ** 20 })).toEqual([]);
   });
 
   it('turns activedefrag on for a fragmented cache, unless it already is', () => {
-    const defrag = adviseRedis('sessions', pressed(), keys(10, 0), big).find(
+    const defrag = advise('sessions', pressed(), whole(keys(10, 0)), big).find(
       (a) => a.finding.check === 'redis.activedefrag',
     );
     expect(defrag).toEqual({
@@ -295,7 +336,7 @@ describe('adviseRedis', () => {
       set: { parameter: 'activedefrag', value: 'yes' },
     });
     const on = changed(pressed, (s) => (s.config.activedefrag = 'yes'));
-    expect(adviseRedis('sessions', on, keys(10, 0), big).map((a) => a.finding.check)).not.toContain(
+    expect(advise('sessions', on, whole(keys(10, 0)), big).map((a) => a.finding.check)).not.toContain(
       'redis.activedefrag',
     );
   });

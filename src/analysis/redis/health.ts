@@ -1,59 +1,62 @@
 /**
- * cache-health's findings: Redis judged from INFO, CONFIG, the slow log and its own
- * MEMORY DOCTOR and LATENCY DOCTOR. Each check gives at most one finding.
+ * cache-health's findings: Redis judged from INFO, CONFIG, the slow log, its own MEMORY
+ * DOCTOR and LATENCY DOCTOR (doctors.ts), persistence and replication (state.ts). Each
+ * check gives at most one finding. Counters Redis totals since it started (hits, misses,
+ * evictions, rejections, OOM refusals, slow commands) are judged by their change over the
+ * interval (interval.ts), and every such finding says which interval.
  */
 import type { Finding } from '../../model.js';
 import { mebibytes, percent } from '../format.js';
-import { isFragmented, redisMetrics, type RedisMetrics, type RedisSnapshot } from './metrics.js';
+import { latencyDoctor, latencyMonitorOff, memoryDoctor } from './doctors.js';
+import type { RedisInterval } from './interval.js';
+import { isFragmented, policyOf, redisMetrics } from './metrics.js';
+import { persistence, persistenceFailing, replication } from './state.js';
+import type { Check, Judged, RedisHealthThresholds } from './judged.js';
+import type { RedisSnapshot } from './metrics.js';
 
-export type RedisHealthThresholds = { hitRatio: number; memoryWarn: number; memoryCritical: number };
+export type { RedisHealthThresholds } from './judged.js';
 
-/** What every check reads: the cache's resource name, the snapshot, its figures and the thresholds. */
-interface Judged {
-  r: string;
-  s: RedisSnapshot;
-  m: RedisMetrics;
-  t: RedisHealthThresholds;
-}
-
-type Check = (x: Judged) => Finding | null;
-
-/** Below this many lookups a hit ratio says nothing (a cache just started). */
+/** Below this many lookups in the interval a hit ratio says nothing (a quiet hour, a cache just started). */
 const MIN_LOOKUPS = 1000;
 /** Connected clients at this share of maxclients: the next burst of connections is rejected. */
 const CLIENTS_WARN = 0.8;
 
-const hitRatio: Check = ({ r, m, t }) =>
-  m.hits + m.misses >= MIN_LOOKUPS && m.hitRatio < t.hitRatio
+const hitRatio: Check = ({ r, i, t }) =>
+  i.hits + i.misses >= MIN_LOOKUPS && i.hitRatio !== null && i.hitRatio < t.hitRatio
     ? {
         severity: 'warning',
         check: 'redis.hit-ratio',
         resource: r,
-        message: `hit ratio ${percent(m.hitRatio)} (${m.hits} hits, ${m.misses} misses), below ${percent(t.hitRatio)}`,
-        evidence: { hits: m.hits, misses: m.misses },
+        message: `hit ratio ${percent(i.hitRatio)} ${i.text} (${i.hits} hits, ${i.misses} misses), below ${percent(t.hitRatio)}`,
+        evidence: { hits: i.hits, misses: i.misses, from: i.change.from, to: i.change.to },
         remedy:
           'Misses cost a trip to the database: check the TTLs the apps set, and whether evictions (below) throw keys out before they are read.',
       }
     : null;
 
-const evictions: Check = ({ r, s, m }) =>
-  m.evictedKeys > 0
+const evictions: Check = ({ r, s, m, i }) =>
+  i.evicted > 0
     ? {
         severity: 'warning',
         check: 'redis.evictions',
         resource: r,
-        message: `${m.evictedKeys} keys evicted under ${s.config['maxmemory-policy'] ?? '?'} (maxmemory ${mebibytes(m.maxmemory)})`,
-        evidence: { evicted: m.evictedKeys },
+        message: `${i.evicted} keys evicted ${i.text} under ${policyOf(s, '?')} (maxmemory ${mebibytes(m.maxmemory)})`,
+        evidence: { evicted: i.evicted, from: i.change.from, to: i.change.to },
         remedy:
           'The data does not fit: raise maxmemory, or give keys TTLs; cache-optimize says whether the policy fits the keys.',
       }
     : null;
 
-/** Without maxmemory there is no ratio to judge, only the warning that nothing stops growth. */
+/**
+ * Without maxmemory there is no ratio to judge, only the warning that nothing stops growth.
+ * A warning here as in cache-optimize (one verdict for one fact): a cache with no limit
+ * never evicts, so it grows until the kernel kills it and every key is lost at once —
+ * a failure waiting to happen, which one CONFIG SET clears.
+ */
 const memory: Check = ({ r, s, m, t }) => {
   if (!m.maxmemory)
     return {
-      severity: 'info',
+      severity: 'warning',
       check: 'redis.no-maxmemory',
       resource: r,
       message: `no maxmemory: Redis uses ${mebibytes(m.usedMemory)} and will grow until the machine runs out`,
@@ -67,7 +70,7 @@ const memory: Check = ({ r, s, m, t }) => {
         message: `${mebibytes(m.usedMemory)} used of ${mebibytes(m.maxmemory)} maxmemory (${percent(m.memoryRatio)})`,
         evidence: { used: m.usedMemory, max: m.maxmemory },
         remedy:
-          s.config['maxmemory-policy'] === 'noeviction'
+          policyOf(s, '?') === 'noeviction'
             ? 'At maxmemory with noeviction, writes fail: raise maxmemory or clear stale keys (cache-clear).'
             : 'Raise maxmemory or expect evictions.',
       }
@@ -86,13 +89,14 @@ const fragmentation: Check = ({ r, m }) =>
     : null;
 
 /** Rejections already happened; a client count near maxclients is the warning before them. */
-const clients: Check = ({ r, m }) => {
-  if (m.rejectedConnections > 0)
+const clients: Check = ({ r, m, i }) => {
+  if (i.rejected > 0)
     return {
       severity: 'warning',
       check: 'redis.rejected-connections',
       resource: r,
-      message: `${m.rejectedConnections} connections rejected (maxclients ${m.maxclients})`,
+      message: `${i.rejected} connections rejected ${i.text} (maxclients ${m.maxclients})`,
+      evidence: { rejected: i.rejected, from: i.change.from, to: i.change.to },
       remedy:
         'Clients hit maxclients: pool connections in the apps, or raise maxclients (and the file-descriptor limit).',
     };
@@ -118,46 +122,31 @@ const blockedClients: Check = ({ r, m }) =>
       }
     : null;
 
-const oomErrors: Check = ({ r, m }) =>
-  m.oomErrors > 0
+const oomErrors: Check = ({ r, i }) =>
+  i.oom > 0
     ? {
         severity: 'critical',
         check: 'redis.oom-errors',
         resource: r,
-        message: `${m.oomErrors} commands refused with OOM since start`,
+        message: `${i.oom} commands refused with OOM ${i.text}`,
+        evidence: { refused: i.oom, from: i.change.from, to: i.change.to },
         remedy: 'Writes are failing: raise maxmemory or switch maxmemory-policy from noeviction (cache-optimize).',
       }
     : null;
 
-const slowlog: Check = ({ r, s }) =>
-  s.slowlog.length > 0
+const slowlog: Check = ({ r, i }) =>
+  i.slow > 0
     ? {
         severity: 'info',
         check: 'redis.slowlog',
         resource: r,
-        message: `${s.slowlog.length} slow commands logged; slowest recent: ${s.slowlog.entries
+        message: `${i.slow} slow commands logged ${i.text}${i.slowEntries.length ? '; latest: ' : ''}${i.slowEntries
           .map((e) => `${e.command} (${(e.micros / 1000).toFixed(1)} ms)`)
           .slice(0, 3)
           .join(', ')}`,
-        evidence: s.slowlog.entries,
+        evidence: i.slowEntries,
         remedy: 'Look for O(N) commands on big keys (KEYS, SMEMBERS, HGETALL, LRANGE 0 -1) in the apps.',
       }
-    : null;
-
-/** The doctors' reports on one line, short enough for a message. */
-const oneLine = (report: string) => report.replace(/\s+/g, ' ').slice(0, 400);
-
-/** MEMORY DOCTOR addresses Sam; its all-clear is passed over. */
-const memoryDoctor: Check = ({ r, s }) =>
-  !/can't find any memory issue|no memory issue|Hi Sam, I can't find/i.test(s.memoryDoctor) &&
-  /Sam,/.test(s.memoryDoctor)
-    ? { severity: 'info', check: 'redis.memory-doctor', resource: r, message: oneLine(s.memoryDoctor) }
-    : null;
-
-/** LATENCY DOCTOR addresses Dave. */
-const latencyDoctor: Check = ({ r, s }) =>
-  /latency spike|Dave, I have observed/i.test(s.latencyDoctor)
-    ? { severity: 'info', check: 'redis.latency-doctor', resource: r, message: oneLine(s.latencyDoctor) }
     : null;
 
 const CHECKS: Check[] = [
@@ -171,10 +160,20 @@ const CHECKS: Check[] = [
   slowlog,
   memoryDoctor,
   latencyDoctor,
+  latencyMonitorOff,
+  persistenceFailing,
+  persistence,
+  replication,
 ];
 
-/** cache-health: every check's finding on the cache, in a fixed order. */
-export function judgeRedisHealth(cache: string, s: RedisSnapshot, t: RedisHealthThresholds): Finding[] {
-  const judged: Judged = { r: `cache/${cache}`, s, m: redisMetrics(s), t };
+/** cache-health: every check's finding on the cache, in a fixed order; counters judged over `interval`. */
+export function judgeRedisHealth(
+  cache: string,
+  s: RedisSnapshot,
+  t: RedisHealthThresholds,
+  interval: RedisInterval,
+  now: Date,
+): Finding[] {
+  const judged: Judged = { r: `cache/${cache}`, s, m: redisMetrics(s), t, i: interval, now };
   return CHECKS.map((check) => check(judged)).filter((f): f is Finding => f !== null);
 }

@@ -3,18 +3,30 @@
 export interface RedisSnapshot {
   /** INFO everything, as a flat map. */
   info: Record<string, string>;
-  /** CONFIG GET max* and activedefrag. */
+  /** CONFIG GET max*, activedefrag, save, appendonly, latency-monitor-threshold, stop-writes-on-bgsave-error. */
   config: Record<string, string>;
   memoryDoctor: string;
   latencyDoctor: string;
   slowlog: { length: number; entries: Array<{ id: number; at: Date; micros: number; command: string }> };
+  /** LATENCY LATEST: each event's latest spike (unix seconds, server clock) and its worst; absent where refused. */
+  latencyLatest?: Array<{ event: string; at: number; latestMs: number; maxMs: number }>;
 }
 
-/** A key from SCAN with its PTTL (-1: no expiry) and MEMORY USAGE (null if it went away). */
+/** A key from SCAN with its PTTL (-1: no expiry), MEMORY USAGE (null if it went away) and TYPE ('none' if it went away). */
 export interface KeySample {
   key: string;
   ttl: number;
   bytes: number | null;
+  type?: string;
+}
+
+/** A SCAN sample, how many keys the database holds, and why sampling stopped. */
+export interface KeySampleResult {
+  keys: KeySample[];
+  /** DBSIZE of the database sampled: what the sample is extrapolated to. */
+  dbsize: number;
+  /** done: SCAN went round the whole keyspace; otherwise the bound that stopped it. */
+  stoppedBy: 'done' | 'keys' | 'time' | 'bytes';
 }
 
 /** Figures from INFO and CONFIG; kept with every cache-health run, so the performance report can chart them. */
@@ -44,8 +56,14 @@ export type RedisMetrics = {
   oomErrors: number;
 };
 
-/** INFO's numbers are strings, and fields a version does not have are absent: both read as 0. */
-const n = (v: string | undefined) => (v === undefined || v === '' ? 0 : Number(v));
+/**
+ * INFO's numbers are strings, and fields a version does not have are absent: both read as 0,
+ * and so does anything that is not a finite number (INFO is the server's word, not trusted).
+ */
+export const n = (v: string | undefined): number => {
+  const x = v === undefined || v === '' ? 0 : Number(v);
+  return Number.isFinite(x) ? x : 0;
+};
 
 export function redisMetrics(s: RedisSnapshot): RedisMetrics {
   const i = s.info;
@@ -77,5 +95,14 @@ export function redisMetrics(s: RedisSnapshot): RedisMetrics {
   };
 }
 
-/** Fragmented enough to act on: the ratio alone misleads on a small instance, so 10 MiB must be at stake too. */
-export const isFragmented = (m: RedisMetrics): boolean => m.fragmentation > 1.4 && m.fragmentationBytes > 10 * 2 ** 20;
+/**
+ * Fragmented enough to act on: the ratio alone misleads on a small instance, so 10 MiB must
+ * be at stake too — and, as Redis' own MEMORY DOCTOR rules, nothing is judged under 5 MiB
+ * used, where the process's own resident size (about 8 MiB for redis-server 7) dwarfs the data.
+ */
+export const isFragmented = (m: RedisMetrics): boolean =>
+  m.usedMemory >= 5 * 2 ** 20 && m.fragmentation > 1.4 && m.fragmentationBytes > 10 * 2 ** 20;
+
+/** The eviction policy: CONFIG's, or INFO's where CONFIG was refused; `fallback` when neither says. */
+export const policyOf = (s: RedisSnapshot, fallback: string): string =>
+  s.config['maxmemory-policy'] ?? s.info.maxmemory_policy?.slice(0, 40) ?? fallback;
