@@ -30,16 +30,23 @@ export interface CounterChange {
   to: string;
   /** Length of the interval in seconds (null when its start is unknown). */
   seconds: number | null;
-  /** `previous`: since the previous run; `reset`: the counters restarted in between, so since they did; `start`: no earlier reading, so since counting started. */
-  basis: 'previous' | 'reset' | 'start';
+  /**
+   * `previous`: since the previous run; `reset`: the counters restarted in between, at a
+   * time the server gives, and the interval starts there; `reset-within`: they restarted at
+   * an unknown time since the previous run, which starts the interval (its length is the
+   * most it can be); `start`: no earlier reading, so since counting started.
+   */
+  basis: 'previous' | 'reset' | 'reset-within' | 'start';
 }
 
 const seconds = (from: string | null, to: string): number | null =>
   from === null ? null : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
 
 /**
- * The change from `previous` to `current`. A counter that went down, or a new epoch, is a
- * reset: its whole current value happened since the reset (the best that can be known).
+ * The change from `previous` to `current`. A new epoch (a restart) or any counter that went
+ * down is a reset of them all — Redis' CONFIG RESETSTAT and pg_stat_reset() zero every
+ * counter at once, so one that went down says the others restarted from zero too — and
+ * each counter's whole current value happened since the reset: the best that can be known.
  */
 export function counterChange(previous: CounterReading | null, current: CounterReading): CounterChange {
   if (!previous)
@@ -50,18 +57,19 @@ export function counterChange(previous: CounterReading | null, current: CounterR
       seconds: seconds(current.since, current.at),
       basis: 'start',
     };
-  const newEpoch = previous.epoch !== current.epoch;
   const wentDown = Object.entries(current.values).some(([k, v]) => k in previous.values && v < previous.values[k]!);
-  if (newEpoch || wentDown) {
-    // After a reset the interval starts at the reset when the server says when; otherwise
-    // at the previous reading, which is the latest the reset can have happened before.
+  if (previous.epoch !== current.epoch || wentDown) {
+    // The interval starts at the reset when the server says when; otherwise at the previous
+    // reading, the earliest the reset can have been.
     const from = current.since && Date.parse(current.since) > Date.parse(previous.at) ? current.since : previous.at;
-    const deltas: Record<string, number> = {};
-    for (const [k, v] of Object.entries(current.values)) {
-      const before = previous.values[k];
-      deltas[k] = !newEpoch && before !== undefined && v >= before ? v - before : v;
-    }
-    return { deltas, from, to: current.at, seconds: seconds(from, current.at), basis: 'reset' };
+    const known = from !== previous.at;
+    return {
+      deltas: { ...current.values },
+      from,
+      to: current.at,
+      seconds: seconds(from, current.at),
+      basis: known ? 'reset' : 'reset-within',
+    };
   }
   const deltas: Record<string, number> = {};
   for (const [k, v] of Object.entries(current.values)) deltas[k] = v - (previous.values[k] ?? 0);
@@ -76,6 +84,8 @@ export function describeInterval(change: CounterChange, startedWhat = 'the serve
       return `since the previous run${ago}`;
     case 'reset':
       return `since the counters were reset${ago}`;
+    case 'reset-within':
+      return `since the counters were reset, at most${ago}`;
     case 'start':
       return `since ${startedWhat}${ago}`;
   }

@@ -44,14 +44,16 @@ describe('counterChange', () => {
     expect(c).toMatchObject({ deltas: { evicted: 50 }, from: '2026-12-01T09:30:00Z', seconds: 1800, basis: 'reset' });
   });
 
-  it('a counter that went down was reset (CONFIG RESETSTAT, pg_stat_reset) without a new epoch', () => {
+  it('a counter that went down means they were all reset (CONFIG RESETSTAT, pg_stat_reset), at most one interval ago', () => {
     const c = counterChange(
       reading('2026-12-01T09:00:00Z', { evicted: 40, hits: 100 }),
       reading('2026-12-01T10:00:00Z', { evicted: 3, hits: 150 }),
     );
-    expect(c.deltas).toEqual({ evicted: 3, hits: 50 });
-    expect(c.basis).toBe('reset');
+    // hits restarted from zero with the rest: all 150 are since the reset, not 50.
+    expect(c.deltas).toEqual({ evicted: 3, hits: 150 });
+    expect(c.basis).toBe('reset-within');
     expect(c.from).toBe('2026-12-01T09:00:00Z');
+    expect(describeInterval(c)).toBe('since the counters were reset, at most 60 min ago');
   });
 
   it('never gives a negative change, for any two readings', () => {
