@@ -143,8 +143,8 @@ export interface JobFeeds {
   /** Per-run percentiles, and the prefix of the metrics that hold the run's log-scale histogram (analysis/histogram.ts). */
   latency?: { p50: string; p95: string; p99: string; histogram: string };
   errorRate?: { requests: string; errors: string; ratio: string; budget: string };
-  /** A cache hit ratio (performance report). */
-  cacheHitRatio?: string;
+  /** A cache's hits and misses over each run's interval: the performance report's hit ratio is their sums' ratio. */
+  cacheHitRatio?: { hits: string; misses: string };
   /** Error log lines per service (audit-review's log volume control). */
   errorLogs?: string;
   /** Its findings fill a section of the performance report. */

@@ -51,7 +51,7 @@ export const cacheHealth = defineJob({
     'Redis health from INFO, MEMORY DOCTOR and LATENCY DOCTOR: hit ratio and evictions since the previous run, memory, fragmentation, clients, slowlog, persistence, replication',
   params: cacheHealthParams,
   // The hit ratio over each run's interval: the since-start ratio barely moves once Redis has run a while.
-  feeds: { cacheHitRatio: 'intervalHitRatio' },
+  feeds: { cacheHitRatio: { hits: 'intervalHits', misses: 'intervalMisses' } },
   overridable: ['hitRatio', 'memoryWarn', 'memoryCritical', 'replicaLag'],
   async run(ctx, params) {
     const cache = cacheOf(ctx, params.cache);

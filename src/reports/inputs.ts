@@ -95,9 +95,7 @@ export async function loadPerformanceInputs(
       : [],
     sources.resources.length ? source.reportData.findingsOf(period, sources.resources) : [],
     sources.slowQueries.length ? source.reportData.findingsOf(period, sources.slowQueries) : [],
-    cacheFeed
-      ? source.reportData.metricByDay(period, { types: cacheFeed.types, metric: cacheFeed.feed }, services)
-      : [],
+    cacheFeed ? source.reportData.hitRatioByDay(period, { types: cacheFeed.types, ...cacheFeed.feed }, services) : [],
   ]);
   const histogramPrefix = latencyFeed?.feed.histogram ?? '';
   return { period, generatedAt, latency, histogramPrefix, errors, resources, queries, cache, sources };

@@ -143,6 +143,29 @@ export async function errorRatesByServiceDay(
   return rows;
 }
 
+/**
+ * A hit ratio per service and day, and over the period: hits over lookups summed over the
+ * runs — a run with a million lookups weighs a million times one with one (an average of
+ * the runs' ratios would weigh them alike). Days and periods without a lookup have none.
+ * (`1.0 *`: SQLite keeps whole JSON numbers integers, and its casts are dropped.)
+ */
+export async function hitRatioByDay(
+  sql: Sql,
+  period: Period,
+  feed: { types: string[]; hits: string; misses: string },
+  services: Record<string, string>,
+): Promise<Array<{ service: string; day: string | null; value: number | null }>> {
+  const { rows } = await sql.query<{ service: string; day: string | null; value: number | null }>(
+    perServiceDay(
+      sql,
+      (d) => `1.0 * sum(${metric(d, '$6')}) / nullif(sum(${metric(d, '$6')}) + sum(${metric(d, '$7')}), 0) as value`,
+      `${dialectOf(sql).has('r.metrics', '$6')} and ${dialectOf(sql).has('r.metrics', '$7')}`,
+    ),
+    [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.hits, feed.misses],
+  );
+  return rows.map((r) => ({ ...r, value: r.value === null ? null : Number(r.value) }));
+}
+
 /** The run metrics a latency feed writes: each run's histogram is the metrics named `<histogram><bucket>`. */
 export interface LatencyFeed {
   types: readonly string[];

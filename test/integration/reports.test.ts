@@ -302,6 +302,41 @@ describe.each(backends)('reports on %s', (_name, storeConfig) => {
     expect(text.replace(/\s+/g, ' ')).toContain('never its percentiles averaged; within 4.8 % of the exact value');
   });
 
+  it('weighs the cache hit ratio by lookups: a busy hour at 99 % and a quiet one at 0 % are 99 %, not their mean', async () => {
+    const at = (h: number) => new Date(FLEET_TO.getTime() - h * 3_600_000);
+    const runs = [
+      { id: 'ch-busy', hits: 990_000, misses: 10_000, h: 3 },
+      { id: 'ch-quiet', hits: 0, misses: 10, h: 2 },
+      // Before the interval figures were kept: nothing to weigh, so not counted.
+      { id: 'ch-old', hits: null, misses: null, h: 1 },
+    ].map((r) =>
+      runRow({
+        id: r.id,
+        jobId: 'sessions-cache',
+        jobType: 'cache-health',
+        createdAt: at(r.h),
+        status: 'ok',
+        metrics:
+          r.hits === null
+            ? { hitRatio: 0.5 }
+            : { intervalHits: r.hits, intervalMisses: r.misses, intervalHitRatio: r.hits / (r.hits + r.misses) },
+      }),
+    );
+    expect(await store.runs.insertNew(runs)).toHaveLength(3);
+    const cfg = config({
+      caches: [{ name: 'sessions', url: 'redis://127.0.0.1:1' }],
+      jobs: [{ id: 'sessions-cache', type: 'cache-health', params: { cache: 'sessions' } }],
+    });
+    const { report } = await buildReport(
+      { store, config: cfg, feeds: jobFeeds, now: () => FLEET_TO },
+      { kind: 'performance', lengthMs: 86_400_000 },
+    );
+    if (report.kind !== 'performance') throw new Error(report.kind);
+    expect(report.cache.data).toEqual([
+      expect.objectContaining({ cache: 'sessions-cache', hitRatio: expect.closeTo(990_000 / 1_000_010, 9) }),
+    ]);
+  });
+
   it('renders byte for byte the same under a fixed clock', async () => {
     const { report } = await buildReport(
       { store, config: config(), feeds: jobFeeds, now: () => TO },
