@@ -147,7 +147,11 @@ describe('counters judged since the previous run', () => {
   it('CONFIG RESETSTAT between runs (counters went down, same run_id) counts from the previous run', () => {
     const first = run(cache({ hits: 900_000, misses: 100, evicted: 5000 }, 86_400), T0, null);
     const reset = run(cache({ hits: 2000, misses: 0, evicted: 0 }, 90_000), T1, first.kept);
-    expect(reset.interval).toMatchObject({ hits: 2000, evicted: 0, text: 'since the counters were reset, at most 60 min ago' });
+    expect(reset.interval).toMatchObject({
+      hits: 2000,
+      evicted: 0,
+      text: 'since the counters were reset, at most 60 min ago',
+    });
     expect(checks(reset)).toEqual([]);
   });
 
