@@ -176,7 +176,11 @@ export class DeliveryRepository {
     }));
   }
 
-  /** Claims up to `limit` due deliveries for `leaseMs` and counts the attempt. */
+  /**
+   * Claims up to `limit` due deliveries for `leaseMs` and counts the attempt. An incident's
+   * notifications to one channel go in order: one waits while an earlier one to the same
+   * channel is still pending (being retried), so a receiver never gets the resolve before the trigger.
+   */
   async claimDue(now: Date, leaseMs: number, limit = 20): Promise<DueDelivery[]> {
     const { rows } = await this.sql.query<{
       id: number;
@@ -188,21 +192,26 @@ export class DeliveryRepository {
       attempts: number;
     }>(
       `update deliveries set lease_until = $2, attempts = attempts + 1
-        where id in (select id from deliveries
+        where id in (select id from deliveries d
                       where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1)
+                        and (incident_id is null or not exists (select 1 from deliveries e
+                              where e.incident_id = d.incident_id and e.target = d.target and e.id < d.id and e.status = 'pending'))
                       order by id limit $3 for update skip locked)
         returning id, report_id, message${this.sql.kind === 'sqlite' ? ' as "message:json"' : ''}, channel, target, recipients, attempts`,
       [now, new Date(now.getTime() + leaseMs), limit],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      reportId: r.report_id,
-      message: r.message,
-      channel: r.channel,
-      target: r.target,
-      recipients: r.recipients,
-      attempts: r.attempts,
-    }));
+    // Oldest first: one channel hears of an incident in order (PagerDuty's trigger before its resolve).
+    return rows
+      .sort((a, b) => a.id - b.id)
+      .map((r) => ({
+        id: r.id,
+        reportId: r.report_id,
+        message: r.message,
+        channel: r.channel,
+        target: r.target,
+        recipients: r.recipients,
+        attempts: r.attempts,
+      }));
   }
 
   async markSent(id: number, at: Date): Promise<void> {

@@ -84,11 +84,19 @@ export class DeliveryWorker {
     this.mailer.close();
   }
 
-  /** One pass: claims what is due and tries each once. Returns how many were sent. */
+  /**
+   * One pass: claims what is due and tries each once, again while that sent something (an
+   * incident's next notification to a channel waits for the one before it). Returns how many were sent.
+   */
   async runOnce(): Promise<number> {
-    const due = await this.o.store.deliveries.claimDue(new Date(this.clock.now()), LEASE_MS);
     let sent = 0;
-    for (const delivery of due) if (await this.deliver(delivery)) sent++;
+    for (let round = 0; round < 10; round++) {
+      const due = await this.o.store.deliveries.claimDue(new Date(this.clock.now()), LEASE_MS);
+      let now = 0;
+      for (const delivery of due) if (await this.deliver(delivery)) now++;
+      sent += now;
+      if (!now) break;
+    }
     return sent;
   }
 
