@@ -103,7 +103,6 @@ export const escalationSchema = z
   .default({});
 
 export type ChannelConfig = z.output<typeof channelSchema>;
-export type RouteConfig = z.output<typeof routeSchema>;
 
 /**
  * What the schema cannot see alone: routes and escalation steps name configured channels,

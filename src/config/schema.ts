@@ -292,6 +292,6 @@ export const configSchema = z.strictObject({
 /** The configuration after validation: defaults filled, durations in ms. */
 export type OpscronConfig = z.output<typeof configSchema>;
 export type JobConfig = z.output<typeof jobSchema>;
-export type { ChannelConfig, RouteConfig } from './notifications.js';
+export type { ChannelConfig } from './notifications.js';
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type { ReportKind } from '../model.js';
