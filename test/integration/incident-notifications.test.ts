@@ -6,8 +6,9 @@
  * A receiver down for a while gets each message once when it is back; one that refuses
  * (4xx) is not asked again; the channels' secrets appear in no log, API answer or outbox row.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -46,6 +47,7 @@ interface Received {
 /** A receiver of every channel: records each request and answers what the test says. */
 class Receiver {
   readonly received: Received[] = [];
+  private readonly held: ServerResponse[] = [];
   answer: (path: string) => number = () => 200;
   private server!: Server;
   url = '';
@@ -56,6 +58,7 @@ class Receiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const status = this.answer(req.url ?? '');
+        if (status === 0) return void this.held.push(res); // no answer at all
         this.received.push({
           path: req.url ?? '',
           headers: req.headers,
@@ -70,6 +73,7 @@ class Receiver {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
   stop(): Promise<void> {
+    for (const res of this.held) res.destroy();
     return new Promise((r) => this.server.close(() => r()));
   }
   /** What a receiver took (2xx), on paths starting with `prefix`. */
@@ -95,6 +99,7 @@ describe.each([
   let server: FastifyInstance;
   let logs = '';
   let base = '';
+  let mailDir = '';
   let clock = Date.parse('2026-12-01T03:00:00Z');
   let n = 0;
 
@@ -102,9 +107,11 @@ describe.each([
     await receiver.start();
     const where = await storeOptions();
     const dir = tempDir('notify-');
+    mailDir = join(dir, 'outbox');
     const file = writeConfig(dir, {
       store: where,
       reports: { path: join(dir, 'reports') },
+      email: { outbox: join(dir, 'outbox') },
       http: {
         port: 0,
         publicUrl: 'https://opscron.example.com',
@@ -116,11 +123,12 @@ describe.each([
         openAfter: 2,
         resolveAfter: 2,
         renotify: '15m',
-        escalation: { shop: [{ after: '10m', channels: ['lead'] }] },
+        escalation: { shop: [{ after: '10m', channels: ['lead', 'ops-mail'] }] },
       },
       notifications: {
         channels: {
-          hook: { type: 'webhook', url: '${RECEIVER}/hook', secret: '${WEBHOOK_SECRET}' },
+          hook: { type: 'webhook', url: '${RECEIVER}/hook', secret: '${WEBHOOK_SECRET}', timeout: '500ms' },
+          'ops-mail': { type: 'email', to: ['ops@example.com'] },
           lead: { type: 'webhook', url: '${RECEIVER}/lead', secret: '${WEBHOOK_SECRET}' },
           'oncall-slack': { type: 'slack', url: '${SLACK_URL}' },
           pd: { type: 'pagerduty', routingKey: '${PD_KEY}', url: '${RECEIVER}/pd/v2/enqueue' },
@@ -270,21 +278,21 @@ describe.each([
     await replica.stop();
     expect(decided[0] + decided[1]).toBeGreaterThanOrEqual(1);
     expect(await manager.followUps.runOnce()).toBe(0);
-    expect(await outbox.runOnce()).toBe(3); // escalation to lead; re-notify to hook and Slack (not PagerDuty)
+    expect(await outbox.runOnce()).toBe(4); // escalation to lead and the mail; re-notify to hook and Slack (not PagerDuty)
     expect(kinds('/lead')).toEqual(['escalated']);
     expect(kinds('/hook')).toEqual(['opened', 'renotify']);
     expect(receiver.json('/pd').map((b) => b.event_action)).toEqual(['trigger']);
 
     clock += MIN;
     await act('ack', id);
-    expect(await outbox.runOnce()).toBe(4); // hook, Slack, PagerDuty and lead, who heard of it
+    expect(await outbox.runOnce()).toBe(5); // hook, Slack, PagerDuty, and lead and the mail, who heard of it
     expect(kinds('/lead')).toEqual(['escalated', 'acknowledged']);
     clock = opened + 120 * MIN;
     expect(await manager.followUps.runOnce()).toBe(0);
     expect(await outbox.runOnce()).toBe(0);
 
     await feed('..');
-    expect(await outbox.runOnce()).toBe(4);
+    expect(await outbox.runOnce()).toBe(5); // the four channels and the mail (the incident report has no recipients here)
     expect(kinds('/hook')).toEqual(['opened', 'renotify', 'acknowledged', 'resolved']);
     expect(kinds('/lead')).toEqual(['escalated', 'acknowledged', 'resolved']);
     const pd = receiver.json('/pd');
@@ -300,14 +308,23 @@ describe.each([
         ['notified', 'notified hook, oncall-slack, pd (opened)'],
         [
           'escalated',
-          expect.stringMatching(/^escalated to lead: error-rate critical on shop: open for 10m, not acknowledged/),
+          expect.stringMatching(
+            /^escalated to lead, ops-mail: error-rate critical on shop: open for 10m, not acknowledged/,
+          ),
         ],
         ['renotified', expect.stringMatching(/^re-notified hook, oncall-slack: .*open for 15m/)],
-        ['notified', 'notified hook, oncall-slack, pd, lead (acknowledged)'],
-        ['notified', 'notified hook, oncall-slack, pd, lead (resolved)'],
+        ['notified', 'notified hook, oncall-slack, pd, lead, ops-mail (acknowledged)'],
+        ['notified', 'notified hook, oncall-slack, pd, lead, ops-mail (resolved)'],
       ]),
     );
     expect(timeline.filter(([k]) => k === 'escalated')).toHaveLength(1);
+    const mails = readdirSync(mailDir).map((f) => readFileSync(join(mailDir, f), 'utf8'));
+    expect(mails.map((m) => /^Subject: \[opscron\] (\w+)/m.exec(m)?.[1]).sort()).toEqual([
+      'ACKNOWLEDGED',
+      'ESCALATED',
+      'RESOLVED',
+    ]);
+    for (const m of mails) expect(m).toMatch(/^To: ops@example.com/m);
     expect(timeline.filter(([k]) => k === 'renotified')).toHaveLength(1);
   });
 
@@ -360,6 +377,24 @@ describe.each([
     expect(counted).toContain('opscron_report_deliveries_total{channel="webhook",status="retry"} 4');
     expect(counted).toContain('opscron_report_deliveries_total{channel="slack",status="sent"} 1');
     expect(logs).toContain('the receiver refused the notification; not retried');
+  });
+
+  it('a receiver that does not answer is cut off at the channel timeout and asked again later', async () => {
+    receiver.answer = (path) => (path.startsWith('/hook') ? 0 : 200);
+    await feed('xx');
+    const id = await openIncident();
+    const started = Date.now();
+    expect(await outbox.runOnce()).toBe(2);
+    expect(Date.now() - started).toBeLessThan(5_000); // hook's timeout is 500 ms
+    const hook = (await store.deliveries.ofIncident(id)).find((r) => r.target === 'hook')!;
+    expect(hook).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: 'webhook channel hook: no answer within 500 ms',
+    });
+    receiver.answer = () => 200;
+    clock += MIN;
+    expect(await outbox.runOnce()).toBe(1);
   });
 
   it('the follow-up loop runs on the injected clock', async () => {
