@@ -151,7 +151,7 @@ export class Notifier {
   }
 
   private describe(item: QueuedNotification): string {
-    return item.target === DEFAULT_CHANNEL ? `${item.recipients.join(', ')} (email)` : item.target;
+    return item.target === DEFAULT_CHANNEL ? item.recipients.join(', ') : item.target;
   }
 
   /** The outbox row of the step for one channel, or none (unknown, or not for this kind of event, or nobody to mail). */
