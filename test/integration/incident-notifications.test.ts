@@ -420,6 +420,17 @@ describe.each([
       headers: { authorization: 'Bearer read-token-0123456789ab' },
     });
     expect(answer.status).toBe(200);
+    const shown = (await answer.clone().json()) as { notifications: Array<Record<string, unknown>> };
+    expect(shown.notifications).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          key: `${id}/opened/oncall-slack`,
+          status: 'pending',
+          lastError: expect.stringContaining('***'),
+        }),
+        expect.objectContaining({ key: `${id}/opened/pd`, status: 'sent', attempts: 1 }),
+      ]),
+    );
     const outboxRows = JSON.stringify((await store.sql.query('select * from deliveries')).rows);
     expect(outboxRows).toContain('***'); // the echoed token, redacted in last_error
     await new Promise((r) => setImmediate(r));
