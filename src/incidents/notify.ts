@@ -81,14 +81,22 @@ export class Notifier {
       signals: [incident.signal],
     };
     const steps = stepsFor(this.o.config, incident.service).map((s) => s.job);
-    await this.queue(facts, {
-      step: 'opened',
-      kind: 'opened',
-      channels: routeChannels(this.o.config, incident.service, facts.severity),
-      summary: `${facts.title}.${steps.length ? ` Remediation: ${steps.join(', ')}.` : ''}`,
-      evidence: evidenceLines(incident),
-      mail: { subject: alertSubject(incident), text: alertText(incident, steps) },
-    });
+    try {
+      await this.queue(facts, {
+        step: 'opened',
+        kind: 'opened',
+        channels: routeChannels(this.o.config, incident.service, facts.severity),
+        summary: `${facts.title}.${steps.length ? ` Remediation: ${steps.join(', ')}.` : ''}`,
+        evidence: evidenceLines(incident),
+        mail: { subject: alertSubject(incident), text: alertText(incident, steps) },
+      });
+    } catch (error) {
+      // Said loudly: the incident is open and nobody was told (re-notification, if configured, tries again).
+      this.o.logger.error(
+        { err: error, incident: incident.id },
+        'could not queue the notifications of an incident that opened',
+      );
+    }
   }
 
   /** A follow-up the clock made due (routing.ts dueSteps): re-notification or escalation. */
