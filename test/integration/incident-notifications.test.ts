@@ -6,8 +6,6 @@
  * A receiver down for a while gets each message once when it is back; one that refuses
  * (4xx) is not asked again; the channels' secrets appear in no log, API answer or outbox row.
  */
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -29,6 +27,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import type { RunRow } from '../../src/store/runs.js';
 import { tempDir, writeConfig } from '../support/cli.js';
 import { clockAt, FakeClock } from '../support/fake-clock.js';
+import { Receiver } from '../support/receiver.js';
 import { createDatabase } from '../support/services.mjs';
 
 const SLACK_TOKEN = 'T0CANARY/B0CANARY/slackcanarytoken0001';
@@ -36,54 +35,6 @@ const WEBHOOK_SECRET = 'whsec-canary-0123456789abcdef';
 const ROUTING_KEY = 'pdkeycanary0123456789';
 const CANARIES = [SLACK_TOKEN, WEBHOOK_SECRET, ROUTING_KEY];
 const MIN = 60_000;
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-  status: number;
-}
-
-/** A receiver of every channel: records each request and answers what the test says. */
-class Receiver {
-  readonly received: Received[] = [];
-  private readonly held: ServerResponse[] = [];
-  answer: (path: string) => number = () => 200;
-  private server!: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const status = this.answer(req.url ?? '');
-        if (status === 0) return void this.held.push(res); // no answer at all
-        this.received.push({
-          path: req.url ?? '',
-          headers: req.headers,
-          body: Buffer.concat(chunks).toString(),
-          status,
-        });
-        // A receiver that echoes what it was asked (its URL holds the token) must not leak it through our errors.
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : `refused ${req.url}`);
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-  stop(): Promise<void> {
-    for (const res of this.held) res.destroy();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-  /** What a receiver took (2xx), on paths starting with `prefix`. */
-  accepted(prefix: string): Received[] {
-    return this.received.filter((r) => r.status < 300 && r.path.startsWith(prefix));
-  }
-  json(prefix: string): Array<Record<string, any>> {
-    return this.accepted(prefix).map((r) => JSON.parse(r.body) as Record<string, any>);
-  }
-}
 
 describe.each([
   ['PostgreSQL', async () => ({ databaseUrl: await createDatabase('notify') })],
