@@ -330,6 +330,30 @@ describe.each([
     expect(logs).toContain('the receiver refused the notification; not retried');
   });
 
+  it('a redirect is refused (not followed: the signed body would go elsewhere); 408 is retried', async () => {
+    let first = true;
+    receiver.answer = (path) => {
+      if (path.startsWith('/hook')) return 301;
+      if (path.startsWith('/slack') && first) {
+        first = false;
+        return 408;
+      }
+      return 200;
+    };
+    await feed('xx');
+    const id = await openIncident();
+    expect(await outbox.runOnce()).toBe(1); // PagerDuty
+    clock += MIN;
+    expect(await outbox.runOnce()).toBe(1); // Slack, after its 408
+    const rows = await store.deliveries.ofIncident(id);
+    expect(rows.map((r) => [r.target, r.status, r.attempts])).toEqual([
+      ['hook', 'failed', 1],
+      ['oncall-slack', 'sent', 2],
+      ['pd', 'sent', 1],
+    ]);
+    expect(rows[0]!.lastError).toMatch(/^webhook channel hook: HTTP 301 \(redirects are not followed/);
+  });
+
   it('a receiver that does not answer is cut off at the channel timeout and asked again later', async () => {
     receiver.answer = (path) => (path.startsWith('/hook') ? 0 : 200);
     await feed('xx');
