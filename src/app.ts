@@ -173,6 +173,7 @@ async function run(parts: Parts, options: StartOptions, clock: Clock, role: Role
   }
   await parts.worker?.start();
   parts.deliveries?.start();
+  parts.incidents?.followUps.start();
   parts.reverter?.start();
   parts.scheduler?.on('error', () => {}); // logged by the scheduler; the loop goes on
   await parts.scheduler?.start();

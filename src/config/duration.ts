@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Durations in config: a number of milliseconds or a string like `500ms`, `30s`, `5m`, `2h`, `90d`. */
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
@@ -8,3 +10,10 @@ export function parseDuration(value: string | number): number | null {
   const match = DURATION_PATTERN.exec(value.trim());
   return match ? Math.round(Number(match[1]) * UNITS[match[2]!]!) : null;
 }
+
+/** A duration: milliseconds as a number, or `30s`, `5m`, `2h`, `7d`. Parsed to milliseconds. */
+export const duration = z
+  .union([z.number().int().nonnegative(), z.string().regex(DURATION_PATTERN)], {
+    error: 'must be a duration: milliseconds, or a number with ms, s, m, h or d (e.g. 30s, 5m)',
+  })
+  .transform((value) => parseDuration(value)!);

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { registerSecrets } from '../observability/redact.js';
 import { interpolate, SECRET_NAME, urlPasswords } from './interpolate.js';
+import { channelSecrets, notificationIssues } from './notifications.js';
 import { configSchema, type OpscronConfig } from './schema.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/opscron.yaml';
@@ -46,6 +47,8 @@ const HIDDEN = /pass(word)?|secret|token|credential|auth|cookie|session/i;
 /** The value at `path` as an error shows it: secret-looking keys hidden. */
 function shown(input: unknown, path: readonly PropertyKey[]): string {
   if (path.some((p) => typeof p === 'string' && HIDDEN.test(p))) return '(hidden)';
+  // A channel's URL carries its token (Slack's path, a webhook's query), its routing key is one.
+  if (path[0] === 'notifications' && (path.at(-1) === 'url' || path.at(-1) === 'routingKey')) return '(hidden)';
   return show(valueAt(input, path));
 }
 
@@ -146,6 +149,13 @@ export function parseConfig(input: unknown, jobTypes: JobCatalog, source = 'conf
         );
     });
   }
+  issues.push(
+    ...notificationIssues(
+      config.notifications,
+      config.incidents.escalation,
+      config.services.map((s) => s.name),
+    ),
+  );
   if (issues.length) throw new ConfigError(issues, source);
   return deepFreeze(config);
 }
@@ -223,6 +233,7 @@ function withEnvironment(doc: unknown, env: Record<string, string | undefined>):
  */
 function registerConfigSecrets(config: OpscronConfig): void {
   registerSecrets(config.http.tokens.map((t) => t.token));
+  registerSecrets(channelSecrets(config.notifications.channels));
   const walk = (node: unknown, key: string): void => {
     if (typeof node === 'string') {
       if (node.includes('://')) registerSecrets(urlPasswords(node));

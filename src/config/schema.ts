@@ -7,14 +7,10 @@ import { z } from 'zod';
 import { parseCron } from '../cron/expression.js';
 import { REPORT_KINDS, SCOPES } from '../model.js';
 import { isValidTimeZone } from '../cron/timezone.js';
-import { DURATION_PATTERN, parseDuration } from './duration.js';
+import { duration } from './duration.js';
+import { escalationSchema, notificationsSchema } from './notifications.js';
 
-/** A duration: milliseconds as a number, or `30s`, `5m`, `2h`, `7d`. Parsed to milliseconds. */
-export const duration = z
-  .union([z.number().int().nonnegative(), z.string().regex(DURATION_PATTERN)], {
-    error: 'must be a duration: milliseconds, or a number with ms, s, m, h or d (e.g. 30s, 5m)',
-  })
-  .transform((value) => parseDuration(value)!);
+export { duration };
 
 const timeZone = z
   .string()
@@ -160,8 +156,19 @@ export const incidentsSchema = z
       .default({}),
     /** After each step, run the failing check again and stop once the signal is healthy. */
     verify: z.boolean().default(true),
+    /** Until acknowledged, an open incident is notified again this often (0: never). */
+    renotify: duration.refine((ms) => ms === 0 || ms >= 60_000, { error: 'must be 0 (off) or at least 1m' }).default(0),
+    escalation: escalationSchema,
   })
-  .default({ enabled: true, openAfter: 2, resolveAfter: 2, remediation: {}, verify: true });
+  .default({
+    enabled: true,
+    openAfter: 2,
+    resolveAfter: 2,
+    remediation: {},
+    verify: true,
+    renotify: 0,
+    escalation: {},
+  });
 
 export const configSchema = z.strictObject({
   timezone: timeZone.default('UTC'),
@@ -211,6 +218,8 @@ export const configSchema = z.strictObject({
           }),
         )
         .default([]),
+      /** Where people reach this opscron's API (https://opscron.example.com): notifications link the incident there. */
+      publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
       bodyLimit: z
         .number()
         .int()
@@ -276,11 +285,13 @@ export const configSchema = z.strictObject({
   reports: reportsSchema,
   email: emailSchema,
   incidents: incidentsSchema,
+  notifications: notificationsSchema,
   jobs: z.array(jobSchema).default([]),
 });
 
 /** The configuration after validation: defaults filled, durations in ms. */
 export type OpscronConfig = z.output<typeof configSchema>;
 export type JobConfig = z.output<typeof jobSchema>;
+export type { ChannelConfig } from './notifications.js';
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type { ReportKind } from '../model.js';

@@ -69,5 +69,11 @@ export async function actOnIncident(deps: LifecycleDeps, r: IncidentRequest): Pr
     params: { incident: r.id },
     reason: r.note ?? null,
   });
-  if (r.action === 'resolve') await new Notifier(deps).report(r.id);
+  const notifier = new Notifier(deps);
+  const told = { actor: r.actor, ...(r.note ? { note: r.note } : {}) };
+  if (r.action === 'ack') await notifier.settled(r.id, 'acknowledged', told);
+  if (r.action === 'resolve') {
+    await notifier.settled(r.id, 'resolved', told);
+    await notifier.report(r.id);
+  }
 }

@@ -21,6 +21,7 @@ import type { RunQueue } from '../queue/types.js';
 import type { Store } from '../store/index.js';
 import type { SignalTx } from '../store/incidents.js';
 import type { Opened } from './alert.js';
+import { FollowUps } from './follow-ups.js';
 import { Notifier } from './notify.js';
 import { Remediation } from './remediation.js';
 import { step, verdictOf } from './signal.js';
@@ -62,10 +63,13 @@ export class IncidentManager {
   private readonly clock: Clock;
   private readonly remediation: Remediation;
   private readonly notify: Notifier;
+  /** Re-notification and escalation of incidents nobody acknowledged (started with the process's loops). */
+  readonly followUps: FollowUps;
 
   constructor(private readonly o: IncidentDeps) {
     this.clock = o.clock ?? systemClock;
     this.notify = new Notifier({ ...o, clock: this.clock });
+    this.followUps = new FollowUps({ ...o, clock: this.clock, notifier: this.notify });
     this.remediation = new Remediation({
       ...o,
       clock: this.clock,
@@ -139,6 +143,7 @@ export class IncidentManager {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.followUps.stop();
     await this.idle();
   }
 
@@ -173,6 +178,7 @@ export class IncidentManager {
     }
     if (outcome.resolved) {
       this.o.logger.info({ incident: outcome.resolved, service }, 'incident resolved');
+      this.track(this.notify.settled(outcome.resolved, 'resolved', {}));
       this.track(this.notify.report(outcome.resolved));
     }
   }

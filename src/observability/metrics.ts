@@ -45,7 +45,7 @@ export class Metrics {
   });
   readonly reportDeliveries = new client.Counter({
     name: 'opscron_report_deliveries_total',
-    help: 'Report delivery attempts by channel (storage, email, outbox) and status (sent, retry, failed).',
+    help: 'Outbox delivery attempts (reports, incident alerts and notifications) by channel (email, outbox, webhook, slack, pagerduty) and status (sent, retry, failed: attempts spent, refused: the receiver answered 4xx, not retried).',
     labelNames: ['channel', 'status'] as const,
     registers: [this.registry],
   });

@@ -213,6 +213,22 @@ export class IncidentRepository {
     return rows;
   }
 
+  /** Open incidents nobody has acknowledged: what re-notification and escalation look at. */
+  async unacknowledged(): Promise<
+    Array<{ id: string; service: string; severity: string; openedAt: Date; acknowledgedAt: Date | null }>
+  > {
+    const { rows } = await this.sql.query<{ id: string; service: string; severity: string; opened_at: Date }>(
+      `select id, service, severity, opened_at from incidents where status = 'open' and acknowledged_at is null order by opened_at`,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      service: r.service,
+      severity: r.severity,
+      openedAt: new Date(r.opened_at),
+      acknowledgedAt: null,
+    }));
+  }
+
   /** For the API: newest first, in the API's names. */
   async list(filter: { status?: 'open' | 'resolved'; limit: number }): Promise<Array<Record<string, unknown>>> {
     const { rows } = await this.sql.query(

@@ -193,4 +193,35 @@ alter table incidents add column acknowledged_by text;
 alter table runs add column targets text check (json_valid(targets));
 `,
   },
+  {
+    version: 5,
+    name: 'deliveries: incident notifications to webhook, Slack and PagerDuty channels (PostgreSQL migration 8)',
+    sql: `
+create table deliveries_new (
+  id              integer primary key autoincrement,
+  report_id       text references reports (id) on delete cascade,
+  message         text check (json_valid(message)),
+  channel         text not null check (channel in ('email', 'outbox', 'webhook', 'slack', 'pagerduty')),
+  recipients      text not null check (json_valid(recipients)),
+  status          text not null check (status in ('pending', 'sent', 'failed')),
+  attempts        integer not null default 0,
+  next_attempt_at text not null check (next_attempt_at like '____-__-__T__:__:__.___Z' and next_attempt_at >= '0001'),
+  lease_until     text check (lease_until like '____-__-__T__:__:__.___Z' and lease_until >= '0001'),
+  last_error      text,
+  created_at      text not null check (created_at like '____-__-__T__:__:__.___Z' and created_at >= '0001'),
+  sent_at         text check (sent_at like '____-__-__T__:__:__.___Z' and sent_at >= '0001'),
+  target          text,
+  incident_id     text,
+  dedup_key       text,
+  check (report_id is not null or message is not null)
+) strict;
+insert into deliveries_new (id, report_id, message, channel, recipients, status, attempts, next_attempt_at, lease_until, last_error, created_at, sent_at)
+  select id, report_id, message, channel, recipients, status, attempts, next_attempt_at, lease_until, last_error, created_at, sent_at from deliveries;
+drop table deliveries;
+alter table deliveries_new rename to deliveries;
+create index deliveries_due on deliveries (next_attempt_at) where status = 'pending';
+create unique index deliveries_dedup on deliveries (dedup_key);
+create index deliveries_incident on deliveries (incident_id) where incident_id is not null;
+`,
+  },
 ];

@@ -240,4 +240,20 @@ alter table incidents add column acknowledged_by text;
 alter table runs add column targets jsonb;
 `,
   },
+  {
+    version: 8,
+    name: 'deliveries: incident notifications to webhook, Slack and PagerDuty channels',
+    sql: `
+-- The outbox also carries incident notifications: the named channel (notifications.channels)
+-- they go to, the incident, and a key per incident, step and channel that makes queueing
+-- them insert-if-absent, so replicas deciding the same step at once send it once.
+alter table deliveries drop constraint deliveries_channel_check;
+alter table deliveries add constraint deliveries_channel_check check (channel in ('email', 'outbox', 'webhook', 'slack', 'pagerduty'));
+alter table deliveries add column target text;
+alter table deliveries add column incident_id text;
+alter table deliveries add column dedup_key text;
+create unique index deliveries_dedup on deliveries (dedup_key);
+create index deliveries_incident on deliveries (incident_id) where incident_id is not null;
+`,
+  },
 ];

@@ -29,7 +29,12 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     if (!need(request, reply, 'read')) return;
     const incident = await store.incidents.get(request.params.id);
     if (!incident) return notFound(reply, `incident "${request.params.id}"`);
-    return { ...incident, events: await store.incidents.events(request.params.id) };
+    return {
+      ...incident,
+      events: await store.incidents.events(request.params.id),
+      // Whether each notification went out: queued is on the timeline, delivered is here.
+      notifications: await store.deliveries.ofIncident(request.params.id),
+    };
   });
 
   // Acting on an incident is operator work: the trigger scope, like asking for a run.

@@ -14,7 +14,16 @@ import type { ReportKind } from '../../model.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { redact } from '../../observability/redact.js';
-import type { Channel, DueDelivery } from '../../store/deliveries.js';
+import type { ChannelConfig } from '../../config/schema.js';
+import {
+  HTTP_CHANNELS,
+  type AlertMessage,
+  type Channel,
+  type DueDelivery,
+  type HttpChannel,
+  type NotificationEvent,
+} from '../../store/deliveries.js';
+import { ChannelRefusedError, sendToChannel } from './channels.js';
 import type { Store } from '../../store/index.js';
 import { createMailer, reportMessage, type Mailer } from './email.js';
 
@@ -22,7 +31,7 @@ export type { AlertMessage, DeliveryState } from '../../store/deliveries.js';
 
 const LEASE_MS = 300_000;
 
-export function channelOf(config: OpscronConfig): Channel {
+export function channelOf(config: OpscronConfig): 'email' | 'outbox' {
   return config.email.smtpUrl ? 'email' : 'outbox';
 }
 
@@ -75,69 +84,117 @@ export class DeliveryWorker {
     this.mailer.close();
   }
 
-  /** One pass: claims what is due and tries each once. Returns how many were sent. */
+  /**
+   * One pass: claims what is due and tries each once, again while that sent something (an
+   * incident's next notification to a channel waits for the one before it). Returns how many were sent.
+   */
   async runOnce(): Promise<number> {
-    const due = await this.o.store.deliveries.claimDue(new Date(this.clock.now()), LEASE_MS);
     let sent = 0;
-    for (const delivery of due) if (await this.deliver(delivery)) sent++;
+    for (let round = 0; round < 10; round++) {
+      const due = await this.o.store.deliveries.claimDue(new Date(this.clock.now()), LEASE_MS);
+      let now = 0;
+      for (const delivery of due) if (await this.deliver(delivery)) now++;
+      sent += now;
+      if (!now) break;
+    }
     return sent;
   }
 
   private async deliver(d: DueDelivery): Promise<boolean> {
-    const { store, logger, metrics, config } = this.o;
-    const channel = this.mailer.channel;
+    const { store, logger, metrics } = this.o;
+    const channel = isHttp(d.channel) ? d.channel : this.mailer.channel;
     try {
-      let what: string;
-      if (d.reportId) {
-        const report = await store.reports.get(d.reportId);
-        if (!report) throw new Error(`report ${d.reportId} is gone`);
-        const pdf = await this.storage.readBuffer(report.storageKey);
-        await this.mailer.send(
-          reportMessage(config.email.from, d.recipients, report, pdf, `<${report.id}.${d.id}@opscron>`),
-        );
-        what = report.id;
-      } else {
-        const message = d.message!;
-        await this.mailer.send({
-          from: config.email.from,
-          to: d.recipients,
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-          messageId: `<alert-${d.id}@opscron>`,
-        });
-        what = `alert ${d.id}`;
-      }
+      const what = isHttp(d.channel) ? await this.post(d) : await this.mail(d);
       await store.deliveries.markSent(d.id, new Date(this.clock.now()));
       metrics.reportDeliveries.inc({ channel, status: 'sent' });
       logger.info(
-        { what, delivery: d.id, channel, recipients: d.recipients.length, attempt: d.attempts },
-        'report delivered',
+        {
+          what,
+          delivery: d.id,
+          channel,
+          target: d.target ?? undefined,
+          recipients: d.recipients.length,
+          attempt: d.attempts,
+        },
+        isHttp(d.channel) ? 'notification delivered' : 'report delivered',
       );
       return true;
     } catch (error) {
-      const message = redact(error instanceof Error ? error.message : String(error));
-      const { attempts, backoff, maxBackoff } = config.email.retry;
-      const giveUp = d.attempts >= attempts;
-      const delay = Math.min(maxBackoff, backoff * 2 ** (d.attempts - 1));
-      await store.deliveries.markFailed(d.id, {
-        giveUp,
-        nextAttemptAt: new Date(this.clock.now() + delay),
-        error: message,
-      });
-      metrics.reportDeliveries.inc({ channel, status: giveUp ? 'failed' : 'retry' });
-      logger.warn(
-        {
-          report: d.reportId ?? 'alert',
-          delivery: d.id,
-          channel,
-          attempt: d.attempts,
-          error: message,
-          retryInMs: giveUp ? null : delay,
-        },
-        giveUp ? 'report delivery failed for good' : 'report delivery failed; will retry',
-      );
+      await this.failed(d, channel, error);
       return false;
     }
   }
+
+  /** A failed attempt: retried with backoff, or given up (attempts spent, or the receiver refused it). */
+  private async failed(d: DueDelivery, channel: string, error: unknown): Promise<void> {
+    const { store, logger, metrics, config } = this.o;
+    const message = redact(error instanceof Error ? error.message : String(error));
+    const { attempts, backoff, maxBackoff } = isHttp(d.channel) ? config.notifications.retry : config.email.retry;
+    const refused = error instanceof ChannelRefusedError;
+    const giveUp = refused || d.attempts >= attempts;
+    const delay = Math.min(maxBackoff, backoff * 2 ** (d.attempts - 1));
+    await store.deliveries.markFailed(d.id, {
+      giveUp,
+      nextAttemptAt: new Date(this.clock.now() + delay),
+      error: message,
+    });
+    metrics.reportDeliveries.inc({ channel, status: refused ? 'refused' : giveUp ? 'failed' : 'retry' });
+    logger.warn(
+      {
+        report: d.reportId ?? 'alert',
+        delivery: d.id,
+        channel,
+        target: d.target ?? undefined,
+        attempt: d.attempts,
+        error: message,
+        retryInMs: giveUp ? null : delay,
+      },
+      refused
+        ? 'the receiver refused the notification; not retried'
+        : giveUp
+          ? 'report delivery failed for good'
+          : 'report delivery failed; will retry',
+    );
+  }
+
+  /** A report or an alert by email; returns what was sent. */
+  private async mail(d: DueDelivery): Promise<string> {
+    const { store, config } = this.o;
+    if (d.reportId) {
+      const report = await store.reports.get(d.reportId);
+      if (!report) throw new Error(`report ${d.reportId} is gone`);
+      const pdf = await this.storage.readBuffer(report.storageKey);
+      await this.mailer.send(
+        reportMessage(config.email.from, d.recipients, report, pdf, `<${report.id}.${d.id}@opscron>`),
+      );
+      return report.id;
+    }
+    const message = d.message as AlertMessage;
+    await this.mailer.send({
+      from: config.email.from,
+      to: d.recipients,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      messageId: `<alert-${d.id}@opscron>`,
+    });
+    return `alert ${d.id}`;
+  }
+
+  /** An incident event to its HTTP channel, as configured now (a channel since removed is refused). */
+  private async post(d: DueDelivery): Promise<string> {
+    const event = d.message as NotificationEvent;
+    const channel = d.target ? this.o.config.notifications.channels[d.target] : undefined;
+    if (!channel || channel.type !== d.channel)
+      throw new ChannelRefusedError(`channel ${d.target ?? '?'} (${d.channel}) is no longer configured`);
+    await sendToChannel(
+      d.target!,
+      channel as ChannelConfig & { type: HttpChannel },
+      event,
+      Math.floor(this.clock.now() / 1000),
+    );
+    return event.id;
+  }
 }
+
+const isHttp = (channel: Channel): channel is HttpChannel => (HTTP_CHANNELS as readonly string[]).includes(channel);

@@ -1,0 +1,69 @@
+/**
+ * Re-notification and escalation, on the injected clock: a loop in each process that runs
+ * jobs looks at the open incidents nobody has acknowledged and queues the follow-ups
+ * routing.ts says are due. Several replicas may decide the same step at once; the outbox
+ * key makes it one notification, and an acknowledgement that lands first stops it.
+ */
+import type { Clock } from '../clock.js';
+import type { OpscronConfig } from '../config/schema.js';
+import { startLoop, type Loop } from '../loop.js';
+import type { Logger } from '../observability/logger.js';
+import type { Store } from '../store/index.js';
+import type { Notifier } from './notify.js';
+import { dueSteps, stepOfKey } from './routing.js';
+
+export interface FollowUpDeps {
+  config: OpscronConfig;
+  store: Pick<Store, 'incidents' | 'deliveries'>;
+  logger: Logger;
+  clock: Clock;
+  notifier: Notifier;
+}
+
+/** How often open incidents are looked at: often enough that a 1 m step is late by seconds. */
+export const FOLLOW_UP_INTERVAL_MS = 15_000;
+
+export class FollowUps {
+  private loop: Loop | null = null;
+
+  constructor(private readonly o: FollowUpDeps) {}
+
+  /** Whether anything is configured to follow up at all. */
+  get enabled(): boolean {
+    const i = this.o.config.incidents;
+    return i.renotify > 0 || Object.values(i.escalation).some((steps) => steps.length > 0);
+  }
+
+  start(): void {
+    if (!this.enabled) return;
+    this.loop ??= startLoop({
+      clock: this.o.clock,
+      intervalMs: FOLLOW_UP_INTERVAL_MS,
+      immediate: false,
+      step: async () => {
+        await this.runOnce();
+      },
+      onError: (error) => this.o.logger.warn({ err: error }, 'incident follow-up pass failed'),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+    this.loop = null;
+  }
+
+  /** One pass: queues what is due now. Returns how many steps were due. */
+  async runOnce(): Promise<number> {
+    if (!this.enabled) return 0;
+    const now = new Date(this.o.clock.now());
+    let due = 0;
+    for (const incident of await this.o.store.incidents.unacknowledged()) {
+      const sent = new Set((await this.o.store.deliveries.ofIncident(incident.id)).map((d) => stepOfKey(d.key)));
+      for (const step of dueSteps(this.o.config, incident, sent, now)) {
+        due++;
+        await this.o.notifier.followUp(incident.id, step);
+      }
+    }
+    return due;
+  }
+}
