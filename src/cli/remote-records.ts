@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { BackupListing } from '../backups.js';
-import { AUDIT_SOURCES, RUN_STATUSES, TRIGGERS, type Finding, type RunRow } from '../model.js';
+import { AUDIT_SOURCES, RUN_STATUSES, TRIGGERS, type Finding, type RunRow, type TargetResult } from '../model.js';
 import type { AuditRow } from '../store/audit.js';
 import type { RunProgress } from '../run-context.js';
 import { getJson, type Server } from './remote.js';
@@ -40,6 +40,10 @@ const runSchema = z.object({
     .record(z.string(), z.number())
     .nullish()
     .transform((m) => m ?? null),
+  targets: z
+    .array(z.custom<TargetResult>((t) => typeof t === 'object' && t !== null))
+    .nullish()
+    .transform((t) => t ?? null),
   error: text,
   params: z.unknown().default(null),
   requestedBy: text,
