@@ -31,6 +31,11 @@ const keptState = z.object({
   /** Depth and masks the templates were mined with: with others, the tree and the tokens differ. */
   settings: z.string(),
   windowSeconds: z.number().nonnegative().nullable(),
+  /**
+   * When that run started reading (ISO 8601): the next window starts here, not when the
+   * state was written after every pod was read — lines logged in between are read next time.
+   */
+  readFrom: z.iso.datetime().optional(),
   templates: z.array(keptTemplate).max(MAX_KEPT_TEMPLATES),
 });
 export type KeptLogState = z.output<typeof keptState>;
@@ -86,7 +91,7 @@ export function logWindow(o: {
 export function keepTemplates(
   templates: readonly Template[],
   kept: KeptLogState | null,
-  o: { at: string; settings: string; windowSeconds: number | null },
+  o: { at: string; readFrom: string; settings: string; windowSeconds: number | null },
 ): KeptLogState {
   const before = new Map((kept?.templates ?? []).map((t) => [t.id, t]));
   const all = templates.map((t) => {
@@ -113,7 +118,7 @@ export function keepTemplates(
     chosen.push(t);
   }
   chosen.sort((a, b) => a.id - b.id); // restored in id order, so ties in counts keep their order
-  return { version: 1, settings: o.settings, windowSeconds: o.windowSeconds, templates: chosen };
+  return { version: 1, settings: o.settings, windowSeconds: o.windowSeconds, readFrom: o.readFrom, templates: chosen };
 }
 
 /** A template as a run reports it. */

@@ -77,11 +77,12 @@ export const logAnalysis = defineJob({
     const resource = service ? `service/${service.name}` : `namespace/${namespace}`;
     const scope = `${namespace}/${labelSelector ?? '*'}`;
     const settings = JSON.stringify({ depth: params.depth, masks: params.masks });
+    const startedAt = ctx.now();
     const stored = await ctx.state.get(scope);
     const { kept, baseline } = readKept(stored?.value, settings);
     const window = logWindow({
       sinceMs: params.since,
-      previousAt: kept ? stored!.at : null,
+      previousAt: kept ? (kept.readFrom ? new Date(kept.readFrom) : stored!.at) : null,
       now: ctx.now(),
       tail: params.tail,
       capMs: MAX_WINDOW_MS,
@@ -101,7 +102,12 @@ export const logAnalysis = defineJob({
     }));
     await ctx.state.put(
       scope,
-      keepTemplates(drain.templates, kept, { at: ctx.now().toISOString(), settings, windowSeconds: window.seconds }),
+      keepTemplates(drain.templates, kept, {
+        at: ctx.now().toISOString(),
+        readFrom: startedAt.toISOString(),
+        settings,
+        windowSeconds: window.seconds,
+      }),
     );
     const templates = seen.length;
     const findings: Finding[] = [templatesFinding(resource, seen, mined, pods.length, templates, window)];

@@ -134,6 +134,35 @@ describe('log-analysis', () => {
     expect(second.findings.filter((f) => f.severity === 'warning').every((f) => f.remedy)).toBe(true);
   });
 
+  it('the next window starts where the previous run started reading, so lines logged while it read are not lost', async () => {
+    kube.addPod('shop', {
+      metadata: { name: 'billing-1', labels: { app: 'billing' } },
+      spec: { containers: [{ name: 'app' }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'app', restartCount: 0, state: { running: {} } }] },
+    });
+    const t0 = new Date('2026-11-27T10:00:00Z');
+    kube.setLogs('shop', 'billing-1', [`${t0.toISOString()} ERROR [billing] ledger locked`]);
+    // A slow first run: it starts reading at 10:00 and keeps its state at 10:05.
+    let calls = 0;
+    const slowClock = () => (calls++ === 0 ? t0 : new Date(t0.getTime() + 5 * 60_000));
+    const scope = { namespace: 'shop', labelSelector: 'app=billing' };
+    await logAnalysis.run(
+      jobContext(config(), () => {}, { store, jobId: 'billing-logs', runId: 'billing-1st', now: slowClock }),
+      logAnalysisParams.parse(scope),
+    );
+    // Logged at 10:02, after the first run began reading billing-1 and before it finished.
+    now = new Date(t0.getTime() + 60 * 60_000);
+    kube.setLogs('shop', 'billing-1', [
+      `${new Date(t0.getTime() + 2 * 60_000).toISOString()} ERROR [billing] ledger locked`,
+    ]);
+    const second = await logAnalysis.run(
+      jobContext(config(), () => {}, { store, jobId: 'billing-logs', runId: 'billing-2nd', now: () => now }),
+      logAnalysisParams.parse(scope),
+    );
+    expect(logQueries().slice(-1)[0]).toMatch(/sinceSeconds=3600&tailLines=1000$/);
+    expect(second.metrics).toMatchObject({ lines: 1, errors: 1 });
+  });
+
   it('a template that only left the most frequent 50 is not new when it comes back', async () => {
     const scope = { namespace: 'shop', labelSelector: 'app=search' };
     const at = (t: Date, text: string) => `${t.toISOString()} ${text}`;

@@ -102,7 +102,7 @@ describe('kept templates', () => {
     const kept = keepTemplates(
       Array.from({ length: 3000 }, (_, i) => template(i + 1, i % 7)),
       null,
-      { at: '2026-11-26T10:00:00.000Z', settings: 's', windowSeconds: 3600 },
+      { at: '2026-11-26T10:00:00.000Z', readFrom: '2026-11-26T10:00:00.000Z', settings: 's', windowSeconds: 3600 },
     );
     expect(kept.templates).toHaveLength(MAX_KEPT_TEMPLATES);
     expect(kept.templates.every((t) => t.last > 0)).toBe(true); // none seen-never before one seen now
@@ -115,7 +115,7 @@ describe('kept templates', () => {
         const kept = keepTemplates(
           rows.map(([count, size], i) => template(i + 1, count, size)),
           null,
-          { at: '2026-11-26T10:00:00.000Z', settings: 's', windowSeconds: null },
+          { at: '2026-11-26T10:00:00.000Z', readFrom: '2026-11-26T10:00:00.000Z', settings: 's', windowSeconds: null },
         );
         return kept.templates.length <= MAX_KEPT_TEMPLATES && Buffer.byteLength(JSON.stringify(kept)) < 2 ** 20;
       }),
@@ -132,6 +132,7 @@ describe('kept templates', () => {
     );
     const good = keepTemplates([template(1, 1)], null, {
       at: '2026-11-26T10:00:00.000Z',
+      readFrom: '2026-11-26T10:00:00.000Z',
       settings: 's',
       windowSeconds: 60,
     });
@@ -169,6 +170,7 @@ describe('kept templates', () => {
   it('a spike is judged against the previous window scaled to this one', () => {
     const kept = keepTemplates([template(1, 10)], null, {
       at: '2026-11-26T09:00:00.000Z',
+      readFrom: '2026-11-26T09:00:00.000Z',
       settings: 's',
       windowSeconds: 600,
     });
