@@ -58,11 +58,24 @@ export function counterChange(previous: CounterReading | null, current: CounterR
       basis: 'start',
     };
   const wentDown = Object.entries(current.values).some(([k, v]) => k in previous.values && v < previous.values[k]!);
-  if (previous.epoch !== current.epoch || wentDown) {
-    // The interval starts at the reset when the server says when; otherwise at the previous
-    // reading, the earliest the reset can have been.
-    const from = current.since && Date.parse(current.since) > Date.parse(previous.at) ? current.since : previous.at;
-    const known = from !== previous.at;
+  const newEpoch = previous.epoch !== current.epoch;
+  if (newEpoch || wentDown) {
+    const since = current.since === null ? null : Date.parse(current.since);
+    // A new epoch whose counting began before the previous reading is another server (a
+    // failover, a config now pointing elsewhere): its counters were never read, so they are
+    // judged since it started, as on a first run — not as if they all happened since then.
+    if (newEpoch && since !== null && since <= Date.parse(previous.at))
+      return {
+        deltas: { ...current.values },
+        from: current.since,
+        to: current.at,
+        seconds: seconds(current.since, current.at),
+        basis: 'start',
+      };
+    // Otherwise a reset between the readings: from the reset when the server says when, else
+    // from the previous reading, the earliest it can have been.
+    const known = since !== null && since > Date.parse(previous.at);
+    const from = known ? current.since! : previous.at;
     return {
       deltas: { ...current.values },
       from,

@@ -14,6 +14,8 @@ export const shortQuery = (query: string): string => query.replace(/\s+/g, ' ').
 
 /** A length of time, rounded to what a reader needs: 42 → "42 s", 3720 → "62 min", 7200 → "2 h", 259200 → "3 d". */
 export function span(seconds: number): string {
+  // A clock that went back between two readings is no time at all, not a negative one.
+  seconds = Math.max(0, seconds);
   if (seconds < 90) return `${Math.round(seconds)} s`;
   if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
   if (seconds < 36 * 3600) return `${Math.round(seconds / 360) / 10} h`;

@@ -44,6 +44,20 @@ describe('counterChange', () => {
     expect(c).toMatchObject({ deltas: { evicted: 50 }, from: '2026-12-01T09:30:00Z', seconds: 1800, basis: 'reset' });
   });
 
+  it('a new epoch that started before the previous reading is another server (failover): judged since it started', () => {
+    const c = counterChange(
+      reading('2026-12-01T09:00:00Z', { evicted: 40 }, 'old-primary'),
+      reading('2026-12-01T10:00:00Z', { evicted: 5_000_000 }, 'new-primary', '2026-11-26T10:00:00Z'),
+    );
+    expect(c).toMatchObject({ deltas: { evicted: 5_000_000 }, from: '2026-11-26T10:00:00Z', basis: 'start' });
+    expect(describeInterval(c, 'Redis started')).toBe('since Redis started 5 d ago');
+  });
+
+  it('a span never reads as negative when the clock went back', () => {
+    const c = counterChange(reading('2026-12-01T10:00:00Z', { x: 1 }), reading('2026-12-01T09:59:00Z', { x: 2 }));
+    expect(describeInterval(c)).toBe('since the previous run 0 s ago');
+  });
+
   it('a counter that went down means they were all reset (CONFIG RESETSTAT, pg_stat_reset), at most one interval ago', () => {
     const c = counterChange(
       reading('2026-12-01T09:00:00Z', { evicted: 40, hits: 100 }),
