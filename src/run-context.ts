@@ -50,6 +50,7 @@ export class RunContext implements JobContext {
       jobId: this.jobId,
       now: () => this.now(),
       progress: (f, note) => this.progress(f, note),
+      aborted: () => this.abortReason !== undefined,
     }));
   }
 

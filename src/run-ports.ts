@@ -23,6 +23,8 @@ export interface RunIdentity {
   jobId: string;
   now: () => Date;
   progress: (fraction: number, note?: string) => void;
+  /** The run was cancelled (timeout, replaced, shutdown): what it keeps for the next run is refused. */
+  aborted?: () => boolean;
 }
 
 export type JobPorts = Pick<JobContext, 'history' | 'reports' | 'reverts' | 'state'>;
@@ -95,6 +97,14 @@ function revertsPort({ store }: PortDeps, run: RunIdentity): RevertsPort {
 function statePort({ store }: PortDeps, run: RunIdentity): StatePort {
   return {
     get: (scope) => store.jobState.get(run.jobId, scope),
-    put: (scope, value) => store.jobState.put(run.jobId, scope, run.runId, run.now(), value),
+    // A cancelled run's reading would move the baseline past an interval nobody judged (the
+    // worker has stopped waiting for it): the next run judges from the last one that finished.
+    put: async (scope, value) => {
+      if (run.aborted?.())
+        throw new Error(
+          `run ${run.runId} was cancelled: its state for ${scope} is not kept, so the next run judges from the last finished one`,
+        );
+      await store.jobState.put(run.jobId, scope, run.runId, run.now(), value);
+    },
   };
 }

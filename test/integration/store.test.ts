@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { migrations } from '../../src/store/migrations.js';
 import { sqliteMigrations } from '../../src/store/migrations-sqlite.js';
 import { migrate, openStore, type Store } from '../../src/store/index.js';
+import { parseConfig } from '../../src/configure.js';
+import { jobFeeds } from '../../src/jobs/index.js';
+import { jobPorts } from '../../src/run-ports.js';
 import { RunPages } from '../../src/store/run-pages.js';
 import { getRun, latestRuns, listRuns, pruneRuns, type RunRow } from '../../src/store/runs.js';
 import { RunLog } from '../../src/store/run-log.js';
@@ -314,6 +317,23 @@ describe.each([
     expect((await listRuns(store.sql, { job: 'retention' })).map((r) => r.id)).toEqual(['recent']);
     // The embedded store gives the freed pages back to the file system; PostgreSQL keeps them for reuse.
     if (store.kind === 'sqlite') expect(await store.runs.bytes()).toBeLessThan(full / 2);
+  });
+
+  it("a cancelled run's state is refused, so the next run judges from the last run that finished", async () => {
+    let cancelled = false;
+    const run = {
+      runId: 'r-cancel',
+      jobId: 'db-nightly',
+      now: () => new Date('2026-12-01T10:00:00Z'),
+      progress: () => {},
+    };
+    const ports = jobPorts({ store, config: parseConfig({}), feeds: jobFeeds }, { ...run, aborted: () => cancelled });
+    await ports.state.put('main', { at: 'kept before' });
+    cancelled = true;
+    await expect(ports.state.put('main', { at: 'after the timeout' })).rejects.toThrow(
+      /run r-cancel was cancelled: its state for main is not kept/,
+    );
+    expect((await ports.state.get('main'))?.value).toEqual({ at: 'kept before' });
   });
 
   it('keeps one state per job and scope for the next run, replaced each time, and refuses what is too big', async () => {

@@ -42,7 +42,9 @@ export function jobContext(
     jobId = 'test-job',
     signal = new AbortController().signal,
   } = options;
-  const ports = store ? jobPorts({ store, config, feeds: jobFeeds }, { runId, jobId, now, progress }) : noPorts;
+  const ports = store
+    ? jobPorts({ store, config, feeds: jobFeeds }, { runId, jobId, now, progress, aborted: () => signal.aborted })
+    : noPorts;
   return {
     runId,
     jobId,
