@@ -60,7 +60,7 @@ export interface ContainerUsage {
 
 export interface ResourceAnalysis {
   findings: Finding[];
-  /** Each running container's restart count now, for the next run's baseline. */
+  /** The restart count now of each running container that has restarted, for the next run's baseline. */
   restartCounts: Record<string, number>;
   containers: ContainerUsage[];
   /** `pods` counts the pods measured (Running); `notMeasured` the others. */
@@ -212,9 +212,10 @@ export function analyzeResources(
       containers.push(row);
       findings.push(...missingLimits(resource, row, t), ...usageFindings(resource, row, t));
     }
+    const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp) : null;
     for (const s of pod.status?.containerStatuses ?? []) {
-      const window = restartWindow(`${namespace}/${name}/${s.name}`, s.restartCount ?? 0, previous, now);
-      restartCounts[window.key] = s.restartCount ?? 0;
+      const window = restartWindow(`${namespace}/${name}/${s.name}`, s.restartCount ?? 0, previous, now, created);
+      if (s.restartCount) restartCounts[window.key] = s.restartCount;
       restarts += window.count;
       findings.push(...restartFinding(namespace, name, s, t, window));
     }

@@ -90,9 +90,20 @@ export function restartFinding(
   return [];
 }
 
-/** The restarts of one container since the baseline (a container new since then counts from its start). */
-export function restartWindow(key: string, count: number, previous: RestartBaseline | null, now: Date): RestartWindow {
-  const before = previous?.restarts[key];
+/**
+ * The restarts of one container since the baseline. The baseline keeps only containers
+ * that had restarted (a fleet of healthy ones would outgrow what a job may keep), so one
+ * absent from it had none then if its pod already existed; a pod new since counts from its start.
+ */
+export function restartWindow(
+  key: string,
+  count: number,
+  previous: RestartBaseline | null,
+  now: Date,
+  podCreated: Date | null = null,
+): RestartWindow {
+  const existed = previous !== null && podCreated !== null && podCreated.getTime() < Date.parse(previous.at);
+  const before = previous?.restarts[key] ?? (existed ? 0 : undefined);
   if (!previous || before === undefined || count < before)
     return { key, count, since: null, words: 'since the pod started' };
   const since = new Date(previous.at);

@@ -242,3 +242,27 @@ describe('rollout status, as kubectl rollout status judges it', () => {
     expect(templateForUndo(rs(2))).toEqual({ metadata: { labels: { app: 'api' } } });
   });
 });
+
+describe('restarts since the previous run', () => {
+  const pod = (name: string, restartCount: number, created = '2026-11-20T00:00:00Z') => ({
+    metadata: { name, creationTimestamp: created },
+    spec: { containers: [{ name: 'app', resources: { limits: { cpu: '1', memory: '1Gi' } } }] },
+    status: { phase: 'Running', containerStatuses: [{ name: 'app', restartCount, state: { running: {} } }] },
+  });
+
+  it('keeps only containers that restarted, so a large healthy fleet keeps almost nothing', () => {
+    const fleet = Array.from({ length: 20_000 }, (_, i) => pod(`web-${i}`, i === 7 ? 2 : 0));
+    const { restartCounts } = analyzeResources('shop', fleet, [], thresholds, NOW);
+    expect(restartCounts).toEqual({ 'shop/web-7/app': 2 });
+  });
+
+  it('a container absent from the baseline had none then if its pod already existed; a new pod counts from its start', () => {
+    const previous = { at: '2026-11-26T09:00:00.000Z', restarts: {} };
+    const old = analyzeResources('shop', [pod('api-1', 4)], [], thresholds, NOW, previous);
+    const restarts = (r: { findings: Array<{ check: string; message: string }> }) =>
+      r.findings.filter((f) => f.check === 'pod.restarts').map((f) => f.message);
+    expect(restarts(old)).toEqual(['container app restarted 4 times since the previous run 60 min ago']);
+    const fresh = analyzeResources('shop', [pod('api-2', 4, '2026-11-26T09:30:00Z')], [], thresholds, NOW, previous);
+    expect(restarts(fresh)).toEqual(['container app restarted 4 times since the pod started']);
+  });
+});
