@@ -1,0 +1,128 @@
+/**
+ * A shell block → its simple commands (pure). Lines are joined at `\` continuations, prompts
+ * (`$ `) and comments dropped, heredoc bodies skipped; each line is split into words by
+ * shell-quote (quotes, escapes, `$VAR` kept as written) and cut at `&&`, `||`, `;`, `&` and
+ * `|`. Nothing is ever run.
+ */
+import { parse, type ParseEntry } from 'shell-quote';
+import type { ShellCommand } from './types.js';
+
+/** A logical line longer than this is not read (reported, not split). */
+export const MAX_LINE = 16_384;
+
+const SEPARATORS = new Set(['&&', '||', ';', '&', ';;', '|&']);
+const REDIRECTS = new Set(['>', '>>', '<', '>&', '<&', '>|', '<(', '<<<']);
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+/** Words that run the rest of the line as the command. */
+const WRAPPERS = new Set(['sudo', 'time', 'nohup', 'exec', 'command', 'env']);
+
+interface Line {
+  text: string;
+  line: number;
+}
+
+/** The logical lines of a block: continuations joined, prompts, comments and heredoc bodies dropped. */
+export function logicalLines(text: string, firstLine: number): Line[] {
+  const raw = text.split('\n');
+  // A console transcript (`$ cmd` then output): only the prompted lines are commands.
+  const prompted = raw.some((l) => /^\s*\$ /.test(l));
+  const out: Line[] = [];
+  let heredoc: string | undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const start = i;
+    let line = raw[i]!;
+    if (heredoc !== undefined) {
+      if (line.trim() === heredoc) heredoc = undefined;
+      continue;
+    }
+    while (/(^|[^\\])(\\\\)*\\\s*$/.test(line) && i + 1 < raw.length && line.length <= MAX_LINE)
+      line = line.replace(/\\\s*$/, ' ') + raw[++i]!.trimStart();
+    if (prompted) {
+      if (!/^\s*\$ /.test(line)) continue;
+      line = line.replace(/^\s*\$ /, '');
+    }
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith('#')) continue;
+    heredoc = /<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?/.exec(trimmed)?.[1];
+    out.push({ text: trimmed, line: firstLine + start });
+  }
+  return out;
+}
+
+/** The simple commands of one logical line. */
+export function splitLine(text: string, line: number): ShellCommand[] {
+  if (text.length > MAX_LINE) return [{ argv: [], env: {}, pipedTo: [], text: text.slice(0, 80), line }];
+  const entries = parse(text, (name) => `$${name}`);
+  const commands: ShellCommand[] = [];
+  let pipeline: string[][] = [];
+  let words: string[] = [];
+  const endPipeline = () => {
+    endWords();
+    const [first, ...rest] = pipeline.filter((argv) => argv.length > 0);
+    if (first) commands.push({ ...unwrap(first), pipedTo: rest.map((argv) => unwrap(argv).argv), text, line });
+    pipeline = [];
+  };
+  const endWords = () => {
+    pipeline.push(words);
+    words = [];
+  };
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (typeof entry === 'string') words.push(entry);
+    else if ('comment' in entry) break;
+    else if (entry.op === 'glob') words.push(entry.pattern);
+    else if (entry.op === '|') endWords();
+    else if (SEPARATORS.has(entry.op)) endPipeline();
+    else if (REDIRECTS.has(entry.op)) i += 1;
+    else if (entry.op === '(' && words.length && words[words.length - 1]!.endsWith('$')) {
+      i = substitution(entries, i, words);
+    }
+  }
+  endPipeline();
+  // Each command names the part of the line it came from, so a table row is readable.
+  return commands.length > 1 ? commands.map((c) => ({ ...c, text: c.argv.join(' ') })) : commands;
+}
+
+/** `$(date +%F)`: folded back into the word before it; returns the index of its `)`. */
+function substitution(entries: ParseEntry[], open: number, words: string[]): number {
+  let depth = 0;
+  const inner: string[] = [];
+  for (let i = open; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (typeof e === 'object' && 'op' in e && e.op === '(') depth++;
+    else if (typeof e === 'object' && 'op' in e && e.op === ')') {
+      if (--depth === 0) {
+        words[words.length - 1] += `(${inner.join(' ')})`;
+        return i;
+      }
+    } else if (typeof e === 'string') inner.push(e);
+  }
+  return entries.length;
+}
+
+/** Leading `FOO=1` assignments into env; `sudo`, `time`, `watch -n 5` and the like unwrapped. */
+function unwrap(argv: string[]): { argv: string[]; env: Record<string, string> } {
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (;;) {
+    const word = argv[i];
+    if (word === undefined) break;
+    if (ASSIGNMENT.test(word)) {
+      const eq = word.indexOf('=');
+      env[word.slice(0, eq)] = word.slice(eq + 1);
+      i++;
+    } else if (WRAPPERS.has(word)) {
+      i++;
+      while (argv[i]?.startsWith('-')) i++;
+    } else if (word === 'watch') {
+      i++;
+      while (argv[i]?.startsWith('-')) i += /^-(n|d)$|^--interval$/.test(argv[i]!) ? 2 : 1;
+    } else break;
+  }
+  return { argv: argv.slice(i), env };
+}
+
+/** Every simple command of a block, in order. */
+export function blockCommands(text: string, firstLine: number): ShellCommand[] {
+  return logicalLines(text, firstLine).flatMap((l) => splitLine(l.text, l.line));
+}
