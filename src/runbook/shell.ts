@@ -4,7 +4,7 @@
  * shell-quote (quotes, escapes, `$VAR` kept as written) and cut at `&&`, `||`, `;`, `&` and
  * `|`. Nothing is ever run.
  */
-import { parse, type ParseEntry } from 'shell-quote';
+import { parse } from 'shell-quote';
 import type { ShellCommand } from './types.js';
 
 /** A logical line longer than this is not read (reported, not split). */
@@ -52,7 +52,12 @@ export function logicalLines(text: string, firstLine: number): Line[] {
 /** The simple commands of one logical line. */
 export function splitLine(text: string, line: number): ShellCommand[] {
   if (text.length > MAX_LINE) return [{ argv: [], env: {}, pipedTo: [], text: text.slice(0, 80), line }];
-  const entries = parse(text, (name) => `$${name}`);
+  // `$(date +%F)` and backticks stay part of their word, as written (shell-quote would split them).
+  const substitutions: string[] = [];
+  const held = text.replace(/\$\([^()]*\)|`[^`]*`/g, (m) => `OPSCRONSUBST${substitutions.push(m) - 1}X`);
+  const restore = (word: string) =>
+    word.replace(/OPSCRONSUBST(\d+)X/g, (_, n: string) => substitutions[Number(n)] ?? '');
+  const entries = parse(held, (name) => `$${name}`);
   const commands: ShellCommand[] = [];
   let pipeline: string[][] = [];
   let words: string[] = [];
@@ -68,36 +73,16 @@ export function splitLine(text: string, line: number): ShellCommand[] {
   };
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
-    if (typeof entry === 'string') words.push(entry);
+    if (typeof entry === 'string') words.push(restore(entry));
     else if ('comment' in entry) break;
-    else if (entry.op === 'glob') words.push(entry.pattern);
+    else if (entry.op === 'glob') words.push(restore(entry.pattern));
     else if (entry.op === '|') endWords();
     else if (SEPARATORS.has(entry.op)) endPipeline();
     else if (REDIRECTS.has(entry.op)) i += 1;
-    else if (entry.op === '(' && words.length && words[words.length - 1]!.endsWith('$')) {
-      i = substitution(entries, i, words);
-    }
   }
   endPipeline();
   // Each command names the part of the line it came from, so a table row is readable.
   return commands.length > 1 ? commands.map((c) => ({ ...c, text: c.argv.join(' ') })) : commands;
-}
-
-/** `$(date +%F)`: folded back into the word before it; returns the index of its `)`. */
-function substitution(entries: ParseEntry[], open: number, words: string[]): number {
-  let depth = 0;
-  const inner: string[] = [];
-  for (let i = open; i < entries.length; i++) {
-    const e = entries[i]!;
-    if (typeof e === 'object' && 'op' in e && e.op === '(') depth++;
-    else if (typeof e === 'object' && 'op' in e && e.op === ')') {
-      if (--depth === 0) {
-        words[words.length - 1] += `(${inner.join(' ')})`;
-        return i;
-      }
-    } else if (typeof e === 'string') inner.push(e);
-  }
-  return entries.length;
 }
 
 /** Leading `FOO=1` assignments into env; `sudo`, `time`, `watch -n 5` and the like unwrapped. */

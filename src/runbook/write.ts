@@ -15,11 +15,12 @@ export interface WriteOptions {
 
 /** The configuration text for a plan. */
 export function writeConfig(plan: Plan, options: WriteOptions): string {
-  const doc = new Document(configObject(plan));
+  const services = writtenServices(plan);
+  const doc = new Document(configObject(plan, services));
   doc.commentBefore = header(plan, options);
   const root = doc.contents as YAMLMap;
   commentSeq(root, 'jobs', (i) => jobComment(plan.jobs[i]!));
-  commentSeq(root, 'services', (i) => serviceComment(plan, writtenServices(plan)[i]!));
+  commentSeq(root, 'services', (i) => serviceComment(services[i]!));
   commentSeq(
     root,
     'databases',
@@ -81,16 +82,16 @@ function writtenServices(plan: Plan): ServiceDraft[] {
   return [...known, ...missing.map((name) => ({ name, origin: '' }))];
 }
 
-function serviceComment(plan: Plan, service: ServiceDraft): string {
+function serviceComment(service: ServiceDraft): string {
   return service.origin
     ? ` ${service.name}: set ${envName(service.name, 'url')} to check another address`
     : ` ${service.name}: the runbook gives no URL; http://${service.name}${service.namespace ? `.${service.namespace}` : ''} is its in-cluster name — set ${envName(service.name, 'url')} if not`;
 }
 
-function configObject(plan: Plan): Record<string, unknown> {
+function configObject(plan: Plan, written: readonly ServiceDraft[]): Record<string, unknown> {
   const config: Record<string, unknown> = { timezone: 'UTC' };
   if (plan.namespaces.length) config.kubernetes = { namespaces: [...plan.namespaces] };
-  const services = writtenServices(plan).map((s) => {
+  const services = written.map((s) => {
     const origin = s.origin || `http://${s.name}${s.namespace ? `.${s.namespace}` : ''}`;
     const out: Record<string, unknown> = { name: s.name, url: overridable(envName(s.name, 'url'), origin) };
     for (const key of ['healthPath', 'metricsPath', 'namespace', 'deployment', 'breakerResetPath'] as const)

@@ -88,7 +88,7 @@ async function starterInput(opts: InitOptions): Promise<StarterInput> {
  * The written text must be what `opscron validate` accepts once its variables are set: the
  * secrets it asks for stand in as placeholders here, everything else as it defaults.
  */
-function checkWritten(yaml: string, out: string): void {
+export function checkWritten(yaml: string, out: string): void {
   const env: Record<string, string | undefined> = {};
   for (const m of yaml.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) env[m[1]!] = 'placeholder-secret-value';
   const { value, issues } = interpolate(YAML.parse(yaml), env);
