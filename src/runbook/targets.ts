@@ -97,7 +97,12 @@ export function header(raw: string, owner: string): { name: string; value: strin
   return {
     name,
     value: scheme ? `${scheme} \${${variable}}` : `\${${variable}}`,
-    secret: { variable, why: `the ${name} header of a command: set ${variable} (the runbook's value is not copied)` },
+    secret: {
+      variable,
+      why: named
+        ? `the ${name} header the runbook sends from $${named}: set it`
+        : `the ${name} header of a command: set ${variable} (the runbook's value is not copied)`,
+    },
   };
 }
 
