@@ -77,6 +77,7 @@ export function buildPlan(blocks: readonly Block[]): Plan {
     recipients: [],
   };
   const seen: Seen = {};
+  const index: Index = { jobs: new Map(), ids: new Set(), services: new Map(), seen: new Set() };
   for (const block of blocks) {
     if (block.kind === 'yaml') {
       readKubeYaml(block.text, plan.kube);
@@ -92,7 +93,7 @@ export function buildPlan(blocks: readonly Block[]): Plan {
       }
       const schedule = when(block.headings, block.prose);
       for (const proposal of result.proposals) {
-        addProposal(plan, proposal, { heading, line: command.line, what: commandWhat(command) }, schedule);
+        addProposal(plan, index, proposal, { heading, line: command.line, what: commandWhat(command) }, schedule);
         remember(seen, proposal);
         if (proposal.type.endsWith('-report')) addRecipient(plan, proposal.type.replace(/-report$/, ''), block.prose);
       }
@@ -127,30 +128,53 @@ function remember(seen: Seen, proposal: Proposal): void {
   if (proposal.caches?.[0]) seen.cache = proposal.caches[0].name;
 }
 
+/** Lookups beside the plan's lists, so a long runbook is read in linear time. */
+interface Index {
+  /** Jobs by what merges them: id, type and whether destructive. */
+  jobs: Map<string, PlannedJob>;
+  ids: Set<string>;
+  services: Map<string, ServiceDraft>;
+  /** `database:x`, `cache:x`, `secret:X`, `namespace:x` already in the plan. */
+  seen: Set<string>;
+}
+
+function once(index: Index, key: string, add: () => void): void {
+  if (index.seen.has(key)) return;
+  index.seen.add(key);
+  add();
+}
+
+function addTargets(plan: Plan, index: Index, proposal: Proposal): void {
+  for (const s of proposal.services ?? []) mergeService(plan.services, index.services, s);
+  for (const d of proposal.databases ?? []) once(index, `database:${d.name}`, () => plan.databases.push(d));
+  for (const c of proposal.caches ?? []) once(index, `cache:${c.name}`, () => plan.caches.push(c));
+  for (const s of proposal.secrets ?? []) once(index, `secret:${s.variable}`, () => plan.secrets.push(s));
+  for (const ns of [proposal.params.namespace, ...((proposal.params.namespaces as unknown[] | undefined) ?? [])])
+    if (typeof ns === 'string') once(index, `namespace:${ns}`, () => plan.namespaces.push(ns));
+}
+
 function addProposal(
   plan: Plan,
+  index: Index,
   proposal: Proposal,
   source: Source,
   schedule: { schedule?: string; why: string },
 ): void {
-  for (const s of proposal.services ?? []) mergeService(plan.services, s);
-  for (const d of proposal.databases ?? []) if (!plan.databases.some((x) => x.name === d.name)) plan.databases.push(d);
-  for (const c of proposal.caches ?? []) if (!plan.caches.some((x) => x.name === c.name)) plan.caches.push(c);
-  for (const s of proposal.secrets ?? [])
-    if (!plan.secrets.some((x) => x.variable === s.variable)) plan.secrets.push(s);
-  for (const ns of [proposal.params.namespace, ...((proposal.params.namespaces as unknown[] | undefined) ?? [])])
-    if (typeof ns === 'string' && !plan.namespaces.includes(ns)) plan.namespaces.push(ns);
+  addTargets(plan, index, proposal);
   const params = Object.fromEntries(Object.entries(proposal.params).filter(([, v]) => v !== undefined));
-  const existing = plan.jobs.find((j) => j.id === proposal.id);
-  if (existing && existing.type === proposal.type && existing.destructive === (proposal.destructive === true)) {
+  const destructive = proposal.destructive === true;
+  const key = `${proposal.id}\n${proposal.type}\n${destructive}`;
+  const existing = index.jobs.get(key);
+  if (existing) {
     mergeParams(existing.params, params);
     existing.sources.push(source);
     if (proposal.note && !existing.notes.includes(proposal.note)) existing.notes.push(proposal.note);
     return;
   }
-  const destructive = proposal.destructive === true;
-  plan.jobs.push({
-    id: existing ? uniqueId(plan, proposal.id) : proposal.id,
+  let id = proposal.id;
+  for (let n = 2; index.ids.has(id); n++) id = `${proposal.id}-${n}`;
+  const job: PlannedJob = {
+    id,
     type: proposal.type,
     params,
     // Whatever writes to a system is never put on a timer from a runbook: it runs by hand.
@@ -159,11 +183,10 @@ function addProposal(
     destructive,
     sources: [source],
     notes: proposal.note ? [proposal.note] : [],
-  });
-}
-
-function uniqueId(plan: Plan, id: string): string {
-  for (let n = 2; ; n++) if (!plan.jobs.some((j) => j.id === `${id}-${n}`)) return `${id}-${n}`;
+  };
+  plan.jobs.push(job);
+  index.jobs.set(key, job);
+  index.ids.add(id);
 }
 
 /** Later params add to earlier ones: lists are joined (without repeats), true wins, the first value stays. */
@@ -176,10 +199,12 @@ function mergeParams(into: Record<string, unknown>, from: Record<string, unknown
   }
 }
 
-function mergeService(services: ServiceDraft[], draft: ServiceDraft): void {
-  const existing = services.find((s) => s.name === draft.name);
+function mergeService(services: ServiceDraft[], byName: Map<string, ServiceDraft>, draft: ServiceDraft): void {
+  const existing = byName.get(draft.name);
   if (!existing) {
-    services.push({ ...draft });
+    const added = { ...draft };
+    services.push(added);
+    byName.set(draft.name, added);
     return;
   }
   for (const key of ['origin', 'healthPath', 'metricsPath', 'namespace', 'deployment', 'breakerResetPath'] as const)
