@@ -209,4 +209,7 @@ function mergeService(services: ServiceDraft[], byName: Map<string, ServiceDraft
   }
   for (const key of ['origin', 'healthPath', 'metricsPath', 'namespace', 'deployment', 'breakerResetPath'] as const)
     if (!existing[key] && draft[key]) existing[key] = draft[key];
+  for (const dependency of draft.dependencies ?? [])
+    if (!existing.dependencies?.includes(dependency))
+      existing.dependencies = [...(existing.dependencies ?? []), dependency];
 }

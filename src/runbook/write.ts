@@ -96,6 +96,7 @@ function configObject(plan: Plan, written: readonly ServiceDraft[]): Record<stri
     const out: Record<string, unknown> = { name: s.name, url: overridable(envName(s.name, 'url'), origin) };
     for (const key of ['healthPath', 'metricsPath', 'namespace', 'deployment', 'breakerResetPath'] as const)
       if (s[key]) out[key] = s[key];
+    if (s.dependencies?.length) out.dependencies = [...s.dependencies];
     return out;
   });
   if (services.length) config.services = services;

@@ -170,6 +170,29 @@ describe('recognisers', () => {
     expect(why('pg_restore -d orders x.dump')).toMatch(/opscron restore/);
   });
 
+  it('pg_isready, redis-cli ping and nc -z after a service is named → dependencies its health check probes', () => {
+    const seen = { service: 'web' };
+    expect(proposals(recognise(cmd('pg_isready -h db.internal -p 5432 -d orders'), seen))[0]).toMatchObject({
+      id: 'web-health',
+      type: 'health-check',
+      params: { service: 'web' },
+      services: [{ name: 'web', dependencies: ['${ORDERS_DATABASE_URL:-postgres://db.internal:5432/orders}'] }],
+      databases: [{ name: 'orders' }],
+    });
+    expect(proposals(recognise(cmd('redis-cli -h cache.internal ping'), seen))[0]).toMatchObject({
+      services: [{ dependencies: ['${CACHE_REDIS_URL:-redis://cache.internal:6379}'] }],
+    });
+    expect(proposals(recognise(cmd('nc -zv db.internal 5432'), seen))[0]).toMatchObject({
+      services: [{ dependencies: ['${DB_INTERNAL_ADDR:-tcp://db.internal:5432}'] }],
+    });
+    // With no service named before them they are checks of their own.
+    expect(one('pg_isready -h db.internal -d orders')).toMatchObject({
+      type: 'db-health',
+      params: { database: 'orders' },
+    });
+    expect(why('nc -z db.internal 5432')).toMatch(/before the runbook names the service/);
+  });
+
   it('scripts by name and arguments; a name that says nothing is unmapped', () => {
     expect(one('./scripts/check-error-rate.sh --service web --threshold=1% --window=5m').params).toEqual({
       service: 'web',

@@ -1,7 +1,8 @@
 /** redis-cli, psql, pg_dump, pg_isready and pg_restore (pure): the cache, database and backup jobs. */
-import { connectionUrl, literal, slug, type Connection } from '../targets.js';
+import { connectionUrl, literal, overridable, slug, type Connection } from '../targets.js';
 import type { Proposal, Recognition, ShellCommand } from '../types.js';
 import { flag, option, positionals } from './args.js';
+import type { Seen } from './scripts.js';
 
 const REDIS_VALUED = ['-h', '-p', '-a', '-n', '-u', '--user', '--pass', '--pattern', '-i', '-r', '--count'];
 const PG_VALUED = [
@@ -31,16 +32,22 @@ const PG_VALUED = [
 ];
 
 /** Recognises a Redis or PostgreSQL client command; undefined for anything else. */
-export function recogniseData(command: ShellCommand): Recognition | undefined {
+export function recogniseData(command: ShellCommand, seen: Seen): Recognition | undefined {
   switch (command.argv[0]) {
     case 'redis-cli':
-      return redis(command);
+      return redis(command, seen);
     case 'psql':
       return psql(command);
     case 'pg_dump':
       return database(command, 'db-backup', 'db-backup');
-    case 'pg_isready':
-      return database(command, 'db-health', 'db-health');
+    case 'pg_isready': {
+      const conn = pgConnection(command, positionals(command.argv.slice(1), PG_VALUED)[0]);
+      const store = conn && { databases: [{ name: conn.name, url: conn.url }] };
+      return (conn && dependency(seen, conn, store!)) ?? database(command, 'db-health', 'db-health');
+    }
+    case 'nc':
+    case 'ncat':
+      return portCheck(command, seen);
     case 'pg_dumpall':
       return { unmapped: 'pg_dumpall dumps the whole cluster with its roles; db-backup dumps one database' };
     case 'pg_restore':
@@ -64,7 +71,38 @@ function redisConnection(args: string[]): Connection | undefined {
   return conn;
 }
 
-function redis(command: ShellCommand): Recognition {
+/**
+ * "Is it up?" (`pg_isready`, `redis-cli ping`, `nc -z`) after the runbook named a service: a
+ * dependency of that service, probed by its health check (select 1, PING, a connect).
+ */
+function dependency(seen: Seen, conn: Connection, store: Partial<Proposal>): Recognition | undefined {
+  if (!seen.service) return undefined;
+  return {
+    proposals: [
+      {
+        id: `${seen.service}-health`,
+        type: 'health-check',
+        params: { service: seen.service },
+        services: [{ name: seen.service, origin: '', dependencies: [overridable(conn.variable, conn.url)] }],
+        ...store,
+        secrets: conn.secrets,
+        note: `${seen.service}'s dependencies (services[].dependencies) are probed with it`,
+      },
+    ],
+  };
+}
+
+function portCheck(command: ShellCommand, seen: Seen): Recognition {
+  const args = command.argv.slice(1);
+  const [host, port] = positionals(args, ['-w', '-i', '-p', '-s']);
+  if (!flag(args, ['-z']) || !host || !port || !/^[A-Za-z0-9.-]{1,200}$/.test(host) || !/^\d{1,5}$/.test(port))
+    return { unmapped: `${command.argv[0]} other than a port check (-z host port): nothing to automate` };
+  const url = `tcp://${host}:${port}`;
+  const conn = { name: slug(host), url, variable: `${slug(host).toUpperCase().replace(/-/g, '_')}_ADDR`, secrets: [] };
+  return dependency(seen, conn, {}) ?? { unmapped: 'a port check before the runbook names the service it belongs to' };
+}
+
+function redis(command: ShellCommand, seen: Seen): Recognition {
   const args = command.argv.slice(1);
   const conn = redisConnection(args);
   if (!conn) return { unmapped: 'the Redis address is not literal (a variable or an odd host)' };
@@ -87,6 +125,10 @@ function redis(command: ShellCommand): Recognition {
   }
   if (flag(args, ['--bigkeys', '--memkeys', '--hotkeys'])) return job('optimize', 'cache-optimize', {});
   const verb = words[0] ?? 'ping';
+  if (verb === 'ping') {
+    const asDependency = dependency(seen, conn, { caches });
+    if (asDependency) return asDependency;
+  }
   if (
     ['info', 'ping', 'dbsize', 'slowlog', 'latency', 'memory', 'client', '--stat'].includes(verb) ||
     flag(args, ['--stat', '--latency'])

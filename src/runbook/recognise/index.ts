@@ -28,7 +28,10 @@ export function recognise(command: ShellCommand, seen: Seen): Recognition {
   const program = command.argv[0];
   if (program === undefined) return { unmapped: 'a line too long to read' };
   const recognition =
-    recogniseHttp(command) ?? recogniseKubectl(command) ?? recogniseData(command) ?? recogniseScript(command, seen);
+    recogniseHttp(command) ??
+    recogniseKubectl(command) ??
+    recogniseData(command, seen) ??
+    recogniseScript(command, seen);
   if (recognition) return recognition;
   if (PLUMBING.has(program)) return { unmapped: `${program} is shell plumbing: nothing to automate` };
   return { unmapped: `${program.slice(0, 40)}: not a command opscron knows` };
