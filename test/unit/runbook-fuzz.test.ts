@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { checkWritten } from '../../src/cli/commands/init.js';
+import { jobTypes } from '../../src/jobs/index.js';
 import { runbookToConfig } from '../../src/runbook/index.js';
 
 const SECRET = 'Zq9SECRETx7';
@@ -31,6 +32,15 @@ const word = fc.oneof(
   fc.string({ maxLength: 12 }),
 );
 const command = fc.oneof(
+  fc.constantFrom(
+    './scripts/rollback.sh --service web',
+    './scripts/clear-stuck.sh',
+    'redis-cli -h c flushdb',
+    `psql -d orders -c "select pg_terminate_backend(pid) from pg_stat_activity"`,
+    'pg_isready -h db -d orders',
+    'redis-cli ping',
+    'nc -z db 5432',
+  ),
   fc
     .tuple(fc.constantFrom('/health', '/metrics', '/admin/reset-breakers', '/x', ''), host, fc.boolean())
     .map(([path, h, post]) => `curl ${post ? '-X POST ' : ''}-H "Authorization: Bearer ${SECRET}" https://${h}${path}`),
@@ -79,7 +89,13 @@ describe('runbook reader (fuzz)', () => {
         expect(runbookToConfig(markdown, 'fuzz.md').yaml).toBe(first.yaml);
         expect(first.yaml).not.toContain(SECRET);
         expect(first.plan.commands).toBeGreaterThanOrEqual(first.plan.unmapped.length);
-        checkWritten(first.yaml, 'fuzz.yaml');
+        const config = checkWritten(first.yaml, 'fuzz.yaml');
+        // Whatever writes to a system (by its type's own rule) is marked so and never on a timer.
+        for (const job of config.jobs) {
+          const rule = jobTypes.get(job.type)!.destructive;
+          if (typeof rule === 'function' ? rule(job.params) : rule === true)
+            expect([job.id, job.destructive, job.schedule]).toEqual([job.id, true, undefined]);
+        }
       }),
       { numRuns: 300, seed: Number(process.env.OPSCRON_FUZZ_SEED) || 2126 },
     );

@@ -7,6 +7,7 @@ import { frequency, when } from '../../src/runbook/schedule.js';
 import { connectionUrl, header, httpUrl } from '../../src/runbook/targets.js';
 import { mask, runbookToConfig, unmappedTable } from '../../src/runbook/index.js';
 import { share } from '../../src/runbook/recognise/args.js';
+import { readKubeYaml, type KubeFacts } from '../../src/runbook/kube-yaml.js';
 import { closest } from '../../src/config/suggest.js';
 import type { Recognition, ShellCommand } from '../../src/runbook/types.js';
 
@@ -244,6 +245,38 @@ describe('schedules, names and masking', () => {
     expect(closest('helthPath', ['name', 'url', 'healthPath', 'metricsPath'])).toBe('healthPath');
     expect(closest('shcedule', ['id', 'schedule'])).toBe('schedule');
     expect(closest('frobnicate', ['id', 'schedule'])).toBeUndefined();
+  });
+});
+
+describe("the runbook's Kubernetes YAML", () => {
+  it('takes the audit policy from a Deployment and chart values from an HPA, ServiceMonitor and PrometheusRule', () => {
+    const facts: KubeFacts = { chartValues: [] };
+    readKubeYaml(
+      [
+        'kind: Deployment',
+        'spec: {template: {spec: {containers: [{resources: {requests: {cpu: 250m, memory: 512Mi}, limits: {cpu: "1", memory: 1Gi}}}]}}}',
+        '---',
+        'kind: HorizontalPodAutoscaler',
+        'spec: {minReplicas: 3, maxReplicas: 8, targetCPUUtilizationPercentage: 60}',
+        '---',
+        'kind: ServiceMonitor',
+        'spec: {endpoints: [{interval: 30s}]}',
+        '---',
+        'kind: PrometheusRule',
+        'spec: {groups: [{rules: [{alert: "HighErrorRate\\n# injected", expr: "errors / total > 0.05"}]}]}',
+        '---',
+        'not: [valid',
+      ].join('\n'),
+      facts,
+    );
+    expect(facts).toEqual({
+      policy: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      chartValues: [
+        'worker.autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 8, targetCPUUtilizationPercentage: 60 }',
+        'serviceMonitor.interval: 30s',
+        "prometheusRule.errorRateThreshold: 0.05  # the runbook's HighErrorRate injected",
+      ],
+    });
   });
 });
 

@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { parseConfig } from '../../configure.js';
 import { interpolate } from '../../config/interpolate.js';
 import { DEFAULT_CONFIG_PATH } from '../../config/load.js';
+import type { OpscronConfig } from '../../config/schema.js';
 import { MAX_RUNBOOK_BYTES, runbookToConfig, unmappedTable } from '../../runbook/index.js';
 import { starterConfig, type StarterInput } from '../../runbook/starter.js';
 import { collect } from '../context.js';
@@ -88,10 +89,10 @@ async function starterInput(opts: InitOptions): Promise<StarterInput> {
  * The written text must be what `opscron validate` accepts once its variables are set: the
  * secrets it asks for stand in as placeholders here, everything else as it defaults.
  */
-export function checkWritten(yaml: string, out: string): void {
+export function checkWritten(yaml: string, out: string): OpscronConfig {
   const env: Record<string, string | undefined> = {};
   for (const m of yaml.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) env[m[1]!] = 'placeholder-secret-value';
   const { value, issues } = interpolate(YAML.parse(yaml), env);
   if (issues.length) throw new Error(`the proposed configuration does not validate (a bug):\n  ${issues.join('\n  ')}`);
-  parseConfig(value, `${out} (proposed)`);
+  return parseConfig(value, `${out} (proposed)`);
 }
