@@ -29,8 +29,37 @@ export class RunbookTooLarge extends Error {
   override readonly name = 'RunbookTooLarge';
 }
 
+/** Deeper block quotes or lists than these are refused: the parser's time grows with the depth, fast. */
+export const MAX_QUOTE_DEPTH = 16;
+export const MAX_LIST_DEPTH = 32;
+
+/**
+ * Refuses nesting no runbook needs before the parser sees it (1,000 nested list levels
+ * take micromark ~40 s; 16 and 32 take milliseconds). Approximate on purpose: it counts `>`
+ * markers and the list markers of rising indentation, fences or not.
+ */
+function checkNesting(markdown: string): void {
+  const indents: number[] = [];
+  let lineNo = 0;
+  for (const line of markdown.split('\n')) {
+    lineNo++;
+    const prefix = /^[ \t>]*/.exec(line)![0];
+    const quotes = prefix.length - prefix.replaceAll('>', '').length;
+    if (quotes > MAX_QUOTE_DEPTH)
+      throw new RunbookTooLarge(`line ${lineNo}: block quotes nested deeper than ${MAX_QUOTE_DEPTH}`);
+    const rest = line.slice(prefix.lastIndexOf('>') + 1).replaceAll('\t', '    ');
+    if (!rest.trim()) continue;
+    const indent = rest.length - rest.trimStart().length;
+    while (indents.length && indents[indents.length - 1]! >= indent) indents.pop();
+    if (/^\s*([-*+]|\d{1,9}[.)])(\s|$)/.test(rest)) indents.push(indent);
+    if (indents.length > MAX_LIST_DEPTH)
+      throw new RunbookTooLarge(`line ${lineNo}: lists nested deeper than ${MAX_LIST_DEPTH}`);
+  }
+}
+
 /** The fenced shell and YAML blocks of a markdown document, in document order. */
 export function readBlocks(markdown: string): Block[] {
+  checkNesting(markdown);
   const tree: Root = fromMarkdown(markdown);
   const blocks: Block[] = [];
   const headings: Heading[] = [];
