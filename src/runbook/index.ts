@@ -30,7 +30,7 @@ export function unmappedTable(plan: Plan): string {
   const rows = plan.unmapped.map((u) => [
     String(u.line),
     (u.heading.split(' › ').pop() ?? '').slice(0, 40),
-    mask(u.command).slice(0, 60),
+    mask(u.command.slice(0, 200)).slice(0, 60),
     u.why,
   ]);
   const head = ['line', 'section', 'command', 'why not mapped'];

@@ -11,6 +11,8 @@ import type { Block, Heading } from './types.js';
 
 /** The most blocks one runbook may hold; more is refused, not cut silently. */
 export const MAX_BLOCKS = 2000;
+/** Characters of a heading kept. */
+const MAX_HEADING = 200;
 /** Prose kept per section for hints (schedules, recipients). */
 const MAX_PROSE = 4000;
 
@@ -166,7 +168,8 @@ function closeFence(state: State): void {
 function enterHeading(state: State, level: number, text: string, line: number): void {
   const { headings } = state;
   while (headings.length && headings[headings.length - 1]!.level >= level) headings.pop();
-  headings.push({ level, text: text.replace(/[`*]/g, '').trim(), line });
+  // Headings name sections; a longer one is cut (it is matched against for every block under it).
+  headings.push({ level, text: text.slice(0, MAX_HEADING).replace(/[`*]/g, '').trim(), line });
   state.prose = '';
   state.paragraph = null;
   state.listIndent = null;

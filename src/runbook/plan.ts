@@ -83,15 +83,15 @@ export function buildPlan(blocks: readonly Block[]): Plan {
       readKubeYaml(block.text, plan.kube);
       continue;
     }
+    const heading = headingPath(block.headings);
+    const schedule = when(block.headings, block.prose);
     for (const command of blockCommands(block.text, block.line)) {
       if (++plan.commands > MAX_COMMANDS) throw new RangeError(`more than ${MAX_COMMANDS} commands`);
-      const heading = headingPath(block.headings);
       const result = recognise(command, seen);
       if ('unmapped' in result) {
         plan.unmapped.push({ line: command.line, heading, command: command.text, why: result.unmapped });
         continue;
       }
-      const schedule = when(block.headings, block.prose);
       for (const proposal of result.proposals) {
         addProposal(plan, index, proposal, { heading, line: command.line, what: commandWhat(command) }, schedule);
         remember(seen, proposal);

@@ -9,9 +9,13 @@ import type { ShellCommand } from './types.js';
 
 /** A logical line longer than this is not read (reported, not split). */
 export const MAX_LINE = 16_384;
+/** Characters of a command kept for the unmapped table. */
+const MAX_TEXT = 500;
 
 const SEPARATORS = new Set(['&&', '||', ';', '&', ';;', '|&']);
 const REDIRECTS = new Set(['>', '>>', '<', '>&', '<&', '>|', '<(', '<<<']);
+/** A line ending in an odd number of backslashes (and maybe spaces) continues on the next. */
+const CONTINUES = /(^|[^\\])(\\\\)*\\\s*$/;
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 /** Words that run the rest of the line as the command. */
 const WRAPPERS = new Set(['sudo', 'time', 'nohup', 'exec', 'command', 'env']);
@@ -35,8 +39,16 @@ export function logicalLines(text: string, firstLine: number): Line[] {
       if (line.trim() === heredoc) heredoc = undefined;
       continue;
     }
-    while (/(^|[^\\])(\\\\)*\\\s*$/.test(line) && i + 1 < raw.length && line.length <= MAX_LINE)
-      line = line.replace(/\\\s*$/, ' ') + raw[++i]!.trimStart();
+    // Only the piece just read is tested for a trailing `\`, so joining stays linear.
+    const pieces = [line];
+    let length = line.length;
+    while (CONTINUES.test(pieces[pieces.length - 1]!) && i + 1 < raw.length && length <= MAX_LINE) {
+      pieces[pieces.length - 1] = pieces[pieces.length - 1]!.replace(/\\\s*$/, ' ');
+      const next = raw[++i]!.trimStart();
+      pieces.push(next);
+      length += next.length;
+    }
+    line = pieces.join('');
     if (prompted) {
       if (!/^\s*\$ /.test(line)) continue;
       line = line.replace(/^\s*\$ /, '');
@@ -82,7 +94,7 @@ export function splitLine(text: string, line: number): ShellCommand[] {
   }
   endPipeline();
   // Each command names the part of the line it came from, so a table row is readable.
-  return commands.length > 1 ? commands.map((c) => ({ ...c, text: c.argv.join(' ') })) : commands;
+  return commands.map((c) => ({ ...c, text: (commands.length > 1 ? c.argv.join(' ') : c.text).slice(0, MAX_TEXT) }));
 }
 
 /** Leading `FOO=1` assignments into env; `sudo`, `time`, `watch -n 5` and the like unwrapped. */

@@ -105,6 +105,20 @@ describe('runbook reader (fuzz)', () => {
     expect(() => runbookToConfig('a'.repeat(2 * 1024 * 1024 + 1), 'big.md')).toThrow(/larger than 2 MiB/);
   });
 
+  it.each([
+    [
+      'a 1 MB heading over 10,000 commands',
+      `# ${'every day '.repeat(100_000)}\n\n\`\`\`sh\n${'echo x\n'.repeat(10_000)}\`\`\``,
+    ],
+    ['300,000 continuation lines', `\`\`\`sh\n${'a \\\n'.repeat(300_000)}\`\`\``],
+    ['a 1.6 MB command line', `\`\`\`sh\ncurl ${'//a:'.repeat(400_000)}\n\`\`\``],
+    ['100,000 nested quote markers', `${'>'.repeat(100_000)} x`],
+  ])('reads %s in linear time', (_what, text) => {
+    const started = performance.now();
+    runbookToConfig(text, 'hostile.md');
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it('reads a large runbook of many blocks in bounded time', () => {
     const text = Array.from(
       { length: 1500 },
