@@ -7,6 +7,12 @@ import { parseAllDocuments } from 'yaml';
 
 const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
+/** Adds a values line unless one for the same key is there: the runbook's first says it. */
+function chartValue(facts: KubeFacts, line: string): void {
+  const key = line.slice(0, line.indexOf(':'));
+  if (!facts.chartValues.some((v) => v.startsWith(`${key}:`))) facts.chartValues.push(line);
+}
+
 export interface KubeFacts {
   policy?: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
   /** values.yaml lines for charts/opscron, each with where it came from. */
@@ -19,8 +25,24 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const at = (v: unknown, ...path: (string | number)[]): unknown =>
   path.reduce<unknown>((node, key) => (typeof key === 'number' ? arr(node)[key] : obj(node)?.[key]), v);
 
-/** What the YAML blocks say; later blocks add to earlier ones. */
+/** A YAML block larger than this, or nested deeper, is not read (the parser slows down on them). */
+export const MAX_YAML_BLOCK = 64 * 1024;
+const MAX_FLOW_DEPTH = 64;
+
+/** The deepest `[`/`{` nesting in the text, counted without regard to quotes (an upper bound). */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (const ch of text) {
+    if (ch === '[' || ch === '{') max = Math.max(max, ++depth);
+    else if ((ch === ']' || ch === '}') && depth > 0) depth--;
+  }
+  return max;
+}
+
+/** What the YAML blocks say; later blocks add to earlier ones. A block beyond the limits is skipped. */
 export function readKubeYaml(text: string, facts: KubeFacts): void {
+  if (text.length > MAX_YAML_BLOCK || flowDepth(text) > MAX_FLOW_DEPTH) return;
   let docs;
   try {
     docs = parseAllDocuments(text, { uniqueKeys: false });
@@ -60,7 +82,8 @@ function readObject(value: unknown, facts: KubeFacts): void {
           .map((m) => at(m, 'resource', 'target', 'averageUtilization'))
           .find((v) => typeof v === 'number');
       if ([min, max, cpu].every((v) => typeof v === 'number'))
-        facts.chartValues.push(
+        chartValue(
+          facts,
           `worker.autoscaling: { enabled: true, minReplicas: ${String(min)}, maxReplicas: ${String(max)}, targetCPUUtilizationPercentage: ${String(cpu)} }`,
         );
       return;
@@ -68,7 +91,7 @@ function readObject(value: unknown, facts: KubeFacts): void {
     case 'ServiceMonitor': {
       const interval = at(value, 'spec', 'endpoints', 0, 'interval');
       if (typeof interval === 'string' && /^\d{1,4}[smh]$/.test(interval))
-        facts.chartValues.push(`serviceMonitor.interval: ${interval}`);
+        chartValue(facts, `serviceMonitor.interval: ${interval}`);
       return;
     }
     case 'PrometheusRule':
@@ -84,7 +107,8 @@ function errorRateRule(rule: unknown, facts: KubeFacts): void {
   if (typeof expr !== 'string' || typeof alert !== 'string' || !/error/i.test(alert)) return;
   const threshold = /[>]=?\s*(0?\.\d+|\d+(\.\d+)?)\s*$/.exec(expr.trim())?.[1];
   if (threshold && Number(threshold) > 0 && Number(threshold) < 1)
-    facts.chartValues.push(
+    chartValue(
+      facts,
       `prometheusRule.errorRateThreshold: ${Number(threshold)}  # the runbook's ${alert.replace(/[^\w .-]/g, '').slice(0, 60)}`,
     );
 }

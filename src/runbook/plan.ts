@@ -9,6 +9,8 @@ import { when } from './schedule.js';
 import { blockCommands } from './shell.js';
 import type { Block, Heading, Proposal, SecretRef, ServiceDraft, ShellCommand, StoreDraft } from './types.js';
 
+/** The most YAML read from one runbook's blocks, in characters. */
+const MAX_YAML_TOTAL = 512 * 1024;
 /** The most commands read from one runbook. */
 export const MAX_COMMANDS = 10_000;
 
@@ -77,10 +79,13 @@ export function buildPlan(blocks: readonly Block[]): Plan {
     recipients: [],
   };
   const seen: Seen = {};
+  let yamlBytes = 0;
   const index: Index = { jobs: new Map(), ids: new Set(), services: new Map(), seen: new Set() };
   for (const block of blocks) {
     if (block.kind === 'yaml') {
-      readKubeYaml(block.text, plan.kube);
+      // The YAML read per runbook is bounded too: its parser costs far more per byte than the rest.
+      yamlBytes += block.text.length;
+      if (yamlBytes <= MAX_YAML_TOTAL) readKubeYaml(block.text, plan.kube);
       continue;
     }
     const heading = headingPath(block.headings);

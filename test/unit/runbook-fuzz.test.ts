@@ -113,6 +113,8 @@ describe('runbook reader (fuzz)', () => {
     ['300,000 continuation lines', `\`\`\`sh\n${'a \\\n'.repeat(300_000)}\`\`\``],
     ['a 1.6 MB command line', `\`\`\`sh\ncurl ${'//a:'.repeat(400_000)}\n\`\`\``],
     ['100,000 nested quote markers', `${'>'.repeat(100_000)} x`],
+    ['1.9 MB of YAML flow nesting', `\`\`\`yaml\n${'['.repeat(1_900_000)}\n\`\`\``],
+    ['YAML blocks of 10,000 documents', `\`\`\`yaml\n${'kind: HorizontalPodAutoscaler\n---\n'.repeat(10_000)}\`\`\``],
   ])('reads %s in linear time', (_what, text) => {
     const started = performance.now();
     runbookToConfig(text, 'hostile.md');
