@@ -106,6 +106,12 @@ module.exports = {
       'the engine does not know who drives it',
     ),
     layer('http-below-cli', '^src/http/', '^src/(cli|app)', 'the API does not start processes'),
+    layer(
+      'runbook-reader-is-pure',
+      '^src/runbook/',
+      '^src/(?!runbook/)',
+      'markdown in, YAML text out; the CLI reads the file, validates and writes',
+    ),
     layer('no-tests-in-src', '^src/', '^test/', 'production code never reaches into tests'),
   ],
   options: {

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { backupsCommand } from './cli/commands/backups.js';
 import { incidentCommands } from './cli/commands/incident.js';
+import { initCommand } from './cli/commands/init.js';
 import { recordCommands } from './cli/commands/records.js';
 import { reportCommand } from './cli/commands/report.js';
 import { restoreCommand } from './cli/commands/restore.js';
@@ -27,6 +28,7 @@ for (const add of [
   backupsCommand,
   reportCommand,
   restoreCommand,
+  initCommand,
 ])
   add(program, cli);
 

@@ -12,6 +12,7 @@ import { registerSecrets } from '../observability/redact.js';
 import { interpolate, SECRET_NAME, urlPasswords } from './interpolate.js';
 import { channelSecrets, notificationIssues } from './notifications.js';
 import { configSchema, type OpscronConfig } from './schema.js';
+import { closest } from './suggest.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/opscron.yaml';
 
@@ -91,10 +92,11 @@ export function formatIssues(
     switch (issue.code) {
       case 'unrecognized_keys':
         return issue.keys
-          .map(
-            (key) =>
-              `${formatPath([...path, key])}: unknown key — check the spelling; allowed here: ${keysAt(schema, issue.path)?.join(', ') ?? 'none'}`,
-          )
+          .map((key) => {
+            const allowed = keysAt(schema, issue.path) ?? [];
+            const meant = closest(key, allowed);
+            return `${formatPath([...path, key])}: unknown key — ${meant ? `did you mean ${meant}?` : 'check the spelling;'} allowed here: ${allowed.join(', ') || 'none'}`;
+          })
           .join('\n  ');
       case 'invalid_value':
         return `${formatPath(path)}: ${shown(input, issue.path)} — allowed: ${issue.values.map(String).join(', ')}`;
@@ -124,7 +126,10 @@ export function parseConfig(input: unknown, jobTypes: JobCatalog, source = 'conf
     seen.add(job.id);
     const type = jobTypes.get(job.type);
     if (!type) {
-      issues.push(`jobs[${i}].type: ${show(job.type)} — unknown job type; allowed: ${[...jobTypes.keys()].join(', ')}`);
+      const meant = closest(job.type, [...jobTypes.keys()]);
+      issues.push(
+        `jobs[${i}].type: ${show(job.type)} — unknown job type;${meant ? ` did you mean ${meant}?` : ''} allowed: ${[...jobTypes.keys()].join(', ')}`,
+      );
       return;
     }
     const params = type.params.safeParse(job.params);

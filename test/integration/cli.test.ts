@@ -24,7 +24,7 @@ describe('opscron CLI', () => {
     [
       'an unknown job type',
       { jobs: [{ id: 'web', type: 'db-bakup', schedule: '@daily' }] },
-      /jobs\[0\]\.type: "db-bakup" — unknown job type; allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, debug-logging, health-report, performance-report, compliance-report, incident-report, noop/,
+      /jobs\[0\]\.type: "db-bakup" — unknown job type; did you mean db-backup\? allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, debug-logging, health-report, performance-report, compliance-report, incident-report, noop/,
     ],
     [
       'a bad cron expression',

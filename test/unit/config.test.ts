@@ -50,17 +50,20 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('rejects unknown keys so typos surface', async () => {
+  it('rejects unknown keys so typos surface, suggesting the key meant', async () => {
     const issues = await problems(job('    shedule: "@daily"\n'));
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatch(
-      /^jobs\[0\]\.shedule: unknown key — check the spelling; allowed here: id, type, summary, schedule,/,
+      /^jobs\[0\]\.shedule: unknown key — did you mean schedule\? allowed here: id, type, summary, schedule,/,
     );
+    expect(await problems(job('    frobnicate: 1\n'))).toEqual([
+      expect.stringMatching(/^jobs\[0\]\.frobnicate: unknown key — check the spelling; allowed here: id, type,/),
+    ]);
   });
 
   it('rejects an unknown job type, listing the known ones', async () => {
     expect(await problems(job('').replace('health-check', 'health-chek'))).toEqual([
-      'jobs[0].type: "health-chek" — unknown job type; allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, debug-logging, health-report, performance-report, compliance-report, incident-report, noop',
+      'jobs[0].type: "health-chek" — unknown job type; did you mean health-check? allowed: health-check, latency-check, error-rate, resource-usage, rollout, reset-breakers, db-health, query-analysis, db-backup, backup-verify, config-backup, cache-health, cache-optimize, cache-clear, clear-stuck, audit-review, log-analysis, debug-logging, health-report, performance-report, compliance-report, incident-report, noop',
     ]);
   });
 
