@@ -58,6 +58,18 @@ export const logAnalysisParams = z.strictObject({
 type LogAnalysisParams = z.output<typeof logAnalysisParams>;
 type Pod = Awaited<ReturnType<Kube['core']['listNamespacedPod']>>['items'][number];
 
+/** Which pods a run reads (a service's deployment, or namespace and selector), what findings name, and the state's scope. */
+function podsOf(ctx: JobContext, params: LogAnalysisParams) {
+  const { namespace, service } = kubeTarget(ctx, params);
+  const labelSelector = params.labelSelector ?? (service?.deployment ? `app=${service.deployment}` : undefined);
+  if (!labelSelector && !params.namespace)
+    throw new InvalidRunError(
+      'name the pods: params.service (with services[].deployment), or namespace and labelSelector',
+    );
+  const resource = service ? `service/${service.name}` : `namespace/${namespace}`;
+  return { namespace, labelSelector, resource, scope: `${namespace}/${labelSelector ?? '*'}` };
+}
+
 /** A service's error log lines as templates: the most frequent, the never-seen ones and the ones that jumped since the last run. */
 export const logAnalysis = defineJob({
   type: 'log-analysis',
@@ -68,14 +80,7 @@ export const logAnalysis = defineJob({
   overridable: ['tail', 'since', 'errorPattern', 'similarity', 'depth', 'top', 'spikeFactor', 'minSpike'],
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);
-    const { namespace, service } = kubeTarget(ctx, params);
-    const labelSelector = params.labelSelector ?? (service?.deployment ? `app=${service.deployment}` : undefined);
-    if (!labelSelector && !params.namespace)
-      throw new InvalidRunError(
-        'name the pods: params.service (with services[].deployment), or namespace and labelSelector',
-      );
-    const resource = service ? `service/${service.name}` : `namespace/${namespace}`;
-    const scope = `${namespace}/${labelSelector ?? '*'}`;
+    const { namespace, labelSelector, resource, scope } = podsOf(ctx, params);
     const settings = JSON.stringify({ depth: params.depth, masks: params.masks });
     const startedAt = ctx.now();
     const stored = await ctx.state.get(scope);
@@ -83,7 +88,7 @@ export const logAnalysis = defineJob({
     const window = logWindow({
       sinceMs: params.since,
       previousAt: kept ? (kept.readFrom ? new Date(kept.readFrom) : stored!.at) : null,
-      now: ctx.now(),
+      now: startedAt,
       tail: params.tail,
       capMs: MAX_WINDOW_MS,
     });
