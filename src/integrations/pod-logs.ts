@@ -29,6 +29,12 @@ function restarted(pod: Pod, container: string): boolean {
   return (s?.restartCount ?? 0) > 0 || s?.lastState?.terminated !== undefined;
 }
 
+/** Whether the container has not started: the pod is Pending, or the container waits (image pull, config). */
+function waitingToStart(pod: Pod, container: string): boolean {
+  const s = pod.status?.containerStatuses?.find((c) => c.name === container);
+  return pod.status?.phase === 'Pending' || s?.state?.waiting !== undefined;
+}
+
 /** The logs of each container of `pod`: current, then previous when it restarted (absent previous logs are skipped). */
 export async function podLogs(kube: Kube, namespace: string, pod: Pod, window: LogWindow): Promise<LogText[]> {
   const name = pod.metadata?.name ?? '';
@@ -46,7 +52,13 @@ export async function podLogs(kube: Kube, namespace: string, pod: Pod, window: L
           ...(previous ? { previous: true } : {}),
         }),
       );
-    out.push({ pod: name, container: container.name, previous: false, text: String(await read(false)) });
+    // A container that never started (Pending, ImagePullBackOff) has no logs: the API says 400.
+    // That is resource-usage's finding to make; here it has nothing to read, not a failed run.
+    const current = await read(false).catch((error: { httpStatus?: number | null }) => {
+      if (error.httpStatus === 400 && waitingToStart(pod, container.name)) return '';
+      throw error;
+    });
+    out.push({ pod: name, container: container.name, previous: false, text: String(current) });
     if (!restarted(pod, container.name)) continue;
     // The kubelet keeps one previous instance; after a node move or a GC there may be none (400).
     const text = await read(true).catch((error: { httpStatus?: number | null }) => {

@@ -163,6 +163,28 @@ describe('log-analysis', () => {
     expect(second.metrics).toMatchObject({ lines: 1, errors: 1 });
   });
 
+  it('a pod whose container never started (no logs: the API says 400) is read as empty, not a failed run', async () => {
+    kube.addPod('shop', {
+      metadata: { name: 'ledger-ok', labels: { app: 'ledger' } },
+      spec: { containers: [{ name: 'app' }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'app', restartCount: 0, state: { running: {} } }] },
+    });
+    kube.addPod('shop', {
+      metadata: { name: 'ledger-new', labels: { app: 'ledger' } },
+      spec: { containers: [{ name: 'app', image: 'ledger:9.9.9' }] },
+      status: {
+        phase: 'Pending',
+        containerStatuses: [{ name: 'app', restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff' } } }],
+      },
+    });
+    kube.setLogs('shop', 'ledger-ok', [`${now.toISOString()} ERROR [ledger] balance mismatch`]);
+    const outcome = await logAnalysis.run(
+      jobContext(config(), () => {}, { store, jobId: 'ledger-logs', now: () => now }),
+      logAnalysisParams.parse({ namespace: 'shop', labelSelector: 'app=ledger' }),
+    );
+    expect(outcome.metrics).toMatchObject({ pods: 2, lines: 1, errors: 1 });
+  });
+
   it('a template that only left the most frequent 50 is not new when it comes back', async () => {
     const scope = { namespace: 'shop', labelSelector: 'app=search' };
     const at = (t: Date, text: string) => `${t.toISOString()} ${text}`;

@@ -4,7 +4,7 @@
  * would to a cluster. It follows the API's semantics for the endpoints opscron uses:
  *
  * - paths: /api/v1/namespaces/{ns}/pods, /api/v1/namespaces/{ns}/pods/{name}/log (tailLines,
- *   previous, sinceSeconds; limitBytes ignored), /apis/apps/v1/namespaces/{ns}/deployments/{name},
+ *   previous, sinceSeconds; limitBytes ignored; 400 for a container waiting to start, as the kubelet), /apis/apps/v1/namespaces/{ns}/deployments/{name},
  *   /apis/apps/v1/namespaces/{ns}/replicasets, /apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods,
  *   and for any object given to `add()` its collection and item paths (RBAC, StatefulSets,
  *   DaemonSets, Jobs, CronJobs, ConfigMaps, Secrets, ServiceAccounts, HPAs, PDBs, NetworkPolicies): list, get, create (POST,
@@ -300,6 +300,15 @@ current-context: ${context}
       const container = url.searchParams.get('container') ?? pod.spec?.containers?.[0]?.name ?? '';
       const previous = url.searchParams.get('previous') === 'true';
       const from = previous ? this.previousLogs : this.logs;
+      // As the kubelet answers for a container that never started (Pending, ImagePullBackOff).
+      const waiting = pod.status?.containerStatuses?.find((c: Obj) => c.name === container)?.state?.waiting;
+      if (!previous && (waiting || pod.status?.phase === 'Pending'))
+        return this.status(
+          res,
+          400,
+          'BadRequest',
+          `container "${container}" in pod "${m[2]}" is waiting to start: ${waiting?.reason ?? 'ContainerCreating'}`,
+        );
       if (previous && !from.has(`${m[1]}/${m[2]}/${container}`) && !from.has(`${m[1]}/${m[2]}/`))
         return this.status(
           res,
