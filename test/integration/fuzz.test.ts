@@ -6,7 +6,7 @@
  *   - no 5xx, no crash, no exception other than opscron's own, clearly worded ones;
  *   - the history writer never stops: every accepted run ends in exactly one final row,
  *     and a run after the storm is still recorded;
- *   - opscron's event loop never stalls for 200 ms (its own nodejs_eventloop_lag_max_seconds,
+ *   - opscron's event loop never stalls for 500 ms (its own nodejs_eventloop_lag_max_seconds,
  *     read from /metrics after each phase);
  *   - the canary secrets (the API token, a database password, the encryption key, a
  *     service's Authorization header) appear in no response, log line, run or audit row.
@@ -476,9 +476,12 @@ describe('fuzzing what a request can hand opscron', () => {
       'the run after the storm',
     );
 
-    // opscron's event loop never stalled 200 ms (its own measure, read after every phase).
+    // opscron's event loop never stalled 500 ms (its own measure, read after every phase). Alone
+    // the worst is 13-68 ms; on two cores shared with other suites the scheduler alone has held
+    // it 230-300 ms. What this guards against — a statement, a regex or a sort that blocks the
+    // loop on hostile input — takes seconds at these sizes, so 500 ms still catches it.
     stallMs = Math.max(stallMs, (await metric('nodejs_eventloop_lag_max_seconds')) * 1000);
-    expect(stallMs).toBeLessThan(200);
+    expect(stallMs).toBeLessThan(500);
 
     const dump = async (table: string) =>
       (await store.sql.query<{ t: string | null }>(`select string_agg(x::text, E'\\n') as t from ${table} x`)).rows[0]!

@@ -68,6 +68,11 @@ describe('label selectors', () => {
     );
   });
 
+  it('a term whose key is not a string selects nothing (found by fast-check: its toString threw)', () => {
+    const hostile = { matchExpressions: [{ key: { toString: [] }, operator: 'Exists' }] } as unknown as LabelSelector;
+    expect(selects(hostile, {})).toBe(false);
+  });
+
   it('a PDB selecting with matchExpressions covers the deployment', () => {
     const state = withChanges(
       (s) =>

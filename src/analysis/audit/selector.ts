@@ -10,7 +10,9 @@ import type { LabelSelector } from './cluster.js';
 type Expression = NonNullable<LabelSelector['matchExpressions']>[number];
 
 function holds(term: Expression, labels: Record<string, string>): boolean {
-  const key = term.key ?? '';
+  // A key that is not a string the API would have refused (and reading it could run its toString).
+  if (typeof term.key !== 'string') return false;
+  const key = term.key;
   const values = Array.isArray(term.values) ? term.values : [];
   const has = Object.hasOwn(labels, key);
   switch (term.operator) {
