@@ -170,7 +170,9 @@ describe('opscron init --from-runbook on the sample runbook', () => {
       'audit-review': 'warning',
     });
     expect(service.posts).toEqual(['/admin/reset-breakers']);
-  });
+    // Twenty `opscron run` processes one after another (the embedded store is one process's):
+    // 20-50 s alone, past 60 s on a loaded machine.
+  }, 240_000);
 });
 
 describe('opscron init from flags, and validate', () => {
