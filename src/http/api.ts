@@ -11,10 +11,11 @@ import { incidentRoutes } from './routes/incidents.js';
 import { jobRoutes } from './routes/jobs.js';
 import { reportRoutes } from './routes/reports.js';
 import { runRoutes } from './routes/runs.js';
+import { silenceRoutes } from './routes/silences.js';
 
 export type { ApiDeps } from './common.js';
 
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
-  for (const routes of [jobRoutes, runRoutes, incidentRoutes, reportRoutes, auditRoutes, backupRoutes])
+  for (const routes of [jobRoutes, runRoutes, incidentRoutes, reportRoutes, auditRoutes, backupRoutes, silenceRoutes])
     void app.register(routes, deps);
 }

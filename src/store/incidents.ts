@@ -80,7 +80,7 @@ async function incidentEvents(sql: Sql, id: string): Promise<IncidentEvent[]> {
   return rows.map((r) => ({ at: new Date(r.at), kind: r.kind, signal: r.signal, runId: r.run_id, message: r.message }));
 }
 
-const INCIDENT_COLUMNS = `id, service, title, status, severity, opened_at as "openedAt", first_bad_at as "firstBadAt", acknowledged_at as "acknowledgedAt", acknowledged_by as "acknowledgedBy", resolved_at as "resolvedAt", signals, report_id as "reportId"`;
+const INCIDENT_COLUMNS = `id, service, title, status, severity, opened_at as "openedAt", first_bad_at as "firstBadAt", acknowledged_at as "acknowledgedAt", acknowledged_by as "acknowledgedBy", notified_at as "notifiedAt", silenced_by as "silencedBy", resolved_at as "resolvedAt", signals, report_id as "reportId"`;
 
 /** Who did something to an incident by hand, and what they said. */
 export interface IncidentAction {
@@ -213,20 +213,46 @@ export class IncidentRepository {
     return rows;
   }
 
-  /** Open incidents nobody has acknowledged: what re-notification and escalation look at. */
+  /** Open incidents nobody has acknowledged: what re-notification, escalation and the end of a silence look at. */
   async unacknowledged(): Promise<
-    Array<{ id: string; service: string; severity: string; openedAt: Date; acknowledgedAt: Date | null }>
+    Array<{
+      id: string;
+      service: string;
+      severity: string;
+      signals: string[];
+      openedAt: Date;
+      notifiedAt: Date | null;
+      acknowledgedAt: Date | null;
+    }>
   > {
-    const { rows } = await this.sql.query<{ id: string; service: string; severity: string; opened_at: Date }>(
-      `select id, service, severity, opened_at from incidents where status = 'open' and acknowledged_at is null order by opened_at`,
+    const { rows } = await this.sql.query<{
+      id: string;
+      service: string;
+      severity: string;
+      signals: string[];
+      opened_at: Date;
+      notified_at: Date | null;
+    }>(
+      `select id, service, severity, signals, opened_at, notified_at from incidents where status = 'open' and acknowledged_at is null order by opened_at`,
     );
     return rows.map((r) => ({
       id: r.id,
       service: r.service,
       severity: r.severity,
+      signals: r.signals,
       openedAt: new Date(r.opened_at),
+      notifiedAt: r.notified_at ? new Date(r.notified_at) : null,
       acknowledgedAt: null,
     }));
+  }
+
+  /** The opening of a silenced incident is told now (its silence ended): true for the one caller that marks it. */
+  async markNotified(id: string, at: Date): Promise<boolean> {
+    const { rows } = await this.sql.query<{ id: string }>(
+      `update incidents set notified_at = $2 where id = $1 and notified_at is null and status = 'open' returning id`,
+      [id, at],
+    );
+    return rows.length > 0;
   }
 
   /** For the API: newest first, in the API's names. */

@@ -30,6 +30,7 @@ import {
   type RunFilter,
 } from './runs.js';
 import { RunLog } from './run-log.js';
+import { SilenceRepository } from './silences.js';
 import { advanceSlots, loadScheduleStates, setPaused } from './schedule-state.js';
 import { connectPostgres, type Sql } from './sql.js';
 import { openSqlite } from './sqlite.js';
@@ -131,6 +132,7 @@ function repositories(sql: Sql, runLog: RunLog) {
         closeOrphanedRuns(sql, self, aliveSince, now, why),
     },
     incidents: new IncidentRepository(sql),
+    silences: new SilenceRepository(sql),
     deliveries: new DeliveryRepository(sql),
     reports: new ReportRepository(sql),
     reportData: { ...bind(reportQueries, sql), ...bind(reportFindings, sql) },
