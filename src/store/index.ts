@@ -8,6 +8,7 @@
 import type { AuditSource, Period, RunRow } from '../model.js';
 import { drainAudit, listAudit, writeAudit, type AuditEntry } from './audit.js';
 import { DeliveryRepository } from './deliveries.js';
+import { ExternalAlertRepository } from './external-alerts.js';
 import { IncidentRepository } from './incidents.js';
 import { JobStateRepository } from './job-state.js';
 import { grantKey } from './keys.js';
@@ -133,6 +134,7 @@ function repositories(sql: Sql, runLog: RunLog) {
     },
     incidents: new IncidentRepository(sql),
     silences: new SilenceRepository(sql),
+    externalAlerts: new ExternalAlertRepository(sql),
     deliveries: new DeliveryRepository(sql),
     reports: new ReportRepository(sql),
     reportData: { ...bind(reportQueries, sql), ...bind(reportFindings, sql) },
