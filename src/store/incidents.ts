@@ -4,81 +4,15 @@
  * or recovers, when an incident opens, joins or resolves — are incidents/.
  */
 import type { Period } from '../model.js';
+import {
+  incidentById,
+  incidentEvents,
+  incidentsIn,
+  type IncidentEvent,
+  type IncidentSummary,
+} from './incident-summaries.js';
 import { addEvent, SignalTx } from './signals.js';
 import type { Sql } from './sql.js';
-
-export interface IncidentSummary {
-  id: string;
-  service: string;
-  title: string;
-  status: 'open' | 'resolved';
-  openedAt: Date;
-  resolvedAt: Date | null;
-  /** From the first failing run to the incident opening. */
-  timeToDetectMs: number | null;
-  /** From the incident opening to its resolution. */
-  timeToRecoverMs: number | null;
-  signals: string[];
-}
-
-export interface IncidentEvent {
-  at: Date;
-  kind: string;
-  signal: string | null;
-  runId: string | null;
-  message: string;
-}
-
-interface IncidentRow {
-  id: string;
-  service: string;
-  title: string;
-  status: 'open' | 'resolved';
-  opened_at: Date;
-  first_bad_at: Date | null;
-  resolved_at: Date | null;
-  signals: string[];
-}
-
-function incidentSummary(row: IncidentRow): IncidentSummary {
-  const openedAt = new Date(row.opened_at);
-  const resolvedAt = row.resolved_at ? new Date(row.resolved_at) : null;
-  return {
-    id: row.id,
-    service: row.service,
-    title: row.title,
-    status: row.status,
-    openedAt,
-    resolvedAt,
-    signals: row.signals,
-    timeToDetectMs: row.first_bad_at ? openedAt.getTime() - new Date(row.first_bad_at).getTime() : null,
-    timeToRecoverMs: resolvedAt ? resolvedAt.getTime() - openedAt.getTime() : null,
-  };
-}
-
-async function incidentsIn(sql: Sql, period: Period): Promise<IncidentSummary[]> {
-  const { rows } = await sql.query<IncidentRow>(
-    `select * from incidents where opened_at < $2 and (resolved_at is null or resolved_at >= $1) order by opened_at`,
-    [period.from, period.to],
-  );
-  return rows.map(incidentSummary);
-}
-
-async function incidentById(sql: Sql, id: string): Promise<IncidentSummary | null> {
-  const { rows } = await sql.query<IncidentRow>('select * from incidents where id = $1', [id]);
-  return rows[0] ? incidentSummary(rows[0]) : null;
-}
-
-async function incidentEvents(sql: Sql, id: string): Promise<IncidentEvent[]> {
-  const { rows } = await sql.query<{
-    at: Date;
-    kind: string;
-    signal: string | null;
-    run_id: string | null;
-    message: string;
-  }>('select at, kind, signal, run_id, message from incident_events where incident_id = $1 order by at, id', [id]);
-  return rows.map((r) => ({ at: new Date(r.at), kind: r.kind, signal: r.signal, runId: r.run_id, message: r.message }));
-}
 
 const INCIDENT_COLUMNS = `id, service, title, status, severity, opened_at as "openedAt", first_bad_at as "firstBadAt", acknowledged_at as "acknowledgedAt", acknowledged_by as "acknowledgedBy", notified_at as "notifiedAt", silenced_by as "silencedBy", resolved_at as "resolvedAt", signals, report_id as "reportId"`;
 
@@ -289,5 +223,6 @@ export class IncidentRepository {
   }
 }
 
+export type { IncidentEvent, IncidentSummary } from './incident-summaries.js';
 export type { StoredSignal } from './signals.js';
 export { SignalTx } from './signals.js';

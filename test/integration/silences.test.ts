@@ -182,6 +182,11 @@ describe.each([
     expect(told.map((d) => d.key)).toEqual([`${id}/opened/reports.recipients.incident`]);
     expect(await kinds(id)).toEqual(expect.arrayContaining(['unsilenced', 'notified']));
 
+    // Acknowledged 5 minutes after people were told: that is its time to acknowledge (MTTA), not since it opened.
+    clock += 5 * 60_000;
+    expect((await call('POST', `/api/incidents/${id}/ack`, tokens[1]!.token, {})).status).toBe(200);
+    expect(await store.incidents.summary(id)).toMatchObject({ silencedBy: silence.id, timeToAcknowledgeMs: 300_000 });
+
     await feed('..');
     expect((await store.incidents.get(id))?.status).toBe('resolved');
   });
