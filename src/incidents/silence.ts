@@ -11,31 +11,9 @@
 import { parseCron, CronSyntaxError } from '../cron/expression.js';
 import { nextSlot } from '../cron/slots.js';
 import { isValidTimeZone } from '../cron/timezone.js';
+import { MATCHER_NAMES, type Matcher, type Silence } from '../model.js';
 
-export const MATCHER_NAMES = ['service', 'signal'] as const;
-export const MATCHER_OPS = ['=', '!='] as const;
-
-/** One condition on a signal: `service=checkout`, `signal!=latency`. */
-export interface Matcher {
-  name: (typeof MATCHER_NAMES)[number];
-  op: (typeof MATCHER_OPS)[number];
-  value: string;
-}
-
-export interface Silence {
-  id: string;
-  matchers: Matcher[];
-  startsAt: Date;
-  endsAt: Date;
-  /** A maintenance window: the cron schedule its windows start on, in timeZone, each durationMs long. */
-  schedule: string | null;
-  timeZone: string | null;
-  durationMs: number | null;
-  reason: string;
-  createdBy: string;
-  createdAt: Date;
-  expiredBy: string | null;
-}
+export type { Matcher, Silence } from '../model.js';
 
 /** The bounds a silence is held to (config `silences`). */
 export interface SilenceLimits {

@@ -3,7 +3,7 @@
  * decided in incidents/silence.ts; this keeps them. Expiring one moves its end to now, as
  * Alertmanager does, so the record of what was silenced stays.
  */
-import type { Silence } from '../incidents/silence.js';
+import type { Silence } from '../model.js';
 import { pgJson } from './copy.js';
 import type { Sql } from './sql.js';
 
