@@ -17,7 +17,7 @@ import { Metrics } from '../../src/observability/metrics.js';
 import { InlineQueue } from '../../src/queue/inline.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { RunRow } from '../../src/store/runs.js';
-import { tempDir } from '../support/cli.js';
+import { runOpscron, tempDir, writeConfig } from '../support/cli.js';
 import { createDatabase } from '../support/services.mjs';
 
 const tokens = [
@@ -53,6 +53,7 @@ describe.each([
         openAfter: 2,
         resolveAfter: 2,
         verify: false,
+        renotify: '1m',
         remediation: { cart: [{ job: 'cart-reset', timeout: '1s' }] },
       },
       silences: { maxDuration: '2d' },
@@ -261,5 +262,77 @@ describe.each([
     expect(await kinds(loud)).not.toContain('silenced');
     expect(await kinds(loud)).toContain('remediation-started');
     await feed('..');
+  });
+
+  it('a silence made while an incident is open stops its re-notification until it ends', async () => {
+    await feed('xx');
+    const id = await openIncident();
+    expect(await store.deliveries.ofIncident(id)).toHaveLength(1); // the opening, told
+    const made = await call('POST', '/api/silences', tokens[1]!.token, {
+      matchers: ['signal=error-rate'],
+      duration: '10m',
+      reason: 'failover drill',
+    });
+    const { id: silenceId } = (await made.json()) as { id: string };
+    clock += 3 * 60_000;
+    expect(await manager.followUps.runOnce()).toBe(0);
+    expect(await store.deliveries.ofIncident(id)).toHaveLength(1);
+    await call('DELETE', `/api/silences/${silenceId}`, tokens[1]!.token);
+    expect(await manager.followUps.runOnce()).toBe(1);
+    expect((await store.deliveries.ofIncident(id)).map((d) => d.key)).toEqual([
+      `${id}/opened/reports.recipients.incident`,
+      expect.stringMatching(new RegExp(`^${id}/renotify-\\d+/reports.recipients.incident$`)),
+    ]);
+    await feed('..');
+  });
+
+  it('the CLI adds, lists and expires silences with its actor, and names what it refuses', async () => {
+    const dir = tempDir('silences-cli-');
+    const file = writeConfig(dir, {
+      store: config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : { path: config.store.path },
+      reports: { path: config.reports.path },
+      services: [{ name: 'cart', url: 'http://cart.internal' }],
+    });
+    // The embedded store belongs to one process: this test lets go of it while the CLI acts.
+    if (config.store.databaseUrl === undefined) await store.close();
+    const env = { OPSCRON_ACTOR: 'bob@laptop' };
+    const cli = (...args: string[]) => runOpscron(['-c', file, 'silence', ...args], { cwd: dir, env });
+    const added = await cli('add', '-m', 'service=cart', '--reason', 'disk swap', '--duration', '2h');
+    expect(added.code).toBe(0);
+    const id = /^(sil-\S+): service="cart" active\n$/.exec(added.stdout)?.[1];
+    expect(id).toBeDefined();
+    const window = await cli(
+      'add',
+      '-m',
+      'service=cart',
+      '--reason',
+      'weekly',
+      '--schedule',
+      '0 3 * * sun',
+      '--duration',
+      '1h',
+      '--timezone',
+      'Europe/Paris',
+    );
+    expect(window.code).toBe(0);
+    const listed = await cli('list');
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+service="cart"\\s+active`));
+    expect(listed.stdout).toMatch(/0 3 \* \* sun \(Europe\/Paris\) for 60m\s+bob@laptop\s+weekly/);
+    expect((await cli('expire', id!, '--reason', 'swapped')).stdout).toBe(`${id}: expired\n`);
+    const bad = await cli('add', '-m', 'team=core', '--reason', 'x', '--duration', '1h');
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/matcher "team=core": name "team" is not one of service, signal/);
+    if (config.store.databaseUrl === undefined) store = await openStore({ path: config.store.path });
+    expect(
+      (await store.audit.list(new Date(0), 100))
+        .filter((a) => a.source === 'cli')
+        .map((a) => [a.actor, a.action, a.reason]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['bob@laptop', 'silence-add', 'disk swap'],
+        ['bob@laptop', 'silence-add', 'weekly'],
+        ['bob@laptop', 'silence-expire', 'swapped'],
+      ]),
+    );
   });
 });
