@@ -2,7 +2,9 @@
  * What an Alertmanager payload does, alert by alert: a firing alert that is news fails its
  * signal (opening or joining the service's incident, with its remediation as any incident
  * has), a repeat changes nothing, a resolved alert recovers its signal once none of its
- * alerts fires. Refused alerts (no such service, no signal label) are said, not applied.
+ * alerts fires. An alert is kept (by fingerprint) only once applied, so one whose
+ * application failed is news when Alertmanager retries it. Refused alerts (no such service,
+ * no signal label) are said, not applied.
  */
 import type { Clock } from '../clock.js';
 import type { OpscronConfig } from '../config/schema.js';
@@ -45,20 +47,33 @@ export async function receiveAlerts(deps: AlertsInDeps, payload: AlertmanagerPay
       severity: plan.severity,
       immediate: true,
     };
+    const kept = await deps.store.externalAlerts.get(plan.fingerprint);
     let applied = false;
     if (plan.status === 'firing') {
-      applied = await deps.store.externalAlerts.firing({ ...plan, startsAt: plan.startsAt }, now);
-      if (applied)
+      applied =
+        kept?.status !== 'firing' ||
+        kept.severity !== plan.severity ||
+        kept.service !== service ||
+        kept.signal !== signal;
+      // Applied first, kept after: if applying fails, Alertmanager's retry is news again.
+      if (applied) {
         await deps.incidents.observeExternal(service, signal, {
           ...observation,
           verdict: 'bad',
           status: plan.severity,
         });
-    } else {
-      const left = await deps.store.externalAlerts.resolved(plan.fingerprint, now);
-      applied = left !== null;
-      if (left === 0)
-        await deps.incidents.observeExternal(service, signal, { ...observation, verdict: 'good', status: 'resolved' });
+        await deps.store.externalAlerts.firing(plan, now);
+      }
+    } else if (kept?.status === 'firing') {
+      applied = true;
+      // Where it fired: its signal recovers once no other alert of it fires.
+      if ((await deps.store.externalAlerts.othersFiring(kept.service, kept.signal, plan.fingerprint)) === 0)
+        await deps.incidents.observeExternal(kept.service, kept.signal, {
+          ...observation,
+          verdict: 'good',
+          status: 'resolved',
+        });
+      await deps.store.externalAlerts.resolved(plan.fingerprint, now);
     }
     out.push({ fingerprint: plan.fingerprint, service, signal, result: applied ? 'applied' : 'repeat' });
   }
