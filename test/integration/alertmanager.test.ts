@@ -165,7 +165,7 @@ describe('Alertmanager in, at the boundary', () => {
     const path = join(tempDir('am-db-'), 'db');
     const config = parseConfig({
       store: { path },
-      reports: { path: tempDir('am-bound-reports-') },
+      reports: { path: tempDir('am-bound-reports-'), recipients: { incident: ['oncall@example.com'] } },
       http: { port: 0, tokens },
       services: [{ name: 'shop', url: 'http://shop.internal' }],
       alertmanager: { maxAlerts: 5 },
@@ -235,6 +235,25 @@ describe('Alertmanager in, at the boundary', () => {
       ],
     });
     expect(await store.incidents.list({ limit: 5 })).toEqual([]);
+  });
+
+  it('a silence mutes an alert signal too: the incident opens and says so, nobody is told', async () => {
+    const silence = await fetch(`${base}/api/silences`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${AM}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ matchers: ['signal=am/ShopQuiet'], duration: '1h', reason: 'known noisy' }),
+    });
+    expect(silence.status).toBe(201);
+    const { id: silenceId } = (await silence.json()) as { id: string };
+    const fired = await post(base, payload('firing', [{ name: 'ShopQuiet', fingerprint: 'f6' }]), AM);
+    expect(await fired.json()).toMatchObject({ applied: 1 });
+    const [incident] = await store.incidents.list({ status: 'open', limit: 5 });
+    expect(incident).toMatchObject({ service: 'shop', signals: ['am/ShopQuiet'], silencedBy: silenceId });
+    const events = await store.incidents.events(incident!.id as string);
+    expect(events.find((e) => e.kind === 'silenced')?.message).toMatch(`silenced by ${silenceId}: known noisy`);
+    expect(await store.deliveries.ofIncident(incident!.id as string)).toEqual([]);
+    await post(base, payload('resolved', [{ name: 'ShopQuiet', fingerprint: 'f6' }]), AM);
+    expect((await store.incidents.get(incident!.id as string))?.status).toBe('resolved');
   });
 
   it('never answers a hostile payload with a 5xx', async () => {
