@@ -113,7 +113,18 @@ function assemble(options: StartOptions, role: Role, clock: Clock, metrics: Metr
   const http =
     options.http === false
       ? null
-      : buildServer({ config, store, queue, metrics, scheduler, worker, logger, feeds: jobFeeds, onMailQueued: kick });
+      : buildServer({
+          config,
+          store,
+          queue,
+          metrics,
+          scheduler,
+          worker,
+          logger,
+          feeds: jobFeeds,
+          onMailQueued: kick,
+          incidents,
+        });
   return {
     ...backends,
     metrics,

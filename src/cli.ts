@@ -8,6 +8,7 @@ import { recordCommands } from './cli/commands/records.js';
 import { reportCommand } from './cli/commands/report.js';
 import { restoreCommand } from './cli/commands/restore.js';
 import { runCommand } from './cli/commands/run.js';
+import { silenceCommands } from './cli/commands/silence.js';
 import { startCommand } from './cli/commands/start.js';
 import { triggerCommand } from './cli/commands/trigger.js';
 import { cliContext } from './cli/context.js';
@@ -25,6 +26,7 @@ for (const add of [
   triggerCommand,
   recordCommands,
   incidentCommands,
+  silenceCommands,
   backupsCommand,
   reportCommand,
   restoreCommand,

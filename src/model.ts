@@ -168,3 +168,30 @@ export function statusOf(findings: readonly Finding[]): OutcomeStatus {
   }
   return status;
 }
+
+/** What a silence's matchers may name; incidents/silence.ts decides what a silence mutes, the store keeps them. */
+export const MATCHER_NAMES = ['service', 'signal'] as const;
+export const MATCHER_OPS = ['=', '!='] as const;
+
+/** One condition on a signal: `service=checkout`, `signal!=latency`. */
+export interface Matcher {
+  name: (typeof MATCHER_NAMES)[number];
+  op: (typeof MATCHER_OPS)[number];
+  value: string;
+}
+
+/** A silence, or with a schedule a maintenance window. */
+export interface Silence {
+  id: string;
+  matchers: Matcher[];
+  startsAt: Date;
+  endsAt: Date;
+  /** A maintenance window: the cron schedule its windows start on, in timeZone, each durationMs long. */
+  schedule: string | null;
+  timeZone: string | null;
+  durationMs: number | null;
+  reason: string;
+  createdBy: string;
+  createdAt: Date;
+  expiredBy: string | null;
+}

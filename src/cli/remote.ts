@@ -87,9 +87,15 @@ export async function getJson<S extends z.ZodType>(
 }
 
 /** POST `body` to `path`; the answer's JSON when it is 2xx, else the server's refusal as `code`. */
-export async function postJson(server: Server, path: string, body: unknown, code: ErrorCode): Promise<unknown> {
+export async function postJson(
+  server: Server,
+  path: string,
+  body: unknown,
+  code: ErrorCode,
+  method: 'POST' | 'DELETE' = 'POST',
+): Promise<unknown> {
   const response = await call(server, path, {
-    method: 'POST',
+    method,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });

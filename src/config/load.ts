@@ -161,6 +161,11 @@ export function parseConfig(input: unknown, jobTypes: JobCatalog, source = 'conf
       config.services.map((s) => s.name),
     ),
   );
+  const catchAll = config.alertmanager.unknownService;
+  if (catchAll !== 'refuse' && !config.services.some((s) => s.name === catchAll.mapTo))
+    issues.push(
+      `alertmanager.unknownService.mapTo: ${show(catchAll.mapTo)} — not in services; configured: ${config.services.map((s) => s.name).join(', ') || 'none'}`,
+    );
   if (issues.length) throw new ConfigError(issues, source);
   return deepFreeze(config);
 }

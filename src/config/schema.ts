@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseCron } from '../cron/expression.js';
 import { REPORT_KINDS, SCOPES } from '../model.js';
 import { isValidTimeZone } from '../cron/timezone.js';
+import { alertmanagerSchema, silencesSchema } from './alerting.js';
 import { duration } from './duration.js';
 import { escalationSchema, notificationsSchema } from './notifications.js';
 
@@ -286,6 +287,8 @@ export const configSchema = z.strictObject({
   email: emailSchema,
   incidents: incidentsSchema,
   notifications: notificationsSchema,
+  silences: silencesSchema,
+  alertmanager: alertmanagerSchema,
   jobs: z.array(jobSchema).default([]),
 });
 

@@ -5,6 +5,7 @@ import type { ActionDeps } from '../actions.js';
 import { formatIssues } from '../config/load.js';
 import { OpscronError } from '../errors.js';
 import type { Feeds } from '../feeds.js';
+import type { IncidentManager } from '../incidents/manager.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/index.js';
 import type { RunWorker } from '../worker.js';
@@ -19,6 +20,8 @@ export interface ApiDeps extends ActionDeps {
   feeds: Feeds;
   /** A mail was queued: send it now rather than at the next poll. */
   onMailQueued?: () => void;
+  /** The process's incident manager (alerts from Alertmanager join its order per service), if it runs one. */
+  incidents?: IncidentManager | null;
 }
 
 declare module 'fastify' {

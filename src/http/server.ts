@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { OpscronConfig } from '../config/schema.js';
 import type { Feeds } from '../feeds.js';
+import type { IncidentManager } from '../incidents/manager.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RunQueue } from '../queue/types.js';
@@ -28,6 +29,8 @@ export interface HttpDeps {
   /** What each job type feeds to reports. */
   feeds: Feeds;
   onMailQueued?: () => void;
+  /** The process's incident manager, if it runs jobs. */
+  incidents?: IncidentManager | null;
 }
 
 export function buildServer(deps: HttpDeps): FastifyInstance {
@@ -37,7 +40,18 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
   handleErrors(app, deps.logger);
   const { config, store, queue, scheduler, worker, feeds, onMailQueued, metrics } = deps;
   const now = deps.now ?? Date.now;
-  registerApi(app, { config, store, queue, scheduler, worker, feeds, onMailQueued, logger: deps.logger, now });
+  registerApi(app, {
+    config,
+    store,
+    queue,
+    scheduler,
+    worker,
+    feeds,
+    onMailQueued,
+    logger: deps.logger,
+    now,
+    incidents: deps.incidents ?? null,
+  });
   void app.register(probeRoutes, { store, queue, metrics, scheduler, now });
   return app;
 }

@@ -8,11 +8,13 @@ export interface Opened {
   signal: string;
   jobId: string;
   firstBadAt: Date | null;
+  /** Critical for a run's streak; an alert's severity label. */
+  severity?: 'critical' | 'warning';
   evidence: Array<{ at: Date; status: string; summary: string | null; findings: unknown[] }>;
 }
 
 export function alertSubject(incident: Opened): string {
-  return `[opscron] INCIDENT ${incident.id}: ${incident.signal} critical on ${incident.service}`;
+  return `[opscron] INCIDENT ${incident.id}: ${incident.signal} ${incident.severity ?? 'critical'} on ${incident.service}`;
 }
 
 /** The alert's text; `steps` are the remediation jobs configured for the service, in order. */
@@ -24,7 +26,7 @@ export function alertText(incident: Opened, steps: readonly string[]): string {
       .map((f) => `      ${f.check}: ${f.message}${f.remedy ? `\n        remedy: ${f.remedy}` : ''}`),
   ]);
   return [
-    `Incident ${incident.id} opened: ${incident.signal} is critical on ${incident.service}.`,
+    `Incident ${incident.id} opened: ${incident.signal} is ${incident.severity ?? 'critical'} on ${incident.service}.`,
     incident.firstBadAt ? `First critical run: ${incident.firstBadAt.toISOString()}.` : '',
     '',
     'Evidence (the runs that opened it):',

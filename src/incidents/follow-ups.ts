@@ -11,10 +11,11 @@ import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/index.js';
 import type { Notifier } from './notify.js';
 import { dueSteps, stepOfKey } from './routing.js';
+import { allSilenced } from './silence.js';
 
 export interface FollowUpDeps {
   config: OpscronConfig;
-  store: Pick<Store, 'incidents' | 'deliveries'>;
+  store: Pick<Store, 'incidents' | 'deliveries' | 'silences'>;
   logger: Logger;
   clock: Clock;
   notifier: Notifier;
@@ -34,8 +35,8 @@ export class FollowUps {
     return i.renotify > 0 || Object.values(i.escalation).some((steps) => steps.length > 0);
   }
 
+  /** Always started: a silence may end while its incident is open, and that is told here. */
   start(): void {
-    if (!this.enabled) return;
     this.loop ??= startLoop({
       clock: this.o.clock,
       intervalMs: FOLLOW_UP_INTERVAL_MS,
@@ -52,14 +53,26 @@ export class FollowUps {
     this.loop = null;
   }
 
-  /** One pass: queues what is due now. Returns how many steps were due. */
+  /**
+   * One pass: queues what is due now. Returns how many steps were due. A silenced incident
+   * (every signal muted) gets nothing; one whose opening a silence kept quiet is told once
+   * its silence ends, and its re-notification and escalation count from then.
+   */
   async runOnce(): Promise<number> {
-    if (!this.enabled) return 0;
     const now = new Date(this.o.clock.now());
+    const silences = await this.o.store.silences.current(now);
     let due = 0;
     for (const incident of await this.o.store.incidents.unacknowledged()) {
+      if (allSilenced(silences, incident.service, incident.signals, now, this.o.config.timezone)) continue;
+      if (!incident.notifiedAt) {
+        due++;
+        await this.o.notifier.unsilenced(incident.id);
+        await this.o.store.incidents.markNotified(incident.id, now);
+        continue;
+      }
+      if (!this.enabled) continue;
       const sent = new Set((await this.o.store.deliveries.ofIncident(incident.id)).map((d) => stepOfKey(d.key)));
-      for (const step of dueSteps(this.o.config, incident, sent, now)) {
+      for (const step of dueSteps(this.o.config, { ...incident, openedAt: incident.notifiedAt }, sent, now)) {
         due++;
         await this.o.notifier.followUp(incident.id, step);
       }

@@ -11,20 +11,18 @@
  * workers never open two incidents for one outage. Which job types feed which signal is
  * the types' own declaration (feeds.ts), not known here.
  */
-import { randomBytes } from 'node:crypto';
-import { compactUtc, systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { JobConfig, OpscronConfig } from '../config/schema.js';
 import type { Feeds } from '../feeds.js';
 import type { RunRow } from '../model.js';
 import type { Logger } from '../observability/logger.js';
 import type { RunQueue } from '../queue/types.js';
 import type { Store } from '../store/index.js';
-import type { SignalTx } from '../store/incidents.js';
-import type { Opened } from './alert.js';
 import { FollowUps } from './follow-ups.js';
 import { Notifier } from './notify.js';
 import { Remediation } from './remediation.js';
-import { step, verdictOf } from './signal.js';
+import { verdictOf } from './signal.js';
+import { move, type Moved, type Observation } from './transitions.js';
 
 export { INCIDENT_ACTOR } from './remediation.js';
 
@@ -152,115 +150,67 @@ export class IncidentManager {
     this.work.add(p);
   }
 
-  private async apply(
-    service: string,
-    signal: string,
-    verdict: 'bad' | 'good',
-    row: RunRow,
-    retried = false,
-  ): Promise<void> {
-    const at = row.finishedAt ?? this.now();
-    let outcome: { opened?: Opened; resolved?: string };
+  /** A run's verdict on its signal. */
+  private apply(service: string, signal: string, verdict: 'bad' | 'good', row: RunRow): Promise<void> {
+    return this.applyObservation(service, signal, {
+      verdict,
+      at: row.finishedAt ?? this.now(),
+      runId: row.id,
+      source: row.jobId,
+      status: row.status,
+      summary: row.summary,
+      findings: row.findings,
+      severity: 'critical',
+    });
+  }
+
+  /**
+   * An observation from outside the runs (an Alertmanager alert), applied in the service's
+   * order like a run's; resolves once it is applied and what it started is under way.
+   */
+  async observeExternal(service: string, signal: string, o: Observation): Promise<void> {
+    if (!this.o.config.incidents.enabled || this.stopping) return;
+    let failure: unknown = null;
+    this.chain(service, async () => {
+      try {
+        await this.applyObservation(service, signal, o);
+      } catch (error) {
+        failure = error ?? new Error('could not apply the alert');
+        throw error;
+      }
+    });
+    await this.chains.get(service);
+    if (failure) throw failure; // the sender is told, and sends again
+  }
+
+  private async applyObservation(service: string, signal: string, o: Observation, retried = false): Promise<void> {
+    const silences = await this.o.store.silences.current(o.at);
+    let outcome: Moved;
     try {
       outcome = await this.o.store.incidents.withSignal(service, signal, (tx) =>
-        this.move(tx, service, signal, verdict, row, at),
+        move(tx, { config: this.o.config, service, signal, silences }, o),
       );
     } catch (error) {
       // Another replica opened the incident first: apply again, joining it.
       if ((error as { code?: string }).code === '23505' && !retried)
-        return this.apply(service, signal, verdict, row, true);
+        return this.applyObservation(service, signal, o, true);
       throw error;
     }
-    if (outcome.opened) {
-      this.o.logger.warn({ incident: outcome.opened.id, service, signal }, 'incident opened');
-      this.track(this.notify.alert(outcome.opened));
-      this.track(this.remediation.run(outcome.opened));
+    const opened = outcome.opened;
+    if (opened?.silenced) {
+      this.o.logger.warn(
+        { incident: opened.id, service, signal, silence: opened.silenced.id },
+        'incident opened while silenced: nobody is notified, no remediation runs',
+      );
+    } else if (opened) {
+      this.o.logger.warn({ incident: opened.id, service, signal }, 'incident opened');
+      this.track(this.notify.alert(opened));
+      this.track(this.remediation.run(opened));
     }
     if (outcome.resolved) {
       this.o.logger.info({ incident: outcome.resolved, service }, 'incident resolved');
       this.track(this.notify.settled(outcome.resolved, 'resolved', {}));
       this.track(this.notify.report(outcome.resolved));
     }
-  }
-
-  /** One run's effect on its signal and the service's incident, inside the signal's transaction. */
-  private async move(
-    tx: SignalTx,
-    service: string,
-    signal: string,
-    verdict: 'bad' | 'good',
-    row: RunRow,
-    at: Date,
-  ): Promise<{ opened?: Opened; resolved?: string }> {
-    const { next, transition } = step(await tx.state(at), verdict, at, this.o.config.incidents);
-    await tx.save(next, row.id, at);
-    const open = await tx.open();
-    if (open) await tx.event(open.id, at, 'check', signal, row.id, `${row.jobId} ${row.status}: ${row.summary ?? ''}`);
-    if (transition === 'failing') {
-      if (!open) return { opened: await this.open(tx, service, signal, row, at, next.firstBadAt, next.badStreak) };
-      if (!open.signals.includes(signal)) {
-        await tx.setSignals(open.id, [...open.signals, signal]);
-        await tx.event(
-          open.id,
-          at,
-          'signal',
-          signal,
-          row.id,
-          `${signal} joined: critical on ${next.badStreak} consecutive runs of ${row.jobId}`,
-        );
-      }
-    } else if (transition === 'recovered' && open) {
-      await tx.event(
-        open.id,
-        at,
-        'recovered',
-        signal,
-        row.id,
-        `${signal} healthy on ${next.goodStreak} consecutive runs of ${row.jobId}`,
-      );
-      if (await tx.allHealthy(open.signals)) {
-        await tx.resolve(open.id, at);
-        await tx.event(open.id, at, 'resolved', null, row.id, `every signal of ${service} is healthy again`);
-        return { resolved: open.id };
-      }
-    }
-    return {};
-  }
-
-  private async open(
-    tx: SignalTx,
-    service: string,
-    signal: string,
-    row: RunRow,
-    at: Date,
-    firstBadAt: Date | null,
-    streak: number,
-  ): Promise<Opened> {
-    const id = `inc-${compactUtc(at)}-${randomBytes(2).toString('hex')}`;
-    const title = `${signal} critical on ${service}`;
-    await tx.create({ id, title, openedAt: at, firstBadAt });
-    // The runs of the streak before this one, so the timeline starts where the trouble did.
-    const earlier = await tx.criticalRuns(row.jobId, new Date((firstBadAt ?? at).getTime() - 60_000), row.id);
-    for (const r of earlier)
-      await tx.event(id, r.createdAt, 'check', signal, r.id, `${row.jobId} ${r.status}: ${r.summary ?? ''}`);
-    await tx.event(
-      id,
-      at,
-      'opened',
-      signal,
-      row.id,
-      `${title}: ${streak} consecutive critical runs of ${row.jobId}. ${row.summary ?? ''}`,
-    );
-    return {
-      id,
-      service,
-      signal,
-      jobId: row.jobId,
-      firstBadAt,
-      evidence: [
-        ...earlier.map((r) => ({ at: r.createdAt, status: r.status, summary: r.summary, findings: r.findings })),
-        { at, status: row.status, summary: row.summary, findings: row.findings },
-      ],
-    };
   }
 }

@@ -74,8 +74,8 @@ export class Notifier {
     const facts: IncidentFacts = {
       id: incident.id,
       service: incident.service,
-      severity: 'critical',
-      title: `${incident.signal} critical on ${incident.service}`,
+      severity: incident.severity ?? 'critical',
+      title: `${incident.signal} ${incident.severity ?? 'critical'} on ${incident.service}`,
       status: 'open',
       openedAt: (incident.evidence.at(-1)?.at ?? this.now()).toISOString(),
       signals: [incident.signal],
@@ -111,11 +111,33 @@ export class Notifier {
     );
   }
 
+  /** The silence that kept the opening quiet ended, the incident still open: it is told now, once. */
+  async unsilenced(id: string): Promise<void> {
+    const facts = await this.facts(id);
+    if (!facts || facts.status !== 'open') return;
+    await this.o.store.incidents.event(
+      id,
+      this.now(),
+      'unsilenced',
+      null,
+      null,
+      'the silence ended while the incident is open',
+    );
+    await this.queue(facts, {
+      step: 'opened',
+      kind: 'opened',
+      channels: routeChannels(this.o.config, facts.service, facts.severity),
+      summary: `${facts.title}: opened ${facts.openedAt} under a silence that has now ended; still open.`,
+    });
+  }
+
   /** Acknowledged or resolved: the routes and every channel that heard of the incident are told. */
   async settled(id: string, kind: 'acknowledged' | 'resolved', who: { actor?: string; note?: string }): Promise<void> {
     try {
       const facts = await this.facts(id);
       if (!facts) return;
+      // Opened under a silence and never told: the silence covers its end too.
+      if (!(await this.o.store.incidents.get(id))?.notifiedAt) return;
       const earlier = (await this.o.store.deliveries.ofIncident(id)).map((d) => d.target);
       const channels = [...new Set([...routeChannels(this.o.config, facts.service, facts.severity), ...earlier])];
       const how =

@@ -89,6 +89,8 @@ export class Remediation {
 
   /** Runs the check that went critical again, now: its outcome moves the signal like any run. */
   private async verify(incident: Opened): Promise<void> {
+    // An incident an alert opened has no check of ours to run again: its next alert says.
+    if (!this.o.config.jobs.some((j) => j.id === incident.jobId)) return;
     if (this.o.stopping() || !(await this.o.store.incidents.stillFailing(incident.id))) return;
     try {
       const runId = await triggerRun(

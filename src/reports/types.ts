@@ -57,6 +57,7 @@ export interface HealthReport {
     count: number;
     meanTimeToDetectMs: number | null;
     meanTimeToRecoverMs: number | null;
+    meanTimeToAcknowledgeMs: number | null;
     list: IncidentSummary[];
   }>;
   slo: Section<Array<{ service: string; budgetRemaining: number }>>;

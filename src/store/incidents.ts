@@ -4,83 +4,17 @@
  * or recovers, when an incident opens, joins or resolves — are incidents/.
  */
 import type { Period } from '../model.js';
+import {
+  incidentById,
+  incidentEvents,
+  incidentsIn,
+  type IncidentEvent,
+  type IncidentSummary,
+} from './incident-summaries.js';
 import { addEvent, SignalTx } from './signals.js';
 import type { Sql } from './sql.js';
 
-export interface IncidentSummary {
-  id: string;
-  service: string;
-  title: string;
-  status: 'open' | 'resolved';
-  openedAt: Date;
-  resolvedAt: Date | null;
-  /** From the first failing run to the incident opening. */
-  timeToDetectMs: number | null;
-  /** From the incident opening to its resolution. */
-  timeToRecoverMs: number | null;
-  signals: string[];
-}
-
-export interface IncidentEvent {
-  at: Date;
-  kind: string;
-  signal: string | null;
-  runId: string | null;
-  message: string;
-}
-
-interface IncidentRow {
-  id: string;
-  service: string;
-  title: string;
-  status: 'open' | 'resolved';
-  opened_at: Date;
-  first_bad_at: Date | null;
-  resolved_at: Date | null;
-  signals: string[];
-}
-
-function incidentSummary(row: IncidentRow): IncidentSummary {
-  const openedAt = new Date(row.opened_at);
-  const resolvedAt = row.resolved_at ? new Date(row.resolved_at) : null;
-  return {
-    id: row.id,
-    service: row.service,
-    title: row.title,
-    status: row.status,
-    openedAt,
-    resolvedAt,
-    signals: row.signals,
-    timeToDetectMs: row.first_bad_at ? openedAt.getTime() - new Date(row.first_bad_at).getTime() : null,
-    timeToRecoverMs: resolvedAt ? resolvedAt.getTime() - openedAt.getTime() : null,
-  };
-}
-
-async function incidentsIn(sql: Sql, period: Period): Promise<IncidentSummary[]> {
-  const { rows } = await sql.query<IncidentRow>(
-    `select * from incidents where opened_at < $2 and (resolved_at is null or resolved_at >= $1) order by opened_at`,
-    [period.from, period.to],
-  );
-  return rows.map(incidentSummary);
-}
-
-async function incidentById(sql: Sql, id: string): Promise<IncidentSummary | null> {
-  const { rows } = await sql.query<IncidentRow>('select * from incidents where id = $1', [id]);
-  return rows[0] ? incidentSummary(rows[0]) : null;
-}
-
-async function incidentEvents(sql: Sql, id: string): Promise<IncidentEvent[]> {
-  const { rows } = await sql.query<{
-    at: Date;
-    kind: string;
-    signal: string | null;
-    run_id: string | null;
-    message: string;
-  }>('select at, kind, signal, run_id, message from incident_events where incident_id = $1 order by at, id', [id]);
-  return rows.map((r) => ({ at: new Date(r.at), kind: r.kind, signal: r.signal, runId: r.run_id, message: r.message }));
-}
-
-const INCIDENT_COLUMNS = `id, service, title, status, severity, opened_at as "openedAt", first_bad_at as "firstBadAt", acknowledged_at as "acknowledgedAt", acknowledged_by as "acknowledgedBy", resolved_at as "resolvedAt", signals, report_id as "reportId"`;
+const INCIDENT_COLUMNS = `id, service, title, status, severity, opened_at as "openedAt", first_bad_at as "firstBadAt", acknowledged_at as "acknowledgedAt", acknowledged_by as "acknowledgedBy", notified_at as "notifiedAt", silenced_by as "silencedBy", resolved_at as "resolvedAt", signals, report_id as "reportId"`;
 
 /** Who did something to an incident by hand, and what they said. */
 export interface IncidentAction {
@@ -213,20 +147,46 @@ export class IncidentRepository {
     return rows;
   }
 
-  /** Open incidents nobody has acknowledged: what re-notification and escalation look at. */
+  /** Open incidents nobody has acknowledged: what re-notification, escalation and the end of a silence look at. */
   async unacknowledged(): Promise<
-    Array<{ id: string; service: string; severity: string; openedAt: Date; acknowledgedAt: Date | null }>
+    Array<{
+      id: string;
+      service: string;
+      severity: string;
+      signals: string[];
+      openedAt: Date;
+      notifiedAt: Date | null;
+      acknowledgedAt: Date | null;
+    }>
   > {
-    const { rows } = await this.sql.query<{ id: string; service: string; severity: string; opened_at: Date }>(
-      `select id, service, severity, opened_at from incidents where status = 'open' and acknowledged_at is null order by opened_at`,
+    const { rows } = await this.sql.query<{
+      id: string;
+      service: string;
+      severity: string;
+      signals: string[];
+      opened_at: Date;
+      notified_at: Date | null;
+    }>(
+      `select id, service, severity, signals, opened_at, notified_at from incidents where status = 'open' and acknowledged_at is null order by opened_at`,
     );
     return rows.map((r) => ({
       id: r.id,
       service: r.service,
       severity: r.severity,
+      signals: r.signals,
       openedAt: new Date(r.opened_at),
+      notifiedAt: r.notified_at ? new Date(r.notified_at) : null,
       acknowledgedAt: null,
     }));
+  }
+
+  /** The opening of a silenced incident is told now (its silence ended): true for the one caller that marks it. */
+  async markNotified(id: string, at: Date): Promise<boolean> {
+    const { rows } = await this.sql.query<{ id: string }>(
+      `update incidents set notified_at = $2 where id = $1 and notified_at is null and status = 'open' returning id`,
+      [id, at],
+    );
+    return rows.length > 0;
   }
 
   /** For the API: newest first, in the API's names. */
@@ -263,5 +223,6 @@ export class IncidentRepository {
   }
 }
 
+export type { IncidentEvent, IncidentSummary } from './incident-summaries.js';
 export type { StoredSignal } from './signals.js';
 export { SignalTx } from './signals.js';

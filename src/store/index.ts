@@ -8,6 +8,7 @@
 import type { AuditSource, Period, RunRow } from '../model.js';
 import { drainAudit, listAudit, writeAudit, type AuditEntry } from './audit.js';
 import { DeliveryRepository } from './deliveries.js';
+import { ExternalAlertRepository } from './external-alerts.js';
 import { IncidentRepository } from './incidents.js';
 import { JobStateRepository } from './job-state.js';
 import { grantKey } from './keys.js';
@@ -30,6 +31,7 @@ import {
   type RunFilter,
 } from './runs.js';
 import { RunLog } from './run-log.js';
+import { SilenceRepository } from './silences.js';
 import { advanceSlots, loadScheduleStates, setPaused } from './schedule-state.js';
 import { connectPostgres, type Sql } from './sql.js';
 import { openSqlite } from './sqlite.js';
@@ -131,6 +133,8 @@ function repositories(sql: Sql, runLog: RunLog) {
         closeOrphanedRuns(sql, self, aliveSince, now, why),
     },
     incidents: new IncidentRepository(sql),
+    silences: new SilenceRepository(sql),
+    externalAlerts: new ExternalAlertRepository(sql),
     deliveries: new DeliveryRepository(sql),
     reports: new ReportRepository(sql),
     reportData: { ...bind(reportQueries, sql), ...bind(reportFindings, sql) },

@@ -224,4 +224,38 @@ create unique index deliveries_dedup on deliveries (dedup_key);
 create index deliveries_incident on deliveries (incident_id) where incident_id is not null;
 `,
   },
+  {
+    version: 6,
+    name: 'silences, maintenance windows, Alertmanager alerts, severity per signal (PostgreSQL migration 9)',
+    sql: `
+create table silences (
+  id          text primary key,
+  matchers    text not null check (json_valid(matchers)),
+  starts_at   text not null check (starts_at like '____-__-__T__:__:__.___Z' and starts_at >= '0001'),
+  ends_at     text not null check (ends_at like '____-__-__T__:__:__.___Z' and ends_at >= '0001'),
+  schedule    text,
+  time_zone   text,
+  duration_ms integer,
+  reason      text not null,
+  created_by  text not null,
+  created_at  text not null check (created_at like '____-__-__T__:__:__.___Z' and created_at >= '0001'),
+  expired_by  text
+) strict;
+create index silences_ends on silences (ends_at);
+alter table incidents add column notified_at text check (notified_at like '____-__-__T__:__:__.___Z' and notified_at >= '0001');
+alter table incidents add column silenced_by text;
+update incidents set notified_at = opened_at;
+alter table signal_states add column severity text not null default 'critical';
+create table external_alerts (
+  fingerprint text primary key,
+  service     text not null,
+  signal      text not null,
+  severity    text not null,
+  status      text not null check (status in ('firing', 'resolved')),
+  starts_at   text not null check (starts_at like '____-__-__T__:__:__.___Z' and starts_at >= '0001'),
+  updated_at  text not null check (updated_at like '____-__-__T__:__:__.___Z' and updated_at >= '0001')
+) strict;
+create index external_alerts_signal on external_alerts (service, signal) where status = 'firing';
+`,
+  },
 ];

@@ -256,4 +256,44 @@ create unique index deliveries_dedup on deliveries (dedup_key);
 create index deliveries_incident on deliveries (incident_id) where incident_id is not null;
 `,
   },
+  {
+    version: 9,
+    name: 'silences, maintenance windows, Alertmanager alerts, severity per signal',
+    sql: `
+-- A silence mutes the notifications and remediation of the signals its matchers select,
+-- from starts_at to ends_at; with a schedule, only in the windows [slot, slot + duration_ms)
+-- inside that span (a maintenance window). Expiring one moves ends_at to now.
+create table silences (
+  id          text primary key,
+  matchers    jsonb not null,
+  starts_at   timestamptz not null,
+  ends_at     timestamptz not null,
+  schedule    text,
+  time_zone   text,
+  duration_ms bigint,
+  reason      text not null,
+  created_by  text not null,
+  created_at  timestamptz not null,
+  expired_by  text
+);
+create index silences_ends on silences (ends_at);
+-- When the incident's opening was told to anyone: null while a silence kept it quiet.
+alter table incidents add column notified_at timestamptz;
+alter table incidents add column silenced_by text;
+update incidents set notified_at = opened_at;
+-- The severity a failing signal has (an alert's severity label; a run's verdict).
+alter table signal_states add column severity text not null default 'critical';
+-- Alerts Alertmanager sent, by its fingerprint: a repeat of a firing alert changes nothing.
+create table external_alerts (
+  fingerprint text primary key,
+  service     text not null,
+  signal      text not null,
+  severity    text not null,
+  status      text not null check (status in ('firing', 'resolved')),
+  starts_at   timestamptz not null,
+  updated_at  timestamptz not null
+);
+create index external_alerts_signal on external_alerts (service, signal) where status = 'firing';
+`,
+  },
 ];

@@ -74,7 +74,7 @@ export class SignalTx {
     };
   }
 
-  async save(next: StoredSignal, runId: string, at: Date): Promise<void> {
+  async save(next: StoredSignal, runId: string | null, at: Date): Promise<void> {
     await this.q.query(
       'update signal_states set state = $3, bad_streak = $4, good_streak = $5, first_bad_at = $6, last_run_id = $7, updated_at = $8 where service = $1 and signal = $2',
       [this.service, this.signal, next.state, next.badStreak, next.goodStreak, next.firstBadAt, runId, at],
@@ -105,11 +105,53 @@ export class SignalTx {
     await this.q.query('update incidents set signals = $2 where id = $1', [incidentId, pgJson(signals)]);
   }
 
-  async create(incident: { id: string; title: string; openedAt: Date; firstBadAt: Date | null }): Promise<void> {
+  /** A new open incident; `silencedBy` a silence muting its opening (then nobody is told yet: notified_at stays null). */
+  async create(incident: {
+    id: string;
+    title: string;
+    openedAt: Date;
+    firstBadAt: Date | null;
+    severity: string;
+    silencedBy: string | null;
+  }): Promise<void> {
     await this.q.query(
-      `insert into incidents (id, service, title, status, severity, opened_at, first_bad_at, signals) values ($1, $2, $3, 'open', 'critical', $4, $5, $6)`,
-      [incident.id, this.service, incident.title, incident.openedAt, incident.firstBadAt, pgJson([this.signal])],
+      `insert into incidents (id, service, title, status, severity, opened_at, first_bad_at, signals, notified_at, silenced_by) values ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9)`,
+      [
+        incident.id,
+        this.service,
+        incident.title,
+        incident.severity,
+        incident.openedAt,
+        incident.firstBadAt,
+        pgJson([this.signal]),
+        incident.silencedBy ? null : incident.openedAt,
+        incident.silencedBy,
+      ],
     );
+  }
+
+  /** The signal's severity while it fails (an alert's severity label, a run's verdict). */
+  async setSeverity(severity: string): Promise<void> {
+    await this.q.query('update signal_states set severity = $3 where service = $1 and signal = $2', [
+      this.service,
+      this.signal,
+      severity,
+    ]);
+  }
+
+  /**
+   * The incident's severity: the highest of its failing signals (critical above warning); kept
+   * as it was when none is failing (the incident is about to resolve). Returns it.
+   */
+  async refreshSeverity(incidentId: string, signals: string[]): Promise<string | null> {
+    const { rows } = await this.q.query<{ severity: string }>(
+      `select severity from signal_states where service = $1 and signal = any($2) and state = 'failing'`,
+      [this.service, signals],
+    );
+    if (!rows.length) return null;
+    const severity = rows.some((r) => r.severity === 'critical') ? 'critical' : 'warning';
+    await this.q.query('update incidents set severity = $2 where id = $1', [incidentId, severity]);
+    return severity;
   }
 
   /** The critical runs of a job since `since` (the start of a streak), but `exceptRunId`. */

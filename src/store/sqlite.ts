@@ -47,9 +47,13 @@ const DATES = new Set([
   'lastAt',
   'acknowledged_at',
   'acknowledgedAt',
+  'starts_at',
+  'ends_at',
+  'notified_at',
+  'notifiedAt',
 ]);
 /** Columns that hold JSON. `summary` and `message` are text in some tables: a statement reading their JSON names them `x:json`. */
-const JSONS = new Set(['findings', 'metrics', 'params', 'targets', 'recipients', 'signals', 'data']);
+const JSONS = new Set(['findings', 'metrics', 'params', 'targets', 'recipients', 'signals', 'data', 'matchers']);
 const BOOLEANS = new Set(['paused', 'failing']);
 
 function decode(row: Record<string, unknown>): Record<string, unknown> {

@@ -17,6 +17,7 @@ import * as networking from 'kubernetes-models/networking.k8s.io/v1';
 import * as policy from 'kubernetes-models/policy/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import * as monitoringAlpha from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1';
 import YAML from 'yaml';
 import { allows } from '../../src/analysis/audit/rbac.js';
 import { parseConfig } from '../../src/configure.js';
@@ -42,6 +43,7 @@ const MODELS: Record<string, new (o: any) => { validate(): void }> = {
   NetworkPolicy: networking.NetworkPolicy,
   ServiceMonitor: monitoring.ServiceMonitor,
   PrometheusRule: monitoring.PrometheusRule,
+  AlertmanagerConfig: monitoringAlpha.AlertmanagerConfig,
 };
 
 describe('Helm chart', () => {
@@ -176,6 +178,39 @@ describe('Helm chart', () => {
     writeFileSync(file, YAML.stringify({ groups: rule.spec.groups }));
     const out = execFileSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
     expect(out).toMatch(/SUCCESS: 6 rules found/);
+  });
+
+  it("routes alerts with a service label to opscron's Alertmanager receiver, with a token by reference", () => {
+    expect(byKind(render().objects, 'AlertmanagerConfig')).toEqual([]);
+    const { objects } = render({ alertmanagerConfig: { enabled: true } });
+    const config = named(objects, 'AlertmanagerConfig', 'opscron');
+    expect(() => new monitoringAlpha.AlertmanagerConfig(config as never).validate()).not.toThrow();
+    expect(config.spec.route).toMatchObject({
+      receiver: 'opscron',
+      groupBy: ['alertname', 'service'],
+      matchers: [{ name: 'service', matchType: '=~', value: '.+' }],
+    });
+    expect(config.spec.receivers).toEqual([
+      {
+        name: 'opscron',
+        webhookConfigs: [
+          {
+            url: 'http://opscron.opscron.svc:8080/api/alerts/alertmanager',
+            sendResolved: true,
+            maxAlerts: 100,
+            httpConfig: {
+              authorization: { type: 'Bearer', credentials: { name: 'opscron', key: 'OPSCRON_ALERTMANAGER_TOKEN' } },
+            },
+          },
+        ],
+      },
+    ]);
+    // HighErrorRate names the service the receiver maps (alertmanager.serviceLabel).
+    const rule = named(objects, 'PrometheusRule', 'opscron');
+    expect(rule.spec.groups[0].rules[0].labels).toEqual({ severity: 'critical', service: '{{ $labels.job }}' });
+    expect(() => render({ alertmanagerConfig: { enabled: true, tokenSecret: { name: '', key: 'k' } } })).toThrow(
+      /alertmanagerConfig.tokenSecret.name is required/,
+    );
   });
 
   it('values.schema.json accepts the defaults and rejects bad values', () => {

@@ -31,6 +31,8 @@ const incident = {
   resolvedAt: new Date('2026-11-25T10:30:00Z'),
   timeToDetectMs: 120_000,
   timeToRecoverMs: 1_800_000,
+  timeToAcknowledgeMs: null,
+  silencedBy: null,
   signals: [],
 };
 const service = (name: string, availability: number | null, status: 'ok' | 'critical' | 'nodata') => ({
@@ -54,7 +56,15 @@ const health = (services: HealthReport['services']): HealthReport => ({
   days: ['2026-11-24', '2026-11-25'],
   services,
   failingChecks: { empty: 'none' },
-  incidents: { data: { count: 1, meanTimeToDetectMs: null, meanTimeToRecoverMs: null, list: [incident] } },
+  incidents: {
+    data: {
+      count: 1,
+      meanTimeToDetectMs: null,
+      meanTimeToRecoverMs: null,
+      meanTimeToAcknowledgeMs: null,
+      list: [incident],
+    },
+  },
   slo: { empty: 'none' },
   jobs: { data: [job] },
 });

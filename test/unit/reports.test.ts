@@ -76,6 +76,8 @@ describe('health report model', () => {
         resolvedAt: new Date('2026-11-25T10:30:00Z'),
         timeToDetectMs: 120_000,
         timeToRecoverMs: 1_800_000,
+        timeToAcknowledgeMs: 240_000,
+        silencedBy: null,
         signals: ['error-rate'],
       },
       {
@@ -87,6 +89,8 @@ describe('health report model', () => {
         resolvedAt: null,
         timeToDetectMs: 60_000,
         timeToRecoverMs: null,
+        timeToAcknowledgeMs: null,
+        silencedBy: null,
         signals: ['health'],
       },
     ];
@@ -95,6 +99,8 @@ describe('health report model', () => {
       count: 2,
       meanTimeToDetectMs: 90_000,
       meanTimeToRecoverMs: 1_800_000,
+      // Only the acknowledged incident counts toward the mean time to acknowledge.
+      meanTimeToAcknowledgeMs: 240_000,
     });
     expect(report.services.data!.find((s) => s.service === 'search')!.incidents).toBe(2);
   });
@@ -263,6 +269,8 @@ describe('performance and incident models', () => {
       resolvedAt: new Date('2026-11-25T10:20:00Z'),
       timeToDetectMs: 60_000,
       timeToRecoverMs: 1_200_000,
+      timeToAcknowledgeMs: null,
+      silencedBy: null,
       signals: ['error-rate'],
     };
     const report = composeIncidentReport({

@@ -135,13 +135,16 @@ function serviceStatus(availability: number | null, errorRatio: number | null, t
   return status;
 }
 
-/** The count and the mean times to detect and to recover (of the incidents that have them). */
+/** The count and the mean times to detect, acknowledge and recover (of the incidents that have them). */
 function incidentTimes(incidents: IncidentSummary[]): NonNullable<HealthReport['incidents']['data']> {
   const resolved = incidents.filter((i) => i.timeToRecoverMs !== null);
   return {
     count: incidents.length,
     meanTimeToDetectMs: mean(incidents.flatMap((i) => (i.timeToDetectMs === null ? [] : [i.timeToDetectMs]))),
     meanTimeToRecoverMs: mean(resolved.map((i) => i.timeToRecoverMs!)),
+    meanTimeToAcknowledgeMs: mean(
+      incidents.flatMap((i) => (i.timeToAcknowledgeMs === null ? [] : [i.timeToAcknowledgeMs])),
+    ),
     list: incidents,
   };
 }

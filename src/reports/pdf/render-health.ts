@@ -164,6 +164,13 @@ function remedies(pdf: ReportDocument, data: FailingCheck[]): void {
   }
 }
 
+/** How many incidents a silence muted at their opening, and by which silences. */
+function silencedFact(list: ReadonlyArray<{ silencedBy: string | null }>): string {
+  const by = [...new Set(list.flatMap((i) => (i.silencedBy ? [i.silencedBy] : [])))];
+  const n = list.filter((i) => i.silencedBy).length;
+  return n ? `${n} (${by.join(', ')})` : 'none';
+}
+
 function incidents(pdf: ReportDocument, data: NonNullable<HealthReport['incidents']['data']>, tz: string): void {
   // The model always has this section; an empty list is said here.
   if (!data.count) {
@@ -173,7 +180,9 @@ function incidents(pdf: ReportDocument, data: NonNullable<HealthReport['incident
   pdf.facts([
     ['Incidents', String(data.count)],
     ['Mean time to detect', span(data.meanTimeToDetectMs)],
+    ['Mean time to acknowledge', span(data.meanTimeToAcknowledgeMs)],
     ['Mean time to recover', span(data.meanTimeToRecoverMs)],
+    ['Opened while silenced', silencedFact(data.list)],
   ]);
   pdf.table(
     [
@@ -192,7 +201,7 @@ function incidents(pdf: ReportDocument, data: NonNullable<HealthReport['incident
       i.resolvedAt ? stamp(i.resolvedAt, tz) : { text: 'still open', status: 'critical' },
       span(i.timeToDetectMs),
       span(i.timeToRecoverMs),
-      i.signals.join(', '),
+      i.silencedBy ? `${i.signals.join(', ')} (silenced by ${i.silencedBy})` : i.signals.join(', '),
     ]),
     { fontSize: 7.5 },
   );

@@ -28,7 +28,9 @@ function incidentSummary(pdf: ReportDocument, i: IncidentReport['incident'], tz:
     ['Resolved', i.resolvedAt ? stamp(i.resolvedAt, tz) : 'not yet'],
     ['Signals', i.signals.join(', ') || '—'],
     ['Time to detect', span(i.timeToDetectMs)],
+    ['Time to acknowledge', span(i.timeToAcknowledgeMs)],
     ['Time to recover', span(i.timeToRecoverMs)],
+    ['Silenced', i.silencedBy ? `at its opening, by ${i.silencedBy} (see the timeline)` : 'no'],
   ]);
 }
 
