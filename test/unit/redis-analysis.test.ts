@@ -155,7 +155,7 @@ describe('judgeRedisHealth', () => {
       [
         'warning',
         'redis.evictions',
-        '5120 keys evicted since Redis started 3 d ago under allkeys-lru (maxmemory 1024.0 MiB)',
+        '5120 keys evicted since Redis started 3 d ago under allkeys-lru (maxmemory 1024.0 MiB): evictions are costing hits (hit ratio 73.8 %, below 80.0 %)',
       ],
       ['warning', 'redis.memory', '972.0 MiB used of 1024.0 MiB maxmemory (94.9 %)'],
       ['warning', 'redis.fragmentation', 'memory fragmentation 1.47 (461.6 MiB more resident than used)'],
