@@ -188,6 +188,11 @@ describe('counters judged since the previous run', () => {
     expect(run(s1, T1, first.kept).findings.find((f) => f.check === 'redis.slowlog')!.message).toBe(
       '2 slow commands logged since the previous run 60 min ago; latest: HGETALL big:43 (20.0 ms), HGETALL big:42 (20.0 ms)',
     );
+    // The previous log empty (SLOWLOG RESET, or refused), or ids gone backwards: the entries present, not the newest id.
+    const empty = run({ ...s0, slowlog: { length: 0, entries: [] } }, T0, null);
+    const later = { ...s0, slowlog: { length: 2, entries: [entry(5000), entry(4999)] } };
+    expect(run(later, T1, empty.kept).interval).toMatchObject({ slow: 2, slowEntries: [entry(5000), entry(4999)] });
+    expect(run(s1, T1, run(later, T0, null).kept).interval).toMatchObject({ slow: 3 });
   });
 
   it('reads back only a kept value of the right shape, and never judges negative or non-finite changes', () => {
