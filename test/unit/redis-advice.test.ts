@@ -5,6 +5,7 @@
  * key pattern from a SCAN sample, extrapolated and saying its size.
  */
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { adviseRedis, byPattern, keyPattern, type KeySample, type RedisSnapshot } from '../../src/analysis/redis.js';
 import { parseInfo } from '../../src/integrations/redis-info.js';
 
@@ -158,5 +159,83 @@ describe('key patterns', () => {
     expect(cut.find((a) => a.finding.check === 'redis.memory-by-pattern')!.finding.message).toMatch(
       /, cut short by its time bound:/,
     );
+  });
+});
+
+describe('tokens in key names never reach a finding (issue 17 M4)', () => {
+  /** Random bytes as a token generator would draw them (sha256 of a seed: no bias towards "AAAA…"). */
+  const random = (seed: number, salt: string) => createHash('sha256').update(`${salt}:${seed}`).digest();
+  const b64url = (seed: number, salt: string, length: number) =>
+    Buffer.concat([random(seed, salt), random(seed, `${salt}+`)])
+      .toString('base64url')
+      .slice(0, length);
+  const token = fc.oneof(
+    // 20–64 letters and digits, as session ids are drawn (16–19: see NAME_WORD's odds, and the fixed ones below)
+    fc.tuple(fc.integer(), fc.integer({ min: 20, max: 64 })).map(([seed, length]) =>
+      Buffer.concat([random(seed, 'a'), random(seed, 'b'), random(seed, 'c')])
+        .toString('base64')
+        .replace(/[^A-Za-z0-9]/g, '')
+        .slice(0, length),
+    ),
+    // base64url, with - and _
+    fc.tuple(fc.integer(), fc.integer({ min: 20, max: 43 })).map(([seed, length]) => b64url(seed, 'u', length)),
+    // a JWT: header.payload.signature
+    fc
+      .integer()
+      .map(
+        (seed) =>
+          `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(
+            JSON.stringify({ sub: b64url(seed, 's', 12), iat: 1764579600 + (seed % 86_400) }),
+          ).toString('base64url')}.${b64url(seed, 'sig', 43)}`,
+      ),
+  );
+  const template = fc.constantFrom('session:%', 'denylist:%', 'user:42:token:%', '{tenant7}:refresh:%:meta', 'csrf|%');
+  /** Any 8 characters of the token, found in the text, are a leak (the old masking left letters in place of digits). */
+  const leaks = (text: string, t: string) =>
+    Array.from({ length: t.length - 7 }, (_, i) => t.slice(i, i + 8)).filter((w) => text.includes(w));
+
+  it('the memory and TTL patterns and the big keys show no part of a token', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(template, token), { minLength: 1, maxLength: 8 }), (drawn) => {
+        const k = drawn.map(([t, tok], i) => ({
+          key: t.replace('%', tok),
+          ttl: i % 2 ? -1 : 60_000,
+          bytes: 2 ** 21,
+          type: 'string',
+        }));
+        const text = JSON.stringify(adviseRedis('sessions', snapshot('allkeys-lru'), sample(k), big));
+        expect(text).toContain('redis.big-keys');
+        for (const [, tok] of drawn) expect(leaks(text, tok)).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('16-character tokens, an ULID and a JWT are masked whole', () => {
+    expect(
+      [
+        'session:Xk9fQ2mZpL7rT4wB',
+        'session:hJ3kLmNoPqRsTuVw',
+        'csrf:aZ-_bY0cX1dW2eV3',
+        'jobs:01ARZ3NDEKTSV4RRFFQ69G5FAV',
+        'denylist:eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IifQ.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      ].map(keyPattern),
+    ).toEqual(['session:*', 'session:*', 'csrf:*', 'jobs:*', 'denylist:*']);
+  });
+
+  it('names stay names: camelCase, UPPER_CASE and dotted words of 16 or more characters', () => {
+    expect(
+      [
+        'cache:userProfileSettings',
+        'queue:EMAIL_NOTIFICATIONS_HIGH',
+        'cfg:feature.flags.checkout_v2',
+        'jwt:denylist',
+      ].map(keyPattern),
+    ).toEqual([
+      'cache:userProfileSettings',
+      'queue:EMAIL_NOTIFICATIONS_HIGH',
+      'cfg:feature.flags.checkout_v*',
+      'jwt:denylist',
+    ]);
   });
 });

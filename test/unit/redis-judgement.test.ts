@@ -89,7 +89,7 @@ describe('counters judged since the previous run', () => {
       'redis.oom-errors',
     ]);
     expect(first.findings.find((f) => f.check === 'redis.evictions')!.message).toBe(
-      '5120 keys evicted since Redis started 24 h ago under allkeys-lru (maxmemory 1024.0 MiB)',
+      '5120 keys evicted since Redis started 24 h ago under allkeys-lru (maxmemory 1024.0 MiB): evictions are costing hits (hit ratio 55.6 %, below 80.0 %)',
     );
     // An hour later: 99 % hits, nothing evicted, rejected or refused since.
     const second = run(cache({ ...before, hits: 599_000, misses: 401_000 }, 86_400 + 3600), T1, first.kept);
@@ -102,7 +102,7 @@ describe('counters judged since the previous run', () => {
     });
   });
 
-  it('warns again when it evicts, rejects or refuses between runs, and says over which interval', () => {
+  it('warns again when it rejects or refuses between runs, and says over which interval', () => {
     const first = run(cache({ hits: 500_000, misses: 10_000, evicted: 5120 }, 86_400), T0, null);
     const second = run(
       cache({ hits: 600_000, misses: 11_000, evicted: 5200, rejected: 2, oom: 1 }, 86_400 + 3600),
@@ -110,10 +110,28 @@ describe('counters judged since the previous run', () => {
       first.kept,
     );
     expect(second.findings.filter((f) => f.severity !== 'info').map((f) => [f.severity, f.message])).toEqual([
-      ['warning', '80 keys evicted since the previous run 60 min ago under allkeys-lru (maxmemory 1024.0 MiB)'],
       ['warning', '2 connections rejected since the previous run 60 min ago (maxclients 10000)'],
       ['critical', '1 commands refused with OOM since the previous run 60 min ago'],
     ]);
+  });
+
+  it('evicting under an allkeys-/volatile- policy is info while hits hold, a warning when it costs hits; noeviction warns', () => {
+    const first = run(cache({ hits: 500_000, misses: 10_000, evicted: 5120 }, 86_400), T0, null);
+    const evictions = (hits: number, misses: number, policy = 'allkeys-lru') => {
+      const s = cache({ hits: 500_000 + hits, misses: 10_000 + misses, evicted: 5200 }, 90_000);
+      s.config['maxmemory-policy'] = policy;
+      const f = run(s, T1, first.kept).findings.find((x) => x.check === 'redis.evictions')!;
+      return [f.severity, f.message.replace(/.* \(maxmemory 1024\.0 MiB\)/, '')];
+    };
+    expect(evictions(99_000, 1000)).toEqual(['info', ': the cache making room']);
+    expect(evictions(99_000, 1000, 'volatile-ttl')).toEqual(['info', ': the cache making room']);
+    expect(evictions(500, 300)).toEqual(['info', ': the cache making room']); // 800 lookups say nothing
+    expect(evictions(700, 300, 'volatile-lfu')).toEqual([
+      'warning',
+      ': evictions are costing hits (hit ratio 70.0 %, below 80.0 %)',
+    ]);
+    // (a policy changed to noeviction since: rejected writes are its signal, evictions stay a warning)
+    expect(evictions(99_000, 1000, 'noeviction')).toEqual(['warning', '']);
   });
 
   it("judges the hit ratio on the interval's lookups, and needs 1,000 of them", () => {
@@ -170,6 +188,11 @@ describe('counters judged since the previous run', () => {
     expect(run(s1, T1, first.kept).findings.find((f) => f.check === 'redis.slowlog')!.message).toBe(
       '2 slow commands logged since the previous run 60 min ago; latest: HGETALL big:43 (20.0 ms), HGETALL big:42 (20.0 ms)',
     );
+    // The previous log empty (SLOWLOG RESET, or refused), or ids gone backwards: the entries present, not the newest id.
+    const empty = run({ ...s0, slowlog: { length: 0, entries: [] } }, T0, null);
+    const later = { ...s0, slowlog: { length: 2, entries: [entry(5000), entry(4999)] } };
+    expect(run(later, T1, empty.kept).interval).toMatchObject({ slow: 2, slowEntries: [entry(5000), entry(4999)] });
+    expect(run(s1, T1, run(later, T0, null).kept).interval).toMatchObject({ slow: 3 });
   });
 
   it('reads back only a kept value of the right shape, and never judges negative or non-finite changes', () => {

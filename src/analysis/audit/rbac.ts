@@ -6,15 +6,14 @@
  * Whose grants count: every subject except Kubernetes' own components (`system:` users
  * and groups, `kube-*` service accounts). The groups that stand for people or for everyone
  * — system:masters, system:authenticated, system:unauthenticated, system:anonymous,
- * system:serviceaccounts — count like any group, except in the bindings Kubernetes itself
- * bootstraps (labelled `kubernetes.io/bootstrapping: rbac-defaults`), which wire them on
- * every cluster. Built-in roles (cluster-admin, admin, edit, system:*) count like any
- * other when such a subject holds them.
+ * system:serviceaccounts — count like any group, except as the subjects of the bindings
+ * Kubernetes itself bootstraps (bootstrap.ts: name, role and subjects must all be the
+ * bootstrapped ones — the `rbac-defaults` label alone is anyone's to set). Built-in roles
+ * (cluster-admin, admin, edit, system:*) count like any other when such a subject holds them.
  */
-import { ref, type Binding, type KubeObject, type PolicyRule, type Role, type Subject } from './cluster.js';
+import { isBootstrapRole, isBootstrapSubject } from './bootstrap.js';
+import { ref, type Binding, type PolicyRule, type Role, type Subject } from './cluster.js';
 import type { Violation } from './control.js';
-
-const BOOTSTRAPPED = (o: KubeObject) => o.metadata?.labels?.['kubernetes.io/bootstrapping'] === 'rbac-defaults';
 
 /** Groups named system: that stand for people or for everyone, not for a Kubernetes component. */
 const BROAD_GROUPS = new Set([
@@ -31,7 +30,7 @@ const kubeNamespace = (namespace: string | undefined) => (namespace ?? '').start
 /** Kubernetes' own identity in this binding: out of the audit's scope. */
 export function isSystemSubject(s: Subject, b: Binding): boolean {
   const name = s.name ?? '';
-  if (BOOTSTRAPPED(b) && name.startsWith('system:')) return true;
+  if (isBootstrapSubject(s, b)) return true;
   if (s.kind === 'ServiceAccount') return kubeNamespace(s.namespace);
   // A service account named as a user (system:serviceaccount:ns:name) or all of a namespace's (system:serviceaccounts:ns).
   const account = /^system:serviceaccounts?:([^:]+)/.exec(name);
@@ -39,8 +38,8 @@ export function isSystemSubject(s: Subject, b: Binding): boolean {
   return name.startsWith('system:') && !BROAD_GROUPS.has(name);
 }
 
-/** A role Kubernetes ships (cluster-admin, admin, edit, view, system:*): unbound, it is nobody's business. */
-export const isBuiltInRole = (r: Role): boolean => (r.metadata?.name ?? '').startsWith('system:') || BOOTSTRAPPED(r);
+/** A role Kubernetes ships (cluster-admin, admin, edit, view, system:…), by its bootstrap name and label: unbound, it is nobody's business. */
+export const isBuiltInRole = (r: Role, kind: 'ClusterRole' | 'Role'): boolean => isBootstrapRole(r, kind);
 
 /** The binding's subjects that are not Kubernetes' own, as `Kind namespace/name`. */
 export const holdersOf = (b: Binding): string[] =>
@@ -90,7 +89,7 @@ export function heldRules(state: RbacObjects): HeldRule[] {
     for (const role of list) {
       const holders =
         bound.get(`${kind}/${kind === 'Role' ? role.metadata?.namespace : ''}/${role.metadata?.name}`) ?? [];
-      for (const rule of role.rules ?? []) out.push({ role, kind, rule, holders, builtIn: isBuiltInRole(role) });
+      for (const rule of role.rules ?? []) out.push({ role, kind, rule, holders, builtIn: isBuiltInRole(role, kind) });
     }
   }
   return out;

@@ -16,7 +16,7 @@ import {
   type RedisMetrics,
   type RedisSnapshot,
 } from './metrics.js';
-import { memoryByPattern, noTtlByPattern } from './patterns.js';
+import { keyPattern, memoryByPattern, noTtlByPattern } from './patterns.js';
 
 export interface Advice {
   finding: Finding;
@@ -145,9 +145,10 @@ const bigKeys: Adviser = ({ r, sample, sampled, bigKeyBytes }) => {
       resource: r,
       message: `${big.length} of ${sampled} sampled keys are ${mebibytes(bigKeyBytes)} or more: ${big
         .slice(0, BIG_KEYS_MESSAGE)
-        .map((k) => `${k.key} (${mebibytes(k.bytes!)})`)
+        .map((k) => `${keyPattern(k.key)} (${mebibytes(k.bytes!)})`)
         .join(', ')}`,
-      evidence: big.slice(0, BIG_KEYS_EVIDENCE),
+      // Key names are the apps' data (session ids, tokens): shown masked, as the patterns are.
+      evidence: big.slice(0, BIG_KEYS_EVIDENCE).map((k) => ({ ...k, key: keyPattern(k.key) })),
       remedy:
         'Big keys block Redis while they are read, written or deleted: split them (hash buckets), and delete them with UNLINK.',
     },

@@ -21,8 +21,12 @@ const MIN_LOOKUPS = 1000;
 /** Connected clients at this share of maxclients: the next burst of connections is rejected. */
 const CLIENTS_WARN = 0.8;
 
+/** An interval's hit ratio worth judging: enough lookups, and below the threshold. */
+const lowHitRatio = (i: RedisInterval, t: RedisHealthThresholds): i is RedisInterval & { hitRatio: number } =>
+  i.hits + i.misses >= MIN_LOOKUPS && i.hitRatio !== null && i.hitRatio < t.hitRatio;
+
 const hitRatio: Check = ({ r, i, t }) =>
-  i.hits + i.misses >= MIN_LOOKUPS && i.hitRatio !== null && i.hitRatio < t.hitRatio
+  lowHitRatio(i, t)
     ? {
         severity: 'warning',
         check: 'redis.hit-ratio',
@@ -34,18 +38,39 @@ const hitRatio: Check = ({ r, i, t }) =>
       }
     : null;
 
-const evictions: Check = ({ r, s, m, i }) =>
-  i.evicted > 0
-    ? {
-        severity: 'warning',
-        check: 'redis.evictions',
-        resource: r,
-        message: `${i.evicted} keys evicted ${i.text} under ${policyOf(s, '?')} (maxmemory ${mebibytes(m.maxmemory)})`,
-        evidence: { evicted: i.evicted, from: i.change.from, to: i.change.to },
-        remedy:
-          'The data does not fit: raise maxmemory, or give keys TTLs; cache-optimize says whether the policy fits the keys.',
-      }
-    : null;
+/**
+ * Under an allkeys-* or volatile-* policy evicting is the cache doing its job (dropping the
+ * least useful keys to make room): info, unless the interval's hit ratio is below `hitRatio`
+ * — then the evictions are costing hits, a warning. Under noeviction (or a policy not read)
+ * it stays a warning as before: rejected writes are that policy's signal.
+ */
+const evictions: Check = ({ r, s, m, i, t }) => {
+  if (i.evicted <= 0) return null;
+  const policy = policyOf(s, '?');
+  const evicting = /^(allkeys|volatile)-/.test(policy);
+  const costly = lowHitRatio(i, t);
+  const said = `${i.evicted} keys evicted ${i.text} under ${policy} (maxmemory ${mebibytes(m.maxmemory)})`;
+  const evidence = { evicted: i.evicted, from: i.change.from, to: i.change.to };
+  if (evicting && !costly)
+    return {
+      severity: 'info',
+      check: 'redis.evictions',
+      resource: r,
+      message: `${said}: the cache making room`,
+      evidence,
+    };
+  return {
+    severity: 'warning',
+    check: 'redis.evictions',
+    resource: r,
+    message: costly
+      ? `${said}: evictions are costing hits (hit ratio ${percent(i.hitRatio)}, below ${percent(t.hitRatio)})`
+      : said,
+    evidence,
+    remedy:
+      'The data does not fit: raise maxmemory, or give keys TTLs; cache-optimize says whether the policy fits the keys.',
+  };
+};
 
 /**
  * Without maxmemory there is no ratio to judge, only the warning that nothing stops growth.

@@ -95,8 +95,18 @@ export function redisInterval(previous: RedisKept | null, now: RedisKept, s: Red
   const misses = d('misses');
   // Slow entries newer than the previous run's newest; after a restart, every entry is new.
   const sameServer = previous !== null && previous.counters.epoch === now.counters.epoch;
-  const after = sameServer && previous.slowlogId !== null ? previous.slowlogId : -1;
-  const newest = now.slowlogId ?? after;
+  const previousNewest = sameServer ? previous.slowlogId : null;
+  // Ids count every slow command since the server started, so their difference counts those SLOWLOG GET
+  // did not return too — when they continue the previous run's. Without its newest id (its log was empty,
+  // after SLOWLOG RESET, or refused) or with ids gone backwards, only the entries present can be counted.
+  const continued = previousNewest !== null && (now.slowlogId ?? previousNewest) >= previousNewest;
+  const after = continued ? previousNewest : -1;
+  const slowEntries = s.slowlog.entries.filter((e) => e.id > after);
+  const slow = !sameServer
+    ? (now.slowlogId ?? -1) + 1
+    : continued
+      ? (now.slowlogId ?? after) - after
+      : slowEntries.length;
   return {
     change,
     text: describeInterval(change, 'Redis started'),
@@ -107,8 +117,8 @@ export function redisInterval(previous: RedisKept | null, now: RedisKept, s: Red
     expired: d('expired'),
     rejected: d('rejected'),
     oom: d('oom'),
-    slow: Math.max(0, newest - after),
-    slowEntries: s.slowlog.entries.filter((e) => e.id > after),
+    slow,
+    slowEntries,
     latencySeen: sameServer ? previous.latencySeen : null,
   };
 }
