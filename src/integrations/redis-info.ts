@@ -3,6 +3,7 @@
  * DOCTOR, SLOWLOG, CONFIG GET, and bounded samples of its keys by SCAN (never KEYS).
  */
 import { Redis, ReplyError } from 'ioredis';
+import { keyPattern } from '../analysis/redis/patterns.js';
 import type { KeySample, KeySampleResult, RedisSnapshot } from '../analysis/redis.js';
 
 export function redisClient(url: string): Redis {
@@ -63,6 +64,19 @@ async function unlessRefused(command: Promise<unknown>, fallback: unknown): Prom
   }
 }
 
+/**
+ * A slow command as findings may show it: its name and its key's pattern (ids, tokens and
+ * e-mail addresses masked, as cache-optimize shows keys), and how many more arguments it had.
+ * Never the values: a SET's value or a session token in a key is data, not a diagnosis.
+ */
+function slowCommand(args: unknown[]): string {
+  const [name, key, ...rest] = args.map((a) => String(a));
+  const shown = [String(name ?? '?').slice(0, 40), ...(key === undefined ? [] : [keyPattern(key.slice(0, 200))])].join(
+    ' ',
+  );
+  return rest.length ? `${shown} (+${rest.length} argument${rest.length === 1 ? '' : 's'})` : shown;
+}
+
 /** SLOWLOG GET's entries, as far as they have the shape of one. */
 function slowlogEntries(raw: unknown): RedisSnapshot['slowlog']['entries'] {
   if (!Array.isArray(raw)) return [];
@@ -73,11 +87,7 @@ function slowlogEntries(raw: unknown): RedisSnapshot['slowlog']['entries'] {
       id: Number(id),
       at: new Date(Number(at) * 1000),
       micros: Number(micros),
-      command: (args as unknown[])
-        .slice(0, 4)
-        .map((a) => String(a).slice(0, 100))
-        .join(' ')
-        .slice(0, 200),
+      command: slowCommand(args as unknown[]),
     }))
     .filter((e) => Number.isFinite(e.id) && Number.isFinite(e.micros) && !Number.isNaN(e.at.getTime()));
 }

@@ -49,6 +49,21 @@ describe('cache-health: the doctors and persistence on a real Redis', () => {
     await server.stop();
   });
 
+  it('slow commands are shown by name and key pattern: never a token in the key or the value written', async () => {
+    await health(); // the baseline: what the slow log held before
+    await redis.config('SET', 'slowlog-log-slower-than', '0');
+    await redis.set('session:Qm9iQWxpY2VTZWNyZXRUb2tlbjEyMw', 'card=4111111111111111');
+    await redis.config('SET', 'slowlog-log-slower-than', '10000');
+    const outcome = await health();
+    const slow = outcome.findings.find((f) => f.check === 'redis.slowlog');
+    expect(slow?.message).toMatch(/set session:\* \(\+1 argument\)/i);
+    const shown = JSON.stringify(outcome);
+    expect(shown).not.toContain('Qm9iQWxpY2VTZWNyZXRUb2tlbjEyMw');
+    expect(shown).not.toContain('4111111111111111');
+    await redis.slowlog('RESET');
+    await redis.save(); // the next test counts changes since the last save
+  });
+
   it("latency monitoring off (Redis' default) is said, with how to turn it on; the empty instance's MEMORY DOCTOR is no finding", async () => {
     expect(String(await redis.call('MEMORY', 'DOCTOR'))).toMatch(/instance is empty or is using very little memory/);
     const outcome = await health();
