@@ -12,6 +12,15 @@ const STATEMENTS_BY_MEAN = 500;
 /** The tables read, most rows read sequentially first. */
 const TABLES = 1000;
 
+/**
+ * Which server this connection reached (src/analysis/pg-health/epoch.ts): the cluster's
+ * system_identifier, its timeline (a promoted standby starts a new one), and the address
+ * and port the server serves this connection on. pg_control_* need no superuser.
+ */
+export const SERVER_IDENTITY = `(select system_identifier::text from pg_control_system()) || ':' ||
+  (select timeline_id::text from pg_control_checkpoint()) || '@' ||
+  coalesce(host(inet_server_addr()), 'socket') || ':' || current_setting('port')`;
+
 const iso = (v: Date | string | null | undefined): string | null =>
   v === null || v === undefined ? null : new Date(v).toISOString();
 
@@ -61,7 +70,7 @@ async function statementsReset(client: pg.Client): Promise<string | null> {
 }
 
 /** Every user table's scan counters (the 1,000 reading most rows sequentially) and when this database's statistics were reset. */
-async function readTables(client: pg.Client): Promise<Pick<QueryStats, 'tables' | 'tablesReset'>> {
+async function readTables(client: pg.Client): Promise<Pick<QueryStats, 'tables' | 'tablesReset' | 'server'>> {
   const tables = await client.query<{
     table: string;
     seq_scan: string;
@@ -73,8 +82,8 @@ async function readTables(client: pg.Client): Promise<Pick<QueryStats, 'tables' 
        from pg_stat_user_tables order by seq_tup_read desc limit $1`,
     [TABLES],
   );
-  const reset = await client.query<{ stats_reset: Date | null }>(
-    'select stats_reset from pg_stat_database where datname = current_database()',
+  const reset = await client.query<{ stats_reset: Date | null; server: string }>(
+    `select stats_reset, ${SERVER_IDENTITY} as server from pg_stat_database where datname = current_database()`,
   );
   return {
     tables: tables.rows.map((r) => ({
@@ -85,6 +94,7 @@ async function readTables(client: pg.Client): Promise<Pick<QueryStats, 'tables' 
       seqTupRead: Number(r.seq_tup_read),
     })),
     tablesReset: iso(reset.rows[0]?.stats_reset),
+    server: reset.rows[0]!.server,
   };
 }
 

@@ -6,6 +6,7 @@
 import pg from 'pg';
 import type { PgReading, PgStats } from '../analysis/pg-health.js';
 import { readMaintenance, readWraparound } from './pg-maintenance.js';
+import { SERVER_IDENTITY } from './pg-queries.js';
 
 export type { PgReading, PgStats } from '../analysis/pg-health.js';
 export { readQueryStats } from './pg-queries.js';
@@ -135,18 +136,27 @@ async function readBlocked(q: Rows): Promise<PgStats['blocked']> {
 
 /** Blocks of tables and indexes found in the buffer cache and read from disk, since the statistics were reset. */
 async function readCacheCounters(q: Rows): Promise<PgReading['cacheCounters']> {
-  const [c] = await q<{ heap_hit: string; heap_read: string; idx_hit: string; idx_read: string; reset: Date | null }>(`
+  const [c] = await q<{
+    heap_hit: string;
+    heap_read: string;
+    idx_hit: string;
+    idx_read: string;
+    reset: Date | null;
+    server: string;
+  }>(`
     select (select coalesce(sum(heap_blks_hit), 0) from pg_statio_user_tables)::text as heap_hit,
            (select coalesce(sum(heap_blks_read), 0) from pg_statio_user_tables)::text as heap_read,
            (select coalesce(sum(idx_blks_hit), 0) from pg_statio_user_indexes)::text as idx_hit,
            (select coalesce(sum(idx_blks_read), 0) from pg_statio_user_indexes)::text as idx_read,
-           (select stats_reset from pg_stat_database where datname = current_database()) as reset`);
+           (select stats_reset from pg_stat_database where datname = current_database()) as reset,
+           ${SERVER_IDENTITY} as server`);
   return {
     heapHit: Number(c!.heap_hit),
     heapRead: Number(c!.heap_read),
     indexHit: Number(c!.idx_hit),
     indexRead: Number(c!.idx_read),
     statsReset: c!.reset ? new Date(c!.reset).toISOString() : null,
+    server: c!.server,
   };
 }
 

@@ -19,6 +19,7 @@ const stats = (statements: StatementRow[] | null, over: Partial<QueryStats> = {}
   statementsReset: RESET,
   tables: [{ table: 'public.orders', seqScans: 500, indexScans: 90_000, liveRows: 2_000_000, seqTupRead: 9e8 }],
   tablesReset: null,
+  server: '7714329898513827578:1@10.0.0.5:5432',
   unusedIndexes: [],
   ...over,
 });
@@ -76,6 +77,25 @@ describe('queryChanges', () => {
     );
     expect(c.statementsInterval).toBe('since the counters were reset 30 min ago');
     expect(c.statements!.map((s) => s.calls)).toEqual([90_500]);
+  });
+
+  it('counters another server counted are no baseline, even with the same stats_reset (never reset on both)', () => {
+    const first = queryChanges(null, stats([slowFixed, fast]), '2026-12-01T09:00:00.000Z');
+    // A failover: the standby shares the primary's system_identifier, not its address or timeline.
+    const standby = '7714329898513827578:2@10.0.0.6:5432';
+    const more = { ...fast, calls: 95_000, totalMs: 50_000, rows: 95_000 };
+    const c = queryChanges(first.snapshot, stats([more], { server: standby }), '2026-12-01T10:00:00.000Z');
+    expect(c.statements!.map((s) => s.calls)).toEqual([95_000]);
+    expect(c.statementsInterval).toBe('since pg_stat_statements was last reset 11.1 d ago');
+    expect(c.tables[0]!.seqScans).toBe(500);
+    expect(c.tablesInterval).toBe('since the table statistics were last reset');
+    // Back on the same server, the next run judges the change again.
+    const next = queryChanges(
+      c.snapshot,
+      stats([{ ...more, calls: 95_010 }], { server: standby }),
+      '2026-12-01T11:00:00.000Z',
+    );
+    expect(next.statements!.map((s) => s.calls)).toEqual([10]);
   });
 
   it('tables are judged on the scans since the previous run', () => {
@@ -146,8 +166,8 @@ describe('queryChanges', () => {
 });
 
 describe('cacheHitSince', () => {
-  const reading = (heapHit: number, heapRead: number, statsReset: string | null = null) =>
-    ({ cacheCounters: { heapHit, heapRead, indexHit: 0, indexRead: 0, statsReset } }) as unknown as PgReading;
+  const reading = (heapHit: number, heapRead: number, statsReset: string | null = null, server = 'A:1@10.0.0.5:5432') =>
+    ({ cacheCounters: { heapHit, heapRead, indexHit: 0, indexRead: 0, statsReset, server } }) as unknown as PgReading;
 
   it('a cold start a month ago no longer weighs on the hit rate: only the blocks read since the previous run count', () => {
     const first = cacheHitSince(null, reading(9_000_000, 1_000_000), '2026-12-01T09:00:00.000Z');
@@ -161,5 +181,18 @@ describe('cacheHitSince', () => {
     expect(second.stats.cacheHit.tableReads).toBe(999_010);
     expect(second.stats.cacheHit.table).toBeCloseTo(999_000 / 999_010, 10);
     expect(second.stats.cacheHit.interval).toBe('since the previous run 60 min ago');
+  });
+
+  it('another server behind the same database entry is judged over its own lifetime, not as a change from the first', () => {
+    const first = cacheHitSince(null, reading(9_000_000, 1_000_000), '2026-12-01T09:00:00.000Z');
+    const other = cacheHitSince(
+      JSON.parse(JSON.stringify(first.keep)),
+      reading(9_500_000, 1_200_000, null, 'A:2@10.0.0.6:5432'),
+      '2026-12-01T10:00:00.000Z',
+    );
+    expect(other.stats.cacheHit).toMatchObject({
+      tableReads: 10_700_000,
+      interval: 'since the statistics were last reset',
+    });
   });
 });

@@ -5,6 +5,7 @@
  * of the blocks read since its previous run.
  */
 import { asReading, counterChange, describeInterval, type CounterReading } from '../counters.js';
+import { pgEpoch, sameServer } from './epoch.js';
 import type { PgReading, PgStats } from './stats.js';
 
 /** The hit rate of the interval, and the reading to keep for the next run. */
@@ -12,11 +13,13 @@ export function cacheHitSince(previous: unknown, s: PgReading, at: string): { st
   const { cacheCounters: c, ...rest } = s;
   const current: CounterReading = {
     at,
-    epoch: c.statsReset,
+    epoch: pgEpoch(c.server, c.statsReset),
     since: c.statsReset,
     values: { heapHit: c.heapHit, heapRead: c.heapRead, indexHit: c.indexHit, indexRead: c.indexRead },
   };
-  const change = counterChange(asReading(previous), current);
+  // Another server's counters are no baseline: judged since this one's statistics were reset.
+  const kept = asReading(previous);
+  const change = counterChange(kept && sameServer(kept.epoch, c.server) ? kept : null, current);
   const d = { heapHit: 0, heapRead: 0, indexHit: 0, indexRead: 0, ...change.deltas };
   const tableReads = d.heapHit + d.heapRead;
   const indexReads = d.indexHit + d.indexRead;

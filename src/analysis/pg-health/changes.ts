@@ -7,6 +7,7 @@
  * counted again, or reset alone), counts whole; a new stats_reset counts everything since.
  */
 import { counterChange, describeInterval, type CounterChange, type CounterReading } from '../counters.js';
+import { pgEpoch, sameServer } from './epoch.js';
 import type { QueryStats, StatementRow, StatementStats, TableScanRow } from './stats.js';
 
 /** Statement counters in the kept snapshot: [calls, total ms, rows]. */
@@ -14,7 +15,7 @@ type StatementCounts = [number, number, number];
 /** Table counters in the kept snapshot: [seq_scan, idx_scan, seq_tup_read]. */
 type TableCounts = [number, number, number];
 
-/** One counting period's snapshot: when it was read, and the counters' epoch (stats_reset). */
+/** One counting period's snapshot: when it was read, and the counters' epoch (epoch.ts: the server and its stats_reset). */
 interface Part<V> {
   at: string;
   epoch: string | null;
@@ -41,10 +42,22 @@ export interface QueryChanges {
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
-/** The interval between two snapshots of one part (only the epoch and times matter here). */
-function interval(previous: Part<unknown> | null, at: string, epoch: string | null): CounterChange {
-  const reading = (p: Part<unknown>): CounterReading => ({ at: p.at, epoch: p.epoch, since: p.epoch, values: {} });
-  return counterChange(previous && reading(previous), { at, epoch, since: epoch, values: {} });
+/** When and by which server (epoch.ts) the counters of one part were read. */
+interface Counted {
+  at: string;
+  server: string;
+  reset: string | null;
+}
+
+/**
+ * The interval between two snapshots of one part (only the epoch and times matter here).
+ * A snapshot another server counted is no baseline: the interval starts at the reset.
+ */
+function interval(previous: Part<unknown> | null, now: Counted): CounterChange {
+  const usable = previous && sameServer(previous.epoch, now.server) ? previous : null;
+  const reading = (p: Part<unknown>): CounterReading => ({ at: p.at, epoch: p.epoch, since: null, values: {} });
+  const epoch = pgEpoch(now.server, now.reset);
+  return counterChange(usable && reading(usable), { at: now.at, epoch, since: now.reset, values: {} });
 }
 
 /**
@@ -57,13 +70,8 @@ function subtract<V extends number[]>(previous: Record<string, V> | null, key: s
   return current.map((v, i) => v - before[i]!) as V;
 }
 
-function statementChanges(
-  previous: Part<StatementCounts> | null,
-  rows: StatementRow[],
-  at: string,
-  epoch: string | null,
-) {
-  const change = interval(previous, at, epoch);
+function statementChanges(previous: Part<StatementCounts> | null, rows: StatementRow[], now: Counted) {
+  const change = interval(previous, now);
   const kept = change.basis === 'previous' ? previous!.counts : null;
   const counts: Record<string, StatementCounts> = {};
   const statements: StatementStats[] = [];
@@ -77,12 +85,12 @@ function statementChanges(
   return {
     statements,
     interval: describeInterval(change, 'pg_stat_statements was last reset'),
-    part: { at, epoch, counts },
+    part: { at: now.at, epoch: pgEpoch(now.server, now.reset), counts },
   };
 }
 
-function tableChanges(previous: Part<TableCounts> | null, rows: TableScanRow[], at: string, epoch: string | null) {
-  const change = interval(previous, at, epoch);
+function tableChanges(previous: Part<TableCounts> | null, rows: TableScanRow[], now: Counted) {
+  const change = interval(previous, now);
   const kept = change.basis === 'previous' ? previous!.counts : null;
   const counts: Record<string, TableCounts> = {};
   const tables = rows.map((row): TableScanRow => {
@@ -94,15 +102,21 @@ function tableChanges(previous: Part<TableCounts> | null, rows: TableScanRow[], 
   return {
     tables,
     interval: describeInterval(change, 'the table statistics were last reset'),
-    part: { at, epoch, counts },
+    part: { at: now.at, epoch: pgEpoch(now.server, now.reset), counts },
   };
 }
 
 /** The change since `previous` (null: the first run, judged since the statistics were reset) as of `at` (ISO 8601). */
 export function queryChanges(previous: QuerySnapshot | null, s: QueryStats, at: string): QueryChanges {
   const statements =
-    s.statements === null ? null : statementChanges(previous?.statements ?? null, s.statements, at, s.statementsReset);
-  const tables = tableChanges(previous?.tables ?? null, s.tables, at, s.tablesReset);
+    s.statements === null
+      ? null
+      : statementChanges(previous?.statements ?? null, s.statements, {
+          at,
+          server: s.server,
+          reset: s.statementsReset,
+        });
+  const tables = tableChanges(previous?.tables ?? null, s.tables, { at, server: s.server, reset: s.tablesReset });
   return {
     statements: statements?.statements ?? null,
     statementsInterval: statements?.interval ?? '',

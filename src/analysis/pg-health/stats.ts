@@ -87,6 +87,8 @@ export interface CacheCounters {
   indexHit: number;
   indexRead: number;
   statsReset: string | null;
+  /** Which server counted them (epoch.ts): system_identifier, timeline, address and port. */
+  server: string;
 }
 
 /** What src/integrations/pg-stats.ts reads for db-health: the cache as lifetime counters, judged by their change (cache.ts). */
@@ -130,5 +132,7 @@ export interface QueryStats {
   tables: TableScanRow[];
   /** pg_stat_database.stats_reset of this database (ISO 8601), null when never reset. */
   tablesReset: string | null;
+  /** Which server counted them all (epoch.ts): system_identifier, timeline, address and port. */
+  server: string;
   unusedIndexes: Array<{ index: string; table: string; scans: number; bytes: number }>;
 }
