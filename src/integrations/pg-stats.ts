@@ -160,7 +160,7 @@ async function readCacheCounters(q: Rows): Promise<PgReading['cacheCounters']> {
   };
 }
 
-/** Standbys and their lag, and replication slots nobody reads (they hold WAL back). */
+/** Standbys and their lag, this replica's WAL receiver, and replication slots nobody reads (they hold WAL back). */
 async function readReplication(q: Rows, head: ServerRow): Promise<Pick<PgStats, 'replication' | 'inactiveSlots'>> {
   const standbys = await q<{ name: string; lag: string | null; state: string }>(
     `select coalesce(application_name, client_addr::text, pid::text) as name, extract(epoch from replay_lag)::text as lag, state from pg_stat_replication`,
@@ -168,9 +168,23 @@ async function readReplication(q: Rows, head: ServerRow): Promise<Pick<PgStats, 
   const slots = await q<{ name: string; retained: string | null }>(
     `select slot_name as name, case when pg_is_in_recovery() then null else pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text end as retained from pg_replication_slots where not active`,
   );
+  const [receiver] = head.replica
+    ? await q<{ status: string | null; silent: string | null; timeout_ms: string }>(
+        `select status, extract(epoch from now() - last_msg_receipt_time)::text as silent,
+                (select setting from pg_settings where name = 'wal_receiver_timeout') as timeout_ms
+           from pg_stat_wal_receiver`,
+      )
+    : [];
   return {
     replication: {
       isReplica: head.replica,
+      receiver: receiver
+        ? {
+            status: receiver.status,
+            secondsSinceMessage: num(receiver.silent),
+            timeoutSeconds: Number(receiver.timeout_ms) / 1000,
+          }
+        : null,
       replay: head.replica
         ? { receiveLsn: head.receive_lsn, replayLsn: head.replay_lsn, secondsSinceLastReplay: num(head.replay) }
         : null,

@@ -1,7 +1,8 @@
 /**
  * db-health on a real streaming standby (pg_basebackup of this file's own primary): a
  * standby that has replayed everything its idle primary sent is not lagging, however long
- * ago the last write was; one that received WAL it has not replayed is.
+ * ago the last write was; one that received WAL it has not replayed is; one cut off from
+ * its primary (which has replayed all it received, so shows no lag) is critical.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -120,5 +121,24 @@ describe('db-health on a streaming standby', () => {
       expect.stringMatching(/^this replica is \d+ s behind its primary$/),
     ]);
     await onStandby.query('select pg_wal_replay_resume()');
+  });
+
+  it('a standby whose primary is gone is critical: not receiving WAL, though it has replayed all it received', async () => {
+    await eventually(caughtUp, 'the standby to catch up');
+    const streaming = await health();
+    expect(streaming.findings.filter((f) => f.check === 'pg.wal-receiver')).toEqual([]);
+    onPrimary.on('error', () => {}); // its connection goes with the primary
+    primary.crash();
+    await eventually(
+      async () =>
+        (await onStandby.query(`select 1 from pg_stat_wal_receiver where status = 'streaming'`)).rowCount === 0,
+      'the standby to lose its WAL receiver',
+    );
+    const cutOff = await health();
+    expect(cutOff.findings.filter((f) => f.check === 'pg.replication-lag')).toEqual([]);
+    expect(cutOff.findings.filter((f) => f.check === 'pg.wal-receiver').map((f) => [f.severity, f.message])).toEqual([
+      ['critical', expect.stringMatching(/^this replica is not receiving WAL from the primary: /)],
+    ]);
+    expect(cutOff.status).toBe('critical');
   });
 });

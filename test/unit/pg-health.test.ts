@@ -14,6 +14,9 @@ import {
 } from '../../src/analysis/pg-health.js';
 import { dbHealthParams } from '../../src/jobs/db-health.js';
 
+/** A replica's WAL receiver streaming from its primary, heard from 3 s ago. */
+const streaming = { status: 'streaming', secondsSinceMessage: 3, timeoutSeconds: 60 };
+
 /** A healthy primary: 12 of 100 connections, a warm cache, far from wraparound, no standbys. */
 const healthy = (): PgStats => ({
   database: 'orders',
@@ -29,7 +32,7 @@ const healthy = (): PgStats => ({
     indexReads: 9_120_442,
     interval: 'since the previous run 60 min ago',
   },
-  replication: { isReplica: false, replay: null, standbys: [] },
+  replication: { isReplica: false, replay: null, receiver: null, standbys: [] },
   inactiveSlots: [],
   wraparound: {
     databases: [
@@ -175,6 +178,7 @@ describe('judgePgHealth', () => {
       s.replication = {
         isReplica: true,
         replay: { receiveLsn: '3/1A000000', replayLsn: '3/19FF0000', secondsSinceLastReplay: 125.4 },
+        receiver: streaming,
         standbys: [
           { name: 'replica-b', lagSeconds: 90, state: 'streaming' },
           { name: 'replica-c', lagSeconds: 59.9, state: 'streaming' },
@@ -219,12 +223,49 @@ describe('judgePgHealth', () => {
     // Recorded on a streaming standby of a primary nobody wrote to for an hour.
     const idle = { receiveLsn: '0/3000148', replayLsn: '0/3000148', secondsSinceLastReplay: 3612.7 };
     expect(replicaLagSeconds(idle)).toBe(0);
-    expect(judge((s) => (s.replication = { isReplica: true, replay: idle, standbys: [] }))).toEqual([]);
+    expect(
+      judge((s) => (s.replication = { isReplica: true, replay: idle, receiver: streaming, standbys: [] })),
+    ).toEqual([]);
     // Received more than it replayed: the time since the last replayed transaction is the lag.
     expect(replicaLagSeconds({ ...idle, replayLsn: '0/2FFF000' })).toBe(3612.7);
     // Not streaming (restoring from the archive): nothing received, so the timestamp is all there is.
     expect(replicaLagSeconds({ receiveLsn: null, replayLsn: '0/2FFF000', secondsSinceLastReplay: 80 })).toBe(80);
     expect(replicaLagSeconds({ receiveLsn: null, replayLsn: null, secondsSinceLastReplay: null })).toBeNull();
+  });
+
+  it('a replica cut off from its primary is critical, though it has replayed all it received (lag 0)', () => {
+    const idle = { receiveLsn: '0/3000148', replayLsn: '0/3000148', secondsSinceLastReplay: 7200 };
+    const on = (receiver: PgStats['replication']['receiver'], replicationLagSeconds = 60) =>
+      brief(
+        judgePgHealth(
+          { ...healthy(), replication: { isReplica: true, replay: idle, receiver, standbys: [] } },
+          { ...pgHealthDefaults, replicationLagSeconds },
+        ),
+      );
+    expect(on(null)).toEqual([
+      [
+        'critical',
+        'pg.wal-receiver',
+        'db/orders',
+        'this replica is not receiving WAL from the primary: no WAL receiver is running; last transaction replayed 2 h ago',
+      ],
+    ]);
+    expect(on({ ...streaming, secondsSinceMessage: 1500 })).toEqual([
+      [
+        'critical',
+        'pg.wal-receiver',
+        'db/orders',
+        'this replica is not receiving WAL from the primary for 25 min; last transaction replayed 2 h ago',
+      ],
+    ]);
+    expect(on({ ...streaming, status: 'starting', secondsSinceMessage: null })[0]![3]).toMatch(
+      /its WAL receiver is starting/,
+    );
+    // An idle primary is heard from every half wal_receiver_timeout: silence within it is no outage, whatever the lag allowed.
+    expect(on({ ...streaming, secondsSinceMessage: 45 }, 1)).toEqual([]);
+    expect(on({ ...streaming, secondsSinceMessage: 90 }, 1)).toHaveLength(1);
+    // Without pg_read_all_stats the receiver shows only that it runs: nothing to judge.
+    expect(on({ status: null, secondsSinceMessage: null, timeoutSeconds: 60 })).toEqual([]);
   });
 
   it('warns when a database has used half of its 2^31 transaction or multixact IDs, critical at three quarters', () => {

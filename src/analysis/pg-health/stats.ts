@@ -14,6 +14,8 @@ export interface PgStats {
     isReplica: boolean;
     /** Where this replica is in the WAL it received and replayed (null on a primary): replication.ts turns it into lag. */
     replay: ReplayPosition | null;
+    /** This replica's WAL receiver (pg_stat_wal_receiver), null when none runs (or on a primary). */
+    receiver: WalReceiver | null;
     standbys: Array<{ name: string; lagSeconds: number | null; state: string }>;
   };
   inactiveSlots: Array<{ name: string; retainedBytes: number | null }>;
@@ -29,6 +31,14 @@ export interface ReplayPosition {
   receiveLsn: string | null;
   replayLsn: string | null;
   secondsSinceLastReplay: number | null;
+}
+
+/** A replica's WAL receiver: its status and how long since the primary last sent anything (null: not visible without pg_read_all_stats, or nothing yet). */
+export interface WalReceiver {
+  status: string | null;
+  secondsSinceMessage: number | null;
+  /** wal_receiver_timeout in seconds (0: disabled): an idle primary is asked for a message every half of it. */
+  timeoutSeconds: number;
 }
 
 /** Transaction and multixact ID ages: each database's (pg_database), and this database's oldest tables (pg_class with its TOAST table). */
