@@ -1,5 +1,5 @@
 /**
- * What PostgreSQL says about itself (pg_stat_activity, pg_statio_*, pg_stat_replication,
+ * What PostgreSQL says about itself (pg_stat_activity, pg_stat_database, pg_stat_replication,
  * pg_replication_slots, pg_database, pg_sequences, pg_index, pg_stat_statements), read
  * with one short-lived connection. I/O only: src/analysis/pg-health.ts judges it.
  */
@@ -134,27 +134,14 @@ async function readBlocked(q: Rows): Promise<PgStats['blocked']> {
   }));
 }
 
-/** Blocks of tables and indexes found in the buffer cache and read from disk, since the statistics were reset. */
+/** The database's blocks found in the buffer cache and read from disk (pg_stat_database: they only grow until a reset), and which server counted them. */
 async function readCacheCounters(q: Rows): Promise<PgReading['cacheCounters']> {
-  const [c] = await q<{
-    heap_hit: string;
-    heap_read: string;
-    idx_hit: string;
-    idx_read: string;
-    reset: Date | null;
-    server: string;
-  }>(`
-    select (select coalesce(sum(heap_blks_hit), 0) from pg_statio_user_tables)::text as heap_hit,
-           (select coalesce(sum(heap_blks_read), 0) from pg_statio_user_tables)::text as heap_read,
-           (select coalesce(sum(idx_blks_hit), 0) from pg_statio_user_indexes)::text as idx_hit,
-           (select coalesce(sum(idx_blks_read), 0) from pg_statio_user_indexes)::text as idx_read,
-           (select stats_reset from pg_stat_database where datname = current_database()) as reset,
-           ${SERVER_IDENTITY} as server`);
+  const [c] = await q<{ hit: string; read: string; reset: Date | null; server: string }>(`
+    select blks_hit::text as hit, blks_read::text as read, stats_reset as reset, ${SERVER_IDENTITY} as server
+      from pg_stat_database where datname = current_database()`);
   return {
-    heapHit: Number(c!.heap_hit),
-    heapRead: Number(c!.heap_read),
-    indexHit: Number(c!.idx_hit),
-    indexRead: Number(c!.idx_read),
+    hit: Number(c!.hit),
+    read: Number(c!.read),
     statsReset: c!.reset ? new Date(c!.reset).toISOString() : null,
     server: c!.server,
   };

@@ -101,13 +101,12 @@ export const dbHealth = defineJob({
             .map((f) => f.message)
             .slice(0, 3)
             .join('; ')}${findings.length > 3 ? ` (and ${findings.length - 3} more)` : ''}`
-        : `${database.name} healthy: ${stats.connections.total}/${stats.connections.max} connections, cache hit ${stats.cacheHit.table === null ? 'n/a' : `${(stats.cacheHit.table * 100).toFixed(2)} %`} ${stats.cacheHit.interval}`,
+        : `${database.name} healthy: ${stats.connections.total}/${stats.connections.max} connections, cache hit ${stats.cacheHit.rate === null ? 'n/a' : `${(stats.cacheHit.rate * 100).toFixed(2)} %`} ${stats.cacheHit.interval}`,
       findings,
       metrics: {
         connections: stats.connections.total,
         maxConnections: stats.connections.max,
-        ...(stats.cacheHit.table !== null ? { tableCacheHitRate: stats.cacheHit.table } : {}),
-        ...(stats.cacheHit.index !== null ? { indexCacheHitRate: stats.cacheHit.index } : {}),
+        ...(stats.cacheHit.rate !== null ? { cacheHitRate: stats.cacheHit.rate } : {}),
         xidRemaining: 2 ** 31 - oldest,
         blocked: stats.blocked.length,
         longRunning: stats.longRunning.length,

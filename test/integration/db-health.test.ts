@@ -191,4 +191,29 @@ describe('PostgreSQL health and query analysis', () => {
     const calm = await run.health();
     expect(calm.findings.map((f) => f.check).sort()).toEqual(['pg.duplicate-index', 'pg.sequence-exhaustion']);
   });
+
+  it("db-health's cache hit rate stays over the interval when a table is dropped between runs (partition rotation)", async () => {
+    const rotating = await createDatabase('dbhealth_rotate');
+    const client = new pg.Client({ connectionString: rotating });
+    await client.connect();
+    try {
+      await client.query(`create table day_1 as select i, md5(i::text) as t from generate_series(1, 50000) i`);
+      for (let i = 0; i < 5; i++) await client.query('select count(*) from day_1');
+      // The table's block counters reach the statistics before the first run.
+      await eventually(
+        async () =>
+          (await client.query(`select heap_blks_hit > 0 as seen from pg_statio_user_tables where relname = 'day_1'`))
+            .rows[0]?.seen === true,
+        'the reads of day_1 to be counted',
+      );
+      const health = () =>
+        dbHealth.run(context(rotating, store, 'rotate', tick()), dbHealthParams.parse({ database: 'shop' }));
+      await health();
+      await client.query('drop table day_1');
+      const after = await health();
+      expect(after.summary).toMatch(/cache hit (n\/a|[\d.]+ %) since the previous run 60 min ago$/);
+    } finally {
+      await client.end();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * query-analysis and db-health judge PostgreSQL's lifetime counters by what changed since
  * their previous run: pg_stat_statements per statement, pg_stat_user_tables per table and
- * the pg_statio_* block counters. Recorded readings an hour apart.
+ * pg_stat_database's block counters. Recorded readings an hour apart.
  */
 import fc from 'fast-check';
 import {
@@ -166,20 +166,20 @@ describe('queryChanges', () => {
 });
 
 describe('cacheHitSince', () => {
-  const reading = (heapHit: number, heapRead: number, statsReset: string | null = null, server = 'A:1@10.0.0.5:5432') =>
-    ({ cacheCounters: { heapHit, heapRead, indexHit: 0, indexRead: 0, statsReset, server } }) as unknown as PgReading;
+  const reading = (hit: number, read: number, statsReset: string | null = null, server = 'A:1@10.0.0.5:5432') =>
+    ({ cacheCounters: { hit, read, statsReset, server } }) as unknown as PgReading;
 
   it('a cold start a month ago no longer weighs on the hit rate: only the blocks read since the previous run count', () => {
     const first = cacheHitSince(null, reading(9_000_000, 1_000_000), '2026-12-01T09:00:00.000Z');
-    expect(first.stats.cacheHit).toMatchObject({ table: 0.9, tableReads: 10_000_000, index: null });
+    expect(first.stats.cacheHit).toMatchObject({ rate: 0.9, reads: 10_000_000 });
     expect(first.stats.cacheHit.interval).toBe('since the statistics were last reset');
     const second = cacheHitSince(
       JSON.parse(JSON.stringify(first.keep)),
       reading(9_999_000, 1_000_010),
       '2026-12-01T10:00:00.000Z',
     );
-    expect(second.stats.cacheHit.tableReads).toBe(999_010);
-    expect(second.stats.cacheHit.table).toBeCloseTo(999_000 / 999_010, 10);
+    expect(second.stats.cacheHit.reads).toBe(999_010);
+    expect(second.stats.cacheHit.rate).toBeCloseTo(999_000 / 999_010, 10);
     expect(second.stats.cacheHit.interval).toBe('since the previous run 60 min ago');
   });
 
@@ -191,7 +191,7 @@ describe('cacheHitSince', () => {
       '2026-12-01T10:00:00.000Z',
     );
     expect(other.stats.cacheHit).toMatchObject({
-      tableReads: 10_700_000,
+      reads: 10_700_000,
       interval: 'since the statistics were last reset',
     });
   });

@@ -26,10 +26,8 @@ const healthy = (): PgStats => ({
   longRunning: [],
   blocked: [],
   cacheHit: {
-    table: 0.9993,
-    index: 0.9981,
-    tableReads: 4_812_334,
-    indexReads: 9_120_442,
+    rate: 0.9987,
+    reads: 13_932_776,
     interval: 'since the previous run 60 min ago',
   },
   replication: { isReplica: false, replay: null, receiver: null, standbys: [] },
@@ -154,23 +152,20 @@ describe('judgePgHealth', () => {
     });
   });
 
-  it('judges cache hit rates below 99 %, once enough blocks were read to mean something', () => {
+  it('judges the cache hit rate below 99 %, once enough blocks were read to mean something', () => {
     const interval = 'since the previous run 60 min ago';
-    const findings = judge(
-      (s) => (s.cacheHit = { table: 0.942, index: 0.5, tableReads: 120_000, indexReads: 999, interval }),
-    );
+    const findings = judge((s) => (s.cacheHit = { rate: 0.942, reads: 120_000, interval }));
     expect(brief(findings)).toEqual([
       [
         'warning',
-        'pg.table-cache-hit-rate',
+        'pg.cache-hit-rate',
         'db/orders',
-        'table cache hit rate 94.2 % over 120000 blocks read since the previous run 60 min ago, below 99.0 %',
+        'cache hit rate 94.2 % over 120000 blocks read since the previous run 60 min ago, below 99.0 %',
       ],
     ]);
     expect(findings[0]!.evidence).toEqual({ rate: 0.942, reads: 120_000, interval });
-    expect(judge((s) => (s.cacheHit = { table: null, index: null, tableReads: 0, indexReads: 0, interval }))).toEqual(
-      [],
-    );
+    expect(judge((s) => (s.cacheHit = { rate: 0.5, reads: 999, interval }))).toEqual([]);
+    expect(judge((s) => (s.cacheHit = { rate: null, reads: 0, interval }))).toEqual([]);
   });
 
   it('reports a lagging replica, lagging standbys and inactive slots with the WAL they hold', () => {
@@ -388,7 +383,7 @@ describe('judgePgHealth', () => {
       s.sequences[0]!.ratio = 0.95;
       s.wraparound.databases[0]!.xidAge = 2_100_000_000;
       s.inactiveSlots = [{ name: 'slot', retainedBytes: 0 }];
-      s.cacheHit.table = 0.5;
+      s.cacheHit.rate = 0.5;
       s.blocked = [{ pid: 2, blockedBy: [1], seconds: 5, query: 'q', blockerQuery: 'b' }];
       s.longRunning = [{ pid: 3, user: 'u', seconds: 600, query: 'q' }];
       s.idleInTransaction = [{ pid: 1, user: 'u', seconds: 600, query: 'q' }];
@@ -399,7 +394,7 @@ describe('judgePgHealth', () => {
       'pg.idle-in-transaction',
       'pg.long-running-query',
       'pg.blocked-query',
-      'pg.table-cache-hit-rate',
+      'pg.cache-hit-rate',
       'pg.inactive-replication-slot',
       'pg.transaction-id-wraparound',
       'pg.sequence-exhaustion',

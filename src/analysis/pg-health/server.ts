@@ -100,23 +100,22 @@ const locks: Check = (s, r) =>
     remedy: `Find out why pid ${x.blockedBy[0]} holds its lock; if it must go: select pg_terminate_backend(${x.blockedBy[0]});`,
   }));
 
-const cache: Check = (s, r, t) =>
-  (
-    [
-      ['table', s.cacheHit.table, s.cacheHit.tableReads],
-      ['index', s.cacheHit.index, s.cacheHit.indexReads],
-    ] as const
-  )
-    .filter(([, rate, reads]) => rate !== null && reads >= MIN_CACHE_READS && rate < t.cacheHitRate)
-    .map(([kind, rate, reads]) => ({
-      severity: 'warning',
-      check: `pg.${kind}-cache-hit-rate`,
-      resource: r,
-      message: `${kind} cache hit rate ${percent(rate!)} over ${reads} blocks read ${s.cacheHit.interval}, below ${percent(t.cacheHitRate)}`,
-      evidence: { rate, reads, interval: s.cacheHit.interval },
-      remedy:
-        'The working set does not fit in shared_buffers: add memory (and raise shared_buffers), or find the queries reading the most blocks (query-analysis).',
-    }));
+const cache: Check = (s, r, t) => {
+  const { rate, reads, interval } = s.cacheHit;
+  return rate !== null && reads >= MIN_CACHE_READS && rate < t.cacheHitRate
+    ? [
+        {
+          severity: 'warning',
+          check: 'pg.cache-hit-rate',
+          resource: r,
+          message: `cache hit rate ${percent(rate)} over ${reads} blocks read ${interval}, below ${percent(t.cacheHitRate)}`,
+          evidence: { rate, reads, interval },
+          remedy:
+            'The working set does not fit in shared_buffers: add memory (and raise shared_buffers), or find the queries reading the most blocks (query-analysis).',
+        },
+      ]
+    : [];
+};
 
 /**
  * A replica cut off from its primary has replayed all it received, so its lag reads 0 for

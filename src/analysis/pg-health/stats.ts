@@ -8,8 +8,8 @@ export interface PgStats {
   idleInTransaction: Array<{ pid: number; user: string | null; seconds: number; query: string }>;
   longRunning: Array<{ pid: number; user: string | null; seconds: number; query: string }>;
   blocked: Array<{ pid: number; blockedBy: number[]; seconds: number; query: string; blockerQuery: string | null }>;
-  /** Buffer cache hit rates over `interval` (cache.ts: since the previous run), null when nothing was read. */
-  cacheHit: { table: number | null; index: number | null; tableReads: number; indexReads: number; interval: string };
+  /** The database's buffer cache hit rate over `interval` (cache.ts: since the previous run), null when nothing was read. */
+  cacheHit: { rate: number | null; reads: number; interval: string };
   replication: {
     isReplica: boolean;
     /** Where this replica is in the WAL it received and replayed (null on a primary): replication.ts turns it into lag. */
@@ -90,12 +90,14 @@ export interface Maintenance {
   longTransactions: Array<{ pid: number; user: string | null; seconds: number; state: string; query: string }>;
 }
 
-/** pg_statio_user_tables' and pg_statio_user_indexes' block counters summed, since `statsReset` (ISO 8601; null: never reset). */
+/**
+ * pg_stat_database's blocks found in the buffer cache and read from disk (all of the
+ * database's relations), since `statsReset` (ISO 8601; null: never reset). They only grow
+ * until a reset: pg_statio_user_tables' sums go down when a table is dropped.
+ */
 export interface CacheCounters {
-  heapHit: number;
-  heapRead: number;
-  indexHit: number;
-  indexRead: number;
+  hit: number;
+  read: number;
   statsReset: string | null;
   /** Which server counted them (epoch.ts): system_identifier, timeline, address and port. */
   server: string;
