@@ -17,8 +17,10 @@ const RESET = '2026-11-20T08:00:00.000Z';
 const stats = (statements: StatementRow[] | null, over: Partial<QueryStats> = {}): QueryStats => ({
   statements,
   statementsReset: RESET,
+  statementsTruncated: false,
   tables: [{ table: 'public.orders', seqScans: 500, indexScans: 90_000, liveRows: 2_000_000, seqTupRead: 9e8 }],
   tablesReset: null,
+  tablesTruncated: false,
   server: '7714329898513827578:1@10.0.0.5:5432',
   unusedIndexes: [],
   ...over,
@@ -98,6 +100,53 @@ describe('queryChanges', () => {
     expect(next.statements!.map((s) => s.calls)).toEqual([10]);
   });
 
+  it('a run that cannot read pg_stat_statements keeps the previous statements as the baseline of the next', () => {
+    const first = queryChanges(null, stats([slowFixed, fast]), '2026-12-01T09:00:00.000Z');
+    const failed = queryChanges(
+      asQuerySnapshot(JSON.parse(JSON.stringify(first.snapshot))),
+      stats(null, { missingReason: 'canceling statement due to statement timeout' }),
+      '2026-12-01T10:00:00.000Z',
+    );
+    expect(failed.statements).toBeNull();
+    const again = { ...fast, calls: 90_200, totalMs: 45_200, rows: 90_200 };
+    const c = queryChanges(
+      asQuerySnapshot(JSON.parse(JSON.stringify(failed.snapshot))),
+      stats([slowFixed, again]),
+      '2026-12-01T11:00:00.000Z',
+    );
+    expect(c.statements).toEqual([{ query: fast.query, calls: 200, totalMs: 200, meanMs: 1, rows: 200 }]);
+    expect(c.statementsInterval).toBe('since the previous run 2 h ago');
+  });
+
+  it('when the previous read stopped at its limit, an item it did not see is kept for the next run, not judged whole', () => {
+    const edge: StatementRow = {
+      id: '42:10:16384',
+      query: 'SELECT * FROM edge',
+      calls: 5_000,
+      totalMs: 500_000,
+      rows: 5,
+    };
+    const edgeTable = { table: 'public.edge', seqScans: 9_000, indexScans: 0, liveRows: 50_000, seqTupRead: 4.5e8 };
+    const full = { statementsTruncated: true, tablesTruncated: true };
+    const first = queryChanges(null, stats([fast], full), '2026-12-01T09:00:00.000Z');
+    const withEdge = stats([fast, edge], { ...full, tables: [...stats(null).tables, edgeTable] });
+    const c = queryChanges(first.snapshot, withEdge, '2026-12-01T10:00:00.000Z');
+    expect(c.statements!.map((s) => s.query)).not.toContain(edge.query);
+    expect(c.tables.map((t) => t.table)).toEqual(['public.orders']);
+    const later = stats([fast, { ...edge, calls: 5_010, totalMs: 501_000 }], {
+      ...full,
+      tables: [...stats(null).tables, { ...edgeTable, seqScans: 9_004 }],
+    });
+    const next = queryChanges(c.snapshot, later, '2026-12-01T11:00:00.000Z');
+    expect(next.statements!.map((s) => [s.query, s.calls])).toEqual([[edge.query, 10]]);
+    expect(next.tables.find((t) => t.table === 'public.edge')!.seqScans).toBe(4);
+    // A complete previous read: an item it did not see is new since, and counts whole.
+    const complete = queryChanges(null, stats([fast]), '2026-12-01T09:00:00.000Z');
+    expect(queryChanges(complete.snapshot, stats([fast, edge]), '2026-12-01T10:00:00.000Z').statements).toEqual([
+      expect.objectContaining({ query: edge.query, calls: 5_000 }),
+    ]);
+  });
+
   it('tables are judged on the scans since the previous run', () => {
     const first = queryChanges(null, stats(null), '2026-12-01T09:00:00.000Z');
     const later = stats(null, {
@@ -119,7 +168,10 @@ describe('queryChanges', () => {
         statements: { at: '2026-12-01T09:00:00Z', epoch: 7, counts: {} },
         tables: { at: '2026-12-01T09:00:00Z', epoch: null, counts: { a: [1, 2, 3], b: [1, -2, 3], c: 'x', d: [1, 2] } },
       }),
-    ).toEqual({ statements: null, tables: { at: '2026-12-01T09:00:00Z', epoch: null, counts: { a: [1, 2, 3] } } });
+    ).toEqual({
+      statements: null,
+      tables: { at: '2026-12-01T09:00:00Z', epoch: null, counts: { a: [1, 2, 3] }, truncated: false },
+    });
   });
 
   it('never judges a negative change, whatever two readings come in', () => {

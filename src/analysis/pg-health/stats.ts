@@ -141,7 +141,11 @@ export interface QueryStats {
   missingReason?: string;
   /** pg_stat_statements_info.stats_reset (PostgreSQL 14+; ISO 8601), null when unknown. */
   statementsReset: string | null;
+  /** The statements read stopped at pg-queries.ts' limit: there were more. */
+  statementsTruncated: boolean;
   tables: TableScanRow[];
+  /** The tables read stopped at pg-queries.ts' limit: there were more. */
+  tablesTruncated: boolean;
   /** pg_stat_database.stats_reset of this database (ISO 8601), null when never reset. */
   tablesReset: string | null;
   /** Which server counted them all (epoch.ts): system_identifier, timeline, address and port. */
