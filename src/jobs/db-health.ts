@@ -91,10 +91,9 @@ export const dbHealth = defineJob({
     // Cache hit rates are judged over the blocks read since the previous run, not since the statistics began.
     const kept = await ctx.state.get(database.name);
     const { stats, keep } = cacheHitSince(kept?.value, reading, ctx.now().toISOString());
-    await ctx.state.put(database.name, keep);
     const findings = judgePgHealth(stats, thresholds(params));
     const oldest = Math.max(0, ...stats.wraparound.databases.map((x) => x.xidAge));
-    return {
+    const outcome = {
       status: statusOf(findings),
       summary: findings.length
         ? `${database.name}: ${findings
@@ -114,5 +113,8 @@ export const dbHealth = defineJob({
         preparedTransactions: stats.maintenance.preparedTransactions.length,
       },
     };
+    // Kept only once judged: a run that fails before leaves the interval to the next run.
+    await ctx.state.put(database.name, keep);
+    return outcome;
   },
 });

@@ -216,4 +216,30 @@ describe('PostgreSQL health and query analysis', () => {
       await client.end();
     }
   });
+
+  it('a run whose judging fails keeps nothing: the next run judges the whole interval since the last run that succeeded', async () => {
+    const target = await createDatabase('dbhealth_judge');
+    const client = new pg.Client({ connectionString: target });
+    await client.connect();
+    await client.query('create extension pg_stat_statements');
+    await client.end();
+    /** Params whose `name` throws when read: only the judging reads it, after the counters were read. */
+    const failing = <P extends object>(params: P, name: keyof P): P =>
+      Object.defineProperty({ ...params }, name, {
+        get: () => {
+          throw new Error('the judge failed');
+        },
+      });
+    const health = dbHealthParams.parse({ database: 'shop' });
+    const queries = queryAnalysisParams.parse({ database: 'shop' });
+    const runHealth = (p = health) => dbHealth.run(context(target, store, 'judge-health', tick()), p);
+    const runQueries = (p = queries) => queryAnalysis.run(context(target, store, 'judge-queries', tick()), p);
+    await runHealth();
+    await runQueries();
+    await expect(runHealth(failing(health, 'sequenceRatio'))).rejects.toThrow('the judge failed');
+    await expect(runQueries(failing(queries, 'slowMeanMs'))).rejects.toThrow('the judge failed');
+    // Each run an hour apart: the first of each job 4 h before the next that succeeds.
+    expect((await runHealth()).summary).toMatch(/since the previous run 4 h ago$/);
+    expect((await runQueries()).summary).toMatch(/statements run since the previous run 4 h ago/);
+  });
 });
