@@ -497,6 +497,22 @@ describe('judgePgHealth: upkeep and what holds vacuum back', () => {
     expect(findings[0]!.remedy).toContain("ROLLBACK PREPARED 'tx-42';");
   });
 
+  it('remedies quote what they name: a quote in a gid, a capital or a quote in a table name, a keyword', () => {
+    const findings = judge((s) => {
+      s.maintenance.preparedTransactions = [{ gid: "it's-42", owner: 'billing', database: 'Orders', seconds: 600 }];
+      s.maintenance.tables[0] = { ...s.maintenance.tables[0]!, table: 'Sales.order "items"', deadRows: 40_000_000 };
+      s.maintenance.tables.push({ ...s.maintenance.tables[0]!, table: 'public.user' });
+    });
+    const remedy = (check: string) => findings.filter((f) => f.check === check).map((f) => f.remedy);
+    expect(remedy('pg.prepared-transaction')).toEqual([
+      expect.stringContaining(`database "Orders": COMMIT PREPARED 'it''s-42'; or ROLLBACK PREPARED 'it''s-42';`),
+    ]);
+    expect(remedy('pg.dead-tuples')).toEqual([
+      expect.stringMatching(/^VACUUM \(VERBOSE\) "Sales"\."order ""items"""; /),
+      expect.stringMatching(/^VACUUM \(VERBOSE\) public\."user"; /),
+    ]);
+  });
+
   it('an active slot keeping 1 GiB of WAL, or 80 % of max_slot_wal_keep_size when that is lower', () => {
     const slot = (retainedBytes: number, max: number | null = null) =>
       brief(
