@@ -19,6 +19,7 @@ export type {
   StatementStats,
   TableScanRow,
   TableUpkeep,
+  WalReceiver,
   Wraparound,
 } from './pg-health/stats.js';
 export { cacheHitSince } from './pg-health/cache.js';

@@ -12,27 +12,44 @@ const STATEMENTS_BY_MEAN = 500;
 /** The tables read, most rows read sequentially first. */
 const TABLES = 1000;
 
+/**
+ * Which server this connection reached (src/analysis/pg-health/epoch.ts): the cluster's
+ * system_identifier, its timeline (a promoted standby starts a new one), and the address
+ * and port the server serves this connection on. pg_control_* need no superuser.
+ */
+export const SERVER_IDENTITY = `(select system_identifier::text from pg_control_system()) || ':' ||
+  (select timeline_id::text from pg_control_checkpoint()) || '@' ||
+  coalesce(host(inet_server_addr()), 'socket') || ':' || current_setting('port')`;
+
 const iso = (v: Date | string | null | undefined): string | null =>
   v === null || v === undefined ? null : new Date(v).toISOString();
 
 /** This database's statements in pg_stat_statements, or why there are none. */
 async function readStatements(
   client: pg.Client,
-): Promise<Pick<QueryStats, 'statements' | 'missingReason' | 'statementsReset'>> {
+): Promise<Pick<QueryStats, 'statements' | 'missingReason' | 'statementsReset' | 'statementsTruncated'>> {
   const ext = await client.query(`select 1 from pg_extension where extname = 'pg_stat_statements'`);
   if (!ext.rowCount)
     return {
       statements: null,
       statementsReset: null,
+      statementsTruncated: false,
       missingReason: 'the pg_stat_statements extension is not installed in this database',
     };
   try {
-    const rows = await client.query<{ id: string; query: string; calls: string; total: number; rows: string }>(
+    const rows = await client.query<{
+      id: string;
+      query: string;
+      calls: string;
+      total: number;
+      rows: string;
+      available: string;
+    }>(
       `
       with s as (
         select coalesce(queryid::text, md5(query)) || ':' || userid || ':' || dbid as id, query, calls, total_exec_time, mean_exec_time, rows
           from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) and query not ilike '%pg_stat_statements%')
-      select id, left(query, 1000) as query, calls::text, total_exec_time as total, rows::text from s
+      select id, left(query, 1000) as query, calls::text, total_exec_time as total, rows::text, (select count(*) from s)::text as available from s
        where id in (select id from s order by total_exec_time desc limit $1) or id in (select id from s order by mean_exec_time desc limit $2)`,
       [STATEMENTS_BY_TOTAL, STATEMENTS_BY_MEAN],
     );
@@ -43,10 +60,16 @@ async function readStatements(
       totalMs: r.total,
       rows: Number(r.rows),
     }));
-    return { statements, statementsReset: await statementsReset(client) };
+    const truncated = statements.length > 0 && Number(rows.rows[0]!.available) > statements.length;
+    return { statements, statementsReset: await statementsReset(client), statementsTruncated: truncated };
   } catch (error) {
     // e.g. "pg_stat_statements must be loaded via shared_preload_libraries"
-    return { statements: null, statementsReset: null, missingReason: (error as Error).message };
+    return {
+      statements: null,
+      statementsReset: null,
+      statementsTruncated: false,
+      missingReason: (error as Error).message,
+    };
   }
 }
 
@@ -61,20 +84,24 @@ async function statementsReset(client: pg.Client): Promise<string | null> {
 }
 
 /** Every user table's scan counters (the 1,000 reading most rows sequentially) and when this database's statistics were reset. */
-async function readTables(client: pg.Client): Promise<Pick<QueryStats, 'tables' | 'tablesReset'>> {
+async function readTables(
+  client: pg.Client,
+): Promise<Pick<QueryStats, 'tables' | 'tablesReset' | 'tablesTruncated' | 'server'>> {
   const tables = await client.query<{
     table: string;
     seq_scan: string;
     idx_scan: string;
     live: string;
     seq_tup_read: string;
+    available: string;
   }>(
-    `select schemaname || '.' || relname as table, seq_scan::text, coalesce(idx_scan, 0)::text as idx_scan, n_live_tup::text as live, seq_tup_read::text
+    `select schemaname || '.' || relname as table, seq_scan::text, coalesce(idx_scan, 0)::text as idx_scan, n_live_tup::text as live, seq_tup_read::text,
+            (count(*) over ())::text as available
        from pg_stat_user_tables order by seq_tup_read desc limit $1`,
     [TABLES],
   );
-  const reset = await client.query<{ stats_reset: Date | null }>(
-    'select stats_reset from pg_stat_database where datname = current_database()',
+  const reset = await client.query<{ stats_reset: Date | null; server: string }>(
+    `select stats_reset, ${SERVER_IDENTITY} as server from pg_stat_database where datname = current_database()`,
   );
   return {
     tables: tables.rows.map((r) => ({
@@ -85,6 +112,8 @@ async function readTables(client: pg.Client): Promise<Pick<QueryStats, 'tables' 
       seqTupRead: Number(r.seq_tup_read),
     })),
     tablesReset: iso(reset.rows[0]?.stats_reset),
+    tablesTruncated: tables.rows.length > 0 && Number(tables.rows[0]!.available) > tables.rows.length,
+    server: reset.rows[0]!.server,
   };
 }
 

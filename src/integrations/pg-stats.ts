@@ -1,11 +1,12 @@
 /**
- * What PostgreSQL says about itself (pg_stat_activity, pg_statio_*, pg_stat_replication,
+ * What PostgreSQL says about itself (pg_stat_activity, pg_stat_database, pg_stat_replication,
  * pg_replication_slots, pg_database, pg_sequences, pg_index, pg_stat_statements), read
  * with one short-lived connection. I/O only: src/analysis/pg-health.ts judges it.
  */
 import pg from 'pg';
 import type { PgReading, PgStats } from '../analysis/pg-health.js';
 import { readMaintenance, readWraparound } from './pg-maintenance.js';
+import { SERVER_IDENTITY } from './pg-queries.js';
 
 export type { PgReading, PgStats } from '../analysis/pg-health.js';
 export { readQueryStats } from './pg-queries.js';
@@ -133,24 +134,20 @@ async function readBlocked(q: Rows): Promise<PgStats['blocked']> {
   }));
 }
 
-/** Blocks of tables and indexes found in the buffer cache and read from disk, since the statistics were reset. */
+/** The database's blocks found in the buffer cache and read from disk (pg_stat_database: they only grow until a reset), and which server counted them. */
 async function readCacheCounters(q: Rows): Promise<PgReading['cacheCounters']> {
-  const [c] = await q<{ heap_hit: string; heap_read: string; idx_hit: string; idx_read: string; reset: Date | null }>(`
-    select (select coalesce(sum(heap_blks_hit), 0) from pg_statio_user_tables)::text as heap_hit,
-           (select coalesce(sum(heap_blks_read), 0) from pg_statio_user_tables)::text as heap_read,
-           (select coalesce(sum(idx_blks_hit), 0) from pg_statio_user_indexes)::text as idx_hit,
-           (select coalesce(sum(idx_blks_read), 0) from pg_statio_user_indexes)::text as idx_read,
-           (select stats_reset from pg_stat_database where datname = current_database()) as reset`);
+  const [c] = await q<{ hit: string; read: string; reset: Date | null; server: string }>(`
+    select blks_hit::text as hit, blks_read::text as read, stats_reset as reset, ${SERVER_IDENTITY} as server
+      from pg_stat_database where datname = current_database()`);
   return {
-    heapHit: Number(c!.heap_hit),
-    heapRead: Number(c!.heap_read),
-    indexHit: Number(c!.idx_hit),
-    indexRead: Number(c!.idx_read),
+    hit: Number(c!.hit),
+    read: Number(c!.read),
     statsReset: c!.reset ? new Date(c!.reset).toISOString() : null,
+    server: c!.server,
   };
 }
 
-/** Standbys and their lag, and replication slots nobody reads (they hold WAL back). */
+/** Standbys and their lag, this replica's WAL receiver, and replication slots nobody reads (they hold WAL back). */
 async function readReplication(q: Rows, head: ServerRow): Promise<Pick<PgStats, 'replication' | 'inactiveSlots'>> {
   const standbys = await q<{ name: string; lag: string | null; state: string }>(
     `select coalesce(application_name, client_addr::text, pid::text) as name, extract(epoch from replay_lag)::text as lag, state from pg_stat_replication`,
@@ -158,9 +155,23 @@ async function readReplication(q: Rows, head: ServerRow): Promise<Pick<PgStats, 
   const slots = await q<{ name: string; retained: string | null }>(
     `select slot_name as name, case when pg_is_in_recovery() then null else pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text end as retained from pg_replication_slots where not active`,
   );
+  const [receiver] = head.replica
+    ? await q<{ status: string | null; silent: string | null; timeout_ms: string }>(
+        `select status, extract(epoch from now() - last_msg_receipt_time)::text as silent,
+                (select setting from pg_settings where name = 'wal_receiver_timeout') as timeout_ms
+           from pg_stat_wal_receiver`,
+      )
+    : [];
   return {
     replication: {
       isReplica: head.replica,
+      receiver: receiver
+        ? {
+            status: receiver.status,
+            secondsSinceMessage: num(receiver.silent),
+            timeoutSeconds: Number(receiver.timeout_ms) / 1000,
+          }
+        : null,
       replay: head.replica
         ? { receiveLsn: head.receive_lsn, replayLsn: head.replay_lsn, secondsSinceLastReplay: num(head.replay) }
         : null,

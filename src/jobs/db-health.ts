@@ -91,23 +91,21 @@ export const dbHealth = defineJob({
     // Cache hit rates are judged over the blocks read since the previous run, not since the statistics began.
     const kept = await ctx.state.get(database.name);
     const { stats, keep } = cacheHitSince(kept?.value, reading, ctx.now().toISOString());
-    await ctx.state.put(database.name, keep);
     const findings = judgePgHealth(stats, thresholds(params));
     const oldest = Math.max(0, ...stats.wraparound.databases.map((x) => x.xidAge));
-    return {
+    const outcome = {
       status: statusOf(findings),
       summary: findings.length
         ? `${database.name}: ${findings
             .map((f) => f.message)
             .slice(0, 3)
             .join('; ')}${findings.length > 3 ? ` (and ${findings.length - 3} more)` : ''}`
-        : `${database.name} healthy: ${stats.connections.total}/${stats.connections.max} connections, cache hit ${stats.cacheHit.table === null ? 'n/a' : `${(stats.cacheHit.table * 100).toFixed(2)} %`} ${stats.cacheHit.interval}`,
+        : `${database.name} healthy: ${stats.connections.total}/${stats.connections.max} connections, cache hit ${stats.cacheHit.rate === null ? 'n/a' : `${(stats.cacheHit.rate * 100).toFixed(2)} %`} ${stats.cacheHit.interval}`,
       findings,
       metrics: {
         connections: stats.connections.total,
         maxConnections: stats.connections.max,
-        ...(stats.cacheHit.table !== null ? { tableCacheHitRate: stats.cacheHit.table } : {}),
-        ...(stats.cacheHit.index !== null ? { indexCacheHitRate: stats.cacheHit.index } : {}),
+        ...(stats.cacheHit.rate !== null ? { cacheHitRate: stats.cacheHit.rate } : {}),
         xidRemaining: 2 ** 31 - oldest,
         blocked: stats.blocked.length,
         longRunning: stats.longRunning.length,
@@ -115,5 +113,8 @@ export const dbHealth = defineJob({
         preparedTransactions: stats.maintenance.preparedTransactions.length,
       },
     };
+    // Kept only once judged: a run that fails before leaves the interval to the next run.
+    await ctx.state.put(database.name, keep);
+    return outcome;
   },
 });

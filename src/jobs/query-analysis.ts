@@ -32,7 +32,6 @@ export const queryAnalysis = defineJob({
     const stats = await withClient(database.url, (client) => readQueryStats(client));
     const kept = await ctx.state.get(database.name);
     const changes = queryChanges(asQuerySnapshot(kept?.value), stats, ctx.now().toISOString());
-    await ctx.state.put(database.name, changes.snapshot);
     const findings = judgeQueries(
       database.name,
       { ...changes, missingReason: stats.missingReason, unusedIndexes: stats.unusedIndexes },
@@ -40,7 +39,7 @@ export const queryAnalysis = defineJob({
     );
     const slow = findings.filter((f) => f.check === 'pg.slow-query').length;
     const seqScans = seqScanCount(findings);
-    return {
+    const outcome = {
       status: statusOf(findings),
       summary:
         changes.statements === null
@@ -54,5 +53,8 @@ export const queryAnalysis = defineJob({
         ...(changes.statements?.[0] ? { topTotalMs: Math.round(changes.statements[0].totalMs) } : {}),
       },
     };
+    // Kept only once judged: a run that fails before leaves the interval to the next run.
+    await ctx.state.put(database.name, changes.snapshot);
+    return outcome;
   },
 });

@@ -191,4 +191,55 @@ describe('PostgreSQL health and query analysis', () => {
     const calm = await run.health();
     expect(calm.findings.map((f) => f.check).sort()).toEqual(['pg.duplicate-index', 'pg.sequence-exhaustion']);
   });
+
+  it("db-health's cache hit rate stays over the interval when a table is dropped between runs (partition rotation)", async () => {
+    const rotating = await createDatabase('dbhealth_rotate');
+    const client = new pg.Client({ connectionString: rotating });
+    await client.connect();
+    try {
+      await client.query(`create table day_1 as select i, md5(i::text) as t from generate_series(1, 50000) i`);
+      for (let i = 0; i < 5; i++) await client.query('select count(*) from day_1');
+      // The table's block counters reach the statistics before the first run.
+      await eventually(
+        async () =>
+          (await client.query(`select heap_blks_hit > 0 as seen from pg_statio_user_tables where relname = 'day_1'`))
+            .rows[0]?.seen === true,
+        'the reads of day_1 to be counted',
+      );
+      const health = () =>
+        dbHealth.run(context(rotating, store, 'rotate', tick()), dbHealthParams.parse({ database: 'shop' }));
+      await health();
+      await client.query('drop table day_1');
+      const after = await health();
+      expect(after.summary).toMatch(/cache hit (n\/a|[\d.]+ %) since the previous run 60 min ago$/);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('a run whose judging fails keeps nothing: the next run judges the whole interval since the last run that succeeded', async () => {
+    const target = await createDatabase('dbhealth_judge');
+    const client = new pg.Client({ connectionString: target });
+    await client.connect();
+    await client.query('create extension pg_stat_statements');
+    await client.end();
+    /** Params whose `name` throws when read: only the judging reads it, after the counters were read. */
+    const failing = <P extends object>(params: P, name: keyof P): P =>
+      Object.defineProperty({ ...params }, name, {
+        get: () => {
+          throw new Error('the judge failed');
+        },
+      });
+    const health = dbHealthParams.parse({ database: 'shop' });
+    const queries = queryAnalysisParams.parse({ database: 'shop' });
+    const runHealth = (p = health) => dbHealth.run(context(target, store, 'judge-health', tick()), p);
+    const runQueries = (p = queries) => queryAnalysis.run(context(target, store, 'judge-queries', tick()), p);
+    await runHealth();
+    await runQueries();
+    await expect(runHealth(failing(health, 'sequenceRatio'))).rejects.toThrow('the judge failed');
+    await expect(runQueries(failing(queries, 'slowMeanMs'))).rejects.toThrow('the judge failed');
+    // Each run an hour apart: the first of each job 4 h before the next that succeeds.
+    expect((await runHealth()).summary).toMatch(/since the previous run 4 h ago$/);
+    expect((await runQueries()).summary).toMatch(/statements run since the previous run 4 h ago/);
+  });
 });

@@ -1,7 +1,10 @@
 /**
  * db-health on a real streaming standby (pg_basebackup of this file's own primary): a
  * standby that has replayed everything its idle primary sent is not lagging, however long
- * ago the last write was; one that received WAL it has not replayed is.
+ * ago the last write was; one that received WAL it has not replayed is; one cut off from
+ * its primary (which has replayed all it received, so shows no lag) is critical. A database
+ * entry moved from the primary to the standby (as a failover would) is not judged as the
+ * change from the primary's counters.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -120,5 +123,41 @@ describe('db-health on a streaming standby', () => {
       expect.stringMatching(/^this replica is \d+ s behind its primary$/),
     ]);
     await onStandby.query('select pg_wal_replay_resume()');
+  });
+
+  it('a database entry moved from the primary to its standby (same system_identifier) is judged over the standby’s own counters', async () => {
+    const at = Date.now();
+    const on = (url: string, hours: number) =>
+      dbHealth.run(
+        jobContext(parseConfig({ databases: [{ name: 'replica', url }] }), undefined, {
+          store,
+          jobId: 'moved',
+          now: () => new Date(at + hours * 3_600_000),
+        }),
+        // The interval is what is judged here, not a small database's cold cache.
+        dbHealthParams.parse({ database: 'replica', cacheHitRate: 0 }),
+      );
+    expect((await on(primary.url('postgres'), 0)).summary).toMatch(/since the statistics were last reset$/);
+    expect((await on(standbyUrl, 1)).summary).toMatch(/since the statistics were last reset$/);
+    expect((await on(standbyUrl, 2)).summary).toMatch(/since the previous run 60 min ago$/);
+  });
+
+  it('a standby whose primary is gone is critical: not receiving WAL, though it has replayed all it received', async () => {
+    await eventually(caughtUp, 'the standby to catch up');
+    const streaming = await health();
+    expect(streaming.findings.filter((f) => f.check === 'pg.wal-receiver')).toEqual([]);
+    onPrimary.on('error', () => {}); // its connection goes with the primary
+    primary.crash();
+    await eventually(
+      async () =>
+        (await onStandby.query(`select 1 from pg_stat_wal_receiver where status = 'streaming'`)).rowCount === 0,
+      'the standby to lose its WAL receiver',
+    );
+    const cutOff = await health();
+    expect(cutOff.findings.filter((f) => f.check === 'pg.replication-lag')).toEqual([]);
+    expect(cutOff.findings.filter((f) => f.check === 'pg.wal-receiver').map((f) => [f.severity, f.message])).toEqual([
+      ['critical', expect.stringMatching(/^this replica is not receiving WAL from the primary: /)],
+    ]);
+    expect(cutOff.status).toBe('critical');
   });
 });

@@ -138,7 +138,9 @@ describe('db-health: upkeep and what holds vacuum back, on a real server', () =>
       'pg_recvlogical to hold the slot',
     );
     const preparer = await connect();
-    await preparer.query(`begin; insert into stale values (0, 'prepared'); prepare transaction 'opscron-left-open'`);
+    await preparer.query(`begin; insert into stale values (0, 'prepared'); prepare transaction 'opscron''s-left-open'`);
+    // What the remedy says to run is what cleans up: a quote in the gid must not break it.
+    let rollback = `rollback prepared 'opscron''s-left-open'`;
     const idler = await connect();
     await idler.query('begin; select txid_current()');
     // The prepared transaction keeps the slot's restart_lsn where it was; three WAL segments pass it.
@@ -149,10 +151,11 @@ describe('db-health: upkeep and what holds vacuum back, on a real server', () =>
       expect(by('pg.prepared-transaction').map((f) => [f.severity, f.resource, f.remedy])).toEqual([
         [
           'critical',
-          'db/shop/prepared/opscron-left-open',
-          expect.stringContaining("ROLLBACK PREPARED 'opscron-left-open';"),
+          "db/shop/prepared/opscron's-left-open",
+          expect.stringContaining("ROLLBACK PREPARED 'opscron''s-left-open';"),
         ],
       ]);
+      rollback = /ROLLBACK PREPARED '(?:[^']|'')*'/.exec(by('pg.prepared-transaction')[0]!.remedy!)![0];
       expect(by('pg.long-transaction').map((f) => f.message)).toEqual(
         expect.arrayContaining([
           expect.stringMatching(
@@ -175,7 +178,7 @@ describe('db-health: upkeep and what holds vacuum back, on a real server', () =>
         ),
       ).toEqual([]);
     } finally {
-      await admin.query(`rollback prepared 'opscron-left-open'`);
+      await admin.query(rollback);
     }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * query-analysis and db-health judge PostgreSQL's lifetime counters by what changed since
  * their previous run: pg_stat_statements per statement, pg_stat_user_tables per table and
- * the pg_statio_* block counters. Recorded readings an hour apart.
+ * pg_stat_database's block counters. Recorded readings an hour apart.
  */
 import fc from 'fast-check';
 import {
@@ -17,8 +17,11 @@ const RESET = '2026-11-20T08:00:00.000Z';
 const stats = (statements: StatementRow[] | null, over: Partial<QueryStats> = {}): QueryStats => ({
   statements,
   statementsReset: RESET,
+  statementsTruncated: false,
   tables: [{ table: 'public.orders', seqScans: 500, indexScans: 90_000, liveRows: 2_000_000, seqTupRead: 9e8 }],
   tablesReset: null,
+  tablesTruncated: false,
+  server: '7714329898513827578:1@10.0.0.5:5432',
   unusedIndexes: [],
   ...over,
 });
@@ -78,6 +81,72 @@ describe('queryChanges', () => {
     expect(c.statements!.map((s) => s.calls)).toEqual([90_500]);
   });
 
+  it('counters another server counted are no baseline, even with the same stats_reset (never reset on both)', () => {
+    const first = queryChanges(null, stats([slowFixed, fast]), '2026-12-01T09:00:00.000Z');
+    // A failover: the standby shares the primary's system_identifier, not its address or timeline.
+    const standby = '7714329898513827578:2@10.0.0.6:5432';
+    const more = { ...fast, calls: 95_000, totalMs: 50_000, rows: 95_000 };
+    const c = queryChanges(first.snapshot, stats([more], { server: standby }), '2026-12-01T10:00:00.000Z');
+    expect(c.statements!.map((s) => s.calls)).toEqual([95_000]);
+    expect(c.statementsInterval).toBe('since pg_stat_statements was last reset 11.1 d ago');
+    expect(c.tables[0]!.seqScans).toBe(500);
+    expect(c.tablesInterval).toBe('since the table statistics were last reset');
+    // Back on the same server, the next run judges the change again.
+    const next = queryChanges(
+      c.snapshot,
+      stats([{ ...more, calls: 95_010 }], { server: standby }),
+      '2026-12-01T11:00:00.000Z',
+    );
+    expect(next.statements!.map((s) => s.calls)).toEqual([10]);
+  });
+
+  it('a run that cannot read pg_stat_statements keeps the previous statements as the baseline of the next', () => {
+    const first = queryChanges(null, stats([slowFixed, fast]), '2026-12-01T09:00:00.000Z');
+    const failed = queryChanges(
+      asQuerySnapshot(JSON.parse(JSON.stringify(first.snapshot))),
+      stats(null, { missingReason: 'canceling statement due to statement timeout' }),
+      '2026-12-01T10:00:00.000Z',
+    );
+    expect(failed.statements).toBeNull();
+    const again = { ...fast, calls: 90_200, totalMs: 45_200, rows: 90_200 };
+    const c = queryChanges(
+      asQuerySnapshot(JSON.parse(JSON.stringify(failed.snapshot))),
+      stats([slowFixed, again]),
+      '2026-12-01T11:00:00.000Z',
+    );
+    expect(c.statements).toEqual([{ query: fast.query, calls: 200, totalMs: 200, meanMs: 1, rows: 200 }]);
+    expect(c.statementsInterval).toBe('since the previous run 2 h ago');
+  });
+
+  it('when the previous read stopped at its limit, an item it did not see is kept for the next run, not judged whole', () => {
+    const edge: StatementRow = {
+      id: '42:10:16384',
+      query: 'SELECT * FROM edge',
+      calls: 5_000,
+      totalMs: 500_000,
+      rows: 5,
+    };
+    const edgeTable = { table: 'public.edge', seqScans: 9_000, indexScans: 0, liveRows: 50_000, seqTupRead: 4.5e8 };
+    const full = { statementsTruncated: true, tablesTruncated: true };
+    const first = queryChanges(null, stats([fast], full), '2026-12-01T09:00:00.000Z');
+    const withEdge = stats([fast, edge], { ...full, tables: [...stats(null).tables, edgeTable] });
+    const c = queryChanges(first.snapshot, withEdge, '2026-12-01T10:00:00.000Z');
+    expect(c.statements!.map((s) => s.query)).not.toContain(edge.query);
+    expect(c.tables.map((t) => t.table)).toEqual(['public.orders']);
+    const later = stats([fast, { ...edge, calls: 5_010, totalMs: 501_000 }], {
+      ...full,
+      tables: [...stats(null).tables, { ...edgeTable, seqScans: 9_004 }],
+    });
+    const next = queryChanges(c.snapshot, later, '2026-12-01T11:00:00.000Z');
+    expect(next.statements!.map((s) => [s.query, s.calls])).toEqual([[edge.query, 10]]);
+    expect(next.tables.find((t) => t.table === 'public.edge')!.seqScans).toBe(4);
+    // A complete previous read: an item it did not see is new since, and counts whole.
+    const complete = queryChanges(null, stats([fast]), '2026-12-01T09:00:00.000Z');
+    expect(queryChanges(complete.snapshot, stats([fast, edge]), '2026-12-01T10:00:00.000Z').statements).toEqual([
+      expect.objectContaining({ query: edge.query, calls: 5_000 }),
+    ]);
+  });
+
   it('tables are judged on the scans since the previous run', () => {
     const first = queryChanges(null, stats(null), '2026-12-01T09:00:00.000Z');
     const later = stats(null, {
@@ -99,7 +168,10 @@ describe('queryChanges', () => {
         statements: { at: '2026-12-01T09:00:00Z', epoch: 7, counts: {} },
         tables: { at: '2026-12-01T09:00:00Z', epoch: null, counts: { a: [1, 2, 3], b: [1, -2, 3], c: 'x', d: [1, 2] } },
       }),
-    ).toEqual({ statements: null, tables: { at: '2026-12-01T09:00:00Z', epoch: null, counts: { a: [1, 2, 3] } } });
+    ).toEqual({
+      statements: null,
+      tables: { at: '2026-12-01T09:00:00Z', epoch: null, counts: { a: [1, 2, 3] }, truncated: false },
+    });
   });
 
   it('never judges a negative change, whatever two readings come in', () => {
@@ -146,20 +218,33 @@ describe('queryChanges', () => {
 });
 
 describe('cacheHitSince', () => {
-  const reading = (heapHit: number, heapRead: number, statsReset: string | null = null) =>
-    ({ cacheCounters: { heapHit, heapRead, indexHit: 0, indexRead: 0, statsReset } }) as unknown as PgReading;
+  const reading = (hit: number, read: number, statsReset: string | null = null, server = 'A:1@10.0.0.5:5432') =>
+    ({ cacheCounters: { hit, read, statsReset, server } }) as unknown as PgReading;
 
   it('a cold start a month ago no longer weighs on the hit rate: only the blocks read since the previous run count', () => {
     const first = cacheHitSince(null, reading(9_000_000, 1_000_000), '2026-12-01T09:00:00.000Z');
-    expect(first.stats.cacheHit).toMatchObject({ table: 0.9, tableReads: 10_000_000, index: null });
+    expect(first.stats.cacheHit).toMatchObject({ rate: 0.9, reads: 10_000_000 });
     expect(first.stats.cacheHit.interval).toBe('since the statistics were last reset');
     const second = cacheHitSince(
       JSON.parse(JSON.stringify(first.keep)),
       reading(9_999_000, 1_000_010),
       '2026-12-01T10:00:00.000Z',
     );
-    expect(second.stats.cacheHit.tableReads).toBe(999_010);
-    expect(second.stats.cacheHit.table).toBeCloseTo(999_000 / 999_010, 10);
+    expect(second.stats.cacheHit.reads).toBe(999_010);
+    expect(second.stats.cacheHit.rate).toBeCloseTo(999_000 / 999_010, 10);
     expect(second.stats.cacheHit.interval).toBe('since the previous run 60 min ago');
+  });
+
+  it('another server behind the same database entry is judged over its own lifetime, not as a change from the first', () => {
+    const first = cacheHitSince(null, reading(9_000_000, 1_000_000), '2026-12-01T09:00:00.000Z');
+    const other = cacheHitSince(
+      JSON.parse(JSON.stringify(first.keep)),
+      reading(9_500_000, 1_200_000, null, 'A:2@10.0.0.6:5432'),
+      '2026-12-01T10:00:00.000Z',
+    );
+    expect(other.stats.cacheHit).toMatchObject({
+      reads: 10_700_000,
+      interval: 'since the statistics were last reset',
+    });
   });
 });

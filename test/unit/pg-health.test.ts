@@ -14,6 +14,9 @@ import {
 } from '../../src/analysis/pg-health.js';
 import { dbHealthParams } from '../../src/jobs/db-health.js';
 
+/** A replica's WAL receiver streaming from its primary, heard from 3 s ago. */
+const streaming = { status: 'streaming', secondsSinceMessage: 3, timeoutSeconds: 60 };
+
 /** A healthy primary: 12 of 100 connections, a warm cache, far from wraparound, no standbys. */
 const healthy = (): PgStats => ({
   database: 'orders',
@@ -23,13 +26,11 @@ const healthy = (): PgStats => ({
   longRunning: [],
   blocked: [],
   cacheHit: {
-    table: 0.9993,
-    index: 0.9981,
-    tableReads: 4_812_334,
-    indexReads: 9_120_442,
+    rate: 0.9987,
+    reads: 13_932_776,
     interval: 'since the previous run 60 min ago',
   },
-  replication: { isReplica: false, replay: null, standbys: [] },
+  replication: { isReplica: false, replay: null, receiver: null, standbys: [] },
   inactiveSlots: [],
   wraparound: {
     databases: [
@@ -151,23 +152,20 @@ describe('judgePgHealth', () => {
     });
   });
 
-  it('judges cache hit rates below 99 %, once enough blocks were read to mean something', () => {
+  it('judges the cache hit rate below 99 %, once enough blocks were read to mean something', () => {
     const interval = 'since the previous run 60 min ago';
-    const findings = judge(
-      (s) => (s.cacheHit = { table: 0.942, index: 0.5, tableReads: 120_000, indexReads: 999, interval }),
-    );
+    const findings = judge((s) => (s.cacheHit = { rate: 0.942, reads: 120_000, interval }));
     expect(brief(findings)).toEqual([
       [
         'warning',
-        'pg.table-cache-hit-rate',
+        'pg.cache-hit-rate',
         'db/orders',
-        'table cache hit rate 94.2 % over 120000 blocks read since the previous run 60 min ago, below 99.0 %',
+        'cache hit rate 94.2 % over 120000 blocks read since the previous run 60 min ago, below 99.0 %',
       ],
     ]);
     expect(findings[0]!.evidence).toEqual({ rate: 0.942, reads: 120_000, interval });
-    expect(judge((s) => (s.cacheHit = { table: null, index: null, tableReads: 0, indexReads: 0, interval }))).toEqual(
-      [],
-    );
+    expect(judge((s) => (s.cacheHit = { rate: 0.5, reads: 999, interval }))).toEqual([]);
+    expect(judge((s) => (s.cacheHit = { rate: null, reads: 0, interval }))).toEqual([]);
   });
 
   it('reports a lagging replica, lagging standbys and inactive slots with the WAL they hold', () => {
@@ -175,6 +173,7 @@ describe('judgePgHealth', () => {
       s.replication = {
         isReplica: true,
         replay: { receiveLsn: '3/1A000000', replayLsn: '3/19FF0000', secondsSinceLastReplay: 125.4 },
+        receiver: streaming,
         standbys: [
           { name: 'replica-b', lagSeconds: 90, state: 'streaming' },
           { name: 'replica-c', lagSeconds: 59.9, state: 'streaming' },
@@ -219,12 +218,49 @@ describe('judgePgHealth', () => {
     // Recorded on a streaming standby of a primary nobody wrote to for an hour.
     const idle = { receiveLsn: '0/3000148', replayLsn: '0/3000148', secondsSinceLastReplay: 3612.7 };
     expect(replicaLagSeconds(idle)).toBe(0);
-    expect(judge((s) => (s.replication = { isReplica: true, replay: idle, standbys: [] }))).toEqual([]);
+    expect(
+      judge((s) => (s.replication = { isReplica: true, replay: idle, receiver: streaming, standbys: [] })),
+    ).toEqual([]);
     // Received more than it replayed: the time since the last replayed transaction is the lag.
     expect(replicaLagSeconds({ ...idle, replayLsn: '0/2FFF000' })).toBe(3612.7);
     // Not streaming (restoring from the archive): nothing received, so the timestamp is all there is.
     expect(replicaLagSeconds({ receiveLsn: null, replayLsn: '0/2FFF000', secondsSinceLastReplay: 80 })).toBe(80);
     expect(replicaLagSeconds({ receiveLsn: null, replayLsn: null, secondsSinceLastReplay: null })).toBeNull();
+  });
+
+  it('a replica cut off from its primary is critical, though it has replayed all it received (lag 0)', () => {
+    const idle = { receiveLsn: '0/3000148', replayLsn: '0/3000148', secondsSinceLastReplay: 7200 };
+    const on = (receiver: PgStats['replication']['receiver'], replicationLagSeconds = 60) =>
+      brief(
+        judgePgHealth(
+          { ...healthy(), replication: { isReplica: true, replay: idle, receiver, standbys: [] } },
+          { ...pgHealthDefaults, replicationLagSeconds },
+        ),
+      );
+    expect(on(null)).toEqual([
+      [
+        'critical',
+        'pg.wal-receiver',
+        'db/orders',
+        'this replica is not receiving WAL from the primary: no WAL receiver is running; last transaction replayed 2 h ago',
+      ],
+    ]);
+    expect(on({ ...streaming, secondsSinceMessage: 1500 })).toEqual([
+      [
+        'critical',
+        'pg.wal-receiver',
+        'db/orders',
+        'this replica is not receiving WAL from the primary for 25 min; last transaction replayed 2 h ago',
+      ],
+    ]);
+    expect(on({ ...streaming, status: 'starting', secondsSinceMessage: null })[0]![3]).toMatch(
+      /its WAL receiver is starting/,
+    );
+    // An idle primary is heard from every half wal_receiver_timeout: silence within it is no outage, whatever the lag allowed.
+    expect(on({ ...streaming, secondsSinceMessage: 45 }, 1)).toEqual([]);
+    expect(on({ ...streaming, secondsSinceMessage: 90 }, 1)).toHaveLength(1);
+    // Without pg_read_all_stats the receiver shows only that it runs: nothing to judge.
+    expect(on({ status: null, secondsSinceMessage: null, timeoutSeconds: 60 })).toEqual([]);
   });
 
   it('warns when a database has used half of its 2^31 transaction or multixact IDs, critical at three quarters', () => {
@@ -347,7 +383,7 @@ describe('judgePgHealth', () => {
       s.sequences[0]!.ratio = 0.95;
       s.wraparound.databases[0]!.xidAge = 2_100_000_000;
       s.inactiveSlots = [{ name: 'slot', retainedBytes: 0 }];
-      s.cacheHit.table = 0.5;
+      s.cacheHit.rate = 0.5;
       s.blocked = [{ pid: 2, blockedBy: [1], seconds: 5, query: 'q', blockerQuery: 'b' }];
       s.longRunning = [{ pid: 3, user: 'u', seconds: 600, query: 'q' }];
       s.idleInTransaction = [{ pid: 1, user: 'u', seconds: 600, query: 'q' }];
@@ -358,7 +394,7 @@ describe('judgePgHealth', () => {
       'pg.idle-in-transaction',
       'pg.long-running-query',
       'pg.blocked-query',
-      'pg.table-cache-hit-rate',
+      'pg.cache-hit-rate',
       'pg.inactive-replication-slot',
       'pg.transaction-id-wraparound',
       'pg.sequence-exhaustion',
@@ -459,6 +495,22 @@ describe('judgePgHealth: upkeep and what holds vacuum back', () => {
       ],
     ]);
     expect(findings[0]!.remedy).toContain("ROLLBACK PREPARED 'tx-42';");
+  });
+
+  it('remedies quote what they name: a quote in a gid, a capital or a quote in a table name, a keyword', () => {
+    const findings = judge((s) => {
+      s.maintenance.preparedTransactions = [{ gid: "it's-42", owner: 'billing', database: 'Orders', seconds: 600 }];
+      s.maintenance.tables[0] = { ...s.maintenance.tables[0]!, table: 'Sales.order "items"', deadRows: 40_000_000 };
+      s.maintenance.tables.push({ ...s.maintenance.tables[0]!, table: 'public.user' });
+    });
+    const remedy = (check: string) => findings.filter((f) => f.check === check).map((f) => f.remedy);
+    expect(remedy('pg.prepared-transaction')).toEqual([
+      expect.stringContaining(`database "Orders": COMMIT PREPARED 'it''s-42'; or ROLLBACK PREPARED 'it''s-42';`),
+    ]);
+    expect(remedy('pg.dead-tuples')).toEqual([
+      expect.stringMatching(/^VACUUM \(VERBOSE\) "Sales"\."order ""items"""; /),
+      expect.stringMatching(/^VACUUM \(VERBOSE\) public\."user"; /),
+    ]);
   });
 
   it('an active slot keeping 1 GiB of WAL, or 80 % of max_slot_wal_keep_size when that is lower', () => {

@@ -4,7 +4,7 @@
  * operator would run.
  */
 import type { Finding } from '../../model.js';
-import { mebibytes, percent, shortQuery } from '../format.js';
+import { mebibytes, percent, shortQuery, span } from '../format.js';
 import type { PgStats, ReplayPosition } from './stats.js';
 import { judgeUpkeep, type UpkeepThresholds } from './upkeep.js';
 import { judgeWraparound, type WraparoundThresholds } from './wraparound.js';
@@ -100,29 +100,66 @@ const locks: Check = (s, r) =>
     remedy: `Find out why pid ${x.blockedBy[0]} holds its lock; if it must go: select pg_terminate_backend(${x.blockedBy[0]});`,
   }));
 
-const cache: Check = (s, r, t) =>
-  (
-    [
-      ['table', s.cacheHit.table, s.cacheHit.tableReads],
-      ['index', s.cacheHit.index, s.cacheHit.indexReads],
-    ] as const
-  )
-    .filter(([, rate, reads]) => rate !== null && reads >= MIN_CACHE_READS && rate < t.cacheHitRate)
-    .map(([kind, rate, reads]) => ({
-      severity: 'warning',
-      check: `pg.${kind}-cache-hit-rate`,
-      resource: r,
-      message: `${kind} cache hit rate ${percent(rate!)} over ${reads} blocks read ${s.cacheHit.interval}, below ${percent(t.cacheHitRate)}`,
-      evidence: { rate, reads, interval: s.cacheHit.interval },
-      remedy:
-        'The working set does not fit in shared_buffers: add memory (and raise shared_buffers), or find the queries reading the most blocks (query-analysis).',
-    }));
+const cache: Check = (s, r, t) => {
+  const { rate, reads, interval } = s.cacheHit;
+  return rate !== null && reads >= MIN_CACHE_READS && rate < t.cacheHitRate
+    ? [
+        {
+          severity: 'warning',
+          check: 'pg.cache-hit-rate',
+          resource: r,
+          message: `cache hit rate ${percent(rate)} over ${reads} blocks read ${interval}, below ${percent(t.cacheHitRate)}`,
+          evidence: { rate, reads, interval },
+          remedy:
+            'The working set does not fit in shared_buffers: add memory (and raise shared_buffers), or find the queries reading the most blocks (query-analysis).',
+        },
+      ]
+    : [];
+};
 
-/** This server's lag as a replica, its standbys' lag as a primary, and slots nobody reads. */
+/**
+ * A replica cut off from its primary has replayed all it received, so its lag reads 0 for
+ * as long as it is cut off: what says so is its WAL receiver (pg_stat_wal_receiver) — none
+ * running, not streaming, or nothing heard from the primary for longer than the lag allowed
+ * (and than wal_receiver_timeout, within which an idle primary is always heard from).
+ */
+function notReceiving(s: PgStats, t: PgHealthThresholds): string | null {
+  const { isReplica, receiver, replay } = s.replication;
+  if (!isReplica) return null;
+  const replayed =
+    replay?.secondsSinceLastReplay != null
+      ? `; last transaction replayed ${span(replay.secondsSinceLastReplay)} ago`
+      : '';
+  if (receiver === null)
+    return `this replica is not receiving WAL from the primary: no WAL receiver is running${replayed}`;
+  if (receiver.status !== null && receiver.status !== 'streaming')
+    return `this replica is not receiving WAL from the primary: its WAL receiver is ${receiver.status}${replayed}`;
+  const silent = receiver.secondsSinceMessage;
+  if (
+    receiver.timeoutSeconds > 0 &&
+    silent !== null &&
+    silent > Math.max(t.replicationLagSeconds, receiver.timeoutSeconds)
+  )
+    return `this replica is not receiving WAL from the primary for ${span(silent)}${replayed}`;
+  return null;
+}
+
+/** This server's lag as a replica (and whether it hears from its primary at all), its standbys' lag as a primary, and slots nobody reads. */
 const replication: Check = (s, r, t) => {
   const { isReplica, replay, standbys } = s.replication;
   const lag = replay && replicaLagSeconds(replay);
   const f: Finding[] = [];
+  const cutOff = notReceiving(s, t);
+  if (cutOff)
+    f.push({
+      severity: 'critical',
+      check: 'pg.wal-receiver',
+      resource: r,
+      message: cutOff,
+      evidence: { receiver: s.replication.receiver, replay },
+      remedy:
+        "Check the primary is up and reachable from the replica, and the replica's log for why its WAL receiver stopped (primary_conninfo, authentication, a removed WAL segment); a replica restoring only from the archive runs no WAL receiver.",
+    });
   if (isReplica && lag !== null && lag >= t.replicationLagSeconds) {
     f.push({
       severity: 'warning',

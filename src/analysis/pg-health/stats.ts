@@ -8,12 +8,14 @@ export interface PgStats {
   idleInTransaction: Array<{ pid: number; user: string | null; seconds: number; query: string }>;
   longRunning: Array<{ pid: number; user: string | null; seconds: number; query: string }>;
   blocked: Array<{ pid: number; blockedBy: number[]; seconds: number; query: string; blockerQuery: string | null }>;
-  /** Buffer cache hit rates over `interval` (cache.ts: since the previous run), null when nothing was read. */
-  cacheHit: { table: number | null; index: number | null; tableReads: number; indexReads: number; interval: string };
+  /** The database's buffer cache hit rate over `interval` (cache.ts: since the previous run), null when nothing was read. */
+  cacheHit: { rate: number | null; reads: number; interval: string };
   replication: {
     isReplica: boolean;
     /** Where this replica is in the WAL it received and replayed (null on a primary): replication.ts turns it into lag. */
     replay: ReplayPosition | null;
+    /** This replica's WAL receiver (pg_stat_wal_receiver), null when none runs (or on a primary). */
+    receiver: WalReceiver | null;
     standbys: Array<{ name: string; lagSeconds: number | null; state: string }>;
   };
   inactiveSlots: Array<{ name: string; retainedBytes: number | null }>;
@@ -29,6 +31,14 @@ export interface ReplayPosition {
   receiveLsn: string | null;
   replayLsn: string | null;
   secondsSinceLastReplay: number | null;
+}
+
+/** A replica's WAL receiver: its status and how long since the primary last sent anything (null: not visible without pg_read_all_stats, or nothing yet). */
+export interface WalReceiver {
+  status: string | null;
+  secondsSinceMessage: number | null;
+  /** wal_receiver_timeout in seconds (0: disabled): an idle primary is asked for a message every half of it. */
+  timeoutSeconds: number;
 }
 
 /** Transaction and multixact ID ages: each database's (pg_database), and this database's oldest tables (pg_class with its TOAST table). */
@@ -80,13 +90,17 @@ export interface Maintenance {
   longTransactions: Array<{ pid: number; user: string | null; seconds: number; state: string; query: string }>;
 }
 
-/** pg_statio_user_tables' and pg_statio_user_indexes' block counters summed, since `statsReset` (ISO 8601; null: never reset). */
+/**
+ * pg_stat_database's blocks found in the buffer cache and read from disk (all of the
+ * database's relations), since `statsReset` (ISO 8601; null: never reset). They only grow
+ * until a reset: pg_statio_user_tables' sums go down when a table is dropped.
+ */
 export interface CacheCounters {
-  heapHit: number;
-  heapRead: number;
-  indexHit: number;
-  indexRead: number;
+  hit: number;
+  read: number;
   statsReset: string | null;
+  /** Which server counted them (epoch.ts): system_identifier, timeline, address and port. */
+  server: string;
 }
 
 /** What src/integrations/pg-stats.ts reads for db-health: the cache as lifetime counters, judged by their change (cache.ts). */
@@ -127,8 +141,14 @@ export interface QueryStats {
   missingReason?: string;
   /** pg_stat_statements_info.stats_reset (PostgreSQL 14+; ISO 8601), null when unknown. */
   statementsReset: string | null;
+  /** The statements read stopped at pg-queries.ts' limit: there were more. */
+  statementsTruncated: boolean;
   tables: TableScanRow[];
+  /** The tables read stopped at pg-queries.ts' limit: there were more. */
+  tablesTruncated: boolean;
   /** pg_stat_database.stats_reset of this database (ISO 8601), null when never reset. */
   tablesReset: string | null;
+  /** Which server counted them all (epoch.ts): system_identifier, timeline, address and port. */
+  server: string;
   unusedIndexes: Array<{ index: string; table: string; scans: number; bytes: number }>;
 }

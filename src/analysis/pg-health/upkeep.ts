@@ -6,6 +6,7 @@
  */
 import type { Finding } from '../../model.js';
 import { mebibytes, percent, shortQuery, span } from '../format.js';
+import { quoteIdent, quoteLiteral, quoteQualified } from './sql.js';
 import type { PgStats, TableUpkeep } from './stats.js';
 
 export interface UpkeepThresholds {
@@ -45,7 +46,7 @@ const tables: Check = (s, r, t) =>
         resource,
         message: `${tb.table} has ${tb.deadRows} dead rows (${percent(deadShare(tb))} of its rows; autovacuum steps in at ${Math.round(tb.vacuumTrigger)}), ${lastDone('vacuumed', tb.lastVacuumSeconds)}${autovacuumOff(tb)}`,
         evidence: tb,
-        remedy: `VACUUM (VERBOSE) ${tb.table}; if autovacuum cannot keep up, lower its autovacuum_vacuum_scale_factor; if the dead rows stay, something holds the xmin horizon (long or prepared transactions, slots).`,
+        remedy: `VACUUM (VERBOSE) ${quoteQualified(tb.table)}; if autovacuum cannot keep up, lower its autovacuum_vacuum_scale_factor; if the dead rows stay, something holds the xmin horizon (long or prepared transactions, slots).`,
       });
     if (tb.modsSinceAnalyze > tb.analyzeTrigger && stale(tb.lastAnalyzeSeconds, t))
       f.push({
@@ -54,7 +55,7 @@ const tables: Check = (s, r, t) =>
         resource,
         message: `${tb.table} has ${tb.modsSinceAnalyze} rows changed (autovacuum analyzes at ${Math.round(tb.analyzeTrigger)}), ${lastDone('analyzed', tb.lastAnalyzeSeconds)}${autovacuumOff(tb)}`,
         evidence: tb,
-        remedy: `ANALYZE ${tb.table}; the planner is choosing plans from stale statistics.`,
+        remedy: `ANALYZE ${quoteQualified(tb.table)}; the planner is choosing plans from stale statistics.`,
       });
     return f;
   });
@@ -70,8 +71,8 @@ const bloat: Check = (s, r, t) =>
       evidence: b,
       remedy:
         b.kind === 'index'
-          ? `REINDEX INDEX CONCURRENTLY ${b.name};`
-          : `Rewrite ${b.name} without a long lock (pg_repack), or VACUUM FULL ${b.name} in a maintenance window; then find why vacuum fell behind.`,
+          ? `REINDEX INDEX CONCURRENTLY ${quoteQualified(b.name)};`
+          : `Rewrite ${b.name} without a long lock (pg_repack), or VACUUM FULL ${quoteQualified(b.name)} in a maintenance window; then find why vacuum fell behind.`,
     }));
 
 /** Prepared transactions keep their locks and hold back the xmin horizon of the whole cluster until committed or rolled back. */
@@ -84,7 +85,7 @@ const prepared: Check = (s, r, t) =>
       resource: `${r}/prepared/${p.gid}`,
       message: `prepared transaction ${p.gid} (${p.owner}, database ${p.database}) has been left open for ${span(p.seconds)}: it holds its locks and keeps vacuum from cleaning anywhere`,
       evidence: p,
-      remedy: `Ask its transaction manager to finish it; if it is orphaned: COMMIT PREPARED '${p.gid}'; or ROLLBACK PREPARED '${p.gid}'; (in database ${p.database}).`,
+      remedy: `Ask its transaction manager to finish it; if it is orphaned, connected to database ${quoteIdent(p.database)}: COMMIT PREPARED ${quoteLiteral(p.gid)}; or ROLLBACK PREPARED ${quoteLiteral(p.gid)};`,
     }));
 
 const slots: Check = (s, r, t) => {

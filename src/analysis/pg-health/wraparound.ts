@@ -5,6 +5,7 @@
  * so there is time to act; and per table, a table whose age is well past the
  * autovacuum_freeze_max_age that should have made autovacuum freeze it.
  */
+import { quoteQualified } from './sql.js';
 import type { Finding } from '../../model.js';
 import { percent } from '../format.js';
 import type { PgStats } from './stats.js';
@@ -68,7 +69,7 @@ function tables(s: PgStats, r: string, t: WraparoundThresholds): Finding[] {
         resource: `${r}/table/${tb.table}`,
         message: `table ${tb.table} has used ${percent(ratio)} of the IDs before wraparound (transaction ID age ${ids(tb.xidAge)} against autovacuum_freeze_max_age ${ids(tb.freezeMaxAge)}, multixact age ${ids(tb.multixactAge)} against ${ids(tb.multixactFreezeMaxAge)})`,
         evidence: tb,
-        remedy: `VACUUM (FREEZE, VERBOSE) ${tb.table}; and find what keeps autovacuum from freezing it (pg_stat_progress_vacuum, long or prepared transactions, slots).`,
+        remedy: `VACUUM (FREEZE, VERBOSE) ${quoteQualified(tb.table)}; and find what keeps autovacuum from freezing it (pg_stat_progress_vacuum, long or prepared transactions, slots).`,
       },
     ];
   });
