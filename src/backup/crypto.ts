@@ -52,7 +52,8 @@ export async function decryptedStream(path: string, passphrase: string | undefin
         ? `${path} is too short to be an encrypted backup (${magic.length} bytes)`
         : `${path} is not an opscron encrypted backup`,
     );
-  const body = createReadStream(path);
+  // Reads of 1 MiB: whole segments per chunk, few copies of the one that straddles two reads.
+  const body = createReadStream(path, { highWaterMark: 2 ** 20 });
   const out = openStream(passphraseKey(passphrase), path);
   body.on('error', (e: Error) => out.destroy(e));
   return body.pipe(out);

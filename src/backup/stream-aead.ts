@@ -58,12 +58,30 @@ function nonce(prefix: Buffer, index: number, last: boolean): Buffer {
   return n;
 }
 
-function seal(k: FileKeys, header: Buffer, index: number, last: boolean, plain: Buffer): Buffer {
+function seal(k: FileKeys, header: Buffer, index: number, last: boolean, plain: Buffer): Buffer[] {
   const cipher = createCipheriv('aes-256-gcm', k.key, nonce(k.prefix, index, last));
   cipher.setAAD(header);
   const body = cipher.update(plain);
   cipher.final();
-  return Buffer.concat([body, cipher.getAuthTag()]);
+  return [body, cipher.getAuthTag()];
+}
+
+/**
+ * Cuts `chunk`, after the held-back `rest`, into the whole segments known not to be the last
+ * (bytes follow them) and the new rest (at most one segment). Copies only the segment that
+ * straddles the two; the rest may be a view of `chunk` (stream chunks are never reused).
+ */
+function cut(rest: Buffer, chunk: Buffer, size: number): { whole: Buffer[]; rest: Buffer } {
+  const whole: Buffer[] = [];
+  let at = 0;
+  if (rest.length > 0) {
+    const need = size - rest.length;
+    if (chunk.length <= need) return { whole, rest: Buffer.concat([rest, chunk]) };
+    whole.push(Buffer.concat([rest, chunk.subarray(0, need)]));
+    at = need;
+  }
+  for (; chunk.length - at > size; at += size) whole.push(chunk.subarray(at, at + size));
+  return { whole, rest: chunk.subarray(at) };
 }
 
 /** The plaintext of one sealed segment, or null when it does not authenticate as (index, last). */
@@ -91,7 +109,7 @@ export function sealStream(ikm: KeySource, segmentSize = DEFAULT_SEGMENT): Trans
   const headerStart = Buffer.concat([start, salt]);
   const keys = fileKeys(ikm(salt), salt, headerStart);
   const header = Buffer.concat([headerStart, keys.check]);
-  let rest = Buffer.alloc(0);
+  let rest: Buffer = Buffer.alloc(0);
   let index = 0;
   let started = false;
   const begin = (t: Transform) => {
@@ -105,22 +123,21 @@ export function sealStream(ikm: KeySource, segmentSize = DEFAULT_SEGMENT): Trans
   return new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       begin(this);
-      const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-      let at = 0;
+      // The last segment is only known at the end, so at least one byte is always held back.
+      const segments = cut(rest, chunk, segmentSize);
+      rest = segments.rest;
       try {
-        // Strictly more than a segment: the last segment is only known at the end, so one is always held back.
-        for (; buf.length - at > segmentSize; at += segmentSize)
-          this.push(next(false, buf.subarray(at, at + segmentSize)));
+        // One output chunk per input chunk, as the single-stream cipher gave: fewer, larger writes downstream.
+        if (segments.whole.length) this.push(Buffer.concat(segments.whole.flatMap((p) => next(false, p))));
+        done();
       } catch (error) {
-        return done(error as Error);
+        done(error as Error);
       }
-      rest = Buffer.from(buf.subarray(at));
-      done();
     },
     flush(done: TransformCallback) {
       begin(this);
       try {
-        done(null, next(true, rest));
+        done(null, Buffer.concat(next(true, rest)));
       } catch (error) {
         done(error as Error);
       }
@@ -163,7 +180,7 @@ function openHeader(header: Buffer, ikm: KeySource, label: string): Opened {
  */
 export function openStream(ikm: KeySource, label: string): Transform {
   let opened: Opened | undefined;
-  let rest = Buffer.alloc(0);
+  let rest: Buffer = Buffer.alloc(0);
   let index = 0;
   const changed = (what: string) =>
     new DecryptError(
@@ -171,22 +188,31 @@ export function openStream(ikm: KeySource, label: string): Transform {
     );
   return new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
-      let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+      let buf: Buffer = chunk;
+      const released: Buffer[] = [];
       try {
         if (!opened) {
-          if (buf.length < STREAM_HEADER) return ((rest = Buffer.from(buf)), done());
+          buf = Buffer.concat([rest, chunk]);
+          rest = Buffer.alloc(0);
+          if (buf.length < STREAM_HEADER) return ((rest = buf), done());
           opened = openHeader(buf.subarray(0, STREAM_HEADER), ikm, label);
           buf = buf.subarray(STREAM_HEADER);
         }
-        let at = 0;
-        for (; buf.length - at > opened.sealedSize; at += opened.sealedSize) {
-          const plain = unseal(opened.keys, opened.header, index, false, buf.subarray(at, at + opened.sealedSize));
-          if (!plain) throw changed('does not authenticate');
+        const segments = cut(rest, buf, opened.sealedSize);
+        rest = segments.rest;
+        let failed: Error | undefined;
+        for (const sealed of segments.whole) {
+          const plain = unseal(opened.keys, opened.header, index, false, sealed);
+          if (!plain) {
+            failed = changed('does not authenticate');
+            break;
+          }
           index++;
-          this.push(plain);
+          released.push(plain);
         }
-        rest = Buffer.from(buf.subarray(at));
-        done();
+        // What authenticated before a failure is released; what failed never is.
+        if (released.length) this.push(Buffer.concat(released));
+        done(failed);
       } catch (error) {
         done(error as Error);
       }
