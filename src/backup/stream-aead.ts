@@ -77,7 +77,7 @@ function cut(rest: Buffer, chunk: Buffer, size: number): { whole: Buffer[]; rest
   if (rest.length > 0) {
     const need = size - rest.length;
     if (chunk.length <= need) return { whole, rest: Buffer.concat([rest, chunk]) };
-    whole.push(Buffer.concat([rest, chunk.subarray(0, need)]));
+    whole.push(need === 0 ? rest : Buffer.concat([rest, chunk.subarray(0, need)]));
     at = need;
   }
   for (; chunk.length - at > size; at += size) whole.push(chunk.subarray(at, at + size));
@@ -128,7 +128,7 @@ export function sealStream(ikm: KeySource, segmentSize = DEFAULT_SEGMENT): Trans
       rest = segments.rest;
       try {
         // One output chunk per input chunk, as the single-stream cipher gave: fewer, larger writes downstream.
-        if (segments.whole.length) this.push(Buffer.concat(segments.whole.flatMap((p) => next(false, p))));
+        for (const p of segments.whole) for (const piece of next(false, p)) this.push(piece);
         done();
       } catch (error) {
         done(error as Error);
