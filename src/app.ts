@@ -55,8 +55,10 @@ export async function openBackends(config: OpscronConfig): Promise<Backends> {
     prefix: config.queue.prefix,
     lockDurationMs: config.queue.lockDuration,
     keepCompletedMs: config.queue.keepCompleted,
+    tls: config.queue.tls,
   });
-  return { store, queue, locks: new RedisLocks(config.queue.redisUrl, `${config.queue.prefix}:${config.queue.name}`) };
+  const locks = new RedisLocks(config.queue.redisUrl, `${config.queue.prefix}:${config.queue.name}`, config.queue.tls);
+  return { store, queue, locks };
 }
 
 export interface StartOptions {

@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { pgClientConfig } from '../config/pg-ssl.js';
 
 export interface Sql {
   readonly kind: 'postgres' | 'sqlite';
@@ -86,7 +87,7 @@ function copyTo(client: pg.PoolClient, statement: string, data: string | readonl
 export function connectPostgres(url: string): Sql {
   // Sessions in UTC, so timestamps PostgreSQL renders itself (JSON pages) read the same everywhere.
   const pool = new pg.Pool({
-    connectionString: url,
+    ...pgClientConfig(url),
     max: 10,
     connectionTimeoutMillis: 10_000,
     options: '-c TimeZone=UTC',
