@@ -46,7 +46,11 @@ export interface Backends {
 
 /** Opens the store and the queue the configuration asks for: PostgreSQL/SQLite, BullMQ/in-process. */
 export async function openBackends(config: OpscronConfig): Promise<Backends> {
-  const store = await openStore({ databaseUrl: config.store.databaseUrl, path: config.store.path });
+  const store = await openStore({
+    databaseUrl: config.store.databaseUrl,
+    path: config.store.path,
+    poolMode: config.store.poolMode,
+  });
   if (!config.queue.redisUrl)
     return { store, queue: new InlineQueue(config.queue.keepCompleted), locks: new MemoryLocks() };
   const queue = new BullQueue({

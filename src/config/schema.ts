@@ -178,8 +178,10 @@ export const configSchema = z.strictObject({
       databaseUrl: optionalUrl,
       path: z.string().default('./var/db'),
       retention: duration.default(90 * 86_400_000),
+      /** `transaction`: databaseUrl is PgBouncer with pool_mode=transaction (README, PgBouncer). */
+      poolMode: z.enum(['session', 'transaction']).default('session'),
     })
-    .default({ path: './var/db', retention: 90 * 86_400_000 }),
+    .default({ path: './var/db', retention: 90 * 86_400_000, poolMode: 'session' }),
   queue: z
     .strictObject({
       redisUrl: optionalUrl,
