@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the test suite needs besides npm packages: the redis-server, PostgreSQL and
 # Prometheus (prometheus, promtool) binaries, poppler (pdftotext, pdfinfo, pdffonts read
-# the report PDFs back), openssl (test certificates) and Go with sprig and yaml.v3 (the
+# the report PDFs back), openssl (test certificates), pgbouncer (the store through
+# transaction pooling) and Go with sprig and yaml.v3 (the
 # Helm chart is rendered with Helm's template engine: test/helm/render.go).
 # The tests start their own private instances from them (free ports, temp dirs); nothing
 # needs to be running. Installs from Debian's packages when missing and we are root.
@@ -12,6 +13,7 @@ command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+[ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || missing+=(golang-github-masterminds-sprig-dev)
 [ -d /usr/share/gocode/src/gopkg.in/yaml.v3 ] || missing+=(golang-gopkg-yaml.v3-dev)

@@ -46,7 +46,11 @@ export interface Backends {
 
 /** Opens the store and the queue the configuration asks for: PostgreSQL/SQLite, BullMQ/in-process. */
 export async function openBackends(config: OpscronConfig): Promise<Backends> {
-  const store = await openStore({ databaseUrl: config.store.databaseUrl, path: config.store.path });
+  const store = await openStore({
+    databaseUrl: config.store.databaseUrl,
+    path: config.store.path,
+    poolMode: config.store.poolMode,
+  });
   if (!config.queue.redisUrl)
     return { store, queue: new InlineQueue(config.queue.keepCompleted), locks: new MemoryLocks() };
   const queue = new BullQueue({
@@ -55,8 +59,10 @@ export async function openBackends(config: OpscronConfig): Promise<Backends> {
     prefix: config.queue.prefix,
     lockDurationMs: config.queue.lockDuration,
     keepCompletedMs: config.queue.keepCompleted,
+    tls: config.queue.tls,
   });
-  return { store, queue, locks: new RedisLocks(config.queue.redisUrl, `${config.queue.prefix}:${config.queue.name}`) };
+  const locks = new RedisLocks(config.queue.redisUrl, `${config.queue.prefix}:${config.queue.name}`, config.queue.tls);
+  return { store, queue, locks };
 }
 
 export interface StartOptions {

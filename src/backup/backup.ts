@@ -15,6 +15,7 @@ import { pgConnection, runTool } from '../integrations/pg-tools.js';
 import { encryptor } from './crypto.js';
 import { byteMeter } from './meter.js';
 import { compactUtc, utcDatePath } from '../clock.js';
+import { pgClientConfig } from '../config/pg-ssl.js';
 
 /** One table as the manifest records it, and as a verification reads it back. */
 export interface TableSnapshot {
@@ -95,7 +96,7 @@ export async function backupDatabase(o: BackupOptions): Promise<Manifest> {
   const started = Date.now();
   const at = o.now?.() ?? new Date();
   const progress = o.progress ?? (() => {});
-  const client = new pg.Client({ connectionString: o.database.url });
+  const client = new pg.Client(pgClientConfig(o.database.url));
   await client.connect();
   try {
     const info = await client.query<{ version: string; bytes: string }>(

@@ -1,91 +1,60 @@
 /**
- * Backups encrypted at rest with AES-256-GCM, streamed: the file is
- *   "OPSCENC1" (8) | salt (16) | iv (12) | ciphertext | auth tag (16)
- * with the key derived from OPSCRON_ENCRYPTION_KEY by scrypt and the salt. A wrong key or a
- * changed byte fails authentication — and the check runs over the whole file before any
- * of it is restored, so a bad backup never half-restores.
+ * Backups encrypted at rest, streamed, under OPSCRON_ENCRYPTION_KEY. New files are written in
+ * the segmented format of stream-aead.ts ("OPSCENC2": 64 KiB segments, each AES-256-GCM
+ * with its own nonce and tag, no size limit); files of the single-stream format before it
+ * ("OPSCENC1", crypto-legacy.ts) still read. The format is told by the file's first 8 bytes.
+ * The passphrase is stretched with scrypt and the file's salt; HKDF then derives the file's
+ * keys from that. A wrong key or a changed byte fails authentication.
  */
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { scryptSync } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { Readable, Transform, Writable } from 'node:stream';
+import { open } from 'node:fs/promises';
+import { Writable, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { OpscronError } from '../errors.js';
+import { LEGACY_MAGIC, legacyDecryptedStream } from './crypto-legacy.js';
+import { DecryptError, STREAM_MAGIC, openStream, sealStream, type KeySource } from './stream-aead.js';
 
-const MAGIC = Buffer.from('OPSCENC1');
-const HEADER = MAGIC.length + 16 + 12;
-const TAG = 16;
+/** scrypt of the passphrase with a file's salt: the input key material of that file. */
+export const passphraseKey =
+  (passphrase: string): KeySource =>
+  (salt) =>
+    scryptSync(passphrase, salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
 
-const deriveKey = (passphrase: string, salt: Buffer) =>
-  scryptSync(passphrase, salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
-
-/** A transform that writes the header, the ciphertext and, at the end, the tag. */
-export function encryptor(passphrase: string): Transform {
-  const salt = randomBytes(16);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', deriveKey(passphrase, salt), iv);
-  let started = false;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      if (!started) {
-        started = true;
-        this.push(Buffer.concat([MAGIC, salt, iv]));
-      }
-      done(null, cipher.update(chunk));
-    },
-    flush(done) {
-      if (!started) this.push(Buffer.concat([MAGIC, salt, iv]));
-      this.push(cipher.final());
-      done(null, cipher.getAuthTag());
-    },
-  });
+/** A transform that encrypts what goes through it into the segmented format. */
+export function encryptor(passphrase: string, segmentSize?: number): Transform {
+  return sealStream(passphraseKey(passphrase), segmentSize);
 }
 
-export class DecryptError extends OpscronError {
-  constructor(message: string) {
-    super('OPSCRON_BACKUP_DECRYPT', message);
-  }
-}
-
-/** The plaintext of an encrypted file as a stream; it errors at the end if the key or the bytes are wrong. */
-export async function decryptedStream(path: string, passphrase: string | undefined): Promise<Readable> {
-  if (!passphrase)
-    throw new DecryptError(`${path} is encrypted: set OPSCRON_ENCRYPTION_KEY to the key it was written with`);
-  const { size } = await stat(path);
-  if (size < HEADER + TAG) throw new DecryptError(`${path} is too short to be an encrypted backup (${size} bytes)`);
+async function magicOf(path: string): Promise<Buffer> {
   const handle = await open(path, 'r');
-  const header = Buffer.alloc(HEADER);
-  const tag = Buffer.alloc(TAG);
   try {
-    await handle.read(header, 0, HEADER, 0);
-    await handle.read(tag, 0, TAG, size - TAG);
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    return head.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
-  if (!header.subarray(0, MAGIC.length).equals(MAGIC))
-    throw new DecryptError(`${path} is not an opscron encrypted backup`);
-  const salt = header.subarray(MAGIC.length, MAGIC.length + 16);
-  const iv = header.subarray(MAGIC.length + 16);
-  const decipher = createDecipheriv('aes-256-gcm', deriveKey(passphrase, salt), iv);
-  decipher.setAuthTag(tag);
-  const body =
-    size - HEADER - TAG > 0 ? createReadStream(path, { start: HEADER, end: size - TAG - 1 }) : Readable.from([]);
-  const out = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      done(null, decipher.update(chunk));
-    },
-    flush(done) {
-      try {
-        done(null, decipher.final());
-      } catch {
-        done(
-          new DecryptError(
-            `cannot decrypt ${path}: wrong OPSCRON_ENCRYPTION_KEY, or the file was changed (authentication failed)`,
-          ),
-        );
-      }
-    },
-  });
+}
+
+/**
+ * The plaintext of an encrypted file as a stream. Segmented files: each segment is released
+ * only once authenticated, and the stream errors at the first bad one. Old single-stream
+ * files: the stream errors at the end, so read them whole once first (verifyEncrypted).
+ */
+export async function decryptedStream(path: string, passphrase: string | undefined): Promise<Readable> {
+  if (!passphrase)
+    throw new DecryptError(`${path} is encrypted: set OPSCRON_ENCRYPTION_KEY to the key it was written with`);
+  const magic = await magicOf(path);
+  if (magic.equals(LEGACY_MAGIC)) return legacyDecryptedStream(path, passphraseKey(passphrase));
+  if (!magic.subarray(0, 7).equals(STREAM_MAGIC.subarray(0, 7)))
+    throw new DecryptError(
+      magic.length < 8
+        ? `${path} is too short to be an encrypted backup (${magic.length} bytes)`
+        : `${path} is not an opscron encrypted backup`,
+    );
+  // Reads of 1 MiB: whole segments per chunk, few copies of the one that straddles two reads.
+  const body = createReadStream(path, { highWaterMark: 2 ** 20 });
+  const out = openStream(passphraseKey(passphrase), path);
   body.on('error', (e: Error) => out.destroy(e));
   return body.pipe(out);
 }

@@ -1,7 +1,10 @@
 /**
  * Restoring a backup, checked before a byte reaches the database: the file's SHA-256 must
  * match its manifest and, when encrypted, the whole file must authenticate with the key.
- * Only then is it decrypted, gunzipped and streamed into pg_restore.
+ * Only then is it decrypted, gunzipped and streamed into pg_restore. The second read is
+ * authenticated too: a segmented file releases a segment only once its tag checks, and if
+ * one fails (the file changed between the two reads) pg_restore is killed before it sees the
+ * end of its input, so its single transaction never commits a prefix.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -107,12 +110,16 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
       `${(fed / 2 ** 20).toFixed(0)} of ${(o.manifest.dumpBytes / 2 ** 20).toFixed(0)} MiB restored`,
     ),
   );
-  const feeding = pipeline(await dumpStream(o.storage, o.manifest, o.passphrase), meter, restore.child.stdin).catch(
-    (error: NodeJS.ErrnoException) => {
-      // pg_restore stopping early closes its stdin: its own error says why.
-      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
-    },
-  );
-  await Promise.all([feeding, restore.done]);
+  const dump = await dumpStream(o.storage, o.manifest, o.passphrase);
+  // Registered before pipeline's own listeners, so pg_restore dies before its stdin is closed.
+  dump.once('error', () => restore.child.kill('SIGKILL'));
+  const feeding = pipeline(dump, meter, restore.child.stdin).catch((error: NodeJS.ErrnoException) => {
+    // pg_restore stopping early closes its stdin: its own error says why.
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+  });
+  const [fed, restored] = await Promise.allSettled([feeding, restore.done]);
+  // A bad segment is the cause when there is one; pg_restore's death by our SIGKILL is its effect.
+  if (fed.status === 'rejected') throw fed.reason;
+  if (restored.status === 'rejected') throw restored.reason;
   o.progress?.(1, `restored into ${conn.database}`);
 }

@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { withDatabase } from '../integrations/pg-tools.js';
 import { quoteIdent, snapshotTables, type TableSnapshot } from './backup.js';
+import { pgClientConfig } from '../config/pg-ssl.js';
 
 /** Runs `fn` with the URL of a new, empty database on `serverUrl`'s server; drops it after. */
 export async function withScratchDatabase<T>(serverUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
   const scratch = `opscron_verify_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+  const admin = new pg.Client(pgClientConfig(withDatabase(serverUrl, 'postgres')));
   await admin.connect();
   try {
     await admin.query(`create database ${quoteIdent(scratch)}`);
@@ -23,7 +24,7 @@ export async function withScratchDatabase<T>(serverUrl: string, fn: (url: string
 
 /** Row counts and sample checksums of every user table of the database at `url`. */
 export async function tablesAt(url: string): Promise<TableSnapshot[]> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client(pgClientConfig(url));
   await client.connect();
   try {
     return await snapshotTables(client);

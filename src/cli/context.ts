@@ -27,7 +27,11 @@ export const collect = (value: string, previous: string[]) => [...previous, valu
 
 /** Opens the configured store for one command and closes it after, whatever happens. */
 export async function withStore<T>(cfg: OpscronConfig, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ databaseUrl: cfg.store.databaseUrl, path: cfg.store.path });
+  const store = await openStore({
+    databaseUrl: cfg.store.databaseUrl,
+    path: cfg.store.path,
+    poolMode: cfg.store.poolMode,
+  });
   try {
     return await fn(store);
   } finally {
@@ -50,7 +54,7 @@ export async function withStoreOrApi<T>(
 ): Promise<T> {
   let store: Store;
   try {
-    store = await openStore({ databaseUrl: cfg.store.databaseUrl, path: cfg.store.path });
+    store = await openStore({ databaseUrl: cfg.store.databaseUrl, path: cfg.store.path, poolMode: cfg.store.poolMode });
   } catch (error) {
     // Only a running opscron that says where it serves this store can be asked; otherwise
     // (one still starting, or something else holding the store) the refusal stands, saying what.

@@ -10,6 +10,7 @@ import { isValidTimeZone } from '../cron/timezone.js';
 import { alertmanagerSchema, silencesSchema } from './alerting.js';
 import { duration } from './duration.js';
 import { escalationSchema, notificationsSchema } from './notifications.js';
+import { cachesSchema, databasesSchema, redisTlsSchema, tlsNeedsRediss } from './targets.js';
 
 export { duration };
 
@@ -178,8 +179,10 @@ export const configSchema = z.strictObject({
       databaseUrl: optionalUrl,
       path: z.string().default('./var/db'),
       retention: duration.default(90 * 86_400_000),
+      /** `transaction`: databaseUrl is PgBouncer with pool_mode=transaction (README, PgBouncer). */
+      poolMode: z.enum(['session', 'transaction']).default('session'),
     })
-    .default({ path: './var/db', retention: 90 * 86_400_000 }),
+    .default({ path: './var/db', retention: 90 * 86_400_000, poolMode: 'session' }),
   queue: z
     .strictObject({
       redisUrl: optionalUrl,
@@ -191,10 +194,13 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^[A-Za-z0-9_-]+$/)
         .default('bull'),
+      /** TLS for a rediss:// redisUrl: CA file, client certificate. */
+      tls: redisTlsSchema.optional(),
       concurrency: z.number().int().min(1).max(1000).default(10),
       lockDuration: duration.default(30_000),
       keepCompleted: duration.default(86_400_000),
     })
+    .superRefine(tlsNeedsRediss('redisUrl'))
     .default({ name: 'opscron', prefix: 'bull', concurrency: 10, lockDuration: 30_000, keepCompleted: 86_400_000 }),
   scheduler: z
     .strictObject({
@@ -252,23 +258,9 @@ export const configSchema = z.strictObject({
     .optional(),
   services: z.array(serviceSchema).default([]),
   /** PostgreSQL databases the data jobs look after (db-health, query-analysis, db-backup, backup-verify). */
-  databases: z
-    .array(
-      z.strictObject({
-        name: z.string().regex(JOB_ID, { error: 'must be a-z, 0-9, - and _' }),
-        url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, { error: 'must be a postgres:// URL' }),
-      }),
-    )
-    .default([]),
+  databases: databasesSchema,
   /** Redis instances the cache jobs look after (cache-health, cache-optimize, cache-clear). */
-  caches: z
-    .array(
-      z.strictObject({
-        name: z.string().regex(JOB_ID, { error: 'must be a-z, 0-9, - and _' }),
-        url: z.string().regex(/^rediss?:\/\/\S+$/, { error: 'must be a redis:// or rediss:// URL' }),
-      }),
-    )
-    .default([]),
+  caches: cachesSchema,
   /** Where database backups go, and how many are kept. */
   backups: z
     .strictObject({

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { probe } from './http.js';
 import { probeTcp } from './tcp.js';
+import { pgClientConfig } from '../config/pg-ssl.js';
 
 export interface DependencyResult {
   url: string;
@@ -35,7 +36,7 @@ async function tcp(url: URL, timeoutMs: number, signal: AbortSignal): Promise<vo
 }
 
 async function postgres(url: string, signal: AbortSignal): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 30_000 });
+  const client = new pg.Client({ ...pgClientConfig(url), connectionTimeoutMillis: 30_000 });
   client.on('error', () => {});
   const close = () => void client.end().catch(() => {});
   signal.addEventListener('abort', close, { once: true });

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { PgReading, PgStats } from '../analysis/pg-health.js';
 import { readMaintenance, readWraparound } from './pg-maintenance.js';
 import { SERVER_IDENTITY } from './pg-queries.js';
+import { pgClientConfig } from '../config/pg-ssl.js';
 
 export type { PgReading, PgStats } from '../analysis/pg-health.js';
 export { readQueryStats } from './pg-queries.js';
@@ -15,7 +16,7 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /** Runs `fn` with a connection to `url` (30 s statement timeout), closed after it whatever happens. */
 export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, statement_timeout: 30_000, application_name: 'opscron' });
+  const client = new pg.Client({ ...pgClientConfig(url), statement_timeout: 30_000, application_name: 'opscron' });
   await client.connect();
   try {
     return await fn(client);

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { OpscronError } from '../errors.js';
 import { redact } from '../observability/redact.js';
+import { pgSslEnvironment } from '../config/pg-ssl.js';
 
 export interface PgConnection {
   /** -h -p -U (and -d for the database). */
@@ -21,10 +22,9 @@ export function pgConnection(url: string, database?: string): PgConnection {
   const db = database ?? (decodeURIComponent(u.pathname.replace(/^\//, '')) || user || 'postgres');
   const host = u.searchParams.get('host') ?? (u.hostname ? decodeURIComponent(u.hostname) : 'localhost');
   const args = ['-h', host, '-p', u.port || '5432', ...(user ? ['-U', user] : []), '-d', db];
-  const env: Record<string, string> = {};
+  // TLS from the URL as the tools read it (PGSSLMODE, PGSSLROOTCERT, ...); without it, their own environment's.
+  const env: Record<string, string> = pgSslEnvironment(url);
   if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
-  const sslmode = u.searchParams.get('sslmode');
-  if (sslmode) env.PGSSLMODE = sslmode;
   return { args, env, database: db };
 }
 

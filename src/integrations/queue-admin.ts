@@ -4,7 +4,7 @@
  * gone — fail it (and put it back). Not opscron's queue module: any queue on any Redis.
  */
 import { Queue } from 'bullmq';
-import { redisConnection } from './redis.js';
+import { redisConnection, type RedisTls } from './redis.js';
 
 /** An active job as clear-stuck judges it. */
 export interface ActiveJob {
@@ -30,8 +30,9 @@ export async function withQueue<T>(
   name: string,
   prefix: string,
   fn: (queue: QueueAdmin) => Promise<T>,
+  tls?: RedisTls,
 ): Promise<T> {
-  const queue = new Queue(name, { connection: redisConnection(url, false), prefix });
+  const queue = new Queue(name, { connection: redisConnection(url, false, tls), prefix });
   try {
     const client = await queue.client;
     return await fn({

@@ -4,10 +4,18 @@
  */
 import { Redis, ReplyError } from 'ioredis';
 import { keyPattern } from '../analysis/redis/patterns.js';
+import { redisTlsOptions, type RedisTls } from './redis.js';
 import type { KeySample, KeySampleResult, RedisSnapshot } from '../analysis/redis.js';
 
-export function redisClient(url: string): Redis {
+/** A cache as the configuration names it: its URL, and TLS files for a rediss:// one. */
+export interface RedisTarget {
+  url: string;
+  tls?: RedisTls;
+}
+
+export function redisClient({ url, tls }: RedisTarget): Redis {
   return new Redis(url, {
+    tls: redisTlsOptions(url, tls),
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
@@ -16,9 +24,17 @@ export function redisClient(url: string): Redis {
   });
 }
 
-export async function withRedis<T>(url: string, fn: (client: Redis) => Promise<T>): Promise<T> {
-  const client = redisClient(url);
-  await client.connect();
+export async function withRedis<T>(target: RedisTarget, fn: (client: Redis) => Promise<T>): Promise<T> {
+  const client = redisClient(target);
+  // connect() only says "Connection is closed."; the reason (a refused certificate, a reset) comes as an event.
+  let reason: Error | undefined;
+  client.on('error', (error: Error) => (reason ??= error));
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw reason ?? error;
+  }
   try {
     return await fn(client);
   } finally {

@@ -17,10 +17,10 @@ import {
 } from '../analysis/redis.js';
 import type { RedisMetrics } from '../analysis/redis/metrics.js';
 import { InvalidRunError } from '../errors.js';
-import { readRedis, sampleKeys, withRedis } from '../integrations/redis-info.js';
+import { readRedis, sampleKeys, withRedis, type RedisTarget } from '../integrations/redis-info.js';
 import { defineJob, statusOf, type Finding, type JobContext } from './types.js';
 
-function cacheOf(ctx: JobContext, name: string): { name: string; url: string } {
+function cacheOf(ctx: JobContext, name: string): RedisTarget & { name: string } {
   const cache = ctx.config.caches.find((c) => c.name === name);
   if (!cache)
     throw new InvalidRunError(
@@ -55,7 +55,7 @@ export const cacheHealth = defineJob({
   overridable: ['hitRatio', 'memoryWarn', 'memoryCritical', 'replicaLag'],
   async run(ctx, params) {
     const cache = cacheOf(ctx, params.cache);
-    const snapshot = await withRedis(cache.url, readRedis);
+    const snapshot = await withRedis(cache, readRedis);
     const now = ctx.now();
     // Counters are judged by what changed since this job's previous run on the cache.
     const kept = redisKept(snapshot, now);
@@ -101,7 +101,7 @@ export const cacheOptimize = defineJob({
   destructive: (p) => p.apply,
   async run(ctx, params) {
     const cache = cacheOf(ctx, params.cache);
-    return withRedis(cache.url, async (client) => {
+    return withRedis(cache, async (client) => {
       const snapshot = await readRedis(client);
       const sample = await sampleKeys(client, {
         keys: params.sample,
@@ -187,7 +187,7 @@ export const cacheClear = defineJob({
   async run(ctx, params) {
     const cache = cacheOf(ctx, params.cache);
     const resource = `cache/${cache.name}`;
-    return withRedis(cache.url, async (client) => {
+    return withRedis(cache, async (client) => {
       if (params.all) {
         const size = await client.dbsize();
         if (!params.dryRun) await client.flushdb('ASYNC');

@@ -6,7 +6,7 @@
  * a worker that dies mid-run is handled by BullMQ's stalled-job recovery.
  */
 import { Queue, Worker } from 'bullmq';
-import { redisConnection } from '../integrations/redis.js';
+import { redisConnection, type RedisTls } from '../integrations/redis.js';
 import type { Consumer, EnqueueItem, Processor, RunQueue } from './types.js';
 
 export interface BullOptions {
@@ -15,6 +15,8 @@ export interface BullOptions {
   prefix: string;
   lockDurationMs: number;
   keepCompletedMs: number;
+  /** For a rediss:// url: CA file, client certificate. */
+  tls?: RedisTls;
 }
 
 export { redisConnection } from '../integrations/redis.js';
@@ -27,7 +29,10 @@ export class BullQueue implements RunQueue {
   private readonly workers = new Set<Worker>();
 
   constructor(private readonly options: BullOptions) {
-    this.queue = new Queue(options.name, { connection: redisConnection(options.url, false), prefix: options.prefix });
+    this.queue = new Queue(options.name, {
+      connection: redisConnection(options.url, false, options.tls),
+      prefix: options.prefix,
+    });
     this.queue.on('error', () => {}); // reconnects by itself; failures surface on enqueue
   }
 
@@ -63,7 +68,7 @@ export class BullQueue implements RunQueue {
         });
       },
       {
-        connection: redisConnection(this.options.url, true),
+        connection: redisConnection(this.options.url, true, this.options.tls),
         prefix: this.options.prefix,
         concurrency,
         lockDuration: this.options.lockDurationMs,

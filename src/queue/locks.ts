@@ -4,6 +4,7 @@
  * by expiry; `cancel` reaches the holder on whichever worker it runs, through pub/sub.
  */
 import { Redis } from 'ioredis';
+import { redisTlsOptions, type RedisTls } from '../integrations/redis.js';
 
 export interface RunLocks {
   /** Takes the job's lock for `owner`; true if taken (or already held by the same owner). */
@@ -59,8 +60,9 @@ export class RedisLocks implements RunLocks {
   constructor(
     url: string,
     private readonly prefix: string,
+    tls?: RedisTls,
   ) {
-    this.client = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
+    this.client = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false, tls: redisTlsOptions(url, tls) });
     this.client.on('error', () => {});
     this.channel = `${prefix}:cancel`;
   }

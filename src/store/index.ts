@@ -33,39 +33,43 @@ import {
 import { RunLog } from './run-log.js';
 import { SilenceRepository } from './silences.js';
 import { advanceSlots, loadScheduleStates, setPaused } from './schedule-state.js';
-import { connectPostgres, type Sql } from './sql.js';
+import { connectPostgres, type PoolMode, type Sql } from './sql.js';
 import { openSqlite } from './sqlite.js';
 import { beat, closeOrphanedRuns, forgetWorker } from './workers.js';
 
 const MIGRATION_LOCK = 7_465_823_101;
 
-/** Applies the migrations `sql` has not had yet; returns their versions. */
+/**
+ * Applies the migrations `sql` has not had yet; returns their versions. Each runs in its own
+ * transaction under a transaction-level advisory lock (released by commit or rollback), with
+ * the check for it inside: no session state, so it works the same through PgBouncer in
+ * transaction pooling mode, where a session lock would be taken on one server connection
+ * and its unlock sent to another.
+ */
 export async function migrate(sql: Sql): Promise<number[]> {
   if (sql.kind === 'sqlite') return migrateSqlite(sql);
-  return sql.withConnection(async (conn) => {
-    await conn.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    try {
-      await conn.exec(
-        'create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())',
-      );
-      const { rows } = await conn.query<{ version: number }>('select version from schema_migrations');
-      const applied = new Set(rows.map((r) => r.version));
-      const done: number[] = [];
-      for (const m of migrations) {
-        if (applied.has(m.version)) continue;
-        await conn.exec(
-          `begin;\n${m.sql}\ninsert into schema_migrations (version, name) values (${m.version}, '${m.name.replace(/'/g, "''")}');\ncommit;`,
-        );
-        done.push(m.version);
-      }
-      return done;
-    } catch (error) {
-      await conn.exec('rollback').catch(() => {});
-      throw error;
-    } finally {
-      await conn.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-    }
+  await sql.transaction(async (q) => {
+    await q.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await q.query(
+      'create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())',
+    );
   });
+  const applied = new Set(
+    (await sql.query<{ version: number }>('select version from schema_migrations')).rows.map((r) => r.version),
+  );
+  const done: number[] = [];
+  for (const m of migrations) {
+    if (applied.has(m.version)) continue;
+    await sql.transaction(async (q) => {
+      await q.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      // Another replica may have applied it while this one waited for the lock.
+      if ((await q.query('select 1 from schema_migrations where version = $1', [m.version])).rows.length) return;
+      await q.query(m.sql);
+      await q.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name]);
+      done.push(m.version);
+    });
+  }
+  return done;
 }
 
 /** The embedded store has one process (claimed), so no lock: each migration is one transaction. */
@@ -161,8 +165,15 @@ export interface Store extends Repositories {
   close(): Promise<void>;
 }
 
-export async function openStore(options: { databaseUrl?: string; path: string }): Promise<Store> {
-  const sql = options.databaseUrl ? connectPostgres(options.databaseUrl) : openSqlite(options.path);
+export async function openStore(options: {
+  databaseUrl?: string;
+  path: string;
+  /** `transaction`: the URL is PgBouncer with pool_mode=transaction (no named prepared statements). */
+  poolMode?: PoolMode;
+}): Promise<Store> {
+  const sql = options.databaseUrl
+    ? connectPostgres(options.databaseUrl, options.poolMode ?? 'session')
+    : openSqlite(options.path);
   let key: Buffer;
   try {
     await migrate(sql);

@@ -4,6 +4,8 @@
  */
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { pgClientConfig } from '../config/pg-ssl.js';
+import { OpscronError } from '../errors.js';
 
 export interface Sql {
   readonly kind: 'postgres' | 'sqlite';
@@ -83,16 +85,29 @@ function copyTo(client: pg.PoolClient, statement: string, data: string | readonl
   });
 }
 
-export function connectPostgres(url: string): Sql {
+/** How the store reaches PostgreSQL: directly or through a session pooler, or through PgBouncer's transaction pooling. */
+export type PoolMode = 'session' | 'transaction';
+
+/** A named statement prepared on one server connection and run on another: the store is behind transaction pooling. */
+function pooled(error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  if (code !== '26000' && code !== '42P05') return error;
+  return new OpscronError(
+    'OPSCRON_CONFIG_INVALID',
+    `the store's prepared statements do not survive its connection (${(error as Error).message}): DATABASE_URL looks like PgBouncer in transaction pooling mode — set store.poolMode: transaction`,
+    { cause: error },
+  );
+}
+
+export function connectPostgres(url: string, poolMode: PoolMode = 'session'): Sql {
+  const pool = new pg.Pool({ ...pgClientConfig(url), max: 10, connectionTimeoutMillis: 10_000 });
   // Sessions in UTC, so timestamps PostgreSQL renders itself (JSON pages) read the same everywhere.
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
-    connectionTimeoutMillis: 10_000,
-    options: '-c TimeZone=UTC',
-  });
+  // A SET, not the startup option `-c TimeZone=UTC`: PgBouncer refuses an `options` startup
+  // parameter, and carries a client's TimeZone over to every server connection it lends it.
+  pool.on('connect', (client) => void client.query(`set time zone 'UTC'`).catch(() => {}));
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  const named = poolMode === 'session';
   const on = (client: pg.PoolClient): Pick<Sql, 'query' | 'exec'> => ({
     query: async (text, params) => client.query(text, params as unknown[]) as never,
     exec: async (text) => {
@@ -102,7 +117,11 @@ export function connectPostgres(url: string): Sql {
   return {
     kind: 'postgres',
     query: async (text, params, name) =>
-      (name ? pool.query({ name, text, values: params as unknown[] }) : pool.query(text, params as unknown[])) as never,
+      (name && named
+        ? pool
+            .query({ name, text, values: params as unknown[] })
+            .catch((error: unknown) => Promise.reject(pooled(error)))
+        : pool.query(text, params as unknown[])) as never,
     exec: async (text) => {
       await pool.query(text);
     },

@@ -4,7 +4,9 @@
  * scratch database and drops it; a corrupted dump and a wrong key fail with clear errors;
  * restore refuses to run without --confirm and is audited.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parseConfig } from '../../src/configure.js';
@@ -14,6 +16,9 @@ import { dbBackup, dbBackupParams } from '../../src/jobs/db-backup.js';
 import { retain } from '../../src/analysis/retention.js';
 import { runOpscron, tempDir, writeConfig } from '../support/cli.js';
 import { createDatabase } from '../support/services.mjs';
+import { legacyEncryptor } from '../support/legacy-encryptor.js';
+import { FileStorage } from '../../src/integrations/storage.js';
+import { readManifest, restoreBackup } from '../../src/backup/restore.js';
 import { jobContext } from '../support/job-context.js';
 
 async function query<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
@@ -167,7 +172,7 @@ describe('database backups', () => {
     expect(key).toMatch(/\.dump\.gz\.enc$/);
     expect(manifest.encrypted).toBe(true);
     const file = readFileSync(join(dir, key));
-    expect(file.subarray(0, 8).toString()).toBe('OPSCENC1');
+    expect(file.subarray(0, 8).toString()).toBe('OPSCENC2');
     expect(file.includes(Buffer.from('customer-1'))).toBe(false);
     expect((await verify()).status).toBe('ok');
 
@@ -179,7 +184,7 @@ describe('database backups', () => {
         expect.objectContaining({
           check: 'backup.decrypt',
           message: expect.stringMatching(
-            /wrong OPSCRON_ENCRYPTION_KEY, or the file was changed \(authentication failed\)/,
+            /wrong OPSCRON_ENCRYPTION_KEY, or its header was changed \(authentication failed\)/,
           ),
         }),
       ],
@@ -189,20 +194,78 @@ describe('database backups', () => {
     delete process.env.OPSCRON_ENCRYPTION_KEY;
     expect((await verify()).findings[0]!.message).toMatch(/is encrypted: set OPSCRON_ENCRYPTION_KEY/);
 
-    // A changed byte with a matching checksum (someone rewrote the manifest too) still fails: GCM authenticates.
+    // A changed byte with a matching checksum (someone rewrote the manifest too) still fails: each segment's tag checks.
     process.env.OPSCRON_ENCRYPTION_KEY = 'correct horse battery staple 42';
     file[file.length - 100] = file[file.length - 100]! ^ 0x01;
     writeFileSync(join(dir, key), file);
     const manifestPath = join(dir, `${key}.json`);
-    const { createHash } = await import('node:crypto');
     writeFileSync(
       manifestPath,
       JSON.stringify({ ...manifest, sha256: createHash('sha256').update(file).digest('hex') }),
     );
     expect((await verify()).findings[0]).toMatchObject({
       check: 'backup.decrypt',
-      message: expect.stringMatching(/authentication failed/),
+      message: expect.stringMatching(
+        /segment \d+ does not authenticate as the last segment .*\(authentication failed\)/,
+      ),
     });
+  });
+
+  it('an old single-stream encrypted backup (OPSCENC1) still verifies and restores', async () => {
+    const { key: plainKey, manifest } = await backup();
+    const passphrase = 'the key of a backup made by opscron 0.1';
+    const key = `${plainKey}.enc`;
+    await pipeline(
+      createReadStream(join(dir, plainKey)),
+      legacyEncryptor(passphrase),
+      createWriteStream(join(dir, key)),
+    );
+    const file = readFileSync(join(dir, key));
+    expect(file.subarray(0, 8).toString()).toBe('OPSCENC1');
+    rmSync(join(dir, plainKey));
+    rmSync(join(dir, `${plainKey}.json`));
+    const sha256 = createHash('sha256').update(file).digest('hex');
+    writeFileSync(
+      join(dir, `${key}.json`),
+      JSON.stringify({ ...manifest, key, encrypted: true, bytes: file.length, sha256 }),
+    );
+    process.env.OPSCRON_ENCRYPTION_KEY = passphrase;
+    expect(await verify()).toMatchObject({ status: 'ok' });
+
+    const target = await createDatabase('backup_v1');
+    const storage = new FileStorage(dir);
+    await restoreBackup({ storage, manifest: await readManifest(storage, key), passphrase, url: target, clean: false });
+    expect(await fingerprint(target, 'orders', 't.id')).toEqual(await fingerprint(source, 'orders', 't.id'));
+
+    process.env.OPSCRON_ENCRYPTION_KEY = 'not the key';
+    expect((await verify()).findings[0]!.message).toMatch(/wrong OPSCRON_ENCRYPTION_KEY, or the file was changed/);
+  });
+
+  it('a file changed between the check and the restore: pg_restore is stopped before it commits anything', async () => {
+    const passphrase = 'correct horse battery staple 42';
+    process.env.OPSCRON_ENCRYPTION_KEY = passphrase;
+    const { key } = await backup();
+    const path = join(dir, key);
+    const changed = join(dir, 'changed.enc');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 40] = bytes[bytes.length - 40]! ^ 0x5a; // in the last segment: pg_restore has had the rest
+    writeFileSync(changed, bytes);
+    // The check reads the good file; the restore's own read gets the changed one, as if it changed in between.
+    class ChangingStorage extends FileStorage {
+      reads = 0;
+      override pathOf(k: string): string {
+        return ++this.reads === 1 ? super.pathOf(k) : changed;
+      }
+    }
+    const storage = new ChangingStorage(dir);
+    const manifest = await readManifest(storage, key);
+    storage.reads = 0;
+    const target = await createDatabase('backup_cut');
+    await expect(restoreBackup({ storage, manifest, passphrase, url: target, clean: false })).rejects.toThrow(
+      /segment \d+ does not authenticate as the last segment .*authentication failed/,
+    );
+    expect(storage.reads).toBe(2);
+    expect(await query(target, `select to_regclass('public.orders') as t`)).toEqual([{ t: null }]);
   });
 
   it('verify without any backup is critical and says what to run', async () => {

@@ -123,7 +123,7 @@ describe('config-backup', () => {
     });
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toMatch(
-      /cannot decrypt .*secrets\.yaml\.enc: wrong OPSCRON_ENCRYPTION_KEY, or the file was changed/,
+      /cannot decrypt .*secrets\.yaml\.enc: wrong OPSCRON_ENCRYPTION_KEY, or its header was changed/,
     );
     expect(wrong.stderr).not.toContain('guess');
 

@@ -123,3 +123,81 @@ export function certificateChain(
     caFile: file('root.pem'),
   };
 }
+
+/** A private CA with a server certificate for 127.0.0.1 and localhost and a client certificate, as PEM files. */
+export interface Pki {
+  caFile: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+/** Made by the real openssl under `dir`, files prefixed `name`: what a TLS server and its clients are given. */
+export function privatePki(dir: string, name: string): Pki {
+  const file = (part: string) => join(dir, `${name}-${part}`);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  writeFileSync(
+    file('ext.cnf'),
+    [
+      '[server]',
+      'basicConstraints=CA:FALSE',
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '[client]',
+      'basicConstraints=CA:FALSE',
+      'extendedKeyUsage=clientAuth',
+      '',
+    ].join('\n'),
+  );
+  openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name} test CA`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
+  for (const [part, subject] of [
+    ['server', '/CN=127.0.0.1'],
+    ['client', '/CN=opscron'],
+  ] as const) {
+    openssl('req', '-new', ...ec, '-keyout', file(`${part}.key`), '-out', file(`${part}.csr`), '-subj', subject);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      file(`${part}.csr`),
+      '-CA',
+      file('ca.pem'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      file(`${part}.pem`),
+      '-days',
+      '2',
+      '-extfile',
+      file('ext.cnf'),
+      '-extensions',
+      part,
+    );
+  }
+  return {
+    caFile: file('ca.pem'),
+    serverCert: file('server.pem'),
+    serverKey: file('server.key'),
+    clientCert: file('client.pem'),
+    clientKey: file('client.key'),
+  };
+}

@@ -5,7 +5,16 @@
  * cluster runs as the `postgres` user.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,20 +51,32 @@ function pgBin(name) {
   return name;
 }
 
-/** `args`: more redis-server arguments (`['--replicaof', '127.0.0.1', '6380']`, `['--enable-debug-command', 'yes']`). */
-export async function startRedis(port, args = []) {
+/**
+ * `args`: more redis-server arguments (`['--replicaof', '127.0.0.1', '6380']`, `['--enable-debug-command', 'yes']`).
+ * `options.tls`: serve TLS only (`--port 0 --tls-port`), clients verified against `caFile`
+ * and required to present a certificate it signed (`--tls-auth-clients yes`); url is rediss://.
+ */
+export async function startRedis(port, args = [], options = {}) {
   const p = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'opscron-redis-'));
+  const tls = options.tls;
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(p), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile]
+    : ['--port', String(p)];
+  const tlsArgs = tls ? ['--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'yes'] : [];
+  const cliTls = tls ? ['--tls', '--cacert', tls.caFile, '--cert', tls.clientCertFile, '--key', tls.clientKeyFile] : [];
   const launch = () =>
     spawn(
       'redis-server',
-      ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args],
+      [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...tlsArgs, ...args],
       { stdio: 'ignore' },
     );
   const ping = async () => {
     try {
       return (
-        execFileSync('redis-cli', ['-p', String(p), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(p), ...cliTls, 'ping'], {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        })
           .toString()
           .trim() === 'PONG'
       );
@@ -66,7 +87,7 @@ export async function startRedis(port, args = []) {
   const server = {
     port: p,
     dir,
-    url: `redis://127.0.0.1:${p}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${p}`,
     process: launch(),
     async stop() {
       if (server.process.exitCode === null && server.process.signalCode === null) {
@@ -89,7 +110,11 @@ export async function startRedis(port, args = []) {
   return server;
 }
 
-export async function startPostgres() {
+/**
+ * `options.ssl`: serve TLS with this certificate and key (copied into the data directory, where
+ * the server user owns them) and refuse connections over TCP without it (`hostnossl ... reject`).
+ */
+export async function startPostgres(options = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'opscron-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -104,6 +129,7 @@ export async function startPostgres() {
     chmodSync(dir, 0o700);
   }
   run('initdb', ['-D', dir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  const ssl = options.ssl ? serveSsl(dir, options.ssl, asRoot) : '';
   const start = () =>
     run('pg_ctl', [
       '-D',
@@ -112,7 +138,7 @@ export async function startPostgres() {
       join(dir, 'log'),
       '-w',
       '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements`,
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements${ssl}`,
       'start',
     ]);
   start();
@@ -133,6 +159,23 @@ export async function startPostgres() {
     },
   };
   return cluster;
+}
+
+/** Certificate and key into the data directory, TCP without TLS refused; the server options that turn it on. */
+function serveSsl(dir, { certFile, keyFile }, asRoot) {
+  copyFileSync(certFile, join(dir, 'server.crt'));
+  copyFileSync(keyFile, join(dir, 'server.key'));
+  chmodSync(join(dir, 'server.key'), 0o600);
+  writeFileSync(
+    join(dir, 'pg_hba.conf'),
+    'local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n',
+  );
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
+    for (const f of ['server.crt', 'server.key', 'pg_hba.conf']) chownSync(join(dir, f), uid, gid);
+  }
+  return ' -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key';
 }
 
 /** A new, empty database in the suite's PostgreSQL, for one test file. */

@@ -57,6 +57,7 @@ async function onSharedQueue(cfg: OpscronConfig, request: TriggerRequest): Promi
     prefix: cfg.queue.prefix,
     lockDurationMs: cfg.queue.lockDuration,
     keepCompletedMs: cfg.queue.keepCompleted,
+    tls: cfg.queue.tls,
   });
   try {
     // The audit entry and the grant need the shared store; without one the worker audits it.
