@@ -11,15 +11,13 @@ import { OpscronError } from './errors.js';
 import { buildServer, type HttpDeps } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
-import { BullQueue } from './queue/bullmq.js';
-import { InlineQueue } from './queue/inline.js';
-import { MemoryLocks, RedisLocks, type RunLocks } from './queue/locks.js';
+import { openBackends, type Backends } from './backends.js';
 import type { RunQueue } from './queue/types.js';
 import { IncidentManager } from './incidents/manager.js';
 import { DeliveryWorker } from './reports/deliver/outbox.js';
 import { Reverter } from './reverts/reverter.js';
 import { Scheduler } from './scheduler.js';
-import { openStore, type Store } from './store/index.js';
+import type { Store } from './store/index.js';
 import { jobFeeds } from './jobs/index.js';
 import { auditStats } from './store/audit.js';
 import { startLoop, type Loop } from './loop.js';
@@ -36,33 +34,6 @@ export interface Opscron extends Omit<HttpDeps, 'logger' | 'now'> {
   /** Where the HTTP server listens, e.g. http://127.0.0.1:8080. */
   address: string | null;
   stop(): Promise<void>;
-}
-
-export interface Backends {
-  store: Store;
-  queue: RunQueue;
-  locks: RunLocks;
-}
-
-/** Opens the store and the queue the configuration asks for: PostgreSQL/SQLite, BullMQ/in-process. */
-export async function openBackends(config: OpscronConfig): Promise<Backends> {
-  const store = await openStore({
-    databaseUrl: config.store.databaseUrl,
-    path: config.store.path,
-    poolMode: config.store.poolMode,
-  });
-  if (!config.queue.redisUrl)
-    return { store, queue: new InlineQueue(config.queue.keepCompleted), locks: new MemoryLocks() };
-  const queue = new BullQueue({
-    url: config.queue.redisUrl,
-    name: config.queue.name,
-    prefix: config.queue.prefix,
-    lockDurationMs: config.queue.lockDuration,
-    keepCompletedMs: config.queue.keepCompleted,
-    tls: config.queue.tls,
-  });
-  const locks = new RedisLocks(config.queue.redisUrl, `${config.queue.prefix}:${config.queue.name}`, config.queue.tls);
-  return { store, queue, locks };
 }
 
 export interface StartOptions {
