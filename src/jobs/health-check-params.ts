@@ -67,7 +67,8 @@ const dnsQuery = z.strictObject({
 const dnsExpectations = z.strictObject({
   rcode: z.enum(DNS_RCODES).default('NOERROR'),
   /** Values that must be among the answers: `10.0.0.7`, `mail.example.com`, `10 mail.example.com` (MX). */
-  contains: z.array(z.string().min(1)).default([]),
+  /** At most 100: a probe keeps at most 100 answers. */
+  contains: z.array(z.string().min(1).max(255)).max(100).default([]),
   minAnswers: count.optional(),
   maxAnswers: count.optional(),
 });
@@ -102,8 +103,8 @@ export const healthCheckParams = z
     /** Slower than this is critical. */
     criticalResponseTime: duration.optional(),
     requestTimeout: duration.default(10_000),
-    json: z.array(jsonCondition).default([]),
-    expectHeaders: z.array(headerCondition).default([]),
+    json: z.array(jsonCondition).max(50).default([]),
+    expectHeaders: z.array(headerCondition).max(50).default([]),
     /** Failed runs in a row (per target) before the run is critical; earlier ones are warnings. */
     failureThreshold: z.number().int().min(1).max(100).default(1),
     /** Good runs in a row (per target) after failing before it counts as recovered. */

@@ -457,6 +457,21 @@ describe('health-check: DNS (the real node:dns resolver against a real UDP DNS s
     ]);
   });
 
+  it('what a run is told to expect is bounded: 100 DNS values, 50 body and 50 header conditions, each refused by name', () => {
+    const many = (n: number, make: (i: number) => unknown) => Array.from({ length: n }, (_, i) => make(i));
+    const refused = (params: Record<string, unknown>) => {
+      const parsed = healthCheckParams.safeParse(params);
+      return parsed.success ? null : parsed.error.issues.map((i) => i.path.join('.'));
+    };
+    const dns = { name: 'a.test' };
+    expect(refused({ dns, expectDns: { contains: many(100, (i) => `10.0.0.${i}`) } })).toBeNull();
+    expect(refused({ dns, expectDns: { contains: many(101, (i) => `10.0.0.${i}`) } })).toEqual(['expectDns.contains']);
+    expect(refused({ url: 'http://x.test', json: many(51, (i) => ({ path: `a${i}` })) })).toEqual(['json']);
+    expect(refused({ url: 'http://x.test', expectHeaders: many(51, (i) => ({ name: `h${i}` })) })).toEqual([
+      'expectHeaders',
+    ]);
+  });
+
   it('the server is a target (config only); what is expected may be tuned; a bad server address is refused', () => {
     expect(healthCheck.overridable).not.toContain('dns');
     expect(healthCheck.overridable).toContain('expectDns');
