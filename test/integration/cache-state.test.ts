@@ -154,6 +154,13 @@ describe('cache-health: replication on real servers', () => {
     const r = new Redis(replica.url);
     try {
       await until(async () => /master_link_status:up/.test(await r.info('replication')), 'the replica to sync');
+      // The primary calls the replica online only at its first REPLCONF ACK (up to a second after the replica's link is up).
+      const p = new Redis(primary.url);
+      await until(
+        async () => /slave0:.*state=online/.test(await p.info('replication')),
+        'the primary to list it online',
+      );
+      p.disconnect();
       const onReplica = await health('replica');
       expect(onReplica.findings.find((f) => f.check === 'redis.replication')!.message).toMatch(
         new RegExp(`^replica of 127\\.0\\.0\\.1:${primary.port}, link up`),
