@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import type { Maintenance, TableUpkeep, Wraparound } from '../analysis/pg-health.js';
 import { readBloat } from './pg-bloat.js';
+import { maskSqlLiterals } from '../analysis/sql-literals.js';
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -116,7 +117,7 @@ async function readLongTransactions(client: pg.Client, seconds: number): Promise
       order by xact_start limit 20`,
     [seconds],
   );
-  return rows.rows;
+  return rows.rows.map((row) => ({ ...row, query: maskSqlLiterals(row.query) }));
 }
 
 /** Everything upkeep.ts judges; the bloat estimate is pg-bloat.ts's. */

@@ -120,7 +120,7 @@ async function readTables(
 /** Non-unique indexes used fewer than 50 times since the statistics were reset (the 50 largest). */
 async function readUnusedIndexes(client: pg.Client): Promise<QueryStats['unusedIndexes']> {
   const unused = await client.query<{ index: string; table: string; scans: string; bytes: string }>(`
-    select s.schemaname || '.' || s.indexrelname as index, s.schemaname || '.' || s.relname as table, s.idx_scan::text as scans, pg_relation_size(s.indexrelid)::text as bytes
+    select quote_ident(s.schemaname) || '.' || quote_ident(s.indexrelname) as index, quote_ident(s.schemaname) || '.' || quote_ident(s.relname) as table, s.idx_scan::text as scans, pg_relation_size(s.indexrelid)::text as bytes
       from pg_stat_user_indexes s join pg_index i on i.indexrelid = s.indexrelid
      where not i.indisunique and not i.indisprimary and s.idx_scan < 50 order by pg_relation_size(s.indexrelid) desc limit 50`);
   return unused.rows.map((r) => ({ index: r.index, table: r.table, scans: Number(r.scans), bytes: Number(r.bytes) }));

@@ -2,6 +2,7 @@
  * Sessions of a user's PostgreSQL server (pg_stat_activity): the ones idle in a transaction,
  * and pg_terminate_backend. clear-stuck judges and decides; this only asks and acts.
  */
+import { maskSqlLiterals } from '../analysis/sql-literals.js';
 import { withClient } from './pg-stats.js';
 
 /** A session left idle inside a transaction: it holds locks and blocks vacuum until it ends. */
@@ -9,7 +10,7 @@ export interface IdleSession {
   pid: number;
   user: string | null;
   seconds: number;
-  /** Its last statement, the first 300 characters. */
+  /** Its last statement, the first 300 characters, constants masked (`?`). */
   query: string;
 }
 
@@ -33,7 +34,7 @@ export function withSessions<T>(url: string, fn: (sessions: SessionAdmin) => Pro
               and now() - state_change >= make_interval(secs => $1)`,
           [minSeconds],
         );
-        return rows;
+        return rows.map((row) => ({ ...row, query: maskSqlLiterals(row.query) }));
       },
       async terminate(pid) {
         const { rows } = await client.query<{ ok: boolean }>('select pg_terminate_backend($1) as ok', [pid]);

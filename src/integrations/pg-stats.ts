@@ -8,21 +8,46 @@ import type { PgReading, PgStats } from '../analysis/pg-health.js';
 import { readMaintenance, readWraparound } from './pg-maintenance.js';
 import { SERVER_IDENTITY } from './pg-queries.js';
 import { pgClientConfig } from '../config/pg-ssl.js';
+import { OpscronError } from '../errors.js';
+import { maskSqlLiterals } from '../analysis/sql-literals.js';
 
 export type { PgReading, PgStats } from '../analysis/pg-health.js';
 export { readQueryStats } from './pg-queries.js';
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-/** Runs `fn` with a connection to `url` (30 s statement timeout), closed after it whatever happens. */
+/**
+ * Runs `fn` with a connection to `url` (30 s statement timeout), closed after it whatever
+ * happens. The timeout is a startup parameter, which PgBouncer refuses ("unsupported startup
+ * parameter"): these jobs read one server's own statistics, which a pooler in front would
+ * only obscure, so that refusal becomes a configuration error saying so (not a retry).
+ */
 export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ ...pgClientConfig(url), statement_timeout: 30_000, application_name: 'opscron' });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw poolerRefusal(url, error) ?? error;
+  }
   try {
     return await fn(client);
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+function poolerRefusal(url: string, error: unknown): OpscronError | null {
+  const message = (error as Error).message ?? '';
+  if (!/unsupported startup parameter/i.test(message)) return null;
+  const { hostname, port } = new URL(url);
+  return new OpscronError(
+    'OPSCRON_CONFIG_INVALID',
+    `${hostname}:${port || 5432} refused the startup parameter statement_timeout (${message}) — it looks like ` +
+      "PgBouncer. The database jobs read the server's own pg_stat_* views, which a pooler would obscure: " +
+      "point databases[].url at PostgreSQL itself (or list statement_timeout in PgBouncer's ignore_startup_parameters).",
+    { cause: error },
+  );
 }
 
 /** Rows of a query, typed by the caller (the row shapes below are what each statement selects). */
@@ -111,10 +136,11 @@ async function readSessions(
       ),
     [thresholds.longRunningSeconds],
   );
-  return { idle, long };
+  const masked = (s: Session): Session => ({ ...s, query: maskSqlLiterals(s.query) });
+  return { idle: idle.map(masked), long: long.map(masked) };
 }
 
-/** Queries waiting on a lock, with what holds it. */
+/** Queries waiting on a lock, with what holds it (constants masked, as in every session's text read here). */
 async function readBlocked(q: Rows): Promise<PgStats['blocked']> {
   const blocked = await q<{
     pid: number;
@@ -130,8 +156,8 @@ async function readBlocked(q: Rows): Promise<PgStats['blocked']> {
     pid: b.pid,
     blockedBy: b.blocked_by,
     seconds: b.seconds,
-    query: b.query,
-    blockerQuery: b.blocker_query,
+    query: maskSqlLiterals(b.query),
+    blockerQuery: b.blocker_query === null ? null : maskSqlLiterals(b.blocker_query),
   }));
 }
 
@@ -182,11 +208,11 @@ async function readReplication(q: Rows, head: ServerRow): Promise<Pick<PgStats, 
   };
 }
 
-/** Each ascending sequence with its last value against the most its column (or itself) can hold. */
+/** Each ascending sequence with its last value against the most its column (or itself) can hold; names as PostgreSQL quotes them. */
 async function readSequences(q: Rows): Promise<PgStats['sequences']> {
   const sequences = await q<{ sequence: string; column: string | null; last_value: string; max_value: string }>(`
-    select s.schemaname || '.' || s.sequencename as sequence,
-           (select c.relname || '.' || a.attname from pg_depend d join pg_class c on c.oid = d.refobjid join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+    select quote_ident(s.schemaname) || '.' || quote_ident(s.sequencename) as sequence,
+           (select d.refobjid::regclass::text || '.' || quote_ident(a.attname) from pg_depend d join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
              where d.objid = (quote_ident(s.schemaname) || '.' || quote_ident(s.sequencename))::regclass and d.deptype in ('a', 'i') limit 1) as column,
            coalesce(s.last_value, s.start_value)::text as last_value,
            least(s.max_value, coalesce((select case t.typname when 'int2' then 32767 when 'int4' then 2147483647 else 9223372036854775807 end

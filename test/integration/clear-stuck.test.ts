@@ -70,7 +70,7 @@ describe('clear-stuck', () => {
     await idle.connect();
     idle.on('error', () => {});
     await idle.query('begin');
-    await idle.query('select 1');
+    await idle.query(`select 'hunter2-password' as pw`);
     await new Promise((r) => setTimeout(r, 300));
     const config = parseConfig({ databases: [{ name: 'app', url }] });
     const seen = await clearStuck.run(
@@ -80,9 +80,10 @@ describe('clear-stuck', () => {
     expect(seen.findings).toEqual([
       expect.objectContaining({
         check: 'pg.idle-in-transaction',
-        message: expect.stringMatching(/idle in transaction for \d+ s: select 1/),
+        message: expect.stringMatching(/idle in transaction for \d+ s: select \? as pw$/),
       }),
     ]);
+    expect(JSON.stringify(seen)).not.toContain('hunter2');
     const job = {
       id: 'kill-idle',
       type: 'clear-stuck',

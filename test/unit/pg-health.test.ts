@@ -346,6 +346,23 @@ describe('judgePgHealth', () => {
     expect(findings[1]!.remedy).toBe('ALTER SEQUENCE public.ticket_no AS bigint MAXVALUE …');
   });
 
+  it('a remedy names a table and column as PostgreSQL quoted them, dots inside quotes and all', () => {
+    const [finding] = judge((s) => {
+      s.sequences = [
+        {
+          sequence: '"Sales"."line.no_seq"',
+          column: '"Sales"."Order Lines"."line.no"',
+          lastValue: 2_000_000_000,
+          maxValue: 2_147_483_647,
+          ratio: 0.93,
+        },
+      ];
+    });
+    expect(finding!.remedy).toMatch(
+      /^ALTER TABLE "Sales"\."Order Lines" ALTER COLUMN "line\.no" TYPE bigint \(and the sequence: ALTER SEQUENCE "Sales"\."line\.no_seq" AS bigint\)/,
+    );
+  });
+
   it('names invalid and duplicate indexes with their size', () => {
     const findings = judge((s) => {
       s.invalidIndexes = [{ index: 'public.orders_status_idx', table: 'public.orders' }];

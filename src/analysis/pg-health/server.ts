@@ -8,6 +8,7 @@ import { mebibytes, percent, shortQuery, span } from '../format.js';
 import type { PgStats, ReplayPosition } from './stats.js';
 import { judgeUpkeep, type UpkeepThresholds } from './upkeep.js';
 import { judgeWraparound, type WraparoundThresholds } from './wraparound.js';
+import { splitLastName } from './sql.js';
 
 export interface PgHealthThresholds extends WraparoundThresholds, UpkeepThresholds {
   connectionsWarn: number;
@@ -202,7 +203,7 @@ const sequences: Check = (s, r, t) =>
       message: `sequence ${seq.sequence}${seq.column ? ` (${seq.column})` : ''} has used ${percent(seq.ratio)} of its range (${seq.lastValue} of ${seq.maxValue})`,
       evidence: seq,
       remedy: seq.column
-        ? `ALTER TABLE … ALTER COLUMN ${seq.column.split('.').pop()} TYPE bigint (and the sequence: ALTER SEQUENCE ${seq.sequence} AS bigint) before inserts start failing.`
+        ? `ALTER TABLE ${splitLastName(seq.column).join(' ALTER COLUMN ')} TYPE bigint (and the sequence: ALTER SEQUENCE ${seq.sequence} AS bigint) before inserts start failing.`
         : `ALTER SEQUENCE ${seq.sequence} AS bigint MAXVALUE …`,
     }));
 

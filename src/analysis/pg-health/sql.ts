@@ -28,6 +28,17 @@ export function quoteQualified(qualified: string): string {
     : `${quoteIdent(qualified.slice(0, dot))}.${quoteIdent(qualified.slice(dot + 1))}`;
 }
 
+/** `table.column` as PostgreSQL quotes a qualified name, split at its last dot outside double quotes. */
+export function splitLastName(quoted: string): [string, string] {
+  let quotedPart = false;
+  let last = -1;
+  for (let i = 0; i < quoted.length; i++) {
+    if (quoted[i] === '"') quotedPart = !quotedPart;
+    else if (quoted[i] === '.' && !quotedPart) last = i;
+  }
+  return last < 0 ? ['…', quoted] : [quoted.slice(0, last), quoted.slice(last + 1)];
+}
+
 /** A value as a string literal: in single quotes with `'` doubled (standard_conforming_strings, on since 9.1). */
 export function quoteLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;

@@ -21,6 +21,7 @@ export interface PgStats {
   inactiveSlots: Array<{ name: string; retainedBytes: number | null }>;
   wraparound: Wraparound;
   maintenance: Maintenance;
+  /** Names as PostgreSQL quotes them (quote_ident, regclass): `sequence` schema-qualified, `column` as table.column. */
   sequences: Array<{ sequence: string; column: string | null; lastValue: number; maxValue: number; ratio: number }>;
   invalidIndexes: Array<{ index: string; table: string }>;
   duplicateIndexes: Array<{ index: string; coveredBy: string; table: string; bytes: number }>;
