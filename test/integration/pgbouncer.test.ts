@@ -6,11 +6,14 @@
  * and a clear error naming that setting without it.
  */
 import pg from 'pg';
+import { parseConfig } from '../../src/configure.js';
+import { dbHealth, dbHealthParams } from '../../src/jobs/db-health.js';
 import { openStore } from '../../src/store/index.js';
 import { migrations } from '../../src/store/migrations.js';
 import { tempDir } from '../support/cli.js';
 import { startPgBouncer, type PgBouncer } from '../support/pgbouncer.js';
 import { createDatabase } from '../support/services.mjs';
+import { jobContext } from '../support/job-context.js';
 
 async function direct<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -66,6 +69,23 @@ describe('the store through PgBouncer, pool_mode=transaction', () => {
         await store.sql.query('select 1 as one', [], 'probe').catch((error: unknown) => (failure = error));
       expect((failure as Error).message).toMatch(
         /the store's prepared statements do not survive its connection \(prepared statement "probe" (does not exist|already exists)\): DATABASE_URL looks like PgBouncer in transaction pooling mode — set store\.poolMode: transaction/,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('db-health pointed at PgBouncer fails as a configuration error that says why and what to do, not a retry', async () => {
+    const store = await openStore({ path: 'memory://' });
+    try {
+      const ctx = jobContext(parseConfig({ databases: [{ name: 'shop', url: bouncer.url }] }), undefined, {
+        store,
+        jobId: 'db',
+      });
+      const failure = await dbHealth.run(ctx, dbHealthParams.parse({ database: 'shop' })).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ code: 'OPSCRON_CONFIG_INVALID', retryable: false });
+      expect((failure as Error).message).toMatch(
+        /127\.0\.0\.1:\d+ refused the startup parameter statement_timeout \(unsupported startup parameter: statement_timeout\) — it looks like PgBouncer\. .*point databases\[\]\.url at PostgreSQL itself/,
       );
     } finally {
       await store.close();
