@@ -49,6 +49,24 @@ describe('a labelled binding is not Kubernetes’ own unless it is a bootstrap b
     ]);
   });
 
+  it('a system: name that is no Kubernetes component counts; the components’ own names do not', () => {
+    const user = (name: string): Subject => ({ kind: 'User', name });
+    const result = access((s) =>
+      s.clusterRoleBindings.push(
+        labelled('evil', 'cluster-admin', [user('system:evil'), group('system:cluster-admins')]),
+        labelled('components', 'cluster-admin', [
+          user('system:kube-controller-manager'),
+          user('system:node:worker-1'),
+          group('system:nodes'),
+          group('system:bootstrappers:kubeadm:default-node-token'),
+        ]),
+      ),
+    );
+    expect(evidenceOf(result['cis-5.1.1-cluster-admin']).map((e) => e.detail)).toEqual([
+      'cluster-admin to User system:evil, Group system:cluster-admins',
+    ]);
+  });
+
   it('5.1.7: system:masters in a labelled binding other than cluster-admin is flagged', () => {
     const result = access((s) =>
       s.clusterRoleBindings.push(labelled('masters-view', 'view', [group('system:masters')])),

@@ -3,8 +3,11 @@
  * reads it (rbac/v1 VerbMatches, APIGroupMatches, ResourceMatches). The controls in
  * access.ts and privileges.ts ask these questions of every role someone holds.
  *
- * Whose grants count: every subject except Kubernetes' own components (`system:` users
- * and groups, `kube-*` service accounts). The groups that stand for people or for everyone
+ * Whose grants count: every subject except Kubernetes' own components (the identities its
+ * components authenticate as — COMPONENTS below, `system:node:<name>`, the bootstrappers'
+ * groups — and `kube-*` service accounts). Any other `system:` name counts: an
+ * authenticator can hand one out, and a binding of cluster-admin to User `system:evil` is
+ * nobody's component. The groups that stand for people or for everyone
  * — system:masters, system:authenticated, system:unauthenticated, system:anonymous,
  * system:serviceaccounts — count like any group, except as the subjects of the bindings
  * Kubernetes itself bootstraps (bootstrap.ts: name, role and subjects must all be the
@@ -24,6 +27,18 @@ const BROAD_GROUPS = new Set([
   'system:serviceaccounts',
 ]);
 
+/** Users and groups Kubernetes' own components authenticate as (kubeadm's certificates, k3s's, the node authorizer's). */
+const COMPONENTS = new Set([
+  'system:kube-controller-manager',
+  'system:kube-scheduler',
+  'system:kube-proxy',
+  'system:apiserver',
+  'system:volume-scheduler',
+  'system:nodes',
+  'system:monitoring',
+]);
+const COMPONENT_NAMES = /^system:(node:[^:]+|bootstrappers(:.+)?)$/;
+
 /** A service-account namespace that is Kubernetes' own. */
 const kubeNamespace = (namespace: string | undefined) => (namespace ?? '').startsWith('kube-');
 
@@ -35,7 +50,7 @@ export function isSystemSubject(s: Subject, b: Binding): boolean {
   // A service account named as a user (system:serviceaccount:ns:name) or all of a namespace's (system:serviceaccounts:ns).
   const account = /^system:serviceaccounts?:([^:]+)/.exec(name);
   if (account) return kubeNamespace(account[1]);
-  return name.startsWith('system:') && !BROAD_GROUPS.has(name);
+  return !BROAD_GROUPS.has(name) && (COMPONENTS.has(name) || COMPONENT_NAMES.test(name));
 }
 
 /** A role Kubernetes ships (cluster-admin, admin, edit, view, system:…), by its bootstrap name and label: unbound, it is nobody's business. */
