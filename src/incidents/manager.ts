@@ -22,6 +22,7 @@ import { FollowUps } from './follow-ups.js';
 import { Notifier } from './notify.js';
 import { Remediation } from './remediation.js';
 import { verdictOf } from './signal.js';
+import { silencing } from './silence.js';
 import { move, type Moved, type Observation } from './transitions.js';
 
 export { INCIDENT_ACTOR } from './remediation.js';
@@ -206,6 +207,14 @@ export class IncidentManager {
       this.o.logger.warn({ incident: opened.id, service, signal }, 'incident opened');
       this.track(this.notify.alert(opened));
       this.track(this.remediation.run(opened));
+    }
+    if (outcome.raised) {
+      const muted = silencing(silences, { service, signal }, o.at, this.o.config.timezone);
+      this.o.logger.warn(
+        { incident: outcome.raised, service, signal, silence: muted?.silence.id },
+        'incident now critical',
+      );
+      if (!muted) this.track(this.notify.raised(outcome.raised));
     }
     if (outcome.resolved) {
       this.o.logger.info({ incident: outcome.resolved, service }, 'incident resolved');

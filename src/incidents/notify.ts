@@ -111,6 +111,26 @@ export class Notifier {
     );
   }
 
+  /** Warning became critical: the routes for critical hear of it once (step `critical`), if anyone was told of the opening. */
+  async raised(id: string): Promise<void> {
+    try {
+      const facts = await this.facts(id);
+      if (!facts || facts.status !== 'open') return;
+      if (!(await this.o.store.incidents.get(id))?.notifiedAt) return; // opened under a silence: its end tells
+      await this.queue(facts, {
+        step: 'critical',
+        kind: 'raised',
+        channels: routeChannels(this.o.config, facts.service, 'critical'),
+        summary: `${facts.title}: now critical.`,
+      });
+    } catch (error) {
+      this.o.logger.error(
+        { err: error, incident: id },
+        'could not queue the notifications of an incident now critical',
+      );
+    }
+  }
+
   /** The silence that kept the opening quiet ended, the incident still open: it is told now, once. */
   async unsilenced(id: string): Promise<void> {
     const facts = await this.facts(id);

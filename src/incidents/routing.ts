@@ -5,6 +5,7 @@
  *
  *   opened ──► notified (routes) ──► re-notified every incidents.renotify ┐ until acknowledged
  *                                └──► escalated after each step's `after` ┘ or resolved
+ *   warning → critical ──► the routes for critical (a warning route may not page), once
  *   acknowledged, resolved ──► every channel that heard of the incident, and the routes
  */
 import type { ChannelConfig, OpscronConfig } from '../config/schema.js';
@@ -12,7 +13,7 @@ import type { ChannelConfig, OpscronConfig } from '../config/schema.js';
 /** The route used when none is configured: mail to reports.recipients.incident, as before routes existed. */
 export const DEFAULT_CHANNEL = 'reports.recipients.incident';
 
-export type NotificationKind = 'opened' | 'renotify' | 'escalated' | 'acknowledged' | 'resolved';
+export type NotificationKind = 'opened' | 'renotify' | 'escalated' | 'raised' | 'acknowledged' | 'resolved';
 
 /** A follow-up the clock made due: its step key (part of the outbox key) and the channels it goes to. */
 export interface DueStep {
@@ -56,7 +57,8 @@ export function routeChannels(config: OpscronConfig, service: string, severity: 
  */
 export function wants(name: string, channel: ChannelConfig, kind: NotificationKind): boolean {
   if (channel.type === 'pagerduty') return kind !== 'renotify';
-  if (name === DEFAULT_CHANNEL) return kind === 'opened' || kind === 'renotify' || kind === 'escalated';
+  if (name === DEFAULT_CHANNEL)
+    return kind === 'opened' || kind === 'renotify' || kind === 'escalated' || kind === 'raised';
   return true;
 }
 

@@ -31,6 +31,8 @@ export interface Observation {
 }
 
 export interface Moved {
+  /** A warning incident one of whose signals is now critical (told to the critical routes). */
+  raised?: string;
   opened?: Opened & { silenced: { id: string; reason: string; until: Date } | null };
   resolved?: string;
 }
@@ -64,7 +66,7 @@ export async function move(tx: SignalTx, c: MoveContext, o: Observation): Promis
         `${signal} joined: ${o.severity} on ${next.badStreak} consecutive ${o.runId ? `runs of ${o.source}` : 'alerts'}`,
       );
     }
-    await tx.refreshSeverity(open.id, open.signals.includes(signal) ? open.signals : [...open.signals, signal]);
+    return raise(tx, open, open.signals.includes(signal) ? open.signals : [...open.signals, signal], o, signal);
   } else if (transition === 'recovered' && open) {
     await tx.event(
       open.id,
@@ -80,8 +82,25 @@ export async function move(tx: SignalTx, c: MoveContext, o: Observation): Promis
       return { resolved: open.id };
     }
     await tx.refreshSeverity(open.id, open.signals);
+  } else if (open && o.verdict === 'bad' && open.signals.includes(signal)) {
+    // Still failing, maybe worse than before: the incident's severity follows its signals on every bad run.
+    return raise(tx, open, open.signals, o, signal);
   }
   return {};
+}
+
+/** The incident's severity from its failing signals; warning → critical is on the timeline and `raised`. */
+async function raise(
+  tx: SignalTx,
+  open: { id: string; severity: string },
+  signals: string[],
+  o: Observation,
+  signal: string,
+): Promise<Moved> {
+  const severity = await tx.refreshSeverity(open.id, signals);
+  if (open.severity !== 'warning' || severity !== 'critical') return {};
+  await tx.event(open.id, o.at, 'raised', signal, o.runId, `raised to critical: ${signal} is critical on ${o.source}`);
+  return { raised: open.id };
 }
 
 async function openIncident(

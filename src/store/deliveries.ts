@@ -19,7 +19,7 @@ export type HttpChannel = (typeof HTTP_CHANNELS)[number];
 export interface NotificationEvent {
   /** The outbox key `<incident>/<step>/<channel>`: the receiver's idempotency key. */
   id: string;
-  kind: 'opened' | 'renotify' | 'escalated' | 'acknowledged' | 'resolved';
+  kind: 'opened' | 'renotify' | 'escalated' | 'raised' | 'acknowledged' | 'resolved';
   at: string;
   incident: {
     id: string;

@@ -82,9 +82,9 @@ export class SignalTx {
   }
 
   /** The service's open incident, locked. */
-  async open(): Promise<{ id: string; signals: string[] } | null> {
-    const { rows } = await this.q.query<{ id: string; signals: string[] }>(
-      `select id, signals from incidents where service = $1 and status = 'open' for update`,
+  async open(): Promise<{ id: string; signals: string[]; severity: string } | null> {
+    const { rows } = await this.q.query<{ id: string; signals: string[]; severity: string }>(
+      `select id, signals, severity from incidents where service = $1 and status = 'open' for update`,
       [this.service],
     );
     return rows[0] ?? null;

@@ -83,6 +83,7 @@ const HEADLINE: Record<NotificationEvent['kind'], string> = {
   opened: 'Incident opened',
   renotify: 'Still open, not acknowledged',
   escalated: 'Escalated: not acknowledged',
+  raised: 'Now critical',
   acknowledged: 'Acknowledged',
   resolved: 'Resolved',
 };
@@ -91,6 +92,7 @@ const ICON: Record<NotificationEvent['kind'], string> = {
   opened: ':rotating_light:',
   renotify: ':rotating_light:',
   escalated: ':sos:',
+  raised: ':rotating_light:',
   acknowledged: ':eyes:',
   resolved: ':white_check_mark:',
 };
@@ -130,6 +132,7 @@ const PAGERDUTY_ACTION: Record<NotificationEvent['kind'], 'trigger' | 'acknowled
   opened: 'trigger',
   renotify: 'trigger',
   escalated: 'trigger',
+  raised: 'trigger',
   acknowledged: 'acknowledge',
   resolved: 'resolve',
 };
