@@ -100,11 +100,20 @@ function pooled(error: unknown): unknown {
 }
 
 export function connectPostgres(url: string, poolMode: PoolMode = 'session'): Sql {
-  const pool = new pg.Pool({ ...pgClientConfig(url), max: 10, connectionTimeoutMillis: 10_000 });
   // Sessions in UTC, so timestamps PostgreSQL renders itself (JSON pages) read the same everywhere.
   // A SET, not the startup option `-c TimeZone=UTC`: PgBouncer refuses an `options` startup
   // parameter, and carries a client's TimeZone over to every server connection it lends it.
-  pool.on('connect', (client) => void client.query(`set time zone 'UTC'`).catch(() => {}));
+  // pg-pool's onConnect is awaited before the connection is lent (a 'connect' listener raced
+  // the first query — pg 9 refuses two at once — and a failed SET went unnoticed).
+  const pool = new pg.Pool({
+    ...pgClientConfig(url),
+    max: 10,
+    connectionTimeoutMillis: 10_000,
+    // Typed as returning void, awaited all the same (pg-pool 3.10+).
+    onConnect: async (client: pg.ClientBase) => {
+      await client.query(`set time zone 'UTC'`);
+    },
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const named = poolMode === 'session';
