@@ -73,13 +73,15 @@ export interface MetricFeed {
 /**
  * One check of a service per row (service, day, status, ms): a run of one service is one
  * check; a run over many (health-check `services: [..]`) is one check of each service it
- * kept a result for (its `targets`), with that service's own verdict and response time.
+ * kept a result for (its `targets`), with that service's own verdict and response time. A
+ * run over many that kept none (it failed as a whole: opscron's failure, not any service's)
+ * checked no service and counts for none — not as a service named after its job.
  */
 function checksOfServices(d: Dialect): string {
   const t = d.element('t');
   const inPeriod = `r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED}`;
   return `select ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day, r.status as status, ${metric(d, '$6')} as ms
-      from runs r where ${inPeriod} and r.targets is null
+      from runs r where ${inPeriod} and r.targets is null and not coalesce(${d.has('r.params', "'services'")}, false)
     union all
     select ${d.member(t, "'service'")} as service, ${d.day('r.created_at', '$4')} as day, ${d.member(t, "'status'")} as status,
            (${d.member(t, "'ms'")})::float8 as ms

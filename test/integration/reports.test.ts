@@ -137,6 +137,20 @@ function fleetRuns(): RunRow[] {
       }),
     );
   }
+  // A run of the fan-out that failed as a whole (the worker lost its connection): it checked no service.
+  const lost = new Date(FLEET_TO.getTime() - 30 * 60_000);
+  rows.push(
+    runRow({
+      id: 'fleet-lost',
+      jobId: 'hc-fleet',
+      jobType: 'health-check',
+      createdAt: lost,
+      finishedAt: lost,
+      status: 'failed',
+      params: { services: ['cart', 'ledger'] },
+      error: 'connection reset',
+    }),
+  );
   for (let i = 0; i < 10; i++) {
     const t = new Date(FLEET_TO.getTime() - (i + 1) * 3_600_000);
     const probes: number[] = Array(100).fill(i === 3 ? 900 : 20);
@@ -195,7 +209,7 @@ describe.each(backends)('reports on %s', (_name, storeConfig) => {
     storeOptions = await storeConfig();
     store = await openStore({ path: 'unused', ...storeOptions });
     await seed(store);
-    expect(await store.runs.insertNew(fleetRuns())).toHaveLength(58);
+    expect(await store.runs.insertNew(fleetRuns())).toHaveLength(59);
   });
   beforeEach(() => {
     reportsDir = tempDir('reports-');
