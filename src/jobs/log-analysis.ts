@@ -49,6 +49,7 @@ export const logAnalysisParams = z.strictObject({
   masks: z.array(logMask).max(20).default([]),
   similarity: z.number().min(0).max(1).default(0.4),
   depth: z.number().int().min(3).max(10).default(4),
+  /** How many templates, most frequent first, the logs.templates finding lists (all are judged and kept). */
   top: z.number().int().min(1).max(100).default(10),
   /** A template whose count grew this many times (and by at least minSpike) since the last run is a warning. */
   spikeFactor: z.number().min(1).default(3),
@@ -115,7 +116,9 @@ export const logAnalysis = defineJob({
       }),
     );
     const templates = seen.length;
-    const findings: Finding[] = [templatesFinding(resource, seen, mined, pods.length, templates, window)];
+    const findings: Finding[] = [
+      templatesFinding(resource, seen.slice(0, params.top), mined, pods.length, templates, window),
+    ];
     if (kept) findings.push(...changeFindings(seen, kept, window, params, resource));
     const keptIds = new Set(kept?.templates.map((t) => t.id));
     const fresh = seen.filter((t) => !keptIds.has(t.id)).length;
@@ -160,7 +163,7 @@ function templatesFinding(
     check: 'logs.templates',
     resource,
     message: `${mined.errors} error lines of ${mined.lines}${previous} in ${pods} pods ${window.text}: ${templates} templates${seen[0] ? `; most frequent (${seen[0].count}×): ${seen[0].template}` : ''}`,
-    evidence: seen.slice(0, 50),
+    evidence: seen,
   };
 }
 

@@ -260,11 +260,20 @@ describe('log-analysis', () => {
       '2026-11-26T11:00:00Z ERROR login denied for user=mallory', // 3 h ago: outside since 1h
       '2026-11-26T13:30:00Z ERROR login denied for user=alice',
       '2026-11-26T13:40:00Z ERROR login denied for user=bob',
+      '2026-11-26T13:50:00Z ERROR disk full',
     ]);
     const outcome = await run(
-      { namespace: 'shop', labelSelector: 'app=auth', since: '1h', masks: [{ pattern: 'user=\\S+', name: 'USER' }] },
+      {
+        namespace: 'shop',
+        labelSelector: 'app=auth',
+        since: '1h',
+        masks: [{ pattern: 'user=\\S+', name: 'USER' }],
+        top: 1,
+      },
       'auth-logs',
     );
+    // `top` 1: the finding lists the most frequent template of the two.
+    expect(outcome.metrics!.templates).toBe(2);
     expect(evidence(outcome).map((t) => [t.count, t.template])).toEqual([[2, 'ERROR login denied for <USER>']]);
     expect(JSON.stringify(outcome)).not.toMatch(/alice|bob|mallory/); // examples are masked too
     expect(logAnalysis.overridable).not.toContain('masks');
