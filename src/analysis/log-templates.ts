@@ -3,7 +3,9 @@
  * its templates with their stable ids, counts and when each was first and last seen — and
  * how the next run judges against it. A template is "new" only if its id was never kept;
  * one that merely dropped out of the most frequent is not. A spike compares this window's
- * count with the previous run's, scaled by the two windows' lengths when both are known.
+ * count with what is usual: the previous run's, scaled by the two windows' lengths when both
+ * are known, or — when higher — the template's peak rate over the past week (PEAK_MS), so an
+ * error a nightly batch logs every night is not a spike each night the run before saw none.
  * Pure: what is kept is read back untrusted (parsed, not assumed).
  */
 import { z } from 'zod';
@@ -15,6 +17,8 @@ import { span } from './format.js';
 export const MAX_KEPT_TEMPLATES = 1000;
 /** And at most this much JSON, under the store's 1 MiB per job and scope. */
 const KEPT_BUDGET_BYTES = 900 * 1024;
+/** A template's peak rate counts as usual for this long after the window it was seen in. */
+export const PEAK_MS = 7 * 86_400_000;
 
 const keptTemplate = z.object({
   id: z.number().int().positive(),
@@ -25,6 +29,8 @@ const keptTemplate = z.object({
   last: z.number().nonnegative(),
   firstSeen: z.string(),
   lastSeen: z.string(),
+  /** Its highest rate (lines per hour) in one run's window within PEAK_MS, and when. */
+  peak: z.object({ perHour: z.number().nonnegative(), at: z.string() }).optional(),
 });
 const keptState = z.object({
   version: z.literal(1),
@@ -96,7 +102,9 @@ export function keepTemplates(
   const before = new Map((kept?.templates ?? []).map((t) => [t.id, t]));
   const all = templates.map((t) => {
     const was = before.get(t.id);
+    const peak = peakOf(was?.peak, o.windowSeconds ? { perHour: (t.count / o.windowSeconds) * 3600, at: o.at } : null);
     return {
+      ...(peak && { peak }),
       id: t.id,
       tokens: t.tokens,
       route: t.route,
@@ -121,6 +129,18 @@ export function keepTemplates(
   return { version: 1, settings: o.settings, windowSeconds: o.windowSeconds, readFrom: o.readFrom, templates: chosen };
 }
 
+/** The higher of the kept peak (if within PEAK_MS of this run) and this window's rate. */
+function peakOf(
+  kept: { perHour: number; at: string } | undefined,
+  now: { perHour: number; at: string } | null,
+): { perHour: number; at: string } | undefined {
+  const recent = kept && (!now || Date.parse(now.at) - Date.parse(kept.at) <= PEAK_MS) ? kept : undefined;
+  if (!now || now.perHour === 0) return recent;
+  return recent && recent.perHour >= now.perHour
+    ? recent
+    : { perHour: Math.round(now.perHour * 1000) / 1000, at: now.at };
+}
+
 /** A template as a run reports it. */
 export interface SeenTemplate {
   id: number;
@@ -138,6 +158,26 @@ export interface ChangeRules {
 
 /** New templates each get a finding up to this many; the rest are counted in one. */
 const MAX_NEW_FINDINGS = 20;
+
+/** What a kept template's count is expected to be over `window`, and how the finding says so. */
+function usualCount(
+  was: KeptLogState['templates'][number],
+  scale: number,
+  window: LogWindowSpan,
+): { expected: number; against: string } {
+  const previous = was.last * scale;
+  const usual = was.peak && window.seconds !== null ? (was.peak.perHour * window.seconds) / 3600 : 0;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  if (usual > previous)
+    return {
+      expected: usual,
+      against: `was ${was.last}× in the previous run; up to ${round(usual)}× for a window this long in the past week`,
+    };
+  return {
+    expected: previous,
+    against: `was ${was.last}× in the previous run${scale !== 1 ? `, ${round(previous)}× for a window this long` : ''}`,
+  };
+}
 
 /** New templates (never kept before) and spikes against the previous run, over the windows named; `seen` by count, highest first. */
 export function changeFindings(
@@ -171,14 +211,14 @@ export function changeFindings(
       });
       continue;
     }
-    const expected = was.last * scale;
+    const { expected, against } = usualCount(was, scale, window);
     if (t.count >= expected * rules.spikeFactor && t.count - expected >= rules.minSpike)
       findings.push({
         severity: 'warning',
         check: 'logs.template-spike',
         resource,
-        message: `${t.count}× ${window.text}${crashed(t)} (was ${was.last}× in the previous run${scale !== 1 ? `, ${Math.round(expected * 10) / 10}× for a window this long` : ''}): ${t.template}`,
-        evidence: { ...t, previous: was.last, expected, firstSeen: was.firstSeen },
+        message: `${t.count}× ${window.text}${crashed(t)} (${against}): ${t.template}`,
+        evidence: { ...t, previous: was.last, expected, firstSeen: was.firstSeen, peak: was.peak ?? null },
         remedy:
           'An error that grew this fast usually has one cause: check the newest deploy and the dependencies this error names.',
       });

@@ -184,4 +184,24 @@ describe('kept templates', () => {
       '40× since the previous run 10 min ago (was 10× in the previous run): ERROR x 1',
     ]);
   });
+
+  it('an error as frequent as it was in the past week is no spike, though the previous run saw none', () => {
+    const hour = { sinceSeconds: 3600, seconds: 3600, text: 'since the previous run 60 min ago' };
+    const rules = { spikeFactor: 3, minSpike: 10 };
+    const keep = (count: number, at: string, kept: ReturnType<typeof keepTemplates> | null) =>
+      keepTemplates([template(1, count)], kept, { at, readFrom: at, settings: 's', windowSeconds: 3600 });
+    // The nightly batch logs 50 at 02:00–03:00; hourly runs see nothing the rest of the day.
+    let kept = keep(50, '2026-11-20T03:00:00.000Z', null);
+    for (let h = 4; h < 24; h++) kept = keep(0, `2026-11-20T${String(h).padStart(2, '0')}:00:00.000Z`, kept);
+    expect(kept.templates[0]).toMatchObject({ last: 0, peak: { perHour: 50, at: '2026-11-20T03:00:00.000Z' } });
+    const night = (count: number) => [{ id: 1, template: 'ERROR x 1', count, fromPrevious: 0, example: 'ERROR 1' }];
+    expect(changeFindings(night(60), kept, hour, rules, 'service/x')).toEqual([]);
+    expect(changeFindings(night(200), kept, hour, rules, 'service/x').map((f) => f.message)).toEqual([
+      '200× since the previous run 60 min ago (was 0× in the previous run; up to 50× for a window this long in the past week): ERROR x 1',
+    ]);
+    // A week and more later the peak is forgotten: the next run's window alone is the usual.
+    const later = keep(0, '2026-11-28T04:00:00.000Z', kept);
+    expect(later.templates[0]!.peak).toBeUndefined();
+    expect(changeFindings(night(60), later, hour, rules, 'service/x')).toHaveLength(1);
+  });
 });
