@@ -171,7 +171,7 @@ export function statusOf(findings: readonly Finding[]): OutcomeStatus {
 
 /** What a silence's matchers may name; incidents/silence.ts decides what a silence mutes, the store keeps them. */
 export const MATCHER_NAMES = ['service', 'signal'] as const;
-export const MATCHER_OPS = ['=', '!='] as const;
+export const MATCHER_OPS = ['=', '!=', '=~', '!~'] as const;
 
 /** One condition on a signal: `service=checkout`, `signal!=latency`. */
 export interface Matcher {

@@ -12,6 +12,7 @@ import { parseCron, CronSyntaxError } from '../cron/expression.js';
 import { nextSlot } from '../cron/slots.js';
 import { isValidTimeZone } from '../cron/timezone.js';
 import { MATCHER_NAMES, type Matcher, type Silence } from '../model.js';
+import { linearPattern, patternProblem, type Pattern } from '../analysis/pattern.js';
 
 export type { Matcher, Silence } from '../model.js';
 
@@ -27,18 +28,22 @@ export interface SilenceLimits {
 
 const MAX_VALUE = 200;
 
-/** Parses `service=checkout` or `signal!=latency`; throws naming what is wrong and what is allowed. */
+/** Parses `service=checkout`, `signal!=latency`, `service=~checkout-.*` or `signal!~am/.*`; throws naming what is wrong and what is allowed. */
 export function parseMatcher(text: string): Matcher {
   const m = /^\s*([a-z]+)\s*(=~|!~|!=|=)\s*(.*?)\s*$/.exec(text);
   if (!m)
-    throw new Error(`matcher "${text.slice(0, 80)}": must be name=value or name!=value, name one of service, signal`);
+    throw new Error(
+      `matcher "${text.slice(0, 80)}": must be name=value, name!=value, name=~regex or name!~regex, name one of service, signal`,
+    );
   const [, name, op, raw] = m;
   if (!(MATCHER_NAMES as readonly string[]).includes(name!))
     throw new Error(`matcher "${text.slice(0, 80)}": name "${name}" is not one of ${MATCHER_NAMES.join(', ')}`);
-  if (op === '=~' || op === '!~')
-    throw new Error(`matcher "${text.slice(0, 80)}": regular expressions (${op}) are not supported; use = or !=`);
   const value = raw!.replace(/^"(.*)"$/, '$1');
   checkValue(value, `matcher "${text.slice(0, 80)}"`);
+  if (op === '=~' || op === '!~') {
+    const problem = patternProblem(anchored(value));
+    if (problem) throw new Error(`matcher "${text.slice(0, 80)}": the value ${problem}`);
+  }
   return { name: name as Matcher['name'], op: op as Matcher['op'], value };
 }
 
@@ -56,8 +61,15 @@ export function checkSilence(
   limits: SilenceLimits,
 ): void {
   if (!s.matchers.length) throw new Error('matchers: at least one is needed (service=... and/or signal=...)');
-  if (!s.matchers.some((m) => m.op === '='))
-    throw new Error('matchers: at least one must be name=value (a silence of everything but ... is too wide)');
+  if (!s.matchers.some((m) => m.op === '=' || m.op === '=~'))
+    throw new Error(
+      'matchers: at least one must be name=value or name=~regex (a silence of everything but ... is too wide)',
+    );
+  for (const m of s.matchers)
+    if (m.op === '=~' && WIDTH_PROBES.some((probe) => regexOf(m.value).test(probe)))
+      throw new Error(
+        `matchers: ${m.name}=~"${m.value}" matches any ${m.name} (it matches "" or a made-up name): too wide; name what it silences`,
+      );
   if (!(s.endsAt > s.startsAt))
     throw new Error(`endsAt: ${s.endsAt.toISOString()} must be after startsAt ${s.startsAt.toISOString()}`);
   const span = s.endsAt.getTime() - s.startsAt.getTime();
@@ -88,9 +100,33 @@ const human = (ms: number): string =>
       ? `${ms / 3_600_000}h`
       : `${Math.round(ms / 60_000)}m`;
 
-/** Whether every matcher of the silence holds for the signal. */
+/** Regex matchers match the whole value, as Alertmanager's do. */
+const anchored = (value: string) => `^(?:${value})$`;
+/** Values no real service or signal has: a regex matching one of them matches anything. */
+const WIDTH_PROBES = ['', 'opscron-silence-width-probe-7f3a/x'];
+/** Compiled regex matchers, bounded (values come from the store, at most 10 per silence). */
+const compiled = new Map<string, Pattern>();
+function regexOf(value: string): Pattern {
+  let re = compiled.get(value);
+  if (!re) {
+    if (compiled.size >= 1000) compiled.clear();
+    re = linearPattern(anchored(value));
+    compiled.set(value, re);
+  }
+  return re;
+}
+
+/** Whether every matcher of the silence holds for the signal (`=~`/`!~`: RE2, whole value). */
 export function matches(matchers: readonly Matcher[], target: { service: string; signal: string }): boolean {
-  return matchers.every((m) => (target[m.name] === m.value) === (m.op === '='));
+  return matchers.every((m) => {
+    const value = target[m.name];
+    if (m.op === '=' || m.op === '!=') return (value === m.value) === (m.op === '=');
+    try {
+      return regexOf(m.value).test(value) === (m.op === '=~');
+    } catch {
+      return false; // a stored value that is no pattern (written by hand) silences nothing
+    }
+  });
 }
 
 /** When the silence mutes now: [from, to), or null if it does not. */

@@ -131,7 +131,8 @@ describe.each([
     expect((await call('POST', '/api/silences', tokens[0]!.token, body)).status).toBe(403);
     const cases: Array<[unknown, RegExp]> = [
       [{ ...body, matchers: ['team=core'] }, /matcher "team=core": name "team" is not one of service, signal/],
-      [{ ...body, matchers: ['service=~c.*'] }, /regular expressions/],
+      [{ ...body, matchers: ['service=~c.*('] }, /must be a regular expression in RE2 syntax/],
+      [{ ...body, matchers: ['service=~.*'] }, /service=~".\*" matches any service .*too wide/],
       [{ ...body, duration: '3d' }, /endsAt: the silence would last 3d; at most 2d/],
       [{ matchers: ['service=cart'], reason: 'x' }, /endsAt: give endsAt or a duration/],
       [{ ...body, reason: undefined }, /body.reason/],

@@ -31,11 +31,37 @@ describe('matchers', () => {
   });
   it('refuses what it cannot take, naming it and what is allowed', () => {
     expect(() => parseMatcher('team=core')).toThrow('matcher "team=core": name "team" is not one of service, signal');
-    expect(() => parseMatcher('service=~ca.*')).toThrow(/regular expressions \(=~\) are not supported; use = or !=/);
-    expect(() => parseMatcher('service')).toThrow(/must be name=value or name!=value/);
+    expect(() => parseMatcher('service=~(a)\\1')).toThrow(
+      /matcher "service=~\(a\)\\1": the value must be a regular expression in RE2 syntax/,
+    );
+    expect(() => parseMatcher('service')).toThrow(/must be name=value, name!=value, name=~regex or name!~regex/);
     expect(() => parseMatcher('service=')).toThrow(/the value is empty/);
     expect(() => parseMatcher(`service=${'x'.repeat(201)}`)).toThrow(/201 characters; at most 200/);
     expect(() => parseMatcher('service=a\u0007b')).toThrow(/control characters/);
+  });
+});
+
+describe('regex matchers', () => {
+  const now = at('2026-12-01T11:00:00Z');
+  const muted = (matchers: string[], target: { service: string; signal: string }) =>
+    silencing([silence({ matchers: matchers.map(parseMatcher) })], target, now) !== null;
+  it('match the whole value in RE2 syntax, as Alertmanager’s do; !~ excludes', () => {
+    expect(parseMatcher('service=~"checkout-.*"')).toEqual({ name: 'service', op: '=~', value: 'checkout-.*' });
+    expect(muted(['service=~checkout-.*'], { service: 'checkout-eu', signal: 'latency' })).toBe(true);
+    expect(muted(['service=~checkout-.*'], { service: 'old-checkout-eu', signal: 'latency' })).toBe(false);
+    expect(muted(['service=~cart|shop', 'signal!~am/.*'], { service: 'shop', signal: 'error-rate' })).toBe(true);
+    expect(muted(['service=~cart|shop', 'signal!~am/.*'], { service: 'shop', signal: 'am/HighLatency' })).toBe(false);
+  });
+  it('one that matches anything is too wide to be the only positive matcher', () => {
+    for (const wide of ['service=~.*', 'service=~(|x)', 'signal=~.+'])
+      expect(() => checkSilence(silence({ matchers: [parseMatcher(wide)] }), limits)).toThrow(
+        /matches any .*: too wide/,
+      );
+    expect(() => checkSilence(silence({ matchers: [parseMatcher('service=~checkout-.+')] }), limits)).not.toThrow();
+  });
+  it('a stored value that is no pattern silences nothing, and does not throw', () => {
+    const stored = silence({ matchers: [{ name: 'service', op: '=~', value: '(a)\\1' }] });
+    expect(silencing([stored], { service: 'aa', signal: 'x' }, now)).toBeNull();
   });
 });
 
