@@ -19,6 +19,8 @@ export interface FollowUpDeps {
   logger: Logger;
   clock: Clock;
   notifier: Notifier;
+  /** Starts the service's remediation for an incident whose opening a silence kept back (once, by the replica that told it). */
+  remediate?: (incidentId: string) => void;
 }
 
 /** How often open incidents are looked at: often enough that a 1 m step is late by seconds. */
@@ -67,7 +69,7 @@ export class FollowUps {
       if (!incident.notifiedAt) {
         due++;
         await this.o.notifier.unsilenced(incident.id);
-        await this.o.store.incidents.markNotified(incident.id, now);
+        if (await this.o.store.incidents.markNotified(incident.id, now)) this.o.remediate?.(incident.id);
         continue;
       }
       if (!this.enabled) continue;

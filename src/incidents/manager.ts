@@ -68,7 +68,12 @@ export class IncidentManager {
   constructor(private readonly o: IncidentDeps) {
     this.clock = o.clock ?? systemClock;
     this.notify = new Notifier({ ...o, clock: this.clock });
-    this.followUps = new FollowUps({ ...o, clock: this.clock, notifier: this.notify });
+    this.followUps = new FollowUps({
+      ...o,
+      clock: this.clock,
+      notifier: this.notify,
+      remediate: (id) => this.track(this.remediateAfterSilence(id)),
+    });
     this.remediation = new Remediation({
       ...o,
       clock: this.clock,
@@ -79,6 +84,24 @@ export class IncidentManager {
 
   private now(): Date {
     return new Date(this.clock.now());
+  }
+
+  /** The silence that held back an incident's remediation ended while it is open: remediation starts now. */
+  private async remediateAfterSilence(id: string): Promise<void> {
+    const incident = await this.o.store.incidents.get(id);
+    if (!incident || incident.status !== 'open' || this.stopping) return;
+    const opened = (await this.o.store.incidents.events(id)).find((e) => e.kind === 'opened');
+    const run = opened?.runId ? await this.o.store.runs.get(opened.runId as string) : null;
+    const signals = incident.signals as string[];
+    await this.remediation.run({
+      id,
+      service: incident.service as string,
+      signal: (opened?.signal as string | undefined) ?? signals[0] ?? '',
+      jobId: run?.jobId ?? 'alertmanager',
+      firstBadAt: (incident.firstBadAt as Date | null) ?? null,
+      severity: incident.severity as 'critical' | 'warning',
+      evidence: [],
+    });
   }
 
   /** Feeds one finished run to its signal. Returns at once; the work is chained per service. */

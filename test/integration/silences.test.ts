@@ -2,7 +2,7 @@
  * Silences and maintenance windows on both stores, through the HTTP API, on a clock the
  * test moves: a silenced signal still opens and records its incident (the timeline says
  * which silence and why), but nobody is notified and no remediation runs; when the silence
- * ends with the incident still open it is told once; a window on a cron schedule mutes only
+ * ends with the incident still open it is told once and its remediation starts; a window on a cron schedule mutes only
  * inside its windows; the scopes, the bounds and the audit log.
  */
 import { join } from 'node:path';
@@ -178,14 +178,20 @@ describe.each([
 
     // The silence ends, the incident is still open: told now, once.
     clock += 60 * 60_000;
+    const toldAt = clock;
     expect(await manager.followUps.runOnce()).toBe(1);
     expect(await manager.followUps.runOnce()).toBe(0);
     const told = await store.deliveries.ofIncident(id);
     expect(told.map((d) => d.key)).toEqual([`${id}/opened/reports.recipients.incident`]);
     expect(await kinds(id)).toEqual(expect.arrayContaining(['unsilenced', 'notified']));
+    // And the remediation the silence held back starts now, once.
+    await manager.idle();
+    const after = await kinds(id);
+    expect(after.filter((k) => k === 'remediation-started')).toHaveLength(1);
+    expect(after.indexOf('remediation-started')).toBeGreaterThan(after.indexOf('unsilenced'));
 
     // Acknowledged 5 minutes after people were told: that is its time to acknowledge (MTTA), not since it opened.
-    clock += 5 * 60_000;
+    clock = toldAt + 5 * 60_000; // the remediation's waits moved the clock on a little
     expect((await call('POST', `/api/incidents/${id}/ack`, tokens[1]!.token, {})).status).toBe(200);
     expect(await store.incidents.summary(id)).toMatchObject({ silencedBy: silence.id, timeToAcknowledgeMs: 300_000 });
 
