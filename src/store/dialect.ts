@@ -27,6 +27,8 @@ export interface Dialect {
    * (a select with service and day columns); `by`: further columns to group by in both.
    */
   perServiceDay(aggregates: string, rows: string, by?: string): string;
+  /** Milliseconds from timestamp `earlier` to `later` (SQL expressions), as a float. */
+  msBetween(later: string, earlier: string): string;
 }
 
 const postgres: Dialect = {
@@ -40,6 +42,7 @@ const postgres: Dialect = {
   newest: (value, order, filter) =>
     `(array_agg(${value} order by ${order} desc)${filter ? ` filter (where ${filter})` : ''})[1]`,
   members: (json, alias) => `jsonb_each_text(${json}) ${alias}`,
+  msBetween: (later, earlier) => `(extract(epoch from (${later} - ${earlier})) * 1000)::float8`,
   perServiceDay: (aggregates, rows, by) => {
     const more = by ? `, ${by}` : '';
     return `select service, day${more}, ${aggregates} from (${rows}) r group by grouping sets ((service, day${more}), (service${more}))`;
@@ -59,6 +62,8 @@ const sqlite: Dialect = {
   newest: (value, order, filter) =>
     `(json_group_array(${value} order by ${order} desc)${filter ? ` filter (where ${filter})` : ''}) ->> 0`,
   members: (json, alias) => `json_each(${json}) ${alias}`,
+  // julianday is a double of days: rounded to the millisecond the timestamps hold.
+  msBetween: (later, earlier) => `round((julianday(${later}) - julianday(${earlier})) * 86400000.0)`,
   perServiceDay: (aggregates, rows, by) => {
     const more = by ? `, ${by}` : '';
     return `with r as (${rows}) select service, day${more}, ${aggregates} from r group by service, day${more}

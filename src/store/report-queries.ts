@@ -52,17 +52,34 @@ const serviceOfRun = (d: Dialect) =>
  * the ended runs of `types` ($5) in the period ($1, $2). A run's service is its `service`
  * param, else the name $3 maps its job to, else its job id; its day is in time zone $4.
  */
-function perServiceDay(sql: Sql, aggregates: (d: Dialect) => string, where = 'true'): string {
+function perServiceDay(
+  sql: Sql,
+  aggregates: (d: Dialect) => string,
+  where = 'true',
+  columns: (d: Dialect) => string = () => '1.0 as weight',
+): string {
   const d = dialectOf(sql);
   return d.perServiceDay(
     aggregates(d),
-    `select r.*, ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day from runs r
+    `select r.*, ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day, ${columns(d)} from runs r
       where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and ${where}`,
   );
 }
 
 /** A run metric (a parameter naming it) as a number. */
 const metric = (d: Dialect, name: string) => `(${d.member('r.metrics', name)})::float8`;
+
+/**
+ * How much of a run's window no earlier run of its job already counted: runs every minute
+ * over 5-minute windows each count every request five times. The share of its window
+ * (`windowMs`) since the job's previous run in the period, at most 1; 1 for the first run
+ * in the period and for a run that names no window.
+ */
+const unsharedWindow = (d: Dialect) => {
+  const previous = 'lag(r.created_at) over (partition by r.job_id order by r.created_at)';
+  const share = `${d.msBetween('r.created_at', previous)} / nullif(${metric(d, "'windowMs'")}, 0)`;
+  return `coalesce(case when ${share} < 1 then ${share} else 1.0 end, 1.0) as weight`;
+};
 
 /** A feed: the job types whose runs carry a figure, and the run metric it is in. */
 export interface MetricFeed {
@@ -125,10 +142,12 @@ export async function errorRatesByServiceDay(
   const { rows } = await sql.query<ErrorRateRow>(
     perServiceDay(
       sql,
-      (d) => `coalesce(sum(${metric(d, '$6')}), 0) as requests, coalesce(sum(${metric(d, '$7')}), 0) as errors,
+      (d) => `coalesce(sum(${metric(d, '$6')} * r.weight), 0) as requests,
+        coalesce(sum(${metric(d, '$7')} * r.weight), 0) as errors,
         avg(${metric(d, '$8')}) as "meanRatio",
         ${d.newest(metric(d, '$9'), 'r.created_at', d.has('r.metrics', '$9'))} as budget`,
       'r.metrics is not null',
+      unsharedWindow,
     ),
     [
       period.from,
