@@ -8,7 +8,11 @@
  * Proxy) it returns a JSON-safe copy and never throws. The logger relies on that.
  */
 const secrets = new Set<string>();
-const CREDENTIALS_IN_URL = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)([^@/\s]+)(@)/gi;
+/**
+ * `scheme://user:password@`: the password runs to the last `@` before the host, as URL
+ * parsers read it (`postgres://app:p@ss@db/x` logs in with `p@ss`), so all of it is hidden.
+ */
+const CREDENTIALS_IN_URL = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)([^/?#\s]+)(@)/gi;
 
 /** Shorter values are not registered: redacting them would hide ordinary words and numbers. */
 export const MIN_SECRET_LENGTH = 6;
