@@ -17,6 +17,7 @@ import type { Feeds } from '../feeds.js';
 import type { RunRow } from '../model.js';
 import type { Logger } from '../observability/logger.js';
 import type { RunQueue } from '../queue/types.js';
+import { tunedByTrigger } from '../run-request.js';
 import type { Store } from '../store/index.js';
 import { FollowUps } from './follow-ups.js';
 import { Notifier } from './notify.js';
@@ -55,17 +56,6 @@ function fanOutServices(row: RunRow, job: JobConfig, config: OpscronConfig): str
     : asked.filter((s): s is string => typeof s === 'string');
 }
 
-/**
- * Whether a trigger tuned the run (any override but `confirm`): then it was judged by
- * thresholds the trigger chose, not the configured check, and moves no signal — else a
- * `trigger` token could open incidents (alerts, remediation) or close a real outage at will.
- */
-function tunedByTrigger(row: RunRow): boolean {
-  const params = row.params;
-  if (params === null || typeof params !== 'object') return false;
-  return Object.keys(params).some((key) => key !== 'confirm');
-}
-
 export class IncidentManager {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly work = new Set<Promise<unknown>>();
@@ -94,7 +84,7 @@ export class IncidentManager {
 
   /** Feeds one finished run to its signal. Returns at once; the work is chained per service. */
   observe(row: RunRow, job: JobConfig | undefined): void {
-    if (!this.o.config.incidents.enabled || !job || this.stopping || tunedByTrigger(row)) return;
+    if (!this.o.config.incidents.enabled || !job || this.stopping || tunedByTrigger(row.params)) return;
     const feeds = this.o.feeds;
     if (feeds.typesWith('logTimeline').includes(row.jobType)) {
       const service = serviceOfRun(row, job);

@@ -58,6 +58,11 @@ describe('tuned runs and incidents', () => {
       jobs: [
         { id: 'shop-health', type: 'health-check', params: { service: 'shop', checkDependencies: false } },
         { id: 'shop-reset', type: 'reset-breakers', params: { services: ['shop'] } },
+        {
+          id: 'shop-streak',
+          type: 'health-check',
+          params: { service: 'shop', checkDependencies: false, failureThreshold: 3 },
+        },
       ],
       incidents: { openAfter: 2, resolveAfter: 2, remediation: { shop: [{ job: 'shop-reset' }] } },
     });
@@ -68,9 +73,9 @@ describe('tuned runs and incidents', () => {
     app = null;
   });
 
-  /** Triggers shop-health through the API and waits until its verdict is applied. */
-  const trigger = async (token: string, params: Record<string, unknown>) => {
-    const response = await fetch(`${app!.address}/api/jobs/shop-health/runs`, {
+  /** Triggers a job (shop-health) through the API and waits until its verdict is applied. */
+  const trigger = async (token: string, params: Record<string, unknown>, job = 'shop-health') => {
+    const response = await fetch(`${app!.address}/api/jobs/${job}/runs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ params }),
@@ -78,7 +83,7 @@ describe('tuned runs and incidents', () => {
     expect(response.status).toBe(202);
     const { runId } = (await response.json()) as { runId: string };
     const run = await eventually(async () => {
-      const found = (await listRuns(app!.store.sql, { job: 'shop-health' })).find((r) => r.id === runId);
+      const found = (await listRuns(app!.store.sql, { job })).find((r) => r.id === runId);
       return found && found.status !== 'running' ? found : null;
     }, `run ${runId} recorded`);
     await app!.incidents!.idle();
@@ -109,5 +114,24 @@ describe('tuned runs and incidents', () => {
     state.down = false;
     for (let i = 0; i < 2; i++) await trigger(TRIGGER, {});
     expect(await incidents('open')).toEqual([]);
+  });
+
+  it('a tuned run neither resets nor feeds the failure streak the configured runs keep', async () => {
+    state.down = true;
+    const configured = async () => trigger(TRIGGER, {}, 'shop-streak');
+    const first = await configured();
+    expect(first.status).toBe('warning');
+    expect(first.summary).toMatch(/failure 1 of 3/);
+    // Loosened until it passes, between the configured runs: it must not start the count again.
+    expect((await trigger(TRIGGER, { expectStatus: [503] }, 'shop-streak')).status).toBe('ok');
+    expect((await configured()).summary).toMatch(/failure 2 of 3/);
+    expect((await configured()).status).toBe('critical');
+
+    // Nor does a tightened run add failures to a healthy target's count.
+    state.down = false;
+    expect((await configured()).status).toBe('ok');
+    for (let i = 0; i < 3; i++) await trigger(TRIGGER, { expectStatus: [599] }, 'shop-streak');
+    state.down = true;
+    expect((await configured()).summary).toMatch(/failure 1 of 3/);
   });
 });
