@@ -41,6 +41,7 @@ export interface LatencyBucketRow {
   count: number;
 }
 
+/** Runs that ended with a verdict. Reports also leave out runs a trigger tuned (Dialect.configured). */
 const ENDED = `r.status not in ('running', 'missed', 'skipped', 'cancelled')`;
 
 /** A run's service: its `service` param, else the name $3 maps its job to, else its job id. */
@@ -57,7 +58,7 @@ function perServiceDay(sql: Sql, aggregates: (d: Dialect) => string, where = 'tr
   return d.perServiceDay(
     aggregates(d),
     `select r.*, ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day from runs r
-      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and ${where}`,
+      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and ${d.configured('r.params')} and ${where}`,
   );
 }
 
@@ -77,7 +78,7 @@ export interface MetricFeed {
  */
 function checksOfServices(d: Dialect): string {
   const t = d.element('t');
-  const inPeriod = `r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED}`;
+  const inPeriod = `r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and ${d.configured('r.params')}`;
   return `select ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day, r.status as status, ${metric(d, '$6')} as ms
       from runs r where ${inPeriod} and r.targets is null
     union all
@@ -189,7 +190,7 @@ export async function latencyByServiceDay(
       `select ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day, m.key as key, (m.value)::float8 as n
          from runs r, ${d.members('r.metrics', 'm')}
         where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED}
-          and r.metrics is not null and substr(m.key, 1, length($6)) = $6`,
+          and ${d.configured('r.params')} and r.metrics is not null and substr(m.key, 1, length($6)) = $6`,
       'key',
     ),
     [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.histogram],
