@@ -5,6 +5,7 @@ import type { HistoryPort, JobContext, ReportsPort, RevertsPort, StatePort } fro
 import type { Logger } from './observability/logger.js';
 import type { RunRow } from './model.js';
 import { jobPorts, type JobPorts, type PortDeps } from './run-ports.js';
+import { tunedByTrigger } from './run-request.js';
 
 export interface RunProgress {
   fraction: number;
@@ -28,6 +29,7 @@ export class RunContext implements JobContext {
   private controller: AbortController | undefined;
   private childLogger: Logger | undefined;
   private ports: JobPorts | undefined;
+  private readonly tuned: boolean;
 
   constructor(
     row: RunRow,
@@ -41,6 +43,7 @@ export class RunContext implements JobContext {
     this.runId = row.id;
     this.jobId = job.id;
     this.attempt = row.attempt;
+    this.tuned = tunedByTrigger(row.params);
   }
 
   /** Made on first use, like the signal and the logger: most runs use none. */
@@ -51,6 +54,7 @@ export class RunContext implements JobContext {
       now: () => this.now(),
       progress: (f, note) => this.progress(f, note),
       aborted: () => this.abortReason !== undefined,
+      tuned: this.tuned,
     }));
   }
 

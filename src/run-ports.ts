@@ -25,6 +25,8 @@ export interface RunIdentity {
   progress: (fraction: number, note?: string) => void;
   /** The run was cancelled (timeout, replaced, shutdown): what it keeps for the next run is refused. */
   aborted?: () => boolean;
+  /** A trigger tuned the run (run-request.ts tunedByTrigger): it reads the job's state but keeps none. */
+  tuned?: boolean;
 }
 
 export type JobPorts = Pick<JobContext, 'history' | 'reports' | 'reverts' | 'state'>;
@@ -100,6 +102,8 @@ function statePort({ store }: PortDeps, run: RunIdentity): StatePort {
     // A cancelled run's reading would move the baseline past an interval nobody judged (the
     // worker has stopped waiting for it): the next run judges from the last one that finished.
     put: async (scope, value) => {
+      // A tuned run judged by the trigger's thresholds: the next configured run goes on from the last one's state.
+      if (run.tuned) return;
       if (run.aborted?.())
         throw new Error(
           `run ${run.runId} was cancelled: its state for ${scope} is not kept, so the next run judges from the last finished one`,

@@ -140,6 +140,18 @@ export function isDestructive(
   return parsed.success ? definition.destructive(parsed.data) : true;
 }
 
+/**
+ * Whether a trigger tuned the run: its overrides (a run row's `params`) hold anything but
+ * `confirm`. Such a run was judged by thresholds the trigger chose, not the configured
+ * check: it moves no incident signal and keeps no state for the job's next runs — else a
+ * `trigger` token could open or resolve incidents, reset a failure streak, or teach
+ * log-analysis a baseline that hides new errors.
+ */
+export function tunedByTrigger(overrides: unknown): boolean {
+  if (overrides === null || typeof overrides !== 'object') return false;
+  return Object.keys(overrides).some((key) => key !== 'confirm');
+}
+
 export function hasKeys(value: object): boolean {
   for (const key in value) if (Object.hasOwn(value, key)) return true;
   return false;

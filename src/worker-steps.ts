@@ -12,7 +12,7 @@ import type { RunLocks } from './queue/locks.js';
 import type { QueuedJob } from './queue/types.js';
 import { formatIssues } from './config/load.js';
 import { jobTypes } from './jobs/index.js';
-import { redact, redactValue } from './observability/redact.js';
+import { redact, redactParams } from './observability/redact.js';
 import {
   grantFor,
   grantValid,
@@ -243,7 +243,7 @@ export function checkDelivery(
   row.attempt = request.attempt + job.deliveries - 1;
   row.requestedBy = redact(request.requestedBy);
   row.reason = request.reason ? redact(request.reason) : null;
-  row.params = redactValue(request.params);
+  row.params = redactParams(request.params);
   const granted =
     request.grant !== undefined && grantValid(grantKey, grantSubject(job.queueId, config, request), request.grant);
   if (!granted) checkUngranted(definition, request);

@@ -3,9 +3,9 @@
  * text, so a value cannot inject YAML). `$${` writes a literal `${`. A value that is one
  * whole reference and reads as a number or boolean becomes one (`port: ${PORT:-8080}`).
  */
+import { SECRET_NAME } from '../observability/redact.js';
+
 const REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-/** Keys and variable names whose whole value is a secret. */
-export const SECRET_NAME = /pass(word)?|secret|token|credential|auth|cookie|session|api[-_]?key|[-_]key$/i;
 
 export interface Interpolated {
   value: unknown;

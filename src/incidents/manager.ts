@@ -17,6 +17,7 @@ import type { Feeds } from '../feeds.js';
 import type { RunRow } from '../model.js';
 import type { Logger } from '../observability/logger.js';
 import type { RunQueue } from '../queue/types.js';
+import { tunedByTrigger } from '../run-request.js';
 import type { Store } from '../store/index.js';
 import { FollowUps } from './follow-ups.js';
 import { Notifier } from './notify.js';
@@ -106,7 +107,7 @@ export class IncidentManager {
 
   /** Feeds one finished run to its signal. Returns at once; the work is chained per service. */
   observe(row: RunRow, job: JobConfig | undefined): void {
-    if (!this.o.config.incidents.enabled || !job || this.stopping) return;
+    if (!this.o.config.incidents.enabled || !job || this.stopping || tunedByTrigger(row.params)) return;
     const feeds = this.o.feeds;
     if (feeds.typesWith('logTimeline').includes(row.jobType)) {
       const service = serviceOfRun(row, job);

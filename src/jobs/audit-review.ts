@@ -13,6 +13,7 @@ import {
   type ClusterState,
 } from '../analysis/audit.js';
 import { duration } from '../config/schema.js';
+import { MAX_REPORT_PERIOD_MS } from '../limits.js';
 import { kubeCall, kubeFor, type Kube } from '../integrations/kube.js';
 import { defineJob, statusOf, type Finding, type JobContext } from './types.js';
 
@@ -35,7 +36,9 @@ export const auditReviewParams = z.strictObject({
     })
     .default(runbookPolicy),
   /** The period the operations controls look back over. */
-  period: duration.default(7 * 86_400_000),
+  period: duration
+    .refine((ms) => ms <= MAX_REPORT_PERIOD_MS, { error: 'must be at most 366d (like a report period)' })
+    .default(7 * 86_400_000),
   /** How old the last successful backup may be. */
   backupTarget: duration.default(26 * 3_600_000),
 });

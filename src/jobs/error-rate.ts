@@ -18,6 +18,7 @@ import {
 import { span } from '../analysis/format.js';
 import { parseExposition } from '../analysis/prometheus-text.js';
 import { duration } from '../config/schema.js';
+import { MAX_REPORT_PERIOD_MS } from '../limits.js';
 import { InvalidRunError } from '../errors.js';
 import { probe } from '../integrations/http.js';
 import { instantQuery } from '../integrations/prometheus.js';
@@ -31,7 +32,9 @@ export const errorRateParams = z.strictObject({
   /** Share that is a warning (default: half the threshold). */
   warnThreshold: z.number().gt(0).lt(1).optional(),
   /** Time between the two scrapes. */
-  window: duration.default(60_000),
+  window: duration
+    .refine((ms) => ms <= MAX_REPORT_PERIOD_MS, { error: 'must be at most 366d (like a report period)' })
+    .default(60_000),
   /** Fewer requests than this in the window (and, in SLO mode, in either window of a burn-rate tier): no verdict on it. */
   minRequests: z.number().int().min(1).default(100),
   metric: z

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { fromPrometheusBuckets, histogramMetrics, histogramOf, type Histogram } from '../analysis/histogram.js';
 import { summarize } from '../analysis/percentiles.js';
 import { duration } from '../config/schema.js';
+import { MAX_REPORT_PERIOD_MS } from '../limits.js';
 import { probe } from '../integrations/http.js';
 import { instantQuery } from '../integrations/prometheus.js';
 import { promRange, serviceOf, usesPrometheus } from './service.js';
@@ -35,7 +36,9 @@ export const latencyCheckParams = z.strictObject({
     .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)
     .default('http_request_duration_seconds'),
   selector: z.string().optional(),
-  window: duration.default(300_000),
+  window: duration
+    .refine((ms) => ms <= MAX_REPORT_PERIOD_MS, { error: 'must be at most 366d (like a report period)' })
+    .default(300_000),
 });
 
 type Params = z.output<typeof latencyCheckParams>;

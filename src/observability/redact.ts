@@ -8,7 +8,14 @@
  * Proxy) it returns a JSON-safe copy and never throws. The logger relies on that.
  */
 const secrets = new Set<string>();
-const CREDENTIALS_IN_URL = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)([^@/\s]+)(@)/gi;
+/**
+ * `scheme://user:password@`: the password runs to the last `@` before the host, as URL
+ * parsers read it (`postgres://app:p@ss@db/x` logs in with `p@ss`), so all of it is hidden.
+ */
+const CREDENTIALS_IN_URL = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)([^/?#\s]+)(@)/gi;
+
+/** Keys and variable names whose whole value is a secret. */
+export const SECRET_NAME = /pass(word)?|secret|token|credential|auth|cookie|session|api[-_]?key|[-_]key$/i;
 
 /** Shorter values are not registered: redacting them would hide ordinary words and numbers. */
 export const MIN_SECRET_LENGTH = 6;
@@ -23,6 +30,26 @@ export function redact(text: string): string {
   let out = text.includes('://') ? text.replace(CREDENTIALS_IN_URL, '$1***$3') : text;
   for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join('***');
   return out;
+}
+
+/**
+ * A run request's params as they are recorded and shown (run history, audit log):
+ * `redactValue`, and every string under a secret-named key (`Authorization`, `apiKey`,
+ * `password`) is `***`. What a request carries never passed through the configuration,
+ * where such values are registered as secrets.
+ */
+export function redactParams<T>(params: T): T {
+  const mask = (node: unknown, secret: boolean): unknown => {
+    if (typeof node === 'string') return secret ? '***' : node;
+    if (Array.isArray(node)) return node.map((item) => mask(item, secret));
+    if (node && typeof node === 'object' && !(node instanceof Date)) {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(node)) out[key] = mask(value, secret || SECRET_NAME.test(key));
+      return out;
+    }
+    return node;
+  };
+  return mask(redactValue(params), false) as T;
 }
 
 /** A string as UTF-8 and PostgreSQL can hold it: lone surrogates become U+FFFD. */

@@ -38,6 +38,7 @@ export async function loadHealthInputs(
       ? source.reportData.healthByServiceDay(period, services, {
           types: availability.types,
           metric: availability.feed.responseTime,
+          fanOutJobs: config.jobs.filter((j) => Array.isArray(j.params.services)).map((j) => j.id),
         })
       : [],
     errorRate

@@ -1,6 +1,6 @@
 /** The audit trail: who triggered, paused, resumed or destroyed what, from where, and why. */
 import type { AuditSource } from '../model.js';
-import { redact, redactValue } from '../observability/redact.js';
+import { redact, redactParams } from '../observability/redact.js';
 import { CopyBuffer, copyJson, copyText, pgJson, replaceColumns } from './copy.js';
 import { PartialWriteError, writeResilient } from './resilient.js';
 import { batchPromise, gather, type BatchPromise } from './gather.js';
@@ -97,7 +97,7 @@ export function writeAudit(sql: Sql, entry: AuditEntry, options: { retain?: bool
     source: entry.source,
     action: entry.action,
     job_id: entry.jobId ?? null,
-    params: entry.params === undefined ? null : redactValue(entry.params),
+    params: entry.params === undefined ? null : redactParams(entry.params),
     reason: entry.reason ? redact(entry.reason) : null,
   };
   let done: Promise<void>;

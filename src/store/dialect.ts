@@ -23,6 +23,11 @@ export interface Dialect {
   /** The members of the JSON object `json` as rows of `alias`: `alias.key` (text) and `alias.value` (text or number: cast it). */
   members(json: string, alias: string): string;
   /**
+   * Whether a run's `params` (its overrides) hold nothing but `confirm`: the check as
+   * configured, not one a trigger tuned (run-request.ts tunedByTrigger), which reports leave out.
+   */
+  configured(params: string): string;
+  /**
    * Aggregates per service and day, and per service over the period (day null), from `rows`
    * (a select with service and day columns); `by`: further columns to group by in both.
    */
@@ -43,6 +48,7 @@ const postgres: Dialect = {
     `(array_agg(${value} order by ${order} desc)${filter ? ` filter (where ${filter})` : ''})[1]`,
   members: (json, alias) => `jsonb_each_text(${json}) ${alias}`,
   msBetween: (later, earlier) => `(extract(epoch from (${later} - ${earlier})) * 1000)::float8`,
+  configured: (p) => `(case when jsonb_typeof(${p}) = 'object' then ${p} - 'confirm' = '{}'::jsonb else true end)`,
   perServiceDay: (aggregates, rows, by) => {
     const more = by ? `, ${by}` : '';
     return `select service, day${more}, ${aggregates} from (${rows}) r group by grouping sets ((service, day${more}), (service${more}))`;
@@ -64,6 +70,8 @@ const sqlite: Dialect = {
   members: (json, alias) => `json_each(${json}) ${alias}`,
   // julianday is a double of days: rounded to the millisecond the timestamps hold.
   msBetween: (later, earlier) => `round((julianday(${later}) - julianday(${earlier})) * 86400000.0)`,
+  configured: (p) =>
+    `(case when json_type(${p}) = 'object' then not exists (select 1 from json_each(${p}) where key <> 'confirm') else 1 end)`,
   perServiceDay: (aggregates, rows, by) => {
     const more = by ? `, ${by}` : '';
     return `with r as (${rows}) select service, day${more}, ${aggregates} from r group by service, day${more}

@@ -55,7 +55,8 @@ export async function failingChecks(sql: Sql, period: Period, limit = 50): Promi
             ${d.newest(field('message'), 'r.created_at')} as "lastMessage",
             ${d.newest(field('remedy'), 'r.created_at', d.has(f, "'remedy'"))} as remedy
        from ${d.elements('runs', 'r', 'findings', 'f')}
-      where r.created_at >= $1 and r.created_at < $2 and r.findings <> '[]'::jsonb and ${field('severity')} in ('warning', 'critical')
+      where r.created_at >= $1 and r.created_at < $2 and r.findings <> '[]'::jsonb and ${d.configured('r.params')}
+        and ${field('severity')} in ('warning', 'critical')
       group by 1, 2, 3
       order by ${field('severity')} = 'critical' desc, count(*) desc, 1, 2
       limit $3`,
@@ -86,7 +87,7 @@ export async function findingsOf(
             ${field('resource')} as resource, ${field('message')} as message, ${field('remedy')} as remedy
        from ${d.elements('runs', 'r', 'findings', 'f')}
       where r.job_type = any($3) and r.created_at >= $1 and r.created_at < $2 and r.findings <> '[]'::jsonb
-        and ($5::text is null or substr(${field('resource')}, 1, length($5)) = $5)
+        and ${d.configured('r.params')} and ($5::text is null or substr(${field('resource')}, 1, length($5)) = $5)
       order by r.created_at desc
       limit $4`,
     [period.from, period.to, jobTypes, limit, resourcePrefix ?? null],
@@ -121,6 +122,7 @@ export async function latestRunOf(
   const { rows } = await sql.query<{ id: string; created_at: Date; findings: unknown[] }>(
     `select id, created_at, findings from runs
       where job_type = any($3) and created_at >= $1 and created_at < $2 and status in ('ok', 'warning', 'critical')
+        and ${dialectOf(sql).configured('params')}
       order by created_at desc limit 1`,
     [period.from, period.to, jobTypes],
   );

@@ -41,6 +41,7 @@ export interface LatencyBucketRow {
   count: number;
 }
 
+/** Runs that ended with a verdict. Reports also leave out runs a trigger tuned (Dialect.configured). */
 const ENDED = `r.status not in ('running', 'missed', 'skipped', 'cancelled')`;
 
 /** A run's service: its `service` param, else the name $3 maps its job to, else its job id. */
@@ -62,7 +63,7 @@ function perServiceDay(
   return d.perServiceDay(
     aggregates(d),
     `select r.*, ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day, ${columns(d)} from runs r
-      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and ${where}`,
+      where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and ${d.configured('r.params')} and ${where}`,
   );
 }
 
@@ -91,14 +92,15 @@ export interface MetricFeed {
  * One check of a service per row (service, day, status, ms): a run of one service is one
  * check; a run over many (health-check `services: [..]`) is one check of each service it
  * kept a result for (its `targets`), with that service's own verdict and response time. A
- * run over many that kept none (it failed as a whole: opscron's failure, not any service's)
- * checked no service and counts for none — not as a service named after its job.
+ * run over many ($7: the jobs configured with `services: [..]`) that kept none (it failed as
+ * a whole: opscron's failure, not any service's) checked no service and counts for none — not
+ * as a service named after its job.
  */
 function checksOfServices(d: Dialect): string {
   const t = d.element('t');
-  const inPeriod = `r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED}`;
+  const inPeriod = `r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED} and ${d.configured('r.params')}`;
   return `select ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day, r.status as status, ${metric(d, '$6')} as ms
-      from runs r where ${inPeriod} and r.targets is null and not coalesce(${d.has('r.params', "'services'")}, false)
+      from runs r where ${inPeriod} and r.targets is null and not r.job_id = any($7)
     union all
     select ${d.member(t, "'service'")} as service, ${d.day('r.created_at', '$4')} as day, ${d.member(t, "'status'")} as status,
            (${d.member(t, "'ms'")})::float8 as ms
@@ -110,7 +112,7 @@ export async function healthByServiceDay(
   sql: Sql,
   period: Period,
   services: Record<string, string>,
-  feed: MetricFeed,
+  feed: MetricFeed & { fanOutJobs?: readonly string[] },
 ): Promise<ServiceDayRow[]> {
   const d = dialectOf(sql);
   const { rows } = await sql.query<ServiceDayRow>(
@@ -119,7 +121,7 @@ export async function healthByServiceDay(
         ${d.percentile(0.5, 'r.ms')} as p50, ${d.percentile(0.95, 'r.ms')} as p95`,
       checksOfServices(d),
     ),
-    [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.metric],
+    [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.metric, feed.fanOutJobs ?? []],
   );
   return rows;
 }
@@ -210,7 +212,7 @@ export async function latencyByServiceDay(
       `select ${serviceOfRun(d)} as service, ${d.day('r.created_at', '$4')} as day, m.key as key, (m.value)::float8 as n
          from runs r, ${d.members('r.metrics', 'm')}
         where r.job_type = any($5) and r.created_at >= $1 and r.created_at < $2 and ${ENDED}
-          and r.metrics is not null and substr(m.key, 1, length($6)) = $6`,
+          and ${d.configured('r.params')} and r.metrics is not null and substr(m.key, 1, length($6)) = $6`,
       'key',
     ),
     [period.from, period.to, pgJson(services), period.timeZone, feed.types, feed.histogram],

@@ -37,7 +37,6 @@ describe.each([
           jobType: 'error-rate',
           createdAt: new Date(FROM.getTime() + 3_600_000 + m * 60_000),
           status: 'ok',
-          params: { service: 'api' },
           metrics: { requests: 2000, errors: 20, errorRatio: 0.01, windowMs: 300_000 },
         }),
       );
@@ -50,7 +49,6 @@ describe.each([
           jobType: 'error-rate',
           createdAt: new Date(FROM.getTime() + 7_200_000 + m * 600_000),
           status: 'ok',
-          params: { service: 'shop' },
           metrics: m === 5 ? { requests: 100, errors: 0 } : { requests: 500, errors: 5, windowMs: 300_000 },
         }),
       );
@@ -61,7 +59,7 @@ describe.each([
   });
 
   it('counts each request once when windows overlap, and whole windows when they do not', async () => {
-    const rows = await errorRatesByServiceDay(store.sql, period, {}, FEED);
+    const rows = await errorRatesByServiceDay(store.sql, period, { 'api-errors': 'api', 'shop-errors': 'shop' }, FEED);
     const total = (service: string) => rows.find((r) => r.service === service && r.day === null)!;
     // The first run's whole window, then the minute each later one adds: 2,000 + 59 × 400.
     expect(Number(total('api').requests)).toBeCloseTo(2000 + 59 * 400, 6);

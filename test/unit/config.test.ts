@@ -50,6 +50,16 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses a duration too long to be a number of milliseconds, naming it (it parsed as Infinity: no timeout at all)', async () => {
+    const huge = `${'9'.repeat(400)}d`;
+    expect(await problems(job(`    timeout: "${huge}"\n`))).toEqual([
+      expect.stringMatching(/^jobs\[0\]\.timeout: "9{20}9*\.\.\. — must be a duration of at most 285000 years/),
+    ]);
+    expect(await problems(job('').replace('params: { url', `params: { maxResponseTime: "${huge}", url`))).toEqual([
+      expect.stringMatching(/^jobs\[0\]\.params\.maxResponseTime: .* at most 285000 years/),
+    ]);
+  });
+
   it('rejects unknown keys so typos surface, suggesting the key meant', async () => {
     const issues = await problems(job('    shedule: "@daily"\n'));
     expect(issues).toHaveLength(1);

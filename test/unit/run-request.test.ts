@@ -50,6 +50,20 @@ describe('the trigger boundary', () => {
     expect(retargetedParams(definition, { confirm: true, notAParam: 1 })).toEqual([]);
   });
 
+  it.each([
+    ['error-rate', 'window', { service: 'shop' }],
+    ['latency-check', 'window', { service: 'shop' }],
+    ['audit-review', 'period', {}],
+  ])('%s.%s, which a trigger may set, is bounded like a report period: no query spans years', (type, key, base) => {
+    const { params } = jobTypes.get(type)!;
+    expect(params.safeParse({ ...base, [key]: '366d' }).success).toBe(true);
+    const tooLong = params.safeParse({ ...base, [key]: '3650d' });
+    expect(tooLong.success).toBe(false);
+    expect(tooLong.error!.issues).toEqual([
+      expect.objectContaining({ path: [key], message: expect.stringMatching(/at most 366d/) }),
+    ]);
+  });
+
   it('a grant covers exactly what was checked, and every attempt of it', () => {
     const key = Buffer.alloc(32, 7);
     const subject = {

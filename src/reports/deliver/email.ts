@@ -4,6 +4,7 @@
  * an .eml file to the outbox directory. Text and HTML summary, the PDF attached.
  */
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { OpscronConfig } from '../../config/schema.js';
 import { FileStorage } from '../../integrations/storage.js';
@@ -15,9 +16,23 @@ export interface Mailer {
   close(): void;
 }
 
+/**
+ * Whether the SMTP URL's host (as a URL parser reads it, after any user info) is this
+ * machine: the one server that need not offer STARTTLS.
+ */
+export function smtpIsLoopback(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '[::1]' || (isIPv4(host) && host.startsWith('127.'));
+}
+
 export function createMailer(email: OpscronConfig['email']): Mailer {
   if (email.smtpUrl) {
-    const loopback = /^smtps?:\/\/([^@/]*@)?(localhost|127\.|\[::1\])/.test(email.smtpUrl);
+    const loopback = smtpIsLoopback(email.smtpUrl);
     const transport = nodemailer.createTransport({
       url: email.smtpUrl,
       requireTLS: email.requireTLS ?? !loopback,

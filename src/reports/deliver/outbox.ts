@@ -30,6 +30,18 @@ import { createMailer, reportMessage, type Mailer } from './email.js';
 export type { AlertMessage, DeliveryState } from '../../store/deliveries.js';
 
 const LEASE_MS = 300_000;
+/** A delivery not started this long before its lease ends waits for the next claim. */
+const LEASE_MARGIN_MS = 60_000;
+
+/** Due deliveries by channel (mail; each HTTP channel by name), each lane in claim order. */
+function lanesOf(due: DueDelivery[]): Map<string, DueDelivery[]> {
+  const lanes = new Map<string, DueDelivery[]>();
+  for (const d of due) {
+    const key = isHttp(d.channel) ? `${d.channel}:${d.target ?? ''}` : 'mail';
+    lanes.set(key, [...(lanes.get(key) ?? []), d]);
+  }
+  return lanes;
+}
 
 export function channelOf(config: OpscronConfig): 'email' | 'outbox' {
   return config.email.smtpUrl ? 'email' : 'outbox';
@@ -91,11 +103,26 @@ export class DeliveryWorker {
   async runOnce(): Promise<number> {
     let sent = 0;
     for (let round = 0; round < 10; round++) {
-      const due = await this.o.store.deliveries.claimDue(new Date(this.clock.now()), LEASE_MS);
-      let now = 0;
-      for (const delivery of due) if (await this.deliver(delivery)) now++;
+      const claimedAt = this.clock.now();
+      const due = await this.o.store.deliveries.claimDue(new Date(claimedAt), LEASE_MS);
+      const counts = await Promise.all([...lanesOf(due).values()].map((lane) => this.deliverLane(lane, claimedAt)));
+      const now = counts.reduce((a, b) => a + b, 0);
       sent += now;
       if (!now) break;
+    }
+    return sent;
+  }
+
+  /**
+   * One channel's deliveries, in order. Lanes run side by side, so a mail server that
+   * hangs does not hold back a page. What the lease no longer covers is left for the next
+   * claim (another process may have claimed it by now: sending it too would send it twice).
+   */
+  private async deliverLane(lane: DueDelivery[], claimedAt: number): Promise<number> {
+    let sent = 0;
+    for (const delivery of lane) {
+      if (this.clock.now() >= claimedAt + LEASE_MS - LEASE_MARGIN_MS) break;
+      if (await this.deliver(delivery)) sent++;
     }
     return sent;
   }
