@@ -21,24 +21,13 @@ const S3_ONLY = [
   'partSizeMiB',
   'queueSize',
 ] as const;
-/** Keys someone might try to put credentials under: refused with a pointer to where they go. */
-const CREDENTIAL_KEYS = /^(access_?key(_?id)?|secret(_?access_?key)?|session_?token|credentials?)$/i;
-
-const credentialsRefused = (input: unknown, ctx: z.RefinementCtx): unknown => {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) return input;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (!CREDENTIAL_KEYS.test(key)) out[key] = value;
-    else
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        message:
-          'credentials are never read from the config file: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (from a Secret), or give the pod an identity (EKS IRSA or Pod Identity)',
-      });
-  }
-  return out;
-};
+/** Where credentials go instead: a key named for one is refused with this (its value is never shown). */
+const credentialsRefused = z
+  .never({
+    error:
+      'credentials are never read from the config file: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (from a Secret), or give the pod an identity (EKS IRSA or Pod Identity)',
+  })
+  .optional();
 
 const s3Checks = (s: z.output<typeof storageFields>, ctx: z.RefinementCtx) => {
   if (s.kind === 'filesystem') {
@@ -93,11 +82,12 @@ const storageFields = z.strictObject({
   partSizeMiB: z.number().int().min(5).max(512).optional(),
   /** Parts uploaded at once. */
   queueSize: z.number().int().min(1).max(16).optional(),
+  accessKeyId: credentialsRefused,
+  secretAccessKey: credentialsRefused,
+  sessionToken: credentialsRefused,
 });
 
-export const storageSchema = z
-  .preprocess(credentialsRefused, storageFields.superRefine(s3Checks))
-  .default({ kind: 'filesystem' });
+export const storageSchema = storageFields.superRefine(s3Checks).default({ kind: 'filesystem' });
 
 /** The bucket settings with their defaults, once kind is s3. */
 export interface S3Settings {

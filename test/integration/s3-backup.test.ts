@@ -160,7 +160,7 @@ describe('backups on S3-compatible object storage', () => {
           /^cannot (write|list) s3:\/\/opscron-backups\/prod\/backups\/shop.*: InvalidAccessKeyId \(HTTP 403\)/,
         ),
       });
-      const error = await failed.catch((e: Error) => e);
+      const error = (await failed.catch((e: unknown) => e)) as Error;
       expect(`${String(error)} ${JSON.stringify(error)} ${String(error.stack)}`).not.toContain(secret);
       expect(s3.pendingUploads()).toEqual([]);
     } finally {

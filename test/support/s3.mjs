@@ -31,7 +31,11 @@ function pending(server, bucket) {
   } catch {
     return [];
   }
-  return ids.map((id) => ({ id, key: readFileSync(join(dir, id, 'key'), 'utf8') }));
+  return ids.map((id) => ({
+    id,
+    key: readFileSync(join(dir, id, 'key'), 'utf8'),
+    parts: readdirSync(join(dir, id)).filter((f) => /^\d+$/.test(f)).length,
+  }));
 }
 
 /** ListMultipartUploads and AbortMultipartUpload, which s3rver lacks (path-style requests only). */
@@ -75,7 +79,13 @@ export async function startS3(bucket = 'opscron-test') {
   const accessKeyId = `OPSCRONTEST${++keys}${process.pid}`;
   const secretAccessKey = `s3-secret-${process.pid}-${Date.now().toString(36)}-never-printed`;
   AWSAccount.DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
-  const server = new S3rver({ port, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({
+    port,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket }],
+  });
   server.middleware.unshift(multipartAdmin(server));
   await server.run();
   return {
