@@ -114,6 +114,10 @@ export class S3Storage implements Storage {
     try {
       await upload.done();
     } catch (error) {
+      // The bucket refused or failed: stop the source too (pg_dump must not wait on a full pipe).
+      source.unpipe(tap);
+      source.destroy();
+      tap.destroy();
       if (signal?.aborted) throw signal.reason;
       throw this.failure(error, 'cannot write', Key);
     } finally {
