@@ -22,6 +22,7 @@ import { FakeKube } from '../support/fake-kube.js';
 import { jobContext } from '../support/job-context.js';
 import { startS3, type S3Server } from '../support/s3.mjs';
 import { createDatabase } from '../support/services.mjs';
+import { eventually } from '../support/target.js';
 
 async function query<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -163,6 +164,18 @@ describe('backups on S3-compatible object storage', () => {
       const error = (await failed.catch((e: unknown) => e)) as Error;
       expect(`${String(error)} ${JSON.stringify(error)} ${String(error.stack)}`).not.toContain(secret);
       expect(s3.pendingUploads()).toEqual([]);
+      // pg_dump was stopped, not left blocked on a pipe nobody reads.
+      await eventually(
+        async () =>
+          (
+            await query<{ n: number }>(
+              source,
+              `select count(*)::int as n from pg_stat_activity where application_name = 'pg_dump'`,
+            )
+          )[0]!.n === 0,
+        'pg_dump to exit',
+        10_000,
+      );
     } finally {
       Object.assign(process.env, s3.env);
     }
