@@ -18,7 +18,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { OpscronError } from '../errors.js';
 import { redact } from '../observability/redact.js';
-import { checkKey, hashingTap, parseJson, type Storage, type Stored } from './storage.js';
+import { checkKey, hashingTap, isKey, parseJson, type Storage, type Stored } from './storage.js';
 
 export interface S3StorageOptions {
   client: S3Client;
@@ -177,7 +177,7 @@ export class S3Storage implements Storage {
       for (const object of page.Contents ?? []) {
         const key = object.Key?.slice(this.o.prefix.length);
         // Objects someone else put in the bucket under names opscron would refuse are not its own.
-        if (key && /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(key) && !key.includes('//')) keys.push(key);
+        if (key && isKey(key)) keys.push(key);
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);

@@ -45,9 +45,13 @@ export interface Storage {
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
-/** Throws unless `key` is path segments of letters, digits, . _ - separated by / (none of them . or ..). */
+/** Whether `key` is path segments of letters, digits, . _ - separated by / (none of them . or ..). */
+export const isKey = (key: string): boolean =>
+  KEY.test(key) && !key.split('/').some((part) => part === '..' || part === '.');
+
+/** Throws unless `key` is a key (isKey). */
 export function checkKey(key: string): string {
-  if (!KEY.test(key) || key.split('/').some((part) => part === '..' || part === '.'))
+  if (!isKey(key))
     throw new OpscronError(
       'OPSCRON_BAD_STORAGE_KEY',
       `storage key "${key.slice(0, 200)}" — allowed: path segments of letters, digits, . _ - separated by /`,
