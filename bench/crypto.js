@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createCipheriv, randomBytes, scryptSync } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
@@ -55,7 +55,7 @@ async function child(mode, mib, dir) {
   t = performance.now();
   let plain = 0;
   const sink = new Writable({ write: (c, _e, done) => ((plain += c.length), done()) });
-  await pipeline(await decryptedStream(path, passphrase), sink);
+  await pipeline(await decryptedStream(createReadStream(path, { highWaterMark: 2 ** 20 }), path, passphrase), sink);
   const decryptMs = performance.now() - t;
   if (plain !== mib * 2 ** 20) throw new Error(`decrypted ${plain} bytes, expected ${mib * 2 ** 20}`);
   const bytes = statSync(path).size;

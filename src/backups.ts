@@ -5,7 +5,7 @@
 import { storedBackups, type StoredBackup } from './backup/catalogue.js';
 import type { OpscronConfig } from './config/schema.js';
 import type { Feeds } from './feeds.js';
-import { FileStorage } from './integrations/storage.js';
+import { openStorage } from './integrations/storage-open.js';
 import type { RunRow, RunStatus } from './model.js';
 import type { Store } from './store/index.js';
 
@@ -58,9 +58,9 @@ async function lastVerifications({ config, store, feeds }: CatalogueDeps): Promi
   return latest;
 }
 
-/** Every backup in backups.path (or `source`'s only), newest first, with its last verification. */
+/** Every backup in the backups' storage (or `source`'s only), newest first, with its last verification. */
 export async function backupCatalogue(deps: CatalogueDeps, source?: string): Promise<BackupListing[]> {
-  const backups = await storedBackups(new FileStorage(deps.config.backups.path), source);
+  const backups = await storedBackups(openStorage(deps.config, 'backups'), source);
   const verified = backups.some((b) => b.kind === 'database')
     ? await lastVerifications(deps)
     : new Map<string, Verification>();

@@ -31,6 +31,8 @@ export const ERRORS = {
   OPSCRON_NO_QUEUE: { status: 400, retryable: false },
   OPSCRON_FILE_UNREADABLE: { status: 400, retryable: false },
   OPSCRON_BAD_STORAGE_KEY: { status: 400, retryable: false },
+  /** The object storage refused or did not answer (S3: its error name and HTTP status in the message). */
+  OPSCRON_STORAGE: { status: 502, retryable: true },
   OPSCRON_NO_KUBERNETES: { status: 400, retryable: false },
   OPSCRON_KUBECONFIG: { status: 400, retryable: false },
   /** A Kubernetes API answer: retryable for 5xx, 429 and no answer at all; see KubeError. */

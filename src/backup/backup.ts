@@ -10,7 +10,7 @@ import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import pg from 'pg';
-import type { FileStorage, Stored } from '../integrations/storage.js';
+import type { Storage, Stored } from '../integrations/storage.js';
 import { pgConnection, runTool } from '../integrations/pg-tools.js';
 import { encryptor } from './crypto.js';
 import { byteMeter } from './meter.js';
@@ -46,7 +46,7 @@ export interface Manifest {
 /** What to back up, where to, and how (compression, encryption, progress). */
 export interface BackupOptions {
   database: { name: string; url: string };
-  storage: FileStorage;
+  storage: Storage;
   passphrase?: string;
   compressionLevel: number;
   signal?: AbortSignal;
@@ -170,7 +170,7 @@ async function dumpToStorage(
 }
 
 /** Every manifest of a database's backups, newest first. */
-export async function listBackups(storage: FileStorage, database: string): Promise<Manifest[]> {
+export async function listBackups(storage: Storage, database: string): Promise<Manifest[]> {
   const keys = (await storage.list(database)).filter((k) => k.endsWith('.json'));
   // An unreadable manifest is not a backup we can trust: it is left out (verify then reports none).
   const manifests = (await Promise.all(keys.map((key) => storage.readJson<Manifest>(key)))).filter(

@@ -5,7 +5,7 @@
  * manifest is not a backup opscron can restore, so it is not listed.
  */
 import { OpscronError } from '../errors.js';
-import type { FileStorage } from '../integrations/storage.js';
+import type { Storage } from '../integrations/storage.js';
 import type { Manifest } from './backup.js';
 import type { ConfigManifest } from './config-backup.js';
 
@@ -55,7 +55,7 @@ function fromConfig(m: ConfigManifest | null): StoredBackup | null {
 }
 
 /** Every backup in storage, newest first; with `source`, only that database's (or the config backups'). */
-export async function storedBackups(storage: FileStorage, source?: string): Promise<StoredBackup[]> {
+export async function storedBackups(storage: Storage, source?: string): Promise<StoredBackup[]> {
   if (source !== undefined && !BACKUP_SOURCE.test(source))
     throw new OpscronError('OPSCRON_BAD_ARGUMENT', `database "${source}" — must be ${BACKUP_SOURCE_RULE}`);
   const keys = await storage.list(source ?? '');

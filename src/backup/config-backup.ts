@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import YAML from 'yaml';
-import type { FileStorage } from '../integrations/storage.js';
+import type { Storage } from '../integrations/storage.js';
 import { decryptedStream, encryptor } from './crypto.js';
 
 /** An object's metadata as plain JSON: the fields a backup and a restore read, and whatever else it holds. */
@@ -85,7 +85,7 @@ const listYaml = (items: BackedUpObject[]) => YAML.stringify({ apiVersion: 'v1',
 
 /** Writes `items` as one YAML List to `key` (encrypted when given a passphrase); returns its manifest entry. */
 export async function writeConfigFile(
-  storage: FileStorage,
+  storage: Storage,
   key: string,
   kind: 'ConfigMap' | 'Secret',
   items: BackedUpObject[],
@@ -106,12 +106,12 @@ export async function writeConfigFile(
 
 /** The objects of one backed-up file (decrypted with the key if it is encrypted). */
 export async function readConfigFile(
-  storage: FileStorage,
+  storage: Storage,
   file: ConfigManifest['files'][number],
   passphrase?: string,
 ): Promise<BackedUpObject[]> {
   const text = file.encrypted
-    ? Buffer.concat(await (await decryptedStream(storage.pathOf(file.key), passphrase)).toArray())
+    ? Buffer.concat(await (await decryptedStream(await storage.read(file.key), file.key, passphrase)).toArray())
     : await storage.readBuffer(file.key);
   const doc = YAML.parse(text.toString('utf8')) as { items?: BackedUpObject[] };
   return doc.items ?? [];

@@ -10,17 +10,17 @@ import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { OpscronError } from '../errors.js';
 import { kubeCall, type Kube } from '../integrations/kube.js';
-import type { FileStorage } from '../integrations/storage.js';
+import type { Storage } from '../integrations/storage.js';
 import { readConfigFile, type BackedUpObject, type ConfigManifest, type KubeObject } from './config-backup.js';
 import { diffObject } from './config-diff.js';
 import { BackupCheckError } from './restore.js';
 
 /** The manifest of a config backup, given its directory or the manifest's own key. */
-export async function readConfigManifest(storage: FileStorage, key: string): Promise<ConfigManifest> {
+export async function readConfigManifest(storage: Storage, key: string): Promise<ConfigManifest> {
   const manifestKey = key.endsWith('manifest.json') ? key : `${key.replace(/\/$/, '')}/manifest.json`;
   const manifest = await storage.readJson<ConfigManifest>(manifestKey);
   if (!manifest)
-    throw new OpscronError('OPSCRON_BACKUP_CHECK', `no config backup manifest ${manifestKey} in ${storage.root}`);
+    throw new OpscronError('OPSCRON_BACKUP_CHECK', `no config backup manifest ${manifestKey} in ${storage.location}`);
   return manifest;
 }
 
@@ -30,7 +30,7 @@ export async function readConfigManifest(storage: FileStorage, key: string): Pro
  * objects were written.
  */
 export async function restoreConfig(o: {
-  storage: FileStorage;
+  storage: Storage;
   manifest: ConfigManifest;
   kube: Kube;
   passphrase?: string;
@@ -67,10 +67,10 @@ export async function restoreConfig(o: {
 }
 
 /** Throws unless the stored file has the SHA-256 its manifest recorded. */
-async function checkFile(storage: FileStorage, file: ConfigManifest['files'][number]): Promise<void> {
+async function checkFile(storage: Storage, file: ConfigManifest['files'][number]): Promise<void> {
   const hash = createHash('sha256');
   try {
-    await pipeline(storage.read(file.key), hash);
+    await pipeline(await storage.read(file.key), hash);
   } catch (error) {
     if (error instanceof OpscronError) throw error;
     throw new BackupCheckError(

@@ -7,12 +7,11 @@
  * end of its input, so its single transaction never commits a prefix.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { OpscronError } from '../errors.js';
-import type { FileStorage } from '../integrations/storage.js';
+import type { Storage } from '../integrations/storage.js';
 import { pgConnection, runTool } from '../integrations/pg-tools.js';
 import type { Manifest } from './backup.js';
 import { byteMeter } from './meter.js';
@@ -24,31 +23,30 @@ export class BackupCheckError extends OpscronError {
   }
 }
 
-export async function readManifest(storage: FileStorage, key: string): Promise<Manifest> {
+export async function readManifest(storage: Storage, key: string): Promise<Manifest> {
   const manifestKey = key.endsWith('.json') ? key : `${key}.json`;
   const manifest = await storage.readJson<Manifest>(manifestKey);
   if (!manifest)
     throw new BackupCheckError(
-      `no manifest ${manifestKey} in ${storage.root}: not an opscron backup, or it was removed`,
+      `no manifest ${manifestKey} in ${storage.location}: not an opscron backup, or it was removed`,
     );
   return manifest;
 }
 
 /** Throws unless the stored file is the one the manifest describes and (if encrypted) the key opens it. */
 export async function checkBackup(
-  storage: FileStorage,
+  storage: Storage,
   manifest: Manifest,
   passphrase: string | undefined,
   progress?: (note: string) => void,
 ): Promise<void> {
-  const path = storage.pathOf(manifest.key);
   progress?.('checking the checksum');
   const hash = createHash('sha256');
   try {
-    await pipeline(createReadStream(path), hash);
+    await pipeline(await storage.read(manifest.key), hash);
   } catch (error) {
     throw new BackupCheckError(
-      `cannot read ${manifest.key}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      `cannot read ${manifest.key}: ${error instanceof OpscronError ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message)}`,
     );
   }
   const sha256 = hash.digest('hex');
@@ -58,25 +56,25 @@ export async function checkBackup(
     );
   if (manifest.encrypted) {
     progress?.('authenticating the encrypted file');
-    await verifyEncrypted(path, passphrase);
+    await verifyEncrypted(await storage.read(manifest.key), manifest.key, passphrase);
   }
 }
 
 /** The pg_dump custom-format bytes of a (checked) backup. */
 export async function dumpStream(
-  storage: FileStorage,
+  storage: Storage,
   manifest: Manifest,
   passphrase: string | undefined,
 ): Promise<Readable> {
-  const path = storage.pathOf(manifest.key);
-  const raw = manifest.encrypted ? await decryptedStream(path, passphrase) : createReadStream(path);
+  const stored = await storage.read(manifest.key);
+  const raw = manifest.encrypted ? await decryptedStream(stored, manifest.key, passphrase) : stored;
   const gunzip = createGunzip();
   raw.on('error', (e: Error) => gunzip.destroy(e));
   return raw.pipe(gunzip);
 }
 
 export interface RestoreOptions {
-  storage: FileStorage;
+  storage: Storage;
   manifest: Manifest;
   passphrase?: string;
   /** Target database URL. */

@@ -89,6 +89,7 @@ export function ageText(at: Date, now: number): string {
 
 /** The file (or, for a config backup, the directory) as `opscron restore` takes it: relative to here when under it. */
 function pathText(root: string, key: string): string {
+  if (root.startsWith('s3://')) return `${root}${key}`;
   const path = resolve(root, ...key.split('/'));
   const here = relative(process.cwd(), path);
   return here && !here.startsWith(`..${sep}`) && here !== '..' ? here : path;
@@ -96,7 +97,7 @@ function pathText(root: string, key: string): string {
 
 const ENCRYPTION = { all: 'yes', none: 'no', secrets: 'secrets' } as const;
 
-/** `opscron backups`: newest first, each with its last verification. `root` is backups.path. */
+/** `opscron backups`: newest first, each with its last verification. `root` is backups.path, or the bucket's s3:// URL. */
 export function backupsView(backups: readonly BackupListing[], root: string, asJson: boolean, now: number): string {
   if (asJson) return json(backups.map((b) => ({ ...b, path: pathText(root, b.key) })));
   return table(

@@ -43,7 +43,7 @@ function show(value: unknown): string {
 }
 
 /** Values under these keys are never repeated in an error, even when they are wrong (a too-short token). */
-const HIDDEN = /pass(word)?|secret|token|credential|auth|cookie|session/i;
+const HIDDEN = /pass(word)?|secret|token|credential|auth|cookie|session|access_?key/i;
 
 /** The value at `path` as an error shows it: secret-looking keys hidden. */
 function shown(input: unknown, path: readonly PropertyKey[]): string {
@@ -233,6 +233,9 @@ function withEnvironment(doc: unknown, env: Record<string, string | undefined>):
   fill('email', 'smtpUrl', env.SMTP_URL);
   if (env.PORT && /^\d+$/.test(env.PORT)) fill('http', 'port', Number(env.PORT));
   if (env.OPSCRON_ENCRYPTION_KEY) registerSecrets([env.OPSCRON_ENCRYPTION_KEY]);
+  // The object storage's credentials are the SDK's to read; their values are still never printed.
+  for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const)
+    if (env[name]) registerSecrets([env[name]]);
   for (const url of [env.REDIS_URL, env.DATABASE_URL, env.SMTP_URL]) if (url) registerSecrets(credentialsIn(url));
   return root;
 }

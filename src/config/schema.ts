@@ -10,6 +10,7 @@ import { isValidTimeZone } from '../cron/timezone.js';
 import { alertmanagerSchema, silencesSchema } from './alerting.js';
 import { duration } from './duration.js';
 import { escalationSchema, notificationsSchema } from './notifications.js';
+import { storageSchema } from './storage.js';
 import { cachesSchema, databasesSchema, redisTlsSchema, tlsNeedsRediss } from './targets.js';
 
 export { duration };
@@ -261,7 +262,9 @@ export const configSchema = z.strictObject({
   databases: databasesSchema,
   /** Redis instances the cache jobs look after (cache-health, cache-optimize, cache-clear). */
   caches: cachesSchema,
-  /** Where database backups go, and how many are kept. */
+  /** Where reports and backups are kept: files (reports.path, backups.path) or an S3-compatible bucket. */
+  storage: storageSchema,
+  /** Where database backups go (with storage.kind filesystem), and how many are kept. */
   backups: z
     .strictObject({
       path: z.string().default('./var/backups'),

@@ -1,7 +1,9 @@
 /**
- * File storage for what opscron produces (report PDFs, later backups): keys are relative
- * paths under one root. Writes go to a temporary file that is renamed into place, so a
- * reader never sees half a file and a crash leaves no partial object under its key.
+ * Where opscron keeps what it produces (report PDFs, database and config backups): a
+ * `Storage` of objects under keys (relative, `/`-separated paths). Two kinds: files under a
+ * directory (FileStorage, the embedded default) and an S3-compatible bucket (S3Storage,
+ * s3-storage.ts), chosen by `storage.kind` (storage-open.ts). Either way a write appears
+ * whole or not at all, and what is written is hashed on its way.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -17,13 +19,84 @@ export interface Stored {
   sha256: string;
 }
 
+/** What jobs, reports and restores need of a place to keep objects. */
+export interface Storage {
+  /** Where it is, for messages: a directory, or s3://bucket/prefix. */
+  readonly location: string;
+  /** The key an operator's argument names: a key as it is, or a path/URL under this storage. */
+  keyOf(keyOrPath: string): string;
+  /** Streams `data` to `key`, hashing as it goes; the object appears whole or not at all. */
+  put(key: string, data: Buffer | Readable, signal?: AbortSignal): Promise<Stored>;
+  /** The object's bytes as a stream; rejects (OPSCRON_NOT_FOUND) if there is none. */
+  read(key: string): Promise<Readable>;
+  /** A whole (small) object: manifests, PDFs to attach. */
+  readBuffer(key: string): Promise<Buffer>;
+  /** A stored JSON document, or null if there is none (or it does not parse). */
+  readJson<T>(key: string): Promise<T | null>;
+  /** The object's size in bytes, or null if there is none. */
+  size(key: string): Promise<number | null>;
+  /** Every key under a prefix (a directory: `shop` lists `shop/...`), sorted; partial writes are not objects. */
+  list(prefix: string): Promise<string[]>;
+  /** Deletes one object (nothing if it is not there). */
+  remove(key: string): Promise<void>;
+  /** Deletes every object under a prefix (a directory); returns how many. */
+  removeUnder(prefix: string): Promise<number>;
+}
+
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
-export class FileStorage {
+/** Whether `key` is path segments of letters, digits, . _ - separated by / (none of them . or ..). */
+export const isKey = (key: string): boolean =>
+  KEY.test(key) && !key.split('/').some((part) => part === '..' || part === '.');
+
+/** Throws unless `key` is a key (isKey). */
+export function checkKey(key: string): string {
+  if (!isKey(key))
+    throw new OpscronError(
+      'OPSCRON_BAD_STORAGE_KEY',
+      `storage key "${key.slice(0, 200)}" — allowed: path segments of letters, digits, . _ - separated by /`,
+    );
+  return key;
+}
+
+/** A pass-through that counts and hashes what goes through it. */
+export function hashingTap(): Transform & { result(): { bytes: number; sha256: string } } {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return Object.assign(tap, { result: () => ({ bytes, sha256: hash.digest('hex') }) });
+}
+
+/** A stored JSON document parsed, or null if it does not parse. */
+export function parseJson<T>(bytes: Buffer): T | null {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+const notFound = (key: string, where: string) => new OpscronError('OPSCRON_NOT_FOUND', `no object ${key} in ${where}`);
+
+/**
+ * Files under one root directory. Writes go to a temporary file that is renamed into place,
+ * so a reader never sees half a file and a crash leaves no partial object under its key.
+ */
+export class FileStorage implements Storage {
   readonly root: string;
 
   constructor(root: string) {
     this.root = resolve(root);
+  }
+
+  get location(): string {
+    return this.root;
   }
 
   /**
@@ -47,63 +120,47 @@ export class FileStorage {
 
   /** The file a key names; keys that could climb out of the root are refused. */
   pathOf(key: string): string {
-    if (!KEY.test(key) || key.split('/').some((part) => part === '..' || part === '.')) {
-      throw new OpscronError(
-        'OPSCRON_BAD_STORAGE_KEY',
-        `storage key "${key}" — allowed: path segments of letters, digits, . _ - separated by /`,
-      );
-    }
-    const path = join(this.root, ...key.split('/'));
+    const path = join(this.root, ...checkKey(key).split('/'));
     if (!path.startsWith(this.root + sep))
       throw new OpscronError('OPSCRON_BAD_STORAGE_KEY', `storage key "${key}" is outside ${this.root}`);
     return path;
   }
 
-  /** Streams `data` to `key`, hashing as it goes; the object appears whole or not at all. */
   async put(key: string, data: Buffer | Readable, signal?: AbortSignal): Promise<Stored> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     const temp = `${path}.${randomBytes(6).toString('hex')}.partial`;
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const measure = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const tap = hashingTap();
     try {
       await pipeline(
         Buffer.isBuffer(data) ? Readable.from([data]) : data,
-        measure,
+        tap,
         createWriteStream(temp, { flags: 'wx' }),
-        { signal },
+        {
+          signal,
+        },
       );
       await rename(temp, path);
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
     }
-    return { key, bytes, sha256: hash.digest('hex') };
+    return { key, ...tap.result() };
   }
 
-  read(key: string): Readable {
-    return createReadStream(this.pathOf(key));
+  async read(key: string): Promise<Readable> {
+    const path = this.pathOf(key);
+    if (!(await stat(path).catch(() => null))?.isFile()) throw notFound(key, this.root);
+    // Reads of 1 MiB: whole encrypted segments per chunk, few copies of the one that straddles two.
+    return createReadStream(path, { highWaterMark: 2 ** 20 });
   }
 
-  /** A whole (small) object: manifests, PDFs to attach. */
   async readBuffer(key: string): Promise<Buffer> {
-    return Buffer.concat(await this.read(key).toArray());
+    return Buffer.concat(await (await this.read(key)).toArray());
   }
 
-  /** A stored JSON document, or null if there is none (or it does not parse). */
   async readJson<T>(key: string): Promise<T | null> {
-    try {
-      return JSON.parse((await this.readBuffer(key)).toString('utf8')) as T;
-    } catch {
-      return null;
-    }
+    return parseJson<T>(await this.readBuffer(key).catch(() => Buffer.alloc(0)));
   }
 
   async size(key: string): Promise<number | null> {
@@ -114,7 +171,6 @@ export class FileStorage {
     }
   }
 
-  /** Every key under a prefix (a directory), sorted; partial writes are not objects. */
   async list(prefix: string): Promise<string[]> {
     const root = prefix ? this.pathOf(prefix) : this.root;
     const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
@@ -137,5 +193,11 @@ export class FileStorage {
       if ((await readdir(dir).catch(() => ['?'])).length) break;
       await rmdir(dir).catch(() => {});
     }
+  }
+
+  async removeUnder(prefix: string): Promise<number> {
+    const keys = await this.list(checkKey(prefix));
+    for (const key of keys) await this.remove(key);
+    return keys.length;
   }
 }

@@ -9,7 +9,8 @@ import { listBackups, type Manifest, type TableSnapshot } from '../backup/backup
 import { tablesAt, withScratchDatabase } from '../backup/scratch.js';
 import { encryptionKey } from '../backup/crypto.js';
 import { BackupCheckError, checkBackup, readManifest, restoreBackup } from '../backup/restore.js';
-import { FileStorage } from '../integrations/storage.js';
+import { openStorage } from '../integrations/storage-open.js';
+import type { Storage } from '../integrations/storage.js';
 import { OpscronError } from '../errors.js';
 import { databaseOf } from './db-backup.js';
 import { defineJob, statusOf, type Finding, type JobContext, type JobOutcome } from './types.js';
@@ -38,11 +39,11 @@ export const backupVerify = defineJob({
   async run(ctx, params) {
     const database = databaseOf(ctx, params.database);
     const resource = `db/${database.name}`;
-    const storage = new FileStorage(ctx.config.backups.path);
+    const storage = openStorage(ctx.config, 'backups');
     const manifest = params.backup
       ? await readManifest(storage, params.backup)
       : (await listBackups(storage, database.name))[0];
-    if (!manifest) return missingOutcome(database.name, storage.root, resource);
+    if (!manifest) return missingOutcome(database.name, storage.location, resource);
     try {
       await checkBackup(storage, manifest, encryptionKey(), (note) => ctx.progress(0.05, note));
     } catch (error) {
@@ -95,7 +96,7 @@ async function restoreAndCompare(
   ctx: JobContext,
   params: BackupVerifyParams,
   database: { name: string; url: string },
-  storage: FileStorage,
+  storage: Storage,
   manifest: Manifest,
 ): Promise<JobOutcome> {
   const started = performance.now();

@@ -9,7 +9,8 @@ import { retain } from '../analysis/retention.js';
 import { strip, writeConfigFile, type ConfigManifest } from '../backup/config-backup.js';
 import { encryptionKey } from '../backup/crypto.js';
 import { kubeCall, kubeFor, type Kube } from '../integrations/kube.js';
-import { FileStorage } from '../integrations/storage.js';
+import { openStorage } from '../integrations/storage-open.js';
+import type { Storage } from '../integrations/storage.js';
 import { defineJob, statusOf, type Finding } from './types.js';
 import { compactUtc, utcDatePath } from '../clock.js';
 
@@ -35,7 +36,7 @@ export const configBackup = defineJob({
   overridable: ['kinds'],
   async run(ctx, params) {
     const kube = await kubeFor(ctx.config);
-    const storage = new FileStorage(ctx.config.backups.path);
+    const storage = openStorage(ctx.config, 'backups');
     const passphrase = encryptionKey();
     const namespaces = params.namespaces ?? ctx.config.kubernetes!.namespaces;
     const at = ctx.now();
@@ -61,7 +62,7 @@ export const configBackup = defineJob({
 /** One namespace's backup run: where it goes and what it may write. */
 interface NamespaceBackup {
   kube: Kube;
-  storage: FileStorage;
+  storage: Storage;
   passphrase: string | undefined;
   params: ConfigBackupParams;
   namespace: string;
@@ -129,7 +130,7 @@ function secretsRefused(namespace: string): Finding {
 
 /** Writes the manifest of one namespace's backup; the finding carries it as evidence. */
 async function writeManifest(
-  storage: FileStorage,
+  storage: Storage,
   namespace: string,
   at: Date,
   prefix: string,
@@ -155,7 +156,7 @@ async function writeManifest(
 
 /** Grandfather-father-son retention over the namespace's backups (one per manifest); returns how many went. */
 async function pruneOldBackups(
-  storage: FileStorage,
+  storage: Storage,
   namespace: string,
   keep: { daily: number; weekly: number; monthly: number },
 ): Promise<number> {
@@ -179,6 +180,7 @@ async function pruneOldBackups(
     })),
     keep,
   );
-  for (const old of remove) for (const key of await storage.list(old.key)) await storage.remove(key);
+  // One prefix per backup: in a bucket, a listing and a delete of each object under it.
+  for (const old of remove) await storage.removeUnder(old.key);
   return remove.length;
 }

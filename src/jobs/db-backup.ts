@@ -8,7 +8,7 @@ import { retain } from '../analysis/retention.js';
 import { backupDatabase, listBackups } from '../backup/backup.js';
 import { encryptionKey } from '../backup/crypto.js';
 import { InvalidRunError } from '../errors.js';
-import { FileStorage } from '../integrations/storage.js';
+import { openStorage } from '../integrations/storage-open.js';
 import { defineJob, type Finding, type JobContext } from './types.js';
 
 export function databaseOf(ctx: JobContext, name: string): { name: string; url: string } {
@@ -36,7 +36,7 @@ export const dbBackup = defineJob({
   overridable: ['compressionLevel'],
   async run(ctx, params) {
     const database = databaseOf(ctx, params.database);
-    const storage = new FileStorage(ctx.config.backups.path);
+    const storage = openStorage(ctx.config, 'backups');
     const passphrase = encryptionKey();
     const manifest = await backupDatabase({
       database,

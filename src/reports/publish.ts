@@ -6,7 +6,7 @@
 import type { OpscronConfig } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
 import type { Feeds } from '../feeds.js';
-import { FileStorage } from '../integrations/storage.js';
+import { openStorage } from '../integrations/storage-open.js';
 import type { ReportKind } from '../model.js';
 import type { Store } from '../store/index.js';
 import { applyRetention, newReportId, storeReport, type ReportOrigin, type ReportRecord } from './deliver/stored.js';
@@ -137,7 +137,7 @@ export async function produceReport(deps: ReportDeps, request: ReportRequest): P
   const renderMs = performance.now() - t2;
   progress(0.85, `storing ${pdf.length} bytes`);
   const t3 = performance.now();
-  const storage = new FileStorage(deps.config.reports.path);
+  const storage = openStorage(deps.config, 'reports');
   const id = newReportId(request.kind, report.generatedAt);
   const record = await storeReport(deps.store.reports, storage, {
     id,

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -250,11 +251,12 @@ describe('database backups', () => {
     const bytes = readFileSync(path);
     bytes[bytes.length - 40] = bytes[bytes.length - 40]! ^ 0x5a; // in the last segment: pg_restore has had the rest
     writeFileSync(changed, bytes);
-    // The check reads the good file; the restore's own read gets the changed one, as if it changed in between.
+    // The check's two reads (checksum, authentication) get the good file; the restore's own
+    // read gets the changed one, as if it changed in between.
     class ChangingStorage extends FileStorage {
       reads = 0;
-      override pathOf(k: string): string {
-        return ++this.reads === 1 ? super.pathOf(k) : changed;
+      override async read(k: string): Promise<Readable> {
+        return ++this.reads <= 2 ? super.read(k) : createReadStream(changed);
       }
     }
     const storage = new ChangingStorage(dir);
@@ -264,7 +266,7 @@ describe('database backups', () => {
     await expect(restoreBackup({ storage, manifest, passphrase, url: target, clean: false })).rejects.toThrow(
       /segment \d+ does not authenticate as the last segment .*authentication failed/,
     );
-    expect(storage.reads).toBe(2);
+    expect(storage.reads).toBe(3);
     expect(await query(target, `select to_regclass('public.orders') as t`)).toEqual([{ t: null }]);
   });
 

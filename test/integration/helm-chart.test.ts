@@ -6,17 +6,11 @@
  * `promtool check rules`, the runbook's settings are checked, and opscron's own
  * audit-review, run against the rendered objects in the fake API server, finds nothing.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import * as apps from 'kubernetes-models/apps/v1';
-import * as autoscaling from 'kubernetes-models/autoscaling/v2';
-import * as core from 'kubernetes-models/v1';
-import * as networking from 'kubernetes-models/networking.k8s.io/v1';
-import * as policy from 'kubernetes-models/policy/v1';
-import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import * as monitoringAlpha from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1';
 import YAML from 'yaml';
 import { allows } from '../../src/analysis/audit/rbac.js';
@@ -24,57 +18,14 @@ import { parseConfig } from '../../src/configure.js';
 import { auditReview, auditReviewParams } from '../../src/jobs/audit-review.js';
 import { tempDir } from '../support/cli.js';
 import { FakeKube } from '../support/fake-kube.js';
+import { byKind, CHART, chartRenderer, MODELS, named, type Obj, type Render } from '../support/helm.js';
 import { jobContext } from '../support/job-context.js';
 
-const CHART = join(process.cwd(), 'charts', 'opscron');
-type Obj = Record<string, any>;
-
-const MODELS: Record<string, new (o: any) => { validate(): void }> = {
-  ConfigMap: core.ConfigMap,
-  Service: core.Service,
-  ServiceAccount: core.ServiceAccount,
-  PersistentVolumeClaim: core.PersistentVolumeClaim,
-  Deployment: apps.Deployment,
-  HorizontalPodAutoscaler: autoscaling.HorizontalPodAutoscaler,
-  PodDisruptionBudget: policy.PodDisruptionBudget,
-  ClusterRole: rbac.ClusterRole,
-  ClusterRoleBinding: rbac.ClusterRoleBinding,
-  RoleBinding: rbac.RoleBinding,
-  NetworkPolicy: networking.NetworkPolicy,
-  ServiceMonitor: monitoring.ServiceMonitor,
-  PrometheusRule: monitoring.PrometheusRule,
-  AlertmanagerConfig: monitoringAlpha.AlertmanagerConfig,
-};
-
 describe('Helm chart', () => {
-  let render: (overrides?: Obj) => { objects: Obj[]; text: string };
+  let render: Render;
   beforeAll(() => {
-    const bin = join(tempDir('helm-'), 'render');
-    execFileSync('go', ['build', '-o', bin, 'render.go'], {
-      cwd: join(process.cwd(), 'test', 'helm'),
-      env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOCACHE: join(tempDir('gocache-'), 'c') },
-    });
-    render = (overrides) => {
-      const args = [CHART, 'opscron', 'opscron'];
-      if (overrides) {
-        const file = join(tempDir('values-'), 'values.yaml');
-        writeFileSync(file, YAML.stringify(overrides));
-        args.push(file);
-      }
-      const result = spawnSync(bin, args, { encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(result.stderr.trim());
-      return {
-        text: result.stdout,
-        objects: YAML.parseAllDocuments(result.stdout)
-          .map((d) => d.toJS())
-          .filter(Boolean),
-      };
-    };
+    render = chartRenderer();
   });
-
-  const byKind = (objects: Obj[], kind: string) => objects.filter((o) => o.kind === kind);
-  const named = (objects: Obj[], kind: string, name: string) =>
-    objects.find((o) => o.kind === kind && o.metadata.name === name)!;
 
   it('renders objects that all validate against the Kubernetes and Prometheus Operator schemas', () => {
     const { objects } = render();
@@ -226,6 +177,12 @@ describe('Helm chart', () => {
       '/image/tag',
       '/worker/autoscaling/minReplicas',
     ]);
+    const s3 = YAML.parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
+    s3.objectStorage = { ...s3.objectStorage, enabled: true, bucket: 'opscron-prod', serverSideEncryption: 'AES256' };
+    expect(validate(s3)).toBe(true);
+    s3.objectStorage.serverSideEncryption = 'aws:kms2';
+    s3.objectStorage.bucket = 'Bad_Bucket';
+    expect(validate(s3)).toBe(false);
   });
 
   it("opscron's own audit-review gives its chart a clean bill", async () => {

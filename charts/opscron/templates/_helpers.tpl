@@ -54,6 +54,15 @@ spec:
               key: {{ $ref.key }}
               optional: {{ $ref.optional }}
         {{- end }}
+        {{- with $.Values.objectStorage }}{{ if and .enabled .credentialsSecret.name }}
+        {{- /* Keys from a Secret; without one the SDK uses the pod's identity (serviceAccount.annotations). */}}
+        - name: AWS_ACCESS_KEY_ID
+          valueFrom:
+            secretKeyRef: { name: {{ .credentialsSecret.name }}, key: {{ .credentialsSecret.accessKeyIdKey }} }
+        - name: AWS_SECRET_ACCESS_KEY
+          valueFrom:
+            secretKeyRef: { name: {{ .credentialsSecret.name }}, key: {{ .credentialsSecret.secretAccessKeyKey }} }
+        {{- end }}{{ end }}
       readinessProbe:
         httpGet: { path: /ready, port: http }
         periodSeconds: 10
@@ -72,8 +81,10 @@ spec:
   volumes:
     - name: config
       configMap: { name: {{ include "opscron.fullname" $ }} }
+    {{- /* With object storage nothing is shared between pods: reports and backups are in the
+         bucket, the outbox in the database, scratch space per pod. */}}
     - name: data
-      {{- if $.Values.persistence.enabled }}
+      {{- if and $.Values.persistence.enabled (not $.Values.objectStorage.enabled) }}
       persistentVolumeClaim: { claimName: {{ include "opscron.fullname" $ }} }
       {{- else }}
       emptyDir: {}

@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { openStorage } from '../../integrations/storage-open.js';
 import { BACKUP_SOURCE, BACKUP_SOURCE_RULE } from '../../backup/catalogue.js';
 import { backupCatalogue, type BackupListing } from '../../backups.js';
 import type { OpscronConfig } from '../../config/schema.js';
@@ -38,7 +39,7 @@ export function backupsCommand(program: Command, cli: CliContext): void {
 
 /** The listing; or, when there is none, why — an unknown database is an error that names it. */
 function describe(cfg: OpscronConfig, backups: BackupListing[], database: string | undefined, json: boolean): string {
-  const root = resolve(cfg.backups.path);
+  const root = cfg.storage.kind === 's3' ? openStorage(cfg, 'backups').location : resolve(cfg.backups.path);
   if (backups.length || json) return backupsView(backups, root, json, Date.now());
   const known = cfg.databases.map((d) => d.name);
   if (database !== undefined && !database.startsWith('config') && !known.includes(database))

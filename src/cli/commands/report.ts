@@ -1,10 +1,11 @@
 /** opscron report: a report built now, stored, written to --out and mailed with --email. */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import type { OpscronConfig } from '../../config/schema.js';
 import { parseDuration } from '../../config/duration.js';
 import { OpscronError } from '../../errors.js';
+import { openStorage } from '../../integrations/storage-open.js';
 import { jobFeeds } from '../../jobs/index.js';
 import { REPORT_KINDS, type ReportKind } from '../../model.js';
 import { createLogger } from '../../observability/logger.js';
@@ -99,12 +100,14 @@ async function buildHere(
   const { record, delivery } = produced;
   if (out) {
     await mkdir(dirname(out), { recursive: true });
-    await copyFile(resolvePath(cfg.reports.path, record.storageKey), out);
+    await writeFile(out, produced.pdf);
   }
+  const stored =
+    cfg.storage.kind === 's3'
+      ? `${openStorage(cfg, 'reports').location}${record.storageKey}`
+      : resolvePath(cfg.reports.path, record.storageKey);
   console.log(`${record.title} ${record.id}: ${record.status.toUpperCase()} — ${record.summary.headline}`);
-  console.log(
-    `stored ${resolvePath(cfg.reports.path, record.storageKey)} (${record.bytes} bytes, sha256 ${record.sha256})${out ? `; written to ${out}` : ''}`,
-  );
+  console.log(`stored ${stored} (${record.bytes} bytes, sha256 ${record.sha256})${out ? `; written to ${out}` : ''}`);
   if (request.email && !delivery)
     console.log(`not emailed: no recipients for ${request.kind} reports (reports.recipients.${request.kind})`);
   if (delivery) await sendNow(cfg, store, record.id, delivery);

@@ -6,7 +6,7 @@ import { readManifest, restoreBackup } from '../../backup/restore.js';
 import type { OpscronConfig } from '../../config/schema.js';
 import { OpscronError } from '../../errors.js';
 import { kubeFor } from '../../integrations/kube.js';
-import { FileStorage } from '../../integrations/storage.js';
+import { openStorage } from '../../integrations/storage-open.js';
 import { redact } from '../../observability/redact.js';
 import { withStoreAlone, type CliContext } from '../context.js';
 import { drawProgress } from '../format.js';
@@ -26,7 +26,7 @@ export function restoreCommand(program: Command, cli: CliContext): void {
   program
     .command('restore <backup>')
     .description(
-      'restore a backup (its key, or its file path under backups.path): a database dump into --to, or a config backup (config/...) into the cluster — destructive: needs --confirm, and is audited',
+      'restore a backup (its key; or its file path under backups.path, or its s3:// URL): a database dump into --to, or a config backup (config/...) into the cluster — destructive: needs --confirm, and is audited',
     )
     .option(
       '--to <url>',
@@ -45,7 +45,7 @@ export function restoreCommand(program: Command, cli: CliContext): void {
     .action(async (backup: string, opts: RestoreOptions) => {
       const cfg = await cli.config();
       // The key `run` and `history` print, or the file's path as found on disk.
-      const key = new FileStorage(cfg.backups.path).keyOf(backup);
+      const key = openStorage(cfg, 'backups').keyOf(backup);
       if (key.startsWith('config/')) return restoreConfigBackup(cfg, cli, key, opts);
       return restoreDatabaseBackup(cfg, cli, key, opts);
     });
@@ -57,7 +57,7 @@ async function restoreConfigBackup(
   key: string,
   opts: RestoreOptions,
 ): Promise<void> {
-  const storage = new FileStorage(cfg.backups.path);
+  const storage = openStorage(cfg, 'backups');
   const manifest = await readConfigManifest(storage, key);
   const restore = async () =>
     restoreConfig({
@@ -109,7 +109,7 @@ async function restoreDatabaseBackup(
       'OPSCRON_BAD_ARGUMENT',
       `--to "${redact(opts.to ?? '')}" — a database backup needs --to with a postgres:// URL`,
     );
-  const storage = new FileStorage(cfg.backups.path);
+  const storage = openStorage(cfg, 'backups');
   const manifest = await readManifest(storage, key.replace(/\.json$/, ''));
   const target = new URL(opts.to);
   if (!opts.confirm)

@@ -1,7 +1,7 @@
 /** /api/reports: stored reports, one with its deliveries, its PDF, and a report built now. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { FileStorage } from '../../integrations/storage.js';
+import { openStorage } from '../../integrations/storage-open.js';
 import { MAX_REPORT_PERIOD_MS } from '../../limits.js';
 import { REPORT_KINDS } from '../../model.js';
 import { produceReport } from '../../reports/publish.js';
@@ -131,18 +131,18 @@ function fileRoutes(app: FastifyInstance, { config, store }: ApiDeps): void {
     if (!need(request, reply, 'read')) return;
     const report = await store.reports.get(request.params.id);
     if (!report) return notFound(reply, `report "${request.params.id}"`);
-    const storage = new FileStorage(config.reports.path);
+    const storage = openStorage(config, 'reports');
     const size = await storage.size(report.storageKey);
     if (size === null)
       return reply.code(410).send({
         error: 'gone',
-        message: `report ${report.id} is indexed but its file ${report.storageKey} is missing from ${config.reports.path}`,
+        message: `report ${report.id} is indexed but its file ${report.storageKey} is missing from ${storage.location}`,
       });
     return reply
       .type('application/pdf')
       .header('content-length', size)
       .header('etag', `"${report.sha256}"`)
       .header('content-disposition', `inline; filename="${report.id}.pdf"`)
-      .send(storage.read(report.storageKey));
+      .send(await storage.read(report.storageKey));
   });
 }

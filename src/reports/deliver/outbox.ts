@@ -8,7 +8,8 @@
  */
 import { systemClock, type Clock } from '../../clock.js';
 import type { OpscronConfig } from '../../config/schema.js';
-import { FileStorage } from '../../integrations/storage.js';
+import { openStorage } from '../../integrations/storage-open.js';
+import type { Storage } from '../../integrations/storage.js';
 import { startLoop, type Loop } from '../../loop.js';
 import type { ReportKind } from '../../model.js';
 import type { Logger } from '../../observability/logger.js';
@@ -62,14 +63,14 @@ export interface DeliveryDeps {
 
 export class DeliveryWorker {
   private readonly mailer: Mailer;
-  private readonly storage: FileStorage;
+  private readonly storage: Storage;
   private readonly clock: Clock;
   private loop: Loop | null = null;
   readonly pollMs: number;
 
   constructor(private readonly o: DeliveryDeps) {
     this.mailer = o.mailer ?? createMailer(o.config.email);
-    this.storage = new FileStorage(o.config.reports.path);
+    this.storage = openStorage(o.config, 'reports');
     this.clock = o.clock ?? systemClock;
     this.pollMs = Math.min(5_000, Math.max(100, o.config.email.retry.backoff));
   }

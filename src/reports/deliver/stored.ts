@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { compactUtc, utcDatePath } from '../../clock.js';
-import type { FileStorage } from '../../integrations/storage.js';
+import type { Storage } from '../../integrations/storage.js';
 import type { Period, ReportKind, ReportSummary } from '../../model.js';
 import type { ReportRepository } from '../../store/reports.js';
 import type { ReportOrigin, ReportRecord } from '../../store/reports.js';
@@ -18,7 +18,7 @@ export function newReportId(kind: ReportKind, at: Date): string {
 /** Writes the PDF, then indexes it; a file whose index row cannot be written is removed again. */
 export async function storeReport(
   reports: ReportRepository,
-  storage: FileStorage,
+  storage: Storage,
   input: {
     id: string;
     kind: ReportKind;
@@ -62,7 +62,7 @@ export async function storeReport(
 /** Deletes reports past retention (see ReportRepository.deleteBeyondRetention) with their files. */
 export async function applyRetention(
   reports: ReportRepository,
-  storage: FileStorage,
+  storage: Storage,
   policy: { maxAge: number; maxCount: number; maxAdhoc: number },
   now: Date,
 ): Promise<number> {
