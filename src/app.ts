@@ -199,7 +199,7 @@ function advertise(http: FastifyInstance, config: OpscronConfig, logger: Logger)
 export async function startOpscron(options: StartOptions): Promise<Opscron> {
   const { config, logger } = options;
   const role = options.role ?? 'all';
-  if (role !== 'all' && (!config.queue.redisUrl || !config.store.databaseUrl)) {
+  if (role !== 'all' && (!config.queue.redis || !config.store.databaseUrl)) {
     throw new OpscronError(
       'OPSCRON_ROLE_NEEDS_SHARED',
       `--role ${role} needs a shared queue and store: set REDIS_URL and DATABASE_URL (the embedded ones live inside one process, so use --role all)`,

@@ -221,7 +221,9 @@ function withEnvironment(doc: unknown, env: Record<string, string | undefined>):
     if (current?.[key] !== undefined) return;
     root[section] = { ...current, [key]: value };
   };
-  fill('queue', 'redisUrl', env.REDIS_URL);
+  // REDIS_URL names one server: a file that names sentinels or a cluster for the queue wins.
+  const queue = root.queue;
+  if (queue?.sentinels === undefined && queue?.cluster === undefined) fill('queue', 'redisUrl', env.REDIS_URL);
   if (env.OPSCRON_API_TOKEN) {
     // The environment's token is an admin token named "env", beside any in the file.
     registerSecrets([env.OPSCRON_API_TOKEN]);
@@ -257,6 +259,7 @@ function registerConfigSecrets(config: OpscronConfig): void {
   walk(config.services, '');
   walk(config.databases, '');
   walk(config.caches, '');
+  walk(config.queue, ''); // passwords of a Sentinel set or Cluster, a URL's password
   for (const job of config.jobs) walk(job.params, '');
   for (const steps of Object.values(config.incidents.remediation)) for (const step of steps) walk(step.params, '');
 }

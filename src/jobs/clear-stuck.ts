@@ -6,6 +6,7 @@
  * Anything but reporting is destructive: confirm, audited.
  */
 import { z } from 'zod';
+import type { RedisEndpoint } from '../config/redis.js';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
 import { withSessions } from '../integrations/pg-sessions.js';
@@ -21,7 +22,7 @@ export const clearStuckParams = z.strictObject({
       z.strictObject({
         name: z.string().min(1),
         prefix: z.string().default('bull'),
-        /** Default: queue.redisUrl. */
+        /** Default: opscron's own queue's Redis (queue.redisUrl, sentinels or cluster). */
         redisUrl: z
           .string()
           .regex(/^rediss?:\/\/\S+$/, { error: 'must be a redis:// URL' })
@@ -95,17 +96,20 @@ export const clearStuck = defineJob({
 function queuesOf(ctx: JobContext, params: ClearStuckParams): QueueTarget[] {
   return (
     params.queues ??
-    (ctx.config.queue.redisUrl
-      ? [
-          {
-            name: ctx.config.queue.name,
-            prefix: ctx.config.queue.prefix,
-            redisUrl: ctx.config.queue.redisUrl,
-            maxActive: 3_600_000,
-          },
-        ]
+    (ctx.config.queue.redis
+      ? [{ name: ctx.config.queue.name, prefix: ctx.config.queue.prefix, maxActive: 3_600_000 }]
       : [])
   );
+}
+
+/** A queue's Redis: its own URL, or opscron's queue's (with its TLS, Sentinel or Cluster). */
+function redisOf(ctx: JobContext, q: QueueTarget): RedisEndpoint {
+  const own = ctx.config.queue.redis;
+  if (q.redisUrl === undefined) {
+    if (!own) throw new InvalidRunError(`queues[${q.name}]: no redisUrl and opscron's own queue is not on Redis`);
+    return own;
+  }
+  return q.redisUrl === ctx.config.queue.redisUrl && own ? own : { kind: 'standalone', url: q.redisUrl };
 }
 
 /** Why an active job is stuck — no worker holds its lock, or it ran past maxActive — or null if it is not. */
@@ -118,11 +122,9 @@ function stuckReason(locked: boolean, activeMs: number, maxActive: number): stri
 
 /** One queue's active jobs (the first 1000): the stuck ones reported, or failed (and retried). */
 async function clearQueue(ctx: JobContext, params: ClearStuckParams, q: QueueTarget, now: number): Promise<Cleared> {
-  const url = q.redisUrl ?? ctx.config.queue.redisUrl;
-  if (!url) throw new InvalidRunError(`queues[${q.name}]: no redisUrl and opscron's own queue is not on Redis`);
   const out: Cleared = { findings: [], stuck: 0, handled: 0 };
   await withQueue(
-    url,
+    redisOf(ctx, q),
     q.name,
     q.prefix,
     async (queue) => {
@@ -154,7 +156,6 @@ async function clearQueue(ctx: JobContext, params: ClearStuckParams, q: QueueTar
         });
       }
     },
-    url === ctx.config.queue.redisUrl ? ctx.config.queue.tls : undefined,
   );
   return out;
 }

@@ -145,14 +145,13 @@ describe('Redis over rediss:// with a CA file and a client certificate', () => {
     const config = parseConfig({ queue: { redisUrl: redis.url, tls, prefix: 'tlsq' } });
     expect(config.queue.tls).toEqual(tls);
     const queue = new BullQueue({
-      url: redis.url,
+      redis: config.queue.redis!,
       name: 'opscron',
       prefix: 'tlsq',
       lockDurationMs: 30_000,
       keepCompletedMs: 60_000,
-      tls: config.queue.tls,
     });
-    const locks = new RedisLocks(redis.url, 'tlsq:opscron', config.queue.tls);
+    const locks = new RedisLocks(config.queue.redis!, 'tlsq:opscron');
     try {
       await queue.ping();
       const ran = new Promise<string>((resolve) => {
@@ -173,12 +172,12 @@ describe('Redis over rediss:// with a CA file and a client certificate', () => {
 
   it('a cache job reads INFO over TLS, with the cache entry as configured', async () => {
     const config = parseConfig({ caches: [{ name: 'sessions', url: redis.url, tls }] });
-    const snapshot = await withRedis(config.caches[0]!, readRedis);
+    const snapshot = await withRedis(config.caches[0]!.redis, readRedis);
     expect(snapshot.info.redis_version).toMatch(/^7\./);
   });
 
   it('without the client certificate, or trusting another CA, the connection is refused', async () => {
-    const attempt = (t: typeof tls | { caFile: string }) => withRedis({ url: redis.url, tls: t }, (c) => c.ping());
+    const attempt = (t: typeof tls | { caFile: string }) => withRedis({ kind: 'standalone', url: redis.url, tls: t }, (c) => c.ping());
     await expect(attempt({ caFile: pki.caFile })).rejects.toThrow(/certificate|closed|ECONNRESET/i);
     await expect(attempt({ ...tls, caFile: stranger.caFile })).rejects.toThrow(
       /self[- ]signed certificate in certificate chain|unable to (get local issuer|verify)/,
