@@ -90,9 +90,10 @@ export function redisOptions(endpoint: Exclude<RedisEndpoint, { kind: 'cluster' 
     sentinelPassword: endpoint.sentinelPassword,
     ...(endpoint.sentinelTls ? { sentinelTLS: tlsFiles(endpoint.sentinelTls) } : {}),
     ...(endpoint.tls ? { tls: tlsFiles(endpoint.tls), enableTLSForSentinelMode: true } : {}),
-    // Told of a failover by the sentinels' +switch-master, instead of finding out when the
-    // old primary drops the connection: fewer writes go to a server about to be demoted.
-    failoverDetector: true,
+    // Not ioredis' failoverDetector: its +switch-master handler can land while the client is
+    // reconnecting after the primary died, and then ends the client for good ("Connection is
+    // closed." on every command; seen in test/integration/redis-sentinel.test.ts). The demoted
+    // primary's CLIENT KILL (sent by the sentinels) moves the clients over just as well.
     sentinelRetryStrategy: retry(use),
   };
 }
