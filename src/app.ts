@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
+import { describeEndpoint } from './config/redis.js';
 import type { OpscronConfig } from './config/schema.js';
 import { OpscronError } from './errors.js';
 import { buildServer, type HttpDeps } from './http/server.js';
@@ -220,7 +221,15 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
     throw error;
   }
   logger.info(
-    { role, queue: parts.queue.kind, store: parts.store.kind, jobs: config.jobs.length, http: address },
+    {
+      role,
+      queue: parts.queue.kind,
+      // Where the queue's Redis is (hosts and ports, never a password): one server, Sentinel or Cluster.
+      ...(config.queue.redis ? { redis: describeEndpoint(config.queue.redis) } : {}),
+      store: parts.store.kind,
+      jobs: config.jobs.length,
+      http: address,
+    },
     'opscron started',
   );
   const { store, queue, scheduler, worker, deliveries, incidents, http } = parts;

@@ -39,7 +39,10 @@ function show(value: unknown): string {
   } catch {
     text = String(value);
   }
-  return text === undefined ? 'nothing' : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  if (text === undefined) return 'nothing';
+  // A URL's password is never repeated, even in a URL that is wrong (redis://:pw@host in the wrong place).
+  text = text.replace(/(\/\/[^/:@\s"]*:)[^@\s"/]+@/g, '$1***@');
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** Values under these keys are never repeated in an error, even when they are wrong (a too-short token). */

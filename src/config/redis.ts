@@ -158,7 +158,10 @@ export function topologyIssues(o: Fields & Record<string, unknown>, urlKey: stri
       issues.push({ path: [key], message: 'mixes redis:// and rediss:// nodes: all use TLS or none does' });
     const tlsField = key === 'sentinels' ? 'sentinelTls' : 'tls';
     if (schemes.has('redis:') && schemes.size === 1 && o[tlsField] !== undefined)
-      issues.push({ path: [tlsField], message: `is set, but the ${key} are redis:// URLs: use rediss:// (or remove it)` });
+      issues.push({
+        path: [tlsField],
+        message: `is set, but the ${key} are redis:// URLs: use rediss:// (or remove it)`,
+      });
   }
   return issues;
 }

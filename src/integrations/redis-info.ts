@@ -49,7 +49,10 @@ export async function withRedisNodes<T>(endpoint: RedisEndpoint, fn: (nodes: Red
       primaries.sort((x, y) => x.host.localeCompare(y.host) || x.port - y.port);
       for (const { host, port } of primaries) {
         const url = `${endpoint.tls ? 'rediss' : 'redis'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-        const options = redisOptions({ kind: 'standalone', url, ...(endpoint.tls ? { tls: endpoint.tls } : {}) }, 'probe');
+        const options = redisOptions(
+          { kind: 'standalone', url, ...(endpoint.tls ? { tls: endpoint.tls } : {}) },
+          'probe',
+        );
         const client = new Redis({ ...options, username: endpoint.username, password: endpoint.password });
         nodes.push({ address: `${host}:${port}`, client });
         await connected(client);

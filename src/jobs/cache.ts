@@ -94,7 +94,9 @@ export const cacheHealth = defineJob({
       const [first, ...rest] = summaries;
       return {
         status: statusOf(findings),
-        summary: rest.length ? `${cache.name}${servedBy(cache, nodes)}: ${summaries.join('; ')}` : first! + servedBy(cache, nodes),
+        summary: rest.length
+          ? `${cache.name}${servedBy(cache, nodes)}: ${summaries.join('; ')}`
+          : first! + servedBy(cache, nodes),
         findings,
         metrics: combineNodeMetrics(metrics),
       };

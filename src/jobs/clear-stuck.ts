@@ -123,40 +123,35 @@ function stuckReason(locked: boolean, activeMs: number, maxActive: number): stri
 /** One queue's active jobs (the first 1000): the stuck ones reported, or failed (and retried). */
 async function clearQueue(ctx: JobContext, params: ClearStuckParams, q: QueueTarget, now: number): Promise<Cleared> {
   const out: Cleared = { findings: [], stuck: 0, handled: 0 };
-  await withQueue(
-    redisOf(ctx, q),
-    q.name,
-    q.prefix,
-    async (queue) => {
-      for (const job of await queue.active(1000)) {
-        const activeMs = now - job.startedAt;
-        const why = stuckReason(job.locked, activeMs, q.maxActive);
-        if (!why) continue;
-        out.stuck++;
-        const resource = `queue/${q.name}/${job.id}`;
-        if (params.action === 'report') {
-          out.findings.push({
-            severity: 'warning',
-            check: 'queue.stuck-job',
-            resource,
-            message: `${job.name} (${job.id}) ${why}`,
-            evidence: { id: job.id, name: job.name, attemptsMade: job.attemptsMade, activeMs, locked: job.locked },
-            remedy:
-              'Run clear-stuck with action: retry (or fail) and confirm: true; if workers are alive, find out why they hang first.',
-          });
-          continue;
-        }
-        await queue.clear(job.id, `cleared by opscron clear-stuck: ${why}`, params.action === 'retry');
-        out.handled++;
+  await withQueue(redisOf(ctx, q), q.name, q.prefix, async (queue) => {
+    for (const job of await queue.active(1000)) {
+      const activeMs = now - job.startedAt;
+      const why = stuckReason(job.locked, activeMs, q.maxActive);
+      if (!why) continue;
+      out.stuck++;
+      const resource = `queue/${q.name}/${job.id}`;
+      if (params.action === 'report') {
         out.findings.push({
-          severity: 'info',
-          check: params.action === 'retry' ? 'queue.job-retried' : 'queue.job-failed',
+          severity: 'warning',
+          check: 'queue.stuck-job',
           resource,
-          message: `${job.name} (${job.id}) ${why}: ${params.action === 'retry' ? 'moved back to waiting' : 'marked failed'}`,
+          message: `${job.name} (${job.id}) ${why}`,
+          evidence: { id: job.id, name: job.name, attemptsMade: job.attemptsMade, activeMs, locked: job.locked },
+          remedy:
+            'Run clear-stuck with action: retry (or fail) and confirm: true; if workers are alive, find out why they hang first.',
         });
+        continue;
       }
-    },
-  );
+      await queue.clear(job.id, `cleared by opscron clear-stuck: ${why}`, params.action === 'retry');
+      out.handled++;
+      out.findings.push({
+        severity: 'info',
+        check: params.action === 'retry' ? 'queue.job-retried' : 'queue.job-failed',
+        resource,
+        message: `${job.name} (${job.id}) ${why}: ${params.action === 'retry' ? 'moved back to waiting' : 'marked failed'}`,
+      });
+    }
+  });
   return out;
 }
 

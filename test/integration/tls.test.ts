@@ -177,7 +177,8 @@ describe('Redis over rediss:// with a CA file and a client certificate', () => {
   });
 
   it('without the client certificate, or trusting another CA, the connection is refused', async () => {
-    const attempt = (t: typeof tls | { caFile: string }) => withRedis({ kind: 'standalone', url: redis.url, tls: t }, (c) => c.ping());
+    const attempt = (t: typeof tls | { caFile: string }) =>
+      withRedis({ kind: 'standalone', url: redis.url, tls: t }, (c) => c.ping());
     await expect(attempt({ caFile: pki.caFile })).rejects.toThrow(/certificate|closed|ECONNRESET/i);
     await expect(attempt({ ...tls, caFile: stranger.caFile })).rejects.toThrow(
       /self[- ]signed certificate in certificate chain|unable to (get local issuer|verify)/,
