@@ -13,12 +13,14 @@ import { parseConfig } from '../../src/configure.js';
 import { ConfigError } from '../../src/errors.js';
 import { pgConnection, runTool } from '../../src/integrations/pg-tools.js';
 import { readRedis, withRedis } from '../../src/integrations/redis-info.js';
+import { healthCheck, healthCheckParams } from '../../src/jobs/health-check.js';
 import { FileStorage } from '../../src/integrations/storage.js';
 import { BullQueue } from '../../src/queue/bullmq.js';
 import { RedisLocks } from '../../src/queue/locks.js';
 import { openStore } from '../../src/store/index.js';
 import { privatePki, type Pki } from '../support/certificate.js';
 import { tempDir } from '../support/cli.js';
+import { jobContext } from '../support/job-context.js';
 import { startPostgres, startRedis, type PostgresCluster, type RedisServer } from '../support/services.mjs';
 
 async function rows<T extends pg.QueryResultRow>(config: pg.ClientConfig, text: string): Promise<T[]> {
@@ -183,6 +185,23 @@ describe('Redis over rediss:// with a CA file and a client certificate', () => {
     await expect(attempt({ ...tls, caFile: stranger.caFile })).rejects.toThrow(
       /self[- ]signed certificate in certificate chain|unable to (get local issuer|verify)/,
     );
+  });
+
+  it("health-check's rediss:// dependency probe uses the TLS files configured for that server", async () => {
+    const dependencyFailures = async (caches: unknown[]) => {
+      const config = parseConfig({
+        services: [{ name: 'shop', url: 'http://127.0.0.1:1', dependencies: [redis.url] }],
+        caches,
+      });
+      const outcome = await healthCheck.run(jobContext(config), healthCheckParams.parse({ service: 'shop' }));
+      return outcome.findings.filter((f) => f.check === 'dependency.redis').map((f) => f.message);
+    };
+    // The cache entry for the same server carries the CA and the client certificate.
+    expect(await dependencyFailures([{ name: 'sessions', url: redis.url, tls }])).toEqual([]);
+    // Without it, only the system's CAs: the private CA's certificate is refused.
+    expect(await dependencyFailures([])).toEqual([
+      expect.stringMatching(/which does not answer: .*(SELF_SIGNED|self[- ]signed|UNABLE_TO|certificate)/i),
+    ]);
   });
 
   it('config: tls with a redis:// URL, or a certificate without its key, is an error that says so', () => {
