@@ -84,7 +84,8 @@ const nodeSchema = z.union([
   z.string().regex(NODE_URL, { error: 'must be {host, port} or a redis:// or rediss:// URL' }),
 ]);
 
-const secret = z.string().min(1, { error: 'must not be empty (unset ${VAR}? leave the field out)' });
+/** A credential; empty (an unset `${VAR:-}`) means none. */
+const secret = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 /** The connection fields a queue or cache entry may carry besides its URL. */
 export const redisTopologyFields = {
@@ -98,12 +99,12 @@ export const redisTopologyFields = {
   /** Seed nodes of a Redis Cluster (any primaries or replicas; the rest are discovered). */
   cluster: z.array(nodeSchema).min(1).max(64).optional(),
   /** ACL user and password of the data nodes (Sentinel or Cluster; a URL carries its own). */
-  username: secret.optional(),
-  password: secret.optional(),
+  username: secret,
+  password: secret,
   /** Database number behind Sentinel (a Cluster has only database 0). */
   db: z.number().int().min(0).max(15).optional(),
-  sentinelUsername: secret.optional(),
-  sentinelPassword: secret.optional(),
+  sentinelUsername: secret,
+  sentinelPassword: secret,
   /** TLS to the sentinels (`tls` is TLS to the data nodes). */
   sentinelTls: redisTlsSchema.optional(),
 };

@@ -114,6 +114,7 @@ describe('Redis config', () => {
         '  master: mymaster',
         '  password: ${REDIS_PASSWORD}',
         '  sentinelPassword: ${SENTINEL_PASSWORD}',
+        '  sentinelUsername: ${SENTINEL_USER:-}',
         'caches:',
         '  - name: sessions',
         '    cluster: ["redis://c1:7000"]',
@@ -125,7 +126,8 @@ describe('Redis config', () => {
       path,
       env: { REDIS_PASSWORD: 'queue-canary-pw', SENTINEL_PASSWORD: 'sentinel-canary-pw', REDIS_URL: 'redis://x:1' },
     });
-    expect(config.queue.redis?.kind).toBe('sentinel');
+    expect(config.queue.redis).toMatchObject({ kind: 'sentinel', sentinelPassword: 'sentinel-canary-pw' });
+    expect(config.queue.redis).not.toHaveProperty('sentinelUsername'); // empty: none
     expect(config.queue.redisUrl).toBeUndefined();
     expect(redact('queue-canary-pw sentinel-canary-pw cache-canary-pw')).toBe('*** *** ***');
   });
