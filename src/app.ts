@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
+import { describeEndpoint } from './config/redis.js';
 import type { OpscronConfig } from './config/schema.js';
 import { OpscronError } from './errors.js';
 import { buildServer, type HttpDeps } from './http/server.js';
@@ -199,7 +200,7 @@ function advertise(http: FastifyInstance, config: OpscronConfig, logger: Logger)
 export async function startOpscron(options: StartOptions): Promise<Opscron> {
   const { config, logger } = options;
   const role = options.role ?? 'all';
-  if (role !== 'all' && (!config.queue.redisUrl || !config.store.databaseUrl)) {
+  if (role !== 'all' && (!config.queue.redis || !config.store.databaseUrl)) {
     throw new OpscronError(
       'OPSCRON_ROLE_NEEDS_SHARED',
       `--role ${role} needs a shared queue and store: set REDIS_URL and DATABASE_URL (the embedded ones live inside one process, so use --role all)`,
@@ -220,7 +221,15 @@ export async function startOpscron(options: StartOptions): Promise<Opscron> {
     throw error;
   }
   logger.info(
-    { role, queue: parts.queue.kind, store: parts.store.kind, jobs: config.jobs.length, http: address },
+    {
+      role,
+      queue: parts.queue.kind,
+      // Where the queue's Redis is (hosts and ports, never a password): one server, Sentinel or Cluster.
+      ...(config.queue.redis ? { redis: describeEndpoint(config.queue.redis) } : {}),
+      store: parts.store.kind,
+      jobs: config.jobs.length,
+      http: address,
+    },
     'opscron started',
   );
   const { store, queue, scheduler, worker, deliveries, incidents, http } = parts;

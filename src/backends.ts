@@ -19,16 +19,16 @@ export async function openBackends(config: OpscronConfig): Promise<Backends> {
     path: config.store.path,
     poolMode: config.store.poolMode,
   });
-  if (!config.queue.redisUrl)
-    return { store, queue: new InlineQueue(config.queue.keepCompleted), locks: new MemoryLocks() };
+  const redis = config.queue.redis;
+  if (!redis) return { store, queue: new InlineQueue(config.queue.keepCompleted), locks: new MemoryLocks() };
   const queue = new BullQueue({
-    url: config.queue.redisUrl,
+    redis,
     name: config.queue.name,
     prefix: config.queue.prefix,
     lockDurationMs: config.queue.lockDuration,
     keepCompletedMs: config.queue.keepCompleted,
-    tls: config.queue.tls,
   });
-  const locks = new RedisLocks(config.queue.redisUrl, `${config.queue.prefix}:${config.queue.name}`, config.queue.tls);
+  // Beside the queue's keys, under its prefix: on a Cluster, in the queue's hash slot.
+  const locks = new RedisLocks(redis, `${config.queue.prefix}:${config.queue.name}`);
   return { store, queue, locks };
 }

@@ -41,7 +41,7 @@ program
     const cfg = await cli.config();
     const scheduled = cfg.jobs.filter((j) => j.schedule && j.enabled).length;
     console.log(
-      `configuration OK: ${cfg.jobs.length} jobs (${scheduled} scheduled), ${cfg.services.length} services, time zone ${cfg.timezone}, queue ${cfg.queue.redisUrl ? 'BullMQ on Redis' : 'embedded'}, store ${cfg.store.databaseUrl ? 'PostgreSQL' : `SQLite in ${cfg.store.path}`}`,
+      `configuration OK: ${cfg.jobs.length} jobs (${scheduled} scheduled), ${cfg.services.length} services, time zone ${cfg.timezone}, queue ${cfg.queue.redis ? `BullMQ on Redis (${cfg.queue.redis.kind})` : 'embedded'}, store ${cfg.store.databaseUrl ? 'PostgreSQL' : `SQLite in ${cfg.store.path}`}`,
     );
   });
 

@@ -39,7 +39,10 @@ function show(value: unknown): string {
   } catch {
     text = String(value);
   }
-  return text === undefined ? 'nothing' : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  if (text === undefined) return 'nothing';
+  // A URL's password is never repeated, even in a URL that is wrong (redis://:pw@host in the wrong place).
+  text = text.replace(/(\/\/[^/:@\s"]*:)[^@\s"/]+@/g, '$1***@');
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** Values under these keys are never repeated in an error, even when they are wrong (a too-short token). */
@@ -221,7 +224,9 @@ function withEnvironment(doc: unknown, env: Record<string, string | undefined>):
     if (current?.[key] !== undefined) return;
     root[section] = { ...current, [key]: value };
   };
-  fill('queue', 'redisUrl', env.REDIS_URL);
+  // REDIS_URL names one server: a file that names sentinels or a cluster for the queue wins.
+  const queue = root.queue;
+  if (queue?.sentinels === undefined && queue?.cluster === undefined) fill('queue', 'redisUrl', env.REDIS_URL);
   if (env.OPSCRON_API_TOKEN) {
     // The environment's token is an admin token named "env", beside any in the file.
     registerSecrets([env.OPSCRON_API_TOKEN]);
@@ -260,6 +265,7 @@ function registerConfigSecrets(config: OpscronConfig): void {
   walk(config.services, '');
   walk(config.databases, '');
   walk(config.caches, '');
+  walk(config.queue, ''); // passwords of a Sentinel set or Cluster, a URL's password
   for (const job of config.jobs) walk(job.params, '');
   for (const steps of Object.values(config.incidents.remediation)) for (const step of steps) walk(step.params, '');
 }

@@ -10,8 +10,9 @@ import { isValidTimeZone } from '../cron/timezone.js';
 import { alertmanagerSchema, silencesSchema } from './alerting.js';
 import { duration } from './duration.js';
 import { escalationSchema, notificationsSchema } from './notifications.js';
+import { optionalUrl, queueSchema } from './queue.js';
 import { storageSchema } from './storage.js';
-import { cachesSchema, databasesSchema, redisTlsSchema, tlsNeedsRediss } from './targets.js';
+import { cachesSchema, databasesSchema } from './targets.js';
 
 export { duration };
 
@@ -29,9 +30,6 @@ const cronSchedule = z.string().superRefine((value, ctx) => {
     });
   }
 });
-
-/** Empty strings (an unset `${VAR:-}`) mean "not set". */
-const optionalUrl = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().optional());
 
 /** Dependency URLs health-check can probe (src/integrations/dependencies.ts). */
 const DEPENDENCY_URL = /^(tcp|postgres|postgresql|redis|rediss|http|https):\/\/\S+$/;
@@ -184,25 +182,7 @@ export const configSchema = z.strictObject({
       poolMode: z.enum(['session', 'transaction']).default('session'),
     })
     .default({ path: './var/db', retention: 90 * 86_400_000, poolMode: 'session' }),
-  queue: z
-    .strictObject({
-      redisUrl: optionalUrl,
-      name: z
-        .string()
-        .regex(/^[A-Za-z0-9_-]+$/)
-        .default('opscron'),
-      prefix: z
-        .string()
-        .regex(/^[A-Za-z0-9_-]+$/)
-        .default('bull'),
-      /** TLS for a rediss:// redisUrl: CA file, client certificate. */
-      tls: redisTlsSchema.optional(),
-      concurrency: z.number().int().min(1).max(1000).default(10),
-      lockDuration: duration.default(30_000),
-      keepCompleted: duration.default(86_400_000),
-    })
-    .superRefine(tlsNeedsRediss('redisUrl'))
-    .default({ name: 'opscron', prefix: 'bull', concurrency: 10, lockDuration: 30_000, keepCompleted: 86_400_000 }),
+  queue: queueSchema,
   scheduler: z
     .strictObject({
       maxMissedRecords: z.number().int().min(1).default(1000),

@@ -6,6 +6,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { probe } from './http.js';
+import { redisTlsOptions, type RedisTls } from './redis.js';
 import { probeTcp } from './tcp.js';
 import { pgClientConfig } from '../config/pg-ssl.js';
 
@@ -50,8 +51,20 @@ async function postgres(url: string, signal: AbortSignal): Promise<void> {
   }
 }
 
-async function redis(url: string, signal: AbortSignal): Promise<void> {
+/**
+ * How a rediss:// dependency is verified: with the TLS files configured for that server (a
+ * cache or the queue with the same host and port), else the job's CA (`ca`), else the
+ * system's CAs.
+ */
+export interface DependencyTls {
+  redisTls?: RedisTls;
+  ca?: string;
+}
+
+async function redis(url: string, signal: AbortSignal, tls: DependencyTls): Promise<void> {
+  const files = redisTlsOptions(url, tls.redisTls);
   const client = new Redis(url, {
+    ...(files ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), ...files } } : {}),
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
@@ -73,7 +86,12 @@ async function redis(url: string, signal: AbortSignal): Promise<void> {
   }
 }
 
-export async function probeDependency(url: string, timeoutMs: number, signal: AbortSignal): Promise<DependencyResult> {
+export async function probeDependency(
+  url: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+  tls: DependencyTls = {},
+): Promise<DependencyResult> {
   const parsed = new URL(url);
   const scheme = parsed.protocol.replace(':', '');
   const kind =
@@ -94,7 +112,7 @@ export async function probeDependency(url: string, timeoutMs: number, signal: Ab
           case 'postgres':
             return postgres(url, s);
           case 'redis':
-            return redis(url, s);
+            return redis(url, s, tls);
           case 'http': {
             const answer = await probe(url, { timeoutMs, signal: s });
             if (answer.error !== undefined) throw new Error(answer.error);

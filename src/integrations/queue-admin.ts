@@ -4,7 +4,9 @@
  * gone — fail it (and put it back). Not opscron's queue module: any queue on any Redis.
  */
 import { Queue } from 'bullmq';
-import { redisConnection, type RedisTls } from './redis.js';
+import type { Cluster } from 'ioredis';
+import type { RedisEndpoint } from '../config/redis.js';
+import { bullConnection } from './redis.js';
 
 /** An active job as clear-stuck judges it. */
 export interface ActiveJob {
@@ -24,15 +26,15 @@ export interface QueueAdmin {
   clear(id: string, reason: string, retry: boolean): Promise<void>;
 }
 
-/** Runs `fn` against queue `name` (key prefix `prefix`) on the Redis at `url`, closed after. */
+/** Runs `fn` against queue `name` (key prefix `prefix`) on the Redis at `redis`, closed after. */
 export async function withQueue<T>(
-  url: string,
+  redis: RedisEndpoint,
   name: string,
   prefix: string,
   fn: (queue: QueueAdmin) => Promise<T>,
-  tls?: RedisTls,
 ): Promise<T> {
-  const queue = new Queue(name, { connection: redisConnection(url, false, tls), prefix });
+  const clusters = new Set<Cluster>();
+  const queue = new Queue(name, { connection: bullConnection(redis, false, clusters), prefix });
   try {
     const client = await queue.client;
     return await fn({
@@ -58,5 +60,6 @@ export async function withQueue<T>(
     });
   } finally {
     await queue.close();
+    for (const client of clusters) client.disconnect();
   }
 }

@@ -1,44 +1,71 @@
 /**
  * What a Redis server says about itself: INFO (all sections), MEMORY DOCTOR, LATENCY
- * DOCTOR, SLOWLOG, CONFIG GET, and bounded samples of its keys by SCAN (never KEYS).
+ * DOCTOR, SLOWLOG, CONFIG GET, and bounded samples of its keys by SCAN (never KEYS) — of
+ * one server, a Sentinel set's primary or each primary of a Cluster.
  */
-import { Redis, ReplyError } from 'ioredis';
+import { Cluster, Redis, ReplyError } from 'ioredis';
+import type { RedisEndpoint } from '../config/redis.js';
 import { keyPattern } from '../analysis/redis/patterns.js';
-import { redisTlsOptions, type RedisTls } from './redis.js';
+import { openRedis, redisOptions } from './redis.js';
 import type { KeySample, KeySampleResult, RedisSnapshot } from '../analysis/redis.js';
 
-/** A cache as the configuration names it: its URL, and TLS files for a rediss:// one. */
-export interface RedisTarget {
-  url: string;
-  tls?: RedisTls;
+/** One server a cache job reads: where it is (host:port, never credentials) and a connected client. */
+export interface RedisNode {
+  address: string;
+  client: Redis;
 }
 
-export function redisClient({ url, tls }: RedisTarget): Redis {
-  return new Redis(url, {
-    tls: redisTlsOptions(url, tls),
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-    connectTimeout: 10_000,
-  });
-}
-
-export async function withRedis<T>(target: RedisTarget, fn: (client: Redis) => Promise<T>): Promise<T> {
-  const client = redisClient(target);
-  // connect() only says "Connection is closed."; the reason (a refused certificate, a reset) comes as an event.
+/** Connects; on failure throws the socket's reason (connect() itself only says "Connection is closed."). */
+async function connected<C extends Redis | Cluster>(client: C): Promise<C> {
   let reason: Error | undefined;
-  client.on('error', (error: Error) => (reason ??= error));
+  const keep = (error: Error) => (reason ??= error);
+  client.on('error', keep);
   try {
     await client.connect();
+    return client;
   } catch (error) {
     client.disconnect();
     throw reason ?? error;
   }
+}
+
+/** Runs `fn` on a client of one server (or the Sentinel set's primary), disconnected after. */
+export async function withRedis<T>(endpoint: RedisEndpoint, fn: (client: Redis) => Promise<T>): Promise<T> {
+  return withRedisNodes(endpoint, ([node]) => fn(node!.client));
+}
+
+/**
+ * The servers a cache job reads, connected, then disconnected after `fn`: the one server; a
+ * Sentinel set's current primary; every primary of a Cluster (INFO, SCAN, SLOWLOG, MEMORY and
+ * FLUSHDB answer for the node they are sent to, so a Cluster is read node by node).
+ */
+export async function withRedisNodes<T>(endpoint: RedisEndpoint, fn: (nodes: RedisNode[]) => Promise<T>): Promise<T> {
+  const nodes: RedisNode[] = [];
   try {
-    return await fn(client);
+    if (endpoint.kind === 'cluster') {
+      const cluster = await connected(openRedis(endpoint, 'probe') as Cluster);
+      const primaries = cluster.nodes('master').map((n) => ({ host: n.options.host!, port: n.options.port! }));
+      cluster.disconnect();
+      primaries.sort((x, y) => x.host.localeCompare(y.host) || x.port - y.port);
+      for (const { host, port } of primaries) {
+        const url = `${endpoint.tls ? 'rediss' : 'redis'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+        const options = redisOptions(
+          { kind: 'standalone', url, ...(endpoint.tls ? { tls: endpoint.tls } : {}) },
+          'probe',
+        );
+        const client = new Redis({ ...options, username: endpoint.username, password: endpoint.password });
+        nodes.push({ address: `${host}:${port}`, client });
+        await connected(client);
+      }
+    } else {
+      const client = new Redis(redisOptions(endpoint, 'probe'));
+      nodes.push({ address: '', client });
+      await connected(client);
+      nodes[0]!.address = `${client.stream.remoteAddress ?? '?'}:${client.stream.remotePort ?? '?'}`;
+    }
+    return await fn(nodes);
   } finally {
-    client.disconnect();
+    for (const n of nodes) n.client.disconnect();
   }
 }
 
@@ -209,4 +236,21 @@ async function describeKeys(client: Redis, keys: string[]): Promise<KeySample[]>
     bytes: at(3 * i + 1) == null ? null : Number(at(3 * i + 1)),
     type: String(at(3 * i + 2) ?? 'none').slice(0, 32),
   }));
+}
+
+/**
+ * UNLINKs `keys` on one server; how many it removed. On a Cluster node one UNLINK per key
+ * (pipelined): a multi-key command whose keys hash to different slots is refused (CROSSSLOT),
+ * even when one node serves all of them.
+ */
+export async function unlinkKeys(client: Redis, keys: string[], cluster: boolean): Promise<number> {
+  if (!cluster) return client.unlink(...keys);
+  const pipeline = client.pipeline();
+  for (const key of keys) pipeline.unlink(key);
+  let removed = 0;
+  for (const [error, count] of (await pipeline.exec()) ?? []) {
+    if (error) throw error;
+    removed += Number(count);
+  }
+  return removed;
 }

@@ -6,6 +6,7 @@
  * Anything but reporting is destructive: confirm, audited.
  */
 import { z } from 'zod';
+import type { RedisEndpoint } from '../config/redis.js';
 import { duration } from '../config/schema.js';
 import { InvalidRunError } from '../errors.js';
 import { withSessions } from '../integrations/pg-sessions.js';
@@ -21,7 +22,7 @@ export const clearStuckParams = z.strictObject({
       z.strictObject({
         name: z.string().min(1),
         prefix: z.string().default('bull'),
-        /** Default: queue.redisUrl. */
+        /** Default: opscron's own queue's Redis (queue.redisUrl, sentinels or cluster). */
         redisUrl: z
           .string()
           .regex(/^rediss?:\/\/\S+$/, { error: 'must be a redis:// URL' })
@@ -95,17 +96,20 @@ export const clearStuck = defineJob({
 function queuesOf(ctx: JobContext, params: ClearStuckParams): QueueTarget[] {
   return (
     params.queues ??
-    (ctx.config.queue.redisUrl
-      ? [
-          {
-            name: ctx.config.queue.name,
-            prefix: ctx.config.queue.prefix,
-            redisUrl: ctx.config.queue.redisUrl,
-            maxActive: 3_600_000,
-          },
-        ]
+    (ctx.config.queue.redis
+      ? [{ name: ctx.config.queue.name, prefix: ctx.config.queue.prefix, maxActive: 3_600_000 }]
       : [])
   );
+}
+
+/** A queue's Redis: its own URL, or opscron's queue's (with its TLS, Sentinel or Cluster). */
+function redisOf(ctx: JobContext, q: QueueTarget): RedisEndpoint {
+  const own = ctx.config.queue.redis;
+  if (q.redisUrl === undefined) {
+    if (!own) throw new InvalidRunError(`queues[${q.name}]: no redisUrl and opscron's own queue is not on Redis`);
+    return own;
+  }
+  return q.redisUrl === ctx.config.queue.redisUrl && own ? own : { kind: 'standalone', url: q.redisUrl };
 }
 
 /** Why an active job is stuck — no worker holds its lock, or it ran past maxActive — or null if it is not. */
@@ -118,44 +122,36 @@ function stuckReason(locked: boolean, activeMs: number, maxActive: number): stri
 
 /** One queue's active jobs (the first 1000): the stuck ones reported, or failed (and retried). */
 async function clearQueue(ctx: JobContext, params: ClearStuckParams, q: QueueTarget, now: number): Promise<Cleared> {
-  const url = q.redisUrl ?? ctx.config.queue.redisUrl;
-  if (!url) throw new InvalidRunError(`queues[${q.name}]: no redisUrl and opscron's own queue is not on Redis`);
   const out: Cleared = { findings: [], stuck: 0, handled: 0 };
-  await withQueue(
-    url,
-    q.name,
-    q.prefix,
-    async (queue) => {
-      for (const job of await queue.active(1000)) {
-        const activeMs = now - job.startedAt;
-        const why = stuckReason(job.locked, activeMs, q.maxActive);
-        if (!why) continue;
-        out.stuck++;
-        const resource = `queue/${q.name}/${job.id}`;
-        if (params.action === 'report') {
-          out.findings.push({
-            severity: 'warning',
-            check: 'queue.stuck-job',
-            resource,
-            message: `${job.name} (${job.id}) ${why}`,
-            evidence: { id: job.id, name: job.name, attemptsMade: job.attemptsMade, activeMs, locked: job.locked },
-            remedy:
-              'Run clear-stuck with action: retry (or fail) and confirm: true; if workers are alive, find out why they hang first.',
-          });
-          continue;
-        }
-        await queue.clear(job.id, `cleared by opscron clear-stuck: ${why}`, params.action === 'retry');
-        out.handled++;
+  await withQueue(redisOf(ctx, q), q.name, q.prefix, async (queue) => {
+    for (const job of await queue.active(1000)) {
+      const activeMs = now - job.startedAt;
+      const why = stuckReason(job.locked, activeMs, q.maxActive);
+      if (!why) continue;
+      out.stuck++;
+      const resource = `queue/${q.name}/${job.id}`;
+      if (params.action === 'report') {
         out.findings.push({
-          severity: 'info',
-          check: params.action === 'retry' ? 'queue.job-retried' : 'queue.job-failed',
+          severity: 'warning',
+          check: 'queue.stuck-job',
           resource,
-          message: `${job.name} (${job.id}) ${why}: ${params.action === 'retry' ? 'moved back to waiting' : 'marked failed'}`,
+          message: `${job.name} (${job.id}) ${why}`,
+          evidence: { id: job.id, name: job.name, attemptsMade: job.attemptsMade, activeMs, locked: job.locked },
+          remedy:
+            'Run clear-stuck with action: retry (or fail) and confirm: true; if workers are alive, find out why they hang first.',
         });
+        continue;
       }
-    },
-    url === ctx.config.queue.redisUrl ? ctx.config.queue.tls : undefined,
-  );
+      await queue.clear(job.id, `cleared by opscron clear-stuck: ${why}`, params.action === 'retry');
+      out.handled++;
+      out.findings.push({
+        severity: 'info',
+        check: params.action === 'retry' ? 'queue.job-retried' : 'queue.job-failed',
+        resource,
+        message: `${job.name} (${job.id}) ${why}: ${params.action === 'retry' ? 'moved back to waiting' : 'marked failed'}`,
+      });
+    }
+  });
   return out;
 }
 

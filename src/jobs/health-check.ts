@@ -11,6 +11,7 @@ import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { ServiceConfig } from '../config/schema.js';
+import type { RedisTls } from '../config/redis.js';
 import { InvalidRunError } from '../errors.js';
 import { certificateFindings } from '../analysis/certificates.js';
 import {
@@ -32,13 +33,27 @@ import { defineJob, statusOf, type Finding, type JobContext, type JobOutcome } f
 
 export { healthCheckParams, type HealthCheckParams } from './health-check-params.js';
 
+/** The TLS files configured for a rediss:// server (the queue's, or a cache's with the same host and port). */
+function configuredRedisTls(ctx: JobContext, url: string): RedisTls | undefined {
+  const host = (u: string | undefined) => (u?.startsWith('rediss://') ? new URL(u).host : undefined);
+  const wanted = host(url);
+  if (!wanted) return undefined;
+  if (host(ctx.config.queue.redisUrl) === wanted) return ctx.config.queue.tls;
+  return ctx.config.caches.find((c) => host(c.url) === wanted)?.tls;
+}
+
 async function dependencyFindings(
+  ctx: JobContext,
   service: ServiceConfig,
   resource: string,
   timeoutMs: number,
-  signal: AbortSignal,
+  ca: string | undefined,
 ): Promise<Finding[]> {
-  const results = await Promise.all(service.dependencies.map((dep) => probeDependency(dep, timeoutMs, signal)));
+  const results = await Promise.all(
+    service.dependencies.map((dep) =>
+      probeDependency(dep, timeoutMs, ctx.signal, { redisTls: configuredRedisTls(ctx, dep), ca }),
+    ),
+  );
   return results
     .filter((dep) => !dep.ok)
     .map((dep) => ({
@@ -179,7 +194,7 @@ async function checkOne(
   // Dependencies are probed alongside, and reported even when the service itself is down.
   const dependencies =
     params.checkDependencies && service?.dependencies.length
-      ? dependencyFindings(service, resource, params.requestTimeout, ctx.signal)
+      ? dependencyFindings(ctx, service, resource, params.requestTimeout, ca)
       : Promise.resolve([]);
   const agent = agents ? (url.startsWith('https:') ? agents.https : agents.http) : undefined;
   const result = await probe(url, {

@@ -4,19 +4,24 @@
  * (`keepCompleted`) so a late scheduler replica adding the same slot is ignored.
  * Retries are the worker's (the same in both queue kinds), so BullMQ attempts stay 1;
  * a worker that dies mid-run is handled by BullMQ's stalled-job recovery.
+ *
+ * On a Redis Cluster the prefix carries a hash tag (`{opscron}` by default, see
+ * src/config/redis.ts): BullMQ's Lua scripts touch several keys of a queue at once, which a
+ * Cluster allows only when they all live in one slot.
  */
 import { Queue, Worker } from 'bullmq';
-import { redisConnection, type RedisTls } from '../integrations/redis.js';
+import type { Cluster } from 'ioredis';
+import type { RedisEndpoint } from '../config/redis.js';
+import { bullConnection } from '../integrations/redis.js';
 import type { Consumer, EnqueueItem, Processor, RunQueue } from './types.js';
 
 export interface BullOptions {
-  url: string;
+  /** One server, a Sentinel set or a Cluster (config `queue`). */
+  redis: RedisEndpoint;
   name: string;
   prefix: string;
   lockDurationMs: number;
   keepCompletedMs: number;
-  /** For a rediss:// url: CA file, client certificate. */
-  tls?: RedisTls;
 }
 
 export { redisConnection } from '../integrations/redis.js';
@@ -27,10 +32,12 @@ export class BullQueue implements RunQueue {
   readonly kind = 'bullmq' as const;
   readonly queue: Queue;
   private readonly workers = new Set<Worker>();
+  /** Cluster clients BullMQ shares but does not close. */
+  private readonly clusters = new Set<Cluster>();
 
   constructor(private readonly options: BullOptions) {
     this.queue = new Queue(options.name, {
-      connection: redisConnection(options.url, false, options.tls),
+      connection: bullConnection(options.redis, false, this.clusters),
       prefix: options.prefix,
     });
     this.queue.on('error', () => {}); // reconnects by itself; failures surface on enqueue
@@ -68,7 +75,7 @@ export class BullQueue implements RunQueue {
         });
       },
       {
-        connection: redisConnection(this.options.url, true, this.options.tls),
+        connection: bullConnection(this.options.redis, true, this.clusters),
         prefix: this.options.prefix,
         concurrency,
         lockDuration: this.options.lockDurationMs,
@@ -98,5 +105,7 @@ export class BullQueue implements RunQueue {
   async close(): Promise<void> {
     await Promise.all([...this.workers].map((w) => w.close()));
     await this.queue.close();
+    for (const client of this.clusters) client.disconnect();
+    this.clusters.clear();
   }
 }

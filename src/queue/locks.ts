@@ -2,9 +2,14 @@
  * Per-job run locks for the overlap policy (concurrency: forbid | replace). In Redis the
  * lock is a key with a TTL that the holder renews, so a worker killed mid-run frees it
  * by expiry; `cancel` reaches the holder on whichever worker it runs, through pub/sub.
+ *
+ * Each script touches one key (KEYS[1]), so it runs on a Cluster as is; the keys sit under
+ * the queue's prefix, so with the Cluster's hash-tagged prefix they share the queue's slot.
+ * PUBLISH on a Cluster reaches subscribers on every node.
  */
-import { Redis } from 'ioredis';
-import { redisTlsOptions, type RedisTls } from '../integrations/redis.js';
+import type { Cluster, Redis } from 'ioredis';
+import type { RedisEndpoint } from '../config/redis.js';
+import { openRedis } from '../integrations/redis.js';
 
 export interface RunLocks {
   /** Takes the job's lock for `owner`; true if taken (or already held by the same owner). */
@@ -53,16 +58,15 @@ const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
 export class RedisLocks implements RunLocks {
-  private readonly client: Redis;
-  private subscriber: Redis | null = null;
+  private readonly client: Redis | Cluster;
+  private subscriber: Redis | Cluster | null = null;
   private readonly channel: string;
 
   constructor(
-    url: string,
+    endpoint: RedisEndpoint,
     private readonly prefix: string,
-    tls?: RedisTls,
   ) {
-    this.client = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false, tls: redisTlsOptions(url, tls) });
+    this.client = openRedis(endpoint, 'locks');
     this.client.on('error', () => {});
     this.channel = `${prefix}:cancel`;
   }

@@ -6,14 +6,9 @@
 import { Redis } from 'ioredis';
 import { createConnection } from 'node:net';
 import { parseConfig } from '../../src/configure.js';
-import {
-  cacheClear,
-  cacheClearParams,
-  cacheHealth,
-  cacheHealthParams,
-  cacheOptimize,
-  cacheOptimizeParams,
-} from '../../src/jobs/cache.js';
+import { cacheHealth, cacheHealthParams } from '../../src/jobs/cache.js';
+import { cacheClear, cacheClearParams } from '../../src/jobs/cache-clear.js';
+import { cacheOptimize, cacheOptimizeParams } from '../../src/jobs/cache-optimize.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { resolveParams } from '../../src/worker.js';
 import { startRedis, type RedisServer } from '../support/services.mjs';

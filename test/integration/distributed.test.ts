@@ -105,7 +105,7 @@ describe('distributed opscron', () => {
     };
     // Any BullMQ producer can trigger a run: here the test is that producer.
     const producer = new BullQueue({
-      url: process.env.OPSCRON_TEST_REDIS_URL!,
+      redis: { kind: 'standalone', url: process.env.OPSCRON_TEST_REDIS_URL! },
       name,
       prefix: 'bull',
       lockDurationMs: 2000,

@@ -13,12 +13,14 @@ import { parseConfig } from '../../src/configure.js';
 import { ConfigError } from '../../src/errors.js';
 import { pgConnection, runTool } from '../../src/integrations/pg-tools.js';
 import { readRedis, withRedis } from '../../src/integrations/redis-info.js';
+import { healthCheck, healthCheckParams } from '../../src/jobs/health-check.js';
 import { FileStorage } from '../../src/integrations/storage.js';
 import { BullQueue } from '../../src/queue/bullmq.js';
 import { RedisLocks } from '../../src/queue/locks.js';
 import { openStore } from '../../src/store/index.js';
 import { privatePki, type Pki } from '../support/certificate.js';
 import { tempDir } from '../support/cli.js';
+import { jobContext } from '../support/job-context.js';
 import { startPostgres, startRedis, type PostgresCluster, type RedisServer } from '../support/services.mjs';
 
 async function rows<T extends pg.QueryResultRow>(config: pg.ClientConfig, text: string): Promise<T[]> {
@@ -145,14 +147,13 @@ describe('Redis over rediss:// with a CA file and a client certificate', () => {
     const config = parseConfig({ queue: { redisUrl: redis.url, tls, prefix: 'tlsq' } });
     expect(config.queue.tls).toEqual(tls);
     const queue = new BullQueue({
-      url: redis.url,
+      redis: config.queue.redis!,
       name: 'opscron',
       prefix: 'tlsq',
       lockDurationMs: 30_000,
       keepCompletedMs: 60_000,
-      tls: config.queue.tls,
     });
-    const locks = new RedisLocks(redis.url, 'tlsq:opscron', config.queue.tls);
+    const locks = new RedisLocks(config.queue.redis!, 'tlsq:opscron');
     try {
       await queue.ping();
       const ran = new Promise<string>((resolve) => {
@@ -173,16 +174,34 @@ describe('Redis over rediss:// with a CA file and a client certificate', () => {
 
   it('a cache job reads INFO over TLS, with the cache entry as configured', async () => {
     const config = parseConfig({ caches: [{ name: 'sessions', url: redis.url, tls }] });
-    const snapshot = await withRedis(config.caches[0]!, readRedis);
+    const snapshot = await withRedis(config.caches[0]!.redis, readRedis);
     expect(snapshot.info.redis_version).toMatch(/^7\./);
   });
 
   it('without the client certificate, or trusting another CA, the connection is refused', async () => {
-    const attempt = (t: typeof tls | { caFile: string }) => withRedis({ url: redis.url, tls: t }, (c) => c.ping());
+    const attempt = (t: typeof tls | { caFile: string }) =>
+      withRedis({ kind: 'standalone', url: redis.url, tls: t }, (c) => c.ping());
     await expect(attempt({ caFile: pki.caFile })).rejects.toThrow(/certificate|closed|ECONNRESET/i);
     await expect(attempt({ ...tls, caFile: stranger.caFile })).rejects.toThrow(
       /self[- ]signed certificate in certificate chain|unable to (get local issuer|verify)/,
     );
+  });
+
+  it("health-check's rediss:// dependency probe uses the TLS files configured for that server", async () => {
+    const dependencyFailures = async (caches: unknown[]) => {
+      const config = parseConfig({
+        services: [{ name: 'shop', url: 'http://127.0.0.1:1', dependencies: [redis.url] }],
+        caches,
+      });
+      const outcome = await healthCheck.run(jobContext(config), healthCheckParams.parse({ service: 'shop' }));
+      return outcome.findings.filter((f) => f.check === 'dependency.redis').map((f) => f.message);
+    };
+    // The cache entry for the same server carries the CA and the client certificate.
+    expect(await dependencyFailures([{ name: 'sessions', url: redis.url, tls }])).toEqual([]);
+    // Without it, only the system's CAs: the private CA's certificate is refused.
+    expect(await dependencyFailures([])).toEqual([
+      expect.stringMatching(/which does not answer: .*(SELF_SIGNED|self[- ]signed|UNABLE_TO|certificate)/i),
+    ]);
   });
 
   it('config: tls with a redis:// URL, or a certificate without its key, is an error that says so', () => {

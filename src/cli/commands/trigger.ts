@@ -32,7 +32,7 @@ export function triggerCommand(program: Command, cli: CliContext): void {
       const cfg = await cli.config();
       const request = { jobId: id, params, reason: opts.reason, actor: cli.actor(), source: 'cli' as const };
       checkTrigger(cfg, request); // before any connection: a bad request touches nothing
-      if (cfg.queue.redisUrl) return console.log(`queued ${id} as run ${await onSharedQueue(cfg, request)}`);
+      if (cfg.queue.redis) return console.log(`queued ${id} as run ${await onSharedQueue(cfg, request)}`);
       // The embedded queue lives in the opscron that holds the embedded store: ask it.
       const api = cfg.store.databaseUrl ? null : advertisedApi(cfg.store.path);
       if (api) {
@@ -52,12 +52,11 @@ export function triggerCommand(program: Command, cli: CliContext): void {
 /** Onto the shared BullMQ queue; audited and signed here when the store is shared too. */
 async function onSharedQueue(cfg: OpscronConfig, request: TriggerRequest): Promise<string> {
   const queue = new BullQueue({
-    url: cfg.queue.redisUrl!,
+    redis: cfg.queue.redis!,
     name: cfg.queue.name,
     prefix: cfg.queue.prefix,
     lockDurationMs: cfg.queue.lockDuration,
     keepCompletedMs: cfg.queue.keepCompleted,
-    tls: cfg.queue.tls,
   });
   try {
     // The audit entry and the grant need the shared store; without one the worker audits it.
