@@ -6,6 +6,8 @@
  * written anywhere else (lint keeps it so).
  */
 import type { AuditSource, Period, RunRow } from '../model.js';
+import { ConsoleSessionRepository } from './console-sessions.js';
+import { jobHistory, recentRuns, type HistoryQuery } from './console-views.js';
 import { drainAudit, listAudit, writeAudit, type AuditEntry } from './audit.js';
 import { DeliveryRepository } from './deliveries.js';
 import { ExternalAlertRepository } from './external-alerts.js';
@@ -144,6 +146,12 @@ function repositories(sql: Sql, runLog: RunLog) {
     reportData: { ...bind(reportQueries, sql), ...bind(reportFindings, sql) },
     reverts: new RevertRepository(sql),
     jobState: new JobStateRepository(sql),
+    consoleSessions: new ConsoleSessionRepository(sql),
+    /** What the web console reads of the run history (console-views.ts). */
+    runViews: {
+      recent: (jobIds: readonly string[], perJob: number) => recentRuns(sql, jobIds, perJob),
+      history: (q: HistoryQuery) => jobHistory(sql, q),
+    },
   };
 }
 

