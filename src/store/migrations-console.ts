@@ -6,7 +6,12 @@
  * the token ends its sessions), and when it expires. Signing out deletes the row, so it
  * ends on every replica at once.
  */
-import type { Migration } from './migrations.js';
+/** A migration as migrations.ts runs it (written out here: that module imports this one). */
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
 
 export const consoleMigration: Migration = {
   version: 10,

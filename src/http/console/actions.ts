@@ -13,7 +13,7 @@ import { actOnIncident, INCIDENT_ACTIONS } from '../../incidents/lifecycle.js';
 import { jobTypes } from '../../jobs/index.js';
 import { parse } from '../common.js';
 import { seg } from './html.js';
-import { sessionOf, type ConsoleDeps } from './index.js';
+import { sessionOf, type ConsoleDeps } from './context.js';
 import { paramsFromForm } from './trigger-form.js';
 
 const triggerForm = z.object({ reason: z.string().trim().max(2000).optional() });

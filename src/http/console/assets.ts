@@ -24,11 +24,12 @@ function load(file: string, type: string): Asset {
   return { path: `/assets/${name}.${hash}.${ext}`, type, body, etag: `"${hash}"` };
 }
 
-let loaded: { css: Asset; js: Asset } | null = null;
+let loaded: { css: Asset; js: Asset; icon: Asset } | null = null;
 
-export function consoleAssets(): { css: Asset; js: Asset } {
+export function consoleAssets(): { css: Asset; js: Asset; icon: Asset } {
   return (loaded ??= {
     css: load('console.css', 'text/css; charset=utf-8'),
     js: load('console.js', 'text/javascript; charset=utf-8'),
+    icon: load('favicon.svg', 'image/svg+xml'),
   });
 }

@@ -7,11 +7,8 @@
  * Every POST needs a session, its CSRF token and a same-origin request (session.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ForbiddenError, OpscronError } from '../../errors.js';
+import { OpscronError } from '../../errors.js';
 import { redact } from '../../observability/redact.js';
-import type { Scope } from '../../model.js';
-import { allows } from '../auth.js';
-import type { ApiDeps } from '../common.js';
 import { actionRoutes } from './actions.js';
 import { consoleAssets } from './assets.js';
 import { problemPage } from './layout.js';
@@ -19,34 +16,8 @@ import { liveRoutes } from './live.js';
 import { loginRoutes } from './login.js';
 import { readRoutes } from './pages.js';
 import { securityHeaders, sendPage } from './respond.js';
-import { sameOrigin, type ConsoleSessions, type Session } from './session.js';
-
-export interface ConsoleDeps extends ApiDeps {
-  sessions: ConsoleSessions;
-  /** The scheduler heartbeat's age, if this process runs the scheduler. */
-  heartbeatAgeMs: () => number | null;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    consoleSession?: Session | null;
-  }
-  interface FastifyContextConfig {
-    /** Served without a session: the sign-in page and the assets. */
-    open?: boolean;
-  }
-}
-
-/** The request's session; throws 403 (naming the scope) if it may not do what `scope` allows. */
-export function sessionOf(request: FastifyRequest, scope: Scope = 'read'): Session {
-  const session = request.consoleSession;
-  if (!session) throw new ForbiddenError('sign in first');
-  if (!allows(session.principal, scope))
-    throw new ForbiddenError(
-      `this needs the ${scope} scope; token "${session.principal.name}" has ${session.principal.scope}`,
-    );
-  return session;
-}
+import type { ConsoleDeps } from './context.js';
+import { sameOrigin } from './session.js';
 
 function guard(app: FastifyInstance, deps: ConsoleDeps): void {
   app.addHook('onRequest', async (request, reply) => {
@@ -112,8 +83,8 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   });
   guard(app, deps);
   errors(app, deps);
-  const { css, js } = consoleAssets();
-  for (const asset of [css, js])
+  const { css, js, icon } = consoleAssets();
+  for (const asset of [css, js, icon])
     app.get(asset.path, { config: { open: true } }, async (_request, reply) =>
       reply
         .type(asset.type)

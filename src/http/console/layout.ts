@@ -11,7 +11,7 @@ const NAV: Array<[string, string]> = [
 ];
 
 export function page(title: string, session: Session | null, body: Html, options: { live?: string } = {}): Html {
-  const { css, js } = consoleAssets();
+  const { css, js, icon } = consoleAssets();
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -19,6 +19,7 @@ export function page(title: string, session: Session | null, body: Html, options
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · opscron</title>
         <link rel="stylesheet" href="${css.path}" />
+        <link rel="icon" href="${icon.path}" type="image/svg+xml" />
         <script src="${js.path}" defer></script>
         ${options.live ? html`<noscript><meta http-equiv="refresh" content="5" /></noscript>` : null}
       </head>

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { OpscronError } from '../../errors.js';
 import { seg } from './html.js';
-import { sessionOf, type ConsoleDeps } from './index.js';
+import { sessionOf, type ConsoleDeps } from './context.js';
 
 const POLL_MS = 500;
 const MAX_STREAMS = 200;

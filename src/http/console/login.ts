@@ -1,7 +1,7 @@
 /** Signing in with an API token, and out. */
 import type { FastifyInstance } from 'fastify';
 import { html } from './html.js';
-import type { ConsoleDeps } from './index.js';
+import type { ConsoleDeps } from './context.js';
 import { page } from './layout.js';
 import { sendPage } from './respond.js';
 import { sameOrigin, SignInLimiter } from './session.js';

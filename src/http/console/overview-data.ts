@@ -8,7 +8,7 @@ import { describeSchedule } from '../../cron/describe.js';
 import { parseCron, type CronExpression } from '../../cron/expression.js';
 import { nextSlot } from '../../cron/slots.js';
 import type { Html } from './html.js';
-import type { ConsoleDeps } from './index.js';
+import type { ConsoleDeps } from './context.js';
 import { overviewView } from './views/overview.js';
 
 /** Runs in each job's strip. */

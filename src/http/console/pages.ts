@@ -7,7 +7,7 @@ import { RUN_STATUSES, TRIGGERS } from '../../model.js';
 import { OpscronError } from '../../errors.js';
 import { parse } from '../common.js';
 import { html, seg } from './html.js';
-import { sessionOf, type ConsoleDeps } from './index.js';
+import { sessionOf, type ConsoleDeps } from './context.js';
 import { page } from './layout.js';
 import { overviewData, scheduleOf } from './overview-data.js';
 import { sendPage } from './respond.js';
@@ -29,8 +29,14 @@ const missing = (what: string) => new OpscronError('OPSCRON_NOT_FOUND', `no ${wh
 const NOTICES = { paused: 'Schedule paused.', resumed: 'Schedule resumed.' } as const;
 
 export function readRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
+  jobPages(app, deps);
+  runPage(app, deps);
+  recordPages(app, deps);
+}
+
+/** The overview and a job's page. */
+function jobPages(app: FastifyInstance, deps: ConsoleDeps): void {
   const { store, config } = deps;
-  const zone = config.timezone;
 
   app.get('/', async (request, reply) => {
     const session = sessionOf(request);
@@ -74,7 +80,11 @@ export function readRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
     });
     return sendPage(request, reply, page(job.id, session, view));
   });
+}
 
+/** A run, live while it runs (or is queued). */
+function runPage(app: FastifyInstance, deps: ConsoleDeps): void {
+  const { store, config } = deps;
   app.get<{ Params: { id: string } }>('/runs/:id', async (request, reply) => {
     const session = sessionOf(request);
     const id = request.params.id;
@@ -88,7 +98,7 @@ export function readRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
       jobId: run?.jobId ?? queued![1]!,
       attempts,
       progress: deps.worker?.progress().get(id) ?? null,
-      timeZone: zone,
+      timeZone: config.timezone,
     });
     return sendPage(
       request,
@@ -96,7 +106,11 @@ export function readRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
       page(`Run ${id}`, session, view, { live: !run || run.status === 'running' ? id : undefined }),
     );
   });
+}
 
+/** Incidents, reports and the audit trail. */
+function recordPages(app: FastifyInstance, { store, config }: ConsoleDeps): void {
+  const zone = config.timezone;
   app.get('/incidents', async (request, reply) => {
     const session = sessionOf(request);
     const list = await store.incidents.list({ limit: 200 });
