@@ -7,7 +7,7 @@
  */
 import type { AuditSource, Period, RunRow } from '../model.js';
 import { ConsoleSessionRepository } from './console-sessions.js';
-import { jobHistory, recentRuns, type HistoryQuery } from './console-views.js';
+import { jobHistory, recentStatuses, type HistoryQuery } from './console-views.js';
 import { drainAudit, listAudit, writeAudit, type AuditEntry } from './audit.js';
 import { DeliveryRepository } from './deliveries.js';
 import { ExternalAlertRepository } from './external-alerts.js';
@@ -149,7 +149,7 @@ function repositories(sql: Sql, runLog: RunLog) {
     consoleSessions: new ConsoleSessionRepository(sql),
     /** What the web console reads of the run history (console-views.ts). */
     runViews: {
-      recent: (jobIds: readonly string[], perJob: number) => recentRuns(sql, jobIds, perJob),
+      recent: (jobIds: readonly string[], perJob: number) => recentStatuses(sql, jobIds, perJob),
       history: (q: HistoryQuery) => jobHistory(sql, q),
     },
   };

@@ -20,12 +20,23 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** Times written lately, by instant and zone: an overview writes the same next runs on every request. */
+const written = new Map<string, Html>();
+
 /** `2026-12-01 17:05:03` in the zone, in a <time> carrying the instant. */
 export function when(at: Date | string | null | undefined, timeZone: string): Html {
   if (!at) return html`<span class="muted">—</span>`;
   const date = at instanceof Date ? at : new Date(at);
-  if (Number.isNaN(date.getTime())) return html`<span class="muted">—</span>`;
-  return html`<time datetime="${date.toISOString()}">${formatter(timeZone).format(date)}</time>`;
+  const ms = date.getTime();
+  if (Number.isNaN(ms)) return html`<span class="muted">—</span>`;
+  const key = `${ms}|${timeZone}`;
+  let out = written.get(key);
+  if (!out) {
+    if (written.size >= 20_000) written.clear();
+    out = html`<time datetime="${date.toISOString()}">${formatter(timeZone).format(date)}</time>`;
+    written.set(key, out);
+  }
+  return out;
 }
 
 /** "in 5 min", "3 h ago". */

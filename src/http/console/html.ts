@@ -23,10 +23,25 @@ function piece(value: unknown): string {
   return escapeHtml(String(value));
 }
 
+/**
+ * A template's literal parts with each run of whitespace that holds a line break made one
+ * line break: the templates are indented for reading, the pages need not carry it (a
+ * thousand-job overview would be a third indentation). Never inside a value. Kept per
+ * call site (the strings array of a tagged template is the same object every time).
+ */
+const compact = new WeakMap<TemplateStringsArray, string[]>();
+
+function partsOf(strings: TemplateStringsArray): string[] {
+  let parts = compact.get(strings);
+  if (!parts) compact.set(strings, (parts = strings.map((s) => s.replace(/\s*\n\s*/g, '\n'))));
+  return parts;
+}
+
 /** The tag: `html\`<td>${name}</td>\`` escapes name; arrays are joined; null, undefined and false are nothing. */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
-  let out = strings[0]!;
-  for (let i = 0; i < values.length; i++) out += piece(values[i]) + strings[i + 1]!;
+  const parts = partsOf(strings);
+  let out = parts[0]!;
+  for (let i = 0; i < values.length; i++) out += piece(values[i]) + parts[i + 1]!;
   return new Html(out);
 }
 

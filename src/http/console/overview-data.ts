@@ -13,13 +13,28 @@ import { overviewView } from './views/overview.js';
 
 /** Runs in each job's strip. */
 const STRIP = 10;
-const parsed = new Map<string, { cron: CronExpression; words: Map<string, string> }>();
+interface Entry {
+  cron: CronExpression;
+  words: Map<string, string>;
+  /** Per zone: the next slot as last worked out. It stays the next slot until it passes. */
+  next: Map<string, { from: number; next: number | null }>;
+}
+const parsed = new Map<string, Entry>();
 
-function cronOf(schedule: string): { cron: CronExpression; words: Map<string, string> } {
+/** The next slot after `now`: the one worked out at an earlier `from`, unless it has come (no slot lies between). */
+function nextOf(entry: Entry, timeZone: string, now: number): number | null {
+  const known = entry.next.get(timeZone);
+  if (known && known.next !== null && known.from <= now && now < known.next) return known.next;
+  const next = nextSlot(entry.cron, timeZone, now);
+  entry.next.set(timeZone, { from: now, next });
+  return next;
+}
+
+function cronOf(schedule: string): Entry {
   let entry = parsed.get(schedule);
   if (!entry) {
     if (parsed.size > 10_000) parsed.clear();
-    parsed.set(schedule, (entry = { cron: parseCron(schedule), words: new Map() }));
+    parsed.set(schedule, (entry = { cron: parseCron(schedule), words: new Map(), next: new Map() }));
   }
   return entry;
 }
@@ -35,7 +50,7 @@ export function scheduleOf(
   const entry = cronOf(job.schedule);
   let words = entry.words.get(timeZone);
   if (!words) entry.words.set(timeZone, (words = describeSchedule(job.schedule, timeZone)));
-  const next = job.enabled ? nextSlot(entry.cron, timeZone, now) : null;
+  const next = job.enabled ? nextOf(entry, timeZone, now) : null;
   return { words, timeZone, nextRun: next === null ? null : new Date(next) };
 }
 

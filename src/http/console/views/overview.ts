@@ -1,5 +1,5 @@
 /** The overview: open incidents on top, queue and heartbeat, then every job with its schedule in words, next run and last runs. */
-import type { RunMark } from '../../../store/console-views.js';
+import { RUN_STATUSES, type RunStatus } from '../../../model.js';
 import { badge, relative, when } from '../format.js';
 import { html, seg, type Html } from '../html.js';
 
@@ -9,7 +9,8 @@ export interface JobLine {
   schedule: string | null;
   words: string;
   nextRun: Date | null;
-  recent: RunMark[];
+  /** The last runs' statuses, newest first. */
+  recent: RunStatus[];
   paused: boolean;
   enabled: boolean;
 }
@@ -23,13 +24,16 @@ export interface OverviewData {
   heartbeatAgeMs: number | null;
 }
 
-function strip(recent: RunMark[]): Html {
+/** One mark per status, made once. */
+const MARKS = Object.fromEntries(RUN_STATUSES.map((s) => [s, html`<i class="s-${s}"></i>`])) as Record<RunStatus, Html>;
+
+function strip(recent: RunStatus[]): Html {
   if (!recent.length) return html`<span class="muted">no runs yet</span>`;
   // Oldest first, left to right; the words are for screen readers and tooltips.
   const marks = [...recent].reverse();
-  const words = marks.map((r) => r.status).join(', ');
-  return html`<span class="strip" role="img" aria-label="last runs, oldest first: ${words}" title="${words}"
-    >${marks.map((r) => html`<i class="s-${r.status}"></i>`)}</span
+  const words = marks.join(', ');
+  return html`<span class="strip" role="img" aria-label="last runs, oldest first: ${words}"
+    >${marks.map((status) => MARKS[status])}</span
   >`;
 }
 
@@ -74,20 +78,32 @@ function cards(data: OverviewData): Html {
   </div>`;
 }
 
+/**
+ * Rows as rendered last, per job, with what they were rendered from: most rows of a
+ * thousand-job overview are the same from one request to the next, and are reused.
+ */
+const rendered = new Map<string, { from: string; row: Html }>();
+
+function row(j: JobLine, data: OverviewData): Html {
+  const soon = j.nextRun ? relative(j.nextRun, data.now) : '';
+  const from = `${j.type}|${j.schedule}|${j.words}|${j.nextRun?.getTime()}|${soon}|${j.recent.join()}|${j.paused}|${j.enabled}|${data.timeZone}`;
+  const kept = rendered.get(j.id);
+  if (kept?.from === from) return kept.row;
+  const out = html`<tr>
+    <td><a href="/jobs/${seg(j.id)}">${j.id}</a></td>
+    <td>${j.type}</td>
+    <td title="${j.schedule ?? ''}">${j.words}</td>
+    <td>${j.nextRun ? html`${when(j.nextRun, data.timeZone)} ${soon}` : '—'}</td>
+    <td>${strip(j.recent)}</td>
+    <td>${state(j)}</td>
+  </tr>`;
+  if (rendered.size >= 50_000) rendered.clear();
+  rendered.set(j.id, { from, row: out });
+  return out;
+}
+
 export function overviewView(data: OverviewData): Html {
-  const rows = data.jobs.map(
-    (j) =>
-      html`<tr>
-        <td><a href="/jobs/${seg(j.id)}">${j.id}</a></td>
-        <td>${j.type}</td>
-        <td title="${j.schedule ?? ''}">${j.words}</td>
-        <td>
-          ${j.nextRun ? html`${when(j.nextRun, data.timeZone)} <span class="muted">${relative(j.nextRun, data.now)}</span>` : html`<span class="muted">—</span>`}
-        </td>
-        <td>${strip(j.recent)}</td>
-        <td>${state(j)}</td>
-      </tr>`,
-  );
+  const rows = data.jobs.map((j) => row(j, data));
   return html`<h1>Overview</h1>
     ${incidentsBox(data.incidents, data.timeZone)} ${cards(data)}
     <h2>Jobs</h2>
