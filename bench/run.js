@@ -141,7 +141,7 @@ try {
       rounds: quick ? 1 : 3,
     });
     const side = (s) =>
-      `server time p50 ${s.p50} ms, p99 ${s.p99} ms; 10 clients p99 ${s.p99ten} ms, ${Math.round(s.rps)} req/s`;
+      `server time p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms (one client's p99 ${s.clientP99} ms)${s.rps === null ? '' : `; 10 clients p99 ${s.p99ten} ms, ${Math.round(s.rps)} req/s`}`;
     const kb = (t) =>
       `${(t.total / 1000).toFixed(1)} kB (HTML ${(t.html / 1000).toFixed(1)} kB gzipped from ${(t.htmlRaw / 1000).toFixed(0)} kB, assets ${(t.assets / 1000).toFixed(1)} kB)`;
     console.log(`console median: overview ${side(r.overview)}, transfer ${kb(r.overview.transfer)}`);
