@@ -128,7 +128,7 @@ function repositories(sql: Sql, runLog: RunLog) {
       list: (since?: Date, limit?: number) => listAudit(sql, since, limit),
     },
     schedules: {
-      load: () => loadScheduleStates(sql),
+      load: (jobId?: string) => loadScheduleStates(sql, jobId),
       advance: (jobIds: string[], slots: Date[]) => advanceSlots(sql, jobIds, slots),
       setPaused: (jobId: string, paused: boolean, actor: string) => setPaused(sql, jobId, paused, actor),
     },

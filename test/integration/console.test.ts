@@ -172,6 +172,9 @@ describe('web console', () => {
     const csrf = await otto.csrf('/jobs/nap');
     const answer = await otto.post('/jobs/nap/trigger', { _csrf: csrf, 'p.__proto__': '1' });
     expect(answer.status).toBe(400);
+    const nul = await otto.post('/jobs/nap/trigger', { _csrf: csrf, reason: 'a\u0000b' });
+    expect(nul.status).toBe(400);
+    expect(nul.text).toContain('reason: must not contain control characters');
     const bad = await otto.post('/jobs/nap/trigger', { _csrf: csrf, 'p.sleep': 'forever' });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('params.sleep');

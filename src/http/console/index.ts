@@ -16,6 +16,7 @@ import { liveRoutes } from './live.js';
 import { loginRoutes } from './login.js';
 import { readRoutes } from './pages.js';
 import { securityHeaders, sendPage } from './respond.js';
+import { BadRequest } from '../common.js';
 import type { ConsoleDeps } from './context.js';
 import { sameOrigin } from './session.js';
 
@@ -79,7 +80,13 @@ const sameSite = (url: string): string => {
 export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   // Forms post url-encoded bodies; only the console's routes take them (the API stays JSON).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    const form = Object.fromEntries(new URLSearchParams(body as string));
+    for (const [name, value] of Object.entries(form))
+      if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value) || !value.isWellFormed())
+        return done(
+          new BadRequest(`${name.slice(0, 100)}: must not contain control characters or unpaired surrogates`),
+        );
+    done(null, form);
   });
   guard(app, deps);
   errors(app, deps);

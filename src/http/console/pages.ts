@@ -56,7 +56,7 @@ function jobPages(app: FastifyInstance, deps: ConsoleDeps): void {
         after: cursor ? { createdAt: new Date(cursor[1]!), attempt: Number(cursor[2]) } : undefined,
         limit: PAGE + 1,
       }),
-      store.schedules.load(),
+      store.schedules.load(job.id),
     ]);
     const last = runs.length > PAGE ? runs[PAGE - 1]! : null;
     const older = last
