@@ -128,7 +128,8 @@ describe('web console in Chromium', () => {
 
     await page.goto('/');
     await page.getByRole('link', { name: 'latency critical on checkout' }).click();
-    expect(await page.locator('ol.timeline li').count()).toBe(3);
+    for (const step of ['latency critical (1 of 2)', 'incident opened', 'email queued to oncall@example.com'])
+      expect(await page.locator('ol.timeline li', { hasText: step }).count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Acknowledge' }).click();
     await page.locator('ol.timeline li', { hasText: 'ada' }).waitFor();
@@ -204,7 +205,8 @@ async function seed(app: Opscron): Promise<void> {
   ]);
   await app.store.runLog.drain();
   await app.store.sql.query(
-    `insert into incidents (id, service, title, status, severity, opened_at, signals) values ('inc-1', 'checkout', 'latency critical on checkout', 'open', 'critical', now() - interval '5 minutes', '["latency"]')`,
+    // Notified already: the incident manager has nothing to send for it while the test looks.
+    `insert into incidents (id, service, title, status, severity, opened_at, notified_at, signals) values ('inc-1', 'checkout', 'latency critical on checkout', 'open', 'critical', now() - interval '5 minutes', now() - interval '4 minutes', '["latency"]')`,
   );
   await app.store.sql.query(
     `insert into incident_events (incident_id, at, kind, signal, run_id, message) values
