@@ -77,12 +77,21 @@ const sameSite = (url: string): string => {
   }
 };
 
+/** Control characters other than tab and line breaks (a textarea's note may hold those). */
+function hasControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return true;
+  }
+  return false;
+}
+
 export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   // Forms post url-encoded bodies; only the console's routes take them (the API stays JSON).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     const form = Object.fromEntries(new URLSearchParams(body as string));
     for (const [name, value] of Object.entries(form))
-      if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value) || !value.isWellFormed())
+      if (hasControl(value) || !value.isWellFormed())
         return done(
           new BadRequest(`${name.slice(0, 100)}: must not contain control characters or unpaired surrogates`),
         );
