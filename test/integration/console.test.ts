@@ -26,8 +26,9 @@ describe('web console', () => {
   let app: Opscron | null = null;
   let base: string;
 
-  const start = async () => {
-    const databaseUrl = await createDatabase('console');
+  let databaseUrl: string;
+  const start = async (readerToken = TOKENS.reader) => {
+    databaseUrl ??= await createDatabase('console');
     app = await startOpscron({
       config: parseConfig({
         store: { databaseUrl },
@@ -37,7 +38,7 @@ describe('web console', () => {
           port: 0,
           host: '127.0.0.1',
           tokens: [
-            { name: 'rita', token: TOKENS.reader, scope: 'read' },
+            { name: 'rita', token: readerToken, scope: 'read' },
             { name: 'otto', token: TOKENS.operator, scope: 'trigger' },
             { name: 'ada', token: TOKENS.boss, scope: 'admin' },
           ],
@@ -58,10 +59,35 @@ describe('web console', () => {
     return client;
   };
 
-  beforeEach(start);
+  beforeEach(async () => {
+    databaseUrl = await createDatabase('console');
+    await start();
+  });
   afterEach(async () => {
     await app?.stop();
     app = null;
+  });
+
+  it('answers 429 after ten failed sign-ins a minute from one address, even to a right token', async () => {
+    const client = new ConsoleClient(base);
+    for (let i = 0; i < 10; i++) expect((await client.signIn(`wrong-token-number-${i}`)).status).toBe(401);
+    const blocked = await client.signIn(TOKENS.reader);
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('a session lives in the store: another process on it knows it; it ends when its token is rotated', async () => {
+    const rita = await as(TOKENS.reader);
+    expect((await rita.get('/')).status).toBe(200);
+    await app!.stop();
+    await start(); // a restart, or another replica on the same database
+    rita.base = base;
+    expect((await rita.get('/')).status).toBe(200);
+    await app!.stop();
+    await start('read-token-rotated-98765');
+    rita.base = base;
+    expect((await rita.get('/')).status).toBe(303);
+    expect((await (await as('read-token-rotated-98765')).get('/')).status).toBe(200);
   });
 
   it('signs in with a token into an HttpOnly SameSite=Strict cookie; the token is nowhere in the pages; sign-out ends the session', async () => {

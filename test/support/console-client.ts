@@ -1,7 +1,7 @@
 /** A client that signs in to the console as a browser would (cookie, CSRF field from the page), over real HTTP. */
 export class ConsoleClient {
   cookie: string | null = null;
-  constructor(readonly base: string) {}
+  constructor(public base: string) {}
 
   async get(path: string, headers: Record<string, string> = {}) {
     const response = await fetch(`${this.base}${path}`, {
