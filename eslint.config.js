@@ -13,6 +13,8 @@ export default tseslint.config(
   // Plain JavaScript (test support, configs, the bin): Node's globals, no type information.
   { files: ['**/*.{js,mjs,cjs}'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.{js,mjs,cjs}'], languageOptions: { globals: { ...globals.node } } },
+  // The console's one script runs in the browser.
+  { files: ['assets/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
   {
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname } },

@@ -15,6 +15,7 @@ import { fanoutBench } from './fanout.js';
 import { backupBench } from './backup.js';
 import { logsBench } from './logs.js';
 import { embeddedBench } from './embedded.js';
+import { consoleBench } from './console.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -127,6 +128,27 @@ try {
     console.log(`postgres median: ${side(r.postgres)}`);
     console.log(
       `targets: ≤ 150 MB after ${minutes} min ${r.embedded.rssEnd * 1.048576 <= 150 ? 'MET' : 'NOT MET'}; ≤ 250 MB with the rows (one-job load) ${r.embedded.oneJobPeak * 1.048576 <= 250 ? 'MET' : 'NOT MET'}; p99 ≤ 20 ms ${r.embedded.p99 <= 20 ? 'MET' : 'NOT MET'}`,
+    );
+  }
+  if (only === 'console') {
+    console.log(
+      'web console: overview and job pages, 1,000 jobs and 1,000,000 runs in PostgreSQL, against the JSON API',
+    );
+    const r = await consoleBench({
+      databaseUrl,
+      rows: quick ? 200_000 : 1_000_000,
+      seconds: quick ? 4 : 10,
+      rounds: quick ? 1 : 3,
+    });
+    const side = (s) =>
+      `server time p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms (one client's p99 ${s.clientP99} ms)${s.rps === null ? '' : `; 10 clients p99 ${s.p99ten} ms, ${Math.round(s.rps)} req/s`}`;
+    const kb = (t) =>
+      `${(t.total / 1000).toFixed(1)} kB (HTML ${(t.html / 1000).toFixed(1)} kB gzipped from ${(t.htmlRaw / 1000).toFixed(0)} kB, assets ${(t.assets / 1000).toFixed(1)} kB)`;
+    console.log(`console median: overview ${side(r.overview)}, transfer ${kb(r.overview.transfer)}`);
+    console.log(`console median: job page ${side(r.job)}, transfer ${kb(r.job.transfer)}`);
+    console.log(`baseline: GET /api/jobs ${side(r.apiJobs)}; GET /api/runs?job=X&limit=50 ${side(r.apiRuns)}`);
+    console.log(
+      `ratios (p99, page / API): overview ${(r.overview.p99 / r.apiJobs.p99).toFixed(2)}, job ${(r.job.p99 / r.apiRuns.p99).toFixed(2)}; targets: p99 ≤ 50 ms ${r.overview.p99 <= 50 && r.job.p99 <= 50 ? 'MET' : 'NOT MET'}, transfer ≤ 200 kB ${r.overview.transfer.total <= 200_000 && r.job.transfer.total <= 200_000 ? 'MET' : 'NOT MET'}`,
     );
   }
 } finally {

@@ -2,8 +2,9 @@
 # What the test suite needs besides npm packages: the redis-server, PostgreSQL and
 # Prometheus (prometheus, promtool) binaries, poppler (pdftotext, pdfinfo, pdffonts read
 # the report PDFs back), openssl (test certificates), pgbouncer (the store through
-# transaction pooling) and Go with sprig and yaml.v3 (the
-# Helm chart is rendered with Helm's template engine: test/helm/render.go).
+# transaction pooling), Go with sprig and yaml.v3 (the Helm chart is rendered with
+# Helm's template engine: test/helm/render.go) and Chromium (the console's browser tests,
+# driven by playwright-core, which downloads no browser).
 # The tests start their own private instances from them (free ports, temp dirs); nothing
 # needs to be running. Installs from Debian's packages when missing and we are root.
 set -euo pipefail
@@ -15,6 +16,7 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || missing+=(golang-github-masterminds-sprig-dev)
 [ -d /usr/share/gocode/src/gopkg.in/yaml.v3 ] || missing+=(golang-gopkg-yaml.v3-dev)
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then

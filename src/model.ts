@@ -37,7 +37,7 @@ export const REPORT_KINDS = ['health', 'incident', 'compliance', 'performance'] 
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 /** Where an action came from, in the audit log. */
-export const AUDIT_SOURCES = ['cli', 'api', 'queue', 'scheduler', 'incident'] as const;
+export const AUDIT_SOURCES = ['cli', 'api', 'console', 'queue', 'scheduler', 'incident'] as const;
 export type AuditSource = (typeof AUDIT_SOURCES)[number];
 
 /** What an API token may do: read < trigger < admin. */

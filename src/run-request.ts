@@ -47,7 +47,7 @@ export const runRequestSchema = z.strictObject({
     .optional(),
   attempt: z.number().int().min(1).max(100).default(1),
   /** Who checked and audited it (opscron's CLI, API, incidents, or the worker for a retry); trusted only with a valid grant. */
-  source: z.enum(['cli', 'api', 'incident', 'queue']).optional(),
+  source: z.enum(['cli', 'api', 'console', 'incident', 'queue']).optional(),
   /** HMAC over the request (see grantFor): opscron checked it and wrote its audit entry. */
   grant: z
     .string()

@@ -4,7 +4,7 @@
  */
 import { validateDetailed, type ParsedFields } from 'node-cron';
 
-const ALIASES: Record<string, string> = {
+export const ALIASES: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
   '@monthly': '0 0 1 * *',

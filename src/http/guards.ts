@@ -10,6 +10,7 @@ import { isUnreachable, OpscronError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { redact } from '../observability/redact.js';
 import { authenticator } from './auth.js';
+import type { ConsoleSessions } from './console/session.js';
 
 const LABELS: Record<number, string> = {
   400: 'bad request',
@@ -24,8 +25,13 @@ const LABELS: Record<number, string> = {
   504: 'timeout',
 };
 
-/** Tokens for /api; without any, the server listens on loopback only (app.ts) and the local caller acts as "local". */
-export function authenticate(app: FastifyInstance, config: OpscronConfig): void {
+/**
+ * Tokens for /api; without any, the server listens on loopback only (app.ts) and the local
+ * caller acts as "local". A console session (its cookie, no Authorization header) may read
+ * (GET and HEAD only: the report PDF a page shows); a change through the API always needs
+ * the token itself, so no cookie can be ridden into one.
+ */
+export function authenticate(app: FastifyInstance, config: OpscronConfig, sessions?: ConsoleSessions): void {
   const check = config.http.tokens.length ? authenticator(config.http.tokens) : null;
   app.addHook('onRequest', async (request, reply) => {
     // A request that matches no route gets a plain 404 and learns nothing.
@@ -33,6 +39,13 @@ export function authenticate(app: FastifyInstance, config: OpscronConfig): void 
     if (!check) {
       request.principal = { name: 'local', scope: 'admin' };
       return;
+    }
+    if (!request.headers.authorization && sessions && (request.method === 'GET' || request.method === 'HEAD')) {
+      const session = await sessions.resolve(request);
+      if (session) {
+        request.principal = session.principal;
+        return;
+      }
     }
     const result = check(request.headers.authorization);
     if (!result.ok)

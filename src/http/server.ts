@@ -1,6 +1,6 @@
 /**
- * The HTTP surface: liveness, readiness and metrics (routes/probes.ts), and the API
- * (api.ts), behind the guards every request meets (guards.ts).
+ * The HTTP surface: liveness, readiness and metrics (routes/probes.ts), the API (api.ts)
+ * and the web console (console/), behind the guards every request meets (guards.ts).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { OpscronConfig } from '../config/schema.js';
@@ -13,6 +13,8 @@ import type { Scheduler } from '../scheduler.js';
 import type { Store } from '../store/index.js';
 import type { RunWorker } from '../worker.js';
 import { registerApi } from './api.js';
+import { consoleRoutes } from './console/index.js';
+import { ConsoleSessions } from './console/session.js';
 import { authenticate, checkInputs, handleErrors } from './guards.js';
 import { probeRoutes } from './routes/probes.js';
 
@@ -33,14 +35,18 @@ export interface HttpDeps {
   incidents?: IncidentManager | null;
 }
 
+/** How long a console session lasts from sign-in. */
+const SESSION_TTL_MS = 8 * 3_600_000;
+
 export function buildServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: deps.config.http.bodyLimit });
-  authenticate(app, deps.config);
-  checkInputs(app);
-  handleErrors(app, deps.logger);
   const { config, store, queue, scheduler, worker, feeds, onMailQueued, metrics } = deps;
   const now = deps.now ?? Date.now;
-  registerApi(app, {
+  const sessions = new ConsoleSessions({ config, store, now }, SESSION_TTL_MS);
+  authenticate(app, deps.config, sessions);
+  checkInputs(app);
+  handleErrors(app, deps.logger);
+  const api = {
     config,
     store,
     queue,
@@ -51,6 +57,12 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     logger: deps.logger,
     now,
     incidents: deps.incidents ?? null,
+  };
+  registerApi(app, api);
+  void app.register(consoleRoutes, {
+    ...api,
+    sessions,
+    heartbeatAgeMs: () => (scheduler ? now() - scheduler.heartbeat : null),
   });
   void app.register(probeRoutes, { store, queue, metrics, scheduler, now });
   return app;

@@ -6,6 +6,8 @@
  * written anywhere else (lint keeps it so).
  */
 import type { AuditSource, Period, RunRow } from '../model.js';
+import { ConsoleSessionRepository } from './console-sessions.js';
+import { jobHistory, recentStatuses, type HistoryQuery } from './console-views.js';
 import { drainAudit, listAudit, writeAudit, type AuditEntry } from './audit.js';
 import { DeliveryRepository } from './deliveries.js';
 import { ExternalAlertRepository } from './external-alerts.js';
@@ -126,7 +128,7 @@ function repositories(sql: Sql, runLog: RunLog) {
       list: (since?: Date, limit?: number) => listAudit(sql, since, limit),
     },
     schedules: {
-      load: () => loadScheduleStates(sql),
+      load: (jobId?: string) => loadScheduleStates(sql, jobId),
       advance: (jobIds: string[], slots: Date[]) => advanceSlots(sql, jobIds, slots),
       setPaused: (jobId: string, paused: boolean, actor: string) => setPaused(sql, jobId, paused, actor),
     },
@@ -144,6 +146,12 @@ function repositories(sql: Sql, runLog: RunLog) {
     reportData: { ...bind(reportQueries, sql), ...bind(reportFindings, sql) },
     reverts: new RevertRepository(sql),
     jobState: new JobStateRepository(sql),
+    consoleSessions: new ConsoleSessionRepository(sql),
+    /** What the web console reads of the run history (console-views.ts). */
+    runViews: {
+      recent: (jobIds: readonly string[], perJob: number) => recentStatuses(sql, jobIds, perJob),
+      history: (q: HistoryQuery) => jobHistory(sql, q),
+    },
   };
 }
 

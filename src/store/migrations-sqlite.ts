@@ -6,6 +6,7 @@
  * Its versions are its own, starting where the SQLite store started. Never edit a
  * released migration: add the next one, here and in migrations.ts when both change.
  */
+import { consoleSqliteMigration } from './migrations-console.js';
 import type { Migration } from './migrations.js';
 
 const NOW = `(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
@@ -258,4 +259,5 @@ create table external_alerts (
 create index external_alerts_signal on external_alerts (service, signal) where status = 'firing';
 `,
   },
+  consoleSqliteMigration,
 ];

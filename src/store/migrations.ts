@@ -1,9 +1,6 @@
-/**
- * Versioned schema migrations, applied in order at start under an advisory lock so that
- * several replicas starting together apply each one once. These are for
- * PostgreSQL; the embedded store (SQLite) has its own, migrations-sqlite.ts. Never edit a
- * released migration: add the next one.
- */
+/** PostgreSQL's migrations (SQLite's: migrations-sqlite.ts), applied in order under an advisory lock. Never edit a released one. */
+import { consoleMigration } from './migrations-console.js';
+
 export interface Migration {
   version: number;
   name: string;
@@ -296,4 +293,5 @@ create table external_alerts (
 create index external_alerts_signal on external_alerts (service, signal) where status = 'firing';
 `,
   },
+  consoleMigration,
 ];

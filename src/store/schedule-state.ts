@@ -8,8 +8,12 @@ export interface ScheduleState {
   pausedBy: string | null;
 }
 
-export async function loadScheduleStates(sql: Sql): Promise<Map<string, ScheduleState>> {
-  const { rows } = await sql.query('select job_id, last_slot, paused, paused_by from schedule_state');
+/** Every job's state, or with `jobId` that job's only (a page about one job). */
+export async function loadScheduleStates(sql: Sql, jobId?: string): Promise<Map<string, ScheduleState>> {
+  const { rows } = await sql.query(
+    `select job_id, last_slot, paused, paused_by from schedule_state${jobId === undefined ? '' : ' where job_id = $1'}`,
+    jobId === undefined ? [] : [jobId],
+  );
   return new Map(
     rows.map((r) => [
       r.job_id as string,

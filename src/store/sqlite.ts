@@ -51,6 +51,7 @@ const DATES = new Set([
   'ends_at',
   'notified_at',
   'notifiedAt',
+  'expires_at',
 ]);
 /** Columns that hold JSON. `summary` and `message` are text in some tables: a statement reading their JSON names them `x:json`. */
 const JSONS = new Set(['findings', 'metrics', 'params', 'targets', 'recipients', 'signals', 'data', 'matchers']);
