@@ -243,7 +243,8 @@ export class Notifier {
 
   private link(id: string): string | undefined {
     const base = this.o.config.http.publicUrl;
-    return base ? `${base.replace(/\/+$/, '')}/api/incidents/${encodeURIComponent(id)}` : undefined;
+    // The console's incident page (sign-in first if need be), not the token-protected API.
+    return base ? `${base.replace(/\/+$/, '')}/incidents/${encodeURIComponent(id)}` : undefined;
   }
 
   async report(id: string): Promise<void> {

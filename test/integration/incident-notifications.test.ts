@@ -203,11 +203,11 @@ describe.each([
       kind: 'opened',
       incident: { id, service: 'shop', severity: 'critical', status: 'open', signals: ['error-rate'] },
       evidence: expect.arrayContaining([expect.stringContaining('error-rate: 7.50 % of requests failed')]),
-      link: `https://opscron.example.com/api/incidents/${id}`,
+      link: `https://opscron.example.com/incidents/${id}`,
     });
     const slack = JSON.stringify(receiver.json('/slack')[0]);
     expect(slack).toContain('*Service*\\nshop');
-    expect(slack).toContain(`<https://opscron.example.com/api/incidents/${id}|${id}>`);
+    expect(slack).toContain(`<https://opscron.example.com/incidents/${id}|${id}>`);
     expect(receiver.json('/pd')[0]).toMatchObject({ event_action: 'trigger', dedup_key: id, routing_key: ROUTING_KEY });
 
     // Not yet: nothing is due at 9 minutes.
